@@ -1,0 +1,54 @@
+# Boxoffice — `make run` serves the demo on SQLite, `make test` runs the suite on PostgreSQL and SQLite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, else bootstrapped into .tools/ from the package registry (no system changes).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+BIN := .venv/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RUN_DB ?= sqlite:///var/boxoffice.db
+
+.PHONY: help install run test test-postgres test-sqlite lint format bench chaos fuzz clean
+
+help:
+	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
+	@echo "make test    install, run the whole suite on PostgreSQL and on SQLite"
+	@echo "make lint    ruff + mypy"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(BIN)/boxoffice: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/boxoffice
+
+var/jwt_secret:
+	@mkdir -p var
+	@umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+
+run: install var/jwt_secret
+	@export DATABASE_URL="$${DATABASE_URL:-$(RUN_DB)}" JWT_SECRET="$${JWT_SECRET:-$$(cat var/jwt_secret)}"; \
+	$(BIN)/boxoffice migrate && $(BIN)/boxoffice seed-demo && \
+	echo "Boxoffice on http://$(HOST):$(PORT) — docs http://$(HOST):$(PORT)/docs, e.g. curl 'http://$(HOST):$(PORT)/api/v1/shows?city=Mumbai'" && \
+	exec $(BIN)/boxoffice serve --host $(HOST) --port $(PORT)
+
+test: install
+	@scripts/ensure-postgres.sh
+	BOXOFFICE_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
+	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Who is calling: the bearer token turned into a Principal, and the role checks routes use."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from boxoffice.accounts import repository, tokens
+from boxoffice.accounts.models import Role
+from boxoffice.accounts.tokens import PrincipalKind, TokenType
+from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.errors import Forbidden, Unauthenticated
+
+_bearer = HTTPBearer(auto_error=False, description="JWT from /api/v1/auth/*")
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: PrincipalKind
+    id: uuid.UUID
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind is PrincipalKind.USER and self.role == Role.ADMIN.value
+
+    @property
+    def is_guest(self) -> bool:
+        return self.kind is PrincipalKind.GUEST
+
+    @property
+    def actor(self) -> str:
+        """How this caller is named in audit trails."""
+        return f"{self.kind.value}:{self.id}"
+
+
+async def current_principal(
+    settings: SettingsDep,
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("A bearer token is required.")
+    try:
+        claims = tokens.decode(settings.jwt_secret.get_secret_value(), credentials.credentials, now)
+    except tokens.InvalidToken as exc:
+        raise Unauthenticated("The bearer token is invalid or expired.") from exc
+    if claims.token_type is not TokenType.ACCESS:
+        raise Unauthenticated("A refresh token cannot be used as an access token.")
+    if claims.kind is PrincipalKind.GUEST:
+        guest = await repository.get_guest(session, claims.subject)
+        if guest is None or guest.linked_user_id is not None:
+            raise Unauthenticated("This guest token was spent when it was linked to an account.")
+    return Principal(kind=claims.kind, id=claims.subject, role=claims.role)
+
+
+async def current_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("This needs the admin role.")
+    return principal
+
+
+async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """A registered account (not a guest)."""
+    if principal.is_guest:
+        raise Forbidden("This needs a registered account.")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+AdminDep = Annotated[Principal, Depends(current_admin)]
+UserDep = Annotated[Principal, Depends(current_user)]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+
+
+class Guest(IdMixin, TimestampMixin, Base):
+    """A customer without an account. Linking moves its bookings to a user and spends it."""
+
+    __tablename__ = "guests"
+
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    linked_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    linked_at: Mapped[datetime | None]
+
+
+class RefreshToken(IdMixin, TimestampMixin, Base):
+    """One issued refresh token (its id is the JWT `jti`). Rotation revokes it."""
+
+    __tablename__ = "refresh_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,81 @@
+"""JWT access, refresh and guest tokens (PyJWT, HS256 pinned)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "boxoffice"
+
+
+class TokenType(enum.StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+class PrincipalKind(enum.StrEnum):
+    USER = "user"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: uuid.UUID
+    kind: PrincipalKind
+    role: str  # "customer" | "admin" | "guest"
+    token_type: TokenType
+    token_id: uuid.UUID
+    expires_at: datetime
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def encode(secret: str, claims: TokenClaims, issued_at: datetime) -> str:
+    payload: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": str(claims.subject),
+        "kind": claims.kind.value,
+        "role": claims.role,
+        "typ": claims.token_type.value,
+        "jti": str(claims.token_id),
+        "iat": int(issued_at.timestamp()),
+        "exp": int(claims.expires_at.timestamp()),
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def decode(secret: str, token: str, now: datetime) -> TokenClaims:
+    """Verify signature, issuer and expiry (against our clock); raise InvalidToken otherwise."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "jti", "iss"], "verify_exp": False},
+        )
+        expires_at = datetime.fromtimestamp(int(payload["exp"]), tz=now.tzinfo)
+        if expires_at <= now:
+            raise InvalidToken("token expired")
+        return TokenClaims(
+            subject=uuid.UUID(payload["sub"]),
+            kind=PrincipalKind(payload["kind"]),
+            role=str(payload["role"]),
+            token_type=TokenType(payload["typ"]),
+            token_id=uuid.UUID(payload["jti"]),
+            expires_at=expires_at,
+        )
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def expiring_in(now: datetime, seconds: int) -> datetime:
+    return now + timedelta(seconds=seconds)

@@ -1,0 +1,183 @@
+"""The FastAPI application: routers of every domain, one error handler, operational endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from boxoffice.accounts.endpoints import me_router
+from boxoffice.accounts.endpoints import router as auth_router
+from boxoffice.bookings.endpoints import router as bookings_router
+from boxoffice.catalogue.endpoints import router as catalogue_router
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.db.migrate import current_revision, head_revision
+from boxoffice.errors import (
+    PROBLEM_CONTENT_TYPE,
+    BoxofficeError,
+    Conflict,
+    InvalidInput,
+    ServiceUnavailable,
+)
+from boxoffice.logs import configure_logging, get_logger
+from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from boxoffice.payments.endpoints import router as payments_router
+from boxoffice.payments.sandbox import router as sandbox_router
+from boxoffice.pricing.endpoints import router as pricing_router
+
+log = get_logger("boxoffice.app")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()  # type: ignore[call-arg]
+    configure_logging(settings.log_level, settings.log_json)
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info("startup", database=engine.dialect.name, sandbox=settings.razorpay_sandboxed)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Boxoffice",
+        version="0.1.0",
+        description="Movie-ticket booking: catalogue, seat holds, Razorpay payments.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or Clock()
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+
+    for router in (
+        auth_router,
+        me_router,
+        catalogue_router,
+        pricing_router,
+        bookings_router,
+        payments_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    if settings.razorpay_sandboxed:
+        app.include_router(sandbox_router, prefix="/_sandbox/razorpay", include_in_schema=False)
+
+    _add_operational_routes(app)
+    _add_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def problem_response(error: BoxofficeError) -> JSONResponse:
+    return JSONResponse(
+        error.to_problem(),
+        status_code=error.status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=error.headers or None,
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BoxofficeError)
+    async def _domain_error(_request: Request, error: BoxofficeError) -> JSONResponse:
+        return problem_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            InvalidInput("The request is not valid.", errors=_validation_errors(error))
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own errors: unknown route (404), wrong method (405).
+        body = {
+            "type": "about:blank",
+            "title": str(error.detail),
+            "status": error.status_code,
+            "detail": str(error.detail),
+        }
+        return JSONResponse(
+            body,
+            status_code=error.status_code,
+            media_type=PROBLEM_CONTENT_TYPE,
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity_error(_request: Request, error: sa_exc.IntegrityError) -> JSONResponse:
+        # A safety net: services check first, but a racing request can still trip a constraint.
+        log.warning("integrity_error", error=type(error.orig).__name__)
+        return problem_response(Conflict("The change conflicts with the current state; retry."))
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _database_error(_request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
+        log.error("database_error", error=type(error.orig).__name__, detail=str(error.orig)[:200])
+        return problem_response(ServiceUnavailable("The database is unavailable; retry shortly."))
+
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _pool_timeout(_request: Request, _error: sa_exc.TimeoutError) -> JSONResponse:
+        log.error("database_pool_timeout")
+        return problem_response(ServiceUnavailable("The database is busy; retry shortly."))
+
+    @app.exception_handler(OSError)
+    async def _connection_error(_request: Request, error: OSError) -> JSONResponse:
+        log.error("connection_error", error=type(error).__name__)
+        return problem_response(ServiceUnavailable("A backing service is unreachable."))
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    """Pydantic's errors without the echoed input (it may hold a password)."""
+    return [
+        {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type")}
+        for item in error.errors()
+    ]
+
+
+def _add_operational_routes(app: FastAPI) -> None:
+    @app.get("/health", tags=["operations"])
+    async def health(request: Request) -> JSONResponse:
+        """Liveness: the process answers; says whether the database does too."""
+        database = "up" if await _database_reachable(request) else "down"
+        return JSONResponse({"status": "ok", "database": database})
+
+    @app.get("/ready", tags=["operations"])
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness: the database answers and its schema is at the newest migration."""
+        try:
+            current = await current_revision(request.app.state.engine)
+        except (sa_exc.SQLAlchemyError, OSError):
+            return _not_ready("database unreachable")
+        if current != head_revision():
+            return _not_ready(f"migrations not current ({current} != {head_revision()})")
+        return JSONResponse({"status": "ready", "revision": current})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _database_reachable(request: Request) -> bool:
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+    except (sa_exc.SQLAlchemyError, OSError):
+        return False
+
+
+def _not_ready(reason: str) -> JSONResponse:
+    return problem_response(ServiceUnavailable(f"Not ready: {reason}."))

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    BOOKED = "BOOKED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+
+class Booking(IdMixin, TimestampMixin, Base):
+    """A customer's seats in one show. The customer is a user, or a guest until linked."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("user_id IS NOT NULL OR guest_id IS NOT NULL", name="has_customer"),
+        CheckConstraint("amount_total >= 0", name="amount_not_negative"),
+        Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
+        Index("ix_bookings_guest_id_created_at", "guest_id", "created_at"),
+        Index("ix_bookings_show_id_status", "show_id", "status"),
+        # The sweeper's scan: pending bookings by expiry.
+        Index("ix_bookings_status_expires_at", "status", "expires_at"),
+    )
+
+    show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    guest_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("guests.id"))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus))
+    amount_total: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class BookingSeat(Base):
+    """The seats a booking asked for, with the price frozen when they were held."""
+
+    __tablename__ = "booking_seats"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(10))
+    seat_type: Mapped[str] = mapped_column(String(20))
+    price: Mapped[int] = mapped_column(Integer)
+
+
+class BookingTransition(IdMixin, Base):
+    """One status change of a booking: from, to, when, and by whom or which event."""
+
+    __tablename__ = "booking_transitions"
+    __table_args__ = (Index("ix_booking_transitions_booking_id_at", "booking_id", "at"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id"))
+    from_status: Mapped[BookingStatus | None] = mapped_column(str_enum(BookingStatus))
+    to_status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str | None] = mapped_column(String(100))  # "user:<id>", "guest:<id>", "worker"
+
+
+class IdempotencyRecord(Base):
+    """A replayable response for (customer, endpoint, Idempotency-Key), kept for 24 hours.
+
+    `response_status` is NULL while the first request is still running: a concurrent duplicate
+    sees the row (primary key) and is told to retry instead of executing twice.
+    """
+
+    __tablename__ = "idempotency_records"
+
+    customer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)

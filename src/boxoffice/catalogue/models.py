@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
+
+
+class SeatType(Base):
+    """Seat types are data (VIP, GOLD, SILVER are seeded by the first migration)."""
+
+    __tablename__ = "seat_types"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    rank: Mapped[int] = mapped_column(Integer)  # display order, best first
+
+
+class Theatre(IdMixin, TimestampMixin, Base):
+    __tablename__ = "theatres"
+
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(500))
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates, local
+
+
+class Screen(IdMixin, TimestampMixin, Base):
+    __tablename__ = "screens"
+    __table_args__ = (UniqueConstraint("theatre_id", "name"),)
+
+    theatre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("theatres.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Seat(IdMixin, Base):
+    __tablename__ = "seats"
+    __table_args__ = (UniqueConstraint("screen_id", "label"),)
+
+    screen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screens.id"))
+    row: Mapped[str] = mapped_column(String(5))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(10))
+    seat_type: Mapped[str] = mapped_column(ForeignKey("seat_types.code"))
+    x: Mapped[int] = mapped_column(Integer)
+    y: Mapped[int] = mapped_column(Integer)
+
+
+class Movie(IdMixin, TimestampMixin, Base):
+    __tablename__ = "movies"
+
+    title: Mapped[str] = mapped_column(String(300), index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(50))
+    certificate: Mapped[str] = mapped_column(String(10))
+    genres: Mapped[list[str]] = mapped_column(JSON, default=list)
+    release_date: Mapped[date]
+
+
+class ShowStatus(enum.StrEnum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
+class DayType(enum.StrEnum):
+    WEEKDAY = "WEEKDAY"
+    WEEKEND = "WEEKEND"
+    HOLIDAY = "HOLIDAY"
+
+
+class Show(IdMixin, TimestampMixin, Base):
+    __tablename__ = "shows"
+    __table_args__ = (Index("ix_shows_screen_id_starts_at", "screen_id", "starts_at"),)
+
+    movie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movies.id"), index=True)
+    screen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screens.id"))
+    # Denormalised from the screen so that listing by theatre or city needs no extra join.
+    theatre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("theatres.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    day_type: Mapped[DayType] = mapped_column(str_enum(DayType))
+    status: Mapped[ShowStatus] = mapped_column(str_enum(ShowStatus))
+    currency: Mapped[str] = mapped_column(String(3))
+    cancelled_at: Mapped[datetime | None]
+
+
+class ShowSeat(Base):
+    """The inventory: one row per seat of a show, created with the show.
+
+    A seat is free when `booking_id` is NULL or its hold ran out (`held_until` in the past); a
+    confirmed seat has a `booking_id` and no `held_until`. Because each (show, seat) is one row
+    with one `booking_id`, two live bookings can never own the same seat: the hold is a single
+    conditional UPDATE of these rows (see bookings.repository).
+    """
+
+    __tablename__ = "show_seats"
+    __table_args__ = (Index("ix_show_seats_booking_id", "booking_id"),)
+
+    show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), primary_key=True)
+    seat_type: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(10))
+    price: Mapped[int] = mapped_column(Integer)  # current price, minor units
+    # Deferred: the hold claims the seats first and inserts its booking in the same transaction.
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("bookings.id", deferrable=True, initially="DEFERRED")
+    )
+    held_until: Mapped[datetime | None]

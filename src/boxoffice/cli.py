@@ -1,0 +1,153 @@
+"""The `boxoffice` command line. Every command reads the same settings and fails early."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.db.engine import create_engine, create_sessionmaker
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        sys.stderr.write("boxoffice: invalid settings:\n" + "\n".join(lines) + "\n")
+        raise SystemExit(2) from None
+
+
+async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    """Runs `work` in one transaction of its own, for commands outside a request."""
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    load_settings()  # fail here, once, rather than in every worker
+    uvicorn.run(
+        "boxoffice.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        timeout_graceful_shutdown=20,
+        log_config=None,
+    )
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from boxoffice.db.migrate import upgrade_to_head
+
+    asyncio.run(upgrade_to_head(load_settings()))
+    print("database migrated to the newest revision")
+
+
+def cmd_seed_demo(_args: argparse.Namespace) -> None:
+    from boxoffice.catalogue.demo import seed_demo
+
+    settings = load_settings()
+    created = asyncio.run(
+        in_transaction(settings, lambda session: seed_demo(session, settings, Clock().now()))
+    )
+    print("demo catalogue loaded" if created else "demo catalogue already present")
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    from boxoffice.accounts.service import create_admin
+
+    settings = load_settings()
+    asyncio.run(
+        in_transaction(
+            settings,
+            lambda session: create_admin(
+                session, args.email, args.password, args.name, Clock().now()
+            ),
+        )
+    )
+    print(f"admin {args.email} ready")
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from boxoffice.worker import run_worker
+
+    asyncio.run(run_worker(load_settings(), once=args.once, interval=args.interval))
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    load_settings()
+    uvicorn.run(
+        "boxoffice.payments.sandbox:create_sandbox_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="migrate the database").set_defaults(func=cmd_migrate)
+    commands.add_parser("seed-demo", help="load the demo catalogue (once)").set_defaults(
+        func=cmd_seed_demo
+    )
+
+    admin = commands.add_parser("create-admin", help="create or promote an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", default=os.environ.get("BOXOFFICE_ADMIN_PASSWORD"))
+    admin.add_argument("--name", default="Administrator")
+    admin.set_defaults(func=cmd_create_admin)
+
+    worker = commands.add_parser("worker", help="sweep expired holds, reconcile payments")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    worker.set_defaults(func=cmd_worker)
+
+    sandbox = commands.add_parser("sandbox", help="run the Razorpay sandbox alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=9000)
+    sandbox.set_defaults(func=cmd_sandbox)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "create-admin" and not args.password:
+        sys.stderr.write("boxoffice: --password (or BOXOFFICE_ADMIN_PASSWORD) is required\n")
+        raise SystemExit(2)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

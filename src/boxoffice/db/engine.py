@@ -1,0 +1,63 @@
+"""Engine and session factory for both engines the product supports.
+
+SQLite is the embedded, single-host mode: every transaction starts with `BEGIN IMMEDIATE`, so
+writers queue on the database lock instead of failing half-way with "database is locked", and a
+read-then-write never works on a stale snapshot. PostgreSQL is the production mode: a bounded
+pool per process, pre-ping so a restarted server is reconnected to, and short lock/statement
+timeouts so a stuck transaction fails fast instead of hanging a request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from boxoffice.config import Settings
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        return _create_sqlite_engine(settings)
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        pool_recycle=1800,
+        connect_args={
+            "timeout": 5,
+            "command_timeout": 30,
+            "server_settings": {
+                "application_name": "boxoffice",
+                "lock_timeout": "10s",
+                "idle_in_transaction_session_timeout": "60s",
+            },
+        },
+    )
+
+
+def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(settings.async_database_url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions start (see below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,104 @@
+"""One exception hierarchy for the whole API, rendered as RFC 9457 problem details in one place.
+
+Every error knows its HTTP status and its problem `type`; services raise them, the handler in
+`boxoffice.app` renders them. Extra keyword arguments become extension members of the problem
+(for example `unavailable_seat_ids`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+PROBLEM_BASE = "https://boxoffice.dev/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class BoxofficeError(Exception):
+    status: ClassVar[int] = 400
+    type_slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+        self.headers: dict[str, str] = {}
+
+    @property
+    def type(self) -> str:
+        return PROBLEM_BASE + self.type_slug
+
+    def to_problem(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extensions,
+        }
+
+
+class InvalidInput(BoxofficeError):
+    status = 422
+    type_slug = "invalid-input"
+    title = "Invalid input"
+
+
+class Unauthenticated(BoxofficeError):
+    status = 401
+    type_slug = "unauthenticated"
+    title = "Authentication required"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.headers["WWW-Authenticate"] = "Bearer"
+
+
+class Forbidden(BoxofficeError):
+    status = 403
+    type_slug = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(BoxofficeError):
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(BoxofficeError):
+    status = 409
+    type_slug = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(BoxofficeError):
+    status = 413
+    type_slug = "payload-too-large"
+    title = "Request body too large"
+
+
+class RateLimited(BoxofficeError):
+    status = 429
+    type_slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, retry_after_seconds: int, detail: str | None = None) -> None:
+        super().__init__(detail, retry_after=retry_after_seconds)
+        self.headers["Retry-After"] = str(retry_after_seconds)
+
+
+class ServiceUnavailable(BoxofficeError):
+    status = 503
+    type_slug = "service-unavailable"
+    title = "Service temporarily unavailable"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.headers["Retry-After"] = "5"
+
+
+class BadGateway(BoxofficeError):
+    status = 502
+    type_slug = "payment-provider-error"
+    title = "The payment provider did not answer as expected"

@@ -1,0 +1,181 @@
+"""Test harness: a fresh database per run (PostgreSQL or SQLite), the real app served by uvicorn
+on a loopback port in a background thread, and a clock the tests can move.
+
+`BOXOFFICE_TEST_DB=postgres` (default) creates `boxoffice_test_<random>` on the server named by
+`DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/postgres) and drops it at the end;
+`BOXOFFICE_TEST_DB=sqlite` uses a file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from boxoffice.app import create_app
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.db.migrate import upgrade_to_head
+from boxoffice.db.models import Base
+
+TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+KEPT_TABLES = {"seat_types", "alembic_version"}
+
+
+@dataclass
+class TestDatabase:
+    url: str  # the plain URL the app is configured with
+    sync_engine: Engine  # for set-up and audits from the tests
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def query(self, sql: str, **params: object) -> list[sa.Row]:
+        with self.sync_engine.connect() as connection:
+            return list(connection.execute(sa.text(sql), params))
+
+    def execute(self, sql: str, **params: object) -> None:
+        with self.sync_engine.begin() as connection:
+            connection.execute(sa.text(sql), params)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    backend = os.environ.get("BOXOFFICE_TEST_DB", "postgres")
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "boxoffice.db"
+        url = f"sqlite:///{path}"
+        yield from _migrated(url, sa.create_engine(url))
+        return
+    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    server = server.replace("postgres://", "postgresql://", 1)
+    base, _, _ = server.rpartition("/")
+    name = f"boxoffice_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(
+        server.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = f"{base}/{name}"
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        yield from _migrated(url, engine)
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrated(url: str, engine: Engine) -> Iterator[TestDatabase]:
+    asyncio.run(upgrade_to_head(make_settings(url)))
+    yield TestDatabase(url=url, sync_engine=engine)
+    engine.dispose()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "jwt_secret": TEST_JWT_SECRET,
+        "rate_limit_enabled": False,
+        "log_json": True,
+        "db_pool_size": 5,
+        "db_max_overflow": 5,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    clock: Clock
+    settings: Settings
+
+
+class _ThreadedServer(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # the main thread is pytest's
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_server(database: TestDatabase) -> Iterator[LiveServer]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = make_settings(
+        database.url,
+        public_base_url=url,
+        razorpay_base_url=f"{url}/_sandbox/razorpay",
+        razorpay_sandbox_webhook_url=f"{url}/api/v1/webhooks/razorpay",
+    )
+    clock = Clock()
+    app = create_app(settings, clock)
+    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield LiveServer(url=url, clock=clock, settings=settings)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from an empty catalogue and the real clock."""
+    yield
+    if "database" not in request.fixturenames:
+        return
+    database: TestDatabase = request.getfixturevalue("database")
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    with database.sync_engine.begin() as connection:
+        if database.is_sqlite:
+            for table in tables:
+                connection.execute(sa.text(f'DELETE FROM "{table}"'))
+        else:
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("live_server").clock.offset = timedelta(0)
+
+
+@pytest.fixture
+def clock(live_server: LiveServer) -> Clock:
+    return live_server.clock
+
+
+@pytest.fixture
+def client(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def db(database: TestDatabase) -> TestDatabase:
+    return database
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
