@@ -1,3 +1,117 @@
-from fastapi import APIRouter
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
+from boxoffice.bookings import service
+from boxoffice.bookings.schemas import BookingList, BookingOut, HoldRequest
+from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.errors import InvalidInput
+from boxoffice.idempotency import request_fingerprint, respond_once
 
 router = APIRouter(tags=["bookings"])
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingOut,
+    responses={
+        409: {"description": "Seats unavailable (`unavailable_seat_ids`), show not on sale"},
+        422: {"description": "Empty, duplicate, unknown or too many seat ids"},
+    },
+)
+async def hold_seats(
+    body: HoldRequest,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Hold seats of a show for a few minutes: all of them, or none (409)."""
+    if len(set(body.seat_ids)) != len(body.seat_ids):
+        raise InvalidInput("seat_ids lists a seat more than once.")
+    if len(body.seat_ids) > settings.max_seats_per_booking:
+        raise InvalidInput(
+            f"At most {settings.max_seats_per_booking} seats can be held in one booking.",
+            max_seats_per_booking=settings.max_seats_per_booking,
+        )
+
+    async def hold() -> tuple[int, BookingOut]:
+        view = await service.hold_seats(
+            session, principal, body.show_id, body.seat_ids, now, settings
+        )
+        return 201, BookingOut.of(view, now)
+
+    return await respond_once(
+        session,
+        customer=principal.actor,
+        endpoint="POST /bookings",
+        key=idempotency_key,
+        fingerprint=request_fingerprint(body),
+        now=now,
+        operation=hold,
+    )
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingOut)
+async def get_booking(
+    booking_id: uuid.UUID, principal: PrincipalDep, session: SessionDep, now: NowDep
+) -> BookingOut:
+    """A booking of yours (or any, for an admin); another customer's reads as 404."""
+    return BookingOut.of(await service.get_booking(session, principal, booking_id), now)
+
+
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response_model=BookingOut,
+    responses={409: {"description": "Not cancellable in its state, or past the cut-off"}},
+)
+async def cancel_booking(
+    booking_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> BookingOut:
+    """Cancel: a hold frees its seats; a paid booking is refunded."""
+    view = await service.cancel_booking(session, principal, booking_id, now, settings)
+    return BookingOut.of(view, now)
+
+
+@router.get("/me/bookings", response_model=BookingList, tags=["me"])
+async def my_bookings(
+    principal: PrincipalDep,
+    session: SessionDep,
+    now: NowDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> BookingList:
+    """Your bookings, newest first (a guest's too, and after linking, the account's)."""
+    views = await service.list_my_bookings(session, principal, limit, offset)
+    return BookingList(items=[BookingOut.of(v, now) for v in views], limit=limit, offset=offset)
+
+
+@router.get("/admin/shows/{show_id}/bookings", response_model=BookingList, tags=["admin"])
+async def show_bookings(
+    show_id: uuid.UUID,
+    _admin: AdminDep,
+    session: SessionDep,
+    now: NowDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> BookingList:
+    """Every booking of a show with its status."""
+    views = await service.list_show_bookings(session, show_id, limit, offset)
+    return BookingList(items=[BookingOut.of(v, now) for v in views], limit=limit, offset=offset)

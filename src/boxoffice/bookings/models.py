@@ -3,9 +3,8 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -66,21 +65,3 @@ class BookingTransition(IdMixin, Base):
     at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str | None] = mapped_column(String(100))  # "user:<id>", "guest:<id>", "worker"
-
-
-class IdempotencyRecord(Base):
-    """A replayable response for (customer, endpoint, Idempotency-Key), kept for 24 hours.
-
-    `response_status` is NULL while the first request is still running: a concurrent duplicate
-    sees the row (primary key) and is told to retry instead of executing twice.
-    """
-
-    __tablename__ = "idempotency_records"
-
-    customer: Mapped[str] = mapped_column(String(64), primary_key=True)
-    endpoint: Mapped[str] = mapped_column(String(100), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    response_status: Mapped[int | None] = mapped_column(Integer)
-    response_body: Mapped[Any | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,13 +1,239 @@
-"""All SQL of the bookings domain."""
+"""All SQL of the bookings domain.
+
+The inventory rows are `show_seats` (one per seat of a show). Holding, confirming and releasing
+seats are single conditional UPDATEs of those rows, so the database itself decides who gets a
+seat, with any number of API processes:
+
+- A seat is free when it has no booking, or its hold ran out (`held_until <= now`), or it is
+  already this booking's own (a late payment re-claiming its expired hold).
+- On PostgreSQL the rows are locked in seat-id order (a MATERIALIZED CTE with ORDER BY ... FOR
+  UPDATE) so that two holds with overlapping seats queue behind each other instead of
+  deadlocking; under READ COMMITTED a waiting UPDATE re-checks "free" on the row it finally gets.
+- On SQLite every transaction is BEGIN IMMEDIATE (db/engine.py), so writers are serialised.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.bookings.models import Booking
+from boxoffice.accounts.models import Guest, User
+from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
+from boxoffice.catalogue.models import Show, ShowSeat
+
+
+async def claim_seats(
+    session: AsyncSession,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    booking_id: uuid.UUID,
+    held_until: datetime | None,
+    now: datetime,
+) -> list[Row[tuple[uuid.UUID, str, str, int]]]:
+    """Gives the free ones among `seat_ids` to the booking; returns the rows it got.
+
+    `held_until=None` confirms the seats (BOOKED); a time makes it a hold until then. The caller
+    must roll back unless every requested seat came back.
+    """
+    free = or_(
+        ShowSeat.booking_id.is_(None),
+        ShowSeat.booking_id == booking_id,
+        ShowSeat.held_until <= now,
+    )
+    target = (
+        select(ShowSeat.show_id, ShowSeat.seat_id)
+        .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(sorted(seat_ids)), free)
+        .order_by(ShowSeat.seat_id)
+        .with_for_update()
+        .cte("target")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    result = await session.execute(
+        update(ShowSeat)
+        .where(ShowSeat.show_id == target.c.show_id, ShowSeat.seat_id == target.c.seat_id)
+        .values(booking_id=booking_id, held_until=held_until)
+        .returning(ShowSeat.seat_id, ShowSeat.label, ShowSeat.seat_type, ShowSeat.price)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.all())
+
+
+async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID]) -> None:
+    """Frees exactly the seats these bookings own now, never a seat re-held by someone else."""
+    await session.execute(
+        update(ShowSeat)
+        .where(ShowSeat.booking_id.in_(booking_ids))
+        .values(booking_id=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def existing_seat_ids(
+    session: AsyncSession, show_id: uuid.UUID, seat_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    result = await session.scalars(
+        select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids))
+    )
+    return set(result)
+
+
+async def lock_customer(session: AsyncSession, kind: str, customer_id: uuid.UUID) -> None:
+    """Serialises one customer's concurrent holds so the live-hold cap cannot be raced past."""
+    table = User if kind == "user" else Guest
+    await session.execute(select(table.id).where(table.id == customer_id).with_for_update())
+
+
+def customer_filter(kind: str, customer_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    if kind == "user":
+        return Booking.user_id == customer_id
+    return and_(Booking.guest_id == customer_id, Booking.user_id.is_(None))
+
+
+async def show_with_live_holds(
+    session: AsyncSession, show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
+) -> Row[tuple[Show, int]] | None:
+    """The show and how many live holds this customer has on it, in one round trip."""
+    live_holds = (
+        select(func.count())
+        .where(
+            Booking.show_id == show_id,
+            customer_filter(kind, customer_id),
+            Booking.status == BookingStatus.PENDING,
+            Booking.expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    result = await session.execute(select(Show, live_holds).where(Show.id == show_id))
+    return result.one_or_none()
+
+
+async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
+    return await session.get(Show, show_id)
+
+
+def add_booking(
+    session: AsyncSession, booking: Booking, seats: list[BookingSeat], first: BookingTransition
+) -> None:
+    session.add(booking)
+    session.add_all(seats)
+    session.add(first)
+
+
+async def get_booking(
+    session: AsyncSession, booking_id: uuid.UUID, *, for_update: bool = False
+) -> Booking | None:
+    statement = select(Booking).where(Booking.id == booking_id)
+    if for_update:
+        statement = statement.with_for_update()
+    result = await session.execute(statement.execution_options(populate_existing=True))
+    return result.scalar_one_or_none()
+
+
+async def set_status(
+    session: AsyncSession,
+    booking: Booking,
+    target: BookingStatus,
+    now: datetime,
+    *,
+    expected: BookingStatus,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Compare-and-set of the status: False when another request changed it first."""
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == expected)
+        .values(status=target, updated_at=now, expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    booking.status, booking.updated_at, booking.expires_at = target, now, expires_at
+    return True
+
+
+def add_transitions(session: AsyncSession, transitions: Sequence[BookingTransition]) -> None:
+    session.add_all(transitions)
+
+
+async def seats_of(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BookingSeat]]:
+    seats: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
+    result = await session.scalars(
+        select(BookingSeat)
+        .where(BookingSeat.booking_id.in_(booking_ids))
+        .order_by(BookingSeat.label)
+    )
+    for seat in result:
+        seats[seat.booking_id].append(seat)
+    return seats
+
+
+async def history_of(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BookingTransition]]:
+    history: dict[uuid.UUID, list[BookingTransition]] = {b: [] for b in booking_ids}
+    result = await session.scalars(
+        select(BookingTransition)
+        .where(BookingTransition.booking_id.in_(booking_ids))
+        .order_by(BookingTransition.at, BookingTransition.id)
+    )
+    for transition in result:
+        history[transition.booking_id].append(transition)
+    return history
+
+
+async def list_for_customer(
+    session: AsyncSession, kind: str, customer_id: uuid.UUID, limit: int, offset: int
+) -> list[Booking]:
+    result = await session.scalars(
+        select(Booking)
+        .where(customer_filter(kind, customer_id))
+        .order_by(Booking.created_at.desc(), Booking.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(result)
+
+
+async def list_for_show(
+    session: AsyncSession, show_id: uuid.UUID, limit: int, offset: int
+) -> list[Booking]:
+    result = await session.scalars(
+        select(Booking)
+        .where(Booking.show_id == show_id)
+        .order_by(Booking.created_at, Booking.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(result)
+
+
+async def lock_expired_batch(session: AsyncSession, now: datetime, limit: int) -> list[Booking]:
+    """Pending bookings past expiry, locked; SKIP LOCKED lets many sweepers share the work."""
+    result = await session.scalars(
+        select(Booking)
+        .where(Booking.status == BookingStatus.PENDING, Booking.expires_at <= now)
+        .order_by(Booking.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(result)
+
+
+async def mark_expired(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
+    await session.execute(
+        update(Booking)
+        .where(Booking.id.in_(booking_ids), Booking.status == BookingStatus.PENDING)
+        .values(status=BookingStatus.EXPIRED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def link_guest_bookings(
@@ -18,3 +244,32 @@ async def link_guest_bookings(
         update(Booking).where(Booking.guest_id == guest_id).values(user_id=user_id)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def live_bookings_of_show(
+    session: AsyncSession, show_id: uuid.UUID, now: datetime
+) -> list[Booking]:
+    """BOOKED and unexpired PENDING bookings of a show, locked for the show's cancellation."""
+    result = await session.scalars(
+        select(Booking)
+        .where(
+            Booking.show_id == show_id,
+            or_(
+                Booking.status == BookingStatus.BOOKED,
+                and_(Booking.status == BookingStatus.PENDING, Booking.expires_at > now),
+            ),
+        )
+        .order_by(Booking.id)
+        .with_for_update()
+    )
+    return list(result)
+
+
+async def release_show(session: AsyncSession, show_id: uuid.UUID) -> None:
+    """Frees every seat of a (cancelled) show."""
+    await session.execute(
+        update(ShowSeat)
+        .where(ShowSeat.show_id == show_id, ShowSeat.booking_id.is_not(None))
+        .values(booking_id=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    )

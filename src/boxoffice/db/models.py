@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
+from boxoffice import idempotency
 from boxoffice.accounts import models as accounts
 from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
@@ -7,4 +8,4 @@ from boxoffice.db.base import Base
 from boxoffice.payments import models as payments
 from boxoffice.pricing import models as pricing
 
-__all__ = ["Base", "accounts", "bookings", "catalogue", "payments", "pricing"]
+__all__ = ["Base", "accounts", "bookings", "catalogue", "idempotency", "payments", "pricing"]

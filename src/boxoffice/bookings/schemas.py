@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from boxoffice.bookings import rules
+from boxoffice.bookings.service import BookingView
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    show_id: uuid.UUID
+    # The upper bound here only stops absurd bodies; MAX_SEATS_PER_BOOKING is checked by the route.
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+
+
+class BookedSeat(BaseModel):
+    seat_id: str
+    label: str
+    seat_type: str
+    price: int
+
+
+class Customer(BaseModel):
+    kind: Literal["user", "guest"]
+    id: str
+
+
+class HistoryEntry(BaseModel):
+    from_: str | None = Field(serialization_alias="from")
+    to: str
+    at: datetime
+    reason: str
+
+
+class PaymentInfo(BaseModel):
+    provider: str
+    order_id: str
+    payment_id: str | None
+    amount: int
+    currency: str
+    status: str
+
+
+class RefundInfo(BaseModel):
+    id: str
+    amount: int
+    status: str
+    created_at: datetime
+
+
+class BookingOut(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    id: str
+    status: str
+    show_id: str
+    expires_at: datetime | None
+    seats: list[BookedSeat]
+    amount_total: int
+    currency: str
+    customer: Customer
+    created_at: datetime
+    history: list[HistoryEntry]
+    payment: PaymentInfo | None = None
+    refunds: list[RefundInfo] = []
+
+    @classmethod
+    def of(cls, view: BookingView, now: datetime) -> BookingOut:
+        booking = view.booking
+        status = rules.effective_status(booking.status, booking.expires_at, now)
+        customer = (
+            Customer(kind="user", id=str(booking.user_id))
+            if booking.user_id
+            else Customer(kind="guest", id=str(booking.guest_id))
+        )
+        payment = view.payment
+        return cls(
+            id=str(booking.id),
+            status=status.value,
+            show_id=str(booking.show_id),
+            expires_at=booking.expires_at if status is rules.PENDING else None,
+            seats=[
+                BookedSeat(
+                    seat_id=str(s.seat_id), label=s.label, seat_type=s.seat_type, price=s.price
+                )
+                for s in view.seats
+            ],
+            amount_total=booking.amount_total,
+            currency=booking.currency,
+            customer=customer,
+            created_at=booking.created_at,
+            history=[
+                HistoryEntry(
+                    from_=t.from_status.value if t.from_status else None,
+                    to=t.to_status.value,
+                    at=t.at,
+                    reason=t.reason,
+                )
+                for t in view.history
+            ],
+            payment=PaymentInfo(
+                provider=payment.provider,
+                order_id=payment.order_id,
+                payment_id=payment.payment_id,
+                amount=payment.amount,
+                currency=payment.currency,
+                status=payment.status.value,
+            )
+            if payment and payment.payment_id
+            else None,
+            refunds=[
+                RefundInfo(
+                    id=str(r.id), amount=r.amount, status=r.status.value, created_at=r.created_at
+                )
+                for r in view.refunds
+            ],
+        )
+
+
+class BookingList(BaseModel):
+    items: list[BookingOut]
+    limit: int
+    offset: int

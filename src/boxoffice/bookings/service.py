@@ -1,0 +1,350 @@
+"""Rules of the booking lifecycle: hold, read, cancel, expire, confirm.
+
+Services never commit: the request's unit of work (or the worker's) does. Every status change
+goes through `_transition`, a compare-and-set on the status plus a history row, so two requests
+racing on one booking (cancel vs. payment, two sweepers) cannot both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import metrics
+from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import repository, rules
+from boxoffice.bookings.errors import (
+    BookingNotFound,
+    CancellationClosed,
+    IllegalTransition,
+    SeatsUnavailable,
+    ShowNotFound,
+    ShowNotOnSale,
+    TooManyHolds,
+    UnknownSeats,
+)
+from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
+from boxoffice.catalogue.models import Show, ShowStatus
+from boxoffice.config import Settings
+from boxoffice.payments import repository as payments_repository
+from boxoffice.payments.models import Payment, Refund
+
+
+@dataclass
+class BookingView:
+    """A booking with everything its API shape shows."""
+
+    booking: Booking
+    seats: list[BookingSeat]
+    history: list[BookingTransition]
+    payment: Payment | None = None
+    refunds: list[Refund] = field(default_factory=list)
+
+
+async def hold_seats(
+    session: AsyncSession,
+    principal: Principal,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    now: datetime,
+    settings: Settings,
+) -> BookingView:
+    """Holds all of `seat_ids` for the caller, or none (SPEC invariants 1 and 2)."""
+    kind = principal.kind.value
+    await repository.lock_customer(session, kind, principal.id)
+    found = await repository.show_with_live_holds(session, show_id, kind, principal.id, now)
+    if found is None:
+        raise ShowNotFound()
+    show, live_holds = found
+    _ensure_on_sale(show, now)
+    if live_holds >= settings.max_pending_bookings_per_customer:
+        metrics.HOLDS.labels("too_many_holds").inc()
+        raise TooManyHolds(
+            f"You already hold seats in {live_holds} pending bookings for this show; "
+            "pay for or cancel one first.",
+            max_pending_bookings=settings.max_pending_bookings_per_customer,
+        )
+
+    booking_id = uuid.uuid4()
+    expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
+    claimed = await repository.claim_seats(session, show_id, seat_ids, booking_id, expires_at, now)
+    if len(claimed) != len(seat_ids):
+        # Raising rolls the whole transaction back, so the seats we did get are not kept.
+        await _refuse_hold(session, show_id, seat_ids, {row.seat_id for row in claimed})
+
+    seats = [
+        BookingSeat(
+            booking_id=booking_id,
+            seat_id=row.seat_id,
+            label=row.label,
+            seat_type=row.seat_type,
+            price=row.price,
+        )
+        for row in claimed
+    ]
+    booking = Booking(
+        id=booking_id,
+        show_id=show_id,
+        user_id=principal.id if kind == "user" else None,
+        guest_id=principal.id if kind == "guest" else None,
+        status=BookingStatus.PENDING,
+        amount_total=sum(seat.price for seat in seats),
+        currency=show.currency,
+        expires_at=expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    first = _history_row(
+        booking_id, None, BookingStatus.PENDING, now, "seats held", principal.actor
+    )
+    repository.add_booking(session, booking, seats, first)
+    await session.flush()
+    metrics.HOLDS.labels("held").inc()
+    return BookingView(booking, sorted(seats, key=lambda s: s.label), [first])
+
+
+def _ensure_on_sale(show: Show, now: datetime) -> None:
+    if show.status is not ShowStatus.SCHEDULED:
+        raise ShowNotOnSale("This show was cancelled.")
+    if show.starts_at <= now:
+        raise ShowNotOnSale("This show has already started.")
+
+
+async def _refuse_hold(
+    session: AsyncSession,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    claimed: set[uuid.UUID],
+) -> None:
+    existing = await repository.existing_seat_ids(session, show_id, seat_ids)
+    unknown = [seat_id for seat_id in seat_ids if seat_id not in existing]
+    if unknown:
+        metrics.HOLDS.labels("unknown_seats").inc()
+        raise UnknownSeats(
+            "These seat ids are not seats of this show.",
+            unknown_seat_ids=[str(seat_id) for seat_id in unknown],
+        )
+    unavailable = [seat_id for seat_id in seat_ids if seat_id not in claimed]
+    metrics.HOLDS.labels("conflict").inc()
+    raise SeatsUnavailable(
+        "Some of the seats are held or booked by someone else; nothing was held.",
+        unavailable_seat_ids=[str(seat_id) for seat_id in unavailable],
+    )
+
+
+async def get_booking(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID
+) -> BookingView:
+    booking = await _owned_booking(session, principal, booking_id)
+    return (await load_views(session, [booking]))[0]
+
+
+async def _owned_booking(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, *, for_update: bool = False
+) -> Booking:
+    """The booking if the caller owns it or is an admin; otherwise 404, revealing nothing."""
+    booking = await repository.get_booking(session, booking_id, for_update=for_update)
+    if booking is None or not (principal.is_admin or owns(principal, booking)):
+        raise BookingNotFound()
+    return booking
+
+
+def owns(principal: Principal, booking: Booking) -> bool:
+    if principal.is_guest:
+        return booking.guest_id == principal.id and booking.user_id is None
+    return booking.user_id == principal.id
+
+
+async def load_views(session: AsyncSession, bookings: Sequence[Booking]) -> list[BookingView]:
+    """Seats, history and payments for a page of bookings: three queries, whatever the page."""
+    ids = [booking.id for booking in bookings]
+    if not ids:
+        return []
+    seats = await repository.seats_of(session, ids)
+    history = await repository.history_of(session, ids)
+    payments = await payments_repository.payments_of(session, ids)
+    views = []
+    for booking in bookings:
+        payment, refunds = payments.get(booking.id, (None, []))
+        views.append(BookingView(booking, seats[booking.id], history[booking.id], payment, refunds))
+    return views
+
+
+async def list_my_bookings(
+    session: AsyncSession, principal: Principal, limit: int, offset: int
+) -> list[BookingView]:
+    bookings = await repository.list_for_customer(
+        session, principal.kind.value, principal.id, limit, offset
+    )
+    return await load_views(session, bookings)
+
+
+async def list_show_bookings(
+    session: AsyncSession, show_id: uuid.UUID, limit: int, offset: int
+) -> list[BookingView]:
+    if await repository.get_show(session, show_id) is None:
+        raise ShowNotFound()
+    return await load_views(
+        session, await repository.list_for_show(session, show_id, limit, offset)
+    )
+
+
+async def cancel_booking(
+    session: AsyncSession,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    now: datetime,
+    settings: Settings,
+) -> BookingView:
+    """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off)."""
+    from boxoffice.payments import service as payments_service
+
+    booking = await _owned_booking(session, principal, booking_id, for_update=True)
+    status = rules.effective_status(booking.status, booking.expires_at, now)
+    if status is BookingStatus.BOOKED:
+        show = await repository.get_show(session, booking.show_id)
+        assert show is not None
+        cutoff = show.starts_at - timedelta(minutes=settings.cancellation_cutoff_minutes)
+        if now > cutoff and not principal.is_admin:
+            raise CancellationClosed(
+                f"Bookings can be cancelled until {settings.cancellation_cutoff_minutes} "
+                "minutes before the show starts.",
+                cancellable_until=cutoff.isoformat(),
+            )
+    await transition(session, booking, BookingStatus.CANCELLED, now, "cancelled", principal.actor)
+    await repository.release_seats(session, [booking.id])
+    if status is BookingStatus.BOOKED:
+        await payments_service.request_refund(session, booking, now, "booking cancelled")
+    return (await load_views(session, [booking]))[0]
+
+
+async def transition(
+    session: AsyncSession,
+    booking: Booking,
+    target: BookingStatus,
+    now: datetime,
+    reason: str,
+    actor: str | None,
+    *,
+    expires_at: datetime | None = None,
+) -> None:
+    """Moves the booking to `target` if that is legal from what it is now; records it.
+
+    The status is compared-and-set in the database, so of two racing changes one wins and the
+    other gets 409 with nothing changed.
+    """
+    current = rules.effective_status(booking.status, booking.expires_at, now)
+    if not rules.is_legal(current, target):
+        raise IllegalTransition(
+            f"A {current.value} booking cannot become {target.value}.",
+            current_status=current.value,
+        )
+    stored = booking.status
+    if current is not stored:
+        # A hold that ran out but was not swept yet: record its expiry first, as the sweeper would.
+        await _set_status(session, booking, current, now, stored, "hold expired", "system")
+        stored = current
+    await _set_status(session, booking, target, now, stored, reason, actor, expires_at=expires_at)
+
+
+async def _set_status(
+    session: AsyncSession,
+    booking: Booking,
+    target: BookingStatus,
+    now: datetime,
+    expected: BookingStatus,
+    reason: str,
+    actor: str | None,
+    *,
+    expires_at: datetime | None = None,
+) -> None:
+    previous = booking.status
+    if target is BookingStatus.EXPIRED:
+        expires_at = booking.expires_at  # keep when it ran out, for the record
+    if not await repository.set_status(
+        session, booking, target, now, expected=expected, expires_at=expires_at
+    ):
+        raise IllegalTransition("The booking was changed by another request; reload it.")
+    repository.add_transitions(
+        session, [_history_row(booking.id, previous, target, now, reason, actor)]
+    )
+
+
+def _history_row(
+    booking_id: uuid.UUID,
+    previous: BookingStatus | None,
+    target: BookingStatus,
+    now: datetime,
+    reason: str,
+    actor: str | None,
+) -> BookingTransition:
+    return BookingTransition(
+        id=uuid.uuid4(),
+        booking_id=booking_id,
+        from_status=previous,
+        to_status=target,
+        at=now,
+        reason=reason,
+        actor=actor,
+    )
+
+
+async def confirm_seats(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Turns the booking's hold into sold seats; re-claims them if the hold ran out meanwhile.
+
+    False (and nothing kept) when any of its seats now belongs to another booking.
+    """
+    seat_ids = [
+        seat.seat_id for seat in (await repository.seats_of(session, [booking.id]))[booking.id]
+    ]
+    claimed = await repository.claim_seats(
+        session, booking.show_id, seat_ids, booking.id, None, now
+    )
+    if len(claimed) == len(seat_ids):
+        return True
+    if claimed:
+        # Undo our partial claim: the seats we did get go back to being free.
+        await repository.release_seats(session, [booking.id])
+    return False
+
+
+async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -> int:
+    """Marks one batch of run-out holds EXPIRED and frees their seats; returns how many."""
+    bookings = await repository.lock_expired_batch(session, now, batch_size)
+    if not bookings:
+        return 0
+    ids = [booking.id for booking in bookings]
+    await repository.mark_expired(session, ids, now)
+    repository.add_transitions(
+        session,
+        [
+            _history_row(
+                b.id, BookingStatus.PENDING, BookingStatus.EXPIRED, now, "hold expired", "worker"
+            )
+            for b in bookings
+        ],
+    )
+    await repository.release_seats(session, ids)
+    metrics.EXPIRIES_SWEPT.inc(len(ids))
+    return len(ids)
+
+
+async def cancel_show_bookings(
+    session: AsyncSession, show_id: uuid.UUID, now: datetime, actor: str
+) -> int:
+    """A cancelled show cancels every live booking: holds released, paid ones refunded."""
+    from boxoffice.payments import service as payments_service
+
+    cancelled = 0
+    for booking in await repository.live_bookings_of_show(session, show_id, now):
+        was_booked = booking.status is BookingStatus.BOOKED
+        await transition(session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor)
+        if was_booked:
+            await payments_service.request_refund(session, booking, now, "show cancelled")
+        cancelled += 1
+    await repository.release_show(session, show_id)
+    return cancelled

@@ -1,0 +1,137 @@
+"""`Idempotency-Key` for POST endpoints that create things (holds, payment orders).
+
+The key is claimed inside the request's own transaction with an INSERT ... ON CONFLICT DO NOTHING
+on (customer, endpoint, key), and the response is stored in that same transaction. So:
+- the claim and the effect commit together or not at all (a failed or crashed request leaves no
+  claim behind, and a retry simply executes);
+- a concurrent duplicate blocks on the unique key until the first transaction ends, then finds
+  the stored response and replays it: one executes, the others wait for it;
+- the same key with another body is refused (422); records older than 24 hours are reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import JSON, Integer, String, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice.db.base import Base
+from boxoffice.errors import Conflict, InvalidInput
+
+KEEP_FOR = timedelta(hours=24)
+REPLAY_HEADER = "Idempotent-Replayed"
+PRIMARY_KEY = ("customer", "endpoint", "key")
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+
+    customer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class IdempotencyKeyReused(InvalidInput):
+    type_slug = "idempotency-key-reused"
+    title = "Idempotency-Key reused with a different request"
+
+
+class IdempotentRequestInProgress(Conflict):
+    type_slug = "idempotent-request-in-progress"
+    title = "A request with this Idempotency-Key is still being processed"
+
+
+def request_fingerprint(body: BaseModel | None, *parts: str) -> str:
+    payload = json.dumps(
+        [body.model_dump(mode="json") if body else None, *parts], sort_keys=True, default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def respond_once(
+    session: AsyncSession,
+    *,
+    customer: str,
+    endpoint: str,
+    key: str | None,
+    fingerprint: str,
+    now: datetime,
+    operation: Callable[[], Awaitable[tuple[int, BaseModel]]],
+) -> JSONResponse:
+    """Runs `operation` at most once per key and returns its (possibly replayed) response."""
+    if key is None:
+        status, model = await operation()
+        return JSONResponse(model.model_dump(mode="json"), status_code=status)
+
+    if not await _claim(session, customer, endpoint, key, fingerprint, now):
+        record = await session.get(
+            IdempotencyRecord, (customer, endpoint, key), populate_existing=True
+        )
+        if record is None or record.response_status is None:
+            raise IdempotentRequestInProgress("Retry this request in a moment.")
+        if record.request_hash != fingerprint:
+            raise IdempotencyKeyReused("This Idempotency-Key was used with another request body.")
+        return JSONResponse(
+            record.response_body,
+            status_code=record.response_status,
+            headers={REPLAY_HEADER: "true"},
+        )
+
+    status, model = await operation()
+    body = model.model_dump(mode="json")
+    await session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.customer == customer,
+            IdempotencyRecord.endpoint == endpoint,
+            IdempotencyRecord.key == key,
+        )
+        .values(response_status=status, response_body=body)
+    )
+    return JSONResponse(body, status_code=status)
+
+
+async def _claim(
+    session: AsyncSession, customer: str, endpoint: str, key: str, fingerprint: str, now: datetime
+) -> bool:
+    """True when this request owns the key (new, or the old record was past its 24 hours)."""
+    dialect_insert = (
+        postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    )
+    values = {
+        "customer": customer,
+        "endpoint": endpoint,
+        "key": key,
+        "request_hash": fingerprint,
+        "response_status": None,
+        "response_body": None,
+        "created_at": now,
+    }
+    statement = dialect_insert(IdempotencyRecord).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(PRIMARY_KEY),
+        set_={name: statement.excluded[name] for name in values if name not in PRIMARY_KEY},
+        where=IdempotencyRecord.created_at < now - KEEP_FOR,
+    ).returning(IdempotencyRecord.key)
+    claimed = (await session.execute(statement)).scalar_one_or_none()
+    return claimed is not None
+
+
+async def purge_expired(session: AsyncSession, now: datetime) -> None:
+    """Housekeeping for the worker: forget keys older than 24 hours."""
+    await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEEP_FOR)
+    )

@@ -1,0 +1,75 @@
+"""`boxoffice worker`: background upkeep that correctness never waits for.
+
+Each pass sweeps run-out holds to EXPIRED (in batches, each its own transaction, so many workers
+can run at once: the batch query skips rows another worker has locked), forgets old idempotency
+keys, and settles payments and refunds that a lost webhook or a crash left unfinished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from boxoffice.bookings import service as bookings_service
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.idempotency import purge_expired
+from boxoffice.logs import configure_logging, get_logger
+
+log = get_logger("boxoffice.worker")
+
+SWEEP_BATCH = 500
+
+
+async def sweep_expired_holds(sessionmaker: async_sessionmaker[Any], clock: Clock) -> int:
+    total = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            swept = await bookings_service.sweep_expired(session, clock.now(), SWEEP_BATCH)
+        total += swept
+        if swept < SWEEP_BATCH:
+            return total
+
+
+async def run_pass(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> None:
+    from boxoffice.payments import service as payments_service
+
+    swept = await sweep_expired_holds(sessionmaker, clock)
+    async with sessionmaker() as session, session.begin():
+        await purge_expired(session, clock.now())
+    settled = await payments_service.reconcile(sessionmaker, settings, clock)
+    if swept or settled:
+        log.info("worker_pass", expired_swept=swept, payments_settled=settled)
+
+
+async def run_worker(settings: Settings, *, once: bool, interval: float) -> None:
+    configure_logging(settings.log_level, settings.log_json)
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    clock = Clock()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    log.info("worker_started", once=once, interval=interval)
+    try:
+        while not stopping.is_set():
+            try:
+                await run_pass(sessionmaker, settings, clock)
+            except Exception:
+                if once:
+                    raise
+                log.exception("worker_pass_failed")
+            if once:
+                break
+            try:
+                await asyncio.wait_for(stopping.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+    finally:
+        await engine.dispose()
+        log.info("worker_stopped")

@@ -1,0 +1,84 @@
+"""Real `boxoffice serve` processes on the test database, for tests that need several hosts' worth
+of API processes hitting one database at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BOXOFFICE = str(Path(sys.executable).parent / "boxoffice")
+
+
+def server_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": jwt_secret,
+        "RATE_LIMIT_ENABLED": "false",
+        "DB_POOL_SIZE": "8",
+        "DB_MAX_OVERFLOW": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def serve(
+    count: int, database_url: str, jwt_secret: str, ports: list[int], log_dir: Path, **extra: str
+) -> Iterator[list[str]]:
+    """Starts `count` server processes, waits until each answers /health, stops them after."""
+    processes = []
+    urls = [f"http://127.0.0.1:{port}" for port in ports[:count]]
+    try:
+        for index, url in enumerate(urls):
+            env = server_env(
+                database_url,
+                jwt_secret,
+                PUBLIC_BASE_URL=url,
+                RAZORPAY_BASE_URL=f"{url}/_sandbox/razorpay",
+                **extra,
+            )
+            log = (log_dir / f"server-{index}.log").open("wb")
+            processes.append(
+                subprocess.Popen(
+                    [BOXOFFICE, "serve", "--port", str(ports[index])],
+                    env=env,
+                    cwd=REPO_ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        for url, process in zip(urls, processes, strict=True):
+            wait_until_up(url, process)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server for {url} did not come up")
