@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-
 from boxoffice.accounts.service import hash_password
 
 Headers = dict[str, str]
@@ -38,7 +37,9 @@ def make_admin(client: httpx.Client, db: Any, email: str = "admin@example.com") 
 
 
 def login(client: httpx.Client, email: str, password: str, **extra: Any) -> Headers:
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": password, **extra})
+    response = client.post(
+        "/api/v1/auth/login", json={"email": email, "password": password, **extra}
+    )
     assert response.status_code == 200, response.text
     return bearer(response.json()["access_token"])
 
