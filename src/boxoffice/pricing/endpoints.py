@@ -1,3 +1,42 @@
+"""Price rules of theatres and screens (admin writes, public reads)."""
+
+from __future__ import annotations
+
+import uuid
+
 from fastapi import APIRouter
 
+from boxoffice.accounts.dependencies import AdminDep
+from boxoffice.dependencies import NowDep, SessionDep
+from boxoffice.pricing import service
+from boxoffice.pricing.schemas import PriceRuleOut, PriceRuleSet
+
 router = APIRouter(tags=["pricing"])
+
+
+@router.get("/theatres/{theatre_id}/prices", response_model=list[PriceRuleOut])
+async def theatre_prices(theatre_id: uuid.UUID, session: SessionDep) -> list[PriceRuleOut]:
+    return await service.theatre_rules(session, theatre_id)
+
+
+@router.put("/theatres/{theatre_id}/prices", response_model=list[PriceRuleOut])
+async def replace_theatre_prices(
+    theatre_id: uuid.UUID, body: PriceRuleSet, session: SessionDep, now: NowDep, _admin: AdminDep
+) -> list[PriceRuleOut]:
+    """Replaces the theatre's rules and re-prices its upcoming shows (409 if one would have no
+    price; then nothing changes). Amounts are paise, 100..10,000,000."""
+    return await service.replace_theatre_rules(session, theatre_id, body.root, now)
+
+
+@router.get("/screens/{screen_id}/prices", response_model=list[PriceRuleOut])
+async def screen_prices(screen_id: uuid.UUID, session: SessionDep) -> list[PriceRuleOut]:
+    return await service.screen_rules(session, screen_id)
+
+
+@router.put("/screens/{screen_id}/prices", response_model=list[PriceRuleOut])
+async def replace_screen_prices(
+    screen_id: uuid.UUID, body: PriceRuleSet, session: SessionDep, now: NowDep, _admin: AdminDep
+) -> list[PriceRuleOut]:
+    """Replaces the screen's rules (they win over the theatre's) and re-prices its upcoming
+    shows (409 if one would have no price; then nothing changes)."""
+    return await service.replace_screen_rules(session, screen_id, body.root, now)

@@ -1,0 +1,72 @@
+"""Problem types of the catalogue."""
+
+from __future__ import annotations
+
+from boxoffice.errors import Conflict, InvalidInput, NotFound
+
+
+class TheatreNotFound(NotFound):
+    type_slug = "theatre-not-found"
+    title = "Theatre not found"
+
+
+class ScreenNotFound(NotFound):
+    type_slug = "screen-not-found"
+    title = "Screen not found"
+
+
+class MovieNotFound(NotFound):
+    type_slug = "movie-not-found"
+    title = "Movie not found"
+
+
+class ShowNotFound(NotFound):
+    type_slug = "show-not-found"
+    title = "Show not found"
+
+
+class UnknownReference(InvalidInput):
+    """The body names a movie or screen that does not exist (the URL's resource does)."""
+
+    type_slug = "unknown-reference"
+    title = "The request refers to something that does not exist"
+
+
+class UnknownSeatTypes(InvalidInput):
+    type_slug = "unknown-seat-types"
+    title = "Unknown seat types"
+
+
+class ScreenNameTaken(Conflict):
+    type_slug = "screen-name-taken"
+    title = "The theatre already has a screen with that name"
+
+
+class ShowOverlap(Conflict):
+    type_slug = "show-overlap"
+    title = "The screen is busy at that time"
+
+
+class UnpriceableShow(InvalidInput):
+    type_slug = "unpriceable-show"
+    title = "Some seats of the show have no price"
+
+
+class InvalidShowTime(InvalidInput):
+    type_slug = "invalid-show-time"
+    title = "The show cannot start at that time"
+
+
+class ShowNotCancellable(Conflict):
+    type_slug = "show-not-cancellable"
+    title = "The show cannot be cancelled"
+
+
+class LayoutLocked(Conflict):
+    type_slug = "layout-locked"
+    title = "The screen's layout cannot change"
+
+
+class MovieInUse(Conflict):
+    type_slug = "movie-in-use"
+    title = "The movie has scheduled shows"

@@ -1,0 +1,310 @@
+"""Request and response shapes of the catalogue: theatres, screens, movies, shows, seat maps.
+
+Request bodies are strict about what a client can get wrong: unknown fields are refused (a typo
+in a PATCH must not silently change nothing), strings are trimmed and bounded, integers are real
+JSON integers (not "12", 12.0 or true), dates are "YYYY-MM-DD" strings and instants are ISO 8601
+strings with an offset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Annotated, Any
+from zoneinfo import available_timezones
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from boxoffice.catalogue.models import DayType, ShowStatus
+
+MAX_ROWS = 60
+MAX_SEATS_PER_ROW = 100
+MIN_AMOUNT = 100  # one rupee: the smallest amount Razorpay accepts
+MAX_AMOUNT = 10_000_000  # one lakh rupees a seat: anything above is a typo
+
+
+Text10 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+def _iso_date_string(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime_string(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("must be an ISO 8601 date-time with an offset")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
+IsoInstant = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_string)]
+StrictInt = Annotated[int, Strict()]
+Amount = Annotated[int, Strict(), Field(ge=MIN_AMOUNT, le=MAX_AMOUNT)]
+SeatTypeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _iana_timezone(value: str) -> str:
+    if value not in _known_timezones():
+        raise ValueError(f"{value!r} is not an IANA timezone name (e.g. 'Asia/Kolkata')")
+    return value
+
+
+Timezone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_iana_timezone)]
+
+
+def _unique_sorted_dates(values: list[date]) -> list[date]:
+    return sorted(set(values))
+
+
+Holidays = Annotated[list[IsoDate], Field(max_length=366), AfterValidator(_unique_sorted_dates)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Request):
+    """A partial update: absent fields stay as they are; null is not a value for any of them."""
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Patch:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"fields cannot be null: {', '.join(sorted(nulls))}")
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+# --- theatres ---------------------------------------------------------------------------------
+
+
+class TheatreCreate(Request):
+    name: Text200
+    city: Text100
+    address: Text500
+    timezone: Timezone
+    holidays: Holidays = Field(default_factory=list)
+
+
+class TheatrePatch(Patch):
+    name: Text200 | None = None
+    city: Text100 | None = None
+    address: Text500 | None = None
+    timezone: Timezone | None = None
+    holidays: Holidays | None = None
+
+
+class TheatreOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    city: str
+    address: str
+    timezone: str
+    holidays: list[date]
+    created_at: datetime
+
+
+class TheatreList(BaseModel):
+    items: list[TheatreOut]
+    limit: int
+    offset: int
+
+
+# --- screens ----------------------------------------------------------------------------------
+
+
+class RowLayout(Request):
+    label: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")] = Field(
+        description="1 to 3 capital letters, unique in the screen"
+    )
+    seat_type: SeatTypeCode
+    seats: Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_PER_ROW)]
+    aisles_after: list[StrictInt] = Field(
+        default_factory=list,
+        max_length=MAX_SEATS_PER_ROW,
+        description="seat numbers followed by an aisle, each within 1..seats-1",
+    )
+
+    @model_validator(mode="after")
+    def _aisles_inside_the_row(self) -> RowLayout:
+        if len(set(self.aisles_after)) != len(self.aisles_after):
+            raise ValueError("aisles_after has a seat number twice")
+        outside = [a for a in self.aisles_after if not 1 <= a <= self.seats - 1]
+        if outside:
+            raise ValueError(
+                f"aisles_after {outside} outside 1..{self.seats - 1} (a row of {self.seats})"
+            )
+        return self
+
+
+class Layout(Request):
+    rows: list[RowLayout] = Field(min_length=1, max_length=MAX_ROWS)
+
+    @field_validator("rows")
+    @classmethod
+    def _unique_labels(cls, rows: list[RowLayout]) -> list[RowLayout]:
+        labels = [row.label for row in rows]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"row labels appear more than once: {', '.join(twice)}")
+        return rows
+
+
+class ScreenCreate(Layout):
+    name: Text100
+
+
+class SeatOut(BaseModel):
+    id: uuid.UUID
+    label: str
+    row: str
+    number: int
+    seat_type: str
+    x: int
+    y: int
+
+
+class ScreenOut(BaseModel):
+    id: uuid.UUID
+    theatre_id: uuid.UUID
+    name: str
+    created_at: datetime
+    seat_count: int
+    seats: list[SeatOut]
+
+
+# --- movies -----------------------------------------------------------------------------------
+
+
+class MovieCreate(Request):
+    title: Text300
+    duration_minutes: Annotated[int, Strict(), Field(ge=1, le=600)]
+    language: Text50
+    certificate: Text10
+    genres: list[Text50] = Field(default_factory=list, max_length=10)
+    release_date: IsoDate
+
+
+class MoviePatch(Patch):
+    title: Text300 | None = None
+    duration_minutes: Annotated[int, Strict(), Field(ge=1, le=600)] | None = None
+    language: Text50 | None = None
+    certificate: Text10 | None = None
+    genres: Annotated[list[Text50], Field(max_length=10)] | None = None
+    release_date: IsoDate | None = None
+
+
+class MovieOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    duration_minutes: int
+    language: str
+    certificate: str
+    genres: list[str]
+    release_date: date
+    created_at: datetime
+
+
+class MovieList(BaseModel):
+    items: list[MovieOut]
+    limit: int
+    offset: int
+
+
+# --- shows ------------------------------------------------------------------------------------
+
+
+class PriceOverride(Request):
+    seat_type: SeatTypeCode
+    amount: Amount
+
+
+class ShowCreate(Request):
+    movie_id: uuid.UUID
+    screen_id: uuid.UUID
+    starts_at: IsoInstant = Field(description="ISO 8601 with an offset, in the future")
+    price_overrides: list[PriceOverride] = Field(default_factory=list, max_length=20)
+
+    @field_validator("price_overrides")
+    @classmethod
+    def _one_override_per_seat_type(cls, overrides: list[PriceOverride]) -> list[PriceOverride]:
+        types = [o.seat_type for o in overrides]
+        twice = sorted({t for t in types if types.count(t) > 1})
+        if twice:
+            raise ValueError(f"more than one override for: {', '.join(twice)}")
+        return overrides
+
+
+class ShowOut(BaseModel):
+    id: uuid.UUID
+    movie_id: uuid.UUID
+    screen_id: uuid.UUID
+    theatre_id: uuid.UUID
+    starts_at: datetime = Field(description="in the theatre's local offset")
+    ends_at: datetime = Field(description="starts_at + the movie's duration")
+    timezone: str
+    day_type: DayType
+    status: ShowStatus
+    currency: str
+    prices: dict[str, int]
+    cancelled_at: datetime | None
+    created_at: datetime
+
+
+class ShowList(BaseModel):
+    items: list[ShowOut]
+    limit: int
+    offset: int
+
+
+# --- seat map ---------------------------------------------------------------------------------
+
+
+class SeatMapSeat(BaseModel):
+    id: uuid.UUID
+    label: str
+    row: str
+    number: int
+    seat_type: str
+    x: int
+    y: int
+    price: int
+    status: str  # AVAILABLE, HELD or BOOKED
+
+
+class SeatMap(BaseModel):
+    show_id: uuid.UUID
+    currency: str
+    seats: list[SeatMapSeat]

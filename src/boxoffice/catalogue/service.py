@@ -1,0 +1,391 @@
+"""Rules of the catalogue: theatres, screen layouts, movies, shows and seat maps.
+
+Seat grid (SPEC "Exact shapes"): seats of a row are numbered from 1, left to right; `y` is the
+row's index in the layout (0 for the first row given); `x` is the seat's 0-based column counting
+one empty column for every aisle to its left: `x = (number - 1) + #aisles_after values < number`.
+A row of 6 with `aisles_after: [3]` has x = 0, 1, 2, 4, 5, 6.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.catalogue import repository
+from boxoffice.catalogue.errors import (
+    InvalidShowTime,
+    LayoutLocked,
+    MovieInUse,
+    MovieNotFound,
+    ScreenNameTaken,
+    ScreenNotFound,
+    ShowNotCancellable,
+    ShowNotFound,
+    ShowOverlap,
+    TheatreNotFound,
+    UnknownReference,
+    UnpriceableShow,
+)
+from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowStatus, Theatre
+from boxoffice.catalogue.schemas import (
+    MovieCreate,
+    MoviePatch,
+    RowLayout,
+    ScreenCreate,
+    ShowCreate,
+    TheatreCreate,
+    TheatrePatch,
+)
+from boxoffice.config import Settings
+from boxoffice.db.base import new_id
+from boxoffice.pricing import repository as pricing_repository
+from boxoffice.pricing import service as pricing_service
+from boxoffice.pricing.rules import day_type_of
+
+# How far ahead a show may be scheduled; also keeps absurd dates (year 9999) out of arithmetic.
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+# --- theatres -----------------------------------------------------------------------------------
+
+
+async def create_theatre(session: AsyncSession, body: TheatreCreate, now: datetime) -> Theatre:
+    theatre = Theatre(
+        id=new_id(),
+        name=body.name,
+        city=body.city,
+        address=body.address,
+        timezone=body.timezone,
+        holidays=[d.isoformat() for d in body.holidays],
+        created_at=now,
+    )
+    await repository.add(session, theatre)
+    return theatre
+
+
+async def get_theatre(session: AsyncSession, theatre_id: uuid.UUID) -> Theatre:
+    theatre = await repository.get_theatre(session, theatre_id)
+    if theatre is None:
+        raise TheatreNotFound()
+    return theatre
+
+
+async def update_theatre(
+    session: AsyncSession, theatre_id: uuid.UUID, body: TheatrePatch, now: datetime
+) -> Theatre:
+    """A partial update. A new timezone or holiday list changes the day type, hence the price,
+    of upcoming shows: they are re-priced, and the change refused (409) if one cannot be."""
+    theatre = await repository.get_theatre(session, theatre_id, lock=True)
+    if theatre is None:
+        raise TheatreNotFound()
+    changes = body.changes()
+    if "holidays" in changes:
+        changes["holidays"] = [d.isoformat() for d in changes["holidays"]]
+    reprice = any(
+        name in changes and changes[name] != getattr(theatre, name)
+        for name in ("timezone", "holidays")
+    )
+    if reprice:
+        await repository.lock_screens_of_theatre(session, theatre.id)
+    for name, value in changes.items():
+        setattr(theatre, name, value)
+    await session.flush()
+    if reprice:
+        await pricing_service.reprice_upcoming_shows(session, theatre, now)
+    return theatre
+
+
+async def list_theatres(
+    session: AsyncSession, city: str | None, limit: int, offset: int
+) -> list[Theatre]:
+    return await repository.list_theatres(session, city, limit, offset)
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+def seat_grid(rows: list[RowLayout]) -> list[dict[str, Any]]:
+    """The seats of a layout with their grid positions (see the module docstring)."""
+    seats: list[dict[str, Any]] = []
+    for y, row in enumerate(rows):
+        aisles = sorted(row.aisles_after)
+        for number in range(1, row.seats + 1):
+            gaps = sum(1 for aisle in aisles if aisle < number)
+            seats.append(
+                {
+                    "row": row.label,
+                    "number": number,
+                    "label": f"{row.label}{number}",
+                    "seat_type": row.seat_type,
+                    "x": number - 1 + gaps,
+                    "y": y,
+                }
+            )
+    return seats
+
+
+@dataclass
+class ScreenView:
+    screen: Screen
+    seats: list[Seat]
+
+
+async def _insert_layout(
+    session: AsyncSession, screen_id: uuid.UUID, rows: list[RowLayout]
+) -> None:
+    await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in rows))
+    await repository.insert_seats(
+        session,
+        [{"id": new_id(), "screen_id": screen_id, **seat} for seat in seat_grid(rows)],
+    )
+
+
+async def create_screen(
+    session: AsyncSession, theatre_id: uuid.UUID, body: ScreenCreate, now: datetime
+) -> ScreenView:
+    if await repository.get_theatre(session, theatre_id) is None:
+        raise TheatreNotFound()
+    await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in body.rows))
+    if await repository.screen_name_taken(session, theatre_id, body.name):
+        raise ScreenNameTaken(f"The theatre already has a screen named {body.name!r}.")
+    screen = Screen(id=new_id(), theatre_id=theatre_id, name=body.name, created_at=now)
+    await repository.add(session, screen)
+    await _insert_layout(session, screen.id, body.rows)
+    return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
+
+
+async def get_screen(session: AsyncSession, screen_id: uuid.UUID) -> ScreenView:
+    screen = await repository.get_screen(session, screen_id)
+    if screen is None:
+        raise ScreenNotFound()
+    return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
+
+
+async def replace_layout(
+    session: AsyncSession, screen_id: uuid.UUID, rows: list[RowLayout], now: datetime
+) -> ScreenView:
+    """A new seat layout, allowed while no booking (in any status) names a seat of the screen.
+
+    The inventory of every show of the screen is rebuilt from the new seats; upcoming shows are
+    priced afresh (409 if one cannot be), others keep their last price per seat type.
+    """
+    screen = await repository.get_screen(session, screen_id, lock=True)
+    if screen is None:
+        raise ScreenNotFound()
+    if await repository.screen_has_bookings(session, screen_id):
+        raise LayoutLocked("The screen has bookings; its layout cannot change.")
+    shows = await repository.shows_of_screen(session, screen_id)
+    old_prices = await repository.prices_of_shows(session, [s.id for s in shows])
+    await repository.delete_layout(session, screen_id)
+    await _insert_layout(session, screen_id, rows)
+    new_types = {row.seat_type for row in rows}
+    for show in shows:
+        kept = old_prices.get(show.id, {})
+        # Placeholders for seat types the show had no price for: re-pricing below sets the real
+        # price of upcoming shows, or refuses the change.
+        prices = {t: kept.get(t, 0) for t in new_types}
+        await repository.insert_show_seats(session, show.id, screen_id, prices)
+    theatre = await repository.get_theatre(session, screen.theatre_id)
+    assert theatre is not None
+    await pricing_service.reprice_upcoming_shows(session, theatre, now, screen_ids=[screen_id])
+    return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
+
+
+# --- movies -------------------------------------------------------------------------------------
+
+
+async def create_movie(session: AsyncSession, body: MovieCreate, now: datetime) -> Movie:
+    movie = Movie(id=new_id(), created_at=now, **body.model_dump())
+    await repository.add(session, movie)
+    return movie
+
+
+async def get_movie(session: AsyncSession, movie_id: uuid.UUID) -> Movie:
+    movie = await repository.get_movie(session, movie_id)
+    if movie is None:
+        raise MovieNotFound()
+    return movie
+
+
+async def list_movies(
+    session: AsyncSession, q: str | None, language: str | None, limit: int, offset: int
+) -> list[Movie]:
+    return await repository.list_movies(session, q, language, limit, offset)
+
+
+async def update_movie(
+    session: AsyncSession, movie_id: uuid.UUID, body: MoviePatch, now: datetime
+) -> Movie:
+    """A partial update. The duration is fixed while the movie has shows to come: it decides
+    their `ends_at`, hence which shows fit on a screen."""
+    movie = await get_movie(session, movie_id)
+    changes = body.changes()
+    if changes.get(
+        "duration_minutes", movie.duration_minutes
+    ) != movie.duration_minutes and await repository.movie_has_running_shows(
+        session, movie.id, now
+    ):
+        raise MovieInUse(
+            "The duration of a movie with scheduled shows cannot change; cancel them first."
+        )
+    for name, value in changes.items():
+        setattr(movie, name, value)
+    await session.flush()
+    return movie
+
+
+# --- shows --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShowView:
+    show: Show
+    timezone: str
+    prices: dict[str, int]
+
+
+async def create_show(
+    session: AsyncSession, settings: Settings, body: ShowCreate, now: datetime
+) -> ShowView:
+    """Schedules a movie on a screen: validated, priced, no overlap, inventory created.
+
+    The screen row is locked first, so two shows racing for the same slot queue on it and the
+    second one sees the first in its overlap check.
+    """
+    starts_at = body.starts_at.astimezone(UTC)
+    if starts_at <= now:
+        raise InvalidShowTime("starts_at must be in the future.", field="starts_at")
+    if starts_at > now + MAX_SCHEDULE_AHEAD:
+        raise InvalidShowTime(
+            f"starts_at must be within {MAX_SCHEDULE_AHEAD.days} days.", field="starts_at"
+        )
+    screen = await repository.get_screen(session, body.screen_id, lock=True)
+    if screen is None:
+        raise UnknownReference("screen_id names no screen.", field="screen_id")
+    movie = await repository.get_movie(session, body.movie_id)
+    if movie is None:
+        raise UnknownReference("movie_id names no movie.", field="movie_id")
+    theatre = await repository.get_theatre(session, screen.theatre_id)
+    assert theatre is not None
+
+    overrides = {o.seat_type: o.amount for o in body.price_overrides}
+    await pricing_service.ensure_seat_types_exist(session, overrides)
+    day_type = day_type_of(starts_at, theatre.timezone, theatre.holidays)
+    seat_types = (await repository.seat_types_of_screens(session, [screen.id]))[screen.id]
+    prices, missing = await pricing_service.prices_for_new_show(
+        session, theatre.id, screen.id, day_type, seat_types, overrides
+    )
+    if missing:
+        raise UnpriceableShow(
+            f"No price for seat types {', '.join(missing)} on a {day_type.value} show: set a "
+            "theatre or screen price rule, or a price override.",
+            missing_seat_types=missing,
+            day_type=day_type.value,
+        )
+
+    ends_at = starts_at + timedelta(minutes=movie.duration_minutes)
+    gap = timedelta(minutes=settings.show_cleaning_gap_minutes)
+    clashes = await repository.overlapping_shows(session, screen.id, starts_at, ends_at, gap)
+    if clashes:
+        raise ShowOverlap(
+            f"The screen is busy: a show must start at least {gap.seconds // 60} minutes after "
+            "the previous one ends, and end that long before the next one starts.",
+            conflicting_show_ids=[str(show.id) for show in clashes],
+        )
+
+    show = Show(
+        id=new_id(),
+        movie_id=movie.id,
+        screen_id=screen.id,
+        theatre_id=theatre.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        day_type=day_type,
+        status=ShowStatus.SCHEDULED,
+        currency=settings.default_currency,
+        cancelled_at=None,
+        created_at=now,
+    )
+    await repository.add(session, show)
+    await pricing_repository.insert_overrides(session, show.id, overrides)
+    await repository.insert_show_seats(session, show.id, screen.id, prices)
+    return ShowView(show, theatre.timezone, prices)
+
+
+async def get_show(session: AsyncSession, show_id: uuid.UUID) -> ShowView:
+    row = await repository.get_show_with_timezone(session, show_id)
+    if row is None:
+        raise ShowNotFound()
+    show, timezone = row
+    prices = await repository.prices_of_shows(session, [show.id])
+    return ShowView(show, timezone, prices.get(show.id, {}))
+
+
+async def list_shows(
+    session: AsyncSession, where: repository.ShowFilter, limit: int, offset: int
+) -> list[ShowView]:
+    rows = await repository.list_shows(session, where, limit, offset)
+    prices = await repository.prices_of_shows(session, [show.id for show, _ in rows])
+    return [ShowView(show, timezone, prices.get(show.id, {})) for show, timezone in rows]
+
+
+async def cancel_show(
+    session: AsyncSession, show_id: uuid.UUID, now: datetime, actor: str
+) -> ShowView:
+    show = await repository.get_show(session, show_id, lock=True)
+    if show is None:
+        raise ShowNotFound()
+    if show.status is ShowStatus.CANCELLED:
+        raise ShowNotCancellable("The show is already cancelled.")
+    if show.ends_at <= now:
+        raise ShowNotCancellable("The show is over; it cannot be cancelled.")
+    show.status = ShowStatus.CANCELLED
+    show.cancelled_at = now
+    await session.flush()
+    # bookings: cancel_show_bookings hooks in here
+    return await get_show(session, show_id)
+
+
+# --- seat map -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SeatMapView:
+    show: Show
+    seats: list[dict[str, Any]]
+
+
+def seat_status(booking_id: uuid.UUID | None, held_until: datetime | None, now: datetime) -> str:
+    """AVAILABLE, HELD or BOOKED; a hold that ran out (`held_until <= now`) is AVAILABLE, as in
+    bookings.repository.claim_seats, whether or not the sweeper has run."""
+    if booking_id is None:
+        return "AVAILABLE"
+    if held_until is None:
+        return "BOOKED"
+    return "HELD" if held_until > now else "AVAILABLE"
+
+
+async def seat_map(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> SeatMapView:
+    show = await repository.get_show(session, show_id)
+    if show is None:
+        raise ShowNotFound()
+    rows = await repository.seat_map_rows(session, show_id)
+    seats = [
+        {
+            "id": row.seat_id,
+            "label": row.label,
+            "row": row.row,
+            "number": row.number,
+            "seat_type": row.seat_type,
+            "x": row.x,
+            "y": row.y,
+            "price": row.price,
+            "status": seat_status(row.booking_id, row.held_until, now),
+        }
+        for row in rows
+    ]
+    return SeatMapView(show, seats)

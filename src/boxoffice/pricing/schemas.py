@@ -1,0 +1,40 @@
+"""Price rule shapes. Amounts are integer minor units (paise), 100 (one rupee, the smallest
+amount Razorpay accepts) to 10,000,000 (one lakh rupees)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+
+from boxoffice.catalogue.models import DayType
+from boxoffice.catalogue.schemas import Amount, SeatTypeCode
+
+MAX_RULES = 300
+
+
+class PriceRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seat_type: SeatTypeCode
+    day_type: DayType
+    amount: Amount
+
+
+class PriceRuleSet(RootModel[list[PriceRuleIn]]):
+    """The whole rule set of a theatre or a screen; an empty list removes every rule."""
+
+    root: list[PriceRuleIn] = Field(max_length=MAX_RULES)
+
+    @field_validator("root")
+    @classmethod
+    def _one_rule_per_key(cls, rules: list[PriceRuleIn]) -> list[PriceRuleIn]:
+        keys = [(r.seat_type, r.day_type.value) for r in rules]
+        twice = sorted({f"{t}/{d}" for t, d in keys if keys.count((t, d)) > 1})
+        if twice:
+            raise ValueError(f"more than one rule for: {', '.join(twice)}")
+        return rules
+
+
+class PriceRuleOut(BaseModel):
+    seat_type: str
+    day_type: DayType
+    amount: int
