@@ -1,0 +1,181 @@
+"""The demo catalogue `make run` loads (`boxoffice seed-demo`): two cities, four theatres in
+Asia/Kolkata, six screens of VIP/GOLD/SILVER seats with aisles, six (invented) movies, and four
+shows a day on every screen for the next seven days, with weekday, weekend and holiday prices.
+
+It goes through the same service functions as the API (validation, pricing, overlap checks,
+inventory rows), and does nothing when the demo is already there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.catalogue import repository, service
+from boxoffice.catalogue.models import DayType
+from boxoffice.catalogue.schemas import MovieCreate, ScreenCreate, ShowCreate, TheatreCreate
+from boxoffice.config import Settings
+from boxoffice.pricing import service as pricing_service
+from boxoffice.pricing.schemas import PriceRuleIn
+
+TIMEZONE = "Asia/Kolkata"
+DAYS = 7
+SHOW_TIMES = [time(9, 30), time(13, 0), time(16, 30), time(20, 0)]
+
+LARGE_SCREEN: list[dict[str, Any]] = [
+    *({"label": r, "seat_type": "SILVER", "seats": 18, "aisles_after": [4, 14]} for r in "ABCD"),
+    *({"label": r, "seat_type": "GOLD", "seats": 18, "aisles_after": [4, 14]} for r in "EFGHIJ"),
+    *({"label": r, "seat_type": "VIP", "seats": 12, "aisles_after": [6]} for r in "KL"),
+]  # 204 seats
+SMALL_SCREEN: list[dict[str, Any]] = [
+    *({"label": r, "seat_type": "SILVER", "seats": 16, "aisles_after": [4, 12]} for r in "ABCD"),
+    *({"label": r, "seat_type": "GOLD", "seats": 16, "aisles_after": [4, 12]} for r in "EFGHI"),
+    *({"label": r, "seat_type": "VIP", "seats": 10, "aisles_after": [5]} for r in "JK"),
+]  # 164 seats
+
+MOVIES: list[dict[str, Any]] = [
+    {"title": "Monsoon Express", "duration_minutes": 148, "language": "Hindi",
+     "certificate": "UA", "genres": ["Action", "Thriller"]},
+    {"title": "The Last Ferry to Elephanta", "duration_minutes": 126, "language": "English",
+     "certificate": "UA", "genres": ["Drama", "Mystery"]},
+    {"title": "Kaveri Nights", "duration_minutes": 139, "language": "Kannada",
+     "certificate": "U", "genres": ["Romance", "Drama"]},
+    {"title": "Chai & Chaos", "duration_minutes": 112, "language": "Hindi",
+     "certificate": "U", "genres": ["Comedy", "Family"]},
+    {"title": "Orbit 9", "duration_minutes": 131, "language": "English",
+     "certificate": "UA", "genres": ["Sci-Fi", "Adventure"]},
+    {"title": "Vettai Raja", "duration_minutes": 162, "language": "Tamil",
+     "certificate": "A", "genres": ["Action"]},
+]  # fmt: skip
+
+# amounts in paise
+WEEKDAY = {"VIP": 45000, "GOLD": 30000, "SILVER": 18000}
+WEEKEND = {"VIP": 55000, "GOLD": 38000, "SILVER": 24000}
+HOLIDAY = {"VIP": 60000, "GOLD": 42000, "SILVER": 26000}
+
+MARKER_THEATRE = ("Starlight Cinemas Lower Parel", "Mumbai")
+
+
+def _next(month: int, day: int, today: date) -> date:
+    candidate = date(today.year, month, day)
+    return candidate if candidate >= today else date(today.year + 1, month, day)
+
+
+def _theatres(today: date) -> list[dict[str, Any]]:
+    christmas, republic_day = _next(12, 25, today), _next(1, 26, today)
+    return [
+        {
+            "name": MARKER_THEATRE[0],
+            "city": "Mumbai",
+            "address": "Senapati Bapat Marg, Lower Parel, Mumbai 400013",
+            # A near "holiday" so that the demo has HOLIDAY-priced shows to look at.
+            "holidays": sorted({today + timedelta(days=3), christmas}),
+            "screens": [("Audi 1", LARGE_SCREEN), ("Audi 2", SMALL_SCREEN)],
+            "holiday_prices": True,
+        },
+        {
+            "name": "Marine Lines Talkies",
+            "city": "Mumbai",
+            "address": "Queens Road, Marine Lines, Mumbai 400020",
+            "holidays": [christmas, republic_day],
+            "screens": [("Screen 1", SMALL_SCREEN)],
+            "holiday_prices": False,
+        },
+        {
+            "name": "Indiranagar Picture Palace",
+            "city": "Bengaluru",
+            "address": "100 Feet Road, Indiranagar, Bengaluru 560038",
+            "holidays": [christmas, republic_day],
+            "screens": [("Gold Class", LARGE_SCREEN), ("Screen 2", SMALL_SCREEN)],
+            "holiday_prices": True,
+        },
+        {
+            "name": "Starlight Cinemas Whitefield",
+            "city": "Bengaluru",
+            "address": "ITPL Main Road, Whitefield, Bengaluru 560066",
+            "holidays": [christmas],
+            "screens": [("Audi 1", SMALL_SCREEN)],
+            "holiday_prices": False,
+        },
+    ]
+
+
+def _rules(day_type: DayType, prices: dict[str, int]) -> list[PriceRuleIn]:
+    return [PriceRuleIn(seat_type=t, day_type=day_type, amount=a) for t, a in prices.items()]
+
+
+async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) -> bool:
+    """Loads the demo catalogue; False (and nothing done) when it is already present."""
+    if await repository.find_theatre_by_name(session, *MARKER_THEATRE) is not None:
+        return False
+    zone = ZoneInfo(TIMEZONE)
+    today = now.astimezone(zone).date()
+
+    movies = [
+        await service.create_movie(
+            session,
+            MovieCreate.model_validate({**movie, "release_date": today - timedelta(days=7 * i)}),
+            now,
+        )
+        for i, movie in enumerate(MOVIES)
+    ]
+
+    screen_index = 0
+    for spec in _theatres(today):
+        theatre = await service.create_theatre(
+            session,
+            TheatreCreate(
+                name=spec["name"],
+                city=spec["city"],
+                address=spec["address"],
+                timezone=TIMEZONE,
+                holidays=spec["holidays"],
+            ),
+            now,
+        )
+        rules = _rules(DayType.WEEKDAY, WEEKDAY) + _rules(DayType.WEEKEND, WEEKEND)
+        if spec["holiday_prices"]:
+            rules += _rules(DayType.HOLIDAY, HOLIDAY)
+        await pricing_service.replace_theatre_rules(session, theatre.id, rules, now)
+
+        for name, rows in spec["screens"]:
+            screen = await service.create_screen(
+                session, theatre.id, ScreenCreate.model_validate({"name": name, "rows": rows}), now
+            )
+            if name == "Gold Class":  # a premium screen: its own VIP prices beat the theatre's
+                await pricing_service.replace_screen_rules(
+                    session,
+                    screen.screen.id,
+                    _rules(DayType.WEEKDAY, {"VIP": 65000})
+                    + _rules(DayType.WEEKEND, {"VIP": 75000}),
+                    now,
+                )
+            for day in range(DAYS):
+                for slot, at in enumerate(SHOW_TIMES):
+                    starts_at = datetime.combine(today + timedelta(days=day), at, tzinfo=zone)
+                    if starts_at <= now + timedelta(minutes=15):
+                        continue
+                    movie = movies[(screen_index + day + slot) % len(movies)]
+                    overrides = (
+                        [{"seat_type": "VIP", "amount": 70000}]
+                        if slot == len(SHOW_TIMES) - 1 and day == 1
+                        else []
+                    )
+                    await service.create_show(
+                        session,
+                        settings,
+                        ShowCreate.model_validate(
+                            {
+                                "movie_id": movie.id,
+                                "screen_id": screen.screen.id,
+                                "starts_at": starts_at,
+                                "price_overrides": overrides,
+                            }
+                        ),
+                        now,
+                    )
+            screen_index += 1
+    return True
