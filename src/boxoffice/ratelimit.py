@@ -1,0 +1,173 @@
+"""Rate limits on the endpoints worth abusing (login, sign-up, guest tokens, seat holds).
+
+Built on the maintained `limits` library with its moving-window strategy. The counters live in
+Redis when `REDIS_URL` is set, so every API process on every host shares them; otherwise in the
+process's memory (one process on a laptop, or tests). One limiter per app, made on first use
+from the app's settings and kept on `app.state`.
+
+Routes opt in with a dependency:
+
+    @router.post("/login", dependencies=[rate_limited("auth.login", AUTH_LIMIT, key="ip")])
+
+Over the limit the request gets a 429 problem with `Retry-After`. With `RATE_LIMIT_ENABLED=false`
+nothing is counted. A limiter that cannot reach Redis lets requests through and logs a warning:
+an outage of the counters must never turn into an outage of the box office.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from fastapi import params as fastapi_params
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from prometheus_client import Counter
+
+from boxoffice.accounts.dependencies import Principal, current_principal
+from boxoffice.config import Settings
+from boxoffice.errors import RateLimited
+from boxoffice.logs import get_logger
+
+log = get_logger("boxoffice.ratelimit")
+
+# Defaults (per the spec's threat model: password guessing, account and guest-token farming,
+# seat squatting). Strings in the `limits` notation: "10/minute", "100 per hour", "5/second".
+AUTH_LIMIT = "10/minute"  # POST /auth/login and /auth/register, per client IP
+GUEST_LIMIT = "30/minute"  # POST /auth/guest, per client IP
+HOLD_LIMIT = "60/minute"  # POST /bookings, per principal (user or guest)
+
+KeyKind = Literal["ip", "principal"]
+
+REDIS_TIMEOUT_SECONDS = 0.5  # one limiter round trip; past it the request goes through
+REDIS_RETRY_AFTER_SECONDS = 5.0  # after a Redis failure, skip it for this long (no log flood)
+KEY_PREFIX = "boxoffice-ratelimit"
+
+RATE_LIMITED = Counter(
+    "boxoffice_rate_limited_total", "Requests refused with 429, by limit scope", ["scope"]
+)
+RATE_LIMITER_ERRORS = Counter(
+    "boxoffice_rate_limiter_errors_total", "Limiter storage failures (requests let through)"
+)
+
+
+def storage_uri(settings: Settings) -> str:
+    """`async+redis://...` for the configured Redis, else the in-process memory storage."""
+    if not settings.redis_url:
+        return "async+memory://"
+    url = settings.redis_url
+    return url if url.startswith("async+") else f"async+{url}"
+
+
+class RateLimiter:
+    """Counts hits per (scope, key) in a moving window; fails open when its storage fails."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.storage: Storage
+        if uri.startswith("async+memory"):
+            self.storage = MemoryStorage()
+        else:
+            self.storage = RedisStorage(
+                uri,
+                wrap_exceptions=True,
+                implementation="redispy",  # the `redis` client we depend on (not coredis)
+                key_prefix=KEY_PREFIX,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+        self.strategy = MovingWindowRateLimiter(self.storage)
+        self._storage_down_until = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        return cls(storage_uri(settings))
+
+    async def hit(self, item: RateLimitItem, scope: str, key: str) -> int | None:
+        """Counts one hit. None when allowed; else the seconds until one more would be."""
+        if time.monotonic() < self._storage_down_until:
+            return None
+        try:
+            async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+                if await self.strategy.hit(item, scope, key):
+                    return None
+                stats = await self.strategy.get_window_stats(item, scope, key)
+        except (StorageError, OSError, TimeoutError) as exc:
+            self._storage_failed(exc)
+            return None
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    def _storage_failed(self, exc: BaseException) -> None:
+        RATE_LIMITER_ERRORS.inc()
+        self._storage_down_until = time.monotonic() + REDIS_RETRY_AFTER_SECONDS
+        log.warning(
+            "rate_limiter_unavailable",
+            error=type(getattr(exc, "storage_error", None) or exc).__name__,
+            action="allowing requests",
+            retry_in_seconds=REDIS_RETRY_AFTER_SECONDS,
+        )
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    """The app's limiter, made from its settings on first use."""
+    state = request.app.state
+    limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
+    if limiter is None:  # no await between the check and the set: one limiter per app
+        limiter = RateLimiter.from_settings(state.settings)
+        state.rate_limiter = limiter
+    return limiter
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (uvicorn's --proxy-headers / --forwarded-allow-ips rewrites it when a
+    trusted load balancer sets X-Forwarded-For; the raw header is never trusted here)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def _enforce(request: Request, scope: str, item: RateLimitItem, key: str) -> None:
+    settings: Settings = request.app.state.settings
+    if not settings.rate_limit_enabled:
+        return
+    retry_after = await get_limiter(request).hit(item, scope, key)
+    if retry_after is not None:
+        RATE_LIMITED.labels(scope).inc()
+        log.info("rate_limited", scope=scope, key_kind=key.split(":", 1)[0])
+        raise RateLimited(
+            retry_after,
+            f"Too many requests; the limit is {item}. Retry in {retry_after} s.",
+        )
+
+
+def rate_limited(scope: str, limit: str, key: KeyKind) -> Any:
+    """A route dependency that allows `limit` (e.g. "10/minute") requests per client IP or per
+    authenticated principal within `scope`, and answers 429 past it.
+
+    Use it in the route decorator: `dependencies=[rate_limited("auth.login", AUTH_LIMIT, "ip")]`.
+    With key="principal" the route needs a bearer token anyway (401 comes first).
+    """
+    item = parse(limit)  # a bad limit string fails at import, not at the first request
+
+    if key == "ip":
+
+        async def by_ip(request: Request) -> None:
+            await _enforce(request, scope, item, f"ip:{client_ip(request)}")
+
+        dependency: fastapi_params.Depends = Depends(by_ip)
+        return dependency
+
+    if key == "principal":
+
+        async def by_principal(
+            request: Request, principal: Annotated[Principal, Depends(current_principal)]
+        ) -> None:
+            await _enforce(request, scope, item, principal.actor)
+
+        dependency = Depends(by_principal)
+        return dependency
+
+    raise ValueError(f"rate limit key must be 'ip' or 'principal', not {key!r}")

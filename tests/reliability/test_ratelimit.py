@@ -1,0 +1,232 @@
+"""The rate limiter on a tiny app of its own: 429 problem + Retry-After past the limit, separate
+counters per scope and per key, shared counters through Redis across apps (as across hosts),
+nothing counted when disabled, and requests let through (with a warning) when Redis is down."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+from tests.conftest import free_port, make_settings
+from tests.reliability.logcapture import capture_logs
+
+from boxoffice.accounts.dependencies import Principal, current_principal
+from boxoffice.accounts.tokens import PrincipalKind
+from boxoffice.app import problem_response
+from boxoffice.errors import BoxofficeError, Unauthenticated
+from boxoffice.logs import configure_logging
+from boxoffice.ratelimit import (
+    AUTH_LIMIT,
+    GUEST_LIMIT,
+    HOLD_LIMIT,
+    RateLimiter,
+    rate_limited,
+    storage_uri,
+)
+
+
+def tiny_app(
+    enabled: bool = True, redis_url: str | None = None, limit: str = "3/minute"
+) -> FastAPI:
+    settings = make_settings("sqlite:///unused.db", rate_limit_enabled=enabled, redis_url=redis_url)
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI()
+    app.state.settings = settings
+    scope = f"test.{uuid.uuid4().hex[:8]}"  # fresh counters per app, even on a shared Redis
+
+    @app.exception_handler(BoxofficeError)
+    async def _problem(_request: Request, error: BoxofficeError) -> JSONResponse:
+        return problem_response(error)
+
+    @app.post("/login", dependencies=[rate_limited(scope + ".login", limit, key="ip")])
+    async def login() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/guest", dependencies=[rate_limited(scope + ".guest", limit, key="ip")])
+    async def guest() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/hold", dependencies=[rate_limited(scope + ".hold", limit, key="principal")])
+    async def hold() -> dict[str, str]:
+        return {"status": "held"}
+
+    def principal_from_header(request: Request) -> Principal:
+        # Stands in for the JWT check: X-Test-User names the caller.
+        who = request.headers.get("x-test-user")
+        if not who:
+            raise Unauthenticated("A bearer token is required.")
+        return Principal(kind=PrincipalKind.USER, id=uuid.UUID(who), role="customer")
+
+    app.dependency_overrides[current_principal] = principal_from_header
+    return app
+
+
+def assert_rate_limited(response: httpx.Response) -> int:
+    assert response.status_code == 429, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    retry_after = int(response.headers["retry-after"])
+    assert 1 <= retry_after <= 60
+    body = response.json()
+    assert body["status"] == 429
+    assert body["type"].endswith("/rate-limited")
+    assert body["title"] and body["detail"]
+    assert body["retry_after"] == retry_after
+    return retry_after
+
+
+def test_the_request_past_the_limit_is_a_429_problem_with_retry_after() -> None:
+    with TestClient(tiny_app(limit="3/minute")) as http:
+        assert [http.post("/login").status_code for _ in range(3)] == [200, 200, 200]
+        assert_rate_limited(http.post("/login"))
+        assert_rate_limited(http.post("/login"))
+
+
+def test_scopes_count_separately() -> None:
+    with TestClient(tiny_app(limit="2/minute")) as http:
+        for _ in range(2):
+            assert http.post("/login").status_code == 200
+        assert_rate_limited(http.post("/login"))
+        assert http.post("/guest").status_code == 200
+
+
+def test_each_principal_has_its_own_allowance() -> None:
+    alice, bob = str(uuid.uuid4()), str(uuid.uuid4())
+    with TestClient(tiny_app(limit="2/minute")) as http:
+        for _ in range(2):
+            assert http.post("/hold", headers={"X-Test-User": alice}).status_code == 200
+        assert_rate_limited(http.post("/hold", headers={"X-Test-User": alice}))
+        assert http.post("/hold", headers={"X-Test-User": bob}).status_code == 200
+        # No principal: authentication is refused first, and nothing is counted against anyone.
+        assert http.post("/hold").status_code == 401
+
+
+def test_the_window_moves_on() -> None:
+    with TestClient(tiny_app(limit="2/second")) as http:
+        assert [http.post("/login").status_code for _ in range(2)] == [200, 200]
+        assert_rate_limited(http.post("/login"))
+        time.sleep(1.1)
+        assert http.post("/login").status_code == 200
+
+
+def test_disabled_means_unlimited() -> None:
+    app = tiny_app(enabled=False, limit="1/minute")
+    user = str(uuid.uuid4())
+    with TestClient(app) as http:
+        assert {http.post("/login").status_code for _ in range(30)} == {200}
+        assert {
+            http.post("/hold", headers={"X-Test-User": user}).status_code for _ in range(30)
+        } == {200}
+    assert getattr(app.state, "rate_limiter", None) is None  # not even made
+
+
+def test_one_limiter_per_app_from_its_settings() -> None:
+    app = tiny_app(limit="100/minute")
+    with TestClient(app) as http:
+        http.post("/login")
+        first = app.state.rate_limiter
+        http.post("/guest")
+        assert app.state.rate_limiter is first
+    assert storage_uri(app.state.settings) == "async+memory://"
+    assert storage_uri(make_settings("sqlite:///x.db", redis_url="redis://h:6379/2")) == (
+        "async+redis://h:6379/2"
+    )
+
+
+def test_the_default_limits_parse() -> None:
+    for limit in (AUTH_LIMIT, GUEST_LIMIT, HOLD_LIMIT):
+        rate_limited("parse-check", limit, key="ip")
+    with pytest.raises(ValueError):
+        rate_limited("parse-check", "ten per minute", key="ip")
+    with pytest.raises(ValueError):
+        rate_limited("parse-check", AUTH_LIMIT, key="email")
+
+
+# -- Redis: the counters every API process on every host shares -------------------------------
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A private redis-server on a free loopback port, keeping nothing on disk."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is needed for the shared-limit tests (Debian: redis-server)"
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield url, process
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_redis_counters_are_shared_between_apps(
+    redis_server: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, _ = redis_server
+    one = tiny_app(redis_url=url, limit="3/minute")
+    # A second "host": another app, same scope names, same Redis.
+    two = tiny_app(redis_url=url, limit="3/minute")
+    two.router.routes.clear()
+    two.router.routes.extend(one.router.routes)
+    with TestClient(one) as first, TestClient(two) as second:
+        assert first.post("/login").status_code == 200
+        assert second.post("/login").status_code == 200
+        assert first.post("/login").status_code == 200
+        assert_rate_limited(second.post("/login"))
+        assert_rate_limited(first.post("/login"))
+    assert isinstance(one.state.rate_limiter, RateLimiter)
+    assert one.state.rate_limiter is not two.state.rate_limiter
+    keys = redis.Redis.from_url(url).keys("boxoffice-ratelimit*")
+    assert keys, "the counters live in Redis"
+
+
+def test_redis_down_fails_open_with_a_warning(
+    redis_server: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, process = redis_server
+    with TestClient(tiny_app(redis_url=url, limit="2/minute")) as http:
+        assert [http.post("/login").status_code for _ in range(2)] == [200, 200]
+        assert_rate_limited(http.post("/login"))
+        process.kill()
+        process.wait(timeout=10)
+        with capture_logs() as logs:
+            started = time.monotonic()
+            statuses = [http.post("/login").status_code for _ in range(10)]
+            elapsed = time.monotonic() - started
+    assert statuses == [200] * 10  # never a 500, never a 429 from a limiter that cannot count
+    assert elapsed < 5, elapsed  # and never a hang
+    warnings = [r for r in logs.records() if r.get("event") == "rate_limiter_unavailable"]
+    assert warnings and all(r["level"] == "warning" for r in warnings)
+    assert len(warnings) == 1, "one warning per outage window, not one per request"
+
+
+def test_unreachable_redis_from_the_start_fails_open() -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with TestClient(tiny_app(redis_url=url, limit="1/minute")) as http:
+        assert {http.post("/login").status_code for _ in range(5)} == {200}
