@@ -1,0 +1,193 @@
+"""Where the sandbox keeps its state, and the knobs tests turn.
+
+The sandbox has an engine of its own, never the application's pool: the application calls the
+sandbox while holding one of its connections, so sharing the pool could leave every connection
+waiting on a sandbox request that waits for a connection. On PostgreSQL the tables live in the
+application database (migration 0002), so every server process on that database shares one
+sandbox. On SQLite they live in `<database>.razorpay-sandbox.db` next to the application's file:
+a request that holds the application database's write lock while it calls the provider (as a
+unit of work that creates an order does) must not find the sandbox waiting on that same lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import StaticPool
+
+from boxoffice.config import Settings
+from boxoffice.db.base import Base
+from boxoffice.payments.sandbox_models import SANDBOX_TABLES, SandboxConfig
+
+CONFIG_ROW = 1
+
+
+@dataclass(frozen=True)
+class Config:
+    """Test knobs, shared by every process on the database. Reset with DELETE .../config."""
+
+    refund_status: str = "processed"  # status of new refunds: processed | pending
+    auto_deliver_webhooks: bool = True  # send webhooks on their own (checkout can override)
+    fail_next_requests: int = 0  # answer the next N REST API calls with 500 SERVER_ERROR
+    fail_after_applying: bool = False  # ... after doing the work (the answer is lost) or before
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sandbox_database_url(settings: Settings) -> str:
+    url = settings.async_database_url
+    if not settings.is_sqlite:
+        return url
+    prefix, _, path = url.partition(":///")
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return f"{prefix}:///:memory:"
+    file = Path(path)
+    name = f"{file.stem}.razorpay-sandbox{file.suffix or '.db'}"
+    return f"{prefix}:///{file.with_name(name)}"
+
+
+def _create_engine(settings: Settings) -> AsyncEngine:
+    url = sandbox_database_url(settings)
+    if not settings.is_sqlite:
+        return create_async_engine(
+            url,
+            pool_size=2,
+            max_overflow=3,
+            pool_pre_ping=True,
+            pool_timeout=10,
+            connect_args={
+                "timeout": 5,
+                "command_timeout": 30,
+                "server_settings": {"application_name": "boxoffice-razorpay-sandbox"},
+            },
+        )
+    in_memory = url.endswith(":memory:")
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": 30},
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        # Serializes sandbox writers across processes (e.g. two checkouts of one order).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SandboxStore:
+    def __init__(self, settings: Settings) -> None:
+        self.engine = _create_engine(settings)
+        self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # On PostgreSQL the migrations made the tables; the SQLite file is the sandbox's own.
+        self._schema_ready = not settings.is_sqlite
+        self._schema_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        await self._ensure_schema()
+        async with self._sessionmaker() as session, session.begin():
+            yield session
+
+    async def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        async with self._schema_lock:
+            if self._schema_ready:
+                return
+            async with self.engine.begin() as connection:  # BEGIN IMMEDIATE: one process at a time
+                await connection.run_sync(
+                    lambda sync: Base.metadata.create_all(sync, tables=SANDBOX_TABLES)
+                )
+            self._schema_ready = True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    # Config
+
+    async def config(self) -> Config:
+        async with self.transaction() as session:
+            return await read_config(session)
+
+    async def update_config(self, **changes: Any) -> Config:
+        async with self.transaction() as session:
+            row = await session.get(SandboxConfig, CONFIG_ROW, with_for_update=True)
+            if row is None:
+                row = SandboxConfig(id=CONFIG_ROW, **Config().as_dict())
+                session.add(row)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            await session.flush()
+            return _config_of(row)
+
+    async def reset_config(self) -> Config:
+        async with self.transaction() as session:
+            row = await session.get(SandboxConfig, CONFIG_ROW)
+            if row is not None:
+                await session.delete(row)
+        return Config()
+
+    async def take_injected_failure(self) -> bool | None:
+        """None: answer normally. Else consumes one injected failure; True means "after
+        applying"."""
+        async with self.transaction() as session:
+            result = await session.execute(
+                update(SandboxConfig)
+                .where(SandboxConfig.id == CONFIG_ROW, SandboxConfig.fail_next_requests > 0)
+                .values(fail_next_requests=SandboxConfig.fail_next_requests - 1)
+                .returning(SandboxConfig.fail_after_applying)
+            )
+            return result.scalar_one_or_none()
+
+
+async def read_config(session: AsyncSession) -> Config:
+    row = (
+        await session.execute(select(SandboxConfig).where(SandboxConfig.id == CONFIG_ROW))
+    ).scalar_one_or_none()
+    return Config() if row is None else _config_of(row)
+
+
+def _config_of(row: SandboxConfig) -> Config:
+    return Config(
+        refund_status=row.refund_status,
+        auto_deliver_webhooks=row.auto_deliver_webhooks,
+        fail_next_requests=row.fail_next_requests,
+        fail_after_applying=row.fail_after_applying,
+    )
+
+
+def get_store(request: Request) -> SandboxStore:
+    """The app's sandbox store, made on first use (in the app's event loop)."""
+    state = request.app.state
+    store: SandboxStore | None = getattr(state, "razorpay_sandbox", None)
+    if store is None:
+        store = SandboxStore(state.settings)
+        state.razorpay_sandbox = store
+    return store

@@ -1,0 +1,172 @@
+"""Webhooks the sandbox generates: stored with the exact body it signs, delivered like Razorpay
+does (POST, `X-Razorpay-Signature` = HMAC-SHA256 of the raw body with the webhook secret,
+`X-Razorpay-Event-Id` the same on every redelivery), at least once, retried on failure."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.config import Settings
+from boxoffice.logs import get_logger
+from boxoffice.payments.sandbox.entities import ACCOUNT_ID, new_event_id, unix
+from boxoffice.payments.sandbox.store import SandboxStore
+from boxoffice.payments.sandbox_models import SandboxEvent
+
+log = get_logger("boxoffice.payments.sandbox")
+
+DELIVERY_TIMEOUT_SECONDS = 5.0
+AUTOMATIC_ATTEMPTS = 3
+RETRY_BACKOFF_SECONDS = 0.25
+
+
+def webhook_url(settings: Settings) -> str:
+    return (
+        settings.razorpay_sandbox_webhook_url
+        or f"{settings.public_base_url.rstrip('/')}/api/v1/webhooks/razorpay"
+    )
+
+
+def sign(body: str, secret: str) -> str:
+    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+
+
+class EventLog:
+    """The events one transaction generates, in order (their created_at keeps that order)."""
+
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self._session = session
+        self._now = now
+        self.ids: list[str] = []
+
+    def add(
+        self,
+        event_type: str,
+        entities: dict[str, dict[str, Any]],
+        *,
+        order_id: str | None,
+        payment_id: str | None = None,
+        refund_id: str | None = None,
+    ) -> str:
+        body = json.dumps(
+            {
+                "entity": "event",
+                "account_id": ACCOUNT_ID,
+                "event": event_type,
+                "contains": list(entities),
+                "payload": {name: {"entity": entity} for name, entity in entities.items()},
+                "created_at": unix(self._now),
+            },
+            separators=(",", ":"),
+        )
+        event = SandboxEvent(
+            id=new_event_id(),
+            event=event_type,
+            order_id=order_id,
+            payment_id=payment_id,
+            refund_id=refund_id,
+            body=body,
+            deliveries=0,
+            last_status=None,
+            created_at=self._now + timedelta(microseconds=len(self.ids)),
+        )
+        self._session.add(event)
+        self.ids.append(event.id)
+        return event.id
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event_id: str
+    event: str
+    url: str
+    status_code: int | None
+    error: str | None
+    attempts: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+async def deliver(
+    store: SandboxStore,
+    settings: Settings,
+    event_id: str,
+    *,
+    attempts: int = 1,
+    url: str | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> Delivery | None:
+    """Sends one stored event (None if there is no such event); retries non-2xx answers and
+    connection errors up to `attempts` times."""
+    async with store.transaction() as session:
+        event = await session.get(SandboxEvent, event_id)
+        if event is None:
+            return None
+        event_type, body = event.event, event.body
+    target = url or webhook_url(settings)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Razorpay-Signature": sign(body, settings.razorpay.webhook_secret),
+        "X-Razorpay-Event-Id": event_id,
+        "User-Agent": "Razorpay-Webhook/v1 (boxoffice sandbox)",
+    }
+    own_client = client is None
+    http = client or httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS)
+    status: int | None = None
+    error: str | None = None
+    attempt = 0
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                response = await http.post(target, content=body.encode(), headers=headers)
+                status, error = response.status_code, None
+            except httpx.HTTPError as exc:
+                status, error = None, type(exc).__name__
+            await _record_delivery(store, event_id, status)
+            ok = status is not None and 200 <= status < 300
+            log.info(
+                "sandbox_webhook_delivery",
+                event_id=event_id,
+                event_type=event_type,
+                url=target,
+                status=status,
+                error=error,
+                attempt=attempt,
+            )
+            if ok or attempt == attempts:
+                break
+            await asyncio.sleep(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1))
+    finally:
+        if own_client:
+            await http.aclose()
+    return Delivery(event_id, event_type, target, status, error, attempt)
+
+
+async def deliver_in_order(store: SandboxStore, settings: Settings, event_ids: list[str]) -> None:
+    """A background task: each event in turn, retried a couple of times; never raises."""
+    async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS) as client:
+        for event_id in event_ids:
+            try:
+                await deliver(store, settings, event_id, attempts=AUTOMATIC_ATTEMPTS, client=client)
+            except Exception as exc:  # a test double's courier must not take the server down
+                log.warning("sandbox_webhook_failed", event_id=event_id, error=type(exc).__name__)
+
+
+async def _record_delivery(store: SandboxStore, event_id: str, status: int | None) -> None:
+    async with store.transaction() as session:
+        await session.execute(
+            update(SandboxEvent)
+            .where(SandboxEvent.id == event_id)
+            .values(deliveries=SandboxEvent.deliveries + 1, last_status=status)
+        )
