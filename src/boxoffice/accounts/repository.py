@@ -3,11 +3,134 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.models import Guest
+from boxoffice.accounts.models import Guest, RefreshToken, User
 
 
 async def get_guest(session: AsyncSession, guest_id: uuid.UUID) -> Guest | None:
     return await session.get(Guest, guest_id)
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    """`email` must already be normalised (lower-cased): that is how it is stored."""
+    result = await session.scalars(select(User).where(User.email == email))
+    return result.one_or_none()
+
+
+async def email_taken(
+    session: AsyncSession, email: str, except_user_id: uuid.UUID | None = None
+) -> bool:
+    query = select(User.id).where(User.email == email)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def add_user(session: AsyncSession, user: User) -> bool:
+    """Inserts the user; False when the email is taken (a racing registration won).
+
+    After False the transaction is unusable on PostgreSQL: the caller must raise.
+    """
+    session.add(user)
+    return await _flush_unique(session)
+
+
+async def save_changes(session: AsyncSession) -> bool:
+    """Writes pending changes (a profile edit); False when a new email is already taken."""
+    return await _flush_unique(session)
+
+
+async def _flush_unique(session: AsyncSession) -> bool:
+    try:
+        await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def add_guest(session: AsyncSession, guest: Guest) -> None:
+    session.add(guest)
+    await session.flush()
+
+
+async def add_refresh_token(session: AsyncSession, token: RefreshToken) -> None:
+    session.add(token)
+    await session.flush()
+
+
+async def get_refresh_token(session: AsyncSession, token_id: uuid.UUID) -> RefreshToken | None:
+    result = await session.scalars(select(RefreshToken).where(RefreshToken.id == token_id))
+    return result.one_or_none()
+
+
+async def use_refresh_token(
+    session: AsyncSession, token_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> bool:
+    """Revokes a live refresh token in one conditional write; True for the one caller that did.
+
+    Two requests presenting the same token at once cannot both succeed: the second finds the
+    row already revoked (PostgreSQL re-checks the condition after the first commits; SQLite
+    serialises writers).
+    """
+    result = await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == token_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def revoke_refresh_tokens_of(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def claim_guest(
+    session: AsyncSession, guest_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> bool:
+    """Links an unlinked guest to the user in one conditional write; True when this call did.
+
+    Two logins linking the same guest to different accounts at once: exactly one matches.
+    """
+    result = await session.execute(
+        update(Guest)
+        .where(Guest.id == guest_id, Guest.linked_user_id.is_(None))
+        .values(linked_user_id=user_id, linked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def guest_link(session: AsyncSession, guest_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+    """(whether the guest exists, the user it is linked to), read fresh from the database."""
+    row = (
+        await session.execute(select(Guest.linked_user_id).where(Guest.id == guest_id))
+    ).one_or_none()
+    if row is None:
+        return False, None
+    return True, row[0]
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)

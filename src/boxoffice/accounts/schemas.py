@@ -1,0 +1,144 @@
+"""Request and response bodies of /auth and /me."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Literal
+
+import email_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+
+from boxoffice.accounts.models import Guest, User
+
+EMAIL_MAX = 254
+PHONE_PATTERN = r"^\+?[0-9]{7,15}$"
+
+
+def normalize_email(value: str) -> str:
+    """A syntactically valid address (no DNS lookups), lower-cased: the form it is stored in."""
+    try:
+        result = email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from None
+    normalized = result.normalized.lower()
+    if len(normalized) > EMAIL_MAX:
+        raise ValueError(f"an email address has at most {EMAIL_MAX} characters")
+    return normalized
+
+
+def _printable(value: str) -> str:
+    # Control characters (NUL above all, which PostgreSQL cannot store) have no place in a name.
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=EMAIL_MAX),
+    AfterValidator(normalize_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_MAX}),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
+# Passwords are taken exactly as typed: no stripping.
+NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(_Request):
+    email: Email
+    password: NewPassword
+    name: Name
+    phone: Phone | None = None
+    guest_token: Token | None = None
+
+
+class LoginRequest(_Request):
+    email: Email
+    password: Password
+    guest_token: Token | None = None
+
+
+class RefreshRequest(_Request):
+    refresh_token: Token
+
+
+class ProfilePatch(_Request):
+    """Only the fields sent change. `null` removes a guest's field or an account's phone."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    name: Name | None = None
+
+
+class UserProfile(BaseModel):
+    id: str
+    kind: Literal["user"] = "user"
+    email: str
+    name: str
+    phone: str | None
+    role: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserProfile:
+        return cls(
+            id=str(user.id),
+            email=user.email,
+            name=user.name,
+            phone=user.phone,
+            role=user.role.value,
+            created_at=user.created_at,
+        )
+
+
+class GuestProfile(BaseModel):
+    id: str
+    kind: Literal["guest"] = "guest"
+    email: str | None
+    name: str | None
+    phone: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, guest: Guest) -> GuestProfile:
+        return cls(
+            id=str(guest.id),
+            email=guest.email,
+            name=guest.name,
+            phone=guest.phone,
+            created_at=guest.created_at,
+        )
+
+
+Profile = UserProfile | GuestProfile
+
+
+def profile_of(profile: User | Guest) -> Profile:
+    return UserProfile.of(profile) if isinstance(profile, User) else GuestProfile.of(profile)
+
+
+class UserTokens(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the scheme, not a secret)
+    expires_in: int
+    user: UserProfile
+
+
+class GuestTokens(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the scheme, not a secret)
+    expires_in: int
+    guest: GuestProfile
