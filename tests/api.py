@@ -6,7 +6,7 @@ Only the first admin is made directly in the database, as `boxoffice create-admi
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,13 +25,16 @@ def bearer(token: str) -> Headers:
 def make_admin(client: httpx.Client, db: Any, email: str = "admin@example.com") -> Headers:
     global _admin_hash
     _admin_hash = _admin_hash or hash_password(ADMIN_PASSWORD)
+    now = datetime.now(UTC)
     db.execute(
         "INSERT INTO users (id, email, password_hash, name, role, created_at) "
         "VALUES (:id, :email, :hash, 'Admin', 'admin', :now)",
-        id=uuid.uuid4(),
+        # Bound as the app's column types store them: SQLite keeps a UUID as 32 hex digits and
+        # an instant as naive UTC text; the sqlite3 driver cannot bind a UUID at all.
+        id=uuid.uuid4().hex if db.is_sqlite else uuid.uuid4(),
         email=email,
         hash=_admin_hash,
-        now=datetime.now().astimezone(),
+        now=now.replace(tzinfo=None) if db.is_sqlite else now,
     )
     return login(client, email, ADMIN_PASSWORD)
 
