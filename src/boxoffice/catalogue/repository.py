@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    distinct,
     exists,
     func,
     insert,
@@ -296,7 +295,7 @@ async def list_shows(
     if where.starts_after is not None:
         conditions.append(Show.starts_at > where.starts_after)
     if where.local_date is not None:
-        zones_query = select(distinct(Theatre.timezone))
+        zones_query = select(Theatre.timezone).distinct()
         if where.theatre_id is not None:
             zones_query = zones_query.where(Theatre.id == where.theatre_id)
         if where.city is not None:
