@@ -46,6 +46,10 @@ fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (60
 	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-60} BOXOFFICE_TEST_DB=postgres \
 		$(BIN)/pytest tests/reliability/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
 
+bench: install  ## fresh database, N API processes, aiohttp load: table + var/bench/<time>.json; BENCH_ARGS
+	@scripts/ensure-postgres.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

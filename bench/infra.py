@@ -1,0 +1,222 @@
+"""The deployment under test: a fresh PostgreSQL database and `boxoffice serve` processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BOXOFFICE = str(BIN / "boxoffice")
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1).replace(
+        "postgresql+asyncpg://", "postgresql://", 1
+    )
+
+
+def _admin_connection(server_url: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(plain_url(server_url), autocommit=True)
+
+
+@contextmanager
+def fresh_database(server_url: str = DEFAULT_SERVER) -> Iterator[str]:
+    """Creates `boxoffice_bench_<random>` on that server; drops it on the way out, however."""
+    server_url = plain_url(server_url)
+    base, _, _ = server_url.rpartition("/")
+    name = f"boxoffice_bench_{secrets.token_hex(5)}"
+    with _admin_connection(server_url) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with _admin_connection(server_url) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_name(url: str) -> str:
+    return plain_url(url).rpartition("/")[2].split("?", 1)[0]
+
+
+def base_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": jwt_secret,
+        "RATE_LIMIT_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    done = subprocess.run(
+        [BOXOFFICE, *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"boxoffice {args[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
+    return done.stdout
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {process.returncode}")
+        with suppress(OSError, ValueError):
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310
+                if response.status == 200 and json.loads(response.read())["database"] == "up":
+                    return
+        time.sleep(0.1)
+    raise RuntimeError(f"server for {url} did not come up in {seconds} s")
+
+
+@dataclass
+class Fleet:
+    """N API processes: `serve --workers N` on one port, or N single-worker processes."""
+
+    mode: str  # "workers" | "processes"
+    count: int
+    env: dict[str, str]
+    log_dir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        copies = 1 if self.mode == "workers" else self.count
+        for index in range(copies):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            env = {
+                **self.env,
+                "PUBLIC_BASE_URL": url,
+                "RAZORPAY_BASE_URL": f"{url}/_sandbox/razorpay",
+                "RAZORPAY_SANDBOX_WEBHOOK_URL": f"{url}/api/v1/webhooks/razorpay",
+            }
+            command = [BOXOFFICE, "serve", "--port", str(port)]
+            if self.mode == "workers":
+                command += ["--workers", str(self.count)]
+            log = (self.log_dir / f"server-{index}.log").open("wb")
+            self.processes.append(
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    cwd=REPO_ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+            self.urls.append(url)
+        for url, process in zip(self.urls, self.processes, strict=True):
+            wait_until_up(url, process)
+        if self.mode == "workers":
+            time.sleep(1.0)  # /health answered by one worker; give the others a moment
+
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)  # its own session: only its workers
+                process.wait(timeout=5)
+
+    def log_problems(self) -> list[str]:
+        found = []
+        for log in sorted(self.log_dir.glob("server-*.log")):
+            text = log.read_text(errors="replace")
+            for marker in ("Traceback", "deadlock", "too many clients", '"level": "error"'):
+                if marker.lower() in text.lower():
+                    found.append(f"{log.name}: contains {marker!r}")
+        return found
+
+
+@contextmanager
+def fleet(mode: str, count: int, env: dict[str, str], log_dir: Path) -> Iterator[Fleet]:
+    servers = Fleet(mode, count, env, log_dir)
+    try:
+        servers.start()
+        yield servers
+    finally:
+        servers.stop()
+
+
+@contextmanager
+def trivial_server(workers: int, log_dir: Path) -> Iterator[str]:
+    """A bare ASGI app (bench/trivial_app.py) under uvicorn: the load generator's ceiling."""
+    port = free_port()
+    log = (log_dir / "trivial.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "bench.trivial_app:app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the trivial server did not start")
+            with suppress(OSError):
+                with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5 if workers > 1 else 0)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)

@@ -1,0 +1,40 @@
+"""`make bench` in miniature: every scenario at tiny sizes against real `boxoffice serve`
+processes on the test database. It asserts that the bench runs and that its audits pass
+(no seat in two live bookings, every expired hold swept once, every payment taking effect
+once); it never asserts a timing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bench.run import Config, run_bench
+from tests.api import ADMIN_PASSWORD, make_admin
+
+pytestmark = pytest.mark.postgres_only
+
+ADMIN = "bench-smoke-admin@example.com"
+
+
+def test_bench_runs_and_its_audits_pass(client: httpx.Client, db: Any, tmp_path: Path) -> None:
+    make_admin(client, db, email=ADMIN)
+    lines: list[str] = []
+    results = run_bench(
+        Config.smoke(),
+        database_url=db.url,
+        out_dir=tmp_path,
+        admin=(ADMIN, ADMIN_PASSWORD),
+        log=lines.append,
+    )
+    report = "\n".join(lines)
+    print(report)  # shown with -s, or when an assertion fails
+    assert results["audits_ok"], report
+    assert results["server_log_problems"] == [], report
+    assert results["sell_out"]["holds_granted"] > 0, report
+    assert results["expiry_sweep"]["swept"] == Config.smoke().sweep_holds, report
+    assert results["webhooks"]["statuses"] == {"200": results["webhooks"]["deliveries"]}, report
+    assert results["hold_storm"][0]["hold"]["count"] > 0, report
+    assert results["statements"]["hold"]["status"] == 201, report
+    assert Path(results["path"]).is_file()
