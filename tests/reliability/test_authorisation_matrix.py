@@ -1,0 +1,462 @@
+"""Who may do what: every route of the OpenAPI document, called as each kind of caller.
+
+Roles: anonymous (no token), guest (POST /auth/guest), customer (owns the booking), other (another
+registered customer), admin. Path parameters are real ids, so a refusal is about who asks, not
+about a missing object. The expectations are one table (`MATRIX`), built from SPEC.md's API
+surface; `test_the_matrix_covers_every_route` keeps it in step with the document.
+
+Rows that change state get fresh objects for the callers that are allowed to change them (a
+booking to cancel, a show to cancel, a payment to verify), and refused callers must leave the
+shared objects as they were; reads come first and the destructive rows last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from tests.api import (
+    DEFAULT_ROWS,
+    Headers,
+    bearer,
+    create_movie,
+    create_screen,
+    create_show,
+    create_theatre,
+    future,
+    make_admin,
+    register,
+    set_theatre_prices,
+)
+
+from boxoffice.config import SANDBOX_CREDENTIALS
+
+ROLES = ("anonymous", "guest", "other", "customer", "admin")  # the allowed ones act last
+OK = "2xx"
+Expect = dict[str, int | str]
+
+PUBLIC: Expect = dict.fromkeys(ROLES, OK)
+SIGNED_IN: Expect = {**PUBLIC, "anonymous": 401}
+ADMIN_ONLY: Expect = {"anonymous": 401, "guest": 403, "other": 403, "customer": 403, "admin": OK}
+OWNER_OR_ADMIN: Expect = {"anonymous": 401, "guest": 404, "other": 404, "customer": OK, "admin": OK}
+OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
+
+CUSTOMER_PASSWORD = "customer-password-123"
+
+
+@dataclass
+class World:
+    client: httpx.Client
+    admin: Headers
+    customer: Headers
+    customer_email: str
+    other: Headers
+    guest: Headers
+    theatre_id: str
+    screen_id: str
+    movie_id: str
+    show_id: str
+    booking_id: str
+    free_seats: list[str]
+    days_ahead: int = 3
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def headers(self, role: str) -> Headers:
+        return {} if role == "anonymous" else dict(getattr(self, role))
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "theatre_id": self.theatre_id,
+            "screen_id": self.screen_id,
+            "movie_id": self.movie_id,
+            "show_id": self.show_id,
+            "booking_id": self.booking_id,
+        }
+
+    def fresh_show(self) -> str:
+        """A scheduled show of its own (a day further each time: no overlap, no hold limit)."""
+        self.days_ahead += 1
+        starts = future(datetime.now().astimezone(), days=self.days_ahead)
+        return str(
+            create_show(self.client, self.admin, self.movie_id, self.screen_id, starts)["id"]
+        )
+
+    def fresh_booking(self) -> str:
+        """A PENDING booking of the customer, on a show of its own."""
+        show = self.fresh_show()
+        seats = self.client.get(f"/api/v1/shows/{show}/seats").json()["seats"]
+        response = self.client.post(
+            "/api/v1/bookings",
+            json={"show_id": show, "seat_ids": [seats[0]["id"]]},
+            headers=self.customer,
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def paid_checkout(self) -> dict[str, str]:
+        """What Checkout hands the customer's front end for a fresh booking: order, payment,
+        signature (the sandbox also delivers the webhooks)."""
+        booking = self.fresh_booking()
+        order = self.client.post(f"/api/v1/bookings/{booking}/payments", headers=self.customer)
+        assert order.status_code == 201, order.text
+        paid = self.client.post(
+            f"/_sandbox/razorpay/checkout/{order.json()['order_id']}", json={"outcome": "success"}
+        )
+        assert paid.status_code == 200, paid.text
+        body = paid.json()
+        return {
+            k: body[k] for k in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
+        }
+
+    def refresh_token(self) -> str:
+        response = self.client.post(
+            "/api/v1/auth/login",
+            json={"email": self.customer_email, "password": CUSTOMER_PASSWORD},
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["refresh_token"])
+
+
+@dataclass
+class Call:
+    path_params: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    content: bytes | None = None
+    headers: Headers = field(default_factory=dict)
+
+
+Builder = Callable[[World, str, bool], Call]  # (world, role, role is allowed) -> the request
+
+
+def plain(world: World, _role: str, _allowed: bool) -> Call:
+    return Call(world.ids())
+
+
+def with_body(make: Callable[[World], Any]) -> Builder:
+    def build(world: World, _role: str, _allowed: bool) -> Call:
+        return Call(world.ids(), json=make(world))
+
+    return build
+
+
+def fresh_for_allowed(name: str, make: Callable[[World], str], body: Any = None) -> Builder:
+    """Allowed callers act on a fresh object; refused ones on the shared one (which must stay)."""
+
+    def build(world: World, _role: str, allowed: bool) -> Call:
+        return Call({**world.ids(), name: make(world) if allowed else world.ids()[name]}, json=body)
+
+    return build
+
+
+def verify_call(world: World, _role: str, allowed: bool) -> Call:
+    if allowed:
+        return Call(json=world.paid_checkout())
+    if "checkout" not in world.shared:
+        world.shared["checkout"] = world.paid_checkout()
+    return Call(json=world.shared["checkout"])
+
+
+def webhook_call(_world: World, _role: str, _allowed: bool) -> Call:
+    """A validly signed event about an order nobody has: acknowledged, changes nothing. Bearer
+    tokens play no part in it."""
+    event = {
+        "entity": "event",
+        "event": "payment.failed",
+        "contains": ["payment"],
+        "payload": {
+            "payment": {
+                "entity": {
+                    "id": f"pay_{uuid.uuid4().hex[:14]}",
+                    "entity": "payment",
+                    "amount": 100,
+                    "currency": "INR",
+                    "status": "failed",
+                    "order_id": f"order_{uuid.uuid4().hex[:14]}",
+                }
+            }
+        },
+        "created_at": 1_790_000_000,
+    }
+    raw = json.dumps(event).encode()
+    signature = hmac.new(
+        SANDBOX_CREDENTIALS.webhook_secret.encode(), raw, hashlib.sha256
+    ).hexdigest()
+    return Call(
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "X-Razorpay-Signature": signature,
+            "X-Razorpay-Event-Id": f"evt_{uuid.uuid4().hex[:14]}",
+        },
+    )
+
+
+def theatre_body(_world: World) -> dict[str, Any]:
+    return {
+        "name": f"Theatre {uuid.uuid4().hex[:6]}",
+        "city": "Pune",
+        "address": "FC Road",
+        "timezone": "Asia/Kolkata",
+        "holidays": [],
+    }
+
+
+def screen_body(_world: World) -> dict[str, Any]:
+    return {"name": f"Audi {uuid.uuid4().hex[:6]}", "rows": DEFAULT_ROWS}
+
+
+def movie_body(_world: World) -> dict[str, Any]:
+    return {
+        "title": f"Film {uuid.uuid4().hex[:6]}",
+        "duration_minutes": 100,
+        "language": "Tamil",
+        "certificate": "U",
+        "genres": ["Comedy"],
+        "release_date": "2026-10-01",
+    }
+
+
+def show_body(world: World) -> dict[str, Any]:
+    world.days_ahead += 1
+    starts = future(datetime.now().astimezone(), days=world.days_ahead)
+    return {
+        "movie_id": world.movie_id,
+        "screen_id": world.screen_id,
+        "starts_at": starts.isoformat(),
+    }
+
+
+def hold_body(world: World) -> dict[str, Any]:
+    return {"show_id": world.show_id, "seat_ids": [world.free_seats.pop()]}
+
+
+def prices_body(_world: World) -> list[dict[str, Any]]:
+    return [
+        {"seat_type": seat_type, "day_type": day_type, "amount": amount}
+        for seat_type, amount in {"VIP": 50000, "GOLD": 35000, "SILVER": 20000}.items()
+        for day_type in ("WEEKDAY", "WEEKEND")
+    ]
+
+
+def fresh_screen(world: World) -> str:
+    """A screen with no shows, whose layout may change."""
+    return str(
+        create_screen(
+            world.client, world.admin, world.theatre_id, name=f"Spare {uuid.uuid4().hex[:6]}"
+        )["id"]
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    expect: Expect
+    build: Builder = plain
+
+
+V1 = "/api/v1"
+MATRIX: list[Row] = [
+    # -- operations and public reads --------------------------------------------------------
+    Row("GET", "/health", PUBLIC),
+    Row("GET", "/ready", PUBLIC),
+    Row("GET", f"{V1}/theatres", PUBLIC),
+    Row("GET", f"{V1}/theatres/{{theatre_id}}", PUBLIC),
+    Row("GET", f"{V1}/theatres/{{theatre_id}}/prices", PUBLIC),
+    Row("GET", f"{V1}/screens/{{screen_id}}", PUBLIC),
+    Row("GET", f"{V1}/screens/{{screen_id}}/prices", PUBLIC),
+    Row("GET", f"{V1}/movies", PUBLIC),
+    Row("GET", f"{V1}/movies/{{movie_id}}", PUBLIC),
+    Row("GET", f"{V1}/shows", PUBLIC),
+    Row("GET", f"{V1}/shows/{{show_id}}", PUBLIC),
+    Row("GET", f"{V1}/shows/{{show_id}}/seats", PUBLIC),
+    # -- accounts ----------------------------------------------------------------------------
+    Row(
+        "POST",
+        f"{V1}/auth/register",
+        PUBLIC,
+        with_body(
+            lambda _w: {
+                "email": f"new-{uuid.uuid4().hex[:8]}@example.com",
+                "password": "a-fine-password-1",
+                "name": "New Person",
+            }
+        ),
+    ),
+    Row(
+        "POST",
+        f"{V1}/auth/login",
+        PUBLIC,
+        with_body(lambda w: {"email": w.customer_email, "password": CUSTOMER_PASSWORD}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/auth/refresh",
+        PUBLIC,
+        with_body(lambda w: {"refresh_token": w.refresh_token()}),
+    ),
+    Row("POST", f"{V1}/auth/guest", PUBLIC),
+    Row("GET", f"{V1}/me", SIGNED_IN),
+    Row("PATCH", f"{V1}/me", SIGNED_IN, with_body(lambda _w: {"phone": "+919800000000"})),
+    Row("GET", f"{V1}/me/bookings", SIGNED_IN),
+    # -- bookings (the customer's) -----------------------------------------------------------
+    Row("GET", f"{V1}/bookings/{{booking_id}}", OWNER_OR_ADMIN),
+    Row("POST", f"{V1}/bookings", SIGNED_IN, with_body(hold_body)),
+    Row("POST", f"{V1}/bookings/{{booking_id}}/payments", OWNER_ONLY),
+    Row("POST", f"{V1}/payments/razorpay/verify", OWNER_OR_ADMIN, verify_call),
+    Row("POST", f"{V1}/webhooks/razorpay", PUBLIC, webhook_call),
+    # -- administration ----------------------------------------------------------------------
+    Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
+    Row("POST", f"{V1}/theatres", ADMIN_ONLY, with_body(theatre_body)),
+    Row(
+        "PATCH",
+        f"{V1}/theatres/{{theatre_id}}",
+        ADMIN_ONLY,
+        with_body(lambda _w: {"city": "Mumbai"}),
+    ),
+    Row("PUT", f"{V1}/theatres/{{theatre_id}}/prices", ADMIN_ONLY, with_body(prices_body)),
+    Row("POST", f"{V1}/theatres/{{theatre_id}}/screens", ADMIN_ONLY, with_body(screen_body)),
+    Row("PUT", f"{V1}/screens/{{screen_id}}/prices", ADMIN_ONLY, with_body(prices_body)),
+    Row(
+        "PUT",
+        f"{V1}/screens/{{screen_id}}/layout",
+        ADMIN_ONLY,  # refused callers try the screen with bookings: 403 before 409
+        fresh_for_allowed("screen_id", fresh_screen, {"rows": DEFAULT_ROWS}),
+    ),
+    Row("POST", f"{V1}/movies", ADMIN_ONLY, with_body(movie_body)),
+    Row(
+        "PATCH",
+        f"{V1}/movies/{{movie_id}}",
+        ADMIN_ONLY,
+        with_body(lambda _w: {"language": "Hindi"}),
+    ),
+    Row("POST", f"{V1}/shows", ADMIN_ONLY, with_body(show_body)),
+    # -- destructive, last; allowed callers get objects of their own -------------------------
+    Row(
+        "POST",
+        f"{V1}/bookings/{{booking_id}}/cancel",
+        OWNER_OR_ADMIN,
+        fresh_for_allowed("booking_id", World.fresh_booking),
+    ),
+    Row(
+        "POST",
+        f"{V1}/shows/{{show_id}}/cancel",
+        ADMIN_ONLY,
+        fresh_for_allowed("show_id", World.fresh_show),
+    ),
+]
+
+
+def build_world(client: httpx.Client, db: Any) -> World:
+    admin = make_admin(client, db)
+    customer_email = f"customer-{uuid.uuid4().hex[:8]}@example.com"
+    customer = register(client, customer_email, CUSTOMER_PASSWORD)
+    other = register(client)
+    guest_response = client.post("/api/v1/auth/guest")
+    assert guest_response.status_code in (200, 201), guest_response.text
+    theatre = create_theatre(client, admin)
+    set_theatre_prices(client, admin, theatre["id"])
+    screen = create_screen(client, admin, theatre["id"])
+    movie = create_movie(client, admin)
+    show = create_show(
+        client, admin, movie["id"], screen["id"], future(datetime.now().astimezone(), days=2)
+    )
+    seats = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
+    held = client.post(
+        "/api/v1/bookings", json={"show_id": show["id"], "seat_ids": seats[:2]}, headers=customer
+    )
+    assert held.status_code == 201, held.text
+    return World(
+        client=client,
+        admin=admin,
+        customer=customer,
+        customer_email=customer_email,
+        other=other,
+        guest=bearer(guest_response.json()["access_token"]),
+        theatre_id=theatre["id"],
+        screen_id=screen["id"],
+        movie_id=movie["id"],
+        show_id=show["id"],
+        booking_id=held.json()["id"],
+        free_seats=seats[2:],
+    )
+
+
+def matches(expected: int | str, status: int) -> bool:
+    return 200 <= status < 300 if expected == OK else status == expected
+
+
+def test_the_matrix_covers_every_route(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    tabled = {(row.method, row.path) for row in MATRIX}
+    assert sorted(documented - tabled) == [], "routes with no row in MATRIX: add their rules"
+    assert sorted(tabled - documented) == [], "rows for routes the API does not serve"
+    assert all(set(row.expect) == set(ROLES) for row in MATRIX)
+
+
+def test_every_route_answers_each_role_as_the_table_says(client: httpx.Client, db: Any) -> None:
+    world = build_world(client, db)
+    wrong: list[str] = []
+    for row in MATRIX:
+        for role in ROLES:
+            expected = row.expect[role]
+            call = row.build(world, role, expected == OK)
+            url = row.path.format(**call.path_params) if call.path_params else row.path
+            response = client.request(
+                row.method,
+                url,
+                json=call.json,
+                content=call.content,
+                headers={**world.headers(role), **call.headers},
+            )
+            if not matches(expected, response.status_code):
+                wrong.append(
+                    f"{row.method} {row.path} as {role}: expected {expected}, "
+                    f"got {response.status_code} {response.text[:160]}"
+                )
+            elif response.status_code >= 400 and not response.headers.get(
+                "content-type", ""
+            ).startswith("application/problem+json"):
+                wrong.append(f"{row.method} {row.path} as {role}: refusal is not problem+json")
+    assert not wrong, "\n".join(["authorisation matrix mismatches:", *wrong])
+
+    # Refused callers changed nothing: the shared booking and show are as they were.
+    booking = client.get(f"/api/v1/bookings/{world.booking_id}", headers=world.customer).json()
+    assert booking["status"] == "PENDING", booking
+    show = client.get(f"/api/v1/shows/{world.show_id}").json()
+    assert show["status"] == "SCHEDULED", show
+    layout = client.get(f"/api/v1/screens/{world.screen_id}").json()
+    assert len(layout["seats"]) == 16  # DEFAULT_ROWS: 4 + 6 + 6, untouched by refused callers
+
+
+def test_a_spent_or_wrong_kind_of_token_is_401(client: httpx.Client, db: Any) -> None:
+    """A refresh token is not an access token; garbage and another secret's tokens are not
+    tokens; a guest token spent by linking answers 401 (SPEC "Guests")."""
+    world = build_world(client, db)
+    refresh = world.refresh_token()
+    forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    for headers in (
+        bearer(refresh),
+        bearer("not-a-jwt"),
+        bearer(forged),
+        {"Authorization": "Basic eA=="},
+    ):
+        response = client.get("/api/v1/me", headers=headers)
+        assert response.status_code == 401, (headers, response.text)
+    guest_response = client.post("/api/v1/auth/guest")
+    token = guest_response.json()["access_token"]
+    register(client, guest_token=token)
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
