@@ -1,0 +1,424 @@
+"""The Razorpay sandbox's own contract: auth, shapes, webhooks and the hooks tests use."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from tests.conftest import LiveServer, _ThreadedServer, free_port
+
+from boxoffice.config import SANDBOX_CREDENTIALS
+from boxoffice.payments.provider import RazorpayProvider, get_provider
+from boxoffice.payments.sandbox import create_sandbox_app
+
+SANDBOX = "/_sandbox/razorpay"
+
+
+def basic(key_id: str, secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+AUTH = basic(SANDBOX_CREDENTIALS.key_id, SANDBOX_CREDENTIALS.key_secret)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_defaults(client: httpx.Client) -> Iterator[None]:
+    yield
+    client.delete(f"{SANDBOX}/config")
+
+
+@pytest.fixture
+def provider(live_server: LiveServer) -> RazorpayProvider:
+    return get_provider(live_server.settings)
+
+
+def create_order(client: httpx.Client, amount: int = 30_000) -> dict[str, Any]:
+    response = client.post(
+        f"{SANDBOX}/v1/orders",
+        json={"amount": amount, "currency": "INR", "receipt": str(uuid.uuid4())},
+        headers=AUTH,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def checkout(client: httpx.Client, order_id: str, outcome: str = "success") -> dict[str, Any]:
+    response = client.post(
+        f"{SANDBOX}/checkout/{order_id}", json={"outcome": outcome, "deliver_webhooks": False}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def events(client: httpx.Client, **filters: str) -> list[dict[str, Any]]:
+    response = client.get(f"{SANDBOX}/events", params=filters)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def signed(body: str) -> str:
+    return hmac.new(
+        SANDBOX_CREDENTIALS.webhook_secret.encode(), body.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    url: str
+    received: list[Received] = field(default_factory=list)
+    status: int = 200
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A stand-in webhook endpoint that records what it gets."""
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(state.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def eventually(check: Any, seconds: float = 10) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def test_the_rest_api_wants_the_key_id_and_secret(client: httpx.Client) -> None:
+    order = create_order(client)
+    for headers, description in (
+        ({}, "Please provide your api key for authentication purposes."),
+        (basic(SANDBOX_CREDENTIALS.key_id, "wrong"), "The api key provided is invalid"),
+        (
+            basic("rzp_test_other", SANDBOX_CREDENTIALS.key_secret),
+            "The api key provided is invalid",
+        ),
+        ({"Authorization": "Basic !!!"}, "The api key provided is invalid"),
+        ({"Authorization": "Bearer x"}, "Please provide your api key for authentication purposes."),
+    ):
+        response = client.get(f"{SANDBOX}/v1/orders/{order['id']}", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"] == {
+            "code": "BAD_REQUEST_ERROR",
+            "description": description,
+            "source": "NA",
+            "step": "NA",
+            "reason": "NA",
+            "metadata": {},
+        }
+    assert client.get(f"{SANDBOX}/v1/orders/{order['id']}", headers=AUTH).json() == order
+
+
+def test_orders_have_razorpays_shape_and_validation(client: httpx.Client) -> None:
+    order = create_order(client, 30_000)
+    assert re.fullmatch(r"order_[A-Za-z0-9]{14}", order["id"])
+    assert order | {"id": "", "receipt": "", "created_at": 0} == {
+        "id": "",
+        "entity": "order",
+        "amount": 30_000,
+        "amount_paid": 0,
+        "amount_due": 30_000,
+        "currency": "INR",
+        "receipt": "",
+        "offer_id": None,
+        "status": "created",
+        "attempts": 0,
+        "notes": [],
+        "created_at": 0,
+    }
+    for body, field_name in (
+        ({"currency": "INR"}, "amount"),
+        ({"amount": "100", "currency": "INR"}, "amount"),
+        ({"amount": 99, "currency": "INR"}, "amount"),
+        ({"amount": 100}, "currency"),
+        ({"amount": 100, "currency": "INR", "receipt": "x" * 41}, "receipt"),
+        ({"amount": 100, "currency": "INR", "surprise": 1}, "surprise"),
+    ):
+        response = client.post(f"{SANDBOX}/v1/orders", json=body, headers=AUTH)
+        assert response.status_code == 400, body
+        assert response.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+        assert response.json()["error"]["field"] == field_name
+    broken = client.post(f"{SANDBOX}/v1/orders", content=b"{nope", headers=AUTH)
+    assert broken.status_code == 400
+    unknown = client.get(f"{SANDBOX}/v1/payments/pay_Unknown0000000", headers=AUTH)
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["description"] == "The id provided does not exist"
+
+
+def test_checkout_success_generates_signed_events_in_order(client: httpx.Client) -> None:
+    order = create_order(client)
+    paid = checkout(client, order["id"])
+    payment_id = paid["razorpay_payment_id"]
+    assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", payment_id)
+    expected = hmac.new(
+        SANDBOX_CREDENTIALS.key_secret.encode(),
+        f"{order['id']}|{payment_id}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    assert paid == {
+        "razorpay_order_id": order["id"],
+        "razorpay_payment_id": payment_id,
+        "razorpay_signature": expected,
+    }
+
+    captured, order_paid = events(client, order_id=order["id"])
+    for event in (captured, order_paid):
+        assert re.fullmatch(r"[A-Za-z0-9]{14}", event["id"])
+        assert event["signature"] == signed(event["body"])
+        assert json.loads(event["body"]) == event["payload"]
+        assert event["deliveries"] == 0 and event["last_status"] is None
+        assert (event["order_id"], event["payment_id"]) == (order["id"], payment_id)
+    assert captured["id"] != order_paid["id"]
+    body = captured["payload"]
+    assert body["entity"] == "event" and body["account_id"] == "acc_sandbox"
+    assert (body["event"], body["contains"]) == ("payment.captured", ["payment"])
+    payment = body["payload"]["payment"]["entity"]
+    assert payment["id"] == payment_id and payment["entity"] == "payment"
+    assert (payment["status"], payment["captured"], payment["amount"]) == ("captured", True, 30_000)
+    assert (payment["order_id"], payment["method"], payment["currency"]) == (
+        order["id"],
+        "card",
+        "INR",
+    )
+    body = order_paid["payload"]
+    assert (body["event"], body["contains"]) == ("order.paid", ["payment", "order"])
+    assert body["payload"]["order"]["entity"]["status"] == "paid"
+    assert body["payload"]["payment"]["entity"] == payment
+    assert client.get(f"{SANDBOX}/v1/payments/{payment_id}", headers=AUTH).json() == payment
+
+
+def test_checkout_failure_gives_checkouts_error_and_a_payment_failed_event(
+    client: httpx.Client,
+) -> None:
+    order = create_order(client)
+    failed = checkout(client, order["id"], "failure")
+    payment_id = failed["razorpay_payment_id"]
+    assert failed["error"]["code"] == "BAD_REQUEST_ERROR"
+    assert failed["error"]["metadata"] == {"order_id": order["id"], "payment_id": payment_id}
+    assert "razorpay_signature" not in failed
+
+    (event,) = events(client, order_id=order["id"])
+    assert event["event"] == "payment.failed"
+    payment = event["payload"]["payload"]["payment"]["entity"]
+    assert (payment["id"], payment["status"], payment["captured"]) == (payment_id, "failed", False)
+    assert payment["error_code"] == "BAD_REQUEST_ERROR"
+    assert client.post(f"{SANDBOX}/checkout/order_Unknown000000").status_code == 400
+    assert client.post(f"{SANDBOX}/checkout/{order['id']}", json={"outcome": "x"}).status_code == (
+        400
+    )
+
+
+def test_a_stored_event_is_redelivered_with_the_same_id_body_and_signature(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    order = create_order(client)
+    checkout(client, order["id"])
+    captured, order_paid = events(client, order_id=order["id"])
+
+    # Out of order, and twice.
+    for event in (order_paid, captured, order_paid):
+        response = client.post(
+            f"{SANDBOX}/events/{event['id']}/deliver", json={"url": receiver.url}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "event_id": event["id"],
+            "event": event["event"],
+            "url": receiver.url,
+            "status_code": 200,
+            "error": None,
+        }
+
+    assert [r.headers["x-razorpay-event-id"] for r in receiver.received] == [
+        order_paid["id"],
+        captured["id"],
+        order_paid["id"],
+    ]
+    for got in receiver.received:
+        assert got.headers["content-type"] == "application/json"
+        assert got.headers["x-razorpay-signature"] == signed(got.body.decode())
+    assert receiver.received[0].body == receiver.received[2].body == order_paid["body"].encode()
+    assert {e["id"]: e["deliveries"] for e in events(client, order_id=order["id"])} == {
+        captured["id"]: 1,
+        order_paid["id"]: 2,
+    }
+
+    receiver.status = 500
+    failed = client.post(f"{SANDBOX}/events/{captured['id']}/deliver", json={"url": receiver.url})
+    assert failed.json()["status_code"] == 500
+    assert len(receiver.received) == 4  # a manual delivery is one attempt
+    assert client.post(f"{SANDBOX}/events/NoSuchEvent0000/deliver").status_code == 404
+
+
+def test_checkout_delivers_webhooks_to_the_configured_url_by_itself(
+    client: httpx.Client, live_server: LiveServer
+) -> None:
+    order = create_order(client)
+    response = client.post(f"{SANDBOX}/checkout/{order['id']}", json={"outcome": "success"})
+    assert response.status_code == 200
+
+    def all_delivered() -> list[dict[str, Any]] | None:
+        found = events(client, order_id=order["id"])
+        return found if found and all(e["last_status"] is not None for e in found) else None
+
+    delivered = eventually(all_delivered)
+    assert delivered, events(client, order_id=order["id"])
+    assert [e["event"] for e in delivered] == ["payment.captured", "order.paid"]
+    assert all(e["deliveries"] >= 1 for e in delivered)
+
+
+def test_webhooks_stay_undelivered_when_switched_off(client: httpx.Client) -> None:
+    client.patch(f"{SANDBOX}/config", json={"auto_deliver_webhooks": False})
+    order = create_order(client)
+    client.post(f"{SANDBOX}/checkout/{order['id']}", json={})
+    time.sleep(0.5)
+    assert [e["deliveries"] for e in events(client, order_id=order["id"])] == [0, 0]
+
+
+def test_a_pending_refund_is_processed_later(
+    client: httpx.Client, provider: RazorpayProvider
+) -> None:
+    config = client.patch(
+        f"{SANDBOX}/config", json={"refund_status": "pending", "auto_deliver_webhooks": False}
+    )
+    assert config.json()["refund_status"] == "pending"
+    order = create_order(client, 50_000)
+    payment_id = checkout(client, order["id"])["razorpay_payment_id"]
+
+    refund = asyncio.run(provider.refund_payment(payment_id, 20_000, {"refund_id": "ours"}))
+    assert refund.status == "pending"
+    assert [e["event"] for e in events(client, refund_id=refund.id)] == ["refund.created"]
+
+    processed = client.post(f"{SANDBOX}/refunds/{refund.id}/process")
+    assert processed.status_code == 200
+    assert processed.json()["status"] == "processed"
+    assert asyncio.run(provider.fetch_refund(refund.id)).status == "processed"
+    _created, done = events(client, refund_id=refund.id)
+    assert done["event"] == "refund.processed"
+    assert done["payload"]["contains"] == ["refund", "payment"]
+    assert done["payload"]["payload"]["refund"]["entity"]["status"] == "processed"
+    assert done["payload"]["payload"]["refund"]["entity"]["notes"] == {"refund_id": "ours"}
+    assert done["payload"]["payload"]["payment"]["entity"]["amount_refunded"] == 20_000
+    assert done["payload"]["payload"]["payment"]["entity"]["refund_status"] == "partial"
+    assert done["order_id"] == order["id"]
+    # Settling twice changes nothing.
+    assert client.post(f"{SANDBOX}/refunds/{refund.id}/process").json() == processed.json()
+    assert len(events(client, refund_id=refund.id)) == 2
+    assert client.post(f"{SANDBOX}/refunds/{refund.id}/fail").status_code == 400
+
+
+def test_a_failed_refund_gives_the_amount_back(
+    client: httpx.Client, provider: RazorpayProvider
+) -> None:
+    client.patch(f"{SANDBOX}/config", json={"refund_status": "pending"})
+    payment_id = checkout(client, create_order(client, 30_000)["id"])["razorpay_payment_id"]
+    refund = asyncio.run(provider.refund_payment(payment_id))
+
+    failed = client.post(f"{SANDBOX}/refunds/{refund.id}/fail", json={"deliver_webhooks": False})
+    assert failed.json()["status"] == "failed"
+    assert events(client, refund_id=refund.id)[-1]["event"] == "refund.failed"
+    payment = asyncio.run(provider.fetch_payment(payment_id))
+    assert (payment.status, payment.amount_refunded) == ("captured", 0)
+    assert asyncio.run(provider.refund_payment(payment_id)).amount == 30_000
+
+
+def test_immediately_processed_refunds_send_created_and_processed(
+    client: httpx.Client, provider: RazorpayProvider
+) -> None:
+    client.patch(f"{SANDBOX}/config", json={"auto_deliver_webhooks": False})
+    payment_id = checkout(client, create_order(client)["id"])["razorpay_payment_id"]
+    refund = asyncio.run(provider.refund_payment(payment_id))
+    assert [e["event"] for e in events(client, refund_id=refund.id)] == [
+        "refund.created",
+        "refund.processed",
+    ]
+
+
+def test_config_is_validated_and_resets(client: httpx.Client) -> None:
+    defaults = client.get(f"{SANDBOX}/config").json()
+    assert defaults == {
+        "refund_status": "processed",
+        "auto_deliver_webhooks": True,
+        "fail_next_requests": 0,
+        "fail_after_applying": False,
+    }
+    for bad in (
+        {"refund_status": "lost"},
+        {"fail_next_requests": -1},
+        {"fail_next_requests": "2"},
+        {"nonsense": True},
+    ):
+        assert client.patch(f"{SANDBOX}/config", json=bad).status_code == 400
+    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 3})
+    assert client.delete(f"{SANDBOX}/config").json() == defaults
+    assert client.get(f"{SANDBOX}/config").json() == defaults
+
+
+@pytest.fixture
+def standalone(live_server: LiveServer) -> Iterator[str]:
+    """`boxoffice sandbox` in-process: the sandbox alone, on the same database."""
+    port = free_port()
+    app = create_sandbox_app(live_server.settings)
+    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_the_standalone_sandbox_shares_state_with_the_servers_sandbox(
+    standalone: str, live_server: LiveServer, provider: RazorpayProvider
+) -> None:
+    alone = RazorpayProvider(SANDBOX_CREDENTIALS, standalone, timeout_seconds=5)
+    alone_prefixed = RazorpayProvider(SANDBOX_CREDENTIALS, standalone + SANDBOX, timeout_seconds=5)
+
+    order = asyncio.run(alone.create_order(12_300, "INR", "standalone"))
+
+    assert asyncio.run(alone_prefixed.fetch_order(order.id)) == order
+    assert asyncio.run(provider.fetch_order(order.id)) == order
+    assert httpx.get(f"{standalone}/health").json()["status"] == "ok"
