@@ -135,7 +135,7 @@ async def deliver(
                 status, error = None, type(exc).__name__
             await _record_delivery(store, event_id, status)
             ok = status is not None and 200 <= status < 300
-            log.info(
+            (log.info if ok else log.warning)(
                 "sandbox_webhook_delivery",
                 event_id=event_id,
                 event_type=event_type,
