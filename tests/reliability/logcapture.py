@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,12 +21,15 @@ class _Collector(logging.Handler):
         if formatter is not None:
             self.setFormatter(formatter)
         self.lines: list[str] = []
+        self.origins: list[tuple[str, int]] = []  # (logger name, thread id) of each line
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.lines.append(self.format(record))
+            line = self.format(record)
         except Exception:  # a record the formatter cannot render still counts as logged text
-            self.lines.append(f"{record.name} {record.levelname} {record.msg!r} {record.args!r}")
+            line = f"{record.name} {record.levelname} {record.msg!r} {record.args!r}"
+        self.lines.append(line)
+        self.origins.append((record.name, record.thread or 0))
 
 
 class CapturedLogs:
@@ -49,6 +53,17 @@ class CapturedLogs:
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    def lines_from_other_threads(self) -> list[str]:
+        """Lines not logged by the calling thread: with a live server in a thread, the server's."""
+        me = threading.get_ident()
+        return [
+            line
+            for line, (_name, thread) in zip(
+                self._collector.lines, self._collector.origins, strict=True
+            )
+            if thread != me
+        ]
 
 
 @contextmanager
