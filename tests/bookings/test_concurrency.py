@@ -21,8 +21,8 @@ from tests.api import (
     create_show,
     create_theatre,
     future,
+    guest,
     make_admin,
-    register,
     set_theatre_prices,
 )
 from tests.conftest import TEST_JWT_SECRET, free_port
@@ -93,7 +93,7 @@ def test_hammering_overlapping_seats_never_double_books(
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=4, per_row=10)  # 40 seats, heavy overlap
     seat_ids = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
-    customers = [register(client) for _ in range(CLIENTS)]
+    customers = [guest(client)[0] for _ in range(CLIENTS)]
     ports = [free_port(), free_port()]
 
     with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path) as urls:
@@ -145,7 +145,7 @@ def test_sell_out_grants_exactly_the_seats_there_are(
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=2, per_row=15)  # 30 seats
     seat_ids = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
-    buyers = [register(client) for _ in range(CLIENTS)]
+    buyers = [guest(client)[0] for _ in range(CLIENTS)]
     ports = [free_port(), free_port()]
 
     with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path) as urls:

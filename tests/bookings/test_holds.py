@@ -126,11 +126,12 @@ def test_hold_needs_a_token(client: httpx.Client, show: dict[str, Any], seats: l
 def test_cancelled_or_started_show_is_not_on_sale(
     client: httpx.Client, show: dict[str, Any], seats: list[str], admin: Headers, clock: Any
 ) -> None:
-    customer = register(client)
     clock.advance(timedelta(days=3))
+    customer = register(client)
     body = problem(hold(client, customer, show["id"], [seats[0]]), 409)
     assert body["type"].endswith("/show-not-on-sale")
     clock.offset = timedelta(0)
+    customer = register(client)
     assert client.post(f"/api/v1/shows/{show['id']}/cancel", headers=admin).status_code == 200
     problem(hold(client, customer, show["id"], [seats[0]]), 409)
 

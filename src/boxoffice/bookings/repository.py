@@ -155,8 +155,11 @@ async def set_status(
     return True
 
 
-def add_transitions(session: AsyncSession, transitions: Sequence[BookingTransition]) -> None:
+async def add_transitions(
+    session: AsyncSession, transitions: Sequence[BookingTransition]
+) -> None:
     session.add_all(transitions)
+    await session.flush()
 
 
 async def seats_of(

@@ -31,6 +31,8 @@ class Customer(BaseModel):
 
 
 class HistoryEntry(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True)
+
     from_: str | None = Field(serialization_alias="from")
     to: str
     at: datetime
@@ -54,8 +56,6 @@ class RefundInfo(BaseModel):
 
 
 class BookingOut(BaseModel):
-    model_config = ConfigDict(serialize_by_alias=True)
-
     id: str
     status: str
     show_id: str

@@ -269,7 +269,7 @@ async def _set_status(
         session, booking, target, now, expected=expected, expires_at=expires_at
     ):
         raise IllegalTransition("The booking was changed by another request; reload it.")
-    repository.add_transitions(
+    await repository.add_transitions(
         session, [_history_row(booking.id, previous, target, now, reason, actor)]
     )
 
@@ -312,6 +312,23 @@ async def confirm_seats(session: AsyncSession, booking: Booking, now: datetime) 
     return False
 
 
+async def record_expiry(session: AsyncSession, booking: Booking, now: datetime) -> None:
+    """Writes down that a run-out hold expired (as the sweeper would) and frees its seats."""
+    if rules.effective_status(booking.status, booking.expires_at, now) is not BookingStatus.EXPIRED:
+        return
+    if booking.status is BookingStatus.PENDING:
+        await _set_status(
+            session,
+            booking,
+            BookingStatus.EXPIRED,
+            now,
+            BookingStatus.PENDING,
+            "hold expired",
+            "system",
+        )
+    await repository.release_seats(session, [booking.id])
+
+
 async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -> int:
     """Marks one batch of run-out holds EXPIRED and frees their seats; returns how many."""
     bookings = await repository.lock_expired_batch(session, now, batch_size)
@@ -319,7 +336,7 @@ async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -
         return 0
     ids = [booking.id for booking in bookings]
     await repository.mark_expired(session, ids, now)
-    repository.add_transitions(
+    await repository.add_transitions(
         session,
         [
             _history_row(
