@@ -44,6 +44,11 @@ class TestDatabase:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    def id(self, value: str) -> object:
+        """An API id as the database stores it (a UUID; 32 hex digits on SQLite)."""
+        parsed = uuid.UUID(value)
+        return parsed.hex if self.is_sqlite else parsed
+
     def query(self, sql: str, **params: object) -> list[sa.Row]:
         with self.sync_engine.connect() as connection:
             return list(connection.execute(sa.text(sql), params))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -114,8 +115,8 @@ def test_sweeper_expires_holds_without_freeing_seats_others_hold_now(
     statuses = seat_statuses(client, show["id"])
     assert statuses[seats[0]] == "AVAILABLE"
     assert statuses[seats[1]] == "HELD"  # the second customer's hold survived the sweep
-    owner = db.query("SELECT booking_id FROM show_seats WHERE seat_id = :s", s=seats[1])
-    assert str(owner[0][0]).replace("-", "") == retaken["id"].replace("-", "")
+    owner = db.query("SELECT booking_id FROM show_seats WHERE seat_id = :s", s=db.id(seats[1]))
+    assert uuid.UUID(str(owner[0][0])) == uuid.UUID(retaken["id"])
 
 
 def test_my_bookings_are_newest_first_and_paginated(
