@@ -156,13 +156,28 @@ class Fleet:
                 process.wait(timeout=5)
 
     def log_problems(self) -> list[str]:
+        """Tracebacks, deadlocks and refused connections: what makes the bench fail."""
         found = []
         for log in sorted(self.log_dir.glob("server-*.log")):
-            text = log.read_text(errors="replace")
-            for marker in ("Traceback", "deadlock", "too many clients", '"level": "error"'):
-                if marker.lower() in text.lower():
-                    found.append(f"{log.name}: contains {marker!r}")
+            text = log.read_text(errors="replace").lower()
+            for marker in ("traceback", "deadlock", "too many clients"):
+                if marker in text:
+                    found.append(f"{log.name}: {text.count(marker)} x {marker!r}")
         return found
+
+    def log_errors(self) -> dict[str, int]:
+        """Error-level log events by name (e.g. database_pool_timeout under overload)."""
+        counts: dict[str, int] = {}
+        for log in sorted(self.log_dir.glob("server-*.log")):
+            for line in log.read_text(errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(record, dict) and record.get("level") in ("error", "critical"):
+                    name = str(record.get("event"))[:80]
+                    counts[name] = counts.get(name, 0) + 1
+        return counts
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +35,10 @@ class _CapturingSession:
     async def execute(self, statement: Any, *_args: Any, **_kwargs: Any) -> _Result:
         self.statements.append(statement)
         return _Result()
+
+
+class _Refused(Exception):
+    """Not every seat came back: the app rolls back and answers 409; so do we."""
 
 
 class Statement:
@@ -116,9 +121,12 @@ async def measure(
         for concurrency in levels:
             held = conflicts = 0
             latencies: list[float] = []
+            failures: Counter[str] = Counter()
             deadline = time.monotonic() + seconds
 
-            async def client(index: int, deadline: float, latencies: list[float]) -> None:
+            async def client(
+                index: int, deadline: float, latencies: list[float], failures: Counter[str]
+            ) -> None:
                 nonlocal held, conflicts
                 connection = connections[index]
                 rng = random.Random(7000 + index)
@@ -135,24 +143,33 @@ async def measure(
                         "held_until": now + timedelta(seconds=hold_seconds),
                     }
                     started = time.perf_counter()
-                    transaction = connection.transaction()
-                    await transaction.start()
-                    rows = await connection.fetch(claim.sql, *claim.args(values))
-                    if len(rows) == 2:
-                        await transaction.commit()
-                    else:
-                        await transaction.rollback()
-                    latencies.append(time.perf_counter() - started)
-                    if len(rows) != 2:
+                    try:
+                        async with connection.transaction():
+                            rows = await connection.fetch(claim.sql, *claim.args(values))
+                            if len(rows) != 2:
+                                raise _Refused
+                    except _Refused:
                         conflicts += 1
+                        latencies.append(time.perf_counter() - started)
                         continue
+                    except asyncpg.PostgresError as exc:  # e.g. a deadlock with a release
+                        failures[f"hold: {type(exc).__name__}"] += 1
+                        continue
+                    latencies.append(time.perf_counter() - started)
                     held += 1
-                    async with connection.transaction():
-                        await connection.execute(release.sql, *release.args(values))
+                    for _attempt in range(10):  # the seats must not stay held
+                        try:
+                            async with connection.transaction():
+                                await connection.execute(release.sql, *release.args(values))
+                            break
+                        except asyncpg.PostgresError as exc:
+                            failures[f"release: {type(exc).__name__}"] += 1
 
             cpu.start()
             started = time.monotonic()
-            await asyncio.gather(*(client(i, deadline, latencies) for i in range(concurrency)))
+            await asyncio.gather(
+                *(client(i, deadline, latencies, failures) for i in range(concurrency))
+            )
             elapsed = time.monotonic() - started
             usage = cpu.stop()
             row = {
@@ -161,6 +178,7 @@ async def measure(
                 "tx_per_s": round((held + conflicts) / elapsed, 1),
                 "holds_per_s": round(held / elapsed, 1),
                 "conflicts": conflicts,
+                "failures": dict(failures),
                 "hold_tx": latency_summary(latencies),
                 "cpu": usage,
             }
@@ -169,6 +187,7 @@ async def measure(
                 f"  db C={concurrency:<3} {row['holds_per_s']:>8} hold+release/s"
                 f"  ({row['tx_per_s']} tx/s incl. {conflicts} conflicts)"
                 f"  hold tx p99 {row['hold_tx']['p99_ms']} ms"
+                + (f"  FAILURES {dict(failures)}" if failures else "")
             )
     finally:
         for connection in connections:
