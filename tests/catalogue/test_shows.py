@@ -120,6 +120,7 @@ def test_saturday_half_past_midnight_ist_is_a_weekend_show(
         ("2020-01-01T18:30:00+05:30", "in the past"),
         ("3030-01-01T18:30:00+05:30", "absurdly far ahead"),
         ("9999-12-31T23:59:00+00:00", "overflow bait"),
+        ("0001-01-01T00:00:00+05:30", "underflow bait"),
         ("tomorrow", "not a date"),
         ("2030-02-30T18:30:00+05:30", "no such day"),
         ("", "empty"),
@@ -342,6 +343,9 @@ def test_list_filters_and_prices(client: httpx.Client, admin: Headers) -> None:
         {"status": "LIVE"},
         {"limit": 1000},
         {"city": ""},
+        {"city": "Mum\x00bai"},
+        {"date": "9999-12-31"},
+        {"date": "0001-01-01"},
     ):
         problem(client.get("/api/v1/shows", params=bad), 422)
 

@@ -91,6 +91,8 @@ def test_timezone_aliases_from_iana_are_accepted(
         ("name", "   "),
         ("name", "x" * 201),
         ("name", 42),
+        ("name", "PVR\x00Phoenix"),
+        ("city", "Mum\nbai"),
         ("city", None),
         ("address", "a" * 501),
         ("timezone", "Asia/Mumbai"),

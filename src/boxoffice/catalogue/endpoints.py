@@ -37,12 +37,14 @@ from boxoffice.catalogue.schemas import (
     TheatrePatch,
 )
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.errors import InvalidInput
 
 router = APIRouter(tags=["catalogue"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-Filter = Annotated[str | None, Query(min_length=1, max_length=100)]
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE)]
 
 
 def theatre_out(theatre: Theatre) -> TheatreOut:
@@ -149,7 +151,7 @@ async def create_movie(
 @router.get("/movies", response_model=MovieList)
 async def list_movies(
     session: SessionDep,
-    q: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=300, pattern=PRINTABLE)] = None,
     language: Filter = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -199,6 +201,8 @@ async def list_shows(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ShowList:
+    if date is not None and not 2000 <= date.year <= 2200:
+        raise InvalidInput("date must be between the years 2000 and 2200.", field="date")
     where = ShowFilter(
         movie_id=movie_id,
         theatre_id=theatre_id,

@@ -9,7 +9,7 @@ strings with an offset.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -35,12 +35,42 @@ MIN_AMOUNT = 100  # one rupee: the smallest amount Razorpay accepts
 MAX_AMOUNT = 10_000_000  # one lakh rupees a seat: anything above is a typo
 
 
-Text10 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
-Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+def _printable(value: str) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Text10 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10),
+    AfterValidator(_printable),
+]
+Text50 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+    AfterValidator(_printable),
+]
+Text100 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_printable),
+]
+Text200 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
+Text300 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(_printable),
+]
+Text500 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_printable),
+]
 
 
 def _iso_date_string(value: Any) -> Any:
@@ -60,10 +90,25 @@ def _iso_datetime_string(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
-IsoInstant = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_string)]
+
+
+def _within_calendar(value: datetime) -> datetime:
+    """Keeps instants where date arithmetic is safe (no year 1 or 9999 overflow)."""
+    if not 2000 <= value.year <= 2200:
+        raise ValueError("must be between the years 2000 and 2200")
+    return value.astimezone(UTC)
+
+
+IsoInstant = Annotated[
+    AwareDatetime, BeforeValidator(_iso_datetime_string), AfterValidator(_within_calendar)
+]
 StrictInt = Annotated[int, Strict()]
 Amount = Annotated[int, Strict(), Field(ge=MIN_AMOUNT, le=MAX_AMOUNT)]
-SeatTypeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+SeatTypeCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    AfterValidator(_printable),
+]
 
 
 @lru_cache(maxsize=1)
