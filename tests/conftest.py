@@ -157,12 +157,21 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     database: TestDatabase = request.getfixturevalue("database")
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
-    with database.sync_engine.begin() as connection:
-        if database.is_sqlite:
-            for table in tables:
-                connection.execute(sa.text(f'DELETE FROM "{table}"'))
-        else:
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    for attempt in range(5):
+        # Background work of the test just ended (webhook deliveries, refunds issued after a
+        # commit) may still be writing: TRUNCATE can deadlock with it; then wait and retry.
+        try:
+            with database.sync_engine.begin() as connection:
+                if database.is_sqlite:
+                    for table in tables:
+                        connection.execute(sa.text(f'DELETE FROM "{table}"'))
+                else:
+                    connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            break
+        except sa.exc.OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
     if "live_server" in request.fixturenames:
         request.getfixturevalue("live_server").clock.offset = timedelta(0)
 

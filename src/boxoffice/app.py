@@ -28,10 +28,12 @@ from boxoffice.errors import (
     Conflict,
     InvalidInput,
     ServiceUnavailable,
+    problem_response,
 )
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.payments.endpoints import router as payments_router
+from boxoffice.payments.provider import get_provider
 from boxoffice.payments.sandbox import router as sandbox_router
 from boxoffice.pricing.endpoints import router as pricing_router
 
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.provider = get_provider(settings)
 
     for router in (
         auth_router,
@@ -79,15 +82,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
-
-
-def problem_response(error: BoxofficeError) -> JSONResponse:
-    return JSONResponse(
-        error.to_problem(),
-        status_code=error.status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=error.headers or None,
-    )
 
 
 def _add_error_handlers(app: FastAPI) -> None:

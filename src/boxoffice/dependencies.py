@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.clock import Clock
@@ -27,7 +27,21 @@ def get_now(request: Request) -> datetime:
     return get_clock(request).now()
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+AfterCommitHook = Callable[[Any], Awaitable[None]]  # receives app.state
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
+    """Runs `hook` once this unit of work has committed (never if it rolls back).
+
+    For work that must not happen inside the transaction, such as calling the payment provider
+    about something the transaction decided. It runs after the response is sent; whatever it
+    leaves undone is finished by `boxoffice worker`.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(hook)
+
+
+async def get_session(request: Request, background: BackgroundTasks) -> AsyncIterator[AsyncSession]:
     """One unit of work per request: commit when the route returned, roll back when it raised.
 
     Services never commit. `scope="function"` (below) makes FastAPI run the commit before the
@@ -40,6 +54,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        for hook in session.info.pop(_AFTER_COMMIT, []):
+            background.add_task(hook, request.app.state)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

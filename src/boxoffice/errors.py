@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from fastapi.responses import JSONResponse
+
 PROBLEM_BASE = "https://boxoffice.dev/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -30,12 +32,16 @@ class BoxofficeError(Exception):
 
     def to_problem(self) -> dict[str, Any]:
         return {
+            **self.extensions,  # never allowed to shadow the standard members below
             "type": self.type,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
-            **self.extensions,
         }
+
+
+class BadRequest(BoxofficeError):
+    status = 400
 
 
 class InvalidInput(BoxofficeError):
@@ -102,3 +108,13 @@ class BadGateway(BoxofficeError):
     status = 502
     type_slug = "payment-provider-error"
     title = "The payment provider did not answer as expected"
+
+
+def problem_response(error: BoxofficeError) -> JSONResponse:
+    """The one rendering of an error: application/problem+json with its status and headers."""
+    return JSONResponse(
+        error.to_problem(),
+        status_code=error.status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=error.headers or None,
+    )

@@ -263,14 +263,16 @@ async def _set_status(
     expires_at: datetime | None = None,
 ) -> None:
     previous = booking.status
-    if target is BookingStatus.EXPIRED:
-        expires_at = booking.expires_at  # keep when it ran out, for the record
+    at = now
+    if target is BookingStatus.EXPIRED and booking.expires_at is not None:
+        # Keep when it ran out; that is also when the expiry happened, whoever records it later.
+        expires_at = at = booking.expires_at
     if not await repository.set_status(
         session, booking, target, now, expected=expected, expires_at=expires_at
     ):
         raise IllegalTransition("The booking was changed by another request; reload it.")
     await repository.add_transitions(
-        session, [_history_row(booking.id, previous, target, now, reason, actor)]
+        session, [_history_row(booking.id, previous, target, at, reason, actor)]
     )
 
 
@@ -340,7 +342,12 @@ async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -
         session,
         [
             _history_row(
-                b.id, BookingStatus.PENDING, BookingStatus.EXPIRED, now, "hold expired", "worker"
+                b.id,
+                BookingStatus.PENDING,
+                BookingStatus.EXPIRED,
+                b.expires_at or now,
+                "hold expired",
+                "worker",
             )
             for b in bookings
         ],

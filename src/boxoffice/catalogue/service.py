@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.bookings import service as bookings_service
 from boxoffice.catalogue import repository
 from boxoffice.catalogue.errors import (
     InvalidShowTime,
@@ -346,7 +347,7 @@ async def cancel_show(
     show.status = ShowStatus.CANCELLED
     show.cancelled_at = now
     await session.flush()
-    # bookings: cancel_show_bookings hooks in here
+    await bookings_service.cancel_show_bookings(session, show_id, now, actor)
     return await get_show(session, show_id)
 
 

@@ -1,3 +1,122 @@
-from fastapi import APIRouter
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from boxoffice.accounts.dependencies import PrincipalDep
+from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings.schemas import BookingOut
+from boxoffice.dependencies import NowDep, SessionDep
+from boxoffice.errors import problem_response
+from boxoffice.idempotency import request_fingerprint, respond_once
+from boxoffice.payments import service
+from boxoffice.payments.provider import PaymentProvider
+from boxoffice.payments.schemas import PaymentOrderOut, VerifyRequest, WebhookAck
 
 router = APIRouter(tags=["payments"])
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+]
+
+
+def _provider(request: Request) -> PaymentProvider:
+    provider: PaymentProvider = request.app.state.provider
+    return provider
+
+
+@router.post(
+    "/bookings/{booking_id}/payments",
+    status_code=201,
+    response_model=PaymentOrderOut,
+    responses={
+        200: {"description": "The order made earlier for this booking", "model": PaymentOrderOut},
+        409: {"description": "The booking is not pending (paid, cancelled or expired)"},
+        422: {"description": "A guest without an email or phone"},
+        502: {"description": "The payment provider failed"},
+    },
+)
+async def start_payment(
+    booking_id: uuid.UUID,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create (once) the Razorpay order for a pending booking: what Checkout needs."""
+
+    async def create() -> tuple[int, PaymentOrderOut]:
+        order = await service.start_payment(session, principal, booking_id, now, _provider(request))
+        body = PaymentOrderOut(
+            order_id=order.order_id,
+            amount=order.amount,
+            currency=order.currency,
+            key_id=order.key_id,
+        )
+        return (201 if order.created else 200), body
+
+    return await respond_once(
+        session,
+        customer=principal.actor,
+        endpoint="POST /bookings/{id}/payments",
+        key=idempotency_key,
+        fingerprint=request_fingerprint(None, str(booking_id)),
+        now=now,
+        operation=create,
+    )
+
+
+@router.post(
+    "/payments/razorpay/verify",
+    response_model=BookingOut,
+    responses={
+        400: {"description": "The signature does not verify; nothing changed"},
+        404: {"description": "No such order of yours"},
+        409: {"description": "`payment-refunded`: the hold ran out and the seats were taken"},
+    },
+)
+async def verify_payment(
+    body: VerifyRequest,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    now: NowDep,
+) -> BookingOut | JSONResponse:
+    """Confirm the payment Razorpay Checkout reported: the booking becomes BOOKED."""
+    settlement = await service.verify_payment(
+        session,
+        principal,
+        body.razorpay_order_id,
+        body.razorpay_payment_id,
+        body.razorpay_signature,
+        now,
+        _provider(request),
+    )
+    refused = service.refused_payment(settlement)
+    if refused is not None:
+        return problem_response(refused)
+    view = await bookings_service.get_booking(session, principal, settlement.booking.id)
+    return BookingOut.of(view, now)
+
+
+@router.post(
+    "/webhooks/razorpay",
+    response_model=WebhookAck,
+    responses={400: {"description": "Missing or bad X-Razorpay-Signature; nothing changed"}},
+)
+async def razorpay_webhook(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    signature: Annotated[str | None, Header(alias="X-Razorpay-Signature")] = None,
+    event_id: Annotated[str | None, Header(alias="X-Razorpay-Event-Id")] = None,
+) -> WebhookAck:
+    """Razorpay's signed events; each event id takes effect once, in any order."""
+    outcome = await service.handle_webhook(
+        session, await request.body(), signature, event_id, now, _provider(request)
+    )
+    return WebhookAck(status=outcome)

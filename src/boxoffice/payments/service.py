@@ -1,16 +1,443 @@
-"""Booking payments: orders, confirmation exactly once, refunds. (Being built.)"""
+"""Booking payments through the provider: orders, confirmation exactly once, refunds.
+
+Every way a payment can reach us — the customer's browser (verify), the provider's webhooks
+(`payment.captured`, `order.paid`, in any order, any number of times), or the worker asking the
+provider about an order nobody heard back from — ends in `settle_payment`, which locks the
+payment row, so it takes effect once however many of them race in however many processes.
+
+Money never moves inside a database transaction: a refund is first recorded (PENDING, unique
+per payment, so it can never be asked for twice) and issued to the provider after the commit;
+the worker issues any that a crash left behind.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice.bookings.models import Booking
+from boxoffice import metrics
+from boxoffice.accounts import repository as accounts_repository
+from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import repository as bookings_repository
+from boxoffice.bookings import rules as booking_rules
+from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings.errors import BookingNotFound
+from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.catalogue.models import ShowStatus
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.dependencies import after_commit
+from boxoffice.logs import get_logger
+from boxoffice.payments import repository
+from boxoffice.payments.errors import (
+    ContactRequired,
+    InvalidSignature,
+    NotPayable,
+    PaymentNotFound,
+    PaymentRefunded,
+)
+from boxoffice.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from boxoffice.payments.provider import PaymentProvider, PaymentProviderError, ProviderRefund
+
+log = get_logger("boxoffice.payments")
+
+PROVIDER = "razorpay"
+# How long an order may wait for its verify or webhook before the worker asks the provider.
+GRACE = timedelta(seconds=30)
+RECONCILE_WINDOW = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    created: bool
+    order_id: str
+    amount: int
+    currency: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class Settlement:
+    booking: Booking
+    booked: bool
+    refund: Refund | None = None
+
+
+async def start_payment(
+    session: AsyncSession,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    now: datetime,
+    provider: PaymentProvider,
+) -> PaymentOrder:
+    """The provider order for a pending booking: created once, the same one when asked again."""
+    booking = await bookings_repository.get_booking(session, booking_id, for_update=True)
+    if booking is None or not bookings_service.owns(principal, booking):
+        raise BookingNotFound()
+    existing = await repository.payment_of_booking(session, booking.id)
+    status = booking_rules.effective_status(booking.status, booking.expires_at, now)
+    if status is not BookingStatus.PENDING:
+        raise NotPayable(f"A {status.value} booking cannot be paid.", booking_status=status.value)
+    if existing is not None:
+        return _order_of(existing, provider, created=False)
+    if principal.is_guest:
+        guest = await accounts_repository.get_guest(session, principal.id)
+        if guest is None or not (guest.email or guest.phone):
+            raise ContactRequired("Add an email or phone with PATCH /api/v1/me, then pay.")
+
+    order = await provider.create_order(
+        amount=booking.amount_total,
+        currency=booking.currency,
+        receipt=str(booking.id),
+        notes={"booking_id": str(booking.id)},
+    )
+    payment = Payment(
+        id=uuid.uuid4(),
+        booking_id=booking.id,
+        provider=PROVIDER,
+        order_id=order.id,
+        payment_id=None,
+        amount=booking.amount_total,
+        currency=booking.currency,
+        status=PaymentStatus.CREATED,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, payment)
+    await session.flush()
+    return _order_of(payment, provider, created=True)
+
+
+def _order_of(payment: Payment, provider: PaymentProvider, *, created: bool) -> PaymentOrder:
+    return PaymentOrder(
+        created=created,
+        order_id=payment.order_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        key_id=provider.key_id,
+    )
+
+
+async def verify_payment(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: str,
+    payment_id: str,
+    signature: str,
+    now: datetime,
+    provider: PaymentProvider,
+) -> Settlement:
+    """Confirms a payment Checkout reported. Bad signature: 400, nothing changes."""
+    if not provider.verify_payment_signature(order_id, payment_id, signature):
+        raise InvalidSignature("The signature does not match this order and payment.")
+    payment = await repository.payment_by_order(session, order_id)
+    booking = payment and await bookings_repository.get_booking(session, payment.booking_id)
+    if booking is None or not (principal.is_admin or bookings_service.owns(principal, booking)):
+        raise PaymentNotFound()
+    # The signature proves the provider captured this payment for this order, whose amount is
+    # the booking's; webhooks carry the amount and are checked against it too.
+    settlement = await settle_payment(session, order_id, payment_id, None, now, "verify")
+    assert settlement is not None
+    return settlement
+
+
+def refused_payment(settlement: Settlement) -> PaymentRefunded | None:
+    """The problem to answer with when a verified payment could not book: it is refunded.
+
+    Returned, not raised: the capture and the refund it started must be committed.
+    """
+    if settlement.booked or settlement.refund is None:
+        return None
+    return PaymentRefunded(
+        f"The payment could not book the seats ({settlement.refund.reason}); "
+        "it is being refunded in full.",
+        booking_id=str(settlement.booking.id),
+        refund_id=str(settlement.refund.id),
+        refund_amount=settlement.refund.amount,
+    )
+
+
+async def settle_payment(
+    session: AsyncSession,
+    order_id: str,
+    provider_payment_id: str,
+    amount: int | None,
+    now: datetime,
+    source: str,
+) -> Settlement | None:
+    """The one operation behind "payment X captured for order Y" (SPEC invariant 5).
+
+    None for an order we never created. Idempotent: a repeat finds the payment settled.
+    """
+    payment = await repository.payment_by_order(session, order_id, for_update=True)
+    if payment is None:
+        return None
+    booking = await bookings_repository.get_booking(session, payment.booking_id, for_update=True)
+    assert booking is not None
+    if payment.payment_id is not None:
+        if payment.payment_id != provider_payment_id:
+            log.error("second_payment_for_order", order_id=order_id, payment_id=provider_payment_id)
+        refund = await repository.refund_of_payment(session, payment.id)
+        return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
+
+    payment.payment_id = provider_payment_id
+    payment.status = PaymentStatus.CAPTURED
+    payment.captured_at = now
+    payment.updated_at = now
+    metrics.PAYMENTS.labels("captured").inc()
+
+    reason = await _why_not_bookable(session, booking, payment, amount, now)
+    if reason is None and await bookings_service.confirm_seats(session, booking, now):
+        late = booking_rules.effective_status(booking.status, booking.expires_at, now)
+        await bookings_service.transition(
+            session,
+            booking,
+            BookingStatus.BOOKED,
+            now,
+            "late payment, seats still free" if late is BookingStatus.EXPIRED else "paid",
+            f"razorpay:{source}",
+        )
+        return Settlement(booking, booked=True)
+
+    reason = reason or "the hold ran out and its seats were taken"
+    await bookings_service.record_expiry(session, booking, now)
+    log.warning("payment_refunded_on_arrival", booking_id=str(booking.id), reason=reason)
+    refund = await request_refund(session, booking, now, reason)
+    return Settlement(booking, booked=False, refund=refund)
+
+
+async def _why_not_bookable(
+    session: AsyncSession, booking: Booking, payment: Payment, amount: int | None, now: datetime
+) -> str | None:
+    if amount is not None and amount != payment.amount:
+        log.error(
+            "payment_amount_mismatch",
+            booking_id=str(booking.id),
+            expected=payment.amount,
+            received=amount,
+        )
+        return "the amount paid differs from the booking's total"
+    status = booking_rules.effective_status(booking.status, booking.expires_at, now)
+    if status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
+        return f"the booking was already {status.value}"
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    if show.status is not ShowStatus.SCHEDULED:
+        return "the show was cancelled"
+    if show.starts_at <= now:
+        return "the show had already started"
+    return None
 
 
 async def request_refund(
     session: AsyncSession, booking: Booking, now: datetime, reason: str
+) -> Refund | None:
+    """Records a full refund of the booking's payment, once; issues it after the commit."""
+    payment = await repository.payment_of_booking(session, booking.id, for_update=True)
+    if payment is None or payment.payment_id is None:
+        return None  # nothing was paid
+    existing = await repository.refund_of_payment(session, payment.id)
+    if existing is not None:
+        return existing
+    refund = Refund(
+        id=uuid.uuid4(),
+        payment_id=payment.id,
+        provider_refund_id=None,
+        amount=payment.amount,
+        status=RefundStatus.PENDING,
+        reason=reason[:200],
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, refund)
+    await session.flush()
+    metrics.REFUNDS.labels("requested").inc()
+    refund_id = refund.id
+
+    async def issue(state: Any) -> None:
+        await issue_refund(state.sessionmaker, state.provider, refund_id, state.clock)
+
+    after_commit(session, issue)
+    return refund
+
+
+async def issue_refund(
+    sessionmaker: async_sessionmaker[Any],
+    provider: PaymentProvider,
+    refund_id: uuid.UUID,
+    clock: Clock,
 ) -> None:
-    """Records that the booking's payment must be refunded in full."""
-    raise NotImplementedError
+    """Asks the provider for a recorded refund, outside any transaction, at most once.
+
+    A full refund can only succeed once at the provider (it refuses to refund more than was
+    captured), and our refund id travels in its notes; so if two processes race here, or a
+    crash lost the provider's answer, the loser finds the winner's refund and adopts it.
+    """
+    async with sessionmaker() as session:
+        refund = await repository.get_refund(session, refund_id)
+        payment = refund and await repository.get_payment(session, refund.payment_id)
+    if refund is None or payment is None or refund.provider_refund_id is not None:
+        return
+    assert payment.payment_id is not None
+    notes = {"refund_id": str(refund.id), "booking_id": str(payment.booking_id)}
+    try:
+        issued = await provider.refund_payment(
+            payment.payment_id, refund.amount, notes=notes, receipt=str(refund.id)
+        )
+    except PaymentProviderError:
+        issued = await _find_issued(provider, payment.payment_id, refund.id)
+        if issued is None:
+            log.warning("refund_not_issued_yet", refund_id=str(refund.id))
+            return
+    async with sessionmaker() as session, session.begin():
+        now = clock.now()
+        await repository.record_provider_refund(session, refund.id, issued.id, now)
+        await apply_refund_status(session, issued.id, issued.status, now)
+
+
+async def _find_issued(
+    provider: PaymentProvider, payment_id: str, refund_id: uuid.UUID
+) -> ProviderRefund | None:
+    try:
+        refunds = await provider.fetch_payment_refunds(payment_id)
+    except PaymentProviderError:
+        return None
+    return next((r for r in refunds if r.notes.get("refund_id") == str(refund_id)), None)
+
+
+async def apply_refund_status(
+    session: AsyncSession, provider_refund_id: str, provider_status: str, now: datetime
+) -> None:
+    """Moves our refund (and its payment) along with what the provider says of it."""
+    refund = await repository.refund_by_provider_id(session, provider_refund_id)
+    if refund is None or refund.status is not RefundStatus.PENDING:
+        return
+    if provider_status == "processed":
+        refund.status = RefundStatus.PROCESSED
+    elif provider_status == "failed":
+        refund.status = RefundStatus.FAILED
+    else:
+        return
+    refund.updated_at = now
+    metrics.REFUNDS.labels(refund.status.value.lower()).inc()
+    if refund.status is RefundStatus.PROCESSED:
+        payment = await repository.get_payment(session, refund.payment_id)
+        assert payment is not None
+        payment.status = (
+            PaymentStatus.REFUNDED
+            if refund.amount >= payment.amount
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        payment.updated_at = now
+
+
+async def handle_webhook(
+    session: AsyncSession,
+    raw_body: bytes,
+    signature: str | None,
+    event_id: str | None,
+    now: datetime,
+    provider: PaymentProvider,
+) -> str:
+    """Verifies and applies one webhook delivery; a repeated event id changes nothing."""
+    if not signature or not provider.verify_webhook_signature(raw_body, signature):
+        raise InvalidSignature("X-Razorpay-Signature does not match the body.")
+    try:
+        event = json.loads(raw_body)
+        event_type = str(event["event"])
+        payload = event.get("payload") or {}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidSignature("The webhook body is not a Razorpay event.") from exc
+    if not isinstance(payload, dict):
+        return "ignored"
+    event_id = event_id or f"sha256:{hashlib.sha256(raw_body).hexdigest()}"
+    if not await repository.record_event(session, event_id[:100], event_type[:50], event, now):
+        return "duplicate"
+
+    payment_entity = _entity(payload, "payment")
+    if event_type in ("payment.captured", "order.paid") and payment_entity:
+        if payment_entity.get("status") not in (None, "captured"):
+            return "ignored"
+        order_id, payment_id = payment_entity.get("order_id"), payment_entity.get("id")
+        amount = payment_entity.get("amount")
+        if isinstance(order_id, str) and isinstance(payment_id, str):
+            settled = await settle_payment(
+                session,
+                order_id,
+                payment_id,
+                amount if isinstance(amount, int) else None,
+                now,
+                f"webhook {event_type}",
+            )
+            return "applied" if settled else "unknown order"
+    elif event_type == "payment.failed" and payment_entity:
+        metrics.PAYMENTS.labels("failed").inc()
+        log.info("payment_failed", order_id=payment_entity.get("order_id"))
+        return "noted"
+    elif event_type.startswith("refund.") and (refund_entity := _entity(payload, "refund")):
+        refund_id, status = refund_entity.get("id"), refund_entity.get("status")
+        if isinstance(refund_id, str) and isinstance(status, str):
+            await _adopt_refund_id(session, refund_entity, now)
+            await apply_refund_status(session, refund_id, status, now)
+            return "applied"
+    return "ignored"
+
+
+def _entity(payload: dict[str, Any], name: str) -> dict[str, Any] | None:
+    wrapper = payload.get(name)
+    entity = wrapper.get("entity") if isinstance(wrapper, dict) else None
+    return entity if isinstance(entity, dict) else None
+
+
+async def _adopt_refund_id(session: AsyncSession, entity: dict[str, Any], now: datetime) -> None:
+    """A refund webhook can beat the provider's answer to our own request: link them by notes."""
+    notes = entity.get("notes")
+    our_id = notes.get("refund_id") if isinstance(notes, dict) else None
+    try:
+        refund_id = uuid.UUID(str(our_id))
+    except ValueError:
+        return
+    await repository.record_provider_refund(session, refund_id, str(entity["id"]), now)
+
+
+async def reconcile(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> int:
+    """The worker's share: settle orders paid without word, issue and poll stuck refunds."""
+    from boxoffice.payments.provider import get_provider
+
+    provider = get_provider(settings)
+    now = clock.now()
+    settled = 0
+    async with sessionmaker() as session:
+        orders = await repository.unsettled_orders(session, now - RECONCILE_WINDOW, now - GRACE)
+        polling = [r.provider_refund_id for r in await repository.pending_provider_refunds(session)]
+    for order_id in orders:
+        try:
+            payments = await provider.fetch_order_payments(order_id)
+        except PaymentProviderError:
+            continue
+        for paid in (p for p in payments if p.status == "captured"):
+            async with sessionmaker() as session, session.begin():
+                outcome = await settle_payment(
+                    session, order_id, paid.id, paid.amount, clock.now(), "reconciliation"
+                )
+            settled += 1 if outcome else 0
+    # Includes refunds the settling above just asked for. Racing a request's own after-commit
+    # issue is safe: see issue_refund.
+    async with sessionmaker() as session:
+        unissued = await repository.unissued_refund_ids(session, clock.now())
+    for refund_id in unissued:
+        await issue_refund(sessionmaker, provider, refund_id, clock)
+    for provider_refund_id in polling:
+        try:
+            current = await provider.fetch_refund(provider_refund_id or "")
+        except PaymentProviderError:
+            continue
+        async with sessionmaker() as session, session.begin():
+            await apply_refund_status(session, current.id, current.status, clock.now())
+    return settled

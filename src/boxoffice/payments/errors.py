@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from boxoffice.errors import BadRequest, Conflict, InvalidInput, NotFound
+
+
+class InvalidSignature(BadRequest):
+    type_slug = "invalid-signature"
+    title = "The payment signature does not verify"
+
+
+class PaymentNotFound(NotFound):
+    type_slug = "payment-not-found"
+    title = "No payment order with that id"
+
+
+class NotPayable(Conflict):
+    type_slug = "not-payable"
+    title = "This booking cannot be paid now"
+
+
+class ContactRequired(InvalidInput):
+    type_slug = "contact-required"
+    title = "An email or phone number is required before payment"
+
+
+class PaymentNotCaptured(Conflict):
+    type_slug = "payment-not-captured"
+    title = "The provider has not captured this payment"
+
+
+class PaymentRefunded(Conflict):
+    type_slug = "payment-refunded"
+    title = "The payment arrived too late and is being refunded"

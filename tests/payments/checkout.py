@@ -1,0 +1,119 @@
+"""Paying like a customer does: order, the sandbox's Checkout, then verify or webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from tests.api import Headers
+
+from boxoffice.config import SANDBOX_CREDENTIALS
+
+
+def start_payment(
+    client: httpx.Client, who: Headers, booking_id: str, **headers: str
+) -> httpx.Response:
+    return client.post(f"/api/v1/bookings/{booking_id}/payments", headers={**who, **headers})
+
+
+def checkout(
+    client: httpx.Client, order_id: str, outcome: str = "success", deliver_webhooks: bool = False
+) -> dict[str, Any]:
+    response = client.post(
+        f"/_sandbox/razorpay/checkout/{order_id}",
+        json={"outcome": outcome, "deliver_webhooks": deliver_webhooks},
+    )
+    assert response.status_code in (200, 402), response.text
+    return dict(response.json())
+
+
+def verify(client: httpx.Client, who: Headers, paid: dict[str, Any]) -> httpx.Response:
+    body = {
+        key: paid[key] for key in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
+    }
+    return client.post("/api/v1/payments/razorpay/verify", json=body, headers=who)
+
+
+def send_webhook(
+    client: httpx.Client,
+    event: dict[str, Any],
+    event_id: str | None = None,
+    secret: str | None = None,
+) -> httpx.Response:
+    raw = json.dumps(event).encode()
+    key = (secret or SANDBOX_CREDENTIALS.webhook_secret).encode()
+    signature = hmac.new(key, raw, hashlib.sha256).hexdigest()
+    return client.post(
+        "/api/v1/webhooks/razorpay",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "X-Razorpay-Signature": signature,
+            "X-Razorpay-Event-Id": event_id or f"evt_{uuid.uuid4().hex[:14]}",
+        },
+    )
+
+
+def payment_event(
+    event: str, order_id: str, payment_id: str, amount: int, status: str = "captured"
+) -> dict[str, Any]:
+    payment = {
+        "id": payment_id,
+        "entity": "payment",
+        "amount": amount,
+        "currency": "INR",
+        "status": status,
+        "order_id": order_id,
+        "captured": status == "captured",
+    }
+    payload: dict[str, Any] = {"payment": {"entity": payment}}
+    if event == "order.paid":
+        payload["order"] = {
+            "entity": {"id": order_id, "entity": "order", "amount": amount, "status": "paid"}
+        }
+    return {
+        "entity": "event",
+        "event": event,
+        "contains": list(payload),
+        "payload": payload,
+        "created_at": int(time.time()),
+    }
+
+
+def eventually(check: Callable[[], Any], seconds: float = 10) -> Any:
+    """Polls until `check` returns something truthy (after-commit work runs in the background)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def booking(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/bookings/{booking_id}", headers=who)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def money_audit(db: Any) -> None:
+    """For every booking: captured minus refunded equals its total if BOOKED, else 0."""
+    rows = db.query(
+        """
+        SELECT b.id, b.status, b.amount_total,
+               COALESCE(p.amount, 0) AS captured,
+               COALESCE(r.amount, 0) AS refunded
+        FROM bookings b
+        LEFT JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
+        LEFT JOIN refunds r ON r.payment_id = p.id
+        """
+    )
+    for booking_id, status, total, captured, refunded in rows:
+        expected = total if status == "BOOKED" else 0
+        assert captured - refunded == expected, (booking_id, status, total, captured, refunded)
