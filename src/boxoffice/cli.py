@@ -42,6 +42,9 @@ async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awai
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # The sandbox and its webhooks are reached through this server's own address.
+    local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{args.port}")
     load_settings()  # fail here, once, rather than in every worker
     uvicorn.run(
         "boxoffice.app:create_app",
