@@ -50,6 +50,10 @@ bench: install  ## fresh database, N API processes, aiohttp load: table + var/be
 	@scripts/ensure-postgres.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+chaos: install  ## kill -9 servers and the worker under a hold storm, then audit the database
+	@scripts/ensure-postgres.sh
+	$(BIN)/python scripts/chaos.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
