@@ -16,7 +16,9 @@ What it checks (SPEC "Invariants"), after every process is stopped:
 
 With CHAOS_RESTART_POSTGRES=1 (opt-in: it interrupts every other user of the local cluster) the
 PostgreSQL cluster is stopped under load, the API must answer 503 problem+json (never 500, never
-hang) while it is down, and must recover on its own once it is back.
+hang) while it is down, and must recover on its own once it is back. CHAOS_PG_CLUSTER=15/name
+picks another local cluster (with --postgres pointing at its port), e.g. a private one made with
+`pg_createcluster 15 chaos -p 5499`, so nobody else is disturbed.
 
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time. Exits 1 on any
 violation, 2 when the run itself could not be set up.
@@ -427,6 +429,11 @@ def audit(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def postgres_cluster() -> list[str]:
+    """pg_ctlcluster for CHAOS_PG_CLUSTER ("15/main"), default: the newest local version's main."""
+    named = os.environ.get("CHAOS_PG_CLUSTER")
+    if named:
+        version, _, name = named.partition("/")
+        return ["pg_ctlcluster", "--skip-systemctl-redirect", version, name or "main"]
     versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
     if not versions:
         raise SystemExit("CHAOS_RESTART_POSTGRES=1 needs a local cluster (pg_ctlcluster)")
@@ -645,7 +652,9 @@ def main() -> int:
         for log_file in sorted(logs.glob("*.log")):
             text = log_file.read_text(errors="replace")
             if "Traceback" in text:
-                say(f"note: {log_file.name} holds a traceback (servers were killed mid-request)")
+                say(
+                    f"note: {log_file.name} holds a traceback (work cut off by a kill or an outage)"
+                )
 
     say(f"cycles survived: {survived}/{args.cycles}; violations: {len(violations)}")
     for violation in violations:
