@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from tests.reliability.logcapture import capture_logs
 
 from boxoffice.accounts.dependencies import Principal, current_principal
 from boxoffice.accounts.tokens import PrincipalKind
-from boxoffice.app import problem_response
+from boxoffice.app import create_app, problem_response
 from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.logs import configure_logging
 from boxoffice.ratelimit import (
@@ -230,3 +231,34 @@ def test_unreachable_redis_from_the_start_fails_open() -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     with TestClient(tiny_app(redis_url=url, limit="1/minute")) as http:
         assert {http.post("/login").status_code for _ in range(5)} == {200}
+
+
+def test_in_the_real_app_a_principal_is_keyed_by_its_verified_token(db: Any) -> None:
+    """The real app (its JWT check, its error handler) with one extra route limited per
+    principal: each user and guest has an allowance of their own; no token is 401 first."""
+    app = create_app(make_settings(db.url, rate_limit_enabled=True))
+
+    @app.post("/_probe", dependencies=[rate_limited("probe.hold", "2/minute", key="principal")])
+    async def probe() -> dict[str, str]:
+        return {"status": "ok"}
+
+    with TestClient(app) as http:
+        user = http.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"rl-{uuid.uuid4().hex[:8]}@example.com",
+                "password": "pw-123456789",
+                "name": "Rate Limited",
+            },
+        )
+        assert user.status_code == 201, user.text
+        user_headers = {"Authorization": f"Bearer {user.json()['access_token']}"}
+        guest = http.post("/api/v1/auth/guest").json()["access_token"]
+        guest_headers = {"Authorization": f"Bearer {guest}"}
+        assert http.post("/_probe").status_code == 401
+        assert [http.post("/_probe", headers=user_headers).status_code for _ in range(2)] == [
+            200,
+            200,
+        ]
+        assert_rate_limited(http.post("/_probe", headers=user_headers))
+        assert http.post("/_probe", headers=guest_headers).status_code == 200
