@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
 from boxoffice.accounts.service import hash_password
 
 Headers = dict[str, str]

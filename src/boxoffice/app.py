@@ -43,7 +43,7 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or Settings()  # type: ignore[call-arg]
+    settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
     engine = create_engine(settings)
 

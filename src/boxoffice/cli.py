@@ -19,7 +19,7 @@ from boxoffice.db.engine import create_engine, create_sessionmaker
 
 def load_settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]
+        return Settings()
     except ValidationError as exc:
         lines = [
             f"  {'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"

@@ -20,11 +20,11 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import JSON, Integer, String, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base
+from boxoffice.db.engine import dialect_insert
 from boxoffice.errors import Conflict, InvalidInput
 
 KEEP_FOR = timedelta(hours=24)
@@ -108,9 +108,6 @@ async def _claim(
     session: AsyncSession, customer: str, endpoint: str, key: str, fingerprint: str, now: datetime
 ) -> bool:
     """True when this request owns the key (new, or the old record was past its 24 hours)."""
-    dialect_insert = (
-        postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    )
     values = {
         "customer": customer,
         "endpoint": endpoint,
@@ -120,10 +117,10 @@ async def _claim(
         "response_body": None,
         "created_at": now,
     }
-    statement = dialect_insert(IdempotencyRecord).values(**values)
-    statement = statement.on_conflict_do_update(
+    insert = dialect_insert(session)(IdempotencyRecord).values(**values)
+    statement = insert.on_conflict_do_update(
         index_elements=list(PRIMARY_KEY),
-        set_={name: statement.excluded[name] for name in values if name not in PRIMARY_KEY},
+        set_={name: insert.excluded[name] for name in values if name not in PRIMARY_KEY},
         where=IdempotencyRecord.created_at < now - KEEP_FOR,
     ).returning(IdempotencyRecord.key)
     claimed = (await session.execute(statement)).scalar_one_or_none()

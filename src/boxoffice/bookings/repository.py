@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.models import Guest, User
@@ -33,7 +33,7 @@ async def claim_seats(
     booking_id: uuid.UUID,
     held_until: datetime | None,
     now: datetime,
-) -> list[Row[tuple[uuid.UUID, str, str, int]]]:
+) -> Sequence[Row[uuid.UUID, str, str, int]]:
     """Gives the free ones among `seat_ids` to the booking; returns the rows it got.
 
     `held_until=None` confirms the seats (BOOKED); a time makes it a hold until then. The caller
@@ -59,7 +59,7 @@ async def claim_seats(
         .returning(ShowSeat.seat_id, ShowSeat.label, ShowSeat.seat_type, ShowSeat.price)
         .execution_options(synchronize_session=False)
     )
-    return list(result.all())
+    return result.all()
 
 
 async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID]) -> None:
@@ -87,7 +87,7 @@ async def lock_customer(session: AsyncSession, kind: str, customer_id: uuid.UUID
     await session.execute(select(table.id).where(table.id == customer_id).with_for_update())
 
 
-def customer_filter(kind: str, customer_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def customer_filter(kind: str, customer_id: uuid.UUID) -> ColumnElement[bool]:
     if kind == "user":
         return Booking.user_id == customer_id
     return and_(Booking.guest_id == customer_id, Booking.user_id.is_(None))
@@ -95,7 +95,7 @@ def customer_filter(kind: str, customer_id: uuid.UUID):  # type: ignore[no-untyp
 
 async def show_with_live_holds(
     session: AsyncSession, show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
-) -> Row[tuple[Show, int]] | None:
+) -> tuple[Show, int] | None:
     """The show and how many live holds this customer has on it, in one round trip."""
     live_holds = (
         select(func.count())
@@ -108,7 +108,8 @@ async def show_with_live_holds(
         .scalar_subquery()
     )
     result = await session.execute(select(Show, live_holds).where(Show.id == show_id))
-    return result.one_or_none()
+    row = result.one_or_none()
+    return (row[0], int(row[1])) if row else None
 
 
 async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
@@ -155,9 +156,7 @@ async def set_status(
     return True
 
 
-async def add_transitions(
-    session: AsyncSession, transitions: Sequence[BookingTransition]
-) -> None:
+async def add_transitions(session: AsyncSession, transitions: Sequence[BookingTransition]) -> None:
     session.add_all(transitions)
     await session.flush()
 

@@ -9,10 +9,17 @@ timeouts so a stuck transaction fails fast instead of hanging a request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from boxoffice.config import Settings
 
@@ -61,3 +68,9 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The INSERT construct of the session's engine, for ON CONFLICT clauses (both dialects
+    support them with the same arguments)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.db.engine import dialect_insert
 from boxoffice.payments.models import (
     Payment,
     PaymentStatus,
@@ -69,9 +69,8 @@ async def record_event(
     session: AsyncSession, event_id: str, event_type: str, payload: Any, now: datetime
 ) -> bool:
     """Stores a webhook delivery once; False when this event id was seen before."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(ProviderEvent)
+        dialect_insert(session)(ProviderEvent)
         .values(
             event_id=event_id,
             provider="razorpay",

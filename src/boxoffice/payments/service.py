@@ -137,7 +137,9 @@ async def verify_payment(
     if not provider.verify_payment_signature(order_id, payment_id, signature):
         raise InvalidSignature("The signature does not match this order and payment.")
     payment = await repository.payment_by_order(session, order_id)
-    booking = payment and await bookings_repository.get_booking(session, payment.booking_id)
+    booking = None
+    if payment is not None:
+        booking = await bookings_repository.get_booking(session, payment.booking_id)
     if booking is None or not (principal.is_admin or bookings_service.owns(principal, booking)):
         raise PaymentNotFound()
     # The signature proves the provider captured this payment for this order, whose amount is
@@ -281,20 +283,22 @@ async def issue_refund(
     """
     async with sessionmaker() as session:
         refund = await repository.get_refund(session, refund_id)
-        payment = refund and await repository.get_payment(session, refund.payment_id)
-    if refund is None or payment is None or refund.provider_refund_id is not None:
+        if refund is None or refund.provider_refund_id is not None:
+            return
+        payment = await repository.get_payment(session, refund.payment_id)
+    if payment is None or payment.payment_id is None:
         return
-    assert payment.payment_id is not None
     notes = {"refund_id": str(refund.id), "booking_id": str(payment.booking_id)}
+    issued: ProviderRefund | None
     try:
         issued = await provider.refund_payment(
             payment.payment_id, refund.amount, notes=notes, receipt=str(refund.id)
         )
     except PaymentProviderError:
         issued = await _find_issued(provider, payment.payment_id, refund.id)
-        if issued is None:
-            log.warning("refund_not_issued_yet", refund_id=str(refund.id))
-            return
+    if issued is None:
+        log.warning("refund_not_issued_yet", refund_id=str(refund.id))
+        return
     async with sessionmaker() as session, session.begin():
         now = clock.now()
         await repository.record_provider_refund(session, refund.id, issued.id, now)
