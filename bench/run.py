@@ -166,7 +166,9 @@ async def _bench(
                     rows.append(row)
                     log(
                         f"  C={concurrency}: {row['per_second']} req/s (p99 {row['p99_ms']} ms,"
-                        f" generator CPU {row['cpu']['generator']}% of a core)"
+                        f" generator CPU {row['cpu']['generator']}% of a core ="
+                        f" {row['generator_ms_per_request']} ms/req: one core drives"
+                        f" ~{row['generator_capacity_req_per_s']} req/s)"
                     )
             return rows
 
@@ -236,7 +238,8 @@ async def _bench(
                         f"{row['requests_per_s']:>7} req/s  p50/p95/p99 {row['hold']['p50_ms']}/"
                         f"{row['hold']['p95_ms']}/{row['hold']['p99_ms']} ms"
                         f"  409s {row['conflicts_409']}  errors {row['errors']}"
-                        f"  = {row['ratio_to_db_holds']} x db  cpu {row['cpu']}"
+                        f"  = {row['ratio_to_db_holds']} x db; {_cost(row)}; other CPU"
+                        f" {row['cpu']['other'] + row['cpu']['pg_other']}%"
                     )
                     if row["hold"].get("unexpected") or row["cancel"].get("unexpected"):
                         log(
@@ -497,6 +500,16 @@ def audits_ok(results: dict[str, Any]) -> bool:
     )
 
 
+def _cost(row: dict[str, Any]) -> str:
+    per = row.get("cpu_per_request") or {}
+    if not per:
+        return ""
+    return (
+        f"CPU ms/req api {per['api_ms']} pg {per['postgres_ms']} gen {per['generator_ms']}"
+        f" -> CPU-bound ~{per['cpu_bound_req_per_s']} req/s"
+    )
+
+
 def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
     db = results.get("db_limit") or {}
     levels = sorted((k for k in db if k.isdigit()), key=int)
@@ -514,7 +527,8 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             row["per_second"],
             row["p99_ms"],
             "",
-            f"generator CPU {row['cpu']['generator']}% of a core",
+            f"generator CPU {row['cpu']['generator']}% of a core; alone it could drive "
+            f"~{row['generator_capacity_req_per_s']} req/s",
         )
     for key in levels:
         row = db[key]
@@ -539,8 +553,7 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             f"{row['requests_per_s']}|{row['conflicts_409']}|{row['errors']}",
             f"{row['hold']['p50_ms']}/{row['hold']['p95_ms']}",
             row["ratio_to_db_tx"],
-            f"api {row['cpu']['api']}% pg {row['cpu']['postgres']}% "
-            f"gen {row['cpu']['generator']}% other {row['cpu']['other']}%",
+            _cost(row),
         )
     for row in results.get("seat_map") or []:
         line(
@@ -549,7 +562,7 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             row["per_second"],
             row["p99_ms"],
             _ratio(row["per_second"], db_top),
-            f">=3000/s, p99<=30 ms; {row['statuses']}",
+            f">=3000/s, p99<=30 ms; {_cost(row)}",
         )
     sale = results.get("sell_out")
     if sale:
@@ -577,7 +590,7 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             hooks["per_second"],
             hooks["p99_ms"],
             _ratio(hooks["per_second"], db_top),
-            f"audit {'OK' if hooks['audit_ok'] else 'FAILED'}",
+            f"audit {'OK' if hooks['audit_ok'] else 'FAILED'}; {_cost(hooks)}",
         )
     counted = (results.get("statements") or {}).get("hold")
     if counted:
@@ -681,6 +694,7 @@ def main(argv: list[str] | None = None) -> None:
         help="N `serve` processes on N ports, or one `serve --workers N`",
     )
     parser.add_argument("--seconds", type=float, help="seconds per storm level")
+    parser.add_argument("--levels", help="storm concurrency levels, e.g. 8,32,64")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (what the test runs)")
     parser.add_argument(
         "--only",
@@ -698,6 +712,8 @@ def main(argv: list[str] | None = None) -> None:
         cfg.mode = args.mode
     if args.seconds:
         cfg.storm_seconds = args.seconds
+    if args.levels:
+        cfg.storm_levels = tuple(int(level) for level in args.levels.split(","))
     cfg.profile = args.profile or "profile" in (args.only or "")
     if args.only:
         cfg.only = tuple(args.only.split(","))

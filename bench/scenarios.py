@@ -40,6 +40,20 @@ class Context:
         return self.urls[index % len(self.urls)]
 
 
+def cost_per_request(usage: dict[str, float], requests_per_s: float | None) -> dict[str, Any]:
+    """CPU milliseconds per HTTP request by group: unlike req/s, this hardly moves when other
+    work shares the machine, and it bounds what N cores can do: cores x 1000 / total."""
+    if not requests_per_s:
+        return {}
+    per = {
+        f"{group}_ms": round(usage.get(group, 0.0) * 10 / requests_per_s, 3)
+        for group in ("api", "postgres", "generator")
+    }
+    total = sum(per.values())
+    per["cpu_bound_req_per_s"] = round(usage.get("cores", 1) * 1000 / total, 1) if total else None
+    return per
+
+
 async def _timed(cpu: CpuMeter, work: Any) -> tuple[float, dict[str, float], Any]:
     cpu.start()
     started = time.monotonic()
@@ -75,11 +89,18 @@ async def ceiling(url: str, concurrency: int, seconds: float, cpu: CpuMeter) -> 
         elapsed, usage, _ = await _timed(
             cpu, asyncio.gather(*(client() for _ in range(concurrency)))
         )
+    summary = recorder.summary(elapsed)
+    generator_ms = (
+        usage["generator"] * 10 / summary["per_second"] if summary["per_second"] else None
+    )
     return {
         "concurrency": concurrency,
         "seconds": round(elapsed, 2),
-        **recorder.summary(elapsed),
+        **summary,
         "cpu": usage,
+        # What the generator alone could drive with one full core, from its CPU per request.
+        "generator_ms_per_request": round(generator_ms, 3) if generator_ms else None,
+        "generator_capacity_req_per_s": round(1000 / generator_ms) if generator_ms else None,
     }
 
 
@@ -159,6 +180,7 @@ async def hold_storm(
         "hold": hold,
         "cancel": cancels.summary(elapsed),
         "cpu": usage,
+        "cpu_per_request": cost_per_request(usage, (holds.count + cancels.count) / elapsed),
     }
 
 
@@ -198,6 +220,7 @@ async def seat_map(
         "seconds": round(elapsed, 2),
         **recorder.summary(elapsed),
         "cpu": usage,
+        "cpu_per_request": cost_per_request(usage, recorder.count / elapsed),
     }
 
 
@@ -699,6 +722,7 @@ async def webhook_burst(
         "audit": audit,
         "audit_ok": audit_ok,
         "cpu": usage,
+        "cpu_per_request": cost_per_request(usage, recorder.count / elapsed),
     }
 
 

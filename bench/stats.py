@@ -175,6 +175,14 @@ class CpuMeter:
             # Processes that started during the phase count from zero; ones that ended are lost.
             used = sum(t - before.get(pid, 0) for pid, t in ticks.items())
             result[name] = round(100 * used / CLK_TCK / elapsed, 1)
+        api_before = self._s0.get("api", {})
+        per_process = sorted(
+            (
+                round(100 * (t - api_before.get(pid, 0)) / CLK_TCK / elapsed, 1)
+                for pid, t in s1["api"].items()
+            ),
+            reverse=True,
+        )
         total, idle = m1[0] - self._m0[0], m1[1] - self._m0[1]
         cores = os.cpu_count() or 1
         busy = 100 * cores * (1 - idle / total) if total else 0.0
@@ -183,4 +191,6 @@ class CpuMeter:
             max(0.0, busy - sum(v for k, v in result.items() if k != "machine_busy")), 1
         )
         result["cores"] = cores
+        # Busy API processes, busiest first: shows how evenly the load was spread.
+        result["api_processes"] = [p for p in per_process if p >= 1.0]  # type: ignore[assignment]
         return result
