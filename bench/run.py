@@ -646,7 +646,7 @@ def run_bench(
         if database_url is None:
             run_cli(["migrate"], env)
         if admin is None:
-            run_cli(["create-admin", "--email", admin_email, "--password", admin_password], env)
+            run_cli(["create-admin", "--email", admin_email, f"--password={admin_password}"], env)
         progress(f"database {database_name(url)} migrated, admin ready")
         credentials = (admin_email, admin_password)
         return _run_async(_bench(cfg, url, jwt_secret, credentials, progress, log_dir))

@@ -13,18 +13,19 @@ from boxoffice.clock import Clock
 from boxoffice.config import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_now(request: Request) -> datetime:
-    return get_clock(request).now()
+async def get_now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
 
 
 AfterCommitHook = Callable[[Any], Awaitable[None]]  # receives app.state

@@ -6,9 +6,10 @@ seat, with any number of API processes:
 
 - A seat is free when it has no booking, or its hold ran out (`held_until <= now`), or it is
   already this booking's own (a late payment re-claiming its expired hold).
-- On PostgreSQL the rows are locked in seat-id order (a MATERIALIZED CTE with ORDER BY ... FOR
-  UPDATE) so that two holds with overlapping seats queue behind each other instead of
-  deadlocking; under READ COMMITTED a waiting UPDATE re-checks "free" on the row it finally gets.
+- On PostgreSQL the rows are locked in (show, seat) order by every statement that changes them
+  (`_in_seat_order`), so holds, cancels and sweeps touching the same seats queue behind each
+  other instead of deadlocking; under READ COMMITTED a waiting row lock re-checks "free" on the
+  row it finally gets.
 - On SQLite every transaction is BEGIN IMMEDIATE (db/engine.py), so writers are serialised.
 """
 
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Update, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.models import Guest, User
@@ -44,20 +45,12 @@ async def claim_seats(
         ShowSeat.booking_id == booking_id,
         ShowSeat.held_until <= now,
     )
-    target = (
-        select(ShowSeat.show_id, ShowSeat.seat_id)
-        .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(sorted(seat_ids)), free)
-        .order_by(ShowSeat.seat_id)
-        .with_for_update()
-        .cte("target")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
     result = await session.execute(
-        update(ShowSeat)
-        .where(ShowSeat.show_id == target.c.show_id, ShowSeat.seat_id == target.c.seat_id)
-        .values(booking_id=booking_id, held_until=held_until)
-        .returning(ShowSeat.seat_id, ShowSeat.label, ShowSeat.seat_type, ShowSeat.price)
-        .execution_options(synchronize_session=False)
+        _in_seat_order(
+            and_(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids), free),
+            booking_id=booking_id,
+            held_until=held_until,
+        ).returning(ShowSeat.seat_id, ShowSeat.label, ShowSeat.seat_type, ShowSeat.price)
     )
     return result.all()
 
@@ -65,9 +58,29 @@ async def claim_seats(
 async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID]) -> None:
     """Frees exactly the seats these bookings own now, never a seat re-held by someone else."""
     await session.execute(
+        _in_seat_order(ShowSeat.booking_id.in_(booking_ids), booking_id=None, held_until=None)
+    )
+
+
+def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:
+    """UPDATE of the show_seats rows matching `condition`, locked in (show, seat) order.
+
+    Every statement that changes seats locks them in this one order, so a hold, a cancel and a
+    sweep touching the same seats queue behind each other and never deadlock. The MATERIALIZED
+    CTE makes PostgreSQL take the locks in the CTE's ORDER BY; SQLite serialises writers anyway.
+    """
+    target = (
+        select(ShowSeat.show_id, ShowSeat.seat_id)
+        .where(condition)
+        .order_by(ShowSeat.show_id, ShowSeat.seat_id)
+        .with_for_update()
+        .cte("target")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return (
         update(ShowSeat)
-        .where(ShowSeat.booking_id.in_(booking_ids))
-        .values(booking_id=None, held_until=None)
+        .where(ShowSeat.show_id == target.c.show_id, ShowSeat.seat_id == target.c.seat_id)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -270,8 +283,9 @@ async def live_bookings_of_show(
 async def release_show(session: AsyncSession, show_id: uuid.UUID) -> None:
     """Frees every seat of a (cancelled) show."""
     await session.execute(
-        update(ShowSeat)
-        .where(ShowSeat.show_id == show_id, ShowSeat.booking_id.is_not(None))
-        .values(booking_id=None, held_until=None)
-        .execution_options(synchronize_session=False)
+        _in_seat_order(
+            and_(ShowSeat.show_id == show_id, ShowSeat.booking_id.is_not(None)),
+            booking_id=None,
+            held_until=None,
+        )
     )
