@@ -41,9 +41,9 @@ test: install
 	BOXOFFICE_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
 	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only" $(PYTEST_ARGS)
 
-fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (60), FUZZ_STRICT=1
+fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (300), FUZZ_STRICT=1
 	@scripts/ensure-postgres.sh
-	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-60} BOXOFFICE_TEST_DB=postgres \
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-300} BOXOFFICE_TEST_DB=postgres \
 		$(BIN)/pytest tests/reliability/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install  ## fresh database, N API processes, aiohttp load: table + var/bench/<time>.json; BENCH_ARGS
