@@ -18,13 +18,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Update, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Update,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Show, ShowSeat
+from boxoffice.db.base import Base
 
 
 async def claim_seats(
@@ -34,20 +47,30 @@ async def claim_seats(
     booking_id: uuid.UUID,
     held_until: datetime | None,
     now: datetime,
+    *,
+    customer: tuple[str, uuid.UUID, int] | None = None,
 ) -> Sequence[Row[uuid.UUID, str, str, int]]:
     """Gives the free ones among `seat_ids` to the booking; returns the rows it got.
 
-    `held_until=None` confirms the seats (BOOKED); a time makes it a hold until then. The caller
-    must roll back unless every requested seat came back.
+    `held_until=None` confirms the seats (BOOKED); a time makes it a hold until then. With
+    `customer=(kind, id, cap)` it claims nothing once that customer has `cap` live holds on the
+    show. The caller must roll back unless every requested seat came back.
     """
-    free = or_(
-        ShowSeat.booking_id.is_(None),
-        ShowSeat.booking_id == booking_id,
-        ShowSeat.held_until <= now,
+    condition = and_(
+        ShowSeat.show_id == show_id,
+        ShowSeat.seat_id.in_(seat_ids),
+        or_(
+            ShowSeat.booking_id.is_(None),
+            ShowSeat.booking_id == booking_id,
+            ShowSeat.held_until <= now,
+        ),
     )
+    if customer is not None:
+        kind, customer_id, cap = customer
+        condition = and_(condition, _live_holds_query(show_id, kind, customer_id, now) < cap)
     result = await session.execute(
         _in_seat_order(
-            and_(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids), free),
+            condition,
             booking_id=booking_id,
             held_until=held_until,
         ).returning(ShowSeat.seat_id, ShowSeat.label, ShowSeat.seat_type, ShowSeat.price)
@@ -94,24 +117,32 @@ async def existing_seat_ids(
     return set(result)
 
 
-async def lock_customer(session: AsyncSession, kind: str, customer_id: uuid.UUID) -> None:
-    """Serialises one customer's concurrent holds so the live-hold cap cannot be raced past."""
-    table = User if kind == "user" else Guest
-    await session.execute(select(table.id).where(table.id == customer_id).with_for_update())
-
-
 def customer_filter(kind: str, customer_id: uuid.UUID) -> ColumnElement[bool]:
     if kind == "user":
         return Booking.user_id == customer_id
     return and_(Booking.guest_id == customer_id, Booking.user_id.is_(None))
 
 
-async def show_with_live_holds(
-    session: AsyncSession, show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
-) -> tuple[Show, int] | None:
-    """The show and how many live holds this customer has on it, in one round trip."""
-    live_holds = (
+async def lock_customer_and_get_show(
+    session: AsyncSession, kind: str, customer_id: uuid.UUID, show_id: uuid.UUID
+) -> Show | None:
+    """Reads the show and locks the customer's row, in one round trip."""
+    customer = User if kind == "user" else Guest
+    result = await session.execute(
+        select(Show)
+        .join(customer, customer.id == customer_id)
+        .where(Show.id == show_id)
+        .with_for_update(of=customer)
+    )
+    return result.scalar_one_or_none()
+
+
+def _live_holds_query(
+    show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
+) -> ScalarSelect[int]:
+    return (
         select(func.count())
+        .select_from(Booking)
         .where(
             Booking.show_id == show_id,
             customer_filter(kind, customer_id),
@@ -120,21 +151,45 @@ async def show_with_live_holds(
         )
         .scalar_subquery()
     )
-    result = await session.execute(select(Show, live_holds).where(Show.id == show_id))
-    row = result.one_or_none()
-    return (row[0], int(row[1])) if row else None
+
+
+async def live_holds(
+    session: AsyncSession, show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
+) -> int:
+    return int(
+        await session.scalar(select(_live_holds_query(show_id, kind, customer_id, now))) or 0
+    )
 
 
 async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
     return await session.get(Show, show_id)
 
 
-def add_booking(
-    session: AsyncSession, booking: Booking, seats: list[BookingSeat], first: BookingTransition
+async def insert_booking(
+    session: AsyncSession, booking: Booking, seats: Sequence[BookingSeat], first: BookingTransition
 ) -> None:
-    session.add(booking)
-    session.add_all(seats)
-    session.add(first)
+    """Writes a new booking, its seats and its first history row: one statement on PostgreSQL.
+
+    Plain Core inserts of the objects' column values: the hot path pays for no unit-of-work
+    flush, and the objects stay transient data for the response.
+    """
+    booking_insert = insert(Booking).values(_columns(booking))
+    seats_insert = insert(BookingSeat).values([_columns(seat) for seat in seats])
+    history_insert = insert(BookingTransition).values(_columns(first))
+    if session.get_bind().dialect.name == "postgresql":
+        # Data-modifying CTEs: all three rows in one round trip.
+        await session.execute(
+            history_insert.add_cte(booking_insert.cte("new_booking")).add_cte(
+                seats_insert.cte("new_seats")
+            )
+        )
+        return
+    for statement in (booking_insert, seats_insert, history_insert):
+        await session.execute(statement)
+
+
+def _columns(entity: Base) -> dict[str, Any]:
+    return {column.key: getattr(entity, column.key) for column in entity.__table__.columns}
 
 
 async def get_booking(

@@ -53,28 +53,36 @@ async def hold_seats(
     now: datetime,
     settings: Settings,
 ) -> BookingView:
-    """Holds all of `seat_ids` for the caller, or none (SPEC invariants 1 and 2)."""
+    """Holds all of `seat_ids` for the caller, or none (SPEC invariants 1 and 2).
+
+    Three statements on the way to a 201: lock the customer and read the show; claim the seats
+    (only while the customer is under the live-hold cap); write the booking.
+    """
     kind = principal.kind.value
-    await repository.lock_customer(session, kind, principal.id)
-    found = await repository.show_with_live_holds(session, show_id, kind, principal.id, now)
-    if found is None:
+    cap = settings.max_pending_bookings_per_customer
+    # The customer's row lock serialises one customer's concurrent holds, so the cap that the
+    # claim checks (with a fresh snapshot, after this lock) cannot be raced past.
+    show = await repository.lock_customer_and_get_show(session, kind, principal.id, show_id)
+    if show is None:
         raise ShowNotFound()
-    show, live_holds = found
     _ensure_on_sale(show, now)
-    if live_holds >= settings.max_pending_bookings_per_customer:
-        metrics.HOLDS.labels("too_many_holds").inc()
-        raise TooManyHolds(
-            f"You already hold seats in {live_holds} pending bookings for this show; "
-            "pay for or cancel one first.",
-            max_pending_bookings=settings.max_pending_bookings_per_customer,
-        )
 
     booking_id = uuid.uuid4()
     expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
-    claimed = await repository.claim_seats(session, show_id, seat_ids, booking_id, expires_at, now)
+    claimed = await repository.claim_seats(
+        session,
+        show_id,
+        seat_ids,
+        booking_id,
+        expires_at,
+        now,
+        customer=(kind, principal.id, cap),
+    )
     if len(claimed) != len(seat_ids):
         # Raising rolls the whole transaction back, so the seats we did get are not kept.
-        await _refuse_hold(session, show_id, seat_ids, {row.seat_id for row in claimed})
+        await _refuse_hold(
+            session, show_id, seat_ids, {row.seat_id for row in claimed}, principal, now, cap
+        )
 
     seats = [
         BookingSeat(
@@ -101,8 +109,7 @@ async def hold_seats(
     first = _history_row(
         booking_id, None, BookingStatus.PENDING, now, "seats held", principal.actor
     )
-    repository.add_booking(session, booking, seats, first)
-    await session.flush()
+    await repository.insert_booking(session, booking, seats, first)
     metrics.HOLDS.labels("held").inc()
     return BookingView(booking, sorted(seats, key=lambda s: s.label), [first])
 
@@ -119,7 +126,21 @@ async def _refuse_hold(
     show_id: uuid.UUID,
     seat_ids: Sequence[uuid.UUID],
     claimed: set[uuid.UUID],
+    principal: Principal,
+    now: datetime,
+    cap: int,
 ) -> None:
+    """Says why a claim came back short (the cold path: a few more queries are fine here)."""
+    live_holds = await repository.live_holds(
+        session, show_id, principal.kind.value, principal.id, now
+    )
+    if live_holds >= cap:
+        metrics.HOLDS.labels("too_many_holds").inc()
+        raise TooManyHolds(
+            f"You already hold seats in {live_holds} pending bookings for this show; "
+            "pay for or cancel one first.",
+            max_pending_bookings=cap,
+        )
     existing = await repository.existing_seat_ids(session, show_id, seat_ids)
     unknown = [seat_id for seat_id in seat_ids if seat_id not in existing]
     if unknown:
