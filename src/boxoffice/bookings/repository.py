@@ -283,27 +283,37 @@ async def list_for_show(
     return list(result)
 
 
-async def lock_expired_batch(session: AsyncSession, now: datetime, limit: int) -> list[Booking]:
-    """Pending bookings past expiry, locked; SKIP LOCKED lets many sweepers share the work."""
-    result = await session.scalars(
-        select(Booking)
+async def expire_batch(
+    session: AsyncSession, now: datetime, limit: int
+) -> Sequence[Row[uuid.UUID, datetime | None]]:
+    """Marks up to `limit` run-out holds EXPIRED; returns (id, expires_at) of each.
+
+    The batch is picked with FOR UPDATE SKIP LOCKED, so several sweepers share the work instead of
+    queueing on each other; the status is re-checked by the UPDATE itself.
+    """
+    batch = (
+        select(Booking.id)
         .where(Booking.status == BookingStatus.PENDING, Booking.expires_at <= now)
         .order_by(Booking.expires_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("batch")
     )
-    return list(result)
-
-
-async def mark_expired(
-    session: AsyncSession, booking_ids: Sequence[uuid.UUID], now: datetime
-) -> None:
-    await session.execute(
+    result = await session.execute(
         update(Booking)
-        .where(Booking.id.in_(booking_ids), Booking.status == BookingStatus.PENDING)
+        .where(Booking.id == batch.c.id, Booking.status == BookingStatus.PENDING)
         .values(status=BookingStatus.EXPIRED, updated_at=now)
+        .returning(Booking.id, Booking.expires_at)
         .execution_options(synchronize_session=False)
     )
+    return result.all()
+
+
+async def insert_transitions(
+    session: AsyncSession, transitions: Sequence[BookingTransition]
+) -> None:
+    """Many history rows in one statement, without the unit of work."""
+    await session.execute(insert(BookingTransition).values([_columns(t) for t in transitions]))
 
 
 async def link_guest_bookings(

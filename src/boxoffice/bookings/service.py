@@ -353,29 +353,27 @@ async def record_expiry(session: AsyncSession, booking: Booking, now: datetime) 
 
 
 async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -> int:
-    """Marks one batch of run-out holds EXPIRED and frees their seats; returns how many."""
-    bookings = await repository.lock_expired_batch(session, now, batch_size)
-    if not bookings:
+    """Marks one batch of run-out holds EXPIRED and frees their seats: three statements."""
+    expired = await repository.expire_batch(session, now, batch_size)
+    if not expired:
         return 0
-    ids = [booking.id for booking in bookings]
-    await repository.mark_expired(session, ids, now)
-    await repository.add_transitions(
+    await repository.insert_transitions(
         session,
         [
             _history_row(
-                b.id,
+                booking_id,
                 BookingStatus.PENDING,
                 BookingStatus.EXPIRED,
-                b.expires_at or now,
+                expires_at or now,
                 "hold expired",
                 "worker",
             )
-            for b in bookings
+            for booking_id, expires_at in expired
         ],
     )
-    await repository.release_seats(session, ids)
-    metrics.EXPIRIES_SWEPT.inc(len(ids))
-    return len(ids)
+    await repository.release_seats(session, [booking_id for booking_id, _ in expired])
+    metrics.EXPIRIES_SWEPT.inc(len(expired))
+    return len(expired)
 
 
 async def cancel_show_bookings(
