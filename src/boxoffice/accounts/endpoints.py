@@ -20,7 +20,8 @@ from boxoffice.accounts.schemas import (
     profile_of,
 )
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
-from boxoffice.errors import PROBLEM_CONTENT_TYPE, BoxofficeError
+from boxoffice.errors import problem_response
+from boxoffice.ratelimit import AUTH_LIMIT, GUEST_LIMIT, rate_limited
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(prefix="/me", tags=["me"])
@@ -40,6 +41,7 @@ def _user_tokens(signed_in: service.SignedIn) -> UserTokens:
     "/register",
     status_code=201,
     response_model=UserTokens,
+    dependencies=[rate_limited("auth.register", AUTH_LIMIT, key="ip")],
     responses={
         409: {"description": "Email already registered, or the guest is linked to another account"},
         422: {"description": "Invalid body, or `guest_token` is not a valid guest token"},
@@ -65,6 +67,7 @@ async def register(
 @router.post(
     "/login",
     response_model=UserTokens,
+    dependencies=[rate_limited("auth.login", AUTH_LIMIT, key="ip")],
     responses={
         401: {"description": "Wrong email or password"},
         409: {"description": "The guest is already linked to another account"},
@@ -89,6 +92,7 @@ async def login(
 @router.post(
     "/refresh",
     response_model=UserTokens,
+    dependencies=[rate_limited("auth.refresh", AUTH_LIMIT, key="ip")],
     responses={401: {"description": "Refresh token invalid, expired, revoked or reused"}},
 )
 async def refresh(
@@ -99,11 +103,16 @@ async def refresh(
         signed_in = await service.refresh(session, settings, now, body.refresh_token)
     except service.RefreshTokenReused as error:
         # Answer without raising, so that the unit of work commits the revocation it made.
-        return _problem(error)
+        return problem_response(error)
     return _user_tokens(signed_in)
 
 
-@router.post("/guest", status_code=201, response_model=GuestTokens)
+@router.post(
+    "/guest",
+    status_code=201,
+    response_model=GuestTokens,
+    dependencies=[rate_limited("auth.guest", GUEST_LIMIT, key="ip")],
+)
 async def create_guest(session: SessionDep, settings: SettingsDep, now: NowDep) -> GuestTokens:
     """A guest identity: a bearer token for booking without an account (no refresh token)."""
     signed_in = await service.create_guest(session, settings, now)
@@ -129,12 +138,3 @@ async def patch_me(body: ProfilePatch, principal: PrincipalDep, session: Session
     """Change email, phone or name. Guests give a contact here before paying."""
     changes = body.model_dump(include=body.model_fields_set)
     return profile_of(await service.update_profile(session, principal, changes))
-
-
-def _problem(error: BoxofficeError) -> JSONResponse:
-    return JSONResponse(
-        error.to_problem(),
-        status_code=error.status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=error.headers or None,
-    )

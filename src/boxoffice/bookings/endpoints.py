@@ -12,6 +12,7 @@ from boxoffice.bookings.schemas import BookingList, BookingOut, HoldRequest
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import InvalidInput
 from boxoffice.idempotency import request_fingerprint, respond_once
+from boxoffice.ratelimit import HOLD_LIMIT, rate_limited
 
 router = APIRouter(tags=["bookings"])
 
@@ -26,6 +27,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
     "/bookings",
     status_code=201,
     response_model=BookingOut,
+    dependencies=[rate_limited("bookings.hold", HOLD_LIMIT, key="principal")],
     responses={
         409: {"description": "Seats unavailable (`unavailable_seat_ids`), show not on sale"},
         422: {"description": "Empty, duplicate, unknown or too many seat ids"},

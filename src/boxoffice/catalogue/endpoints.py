@@ -108,7 +108,11 @@ async def get_theatre(theatre_id: uuid.UUID, session: SessionDep) -> TheatreOut:
     return theatre_out(await service.get_theatre(session, theatre_id))
 
 
-@router.patch("/theatres/{theatre_id}", response_model=TheatreOut)
+@router.patch(
+    "/theatres/{theatre_id}",
+    response_model=TheatreOut,
+    responses={409: {"description": "The new timezone or holidays would leave a show unpriced"}},
+)
 async def update_theatre(
     theatre_id: uuid.UUID, body: TheatrePatch, session: SessionDep, now: NowDep, _admin: AdminDep
 ) -> TheatreOut:
@@ -118,7 +122,12 @@ async def update_theatre(
 # --- screens ------------------------------------------------------------------------------------
 
 
-@router.post("/theatres/{theatre_id}/screens", status_code=201, response_model=ScreenOut)
+@router.post(
+    "/theatres/{theatre_id}/screens",
+    status_code=201,
+    response_model=ScreenOut,
+    responses={409: {"description": "A screen of that name exists in the theatre"}},
+)
 async def create_screen(
     theatre_id: uuid.UUID, body: ScreenCreate, session: SessionDep, now: NowDep, _admin: AdminDep
 ) -> ScreenOut:
@@ -130,7 +139,11 @@ async def get_screen(screen_id: uuid.UUID, session: SessionDep) -> ScreenOut:
     return screen_out(await service.get_screen(session, screen_id))
 
 
-@router.put("/screens/{screen_id}/layout", response_model=ScreenOut)
+@router.put(
+    "/screens/{screen_id}/layout",
+    response_model=ScreenOut,
+    responses={409: {"description": "The screen has bookings, or a show would be unpriced"}},
+)
 async def replace_layout(
     screen_id: uuid.UUID, body: Layout, session: SessionDep, now: NowDep, _admin: AdminDep
 ) -> ScreenOut:
@@ -165,7 +178,11 @@ async def get_movie(movie_id: uuid.UUID, session: SessionDep) -> MovieOut:
     return movie_out(await service.get_movie(session, movie_id))
 
 
-@router.patch("/movies/{movie_id}", response_model=MovieOut)
+@router.patch(
+    "/movies/{movie_id}",
+    response_model=MovieOut,
+    responses={409: {"description": "The duration cannot change while shows are scheduled"}},
+)
 async def update_movie(
     movie_id: uuid.UUID, body: MoviePatch, session: SessionDep, now: NowDep, _admin: AdminDep
 ) -> MovieOut:
@@ -175,7 +192,15 @@ async def update_movie(
 # --- shows --------------------------------------------------------------------------------------
 
 
-@router.post("/shows", status_code=201, response_model=ShowOut)
+@router.post(
+    "/shows",
+    status_code=201,
+    response_model=ShowOut,
+    responses={
+        409: {"description": "Overlaps another show on the screen (cleaning gap included)"},
+        422: {"description": "Invalid body, unknown movie or screen, or unpriced seat types"},
+    },
+)
 async def create_show(
     body: ShowCreate,
     session: SessionDep,
@@ -220,7 +245,11 @@ async def get_show(show_id: uuid.UUID, session: SessionDep) -> ShowOut:
     return show_out(await service.get_show(session, show_id))
 
 
-@router.post("/shows/{show_id}/cancel", response_model=ShowOut)
+@router.post(
+    "/shows/{show_id}/cancel",
+    response_model=ShowOut,
+    responses={409: {"description": "Already cancelled, or already over"}},
+)
 async def cancel_show(
     show_id: uuid.UUID, session: SessionDep, now: NowDep, admin: AdminDep
 ) -> ShowOut:

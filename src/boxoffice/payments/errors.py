@@ -8,6 +8,11 @@ class InvalidSignature(BadRequest):
     title = "The payment signature does not verify"
 
 
+class InvalidWebhook(BadRequest):
+    type_slug = "invalid-webhook"
+    title = "The webhook body is not a Razorpay event"
+
+
 class PaymentNotFound(NotFound):
     type_slug = "payment-not-found"
     title = "No payment order with that id"

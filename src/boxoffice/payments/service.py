@@ -38,6 +38,7 @@ from boxoffice.payments import repository
 from boxoffice.payments.errors import (
     ContactRequired,
     InvalidSignature,
+    InvalidWebhook,
     NotPayable,
     PaymentNotFound,
     PaymentRefunded,
@@ -357,7 +358,7 @@ async def handle_webhook(
         event_type = str(event["event"])
         payload = event.get("payload") or {}
     except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidSignature("The webhook body is not a Razorpay event.") from exc
+        raise InvalidWebhook("The body is signed but is not a Razorpay event.") from exc
     if not isinstance(payload, dict):
         return "ignored"
     event_id = event_id or f"sha256:{hashlib.sha256(raw_body).hexdigest()}"

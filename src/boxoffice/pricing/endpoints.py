@@ -19,7 +19,11 @@ async def theatre_prices(theatre_id: uuid.UUID, session: SessionDep) -> list[Pri
     return await service.theatre_rules(session, theatre_id)
 
 
-@router.put("/theatres/{theatre_id}/prices", response_model=list[PriceRuleOut])
+@router.put(
+    "/theatres/{theatre_id}/prices",
+    response_model=list[PriceRuleOut],
+    responses={409: {"description": "An upcoming show would be left unpriced"}},
+)
 async def replace_theatre_prices(
     theatre_id: uuid.UUID, body: PriceRuleSet, session: SessionDep, now: NowDep, _admin: AdminDep
 ) -> list[PriceRuleOut]:
@@ -33,7 +37,11 @@ async def screen_prices(screen_id: uuid.UUID, session: SessionDep) -> list[Price
     return await service.screen_rules(session, screen_id)
 
 
-@router.put("/screens/{screen_id}/prices", response_model=list[PriceRuleOut])
+@router.put(
+    "/screens/{screen_id}/prices",
+    response_model=list[PriceRuleOut],
+    responses={409: {"description": "An upcoming show would be left unpriced"}},
+)
 async def replace_screen_prices(
     screen_id: uuid.UUID, body: PriceRuleSet, session: SessionDep, now: NowDep, _admin: AdminDep
 ) -> list[PriceRuleOut]:
