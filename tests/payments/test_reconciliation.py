@@ -1,0 +1,119 @@
+"""The worker finishes what a lost webhook, a crashed verify or a failed refund call left undone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from tests.api import register
+from tests.bookings.test_holds import hold
+from tests.payments.checkout import (
+    booking,
+    checkout,
+    eventually,
+    money_audit,
+    start_payment,
+    verify,
+)
+
+from boxoffice.config import SANDBOX_CREDENTIALS
+from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.payments.service import GRACE, reconcile
+
+SANDBOX = "/_sandbox/razorpay"
+SANDBOX_AUTH = (SANDBOX_CREDENTIALS.key_id, SANDBOX_CREDENTIALS.key_secret)
+
+
+@pytest.fixture(autouse=True)
+def sandbox_defaults(client: httpx.Client) -> Iterator[None]:
+    yield
+    client.delete(f"{SANDBOX}/config")
+
+
+def run_worker_pass(live_server: Any) -> int:
+    async def run() -> int:
+        engine = create_engine(live_server.settings)
+        try:
+            return await reconcile(
+                create_sessionmaker(engine), live_server.settings, live_server.clock
+            )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def paid_booking(client: httpx.Client, show: dict[str, Any], seats: list[str]) -> tuple[Any, str]:
+    customer = register(client)
+    pending = hold(client, customer, show["id"], seats).json()
+    order = start_payment(client, customer, pending["id"]).json()
+    assert verify(client, customer, checkout(client, order["order_id"])).status_code == 200
+    return customer, pending["id"]
+
+
+def test_a_payment_nobody_told_us_about_is_settled_by_the_worker(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], clock: Any, live_server: Any
+) -> None:
+    customer = register(client)
+    pending = hold(client, customer, show["id"], seats[:2]).json()
+    order = start_payment(client, customer, pending["id"]).json()
+    checkout(client, order["order_id"], deliver_webhooks=False)  # and the browser never verifies
+
+    assert run_worker_pass(live_server) == 0  # too early: verify or a webhook may still come
+    clock.advance(GRACE + timedelta(seconds=1))
+    assert run_worker_pass(live_server) == 1
+
+    settled = booking(client, customer, pending["id"])
+    assert settled["status"] == "BOOKED"
+    assert settled["history"][-1]["reason"] == "paid"
+    assert run_worker_pass(live_server) == 0  # settled once
+
+
+def test_a_refund_whose_request_failed_is_issued_by_the_worker_once(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], live_server: Any, db: Any
+) -> None:
+    customer, booking_id = paid_booking(client, show, [seats[0]])
+    # The provider answers 500 to everything for a while: the after-commit refund call fails.
+    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 20})
+    cancelled = client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=customer)
+    assert cancelled.status_code == 200
+    assert eventually(lambda: db.query("SELECT count(*) FROM refunds")[0][0] == 1)
+    client.delete(f"{SANDBOX}/config")
+
+    run_worker_pass(live_server)
+    run_worker_pass(live_server)
+
+    refunds = booking(client, customer, booking_id)["refunds"]
+    assert [r["status"] for r in refunds] == ["PROCESSED"]
+    provider_refunds = db.query("SELECT provider_refund_id FROM refunds")
+    assert provider_refunds[0][0]
+    payment_id = db.query("SELECT payment_id FROM payments")[0][0]
+    issued = client.get(f"{SANDBOX}/v1/payments/{payment_id}/refunds", auth=SANDBOX_AUTH).json()
+    assert issued["count"] == 1
+    money_audit(db)
+
+
+def test_a_pending_refund_is_polled_until_processed(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], live_server: Any, db: Any
+) -> None:
+    client.patch(
+        f"{SANDBOX}/config", json={"refund_status": "pending", "auto_deliver_webhooks": False}
+    )
+    customer, booking_id = paid_booking(client, show, [seats[0]])
+    client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=customer)
+    assert eventually(lambda: db.query("SELECT provider_refund_id FROM refunds")[0][0])
+    provider_refund_id = db.query("SELECT provider_refund_id FROM refunds")[0][0]
+
+    run_worker_pass(live_server)
+    assert booking(client, customer, booking_id)["refunds"][0]["status"] == "PENDING"
+
+    processed = client.post(f"{SANDBOX}/refunds/{provider_refund_id}/process", json={})
+    assert processed.status_code == 200, processed.text
+    run_worker_pass(live_server)
+
+    assert booking(client, customer, booking_id)["refunds"][0]["status"] == "PROCESSED"
+    assert booking(client, customer, booking_id)["payment"]["status"] == "REFUNDED"
