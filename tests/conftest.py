@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Engine
+from tests.api import Headers, make_admin, ready_show, register, seat_ids
 
 from boxoffice.app import create_app
 from boxoffice.clock import Clock
@@ -192,4 +193,25 @@ def db(database: TestDatabase) -> TestDatabase:
     return database
 
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# --- the usual cast, through the public API (tests/api.py) ----------------------------------
+
+
+@pytest.fixture
+def admin(client: httpx.Client, db: TestDatabase) -> Headers:
+    return make_admin(client, db)
+
+
+@pytest.fixture
+def customer(client: httpx.Client) -> Headers:
+    return register(client)
+
+
+@pytest.fixture
+def show(client: httpx.Client, admin: Headers) -> dict[str, Any]:
+    """A scheduled show two days ahead on a 16-seat screen (4 VIP, 6 GOLD, 6 SILVER)."""
+    return ready_show(client, admin)
+
+
+@pytest.fixture
+def seats(client: httpx.Client, show: dict[str, Any]) -> list[str]:
+    return seat_ids(client, show["id"])

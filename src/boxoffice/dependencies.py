@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.clock import Clock
@@ -63,3 +63,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+# Every list is paginated with a bounded limit.
+Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+# See boxoffice.idempotency.
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+]

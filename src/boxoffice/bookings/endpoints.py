@@ -1,26 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
 from boxoffice.bookings import service
 from boxoffice.bookings.schemas import BookingList, BookingOut, HoldRequest
-from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.dependencies import IdempotencyKey, Limit, NowDep, Offset, SessionDep, SettingsDep
 from boxoffice.errors import InvalidInput
 from boxoffice.idempotency import request_fingerprint, respond_once
 from boxoffice.ratelimit import HOLD_LIMIT, rate_limited
 
 router = APIRouter(tags=["bookings"])
-
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
-]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.post(

@@ -36,13 +36,11 @@ from boxoffice.catalogue.schemas import (
     TheatreOut,
     TheatrePatch,
 )
-from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep, SettingsDep
 from boxoffice.errors import InvalidInput
 
 router = APIRouter(tags=["catalogue"])
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE)]
 

@@ -20,17 +20,29 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import StaticPool
 
 from boxoffice.config import Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        return _create_sqlite_engine(settings)
-    return create_async_engine(
+    return engine_for(
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+    )
+
+
+def engine_for(
+    url: str, *, pool_size: int, max_overflow: int, application_name: str = "boxoffice"
+) -> AsyncEngine:
+    """An engine for an async URL, set up as described above for its kind of database."""
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         # No pre-ping: on asyncpg it costs three round trips per checkout. A connection that
         # died with a restarted server fails its request with 503 and SQLAlchemy then discards
         # the whole pool, so the service recovers by itself once the database is back.
@@ -40,7 +52,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "timeout": 5,
             "command_timeout": 30,
             "server_settings": {
-                "application_name": "boxoffice",
+                "application_name": application_name,
                 "lock_timeout": "10s",
                 "idle_in_transaction_session_timeout": "60s",
             },
@@ -48,15 +60,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
-    engine = create_async_engine(settings.async_database_url, connect_args={"timeout": 30})
+def _create_sqlite_engine(url: str) -> AsyncEngine:
+    in_memory = url.endswith(":memory:")
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": 30},
+        # One shared connection, or each connection would see a database of its own.
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions start (see below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.schemas import BookingOut
-from boxoffice.dependencies import NowDep, SessionDep
+from boxoffice.dependencies import IdempotencyKey, NowDep, SessionDep
 from boxoffice.errors import problem_response
 from boxoffice.idempotency import request_fingerprint, respond_once
 from boxoffice.payments import service
@@ -17,10 +17,6 @@ from boxoffice.payments.provider import PaymentProvider
 from boxoffice.payments.schemas import PaymentOrderOut, VerifyRequest, WebhookAck
 
 router = APIRouter(tags=["payments"])
-
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
-]
 
 
 def _provider(request: Request) -> PaymentProvider:

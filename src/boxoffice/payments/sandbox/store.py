@@ -19,17 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
-from sqlalchemy.pool import StaticPool
 
 from boxoffice.config import Settings
 from boxoffice.db.base import Base
+from boxoffice.db.engine import engine_for
 from boxoffice.payments.sandbox_models import SANDBOX_TABLES, SandboxConfig
 
 CONFIG_ROW = 1
@@ -62,43 +61,13 @@ def sandbox_database_url(settings: Settings) -> str:
 
 
 def _create_engine(settings: Settings) -> AsyncEngine:
-    url = sandbox_database_url(settings)
-    if not settings.is_sqlite:
-        return create_async_engine(
-            url,
-            pool_size=2,
-            max_overflow=3,
-            pool_pre_ping=True,
-            pool_timeout=10,
-            connect_args={
-                "timeout": 5,
-                "command_timeout": 30,
-                "server_settings": {"application_name": "boxoffice-razorpay-sandbox"},
-            },
-        )
-    in_memory = url.endswith(":memory:")
-    engine = create_async_engine(
-        url,
-        connect_args={"timeout": 30},
-        **({"poolclass": StaticPool} if in_memory else {}),
+    # Its own small pool: the app holds one of its connections while it calls the sandbox.
+    return engine_for(
+        sandbox_database_url(settings),
+        pool_size=2,
+        max_overflow=3,
+        application_name="boxoffice-razorpay-sandbox",
     )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _configure(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(conn: Any) -> None:
-        # Serializes sandbox writers across processes (e.g. two checkouts of one order).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 class SandboxStore:
