@@ -38,9 +38,11 @@ log = get_logger("boxoffice.ratelimit")
 
 # Defaults (per the spec's threat model: password guessing, account and guest-token farming,
 # seat squatting). Strings in the `limits` notation: "10/minute", "100 per hour", "5/second".
-AUTH_LIMIT = "10/minute"  # POST /auth/login and /auth/register, per client IP
-GUEST_LIMIT = "30/minute"  # POST /auth/guest, per client IP
-HOLD_LIMIT = "60/minute"  # POST /bookings, per principal (user or guest)
+# Generous enough for a family, a shared office or a front end retrying, tight enough to make
+# password guessing and seat-hoarding bots slow. Load tests from one address turn them off.
+AUTH_LIMIT = "30/minute"  # POST /auth/login, /register and /refresh, per client IP
+GUEST_LIMIT = "120/minute"  # POST /auth/guest, per client IP
+HOLD_LIMIT = "120/minute"  # POST /bookings, per principal (user or guest)
 
 KeyKind = Literal["ip", "principal"]
 
