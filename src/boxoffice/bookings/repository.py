@@ -224,11 +224,6 @@ async def set_status(
     return True
 
 
-async def add_transitions(session: AsyncSession, transitions: Sequence[BookingTransition]) -> None:
-    session.add_all(transitions)
-    await session.flush()
-
-
 async def seats_of(
     session: AsyncSession, booking_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BookingSeat]]:

@@ -292,7 +292,7 @@ async def _set_status(
         session, booking, target, now, expected=expected, expires_at=expires_at
     ):
         raise IllegalTransition("The booking was changed by another request; reload it.")
-    await repository.add_transitions(
+    await repository.insert_transitions(
         session, [_history_row(booking.id, previous, target, at, reason, actor)]
     )
 
