@@ -357,21 +357,8 @@ async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -
     expired = await repository.expire_batch(session, now, batch_size)
     if not expired:
         return 0
-    await repository.insert_transitions(
-        session,
-        [
-            _history_row(
-                booking_id,
-                BookingStatus.PENDING,
-                BookingStatus.EXPIRED,
-                expires_at or now,
-                "hold expired",
-                "worker",
-            )
-            for booking_id, expires_at in expired
-        ],
-    )
-    await repository.release_seats(session, [booking_id for booking_id, _ in expired])
+    await repository.record_expiries(session, expired)
+    await repository.release_seats(session, expired)
     metrics.EXPIRIES_SWEPT.inc(len(expired))
     return len(expired)
 
