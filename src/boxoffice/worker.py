@@ -19,6 +19,7 @@ from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
+from boxoffice.payments import service as payments_service
 
 log = get_logger("boxoffice.worker")
 
@@ -36,8 +37,6 @@ async def sweep_expired_holds(sessionmaker: async_sessionmaker[Any], clock: Cloc
 
 
 async def run_pass(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> None:
-    from boxoffice.payments import service as payments_service
-
     swept = await sweep_expired_holds(sessionmaker, clock)
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())

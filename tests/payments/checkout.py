@@ -40,6 +40,23 @@ def verify(client: httpx.Client, who: Headers, paid: dict[str, Any]) -> httpx.Re
     return client.post("/api/v1/payments/razorpay/verify", json=body, headers=who)
 
 
+def checked_out(
+    client: httpx.Client, who: Headers, booking_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The order for a booking, and what Checkout hands back once the customer paid it."""
+    order = start_payment(client, who, booking_id)
+    assert order.status_code == 201, order.text
+    return order.json(), checkout(client, order.json()["order_id"])
+
+
+def pay(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, Any]:
+    """Pays a pending booking the way a customer does; returns the BOOKED booking."""
+    _order, paid = checked_out(client, who, booking_id)
+    response = verify(client, who, paid)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 def send_webhook(
     client: httpx.Client,
     event: dict[str, Any],

@@ -10,9 +10,11 @@ from tests.api import Headers, guest, login, problem, register
 from tests.bookings.test_holds import hold, seat_statuses
 from tests.payments.checkout import (
     booking,
+    checked_out,
     checkout,
     eventually,
     money_audit,
+    pay,
     payment_event,
     send_webhook,
     start_payment,
@@ -70,8 +72,7 @@ def test_a_tampered_signature_is_refused_and_changes_nothing(
 ) -> None:
     customer = register(client)
     pending = held(client, customer, show, [seats[0]])
-    order = start_payment(client, customer, pending["id"]).json()
-    paid = checkout(client, order["order_id"])
+    _order, paid = checked_out(client, customer, pending["id"])
 
     forged = {**paid, "razorpay_signature": "0" * 64}
     body = problem(verify(client, customer, forged), 400)
@@ -136,8 +137,7 @@ def test_duplicate_and_out_of_order_webhooks_take_effect_once(
 ) -> None:
     customer = register(client)
     pending = held(client, customer, show, [seats[0]])
-    order = start_payment(client, customer, pending["id"]).json()
-    paid = checkout(client, order["order_id"])
+    order, paid = checked_out(client, customer, pending["id"])
     captured = payment_event(
         "payment.captured", order["order_id"], paid["razorpay_payment_id"], order["amount"]
     )
@@ -161,8 +161,7 @@ def test_bad_or_missing_webhook_signatures_change_nothing(
 ) -> None:
     customer = register(client)
     pending = held(client, customer, show, [seats[0]])
-    order = start_payment(client, customer, pending["id"]).json()
-    paid = checkout(client, order["order_id"])
+    order, paid = checked_out(client, customer, pending["id"])
     event = payment_event(
         "payment.captured", order["order_id"], paid["razorpay_payment_id"], order["amount"]
     )
@@ -180,8 +179,7 @@ def test_an_amount_mismatch_is_refunded_not_booked(
 ) -> None:
     customer = register(client)
     pending = held(client, customer, show, [seats[0]])
-    order = start_payment(client, customer, pending["id"]).json()
-    paid = checkout(client, order["order_id"])
+    order, paid = checked_out(client, customer, pending["id"])
     event = payment_event(
         "payment.captured", order["order_id"], paid["razorpay_payment_id"], order["amount"] - 1
     )
@@ -260,8 +258,7 @@ def test_cancelling_a_paid_booking_refunds_it_once(
 ) -> None:
     customer = register(client)
     pending = held(client, customer, show, seats[:2])
-    order = start_payment(client, customer, pending["id"]).json()
-    assert verify(client, customer, checkout(client, order["order_id"])).status_code == 200
+    pay(client, customer, pending["id"])
 
     response = client.post(f"/api/v1/bookings/{pending['id']}/cancel", headers=customer)
 
@@ -287,8 +284,7 @@ def test_no_cancellation_inside_the_cutoff(
 ) -> None:
     customer = register(client, email="late-canceller@example.com")
     pending = held(client, customer, show, [seats[0]])
-    order = start_payment(client, customer, pending["id"]).json()
-    assert verify(client, customer, checkout(client, order["order_id"])).status_code == 200
+    pay(client, customer, pending["id"])
     starts_at = datetime.fromisoformat(show["starts_at"])
     clock.advance(starts_at - timedelta(minutes=30) - datetime.now(starts_at.tzinfo))
     customer = login(client, "late-canceller@example.com", "correct-horse-9")
@@ -305,8 +301,7 @@ def test_cancelling_a_show_cancels_and_refunds_every_booking(
     for seat in seats[:3]:
         customer = register(client)
         pending = held(client, customer, show, [seat])
-        order = start_payment(client, customer, pending["id"]).json()
-        assert verify(client, customer, checkout(client, order["order_id"])).status_code == 200
+        pay(client, customer, pending["id"])
         paid_ids.append((customer, pending["id"]))
     holder = register(client)
     pending_only = held(client, holder, show, [seats[5]])

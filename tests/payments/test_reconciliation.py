@@ -16,8 +16,8 @@ from tests.payments.checkout import (
     checkout,
     eventually,
     money_audit,
+    pay,
     start_payment,
-    verify,
 )
 
 from boxoffice.config import SANDBOX_CREDENTIALS
@@ -50,8 +50,7 @@ def run_worker_pass(live_server: Any) -> int:
 def paid_booking(client: httpx.Client, show: dict[str, Any], seats: list[str]) -> tuple[Any, str]:
     customer = register(client)
     pending = hold(client, customer, show["id"], seats).json()
-    order = start_payment(client, customer, pending["id"]).json()
-    assert verify(client, customer, checkout(client, order["order_id"])).status_code == 200
+    pay(client, customer, pending["id"])
     return customer, pending["id"]
 
 
@@ -117,3 +116,33 @@ def test_a_pending_refund_is_polled_until_processed(
 
     assert booking(client, customer, booking_id)["refunds"][0]["status"] == "PROCESSED"
     assert booking(client, customer, booking_id)["payment"]["status"] == "REFUNDED"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "refund_status"), [("process", "PROCESSED"), ("fail", "FAILED")]
+)
+def test_refund_webhooks_settle_a_pending_refund(
+    client: httpx.Client,
+    show: dict[str, Any],
+    seats: list[str],
+    db: Any,
+    outcome: str,
+    refund_status: str,
+) -> None:
+    client.patch(f"{SANDBOX}/config", json={"refund_status": "pending"})
+    customer, booking_id = paid_booking(client, show, [seats[0]])
+    client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=customer)
+    assert eventually(lambda: db.query("SELECT provider_refund_id FROM refunds")[0][0])
+    provider_refund_id = db.query("SELECT provider_refund_id FROM refunds")[0][0]
+    assert booking(client, customer, booking_id)["refunds"][0]["status"] == "PENDING"
+
+    # The provider settles it and says so by webhook (refund.processed / refund.failed).
+    assert (
+        client.post(f"{SANDBOX}/refunds/{provider_refund_id}/{outcome}", json={}).status_code == 200
+    )
+
+    assert eventually(
+        lambda: booking(client, customer, booking_id)["refunds"][0]["status"] == refund_status
+    )
+    expected_payment = "REFUNDED" if refund_status == "PROCESSED" else "CAPTURED"
+    assert booking(client, customer, booking_id)["payment"]["status"] == expected_payment

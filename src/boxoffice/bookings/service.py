@@ -222,6 +222,8 @@ async def cancel_booking(
     settings: Settings,
 ) -> BookingView:
     """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off)."""
+    # Imported here: payments builds on bookings (settling confirms seats), so a module-level
+    # import each way would be a cycle.
     from boxoffice.payments import service as payments_service
 
     booking = await _owned_booking(session, principal, booking_id, for_update=True)

@@ -44,7 +44,12 @@ from boxoffice.payments.errors import (
     PaymentRefunded,
 )
 from boxoffice.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from boxoffice.payments.provider import PaymentProvider, PaymentProviderError, ProviderRefund
+from boxoffice.payments.provider import (
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderRefund,
+    get_provider,
+)
 
 log = get_logger("boxoffice.payments")
 
@@ -413,8 +418,6 @@ async def _adopt_refund_id(session: AsyncSession, entity: dict[str, Any], now: d
 
 async def reconcile(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> int:
     """The worker's share: settle orders paid without word, issue and poll stuck refunds."""
-    from boxoffice.payments.provider import get_provider
-
     provider = get_provider(settings)
     now = clock.now()
     settled = 0
