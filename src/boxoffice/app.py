@@ -37,6 +37,7 @@ from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
 from boxoffice.payments.sandbox import router as sandbox_router
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.app")
 
@@ -46,6 +47,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
+    register_handlers()
     engine = create_engine(settings)
 
     @asynccontextmanager

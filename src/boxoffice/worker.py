@@ -20,6 +20,7 @@ from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.payments import service as payments_service
+from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")
 
@@ -47,6 +48,7 @@ async def run_pass(sessionmaker: async_sessionmaker[Any], settings: Settings, cl
 
 async def run_worker(settings: Settings, *, once: bool, interval: float) -> None:
     configure_logging(settings.log_level, settings.log_json)
+    register_handlers()
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
     clock = Clock()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import metrics
+from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import repository, rules
 from boxoffice.bookings.errors import (
@@ -27,6 +27,7 @@ from boxoffice.bookings.errors import (
     TooManyHolds,
     UnknownSeats,
 )
+from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Show, ShowStatus
 from boxoffice.config import Settings
@@ -222,10 +223,6 @@ async def cancel_booking(
     settings: Settings,
 ) -> BookingView:
     """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off)."""
-    # Imported here: payments builds on bookings (settling confirms seats), so a module-level
-    # import each way would be a cycle.
-    from boxoffice.payments import service as payments_service
-
     booking = await _owned_booking(session, principal, booking_id, for_update=True)
     status = rules.effective_status(booking.status, booking.expires_at, now)
     if status is BookingStatus.BOOKED:
@@ -238,10 +235,11 @@ async def cancel_booking(
                 "minutes before the show starts.",
                 cancellable_until=cutoff.isoformat(),
             )
-    await transition(session, booking, BookingStatus.CANCELLED, now, "cancelled", principal.actor)
+    # A paid booking's refund is the payments domain's reaction to the transition's event.
+    await transition(
+        session, booking, BookingStatus.CANCELLED, now, "booking cancelled", principal.actor
+    )
     await repository.release_seats(session, [booking.id])
-    if status is BookingStatus.BOOKED:
-        await payments_service.request_refund(session, booking, now, "booking cancelled")
     return (await load_views(session, [booking]))[0]
 
 
@@ -297,6 +295,7 @@ async def _set_status(
     await repository.insert_transitions(
         session, [_history_row(booking.id, previous, target, at, reason, actor)]
     )
+    await events.publish(session, BookingStatusChanged(booking, previous, target, at, reason))
 
 
 def _history_row(
@@ -368,15 +367,11 @@ async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -
 async def cancel_show_bookings(
     session: AsyncSession, show_id: uuid.UUID, now: datetime, actor: str
 ) -> int:
-    """A cancelled show cancels every live booking: holds released, paid ones refunded."""
-    from boxoffice.payments import service as payments_service
-
+    """A cancelled show cancels every live booking: holds released, paid ones refunded (by the
+    payments domain, on the transition's event)."""
     cancelled = 0
     for booking in await repository.live_bookings_of_show(session, show_id, now):
-        was_booked = booking.status is BookingStatus.BOOKED
         await transition(session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor)
-        if was_booked:
-            await payments_service.request_refund(session, booking, now, "show cancelled")
         cancelled += 1
     await repository.release_show(session, show_id)
     return cancelled

@@ -1,0 +1,38 @@
+"""Domain events: how one domain reacts to another's change without importing it.
+
+A service that changes state publishes an event (`await publish(session, event)`); every handler
+subscribed to that event's type runs at once, in the same session and so in the same
+transaction. A reaction therefore commits or rolls back with the change that caused it: a refund
+is recorded only if the cancellation commits, a ticket exists only if the booking is BOOKED.
+
+Domains depend one way (catalogue <- pricing <- bookings <- payments <- ...). The domain that
+publishes defines its events and knows nothing of who listens; the domains that react subscribe
+their handlers in `boxoffice.wiring`, the one place that knows them all, called once by the app
+factory and the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+E = TypeVar("E")
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+_handlers: dict[type, list[Handler]] = {}
+
+
+def subscribe(event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]) -> None:
+    """Runs `handler` for every event of `event_type` (once, however often it is subscribed)."""
+    handlers = _handlers.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+async def publish(session: AsyncSession, event: object) -> None:
+    """Runs the event's handlers in order, in the caller's transaction; an error propagates and
+    rolls the whole unit of work back."""
+    for handler in _handlers.get(type(event), ()):
+        await handler(session, event)
