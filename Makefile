@@ -30,8 +30,10 @@ var/jwt_secret:
 	@mkdir -p var
 	@umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
 
+# The demo pays into the offline sandbox, unless real Razorpay keys are in the environment.
 run: install var/jwt_secret
 	@export DATABASE_URL="$${DATABASE_URL:-$(RUN_DB)}" JWT_SECRET="$${JWT_SECRET:-$$(cat var/jwt_secret)}"; \
+	[ -n "$${RAZORPAY_KEY_ID:-}" ] || export RAZORPAY_SANDBOX="$${RAZORPAY_SANDBOX:-true}"; \
 	$(BIN)/boxoffice migrate && $(BIN)/boxoffice seed-demo && \
 	echo "Boxoffice on http://$(HOST):$(PORT) — docs http://$(HOST):$(PORT)/docs, e.g. curl 'http://$(HOST):$(PORT)/api/v1/shows?city=Mumbai'" && \
 	exec $(BIN)/boxoffice serve --host $(HOST) --port $(PORT)

@@ -66,6 +66,7 @@ def base_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, str]
         "DATABASE_URL": database_url,
         "JWT_SECRET": jwt_secret,
         "RATE_LIMIT_ENABLED": "false",
+        "RAZORPAY_SANDBOX": "true",
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)

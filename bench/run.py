@@ -139,7 +139,6 @@ async def _bench(
     results: dict[str, Any] = {"settings": {"DB_POOL_SIZE": pool, "DB_MAX_OVERFLOW": overflow}}
     failures: dict[str, str] = {}
     results["failures"] = failures
-    from boxoffice.config import SANDBOX_CREDENTIALS
 
     async def phase(name: str, title: str, work: Callable[[], Awaitable[Any]]) -> Any:
         """Runs one scenario; a failure is recorded and the others still run."""
@@ -364,7 +363,9 @@ async def _bench(
                     cfg.webhooks,
                     cfg.webhook_duplicates,
                     cfg.webhook_concurrency,
-                    SANDBOX_CREDENTIALS.webhook_secret,
+                    await db.fetchval(
+                        "SELECT webhook_secret FROM razorpay_sandbox_credentials WHERE id = 1"
+                    ),
                 ),
             )
             if hooks:

@@ -160,6 +160,7 @@ def base_env(database_url: str, jwt_secret: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "JWT_SECRET": jwt_secret,
         "RATE_LIMIT_ENABLED": "false",
+        "RAZORPAY_SANDBOX": "true",
         "HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS),
         "MAX_PENDING_BOOKINGS_PER_CUSTOMER": "3",
         "DB_POOL_SIZE": "6",

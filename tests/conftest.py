@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Engine
 from tests.api import Headers, make_admin, ready_show, register, seat_ids
+from tests.support.keys import remember
 
 from boxoffice.app import create_app
 from boxoffice.clock import Clock
@@ -33,11 +35,12 @@ from boxoffice.db.migrate import upgrade_to_head
 from boxoffice.db.models import Base
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
-KEPT_TABLES = {"seat_types", "alembic_version"}
+KEPT_TABLES = {"seat_types", "alembic_version", "razorpay_sandbox_credentials"}
 
 
 @dataclass
 class TestDatabase:
+    __test__ = False  # a fixture value, not a test class
     url: str  # the plain URL the app is configured with
     sync_engine: Engine  # for set-up and audits from the tests
 
@@ -105,6 +108,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "jwt_secret": TEST_JWT_SECRET,
         "rate_limit_enabled": False,
+        "razorpay_sandbox": True,
         "log_json": True,
         "db_pool_size": 5,
         "db_max_overflow": 5,
@@ -118,6 +122,7 @@ class LiveServer:
     url: str
     clock: Clock
     settings: Settings
+    app: Any
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -125,19 +130,27 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
-@pytest.fixture(scope="session")
-def live_server(database: TestDatabase) -> Iterator[LiveServer]:
+@contextmanager
+def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
+    """The real app with these settings, served by uvicorn on a free loopback port in a thread
+    (its own sandbox, webhooks to itself), until the block ends."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = make_settings(
-        database.url,
-        public_base_url=url,
-        razorpay_base_url=f"{url}/_sandbox/razorpay",
-        razorpay_sandbox_webhook_url=f"{url}/api/v1/webhooks/razorpay",
+        database_url,
+        **{
+            "public_base_url": url,
+            "razorpay_base_url": f"{url}/_sandbox/razorpay",
+            "razorpay_sandbox_webhook_url": f"{url}/api/v1/webhooks/razorpay",
+            **overrides,
+        },
     )
     clock = Clock()
     app = create_app(settings, clock)
-    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
+    server = _ThreadedServer(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, proxy_headers=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -145,9 +158,18 @@ def live_server(database: TestDatabase) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
-    yield LiveServer(url=url, clock=clock, settings=settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(url=url, clock=clock, settings=settings, app=app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(database: TestDatabase) -> Iterator[LiveServer]:
+    with running_app(database.url) as server:
+        remember(server.app.state.provider.credentials)
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,23 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from collections.abc import Iterator
+
 import httpx
+import pytest
+from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port, make_settings, running_app
+from tests.support.private_postgres import private_postgres
+from tests.support.servers import BOXOFFICE
+
+from boxoffice.db.migrate import upgrade_to_head
 
 
 def test_health_reports_the_database(client: httpx.Client) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up"}
+    assert response.json() == {"status": "ok", "database": "up", "payments": "sandbox"}
 
 
 def test_ready_when_migrations_are_current(client: httpx.Client) -> None:
@@ -25,8 +38,89 @@ def test_oversized_body_is_413(client: httpx.Client) -> None:
     assert response.json()["status"] == 413
 
 
-def test_metrics_are_prometheus_text(client: httpx.Client) -> None:
-    client.get("/health")
-    response = client.get("/metrics")
-    assert response.status_code == 200
-    assert "boxoffice_http_requests_total" in response.text
+# --- security review: what /health says, who may read /metrics, bodies without a length -----
+
+
+def test_health_says_payments_run_on_the_sandbox(client: httpx.Client) -> None:
+    assert client.get("/health").json()["payments"] == "sandbox"
+
+
+def test_metrics_need_the_metrics_token(client: httpx.Client, db: TestDatabase) -> None:
+    assert client.get("/metrics").status_code == 404  # no METRICS_TOKEN: not served at all
+    token = "metrics-" + "x" * 24
+    with running_app(db.url, metrics_token=token) as server, httpx.Client() as http:
+        url = f"{server.url}/metrics"
+        assert http.get(url).status_code == 401
+        assert http.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        scraped = http.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert scraped.status_code == 200
+        assert "boxoffice_http_requests_total" in scraped.text
+        assert token not in scraped.text
+
+
+def test_a_chunked_body_over_the_limit_is_413_too(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 64 * 1024  # 2.5 MiB in all, with no Content-Length
+
+    response = client.post(
+        "/api/v1/auth/login", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    # A small chunked body still reaches the route.
+    small = client.post(
+        "/api/v1/auth/login",
+        content=iter([b'{"email": "nobody@example.com", ', b'"password": "wrong-password"}']),
+        headers={"Content-Type": "application/json"},
+    )
+    assert small.status_code == 401, small.text
+
+
+@pytest.mark.postgres_only
+def test_ready_and_health_while_postgresql_is_stopped() -> None:
+    with private_postgres(free_port()) as postgres:
+        asyncio.run(upgrade_to_head(make_settings(postgres.url)))
+        with running_app(postgres.url) as server, httpx.Client(timeout=15) as http:
+            assert http.get(f"{server.url}/ready").status_code == 200
+            postgres.stop()
+            ready = http.get(f"{server.url}/ready")
+            assert ready.status_code == 503
+            assert ready.headers["content-type"] == "application/problem+json"
+            assert ready.headers["retry-after"]
+            assert http.get(f"{server.url}/health").json() == {
+                "status": "ok",
+                "database": "down",
+                "payments": "sandbox",
+            }
+            postgres.start()
+            assert http.get(f"{server.url}/health").json()["database"] == "up"
+            assert http.get(f"{server.url}/ready").status_code == 200
+
+
+def serve_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`boxoffice serve` with exactly this environment: it must refuse before listening."""
+    return subprocess.run(
+        [BOXOFFICE, "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def bare_env(db: TestDatabase, **extra: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    return {**keep, "DATABASE_URL": db.url, "JWT_SECRET": TEST_JWT_SECRET, **extra}
+
+
+def test_a_missing_or_short_jwt_secret_fails_at_start(db: TestDatabase) -> None:
+    for secret in (None, "too-short"):
+        env = bare_env(db, RAZORPAY_SANDBOX="true")
+        env.pop("JWT_SECRET")
+        if secret is not None:
+            env["JWT_SECRET"] = secret
+        refused = serve_once(env)
+        assert refused.returncode == 2
+        assert "JWT_SECRET" in refused.stderr
+        assert secret is None or secret not in refused.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from boxoffice.errors import (
     Conflict,
     InvalidInput,
     ServiceUnavailable,
+    Unauthenticated,
     problem_response,
 )
 from boxoffice.logs import configure_logging, get_logger
@@ -36,6 +38,7 @@ from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddlewa
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
 from boxoffice.payments.sandbox import router as sandbox_router
+from boxoffice.payments.sandbox.store import store_of
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.wiring import register_handlers
 
@@ -51,8 +54,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     engine = create_engine(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        log.info("startup", database=engine.dialect.name, sandbox=settings.razorpay_sandboxed)
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        credentials = settings.razorpay_keys
+        if settings.razorpay_sandbox:
+            log.warning(
+                "razorpay_sandbox_enabled",
+                detail="RAZORPAY_SANDBOX=true: payments go to the offline sandbox and no money "
+                "moves; anyone can pay with its Checkout stand-in. Never in production.",
+            )
+            credentials = credentials or await store_of(app.state).credentials()
+        assert credentials is not None  # Settings refuses to load with neither
+        app.state.provider = get_provider(settings, credentials)
+        log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
         await engine.dispose()
 
@@ -66,7 +79,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.provider = get_provider(settings)
 
     for router in (
         auth_router,
@@ -77,7 +89,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         payments_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
-    if settings.razorpay_sandboxed:
+    if settings.razorpay_sandbox:
         app.include_router(sandbox_router, prefix="/_sandbox/razorpay", include_in_schema=False)
 
     _add_operational_routes(app)
@@ -220,7 +232,8 @@ def _add_operational_routes(app: FastAPI) -> None:
     async def health(request: Request) -> JSONResponse:
         """Liveness: the process answers; says whether the database does too."""
         database = "up" if await _database_reachable(request) else "down"
-        return JSONResponse({"status": "ok", "database": database})
+        payments = _payments_mode(request.app.state.settings)
+        return JSONResponse({"status": "ok", "database": database, "payments": payments})
 
     @app.get("/ready", tags=["operations"])
     async def ready(request: Request) -> JSONResponse:
@@ -234,7 +247,17 @@ def _add_operational_routes(app: FastAPI) -> None:
         return JSONResponse({"status": "ready", "revision": current})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text, for the scraper that presents `METRICS_TOKEN` as a bearer token
+        (404 without the setting: the counters say too much about the business to be public)."""
+        expected = request.app.state.settings.metrics_token
+        if expected is None:
+            raise StarletteHTTPException(404, "Not Found")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.encode(), expected.get_secret_value().encode()
+        ):
+            raise Unauthenticated("/metrics needs the METRICS_TOKEN as a bearer token.")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -245,6 +268,10 @@ async def _database_reachable(request: Request) -> bool:
         return True
     except (sa_exc.SQLAlchemyError, OSError):
         return False
+
+
+def _payments_mode(settings: Settings) -> str:
+    return "sandbox" if settings.razorpay_sandbox else "razorpay"
 
 
 def _not_ready(reason: str) -> JSONResponse:

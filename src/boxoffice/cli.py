@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.logs import configure_logging, get_logger
 
 
 def load_settings() -> Settings:
@@ -45,7 +46,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # The sandbox and its webhooks are reached through this server's own address.
     local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{args.port}")
-    load_settings()  # fail here, once, rather than in every worker
+    settings = load_settings()  # fail here, once, rather than in every worker
+    if args.workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
+        configure_logging(settings.log_level, settings.log_json)
+        get_logger("boxoffice.cli").warning(
+            "rate_limits_per_process",
+            detail=f"{args.workers} processes and no REDIS_URL: every rate limit is counted per "
+            "process, so a client gets up to that many times the limit. Set REDIS_URL.",
+        )
     uvicorn.run(
         "boxoffice.app:create_app",
         factory=True,
@@ -55,6 +63,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # The app reads X-Forwarded-For itself, and only from TRUSTED_PROXIES (boxoffice.network).
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
         log_config=None,
     )
@@ -101,6 +111,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_sandbox(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # Running the sandbox alone is asking for it by name: no flag needed.
+    os.environ.setdefault("RAZORPAY_SANDBOX", "true")
     load_settings()
     uvicorn.run(
         "boxoffice.payments.sandbox:create_sandbox_app",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_SQLITE_PATH = Path("var/boxoffice.db")
 
@@ -39,9 +43,29 @@ class Settings(BaseSettings):
     razorpay_base_url: str | None = None
     razorpay_sandbox_webhook_url: str | None = None
     razorpay_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The offline sandbox (never on by accident: see the SPEC's "Razorpay sandbox").
+    razorpay_sandbox: bool = False
 
     rate_limit_enabled: bool = True
     redis_url: str | None = None
+    # Rate limits, in the `limits` notation ("10/minute", "20 per hour"). Generous enough for a
+    # family or an office behind one address, tight enough to make guessing and hoarding slow.
+    rate_limit_auth: str = "30/minute"  # login, register and refresh, per client address
+    rate_limit_login_per_account: str = "10 per 15 minutes"  # login attempts per email
+    rate_limit_guest_tokens: str = "20/hour"  # new guest identities per client address
+    rate_limit_holds: str = "120/minute"  # POST /bookings per customer
+    # Seats held (PENDING, not run out) at once: per customer over all shows, and per client
+    # address in one show (the second applies with the rate limits; 0 turns either off).
+    max_held_seats_per_customer: int = Field(default=30, ge=0, le=10_000)
+    max_held_seats_per_address_per_show: int = Field(default=40, ge=0, le=10_000)
+    # Addresses (or CIDR networks) of the load balancers whose X-Forwarded-For is believed,
+    # comma-separated. Empty: the peer address is the client's.
+    trusted_proxies: str = ""
+    # Bearer token that GET /metrics requires; unset, /metrics answers 404.
+    metrics_token: SecretStr | None = None
+    # A refresh token presented again this soon after its rotation (two tabs refreshing at
+    # once) gets the same new pair instead of revoking the session.
+    refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=300)
 
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
@@ -53,6 +77,35 @@ class Settings(BaseSettings):
         if len(value.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes")
         return value
+
+    @field_validator(
+        "rate_limit_auth",
+        "rate_limit_login_per_account",
+        "rate_limit_guest_tokens",
+        "rate_limit_holds",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError:
+            raise ValueError('must be a rate like "30/minute" or "20 per hour"') from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        parts = (part.strip() for part in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
     @field_validator("database_url")
     @classmethod
@@ -81,25 +134,29 @@ class Settings(BaseSettings):
         )
 
     @model_validator(mode="after")
-    def _razorpay_keys_complete(self) -> Settings:
+    def _payments_configured(self) -> Settings:
         real = [self.razorpay_key_id, self.razorpay_key_secret, self.razorpay_webhook_secret]
         if any(real) and not all(real):
             raise ValueError(
                 "RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_WEBHOOK_SECRET go together: "
-                "set all three for real Razorpay, or none for the sandbox"
+                "set all three for real Razorpay"
+            )
+        # A server without keys must not quietly take payments from a sandbox whose secrets
+        # anyone could learn: the sandbox is something an operator asks for by name.
+        if not all(real) and not self.razorpay_sandbox:
+            raise ValueError(
+                "payments are not configured: set RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and "
+                "RAZORPAY_WEBHOOK_SECRET for Razorpay, or RAZORPAY_SANDBOX=true for the "
+                "offline sandbox (demos and tests only)"
             )
         return self
 
     @cached_property
-    def razorpay_sandboxed(self) -> bool:
-        """No real keys: the SDK talks to the in-project sandbox with its well-known test keys."""
-        return self.razorpay_key_id is None
-
-    @cached_property
-    def razorpay(self) -> RazorpayCredentials:
-        if self.razorpay_sandboxed:
-            return SANDBOX_CREDENTIALS
-        assert self.razorpay_key_id and self.razorpay_key_secret and self.razorpay_webhook_secret
+    def razorpay_keys(self) -> RazorpayCredentials | None:
+        """The configured Razorpay keys; None in sandbox mode without keys, where the sandbox's
+        own per-database credentials are used (`boxoffice.payments.sandbox.store`)."""
+        if not (self.razorpay_key_id and self.razorpay_key_secret and self.razorpay_webhook_secret):
+            return None
         return RazorpayCredentials(
             key_id=self.razorpay_key_id,
             key_secret=self.razorpay_key_secret.get_secret_value(),
@@ -112,11 +169,3 @@ class RazorpayCredentials:
     key_id: str
     key_secret: str = field(repr=False)
     webhook_secret: str = field(repr=False)
-
-
-# Public, fixed test keys of the offline sandbox; they open nothing outside this project.
-SANDBOX_CREDENTIALS = RazorpayCredentials(
-    key_id="rzp_test_boxoffice_sandbox",
-    key_secret="boxoffice-sandbox-key-secret",  # noqa: S106
-    webhook_secret="boxoffice-sandbox-webhook-secret",  # noqa: S106
-)

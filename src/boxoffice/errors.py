@@ -89,8 +89,10 @@ class RateLimited(BoxofficeError):
     type_slug = "rate-limited"
     title = "Too many requests"
 
-    def __init__(self, retry_after_seconds: int, detail: str | None = None) -> None:
-        super().__init__(detail, retry_after=retry_after_seconds)
+    def __init__(
+        self, retry_after_seconds: int, detail: str | None = None, **extensions: Any
+    ) -> None:
+        super().__init__(detail, retry_after=retry_after_seconds, **extensions)
         self.headers["Retry-After"] = str(retry_after_seconds)
 
 

@@ -15,6 +15,9 @@ HOLDS = Counter("boxoffice_holds_total", "Seat hold attempts by outcome", ["outc
 EXPIRIES_SWEPT = Counter("boxoffice_expired_bookings_swept_total", "Holds swept to EXPIRED")
 PAYMENTS = Counter("boxoffice_payments_total", "Payment outcomes", ["outcome"])
 REFUNDS = Counter("boxoffice_refunds_total", "Refunds by status", ["status"])
+RATE_LIMITED = Counter(
+    "boxoffice_rate_limited_total", "Requests refused with 429, by limit scope", ["scope"]
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

@@ -61,7 +61,12 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses bodies larger than the limit with 413, by header or by counting what arrives."""
+    """Refuses bodies larger than the limit with 413: by the declared Content-Length, or, for a
+    chunked body, by reading it here first (it is at most the limit, so buffering is cheap).
+
+    Counting inside the app's own `receive` would not do: FastAPI turns any error raised while
+    it reads the body into a 400.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -72,38 +77,40 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_problem(send, PayloadTooLarge(self._detail()))
-            return
-        received = 0
-        response_started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not response_started:
+        if declared is not None:
+            # The server refuses a body longer than its Content-Length, so this is the size.
+            if declared.isdigit() and int(declared) > self.max_bytes:
                 await _send_problem(send, PayloadTooLarge(self._detail()))
+                return
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay(message, receive), send)
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await _send_problem(send, PayloadTooLarge(self._detail()))
+                return
+            if not message.get("more_body", False):
+                break
+        request = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay(request, receive), send)
 
     def _detail(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes."
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _replay(first: Message, receive: Receive) -> Receive:
+    """A `receive` that gives `first` once, then whatever the server sends next."""
+    pending = [first]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 async def _send_problem(send: Send, error: Any) -> None:

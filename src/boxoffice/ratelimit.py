@@ -2,21 +2,26 @@
 
 Built on the maintained `limits` library with its moving-window strategy. The counters live in
 Redis when `REDIS_URL` is set, so every API process on every host shares them; otherwise in the
-process's memory (one process on a laptop, or tests). One limiter per app, made on first use
-from the app's settings and kept on `app.state`.
+process's memory (one process on a laptop, or tests; `boxoffice serve --workers N` warns). One
+limiter per app, made on first use from the app's settings and kept on `app.state`. The limits
+themselves are settings (`RATE_LIMIT_*`), in the `limits` notation ("30/minute").
 
-Routes opt in with a dependency:
+Routes opt in with a dependency naming the setting:
 
-    @router.post("/login", dependencies=[rate_limited("auth.login", AUTH_LIMIT, key="ip")])
+    @router.post("/login", dependencies=[rate_limited("auth.login", "rate_limit_auth", "ip")])
 
-Over the limit the request gets a 429 problem with `Retry-After`. With `RATE_LIMIT_ENABLED=false`
-nothing is counted. A limiter that cannot reach Redis lets requests through and logs a warning:
-an outage of the counters must never turn into an outage of the box office.
+or, when the key is known only inside the route (the account a login names), call `enforce`.
+Over the limit the request gets a 429 problem with `Retry-After`, counted in
+`boxoffice_rate_limited_total{scope}`. With `RATE_LIMIT_ENABLED=false` nothing is counted. A
+limiter that cannot reach Redis lets requests through and logs a warning: an outage of the
+counters must never turn into an outage of the box office. Client addresses come from
+`boxoffice.network.client_address` (X-Forwarded-For only from `TRUSTED_PROXIES`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import time
 from typing import Annotated, Any, Literal
@@ -33,26 +38,20 @@ from boxoffice.accounts.dependencies import Principal, current_principal
 from boxoffice.config import Settings
 from boxoffice.errors import RateLimited
 from boxoffice.logs import get_logger
+from boxoffice.metrics import RATE_LIMITED
+from boxoffice.network import client_address
 
 log = get_logger("boxoffice.ratelimit")
 
-# Defaults (per the spec's threat model: password guessing, account and guest-token farming,
-# seat squatting). Strings in the `limits` notation: "10/minute", "100 per hour", "5/second".
-# Generous enough for a family, a shared office or a front end retrying, tight enough to make
-# password guessing and seat-hoarding bots slow. Load tests from one address turn them off.
-AUTH_LIMIT = "30/minute"  # POST /auth/login, /register and /refresh, per client IP
-GUEST_LIMIT = "120/minute"  # POST /auth/guest, per client IP
-HOLD_LIMIT = "120/minute"  # POST /bookings, per principal (user or guest)
-
 KeyKind = Literal["ip", "principal"]
+LimitSetting = Literal[
+    "rate_limit_auth", "rate_limit_login_per_account", "rate_limit_guest_tokens", "rate_limit_holds"
+]
 
 REDIS_TIMEOUT_SECONDS = 0.5  # one limiter round trip; past it the request goes through
 REDIS_RETRY_AFTER_SECONDS = 5.0  # after a Redis failure, skip it for this long (no log flood)
 KEY_PREFIX = "boxoffice-ratelimit"
 
-RATE_LIMITED = Counter(
-    "boxoffice_rate_limited_total", "Requests refused with 429, by limit scope", ["scope"]
-)
 RATE_LIMITER_ERRORS = Counter(
     "boxoffice_rate_limiter_errors_total", "Limiter storage failures (requests let through)"
 )
@@ -90,6 +89,12 @@ class RateLimiter:
     def from_settings(cls, settings: Settings) -> RateLimiter:
         return cls(storage_uri(settings))
 
+    @staticmethod
+    @functools.cache
+    def item(limit: str) -> RateLimitItem:
+        """A limit string (validated with the settings) parsed once."""
+        return parse(limit)
+
     async def hit(self, item: RateLimitItem, scope: str, key: str) -> int | None:
         """Counts one hit. None when allowed; else the seconds until one more would be."""
         if time.monotonic() < self._storage_down_until:
@@ -125,16 +130,12 @@ def get_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-def client_ip(request: Request) -> str:
-    """The peer address (uvicorn's --proxy-headers / --forwarded-allow-ips rewrites it when a
-    trusted load balancer sets X-Forwarded-For; the raw header is never trusted here)."""
-    return request.client.host if request.client else "unknown"
-
-
-async def _enforce(request: Request, scope: str, item: RateLimitItem, key: str) -> None:
+async def enforce(request: Request, scope: str, setting: LimitSetting, key: str) -> None:
+    """Counts one request of `key` against the limit the setting names; 429 past it."""
     settings: Settings = request.app.state.settings
     if not settings.rate_limit_enabled:
         return
+    item = RateLimiter.item(getattr(settings, setting))
     retry_after = await get_limiter(request).hit(item, scope, key)
     if retry_after is not None:
         RATE_LIMITED.labels(scope).inc()
@@ -145,19 +146,17 @@ async def _enforce(request: Request, scope: str, item: RateLimitItem, key: str) 
         )
 
 
-def rate_limited(scope: str, limit: str, key: KeyKind) -> Any:
-    """A route dependency that allows `limit` (e.g. "10/minute") requests per client IP or per
-    authenticated principal within `scope`, and answers 429 past it.
+def rate_limited(scope: str, setting: LimitSetting, key: KeyKind) -> Any:
+    """A route dependency that allows the limit of `setting` (e.g. "10/minute") per client
+    address or per authenticated principal within `scope`, and answers 429 past it.
 
-    Use it in the route decorator: `dependencies=[rate_limited("auth.login", AUTH_LIMIT, "ip")]`.
     With key="principal" the route needs a bearer token anyway (401 comes first).
     """
-    item = parse(limit)  # a bad limit string fails at import, not at the first request
 
     if key == "ip":
 
         async def by_ip(request: Request) -> None:
-            await _enforce(request, scope, item, f"ip:{client_ip(request)}")
+            await enforce(request, scope, setting, f"ip:{client_address(request)}")
 
         dependency: fastapi_params.Depends = Depends(by_ip)
         return dependency
@@ -167,7 +166,7 @@ def rate_limited(scope: str, limit: str, key: KeyKind) -> Any:
         async def by_principal(
             request: Request, principal: Annotated[Principal, Depends(current_principal)]
         ) -> None:
-            await _enforce(request, scope, item, principal.actor)
+            await enforce(request, scope, setting, principal.actor)
 
         dependency = Depends(by_principal)
         return dependency

@@ -20,6 +20,8 @@ from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.payments import service as payments_service
+from boxoffice.payments.provider import PaymentProvider, get_provider
+from boxoffice.payments.sandbox.store import load_credentials
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")
@@ -37,11 +39,13 @@ async def sweep_expired_holds(sessionmaker: async_sessionmaker[Any], clock: Cloc
             return total
 
 
-async def run_pass(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> None:
+async def run_pass(
+    sessionmaker: async_sessionmaker[Any], provider: PaymentProvider, clock: Clock
+) -> None:
     swept = await sweep_expired_holds(sessionmaker, clock)
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
-    settled = await payments_service.reconcile(sessionmaker, settings, clock)
+    settled = await payments_service.reconcile(sessionmaker, provider, clock)
     if swept or settled:
         log.info("worker_pass", expired_swept=swept, payments_settled=settled)
 
@@ -57,10 +61,14 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> None
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     log.info("worker_started", once=once, interval=interval)
+    provider: PaymentProvider | None = None
     try:
         while not stopping.is_set():
             try:
-                await run_pass(sessionmaker, settings, clock)
+                # Made in the loop: in sandbox mode the keys are read from the database, which
+                # may not answer yet when the worker starts.
+                provider = provider or get_provider(settings, await load_credentials(settings))
+                await run_pass(sessionmaker, provider, clock)
             except Exception:
                 if once:
                     raise

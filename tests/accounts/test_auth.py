@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
 from tests.api import ADMIN_PASSWORD, bearer, guest, make_admin, problem, register
-from tests.conftest import TEST_JWT_SECRET
+from tests.conftest import TEST_JWT_SECRET, LiveServer
 
 from boxoffice.clock import Clock
 
@@ -95,7 +96,7 @@ def test_wrong_password_and_unknown_email_answer_alike(client: httpx.Client) -> 
     assert "not-the-password" not in response.text
 
 
-def test_refresh_rotates_and_a_used_token_is_refused(client: httpx.Client) -> None:
+def test_refresh_rotates_and_a_used_token_is_refused(client: httpx.Client, clock: Clock) -> None:
     first = register_body(client).json()
     response = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert response.status_code == 200, response.text
@@ -104,16 +105,57 @@ def test_refresh_rotates_and_a_used_token_is_refused(client: httpx.Client) -> No
     assert second["token_type"] == "bearer" and second["expires_in"] == 900
     assert client.get("/api/v1/me", headers=bearer(second["access_token"])).status_code == 200
 
+    clock.advance(timedelta(seconds=31))  # past the grace for a second tab
     reused = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     problem(reused, 401)
 
 
-def test_reusing_a_refresh_token_signs_out_every_session(client: httpx.Client) -> None:
+def test_two_tabs_refreshing_at_once_get_the_same_pair_and_stay_signed_in(
+    client: httpx.Client, live_server: LiveServer
+) -> None:
+    first = register_body(client).json()
+    body = {"refresh_token": first["refresh_token"]}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tabs = list(
+            pool.map(
+                lambda _: httpx.post(f"{live_server.url}/api/v1/auth/refresh", json=body), (1, 2)
+            )
+        )
+    assert [tab.status_code for tab in tabs] == [200, 200], [tab.text for tab in tabs]
+    one, two = (tab.json() for tab in tabs)
+    assert (one["access_token"], one["refresh_token"]) == (
+        two["access_token"],
+        two["refresh_token"],
+    )
+    # Nothing was revoked: the shared new pair goes on working.
+    assert client.get("/api/v1/me", headers=bearer(one["access_token"])).status_code == 200
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": one["refresh_token"]})
+    assert again.status_code == 200, again.text
+
+
+def test_the_grace_ends_once_the_new_pair_is_used(client: httpx.Client) -> None:
+    first = register_body(client).json()
+    body = {"refresh_token": first["refresh_token"]}
+    second = client.post("/api/v1/auth/refresh", json=body).json()
+    third = client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert third.status_code == 200
+    # The first token again, seconds later, but its successor is spent: a stolen copy.
+    problem(client.post("/api/v1/auth/refresh", json=body), 401)
+    problem(
+        client.post("/api/v1/auth/refresh", json={"refresh_token": third.json()["refresh_token"]}),
+        401,
+    )
+
+
+def test_reusing_a_refresh_token_signs_out_every_session(
+    client: httpx.Client, clock: Clock
+) -> None:
     email = new_email()
     register(client, email, PASSWORD)
     phone = login_body(client, email).json()["refresh_token"]
     laptop = login_body(client, email).json()["refresh_token"]
     rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": phone}).json()
+    clock.advance(timedelta(seconds=31))
 
     problem(client.post("/api/v1/auth/refresh", json={"refresh_token": phone}), 401)
     # The whole account is signed out: the thief's and the owner's refresh tokens are dead.

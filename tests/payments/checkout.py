@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 from tests.api import Headers
-
-from boxoffice.config import SANDBOX_CREDENTIALS
+from tests.support.keys import sandbox_keys
 
 
 def start_payment(
@@ -64,7 +63,7 @@ def send_webhook(
     secret: str | None = None,
 ) -> httpx.Response:
     raw = json.dumps(event).encode()
-    key = (secret or SANDBOX_CREDENTIALS.webhook_secret).encode()
+    key = (secret or sandbox_keys().webhook_secret).encode()
     signature = hmac.new(key, raw, hashlib.sha256).hexdigest()
     return client.post(
         "/api/v1/webhooks/razorpay",

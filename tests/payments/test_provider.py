@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.conftest import LiveServer, make_settings
+from tests.support.keys import sandbox_keys
 
 from boxoffice.config import RazorpayCredentials
 from boxoffice.payments.provider import (
@@ -31,7 +32,7 @@ SANDBOX = "/_sandbox/razorpay"
 
 @pytest.fixture
 def provider(live_server: LiveServer) -> RazorpayProvider:
-    return get_provider(live_server.settings)
+    return get_provider(live_server.settings, sandbox_keys())
 
 
 @pytest.fixture(autouse=True)
@@ -69,10 +70,12 @@ def test_base_url_points_the_sdk_at_the_sandbox_or_razorpay() -> None:
         razorpay_key_id="rzp_live_x",
         razorpay_key_secret="the-key-secret",
         razorpay_webhook_secret="the-webhook-secret",
+        razorpay_sandbox=False,
     )
     assert razorpay_api_base_url(real) == "https://api.razorpay.com"
-    assert get_provider(real).key_id == "rzp_live_x"
-    assert "secret" not in repr(get_provider(real))
+    assert real.razorpay_keys is not None
+    assert get_provider(real, real.razorpay_keys).key_id == "rzp_live_x"
+    assert "secret" not in repr(get_provider(real, real.razorpay_keys))
 
 
 def test_create_and_fetch_an_order(provider: RazorpayProvider) -> None:
@@ -305,7 +308,7 @@ def test_a_silent_provider_times_out_and_only_reads_are_repeated(
     live_server: LiveServer, silent_server: tuple[str, list[socket.socket]]
 ) -> None:
     url, accepted = silent_server
-    slow = RazorpayProvider(live_server.settings.razorpay, url, timeout_seconds=0.3)
+    slow = RazorpayProvider(sandbox_keys(), url, timeout_seconds=0.3)
 
     def connections_settle_at(count: int) -> int:
         # The accepting thread may lag behind the client under load: wait, then make sure no
@@ -333,7 +336,7 @@ def test_an_unreachable_provider_is_an_error_not_a_hang(live_server: LiveServer)
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
         down = RazorpayProvider(
-            live_server.settings.razorpay, f"http://127.0.0.1:{closed_port}", timeout_seconds=1
+            sandbox_keys(), f"http://127.0.0.1:{closed_port}", timeout_seconds=1
         )
         for call in (down.create_order(10_000, "INR", "r"), down.fetch_refund("rfnd_X")):
             with pytest.raises(ProviderUnavailable):

@@ -19,13 +19,17 @@ from tests.payments.checkout import (
     pay,
     start_payment,
 )
+from tests.support.keys import sandbox_keys
 
-from boxoffice.config import SANDBOX_CREDENTIALS
 from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.payments.provider import get_provider
 from boxoffice.payments.service import GRACE, reconcile
 
 SANDBOX = "/_sandbox/razorpay"
-SANDBOX_AUTH = (SANDBOX_CREDENTIALS.key_id, SANDBOX_CREDENTIALS.key_secret)
+
+
+def sandbox_auth() -> tuple[str, str]:
+    return (sandbox_keys().key_id, sandbox_keys().key_secret)
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +43,9 @@ def run_worker_pass(live_server: Any) -> int:
         engine = create_engine(live_server.settings)
         try:
             return await reconcile(
-                create_sessionmaker(engine), live_server.settings, live_server.clock
+                create_sessionmaker(engine),
+                get_provider(live_server.settings, sandbox_keys()),
+                live_server.clock,
             )
         finally:
             await engine.dispose()
@@ -91,7 +97,7 @@ def test_a_refund_whose_request_failed_is_issued_by_the_worker_once(
     provider_refunds = db.query("SELECT provider_refund_id FROM refunds")
     assert provider_refunds[0][0]
     payment_id = db.query("SELECT payment_id FROM payments")[0][0]
-    issued = client.get(f"{SANDBOX}/v1/payments/{payment_id}/refunds", auth=SANDBOX_AUTH).json()
+    issued = client.get(f"{SANDBOX}/v1/payments/{payment_id}/refunds", auth=sandbox_auth()).json()
     assert issued["count"] == 1
     money_audit(db)
 

@@ -35,8 +35,7 @@ from tests.api import (
     register,
     set_theatre_prices,
 )
-
-from boxoffice.config import SANDBOX_CREDENTIALS
+from tests.support.keys import sandbox_keys
 
 ROLES = ("anonymous", "guest", "other", "customer", "admin")  # the allowed ones act last
 OK = "2xx"
@@ -185,9 +184,7 @@ def webhook_call(_world: World, _role: str, _allowed: bool) -> Call:
         "created_at": 1_790_000_000,
     }
     raw = json.dumps(event).encode()
-    signature = hmac.new(
-        SANDBOX_CREDENTIALS.webhook_secret.encode(), raw, hashlib.sha256
-    ).hexdigest()
+    signature = hmac.new(sandbox_keys().webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
     return Call(
         content=raw,
         headers={

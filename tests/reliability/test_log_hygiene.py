@@ -26,8 +26,7 @@ import httpx
 from tests.api import ADMIN_PASSWORD, bearer, make_admin, ready_show, seat_ids
 from tests.conftest import TEST_JWT_SECRET, LiveServer
 from tests.reliability.logcapture import capture_logs
-
-from boxoffice.config import SANDBOX_CREDENTIALS
+from tests.support.keys import sandbox_keys
 
 PASSWORD = "hunter2-but-longer-and-unique-7781"
 WRONG_PASSWORD = "not-the-password-but-also-secret-9912"
@@ -167,7 +166,7 @@ def run_flow(client: httpx.Client, db: Any, r: Recorder) -> None:
         "POST", f"/api/v1/bookings/{second['id']}/payments", 201, headers=bearer(user)
     ).json()
     event = captured_event(order2["order_id"], f"pay_{uuid.uuid4().hex[:14]}", order2["amount"])
-    raw, signature = signed(event, SANDBOX_CREDENTIALS.webhook_secret)
+    raw, signature = signed(event, sandbox_keys().webhook_secret)
     _, bad_signature = signed(event, "an-attacker-guess")
     r.secret("webhook signature", signature)
     r.secret("forged webhook signature", bad_signature)
@@ -202,9 +201,9 @@ def test_no_secret_in_logs_or_error_bodies_and_every_line_has_a_request_id(
 ) -> None:
     recorder = Recorder(client)
     recorder.secret("JWT secret", live_server.settings.jwt_secret.get_secret_value())
-    recorder.secret("Razorpay key secret", SANDBOX_CREDENTIALS.key_secret)
-    recorder.secret("Razorpay webhook secret", SANDBOX_CREDENTIALS.webhook_secret)
-    basic = f"{SANDBOX_CREDENTIALS.key_id}:{SANDBOX_CREDENTIALS.key_secret}"
+    recorder.secret("Razorpay key secret", sandbox_keys().key_secret)
+    recorder.secret("Razorpay webhook secret", sandbox_keys().webhook_secret)
+    basic = f"{sandbox_keys().key_id}:{sandbox_keys().key_secret}"
     recorder.secret("Razorpay Basic auth", base64.b64encode(basic.encode()).decode())
 
     with capture_logs(logging.DEBUG) as logs:

@@ -18,6 +18,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from tests.conftest import free_port, make_settings
 from tests.reliability.logcapture import capture_logs
 
@@ -27,9 +28,6 @@ from boxoffice.app import create_app, problem_response
 from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.logs import configure_logging
 from boxoffice.ratelimit import (
-    AUTH_LIMIT,
-    GUEST_LIMIT,
-    HOLD_LIMIT,
     RateLimiter,
     rate_limited,
     storage_uri,
@@ -39,7 +37,12 @@ from boxoffice.ratelimit import (
 def tiny_app(
     enabled: bool = True, redis_url: str | None = None, limit: str = "3/minute"
 ) -> FastAPI:
-    settings = make_settings("sqlite:///unused.db", rate_limit_enabled=enabled, redis_url=redis_url)
+    settings = make_settings(
+        "sqlite:///unused.db",
+        rate_limit_enabled=enabled,
+        redis_url=redis_url,
+        rate_limit_auth=limit,
+    )
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI()
     app.state.settings = settings
@@ -49,15 +52,17 @@ def tiny_app(
     async def _problem(_request: Request, error: BoxofficeError) -> JSONResponse:
         return problem_response(error)
 
-    @app.post("/login", dependencies=[rate_limited(scope + ".login", limit, key="ip")])
+    @app.post("/login", dependencies=[rate_limited(scope + ".login", "rate_limit_auth", key="ip")])
     async def login() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/guest", dependencies=[rate_limited(scope + ".guest", limit, key="ip")])
+    @app.post("/guest", dependencies=[rate_limited(scope + ".guest", "rate_limit_auth", key="ip")])
     async def guest() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/hold", dependencies=[rate_limited(scope + ".hold", limit, key="principal")])
+    @app.post(
+        "/hold", dependencies=[rate_limited(scope + ".hold", "rate_limit_auth", key="principal")]
+    )
     async def hold() -> dict[str, str]:
         return {"status": "held"}
 
@@ -143,13 +148,13 @@ def test_one_limiter_per_app_from_its_settings() -> None:
     )
 
 
-def test_the_default_limits_parse() -> None:
-    for limit in (AUTH_LIMIT, GUEST_LIMIT, HOLD_LIMIT):
-        rate_limited("parse-check", limit, key="ip")
+def test_limits_are_settings_checked_at_start() -> None:
+    settings = make_settings("sqlite:///x.db", rate_limit_guest_tokens="5 per hour")
+    assert RateLimiter.item(settings.rate_limit_guest_tokens).amount == 5
+    with pytest.raises(ValidationError, match="rate_limit_holds"):
+        make_settings("sqlite:///x.db", rate_limit_holds="ten per minute")
     with pytest.raises(ValueError):
-        rate_limited("parse-check", "ten per minute", key="ip")
-    with pytest.raises(ValueError):
-        rate_limited("parse-check", AUTH_LIMIT, key="email")
+        rate_limited("parse-check", "rate_limit_auth", key="email")  # type: ignore[arg-type]
 
 
 # -- Redis: the counters every API process on every host shares -------------------------------
@@ -236,9 +241,11 @@ def test_unreachable_redis_from_the_start_fails_open() -> None:
 def test_in_the_real_app_a_principal_is_keyed_by_its_verified_token(db: Any) -> None:
     """The real app (its JWT check, its error handler) with one extra route limited per
     principal: each user and guest has an allowance of their own; no token is 401 first."""
-    app = create_app(make_settings(db.url, rate_limit_enabled=True))
+    app = create_app(make_settings(db.url, rate_limit_enabled=True, rate_limit_holds="2/minute"))
 
-    @app.post("/_probe", dependencies=[rate_limited("probe.hold", "2/minute", key="principal")])
+    @app.post(
+        "/_probe", dependencies=[rate_limited("probe.hold", "rate_limit_holds", key="principal")]
+    )
     async def probe() -> dict[str, str]:
         return {"status": "ok"}
 

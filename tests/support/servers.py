@@ -23,6 +23,7 @@ def server_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, st
         "DATABASE_URL": database_url,
         "JWT_SECRET": jwt_secret,
         "RATE_LIMIT_ENABLED": "false",
+        "RAZORPAY_SANDBOX": "true",
         "DB_POOL_SIZE": "8",
         "DB_MAX_OVERFLOW": "4",
         "LOG_LEVEL": "WARNING",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts import service
@@ -21,7 +21,7 @@ from boxoffice.accounts.schemas import (
 )
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import problem_response
-from boxoffice.ratelimit import AUTH_LIMIT, GUEST_LIMIT, rate_limited
+from boxoffice.ratelimit import enforce, rate_limited
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(prefix="/me", tags=["me"])
@@ -41,7 +41,7 @@ def _user_tokens(signed_in: service.SignedIn) -> UserTokens:
     "/register",
     status_code=201,
     response_model=UserTokens,
-    dependencies=[rate_limited("auth.register", AUTH_LIMIT, key="ip")],
+    dependencies=[rate_limited("auth.register", "rate_limit_auth", key="ip")],
     responses={
         409: {"description": "Email already registered, or the guest is linked to another account"},
         422: {"description": "Invalid body, or `guest_token` is not a valid guest token"},
@@ -67,17 +67,22 @@ async def register(
 @router.post(
     "/login",
     response_model=UserTokens,
-    dependencies=[rate_limited("auth.login", AUTH_LIMIT, key="ip")],
+    dependencies=[rate_limited("auth.login", "rate_limit_auth", key="ip")],
     responses={
         401: {"description": "Wrong email or password"},
+        429: {"description": "Too many attempts from this address or on this account"},
         409: {"description": "The guest is already linked to another account"},
         422: {"description": "Invalid body, or `guest_token` is not a valid guest token"},
     },
 )
 async def login(
-    body: LoginRequest, session: SessionDep, settings: SettingsDep, now: NowDep
+    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> UserTokens:
     """Sign in. With `guest_token`, the guest's bookings move to the account (idempotent)."""
+    # Per account too, so that guessing one account's password from many addresses is slow.
+    await enforce(
+        request, "auth.login.account", "rate_limit_login_per_account", f"account:{body.email}"
+    )
     signed_in = await service.login(
         session,
         settings,
@@ -92,7 +97,7 @@ async def login(
 @router.post(
     "/refresh",
     response_model=UserTokens,
-    dependencies=[rate_limited("auth.refresh", AUTH_LIMIT, key="ip")],
+    dependencies=[rate_limited("auth.refresh", "rate_limit_auth", key="ip")],
     responses={401: {"description": "Refresh token invalid, expired, revoked or reused"}},
 )
 async def refresh(
@@ -111,7 +116,7 @@ async def refresh(
     "/guest",
     status_code=201,
     response_model=GuestTokens,
-    dependencies=[rate_limited("auth.guest", GUEST_LIMIT, key="ip")],
+    dependencies=[rate_limited("auth.guest", "rate_limit_guest_tokens", key="ip")],
 )
 async def create_guest(session: SessionDep, settings: SettingsDep, now: NowDep) -> GuestTokens:
     """A guest identity: a bearer token for booking without an account (no refresh token)."""

@@ -45,3 +45,7 @@ class RefreshToken(IdMixin, TimestampMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # What rotating this token issued (the new refresh token's and access token's ids; their
+    # issue time is `revoked_at`), to hand the same pair to a second tab within the grace window.
+    replaced_by_id: Mapped[uuid.UUID | None]
+    replaced_access_id: Mapped[uuid.UUID | None]

@@ -73,6 +73,18 @@ async def get_refresh_token(session: AsyncSession, token_id: uuid.UUID) -> Refre
     return result.one_or_none()
 
 
+async def record_rotation(
+    session: AsyncSession, token_id: uuid.UUID, refresh_id: uuid.UUID, access_id: uuid.UUID
+) -> None:
+    """Notes which pair rotating a refresh token issued (see `service.refresh`)."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id)
+        .values(replaced_by_id=refresh_id, replaced_access_id=access_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def use_refresh_token(
     session: AsyncSession, token_id: uuid.UUID, user_id: uuid.UUID, now: datetime
 ) -> bool:

@@ -11,7 +11,7 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 import anyio.to_thread
@@ -115,16 +115,13 @@ def _secret(settings: Settings) -> str:
 
 
 async def _issue_user_tokens(
-    session: AsyncSession, settings: Settings, user: User, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    now: datetime,
+    rotated: uuid.UUID | None = None,
 ) -> IssuedTokens:
-    access = TokenClaims(
-        subject=user.id,
-        kind=PrincipalKind.USER,
-        role=user.role.value,
-        token_type=TokenType.ACCESS,
-        token_id=new_id(),
-        expires_at=tokens.expiring_in(now, settings.access_token_ttl_seconds),
-    )
+    """A new access and refresh token; with `rotated`, noted on that spent refresh token."""
     record = RefreshToken(
         id=new_id(),
         user_id=user.id,
@@ -132,18 +129,36 @@ async def _issue_user_tokens(
         expires_at=tokens.expiring_in(now, settings.refresh_token_ttl_seconds),
     )
     await repository.add_refresh_token(session, record)
-    refresh = TokenClaims(
+    access_id = new_id()
+    if rotated is not None:
+        await repository.record_rotation(session, rotated, record.id, access_id)
+    return _signed_pair(settings, user, access_id, record, now)
+
+
+def _signed_pair(
+    settings: Settings, user: User, access_id: uuid.UUID, refresh: RefreshToken, issued_at: datetime
+) -> IssuedTokens:
+    """The JWTs for these ids and this instant: the same bytes every time they are signed."""
+    access = TokenClaims(
+        subject=user.id,
+        kind=PrincipalKind.USER,
+        role=user.role.value,
+        token_type=TokenType.ACCESS,
+        token_id=access_id,
+        expires_at=tokens.expiring_in(issued_at, settings.access_token_ttl_seconds),
+    )
+    refresh_claims = TokenClaims(
         subject=user.id,
         kind=PrincipalKind.USER,
         role=user.role.value,
         token_type=TokenType.REFRESH,
-        token_id=record.id,
-        expires_at=record.expires_at,
+        token_id=refresh.id,
+        expires_at=refresh.expires_at,
     )
     return IssuedTokens(
-        access_token=tokens.encode(_secret(settings), access, now),
+        access_token=tokens.encode(_secret(settings), access, issued_at),
         expires_in=settings.access_token_ttl_seconds,
-        refresh_token=tokens.encode(_secret(settings), refresh, now),
+        refresh_token=tokens.encode(_secret(settings), refresh_claims, issued_at),
     )
 
 
@@ -210,7 +225,9 @@ async def refresh(
     session: AsyncSession, settings: Settings, now: datetime, refresh_token: str
 ) -> SignedIn:
     """Rotation: the presented token is spent and a new pair issued. A spent token presented
-    again revokes every refresh token of the account (`RefreshTokenReused`)."""
+    again revokes every refresh token of the account (`RefreshTokenReused`), except within
+    `REFRESH_REUSE_GRACE_SECONDS` of its rotation while the pair it got is unused: then it gets
+    that same pair (two tabs of one browser refreshing at the same moment)."""
     invalid = Unauthenticated("The refresh token is invalid, expired or revoked.")
     try:
         claims = tokens.decode(_secret(settings), refresh_token, now)
@@ -221,6 +238,9 @@ async def refresh(
     if not await repository.use_refresh_token(session, claims.token_id, claims.subject, now):
         record = await repository.get_refresh_token(session, claims.token_id)
         if record is not None and record.user_id == claims.subject and record.revoked_at:
+            replayed = await _pair_of_rotation(session, settings, record, now)
+            if replayed is not None:
+                return replayed
             await repository.revoke_refresh_tokens_of(session, claims.subject, now)
             raise RefreshTokenReused(
                 "This refresh token was already used; every session of the account has been "
@@ -230,7 +250,28 @@ async def refresh(
     user = await repository.get_user(session, claims.subject)
     if user is None:
         raise invalid
-    return SignedIn(user=user, tokens=await _issue_user_tokens(session, settings, user, now))
+    issued = await _issue_user_tokens(session, settings, user, now, rotated=claims.token_id)
+    return SignedIn(user=user, tokens=issued)
+
+
+async def _pair_of_rotation(
+    session: AsyncSession, settings: Settings, spent: RefreshToken, now: datetime
+) -> SignedIn | None:
+    """The pair that rotating `spent` issued, if it was rotated (not revoked) moments ago and
+    that pair's refresh token is still unused."""
+    rotated_at = spent.revoked_at
+    if spent.replaced_by_id is None or spent.replaced_access_id is None or rotated_at is None:
+        return None
+    if now - rotated_at > timedelta(seconds=settings.refresh_reuse_grace_seconds):
+        return None
+    successor = await repository.get_refresh_token(session, spent.replaced_by_id)
+    if successor is None or successor.revoked_at is not None:
+        return None
+    user = await repository.get_user(session, spent.user_id)
+    if user is None:
+        return None
+    pair = _signed_pair(settings, user, spent.replaced_access_id, successor, rotated_at)
+    return SignedIn(user=user, tokens=pair)
 
 
 async def create_guest(session: AsyncSession, settings: Settings, now: datetime) -> GuestSignedIn:

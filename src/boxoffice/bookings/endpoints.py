@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
@@ -11,7 +11,8 @@ from boxoffice.bookings.schemas import BookingList, BookingOut, HoldRequest
 from boxoffice.dependencies import IdempotencyKey, Limit, NowDep, Offset, SessionDep, SettingsDep
 from boxoffice.errors import InvalidInput
 from boxoffice.idempotency import request_fingerprint, respond_once
-from boxoffice.ratelimit import HOLD_LIMIT, rate_limited
+from boxoffice.network import client_address
+from boxoffice.ratelimit import rate_limited
 
 router = APIRouter(tags=["bookings"])
 
@@ -20,14 +21,16 @@ router = APIRouter(tags=["bookings"])
     "/bookings",
     status_code=201,
     response_model=BookingOut,
-    dependencies=[rate_limited("bookings.hold", HOLD_LIMIT, key="principal")],
+    dependencies=[rate_limited("bookings.hold", "rate_limit_holds", key="principal")],
     responses={
         409: {"description": "Seats unavailable (`unavailable_seat_ids`), show not on sale"},
         422: {"description": "Empty, duplicate, unknown or too many seat ids"},
+        429: {"description": "Too many holds, or too many seats held at once (`Retry-After`)"},
     },
 )
 async def hold_seats(
     body: HoldRequest,
+    request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -45,7 +48,7 @@ async def hold_seats(
 
     async def hold() -> tuple[int, BookingOut]:
         view = await service.hold_seats(
-            session, principal, body.show_id, body.seat_ids, now, settings
+            session, principal, body.show_id, body.seat_ids, now, settings, client_address(request)
         )
         return 201, BookingOut.of(view, now)
 

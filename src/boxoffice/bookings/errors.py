@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import Conflict, InvalidInput, NotFound, RateLimited
 
 
 class SeatsUnavailable(Conflict):
@@ -23,6 +23,14 @@ class ShowNotOnSale(Conflict):
 class TooManyHolds(Conflict):
     type_slug = "too-many-holds"
     title = "Too many seat holds for this show"
+
+
+class TooManyHeldSeats(RateLimited):
+    """Over a held-seats cap (per customer over all shows, or per address in one show): come
+    back when one of those holds is paid, cancelled or runs out (`Retry-After`)."""
+
+    type_slug = "too-many-held-seats"
+    title = "Too many seats held at once"
 
 
 class IllegalTransition(Conflict):

@@ -29,6 +29,7 @@ class Booking(IdMixin, TimestampMixin, Base):
         Index("ix_bookings_show_id_status", "show_id", "status"),
         # The sweeper's scan: pending bookings by expiry.
         Index("ix_bookings_status_expires_at", "status", "expires_at"),
+        Index("ix_bookings_show_id_client_ip", "show_id", "client_ip"),
     )
 
     show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"))
@@ -39,6 +40,8 @@ class Booking(IdMixin, TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # Who held the seats, as far as the network can tell: for the held-seats cap per address.
+    client_ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class BookingSeat(Base):

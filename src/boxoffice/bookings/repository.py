@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +42,35 @@ from boxoffice.catalogue.models import Show, ShowSeat
 from boxoffice.db.base import Base
 
 
+@dataclass(frozen=True)
+class HoldCaps:
+    """What a new hold must stay within; 0 turns a seat cap off, no `client_ip` the address's."""
+
+    kind: str  # "user" | "guest"
+    customer_id: uuid.UUID
+    pending_bookings: int  # live holds of the customer in the show
+    held_seats: int  # seats the customer holds over all shows
+    client_ip: str | None
+    held_seats_per_address: int  # seats held from that address in the show
+
+    def conditions(
+        self, show_id: uuid.UUID, requested: int, now: datetime
+    ) -> list[ColumnElement[bool]]:
+        conditions = [
+            _live_holds_query(show_id, self.kind, self.customer_id, now) < self.pending_bookings
+        ]
+        if self.held_seats:
+            held = held_seats_query(now, customer_filter(self.kind, self.customer_id))
+            conditions.append(held + requested <= self.held_seats)
+        if self.held_seats_per_address and self.client_ip:
+            held = held_seats_query(now, *self.address_filter(show_id))
+            conditions.append(held + requested <= self.held_seats_per_address)
+        return conditions
+
+    def address_filter(self, show_id: uuid.UUID) -> list[ColumnElement[bool]]:
+        return [Booking.show_id == show_id, Booking.client_ip == self.client_ip]
+
+
 async def claim_seats(
     session: AsyncSession,
     show_id: uuid.UUID,
@@ -49,13 +79,14 @@ async def claim_seats(
     held_until: datetime | None,
     now: datetime,
     *,
-    customer: tuple[str, uuid.UUID, int] | None = None,
+    caps: HoldCaps | None = None,
 ) -> Sequence[Row[uuid.UUID, str, str, int]]:
     """Gives the free ones among `seat_ids` to the booking; returns the rows it got.
 
     `held_until=None` confirms the seats (BOOKED); a time makes it a hold until then. With
-    `customer=(kind, id, cap)` it claims nothing once that customer has `cap` live holds on the
-    show. The caller must roll back unless every requested seat came back.
+    `caps` it claims nothing once the hold would go past one of them (checked in the same
+    statement, so under the customer's row lock no concurrent hold can slip past). The caller
+    must roll back unless every requested seat came back.
     """
     condition = and_(
         ShowSeat.show_id == show_id,
@@ -66,9 +97,8 @@ async def claim_seats(
             ShowSeat.held_until <= now,
         ),
     )
-    if customer is not None:
-        kind, customer_id, cap = customer
-        condition = and_(condition, _live_holds_query(show_id, kind, customer_id, now) < cap)
+    if caps is not None:
+        condition = and_(condition, *caps.conditions(show_id, len(seat_ids), now))
     result = await session.execute(
         _in_seat_order(
             condition,
@@ -125,17 +155,29 @@ def customer_filter(kind: str, customer_id: uuid.UUID) -> ColumnElement[bool]:
 
 
 async def lock_customer_and_get_show(
-    session: AsyncSession, kind: str, customer_id: uuid.UUID, show_id: uuid.UUID
+    session: AsyncSession,
+    kind: str,
+    customer_id: uuid.UUID,
+    show_id: uuid.UUID,
+    client_ip: str | None = None,
 ) -> Show | None:
-    """Reads the show and locks the customer's row, in one round trip."""
+    """Reads the show and locks the customer's row, in one round trip.
+
+    With `client_ip` (PostgreSQL), also takes a transaction lock on (show, address): holds from
+    one address on one show queue, so the per-address cap that the claim checks cannot be raced
+    past by many guests behind that address. SQLite serialises writers anyway.
+    """
     customer = User if kind == "user" else Guest
+    statement = select(Show)
+    if client_ip and session.get_bind().dialect.name == "postgresql":
+        key = func.hashtextextended(func.concat(str(show_id), "|", client_ip), 0)
+        statement = statement.add_columns(func.pg_advisory_xact_lock(key))
     result = await session.execute(
-        select(Show)
-        .join(customer, customer.id == customer_id)
+        statement.join(customer, customer.id == customer_id)
         .where(Show.id == show_id)
         .with_for_update(of=customer)
     )
-    return result.scalar_one_or_none()
+    return result.scalars().one_or_none()
 
 
 def _live_holds_query(
@@ -152,6 +194,32 @@ def _live_holds_query(
         )
         .scalar_subquery()
     )
+
+
+def held_seats_query(now: datetime, *conditions: ColumnElement[bool]) -> ScalarSelect[int]:
+    """Seats of live (PENDING, not run out) bookings matching `conditions`."""
+    return (
+        select(func.count())
+        .select_from(BookingSeat)
+        .join(Booking, Booking.id == BookingSeat.booking_id)
+        .where(Booking.status == BookingStatus.PENDING, Booking.expires_at > now, *conditions)
+        .scalar_subquery()
+    )
+
+
+async def held_seats(
+    session: AsyncSession, now: datetime, conditions: Sequence[ColumnElement[bool]]
+) -> tuple[int, datetime | None]:
+    """How many seats live holds matching `conditions` have, and when the first runs out."""
+    row = (
+        await session.execute(
+            select(func.count(), func.min(Booking.expires_at))
+            .select_from(BookingSeat)
+            .join(Booking, Booking.id == BookingSeat.booking_id)
+            .where(Booking.status == BookingStatus.PENDING, Booking.expires_at > now, *conditions)
+        )
+    ).one()
+    return int(row[0]), row[1]
 
 
 async def live_holds(

@@ -7,11 +7,13 @@ racing on one booking (cancel vs. payment, two sweepers) cannot both win.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
@@ -24,6 +26,7 @@ from boxoffice.bookings.errors import (
     SeatsUnavailable,
     ShowNotFound,
     ShowNotOnSale,
+    TooManyHeldSeats,
     TooManyHolds,
     UnknownSeats,
 )
@@ -53,17 +56,32 @@ async def hold_seats(
     seat_ids: Sequence[uuid.UUID],
     now: datetime,
     settings: Settings,
+    client_ip: str | None = None,
 ) -> BookingView:
     """Holds all of `seat_ids` for the caller, or none (SPEC invariants 1 and 2).
 
     Three statements on the way to a 201: lock the customer and read the show; claim the seats
-    (only while the customer is under the live-hold cap); write the booking.
+    (only while within every cap: live holds in the show, seats held over all shows, seats held
+    from the address in the show); write the booking.
     """
     kind = principal.kind.value
-    cap = settings.max_pending_bookings_per_customer
-    # The customer's row lock serialises one customer's concurrent holds, so the cap that the
-    # claim checks (with a fresh snapshot, after this lock) cannot be raced past.
-    show = await repository.lock_customer_and_get_show(session, kind, principal.id, show_id)
+    caps = repository.HoldCaps(
+        kind=kind,
+        customer_id=principal.id,
+        pending_bookings=settings.max_pending_bookings_per_customer,
+        held_seats=settings.max_held_seats_per_customer,
+        client_ip=client_ip,
+        # Keyed by address like the rate limits, and off with them (load tests from one host).
+        held_seats_per_address=(
+            settings.max_held_seats_per_address_per_show if settings.rate_limit_enabled else 0
+        ),
+    )
+    # The customer's row lock serialises one customer's concurrent holds (and the address lock
+    # one address's), so the caps that the claim checks (with a fresh snapshot, after these
+    # locks) cannot be raced past.
+    show = await repository.lock_customer_and_get_show(
+        session, kind, principal.id, show_id, client_ip if caps.held_seats_per_address else None
+    )
     if show is None:
         raise ShowNotFound()
     _ensure_on_sale(show, now)
@@ -71,18 +89,12 @@ async def hold_seats(
     booking_id = uuid.uuid4()
     expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
     claimed = await repository.claim_seats(
-        session,
-        show_id,
-        seat_ids,
-        booking_id,
-        expires_at,
-        now,
-        customer=(kind, principal.id, cap),
+        session, show_id, seat_ids, booking_id, expires_at, now, caps=caps
     )
     if len(claimed) != len(seat_ids):
         # Raising rolls the whole transaction back, so the seats we did get are not kept.
         await _refuse_hold(
-            session, show_id, seat_ids, {row.seat_id for row in claimed}, principal, now, cap
+            session, show_id, seat_ids, {row.seat_id for row in claimed}, principal, now, caps
         )
 
     seats = [
@@ -106,6 +118,7 @@ async def hold_seats(
         expires_at=expires_at,
         created_at=now,
         updated_at=now,
+        client_ip=client_ip,
     )
     first = _history_row(
         booking_id, None, BookingStatus.PENDING, now, "seats held", principal.actor
@@ -129,18 +142,32 @@ async def _refuse_hold(
     claimed: set[uuid.UUID],
     principal: Principal,
     now: datetime,
-    cap: int,
+    caps: repository.HoldCaps,
 ) -> None:
     """Says why a claim came back short (the cold path: a few more queries are fine here)."""
     live_holds = await repository.live_holds(
         session, show_id, principal.kind.value, principal.id, now
     )
-    if live_holds >= cap:
+    if live_holds >= caps.pending_bookings:
         metrics.HOLDS.labels("too_many_holds").inc()
         raise TooManyHolds(
             f"You already hold seats in {live_holds} pending bookings for this show; "
             "pay for or cancel one first.",
-            max_pending_bookings=cap,
+            max_pending_bookings=caps.pending_bookings,
+        )
+    customer = [repository.customer_filter(caps.kind, caps.customer_id)]
+    await _within_seat_cap(
+        session, now, customer, len(seat_ids), caps.held_seats, "customer", "you hold"
+    )
+    if caps.held_seats_per_address and caps.client_ip:
+        await _within_seat_cap(
+            session,
+            now,
+            caps.address_filter(show_id),
+            len(seat_ids),
+            caps.held_seats_per_address,
+            "address",
+            "your network address holds in this show",
         )
     existing = await repository.existing_seat_ids(session, show_id, seat_ids)
     unknown = [seat_id for seat_id in seat_ids if seat_id not in existing]
@@ -155,6 +182,34 @@ async def _refuse_hold(
     raise SeatsUnavailable(
         "Some of the seats are held or booked by someone else; nothing was held.",
         unavailable_seat_ids=[str(seat_id) for seat_id in unavailable],
+    )
+
+
+async def _within_seat_cap(
+    session: AsyncSession,
+    now: datetime,
+    conditions: Sequence[ColumnElement[bool]],
+    requested: int,
+    cap: int,
+    scope: str,
+    holder: str,
+) -> None:
+    """429 when `requested` more seats would go past a held-seats cap, with Retry-After until
+    the first of those holds runs out."""
+    if not cap:
+        return
+    held, first_expiry = await repository.held_seats(session, now, conditions)
+    if held + requested <= cap:
+        return
+    metrics.HOLDS.labels(f"too_many_seats_{scope}").inc()
+    metrics.RATE_LIMITED.labels(f"bookings.held_seats_per_{scope}").inc()
+    retry_after = max(1, math.ceil(((first_expiry or now) - now).total_seconds()))
+    raise TooManyHeldSeats(
+        retry_after,
+        f"At most {cap} seats can be held at once; {holder} {held}. Pay for or cancel a "
+        "booking, or wait for a hold to run out.",
+        max_held_seats=cap,
+        held_seats=held,
     )
 
 

@@ -46,9 +46,11 @@ class Refund(IdMixin, TimestampMixin, Base):
     __tablename__ = "refunds"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
-    # One refund per payment: the unique key is what makes "never refund twice" hold even when
-    # two processes race to refund the same payment.
-    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), unique=True)
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
+    # The provider payment this refund returns: the booking's own, or a second payment captured
+    # for an order that was already paid. Unique: "never refund a payment twice" holds even
+    # when two processes race to refund it.
+    provider_payment_id: Mapped[str] = mapped_column(String(64), unique=True)
     provider_refund_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     amount: Mapped[int] = mapped_column(Integer)
     status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus))

@@ -1,8 +1,8 @@
 """The payment provider as the booking-payment service sees it: Razorpay, through its official SDK.
 
-With real keys the SDK talks to Razorpay; without them (`settings.razorpay_sandboxed`) it talks to
-the offline sandbox (`boxoffice.payments.sandbox`), on this server or wherever
-`RAZORPAY_BASE_URL` points. Either way the same SDK code path runs.
+With real keys the SDK talks to Razorpay; with `RAZORPAY_SANDBOX=true` it talks to the offline
+sandbox (`boxoffice.payments.sandbox`), on this server or wherever `RAZORPAY_BASE_URL` points.
+Either way the same SDK code path runs.
 
 The SDK is synchronous (`requests`), so every call runs in a worker thread (`asyncio.to_thread`),
 with a timeout on every HTTP request (the SDK sets none of its own). Retries are bounded and only
@@ -295,6 +295,10 @@ class RazorpayProvider:
         return f"RazorpayProvider(key_id={self.key_id!r}, base_url={self.base_url!r})"
 
     @property
+    def credentials(self) -> RazorpayCredentials:
+        return self._credentials
+
+    @property
     def key_id(self) -> str:
         return self._credentials.key_id
 
@@ -483,15 +487,16 @@ def razorpay_api_base_url(settings: Settings) -> str:
     if settings.razorpay_base_url:
         base = settings.razorpay_base_url.rstrip("/")
         return base[: -len("/v1")] if base.endswith("/v1") else base
-    if settings.razorpay_sandboxed:
+    if settings.razorpay_sandbox:
         return settings.public_base_url.rstrip("/") + SANDBOX_PATH
     return RAZORPAY_API_URL
 
 
-def get_provider(settings: Settings) -> RazorpayProvider:
-    """The process's provider for these settings (built once; the SDK client is reusable)."""
+def get_provider(settings: Settings, credentials: RazorpayCredentials) -> RazorpayProvider:
+    """The process's provider for these settings and keys (the configured ones, or the sandbox's
+    own: see `boxoffice.payments.sandbox.store`). Built once; the SDK client is reusable."""
     return _provider_for(
-        settings.razorpay, razorpay_api_base_url(settings), settings.razorpay_timeout_seconds
+        credentials, razorpay_api_base_url(settings), settings.razorpay_timeout_seconds
     )
 
 

@@ -84,8 +84,12 @@ async def record_event(
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def refund_of_payment(session: AsyncSession, payment_id: uuid.UUID) -> Refund | None:
-    result = await session.execute(select(Refund).where(Refund.payment_id == payment_id))
+async def refund_of_provider_payment(
+    session: AsyncSession, provider_payment_id: str
+) -> Refund | None:
+    result = await session.execute(
+        select(Refund).where(Refund.provider_payment_id == provider_payment_id)
+    )
     return result.scalar_one_or_none()
 
 

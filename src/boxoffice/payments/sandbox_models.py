@@ -101,9 +101,29 @@ class SandboxConfig(Base):
     auto_deliver_webhooks: Mapped[bool] = mapped_column(Boolean)
     fail_next_requests: Mapped[int] = mapped_column(Integer)
     fail_after_applying: Mapped[bool] = mapped_column(Boolean)
+    auto_capture: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SandboxCredentials(Base):
+    """One row (id 1): the key id and secrets of a sandbox without configured keys, random and
+    made once per database, so no secret that signs a payment is a constant in the code."""
+
+    __tablename__ = "razorpay_sandbox_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key_id: Mapped[str] = mapped_column(String(40))
+    key_secret: Mapped[str] = mapped_column(String(100))
+    webhook_secret: Mapped[str] = mapped_column(String(100))
 
 
 SANDBOX_TABLES: list[Table] = [
     Base.metadata.tables[model.__tablename__]
-    for model in (SandboxOrder, SandboxPayment, SandboxRefund, SandboxEvent, SandboxConfig)
+    for model in (
+        SandboxOrder,
+        SandboxPayment,
+        SandboxRefund,
+        SandboxEvent,
+        SandboxConfig,
+        SandboxCredentials,
+    )
 ]

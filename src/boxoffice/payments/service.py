@@ -1,9 +1,11 @@
 """Booking payments through the provider: orders, confirmation exactly once, refunds.
 
 Every way a payment can reach us — the customer's browser (verify), the provider's webhooks
-(`payment.captured`, `order.paid`, in any order, any number of times), or the worker asking the
-provider about an order nobody heard back from — ends in `settle_payment`, which locks the
-payment row, so it takes effect once however many of them race in however many processes.
+(`payment.authorized`, `payment.captured`, `order.paid`, in any order, any number of times), or
+the worker asking the provider about an order nobody heard back from — first makes sure the money
+was taken (`_captured`: an authorized payment is captured for exactly the order's amount, before
+any lock is taken), then ends in `settle_payment`, which locks the payment row, so it takes
+effect once however many of them race in however many processes.
 
 Money never moves inside a database transaction: a refund is first recorded (PENDING, unique
 per payment, so it can never be asked for twice) and issued to the provider after the commit;
@@ -31,7 +33,6 @@ from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.clock import Clock
-from boxoffice.config import Settings
 from boxoffice.dependencies import after_commit
 from boxoffice.logs import get_logger
 from boxoffice.payments import repository
@@ -40,6 +41,7 @@ from boxoffice.payments.errors import (
     InvalidSignature,
     InvalidWebhook,
     NotPayable,
+    PaymentNotCaptured,
     PaymentNotFound,
     PaymentRefunded,
 )
@@ -47,8 +49,9 @@ from boxoffice.payments.models import Payment, PaymentStatus, Refund, RefundStat
 from boxoffice.payments.provider import (
     PaymentProvider,
     PaymentProviderError,
+    ProviderPayment,
     ProviderRefund,
-    get_provider,
+    ProviderRejected,
 )
 
 log = get_logger("boxoffice.payments")
@@ -139,20 +142,67 @@ async def verify_payment(
     now: datetime,
     provider: PaymentProvider,
 ) -> Settlement:
-    """Confirms a payment Checkout reported. Bad signature: 400, nothing changes."""
+    """Confirms a payment Checkout reported. Bad signature: 400, nothing changes.
+
+    The signature only proves that Checkout saw this payment for this order: what was paid, and
+    whether it was captured, is asked of the provider itself.
+    """
     if not provider.verify_payment_signature(order_id, payment_id, signature):
         raise InvalidSignature("The signature does not match this order and payment.")
     payment = await repository.payment_by_order(session, order_id)
     booking = None
     if payment is not None:
         booking = await bookings_repository.get_booking(session, payment.booking_id)
-    if booking is None or not (principal.is_admin or bookings_service.owns(principal, booking)):
+    if (
+        payment is None
+        or booking is None
+        or not (principal.is_admin or bookings_service.owns(principal, booking))
+    ):
         raise PaymentNotFound()
-    # The signature proves the provider captured this payment for this order, whose amount is
-    # the booking's; webhooks carry the amount and are checked against it too.
-    settlement = await settle_payment(session, order_id, payment_id, None, now, "verify")
+    reported = await provider.fetch_payment(payment_id)
+    paid = await _captured(provider, payment, reported)
+    if paid is None:
+        raise PaymentNotCaptured(
+            "The provider does not report this payment as paid for this order.",
+            payment_status=reported.status,
+        )
+    settlement = await settle_payment(session, paid, now, "verify")
     assert settlement is not None
     return settlement
+
+
+async def _captured(
+    provider: PaymentProvider, payment: Payment, reported: ProviderPayment
+) -> ProviderPayment | None:
+    """The provider payment, captured, if it pays for `payment`'s order; else None.
+
+    An `authorized` payment (an account without automatic capture) is captured here for exactly
+    the order's amount and currency, outside any transaction. An authorization for any other
+    amount or currency is left alone: it is never captured, so no money is taken, and Razorpay
+    releases it by itself. A captured payment is returned as it is; `settle_payment` refunds it
+    when its amount or currency is wrong.
+    """
+    if reported.order_id != payment.order_id:
+        return None
+    if reported.is_captured:
+        return reported
+    if reported.status != "authorized":
+        return None
+    if reported.amount != payment.amount or reported.currency != payment.currency:
+        log.error(
+            "authorized_amount_mismatch",
+            order_id=payment.order_id,
+            expected=payment.amount,
+            received=reported.amount,
+        )
+        metrics.PAYMENTS.labels("amount_mismatch").inc()
+        return None
+    try:
+        captured = await provider.capture_payment(reported.id, payment.amount, payment.currency)
+    except ProviderRejected:
+        # Captured meanwhile by another path (Razorpay refuses a second capture): ask again.
+        captured = await provider.fetch_payment(reported.id)
+    return captured if captured.is_captured else None
 
 
 def refused_payment(settlement: Settlement) -> PaymentRefunded | None:
@@ -172,35 +222,37 @@ def refused_payment(settlement: Settlement) -> PaymentRefunded | None:
 
 
 async def settle_payment(
-    session: AsyncSession,
-    order_id: str,
-    provider_payment_id: str,
-    amount: int | None,
-    now: datetime,
-    source: str,
+    session: AsyncSession, paid: ProviderPayment, now: datetime, source: str
 ) -> Settlement | None:
-    """The one operation behind "payment X captured for order Y" (SPEC invariant 5).
+    """The one operation behind "payment X was captured for order Y" (SPEC invariant 5).
 
-    None for an order we never created. Idempotent: a repeat finds the payment settled.
+    None for an order we never created. Idempotent: a repeat finds the payment settled. A
+    second payment captured for an order that is already paid is refunded.
     """
-    payment = await repository.payment_by_order(session, order_id, for_update=True)
+    assert paid.order_id is not None and paid.is_captured
+    payment = await repository.payment_by_order(session, paid.order_id, for_update=True)
     if payment is None:
         return None
     booking = await bookings_repository.get_booking(session, payment.booking_id, for_update=True)
     assert booking is not None
     if payment.payment_id is not None:
-        if payment.payment_id != provider_payment_id:
-            log.error("second_payment_for_order", order_id=order_id, payment_id=provider_payment_id)
-        refund = await repository.refund_of_payment(session, payment.id)
-        return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
+        if payment.payment_id == paid.id:
+            refund = await repository.refund_of_provider_payment(session, paid.id)
+            return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
+        log.warning("second_payment_for_order", order_id=paid.order_id, payment_id=paid.id)
+        metrics.PAYMENTS.labels("duplicate").inc()
+        refund = await _refund(
+            session, payment, paid.id, paid.amount, now, "a second payment for a paid order"
+        )
+        return Settlement(booking, booked=False, refund=refund)
 
-    payment.payment_id = provider_payment_id
+    payment.payment_id = paid.id
     payment.status = PaymentStatus.CAPTURED
     payment.captured_at = now
     payment.updated_at = now
     metrics.PAYMENTS.labels("captured").inc()
 
-    reason = await _why_not_bookable(session, booking, payment, amount, now)
+    reason = await _why_not_bookable(session, booking, payment, paid, now)
     if reason is None and await bookings_service.confirm_seats(session, booking, now):
         late = booking_rules.effective_status(booking.status, booking.expires_at, now)
         await bookings_service.transition(
@@ -221,14 +273,14 @@ async def settle_payment(
 
 
 async def _why_not_bookable(
-    session: AsyncSession, booking: Booking, payment: Payment, amount: int | None, now: datetime
+    session: AsyncSession, booking: Booking, payment: Payment, paid: ProviderPayment, now: datetime
 ) -> str | None:
-    if amount is not None and amount != payment.amount:
+    if paid.amount != payment.amount or paid.currency != payment.currency:
         log.error(
             "payment_amount_mismatch",
             booking_id=str(booking.id),
             expected=payment.amount,
-            received=amount,
+            received=paid.amount,
         )
         return "the amount paid differs from the booking's total"
     status = booking_rules.effective_status(booking.status, booking.expires_at, now)
@@ -250,14 +302,28 @@ async def request_refund(
     payment = await repository.payment_of_booking(session, booking.id, for_update=True)
     if payment is None or payment.payment_id is None:
         return None  # nothing was paid
-    existing = await repository.refund_of_payment(session, payment.id)
+    return await _refund(session, payment, payment.payment_id, payment.amount, now, reason)
+
+
+async def _refund(
+    session: AsyncSession,
+    payment: Payment,
+    provider_payment_id: str,
+    amount: int,
+    now: datetime,
+    reason: str,
+) -> Refund:
+    """Records the refund of one provider payment (once: the key is unique) and issues it after
+    the commit. The caller holds the lock on `payment`'s row."""
+    existing = await repository.refund_of_provider_payment(session, provider_payment_id)
     if existing is not None:
         return existing
     refund = Refund(
         id=uuid.uuid4(),
         payment_id=payment.id,
+        provider_payment_id=provider_payment_id,
         provider_refund_id=None,
-        amount=payment.amount,
+        amount=amount,
         status=RefundStatus.PENDING,
         reason=reason[:200],
         created_at=now,
@@ -292,16 +358,16 @@ async def issue_refund(
         if refund is None or refund.provider_refund_id is not None:
             return
         payment = await repository.get_payment(session, refund.payment_id)
-    if payment is None or payment.payment_id is None:
+    if payment is None:
         return
     notes = {"refund_id": str(refund.id), "booking_id": str(payment.booking_id)}
     issued: ProviderRefund | None
     try:
         issued = await provider.refund_payment(
-            payment.payment_id, refund.amount, notes=notes, receipt=str(refund.id)
+            refund.provider_payment_id, refund.amount, notes=notes, receipt=str(refund.id)
         )
     except PaymentProviderError:
-        issued = await _find_issued(provider, payment.payment_id, refund.id)
+        issued = await _find_issued(provider, refund.provider_payment_id, refund.id)
     if issued is None:
         log.warning("refund_not_issued_yet", refund_id=str(refund.id))
         return
@@ -339,6 +405,8 @@ async def apply_refund_status(
     if refund.status is RefundStatus.PROCESSED:
         payment = await repository.get_payment(session, refund.payment_id)
         assert payment is not None
+        if refund.provider_payment_id != payment.payment_id:
+            return  # a second payment's refund: the booking's own payment is unchanged
         payment.status = (
             PaymentStatus.REFUNDED
             if refund.amount >= payment.amount
@@ -371,21 +439,20 @@ async def handle_webhook(
         return "duplicate"
 
     payment_entity = _entity(payload, "payment")
-    if event_type in ("payment.captured", "order.paid") and payment_entity:
-        if payment_entity.get("status") not in (None, "captured"):
+    if event_type in PAYMENT_EVENTS and payment_entity:
+        reported = _reported_payment(payment_entity)
+        if reported is None:
+            # Not enough to act on safely; the worker asks the provider about the order.
+            log.warning("webhook_payment_incomplete", event_type=event_type)
             return "ignored"
-        order_id, payment_id = payment_entity.get("order_id"), payment_entity.get("id")
-        amount = payment_entity.get("amount")
-        if isinstance(order_id, str) and isinstance(payment_id, str):
-            settled = await settle_payment(
-                session,
-                order_id,
-                payment_id,
-                amount if isinstance(amount, int) else None,
-                now,
-                f"webhook {event_type}",
-            )
-            return "applied" if settled else "unknown order"
+        payment = await repository.payment_by_order(session, reported.order_id or "")
+        if payment is None:
+            return "unknown order"
+        paid = await _captured(provider, payment, reported)
+        if paid is None:
+            return "ignored"
+        await settle_payment(session, paid, now, f"webhook {event_type}")
+        return "applied"
     elif event_type == "payment.failed" and payment_entity:
         metrics.PAYMENTS.labels("failed").inc()
         log.info("payment_failed", order_id=payment_entity.get("order_id"))
@@ -397,6 +464,21 @@ async def handle_webhook(
             await apply_refund_status(session, refund_id, status, now)
             return "applied"
     return "ignored"
+
+
+PAYMENT_EVENTS = ("payment.authorized", "payment.captured", "order.paid")
+
+
+def _reported_payment(entity: dict[str, Any]) -> ProviderPayment | None:
+    """The payment a webhook reports, when it says everything settling needs: ids, an integer
+    amount and the currency (a signed body without them never books)."""
+    fields = (entity.get("id"), entity.get("order_id"), entity.get("currency"))
+    amount, status = entity.get("amount"), entity.get("status")
+    if not all(isinstance(value, str) and value for value in fields):
+        return None
+    if isinstance(amount, bool) or not isinstance(amount, int) or not isinstance(status, str):
+        return None
+    return ProviderPayment.from_entity(entity)
 
 
 def _entity(payload: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -416,24 +498,28 @@ async def _adopt_refund_id(session: AsyncSession, entity: dict[str, Any], now: d
     await repository.record_provider_refund(session, refund_id, str(entity["id"]), now)
 
 
-async def reconcile(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> int:
+async def reconcile(
+    sessionmaker: async_sessionmaker[Any], provider: PaymentProvider, clock: Clock
+) -> int:
     """The worker's share: settle orders paid without word, issue and poll stuck refunds."""
-    provider = get_provider(settings)
     now = clock.now()
     settled = 0
     async with sessionmaker() as session:
         orders = await repository.unsettled_orders(session, now - RECONCILE_WINDOW, now - GRACE)
         polling = [r.provider_refund_id for r in await repository.pending_provider_refunds(session)]
     for order_id in orders:
+        async with sessionmaker() as session:
+            payment = await repository.payment_by_order(session, order_id)
+        if payment is None:
+            continue
         try:
-            payments = await provider.fetch_order_payments(order_id)
+            reported = await provider.fetch_order_payments(order_id)
+            captured = [await _captured(provider, payment, p) for p in reported]
         except PaymentProviderError:
             continue
-        for paid in (p for p in payments if p.status == "captured"):
+        for paid in filter(None, captured):
             async with sessionmaker() as session, session.begin():
-                outcome = await settle_payment(
-                    session, order_id, paid.id, paid.amount, clock.now(), "reconciliation"
-                )
+                outcome = await settle_payment(session, paid, clock.now(), "reconciliation")
             settled += 1 if outcome else 0
     # Includes refunds the settling above just asked for. Racing a request's own after-commit
     # issue is safe: see issue_refund.

@@ -87,7 +87,7 @@ class _RazorpayApiRoute(_SandboxRoute):
     """The REST API: basic auth first, then any failure a test injected through /config."""
 
     async def guarded(self, request: Request, handler: Handler) -> Response:
-        _authenticate(request, request.app.state.settings.razorpay)
+        _authenticate(request, await get_store(request).credentials())
         after_applying = await get_store(request).take_injected_failure()
         if after_applying is False:
             raise server_error()
@@ -261,22 +261,41 @@ async def fetch_payment(request: Request, payment_id: str) -> JSONResponse:
 
 
 @api.post("/v1/payments/{payment_id}/capture")
-async def capture_payment(request: Request, payment_id: str) -> JSONResponse:
-    """Sandbox payments are captured at checkout: capturing again with the same amount answers
-    the payment unchanged; anything else is refused."""
+async def capture_payment(
+    request: Request, payment_id: str, background: BackgroundTasks
+) -> JSONResponse:
+    """Captures an authorized payment for exactly its amount and currency: the order is paid and
+    `payment.captured` and `order.paid` go out. Capturing a captured payment again with the same
+    amount answers it unchanged (Razorpay refuses; being lenient keeps retries simple to test)."""
     body = await _body(request)
+    _only(body, {"amount", "currency"})
     amount = _amount(body.get("amount"))
-    async with get_store(request).transaction() as session:
-        payment = await _get(session, SandboxPayment, payment_id, lock=True)
-        if not payment.captured:
-            raise RazorpayAPIError(400, "This payment has not been authorized yet.")
+    store, settings = get_store(request), request.app.state.settings
+    async with store.transaction() as session:
+        payment: SandboxPayment = await _get(session, SandboxPayment, payment_id, lock=True)
+        if payment.status not in ("authorized", "captured", "refunded"):
+            raise RazorpayAPIError(400, "Only an authorized payment can be captured.")
         if amount != payment.amount:
             raise RazorpayAPIError(
                 400, "Capture amount must be equal to the amount authorized", field="amount"
             )
         if body.get("currency", payment.currency) != payment.currency:
             raise RazorpayAPIError(400, "The currency does not match the payment's.")
-        return JSONResponse(payment_json(payment))
+        if payment.captured:
+            return JSONResponse(payment_json(payment))
+        order: SandboxOrder = await _get(session, SandboxOrder, payment.order_id, lock=True)
+        payment.status, payment.captured = "captured", True
+        order.amount_paid, order.status = order.amount, "paid"
+        await session.flush()
+        config = await read_config(session)
+        events = EventLog(session, _now())
+        ids = {"order_id": order.id, "payment_id": payment.id}
+        events.add("payment.captured", {"payment": payment_json(payment)}, **ids)
+        events.add(
+            "order.paid", {"payment": payment_json(payment), "order": order_json(order)}, **ids
+        )
+    _schedule(background, store, settings, events.ids, config.auto_deliver_webhooks)
+    return JSONResponse(payment_json(payment))
 
 
 @api.post("/v1/payments/{payment_id}/refund")
@@ -397,8 +416,12 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
 
     Success: a captured payment, the order paid, and what Checkout hands the front end
     (`razorpay_order_id`, `razorpay_payment_id`, `razorpay_signature`); webhooks
-    `payment.captured` then `order.paid`. Failure: a failed payment and, with status 200 (the
-    checkout itself worked; the payment did not), what Checkout's `payment.failed` handler gets:
+    `payment.captured` then `order.paid`. With the config's `auto_capture` false (an account
+    without automatic capture), the payment is only authorized: the order stays `attempted`,
+    the webhook is `payment.authorized`, and the merchant must capture it.
+
+    Failure: a failed payment and, with status 200 (the checkout itself worked; the payment
+    did not), what Checkout's `payment.failed` handler gets:
     `{"error": {code, description, source, step, reason, metadata: {order_id, payment_id}},
     "razorpay_order_id", "razorpay_payment_id"}`; webhook `payment.failed`. A paid order cannot
     be paid again (400).
@@ -417,15 +440,17 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
         order: SandboxOrder = await _get(session, SandboxOrder, order_id, lock=True)
         if order.status == "paid":
             raise RazorpayAPIError(400, "Order has already been paid")
+        config = await read_config(session)
+        captured = success and config.auto_capture
         now = _now()
         payment = SandboxPayment(
             id=new_id("pay"),
             order_id=order.id,
             amount=order.amount - order.amount_paid,
             currency=order.currency,
-            status="captured" if success else "failed",
+            status=("captured" if captured else "authorized") if success else "failed",
             method=str(body.get("method") or "card")[:20],
-            captured=success,
+            captured=captured,
             amount_refunded=0,
             email=str(body.get("email") or "customer@example.com")[:200],
             contact=str(body.get("contact") or "+919000090000")[:30],
@@ -435,15 +460,16 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
         )
         session.add(payment)
         order.attempts += 1
-        if success:
+        if captured:
             order.amount_paid, order.status = order.amount, "paid"
         else:
             order.status = "attempted"
         await session.flush()
-        config = await read_config(session)
         events = EventLog(session, now)
         ids = {"order_id": order.id, "payment_id": payment.id}
-        if success:
+        if success and not captured:
+            events.add("payment.authorized", {"payment": payment_json(payment)}, **ids)
+        elif success:
             events.add("payment.captured", {"payment": payment_json(payment)}, **ids)
             events.add(
                 "order.paid",
@@ -460,7 +486,7 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
                 "razorpay_order_id": order.id,
                 "razorpay_payment_id": payment.id,
                 "razorpay_signature": sign(
-                    f"{order.id}|{payment.id}", settings.razorpay.key_secret
+                    f"{order.id}|{payment.id}", (await store.credentials()).key_secret
                 ),
             }
         )
@@ -499,8 +525,9 @@ async def list_events(
     ):
         if value is not None:
             statement = statement.where(column == value)
-    secret = request.app.state.settings.razorpay.webhook_secret
-    async with get_store(request).transaction() as session:
+    store = get_store(request)
+    secret = (await store.credentials()).webhook_secret
+    async with store.transaction() as session:
         found = list(await session.scalars(statement.limit(500)))
     return JSONResponse(
         collection(
@@ -527,13 +554,10 @@ async def list_events(
 @hooks.post("/events/{event_id}/deliver")
 async def redeliver_event(request: Request, event_id: str) -> JSONResponse:
     """Delivers a stored event once more, now (same body, signature and X-Razorpay-Event-Id), to
-    the webhook URL or to `{"url": ...}`; answers what the receiver answered."""
-    body = await _body(request)
-    _only(body, {"url"})
-    url = body.get("url")
-    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-        raise RazorpayAPIError(400, "url must be an http(s) URL", field="url")
-    delivery = await deliver(get_store(request), request.app.state.settings, event_id, url=url)
+    the configured webhook URL, and answers what the receiver answered. The target is never
+    taken from the request: the hook must not be a way to make this server post anywhere."""
+    _only(await _body(request), set())
+    delivery = await deliver(get_store(request), request.app.state.settings, event_id)
     if delivery is None:
         raise RazorpayAPIError(404, "No such event")
     return JSONResponse(

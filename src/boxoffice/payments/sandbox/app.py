@@ -14,7 +14,8 @@ def create_sandbox_app(settings: Settings | None = None) -> FastAPI:
     """Served at both `/_sandbox/razorpay/...` and `/...`, so `RAZORPAY_BASE_URL` may be
     `http://host:port/_sandbox/razorpay` (the same paths as on the API server) or
     `http://host:port`. It shares state with every server on the same database; it checks the
-    key id and secret of the same settings, and sends webhooks to
+    same key id and secrets (the configured keys, or the database's own sandbox keys), and
+    sends webhooks to
     `RAZORPAY_SANDBOX_WEBHOOK_URL` (default: `PUBLIC_BASE_URL`/api/v1/webhooks/razorpay)."""
     from boxoffice.payments.sandbox.api import router
 

@@ -12,6 +12,7 @@ unit of work that creates an order does) must not find the sandbox waiting on th
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
@@ -26,10 +27,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
 )
 
-from boxoffice.config import Settings
+from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.base import Base
-from boxoffice.db.engine import engine_for
-from boxoffice.payments.sandbox_models import SANDBOX_TABLES, SandboxConfig
+from boxoffice.db.engine import dialect_insert, engine_for
+from boxoffice.payments.sandbox_models import SANDBOX_TABLES, SandboxConfig, SandboxCredentials
 
 CONFIG_ROW = 1
 
@@ -42,6 +43,7 @@ class Config:
     auto_deliver_webhooks: bool = True  # send webhooks on their own (checkout can override)
     fail_next_requests: int = 0  # answer the next N REST API calls with 500 SERVER_ERROR
     fail_after_applying: bool = False  # ... after doing the work (the answer is lost) or before
+    auto_capture: bool = True  # False: checkout only authorizes; the merchant must capture
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +74,8 @@ def _create_engine(settings: Settings) -> AsyncEngine:
 
 class SandboxStore:
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._credentials: RazorpayCredentials | None = None
         self.engine = _create_engine(settings)
         self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # On PostgreSQL the migrations made the tables; the SQLite file is the sandbox's own.
@@ -98,6 +102,29 @@ class SandboxStore:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def credentials(self) -> RazorpayCredentials:
+        """The key id and secrets this sandbox accepts and signs with: the configured keys when
+        there are any, else random ones made once per database (the first process to ask
+        writes them, every other one reads the same row)."""
+        if self._credentials is None:
+            self._credentials = self._settings.razorpay_keys or await self._stored_credentials()
+        return self._credentials
+
+    async def _stored_credentials(self) -> RazorpayCredentials:
+        async with self.transaction() as session:
+            await session.execute(
+                dialect_insert(session)(SandboxCredentials)
+                .values(
+                    id=CONFIG_ROW,
+                    key_id=f"rzp_test_{secrets.token_hex(7)}",
+                    key_secret=secrets.token_urlsafe(32),
+                    webhook_secret=secrets.token_urlsafe(32),
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+            row = await session.get_one(SandboxCredentials, CONFIG_ROW)
+            return RazorpayCredentials(row.key_id, row.key_secret, row.webhook_secret)
 
     # Config
 
@@ -149,12 +176,28 @@ def _config_of(row: SandboxConfig) -> Config:
         auto_deliver_webhooks=row.auto_deliver_webhooks,
         fail_next_requests=row.fail_next_requests,
         fail_after_applying=row.fail_after_applying,
+        auto_capture=row.auto_capture,
     )
+
+
+async def load_credentials(settings: Settings) -> RazorpayCredentials:
+    """The Razorpay keys a process without a sandbox of its own (the worker) pays with."""
+    if settings.razorpay_keys is not None:
+        return settings.razorpay_keys
+    store = SandboxStore(settings)
+    try:
+        return await store.credentials()
+    finally:
+        await store.dispose()
 
 
 def get_store(request: Request) -> SandboxStore:
     """The app's sandbox store, made on first use (in the app's event loop)."""
-    state = request.app.state
+    return store_of(request.app.state)
+
+
+def store_of(state: Any) -> SandboxStore:
+    """The sandbox store kept on an app's state (`app.state`), made on first use."""
     store: SandboxStore | None = getattr(state, "razorpay_sandbox", None)
     if store is None:
         store = SandboxStore(state.settings)

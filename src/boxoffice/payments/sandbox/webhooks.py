@@ -104,7 +104,6 @@ async def deliver(
     event_id: str,
     *,
     attempts: int = 1,
-    url: str | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> Delivery | None:
     """Sends one stored event (None if there is no such event); retries non-2xx answers and
@@ -114,10 +113,10 @@ async def deliver(
         if event is None:
             return None
         event_type, body = event.event, event.body
-    target = url or webhook_url(settings)
+    target = webhook_url(settings)
     headers = {
         "Content-Type": "application/json",
-        "X-Razorpay-Signature": sign(body, settings.razorpay.webhook_secret),
+        "X-Razorpay-Signature": sign(body, (await store.credentials()).webhook_secret),
         "X-Razorpay-Event-Id": event_id,
         "User-Agent": "Razorpay-Webhook/v1 (boxoffice sandbox)",
     }
