@@ -119,15 +119,25 @@ def booking(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, An
 
 
 def money_audit(db: Any) -> None:
-    """For every booking: captured minus refunded equals its total if BOOKED, else 0."""
+    """For every booking: captured minus refunded equals its total if BOOKED, else 0.
+
+    Captured counts the booking's payment and any second payment captured for its order (known
+    by the refund that returns it); refunded counts refunds that were not FAILED, since a
+    failed refund returned nothing.
+    """
     rows = db.query(
         """
         SELECT b.id, b.status, b.amount_total,
-               COALESCE(p.amount, 0) AS captured,
-               COALESCE(r.amount, 0) AS refunded
+               COALESCE(p.amount, 0) + COALESCE((
+                   SELECT sum(r.amount) FROM refunds r
+                   WHERE r.payment_id = p.id AND r.provider_payment_id <> p.payment_id
+               ), 0) AS captured,
+               COALESCE((
+                   SELECT sum(r.amount) FROM refunds r
+                   WHERE r.payment_id = p.id AND r.status <> 'FAILED'
+               ), 0) AS refunded
         FROM bookings b
         LEFT JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
-        LEFT JOIN refunds r ON r.payment_id = p.id
         """
     )
     for booking_id, status, total, captured, refunded in rows:

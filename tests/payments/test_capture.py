@@ -1,0 +1,199 @@
+"""Money received means money captured, for exactly the order (SPEC "Payments — Razorpay",
+capture; security review, issue 17).
+
+Before: verify took a valid signature as money received and nothing ever called capture, so on
+an account without automatic capture the payment stayed authorized (and was later returned to
+the customer by Razorpay) while the seats stayed BOOKED; a webhook without an amount booked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from tests.api import register
+from tests.payments.checkout import (
+    booking,
+    checkout,
+    eventually,
+    money_audit,
+    payment_event,
+    send_webhook,
+    start_payment,
+    verify,
+)
+from tests.payments.test_payments import held
+from tests.payments.test_reconciliation import run_worker_pass, sandbox_auth
+
+from boxoffice.payments.service import GRACE
+
+SANDBOX = "/_sandbox/razorpay"
+
+
+@pytest.fixture(autouse=True)
+def manual_capture_account(client: httpx.Client) -> Iterator[None]:
+    """A Razorpay account without automatic capture: Checkout only authorizes."""
+    client.patch(f"{SANDBOX}/config", json={"auto_capture": False})
+    yield
+    client.delete(f"{SANDBOX}/config")
+
+
+def provider_payment(client: httpx.Client, payment_id: str) -> dict[str, Any]:
+    response = client.get(f"{SANDBOX}/v1/payments/{payment_id}", auth=sandbox_auth())
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def pending_order(
+    client: httpx.Client, show: dict[str, Any], seats: list[str]
+) -> tuple[Any, dict[str, Any], str]:
+    customer = register(client)
+    pending = held(client, customer, show, seats)
+    order = start_payment(client, customer, pending["id"])
+    assert order.status_code == 201, order.text
+    return customer, pending, order.json()["order_id"]
+
+
+def test_verify_captures_an_authorized_payment_before_booking(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+) -> None:
+    customer, pending, order_id = pending_order(client, show, seats[:2])
+    paid = checkout(client, order_id)
+    assert provider_payment(client, paid["razorpay_payment_id"])["status"] == "authorized"
+
+    response = verify(client, customer, paid)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "BOOKED"
+    captured = provider_payment(client, paid["razorpay_payment_id"])
+    assert (captured["status"], captured["captured"]) == ("captured", True)
+    assert captured["amount"] == pending["amount_total"]
+    assert response.json()["payment"]["status"] == "CAPTURED"
+    money_audit(db)
+
+
+def test_the_payment_authorized_webhook_alone_captures_and_books(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+) -> None:
+    customer, pending, order_id = pending_order(client, show, seats[:1])
+    paid = checkout(client, order_id, deliver_webhooks=True)  # the browser never verifies
+
+    assert eventually(lambda: booking(client, customer, pending["id"])["status"] == "BOOKED")
+    assert provider_payment(client, paid["razorpay_payment_id"])["captured"] is True
+    money_audit(db)
+
+
+def test_the_worker_captures_an_authorized_payment_nobody_reported(
+    client: httpx.Client,
+    show: dict[str, Any],
+    seats: list[str],
+    clock: Any,
+    live_server: Any,
+    db: Any,
+) -> None:
+    customer, pending, order_id = pending_order(client, show, seats[:1])
+    paid = checkout(client, order_id)  # no webhook, no verify
+
+    clock.advance(GRACE + timedelta(seconds=1))
+    assert run_worker_pass(live_server) == 1
+
+    assert booking(client, customer, pending["id"])["status"] == "BOOKED"
+    assert provider_payment(client, paid["razorpay_payment_id"])["captured"] is True
+    money_audit(db)
+
+
+def test_an_authorization_for_another_amount_is_neither_captured_nor_booked(
+    client: httpx.Client, show: dict[str, Any], seats: list[str]
+) -> None:
+    customer, pending, order_id = pending_order(client, show, seats[:1])
+    event = payment_event(
+        "payment.authorized",
+        order_id,
+        "pay_Underpaid000001",
+        pending["amount_total"] - 100,
+        status="authorized",
+    )
+
+    assert send_webhook(client, event).json()["status"] == "ignored"
+    assert booking(client, customer, pending["id"])["status"] == "PENDING"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": None},
+        {"currency": None},
+        {"amount": "35000"},
+        {"currency": "USD"},
+    ],
+    ids=["no amount", "no currency", "amount as text", "another currency"],
+)
+def test_a_captured_webhook_without_the_orders_amount_and_currency_never_books(
+    client: httpx.Client,
+    show: dict[str, Any],
+    seats: list[str],
+    change: dict[str, Any],
+    db: Any,
+) -> None:
+    customer, pending, order_id = pending_order(client, show, seats[:1])
+    event = payment_event(
+        "payment.captured", order_id, "pay_Odd0000000001", pending["amount_total"]
+    )
+    entity = event["payload"]["payment"]["entity"]
+    for key, value in change.items():
+        if value is None:
+            entity.pop(key)
+        else:
+            entity[key] = value
+
+    response = send_webhook(client, event)
+
+    assert response.status_code == 200, response.text
+    assert booking(client, customer, pending["id"])["status"] != "BOOKED"
+    money_audit(db)
+
+
+def test_a_second_captured_payment_for_a_paid_order_is_refunded(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+) -> None:
+    """Two tabs paid the same order; the account captured both. One books, one goes back."""
+    customer, pending, order_id = pending_order(client, show, seats[:2])
+    first, second = checkout(client, order_id), checkout(client, order_id)
+    for paid in (first, second):
+        captured = client.post(
+            f"{SANDBOX}/v1/payments/{paid['razorpay_payment_id']}/capture",
+            json={"amount": pending["amount_total"], "currency": "INR"},
+            auth=sandbox_auth(),
+        )
+        assert captured.status_code == 200, captured.text
+
+    assert verify(client, customer, first).status_code == 200
+    refused = verify(client, customer, second)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/payment-refunded")
+    state = booking(client, customer, pending["id"])
+    assert state["status"] == "BOOKED"
+    assert state["payment"]["payment_id"] == first["razorpay_payment_id"]
+    assert [r["amount"] for r in state["refunds"]] == [pending["amount_total"]]
+    assert eventually(
+        lambda: (
+            client.get(
+                f"{SANDBOX}/v1/payments/{second['razorpay_payment_id']}/refunds",
+                auth=sandbox_auth(),
+            ).json()["count"]
+            == 1
+        )
+    )
+    issued = client.get(
+        f"{SANDBOX}/v1/payments/{first['razorpay_payment_id']}/refunds", auth=sandbox_auth()
+    ).json()
+    assert issued["count"] == 0
+    assert eventually(
+        lambda: booking(client, customer, pending["id"])["refunds"][0]["status"] == "PROCESSED"
+    )
+    assert booking(client, customer, pending["id"])["payment"]["status"] == "CAPTURED"
+    money_audit(db)
