@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port, make_settings, running_app
 from tests.support.private_postgres import private_postgres
-from tests.support.servers import BOXOFFICE
+from tests.support.servers import bare_env, serve_refusing
 
 from boxoffice.db.migrate import upgrade_to_head
 
@@ -98,29 +96,13 @@ def test_ready_and_health_while_postgresql_is_stopped() -> None:
             assert http.get(f"{server.url}/ready").status_code == 200
 
 
-def serve_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`boxoffice serve` with exactly this environment: it must refuse before listening."""
-    return subprocess.run(
-        [BOXOFFICE, "serve", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def bare_env(db: TestDatabase, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    return {**keep, "DATABASE_URL": db.url, "JWT_SECRET": TEST_JWT_SECRET, **extra}
-
-
 def test_a_missing_or_short_jwt_secret_fails_at_start(db: TestDatabase) -> None:
     for secret in (None, "too-short"):
-        env = bare_env(db, RAZORPAY_SANDBOX="true")
+        env = bare_env(db.url, TEST_JWT_SECRET, RAZORPAY_SANDBOX="true")
         env.pop("JWT_SECRET")
         if secret is not None:
             env["JWT_SECRET"] = secret
-        refused = serve_once(env)
+        refused = serve_refusing(env)
         assert refused.returncode == 2
         assert "JWT_SECRET" in refused.stderr
         assert secret is None or secret not in refused.stderr

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from tests.api import problem, register
 from tests.bookings.test_holds import hold
+from tests.payments.checkout import start_payment
 
 
 def test_same_key_same_body_replays_the_first_response(
@@ -75,3 +76,23 @@ def test_concurrent_duplicates_execute_once(
     assert {r.json()["id"] for r in ok} == {ok[0].json()["id"]}
     assert all(r.status_code in (201, 409) for r in responses)
     assert len(client.get("/api/v1/me/bookings", headers=customer).json()["items"]) == 1
+
+
+def test_a_payment_order_request_replays_by_key_and_never_makes_a_second_order(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+) -> None:
+    customer = register(client)
+    first_booking = hold(client, customer, show["id"], [seats[0]]).json()["id"]
+    second_booking = hold(client, customer, show["id"], [seats[1]]).json()["id"]
+    key = {"Idempotency-Key": "pay-1"}
+
+    first = start_payment(client, customer, first_booking, **key)
+    again = start_payment(client, customer, first_booking, **key)
+
+    assert first.status_code == again.status_code == 201  # the replay is the first answer
+    assert again.json() == first.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    # The same key for another booking is another request: refused, nothing created.
+    reused = problem(start_payment(client, customer, second_booking, **key), 422)
+    assert reused["type"].endswith("/idempotency-key-reused")
+    assert db.query("SELECT count(*) FROM payments")[0][0] == 1

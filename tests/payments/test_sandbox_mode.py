@@ -11,14 +11,9 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from tests.api import register
 from tests.conftest import (
     TEST_JWT_SECRET,
@@ -31,7 +26,7 @@ from tests.conftest import (
 from tests.payments.checkout import booking, start_payment
 from tests.payments.test_payments import held
 from tests.support.keys import sandbox_keys
-from tests.support.servers import BOXOFFICE, REPO_ROOT
+from tests.support.servers import bare_env, serve_output, serve_refusing
 
 from boxoffice.db.migrate import upgrade_to_head
 from boxoffice.payments.sandbox.api import api, hooks
@@ -48,60 +43,17 @@ REAL_KEYS = {
 }
 
 
-def bare_env(db: TestDatabase, **extra: str) -> dict[str, str]:
-    """The environment of an operator who set only what is named (no Razorpay settings)."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    return {**keep, "DATABASE_URL": db.url, "JWT_SECRET": TEST_JWT_SECRET, **extra}
-
-
-@pytest.fixture
-def started() -> Iterator[Any]:
-    """`boxoffice serve` as an operator runs it; the output it gave until `marker` appeared."""
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(env: dict[str, str], marker: str, *args: str) -> str:
-        process = subprocess.Popen(
-            [BOXOFFICE, "serve", "--port", str(free_port()), *args],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        processes.append(process)
-        seen: list[str] = []
-        deadline = time.monotonic() + 30
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if marker in line:
-                break
-        return "".join(seen)
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 def test_without_keys_or_the_flag_the_server_refuses_to_start(db: TestDatabase) -> None:
-    refused = subprocess.run(
-        [BOXOFFICE, "serve", "--port", str(free_port())],
-        env=bare_env(db),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = serve_refusing(bare_env(db.url, TEST_JWT_SECRET))
     assert refused.returncode == 2
     assert "RAZORPAY_KEY_ID" in refused.stderr
     assert "RAZORPAY_SANDBOX" in refused.stderr
 
 
-def test_the_sandbox_says_so_loudly_at_start(db: TestDatabase, started: Any) -> None:
-    output = started(bare_env(db, RAZORPAY_SANDBOX="true"), "Application startup complete")
+def test_the_sandbox_says_so_loudly_at_start(db: TestDatabase) -> None:
+    env = bare_env(db.url, TEST_JWT_SECRET, RAZORPAY_SANDBOX="true")
+    with serve_output(env, free_port()) as until:
+        output = until("Application startup complete")
     warnings = [
         json.loads(line)
         for line in output.splitlines()

@@ -35,7 +35,10 @@ from tests.api import (
     register,
     set_theatre_prices,
 )
+from tests.conftest import running_app
 from tests.support.keys import sandbox_keys
+
+from boxoffice.payments.sandbox.api import api as sandbox_api
 
 ROLES = ("anonymous", "guest", "other", "customer", "admin")  # the allowed ones act last
 OK = "2xx"
@@ -457,3 +460,35 @@ def test_a_spent_or_wrong_kind_of_token_is_401(client: httpx.Client, db: Any) ->
     token = guest_response.json()["access_token"]
     register(client, guest_token=token)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_the_sandbox_api_wants_its_own_keys_whatever_token_is_shown(
+    client: httpx.Client, db: Any
+) -> None:
+    """The sandbox stands in for Razorpay: its REST API takes its key id and secret (basic
+    auth), never a Boxoffice token, admin's included. (With real keys it is not there at all:
+    tests/payments/test_sandbox_mode.py.)"""
+    world = build_world(client, db)
+    routes = sorted(
+        (method, "/_sandbox/razorpay" + route.path.replace("{", "x_").replace("}", ""))
+        for route in sandbox_api.routes
+        for method in getattr(route, "methods", ())
+    )
+    assert len(routes) >= 8
+    for role in ROLES:
+        for method, path in routes:
+            response = client.request(method, path, json={}, headers=world.headers(role))
+            assert response.status_code == 401, (role, method, path, response.text)
+            assert response.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+
+
+def test_metrics_answer_only_the_metrics_token(client: httpx.Client, db: Any) -> None:
+    world = build_world(client, db)
+    token = "scraper-token-" + uuid.uuid4().hex
+    with running_app(db.url, metrics_token=token) as server, httpx.Client() as http:
+        for role in ROLES:
+            refused = http.get(f"{server.url}/metrics", headers=world.headers(role))
+            assert refused.status_code == 401, role
+            assert refused.headers["content-type"] == "application/problem+json"
+        scraper = http.get(f"{server.url}/metrics", headers=bearer(token))
+        assert scraper.status_code == 200

@@ -4,10 +4,11 @@ of API processes hitting one database at once."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,3 +84,59 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 3
             pass
         time.sleep(0.1)
     raise RuntimeError(f"server for {url} did not come up")
+
+
+def bare_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, str]:
+    """The environment of an operator who set only what is named (no Razorpay or limits)."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    return {**keep, "DATABASE_URL": database_url, "JWT_SECRET": jwt_secret, **extra}
+
+
+@contextmanager
+def serve_output(env: dict[str, str], port: int, *args: str) -> Iterator[Callable[[str], str]]:
+    """`boxoffice serve` as an operator runs it; `until(marker)` returns what it printed until a
+    line with `marker` (or its end, or 30 s). Stopped after the block."""
+    process = subprocess.Popen(
+        [BOXOFFICE, "serve", "--port", str(port), *args],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def until(marker: str) -> str:
+        seen: list[str] = []
+        deadline = time.monotonic() + 30
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if marker in line:
+                break
+        return "".join(seen)
+
+    try:
+        yield until
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def serve_refusing(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`boxoffice serve` with exactly this environment, when it must refuse before listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return subprocess.run(
+        [BOXOFFICE, "serve", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
