@@ -351,8 +351,11 @@ async def _bench(
                     f"ok {sweep['audit_ok']}"
                 )
 
-            # 5. webhook burst
+            # 5. webhook burst, signed with the sandbox's keys (made once per database)
             webhook_show = catalogue.big_shows[-1]
+            webhook_secret = await db.fetchval(
+                "SELECT webhook_secret FROM razorpay_sandbox_credentials WHERE id = 1"
+            )
             hooks = await phase(
                 "webhooks",
                 "webhook burst:",
@@ -363,9 +366,7 @@ async def _bench(
                     cfg.webhooks,
                     cfg.webhook_duplicates,
                     cfg.webhook_concurrency,
-                    await db.fetchval(
-                        "SELECT webhook_secret FROM razorpay_sandbox_credentials WHERE id = 1"
-                    ),
+                    webhook_secret,
                 ),
             )
             if hooks:
