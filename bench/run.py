@@ -198,7 +198,6 @@ async def _bench(
                     db,
                     catalogue.raw_show,
                     catalogue.raw_seats,
-                    storm_clients[0].id,
                     cfg.storm_levels,
                     cfg.raw_seconds,
                     cpu,

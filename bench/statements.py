@@ -92,6 +92,7 @@ async def count(
         database_url=database_url,
         jwt_secret=jwt_secret,
         rate_limit_enabled=False,
+        razorpay_sandbox=True,
         log_level="WARNING",
         db_pool_size=1,
         db_max_overflow=0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,10 +21,12 @@ from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
 from boxoffice.bookings.endpoints import router as bookings_router
 from boxoffice.catalogue.endpoints import router as catalogue_router
+from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.db.migrate import current_revision, head_revision
+from boxoffice.db.notifications import ChannelListener
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
@@ -49,6 +52,8 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    if problem := settings.payments_problem():
+        raise RuntimeError(problem)
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
@@ -65,8 +70,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             credentials = credentials or await store_of(app.state).credentials()
         assert credentials is not None  # Settings refuses to load with neither
         app.state.provider = get_provider(settings, credentials)
+        listener = _listen_for_seat_changes(settings, app.state.seat_maps)
         log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
+        if listener is not None:
+            await listener.stop()
         await engine.dispose()
 
     app = FastAPI(
@@ -79,6 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.seat_maps = SeatMaps()
 
     for router in (
         auth_router,
@@ -98,6 +107,26 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _listen_for_seat_changes(settings: Settings, maps: SeatMaps) -> ChannelListener | None:
+    """On PostgreSQL, seat writes anywhere reach this process's seat maps (see
+    `boxoffice.catalogue.seatmap`); SQLite has no notifications and the maps check instead."""
+    if settings.is_sqlite:
+        return None
+
+    def on_gap() -> None:
+        maps.notified = listener.connected
+        maps.forget_all()
+
+    listener = ChannelListener(
+        settings.driver_dsn,
+        SEAT_CHANGES,
+        on_message=lambda show_id: maps.changed(uuid.UUID(show_id)),
+        on_gap=on_gap,
+    )
+    listener.start()
+    return listener
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -18,9 +18,9 @@ from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.logs import configure_logging, get_logger
 
 
-def load_settings() -> Settings:
+def load_settings(*, takes_payments: bool = False) -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         lines = [
             f"  {'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
@@ -28,6 +28,11 @@ def load_settings() -> Settings:
         ]
         sys.stderr.write("boxoffice: invalid settings:\n" + "\n".join(lines) + "\n")
         raise SystemExit(2) from None
+    problem = settings.payments_problem() if takes_payments else None
+    if problem:
+        sys.stderr.write(f"boxoffice: invalid settings:\n  {problem}\n")
+        raise SystemExit(2)
+    return settings
 
 
 async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -46,7 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # The sandbox and its webhooks are reached through this server's own address.
     local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{args.port}")
-    settings = load_settings()  # fail here, once, rather than in every worker
+    settings = load_settings(takes_payments=True)  # fail here, once, not in every worker
     if args.workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
         configure_logging(settings.log_level, settings.log_json)
         get_logger("boxoffice.cli").warning(
@@ -105,7 +110,9 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from boxoffice.worker import run_worker
 
-    asyncio.run(run_worker(load_settings(), once=args.once, interval=args.interval))
+    asyncio.run(
+        run_worker(load_settings(takes_payments=True), once=args.once, interval=args.interval)
+    )
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:

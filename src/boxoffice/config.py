@@ -133,23 +133,32 @@ class Settings(BaseSettings):
             else url.replace(scheme, "postgresql+asyncpg", 1)
         )
 
+    @cached_property
+    def driver_dsn(self) -> str:
+        """The PostgreSQL URL as the driver itself takes it (for connections outside the pool)."""
+        return self.async_database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
     @model_validator(mode="after")
-    def _payments_configured(self) -> Settings:
+    def _razorpay_keys_complete(self) -> Settings:
         real = [self.razorpay_key_id, self.razorpay_key_secret, self.razorpay_webhook_secret]
         if any(real) and not all(real):
             raise ValueError(
                 "RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_WEBHOOK_SECRET go together: "
                 "set all three for real Razorpay"
             )
-        # A server without keys must not quietly take payments from a sandbox whose secrets
-        # anyone could learn: the sandbox is something an operator asks for by name.
-        if not all(real) and not self.razorpay_sandbox:
-            raise ValueError(
+        return self
+
+    def payments_problem(self) -> str | None:
+        """Why this configuration must not take payments, or None. Checked by every process that
+        does (the server, the worker): a server without keys must not quietly take payments into
+        a sandbox, so the sandbox is something an operator asks for by name."""
+        if self.razorpay_keys is None and not self.razorpay_sandbox:
+            return (
                 "payments are not configured: set RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and "
                 "RAZORPAY_WEBHOOK_SECRET for Razorpay, or RAZORPAY_SANDBOX=true for the "
                 "offline sandbox (demos and tests only)"
             )
-        return self
+        return None
 
     @cached_property
     def razorpay_keys(self) -> RazorpayCredentials | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.clock import Clock
@@ -36,19 +38,20 @@ def after_commit(session: AsyncSession, hook: AfterCommitHook) -> None:
     """Runs `hook` once this unit of work has committed (never if it rolls back).
 
     For work that must not happen inside the transaction, such as calling the payment provider
-    about something the transaction decided. It runs after the response is sent; whatever it
-    leaves undone is finished by `boxoffice worker`.
+    about something the transaction decided. It runs as a task of its own, beside the response;
+    whatever it leaves undone is finished by `boxoffice worker`.
     """
     session.info.setdefault(_AFTER_COMMIT, []).append(hook)
 
 
-async def get_session(request: Request, background: BackgroundTasks) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: commit when the route returned, roll back when it raised.
+@asynccontextmanager
+async def unit_of_work(state: Any) -> AsyncIterator[AsyncSession]:
+    """A session that commits when the block ends and rolls back when it raises.
 
-    Services never commit. `scope="function"` (below) makes FastAPI run the commit before the
-    response is sent, so a failed commit turns into an error response, never a false 2xx.
+    For routes that open their unit of work themselves (the sale path opens one only when it
+    needs one); every other route takes `SessionDep`, built on this.
     """
-    async with request.app.state.sessionmaker() as session:
+    async with state.sessionmaker() as session:
         try:
             yield session
             await session.commit()
@@ -56,7 +59,23 @@ async def get_session(request: Request, background: BackgroundTasks) -> AsyncIte
             await session.rollback()
             raise
         for hook in session.info.pop(_AFTER_COMMIT, []):
-            background.add_task(hook, request.app.state)
+            task = asyncio.create_task(hook(state))
+            # The loop keeps only weak references to tasks: hold them until they are done.
+            _running.add(task)
+            task.add_done_callback(_running.discard)
+
+
+_running: set[asyncio.Task[None]] = set()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: commit when the route returned, roll back when it raised.
+
+    Services never commit. `scope="function"` (below) makes FastAPI run the commit before the
+    response is sent, so a failed commit turns into an error response, never a false 2xx.
+    """
+    async with unit_of_work(request.app.state) as session:
+        yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

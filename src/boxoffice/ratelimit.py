@@ -34,7 +34,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from prometheus_client import Counter
 
-from boxoffice.accounts.dependencies import Principal, current_principal
+from boxoffice.accounts.dependencies import Principal, token_principal
 from boxoffice.config import Settings
 from boxoffice.errors import RateLimited
 from boxoffice.logs import get_logger
@@ -164,7 +164,7 @@ def rate_limited(scope: str, setting: LimitSetting, key: KeyKind) -> Any:
     if key == "principal":
 
         async def by_principal(
-            request: Request, principal: Annotated[Principal, Depends(current_principal)]
+            request: Request, principal: Annotated[Principal, Depends(token_principal)]
         ) -> None:
             await enforce(request, scope, setting, principal.actor)
 

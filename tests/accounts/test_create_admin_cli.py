@@ -20,12 +20,7 @@ BOXOFFICE = str(Path(sys.executable).parent / "boxoffice")
 
 
 def create_admin(db: TestDatabase, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "JWT_SECRET": TEST_JWT_SECRET,
-        "RAZORPAY_SANDBOX": "true",
-    }
+    env = {**os.environ, "DATABASE_URL": db.url, "JWT_SECRET": TEST_JWT_SECRET}
     env.pop("BOXOFFICE_ADMIN_PASSWORD", None)
     return subprocess.run(
         [BOXOFFICE, "create-admin", *args], env=env, capture_output=True, text=True, timeout=60

@@ -48,7 +48,7 @@ def login(client: httpx.Client, email: str, **extra: Any) -> httpx.Response:
 
 
 def test_register_with_guest_token_links_and_spends_it(
-    client: httpx.Client, db: TestDatabase
+    client: httpx.Client, db: TestDatabase, show: dict[str, Any], seats: list[str]
 ) -> None:
     guest_id, token = new_guest(client)
     response = client.post(
@@ -60,7 +60,13 @@ def test_register_with_guest_token_links_and_spends_it(
     row = guest_row(db, guest_id)
     assert same_id(row.linked_user_id, user_id) and row.linked_at is not None
     problem(client.get("/api/v1/me", headers=bearer(token)), 401)
-    problem(client.post("/api/v1/bookings", json={}, headers=bearer(token)), 401)
+    spent = client.post(
+        "/api/v1/bookings",
+        json={"show_id": show["id"], "seat_ids": seats[:1]},
+        headers=bearer(token),
+    )
+    problem(spent, 401)
+    assert db.query("SELECT count(*) FROM bookings")[0][0] == 0
 
 
 def test_login_with_guest_token_links_idempotently(client: httpx.Client, db: TestDatabase) -> None:

@@ -1,9 +1,15 @@
-"""How many SQL statements one seat hold sends to the database (BENCHMARKING.md: every round trip
-is ~0.1-0.3 ms of a sub-millisecond budget). Counted at the driver with SQLAlchemy's
-`before_cursor_execute` on the live test server's engine; BEGIN/COMMIT/ROLLBACK excluded.
+"""How many round trips a hold and a cancel cost the database (BENCHMARKING.md: every round trip
+is ~0.1-0.3 ms of a sub-millisecond budget).
 
-The bound matches today's code with room to spare (it guards against an N+1 creeping in);
-`make bench` reports the exact count against the target of 3."""
+On PostgreSQL, counted at the driver: every query the live server's asyncpg connections send,
+BEGIN and COMMIT included (asyncpg's query logger, attached while a connection is checked out).
+A hold without an Idempotency-Key is one call of `boxoffice_hold` in autocommit: one round trip,
+for a user or a guest alike. The cancel of a live hold is BEGIN, one call, COMMIT (its event's
+handlers run in that transaction).
+
+On SQLite (the embedded mode, one process, no network) the ORM path's statements are counted
+with SQLAlchemy's `before_cursor_execute`, BEGIN/COMMIT excluded.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,25 +25,59 @@ import pytest
 from bench.client import layout
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from tests.api import guest, register, seat_ids
+from tests.api import (
+    create_movie,
+    create_screen,
+    create_show,
+    create_theatre,
+    future,
+    guest,
+    make_admin,
+    register,
+    seat_ids,
+    set_theatre_prices,
+)
+from tests.conftest import LiveServer
 
-# A user's hold: lock the customer while reading the show, claim the seats, insert the booking
-# (with its seats and first history row: one statement on PostgreSQL, three on SQLite). A guest
-# adds the check that its token was not spent by linking.
-USER_HOLD_STATEMENTS = {"postgresql": 3, "sqlite": 5}
-APP_DRIVERS = {"asyncpg", "aiosqlite"}  # the server's engine, not the tests' sync one
+ROUND_TRIPS = {"hold": 1, "cancel": 3}  # PostgreSQL, BEGIN and COMMIT included
+# Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history and
+# payment for the answer.
+SQLITE_STATEMENTS = {"hold": 5, "cancel": 8}
 _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
 @contextmanager
-def statements_sent() -> Iterator[list[str]]:
+def postgres_round_trips(live_server: LiveServer) -> Iterator[list[str]]:
     seen: list[str] = []
     lock = threading.Lock()
 
+    def logged(record: Any) -> None:
+        with lock:
+            seen.append(" ".join(record.query.split())[:80])
+
+    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(logged)
+
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(logged)
+
+    pool = live_server.app.state.engine.sync_engine.pool
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    try:
+        yield seen
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+
+
+@contextmanager
+def sqlite_statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
     def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.dialect.driver in APP_DRIVERS and not _CONTROL.match(statement):
-            with lock:
-                seen.append(" ".join(statement.split())[:120])
+        if conn.dialect.driver == "aiosqlite" and not _CONTROL.match(statement):
+            seen.append(" ".join(statement.split())[:80])
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
@@ -47,18 +88,6 @@ def statements_sent() -> Iterator[list[str]]:
 
 @pytest.fixture
 def show(client: httpx.Client, db: Any) -> dict[str, Any]:
-    from datetime import datetime
-
-    from tests.api import (
-        create_movie,
-        create_screen,
-        create_show,
-        create_theatre,
-        future,
-        make_admin,
-        set_theatre_prices,
-    )
-
     admin = make_admin(client, db)
     theatre = create_theatre(client, admin)
     set_theatre_prices(client, admin, theatre["id"])
@@ -69,31 +98,38 @@ def show(client: httpx.Client, db: Any) -> dict[str, Any]:
     )
 
 
-def hold_counts(
-    client: httpx.Client, who: dict[str, str], show_id: str, seats: list[str]
-) -> list[int]:
-    counts = []
-    for index in range(3):  # the first one also warms caches; all three must agree
-        pair = seats[2 * index : 2 * index + 2]
-        with statements_sent() as seen:
-            response = client.post(
-                "/api/v1/bookings", json={"show_id": show_id, "seat_ids": pair}, headers=who
-            )
-        assert response.status_code == 201, response.text
-        counts.append(len(seen))
-        client.post(f"/api/v1/bookings/{response.json()['id']}/cancel", headers=who)
-    return counts
-
-
-def test_a_hold_sends_a_fixed_small_number_of_statements(
-    client: httpx.Client, show: dict[str, Any], db: Any, record_property: Any
-) -> None:
+def counts(
+    client: httpx.Client, live_server: LiveServer, db: Any, who: dict[str, str], show: Any
+) -> dict[str, list[int]]:
     seats = seat_ids(client, show["id"])
-    as_guest = hold_counts(client, guest(client)[0], show["id"], seats)
-    as_user = hold_counts(client, register(client), show["id"], seats[6:])
-    record_property("hold_statements_guest", as_guest[-1])
-    record_property("hold_statements_user", as_user[-1])
-    assert len(set(as_guest[1:])) == 1 and len(set(as_user[1:])) == 1, (as_guest, as_user)
-    expected = USER_HOLD_STATEMENTS["sqlite" if db.is_sqlite else "postgresql"]
-    assert as_user[-1] == expected, as_user
-    assert as_guest[-1] == expected + 1, as_guest
+    found: dict[str, list[int]] = {"hold": [], "cancel": []}
+    for index in range(3):  # the first one also warms caches; all three must agree
+        counting = sqlite_statements if db.is_sqlite else lambda: postgres_round_trips(live_server)
+        with counting() as seen:
+            held = client.post(
+                "/api/v1/bookings",
+                json={"show_id": show["id"], "seat_ids": seats[2 * index : 2 * index + 2]},
+                headers=who,
+            )
+        assert held.status_code == 201, held.text
+        found["hold"].append(len(seen))
+        with counting() as seen:
+            cancelled = client.post(f"/api/v1/bookings/{held.json()['id']}/cancel", headers=who)
+        assert cancelled.status_code == 200, cancelled.text
+        found["cancel"].append(len(seen))
+    return found
+
+
+def test_a_hold_and_a_cancel_cost_a_fixed_number_of_round_trips(
+    client: httpx.Client,
+    live_server: LiveServer,
+    show: dict[str, Any],
+    db: Any,
+    record_property: Any,
+) -> None:
+    expected = SQLITE_STATEMENTS if db.is_sqlite else ROUND_TRIPS
+    for who in (guest(client)[0], register(client)):
+        found = counts(client, live_server, db, who, show)
+        record_property("round_trips", found)
+        for operation, numbers in found.items():
+            assert numbers[1:] == [expected[operation]] * 2, found

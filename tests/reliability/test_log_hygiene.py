@@ -131,6 +131,14 @@ def run_flow(client: httpx.Client, db: Any, r: Recorder) -> None:
     old_refresh = login.json()["refresh_token"]
     refreshed = r.send("POST", "/api/v1/auth/refresh", 200, json={"refresh_token": old_refresh})
     user = r.tokens("refreshed", refreshed.json())
+    # The new pair in use ends the grace a second tab has: the old token is then a stolen copy.
+    again = r.send(
+        "POST",
+        "/api/v1/auth/refresh",
+        200,
+        json={"refresh_token": refreshed.json()["refresh_token"]},
+    )
+    r.tokens("refreshed again", again.json())
     r.send("POST", "/api/v1/auth/refresh", 401, json={"refresh_token": old_refresh})
     r.send("POST", "/api/v1/auth/refresh", 401, json={"refresh_token": guest})
     r.secret("odd bearer", ODD_BEARER)

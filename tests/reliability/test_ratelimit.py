@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from tests.conftest import free_port, make_settings
 from tests.reliability.logcapture import capture_logs
 
-from boxoffice.accounts.dependencies import Principal, current_principal
+from boxoffice.accounts.dependencies import Principal, token_principal
 from boxoffice.accounts.tokens import PrincipalKind
 from boxoffice.app import create_app, problem_response
 from boxoffice.errors import BoxofficeError, Unauthenticated
@@ -73,7 +73,7 @@ def tiny_app(
             raise Unauthenticated("A bearer token is required.")
         return Principal(kind=PrincipalKind.USER, id=uuid.UUID(who), role="customer")
 
-    app.dependency_overrides[current_principal] = principal_from_header
+    app.dependency_overrides[token_principal] = principal_from_header
     return app
 
 

@@ -16,6 +16,7 @@ from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import Forbidden, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from /api/v1/auth/*")
+SPENT_GUEST_TOKEN = "This guest token was spent when it was linked to an account."  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,14 @@ class Principal:
         return f"{self.kind.value}:{self.id}"
 
 
-async def current_principal(
+async def token_principal(
     settings: SettingsDep,
-    session: SessionDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller as its bearer token says, with no database read. For the sale path, whose
+    statements check for themselves that a guest was not linked meanwhile; every other route
+    takes `current_principal`."""
     if credentials is None:
         raise Unauthenticated("A bearer token is required.")
     try:
@@ -52,11 +55,18 @@ async def current_principal(
         raise Unauthenticated("The bearer token is invalid or expired.") from exc
     if claims.token_type is not TokenType.ACCESS:
         raise Unauthenticated("A refresh token cannot be used as an access token.")
-    if claims.kind is PrincipalKind.GUEST:
-        guest = await repository.get_guest(session, claims.subject)
-        if guest is None or guest.linked_user_id is not None:
-            raise Unauthenticated("This guest token was spent when it was linked to an account.")
     return Principal(kind=claims.kind, id=claims.subject, role=claims.role)
+
+
+async def current_principal(
+    principal: Annotated[Principal, Depends(token_principal)], session: SessionDep
+) -> Principal:
+    """The caller, and for a guest, that its token was not spent by linking it to an account."""
+    if principal.is_guest:
+        guest = await repository.get_guest(session, principal.id)
+        if guest is None or guest.linked_user_id is not None:
+            raise Unauthenticated(SPENT_GUEST_TOKEN)
+    return principal
 
 
 async def current_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
@@ -73,5 +83,6 @@ async def current_user(principal: Annotated[Principal, Depends(current_principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+TokenPrincipalDep = Annotated[Principal, Depends(token_principal)]
 AdminDep = Annotated[Principal, Depends(current_admin)]
 UserDep = Annotated[Principal, Depends(current_user)]

@@ -15,12 +15,14 @@ seat, with any number of API processes:
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     ColumnElement,
     Row,
@@ -32,9 +34,10 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
@@ -110,9 +113,24 @@ async def claim_seats(
 
 
 async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID]) -> None:
-    """Frees exactly the seats these bookings own now, never a seat re-held by someone else."""
+    """Frees exactly the seats these bookings own now, never a seat re-held by someone else.
+
+    The rows are found through booking_seats (show_seats has no index on booking_id: a seat
+    write must change no indexed column to stay a HOT update)."""
+    theirs = (
+        select(Booking.show_id, BookingSeat.seat_id)
+        .join(Booking, Booking.id == BookingSeat.booking_id)
+        .where(BookingSeat.booking_id.in_(booking_ids))
+    )
     await session.execute(
-        _in_seat_order(ShowSeat.booking_id.in_(booking_ids), booking_id=None, held_until=None)
+        _in_seat_order(
+            and_(
+                tuple_(ShowSeat.show_id, ShowSeat.seat_id).in_(theirs),
+                ShowSeat.booking_id.in_(booking_ids),
+            ),
+            booking_id=None,
+            held_until=None,
+        )
     )
 
 
@@ -134,7 +152,7 @@ def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:
     return (
         update(ShowSeat)
         .where(ShowSeat.show_id == target.c.show_id, ShowSeat.seat_id == target.c.seat_id)
-        .values(**values)
+        .values(**values, version=ShowSeat.version + 1)
         .execution_options(synchronize_session=False)
     )
 
@@ -173,11 +191,24 @@ async def lock_customer_and_get_show(
         key = func.hashtextextended(func.concat(str(show_id), "|", client_ip), 0)
         statement = statement.add_columns(func.pg_advisory_xact_lock(key))
     result = await session.execute(
-        statement.join(customer, customer.id == customer_id)
+        statement.join(customer, and_(customer.id == customer_id, _can_hold(kind)))
         .where(Show.id == show_id)
         .with_for_update(of=customer)
     )
     return result.scalars().one_or_none()
+
+
+def _can_hold(kind: str) -> ColumnElement[bool]:
+    """A user, or a guest not linked to an account (linking spends the guest's token)."""
+    return literal(True) if kind == "user" else Guest.linked_user_id.is_(None)
+
+
+async def customer_can_hold(session: AsyncSession, kind: str, customer_id: uuid.UUID) -> bool:
+    customer = User if kind == "user" else Guest
+    found = await session.scalar(
+        select(customer.id).where(customer.id == customer_id, _can_hold(kind))
+    )
+    return found is not None
 
 
 def _live_holds_query(
@@ -443,3 +474,146 @@ async def release_show(session: AsyncSession, show_id: uuid.UUID) -> None:
             held_until=None,
         )
     )
+
+
+# --- PostgreSQL's sale path: one statement each (functions of migration 0004) ------------------
+#
+# A hold is the hottest write of an on-sale. Through the ORM it was three statements plus BEGIN
+# and COMMIT, each paying SQLAlchemy's statement building and result processing; here it is one
+# call of `boxoffice_hold`, sent on the driver's connection (asyncpg prepares it once per
+# connection and caches it), so in autocommit it is one round trip. The functions apply the
+# same rules as the ORM path that SQLite uses, and report a refusal by raising
+# `boxoffice:<code>` with JSON details; `Refusal` carries them to the service.
+
+HOLD = "SELECT * FROM boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+RELEASE_HOLD = "SELECT * FROM boxoffice_release_hold($1, $2, $3, $4, $5, $6, $7)"
+_REFUSAL_PREFIX = "boxoffice:"
+
+
+class Refusal(Exception):
+    """A sale-path function refused (and rolled back); `code` says why, `details` the rest."""
+
+    def __init__(self, code: str, details: dict[str, Any]) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSeat:
+    seat_id: uuid.UUID
+    label: str
+    seat_type: str
+    price: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedHold:
+    """A cancelled hold with all that its answer shows (seats and history as JSON objects)."""
+
+    show_id: uuid.UUID
+    amount_total: int
+    currency: str
+    created_at: datetime
+    user_id: uuid.UUID | None
+    guest_id: uuid.UUID | None
+    seats: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside the session's transaction.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs itself;
+    a statement sent on the driver directly would run outside it (in autocommit), and the
+    event handlers' writes in a transaction of their own. So the adapter begins first. That is
+    a private method of the adapter: tests/bench/test_hold_statements.py pins the round trips
+    it gives, and fails if SQLAlchemy changes it.
+    """
+    connection = await session.connection()
+    adapter = (await connection.get_raw_connection()).dbapi_connection
+    if adapter._transaction is None:  # type: ignore[union-attr]
+        await adapter._start_transaction()  # type: ignore[union-attr]
+    return adapter._connection  # type: ignore[union-attr]
+
+
+def is_postgres(session_or_engine: AsyncSession | AsyncEngine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, AsyncSession) else None
+    return (bind or session_or_engine).dialect.name == "postgresql"  # type: ignore[union-attr]
+
+
+async def hold_in_one_statement(
+    connection: Any,
+    booking_id: uuid.UUID,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    caps: HoldCaps,
+    now: datetime,
+    expires_at: datetime,
+    actor: str,
+) -> tuple[str, list[HeldSeat]]:
+    """The whole hold; returns the currency and the seats, by label. Raises `Refusal`."""
+    rows = await _refusable(
+        connection.fetch(
+            HOLD,
+            booking_id,
+            show_id,
+            list(seat_ids),
+            caps.kind,
+            caps.customer_id,
+            caps.client_ip,
+            now,
+            expires_at,
+            actor,
+            caps.pending_bookings,
+            caps.held_seats,
+            caps.held_seats_per_address,
+        )
+    )
+    return rows[0]["currency"], [HeldSeat(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def release_hold_in_one_statement(
+    connection: Any,
+    booking_id: uuid.UUID,
+    kind: str,
+    customer_id: uuid.UUID,
+    is_admin: bool,
+    now: datetime,
+    reason: str,
+    actor: str,
+) -> ReleasedHold | None:
+    """Cancels a live hold of the caller's (any, for an admin) and frees exactly its seats.
+    None, with nothing changed, for anything else: not the caller's, paid, over, cancelled."""
+    rows = await connection.fetch(
+        RELEASE_HOLD, booking_id, kind, customer_id, is_admin, now, reason, actor
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return ReleasedHold(
+        show_id=row["show_id"],
+        amount_total=row["amount_total"],
+        currency=row["currency"],
+        created_at=row["created_at"],
+        user_id=row["user_id"],
+        guest_id=row["guest_id"],
+        seats=_json(row["seats"]),
+        history=_json(row["history"]),
+    )
+
+
+def _json(value: Any) -> Any:
+    # The pool's connections decode json columns themselves (SQLAlchemy sets a codec).
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def _refusable(call: Any) -> Any:
+    try:
+        return await call
+    except asyncpg.RaiseError as error:
+        message = error.message
+        if not message.startswith(_REFUSAL_PREFIX):
+            raise
+        details = json.loads(error.detail) if error.detail else {}
+        raise Refusal(message.removeprefix(_REFUSAL_PREFIX), details) from None

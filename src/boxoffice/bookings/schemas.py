@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,9 +31,9 @@ class Customer(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    model_config = ConfigDict(serialize_by_alias=True)
+    model_config = ConfigDict(serialize_by_alias=True, populate_by_name=True)
 
-    from_: str | None = Field(serialization_alias="from")
+    from_: str | None = Field(alias="from")
     to: str
     at: datetime
     reason: str
@@ -71,55 +71,69 @@ class BookingOut(BaseModel):
 
     @classmethod
     def of(cls, view: BookingView, now: datetime) -> BookingOut:
-        booking = view.booking
-        status = rules.effective_status(booking.status, booking.expires_at, now)
-        customer = (
-            Customer(kind="user", id=str(booking.user_id))
-            if booking.user_id
-            else Customer(kind="guest", id=str(booking.guest_id))
-        )
-        payment = view.payment
-        return cls(
-            id=str(booking.id),
-            status=status.value,
-            show_id=str(booking.show_id),
-            expires_at=booking.expires_at if status is rules.PENDING else None,
-            seats=[
-                BookedSeat(
-                    seat_id=str(s.seat_id), label=s.label, seat_type=s.seat_type, price=s.price
-                )
-                for s in view.seats
-            ],
-            amount_total=booking.amount_total,
-            currency=booking.currency,
-            customer=customer,
-            created_at=booking.created_at,
-            history=[
-                HistoryEntry(
-                    from_=t.from_status.value if t.from_status else None,
-                    to=t.to_status.value,
-                    at=t.at,
-                    reason=t.reason,
-                )
-                for t in view.history
-            ],
-            payment=PaymentInfo(
-                provider=payment.provider,
-                order_id=payment.order_id,
-                payment_id=payment.payment_id,
-                amount=payment.amount,
-                currency=payment.currency,
-                status=payment.status.value,
-            )
-            if payment and payment.payment_id
-            else None,
-            refunds=[
-                RefundInfo(
-                    id=str(r.id), amount=r.amount, status=r.status.value, created_at=r.created_at
-                )
-                for r in view.refunds
-            ],
-        )
+        return cls.model_validate(booking_document(view, now))
+
+
+def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
+    """The booking's API shape (`BookingOut`) as plain JSON-ready data: the one place that
+    knows it. The sale path encodes it directly; other routes validate it into `BookingOut`."""
+    booking = view.booking
+    status = rules.effective_status(booking.status, booking.expires_at, now)
+    payment = view.payment
+    return {
+        "id": str(booking.id),
+        "status": status.value,
+        "show_id": str(booking.show_id),
+        "expires_at": _iso(booking.expires_at) if status is rules.PENDING else None,
+        "seats": [
+            {
+                "seat_id": str(s.seat_id),
+                "label": s.label,
+                "seat_type": s.seat_type,
+                "price": s.price,
+            }
+            for s in view.seats
+        ],
+        "amount_total": booking.amount_total,
+        "currency": booking.currency,
+        "customer": {"kind": "user", "id": str(booking.user_id)}
+        if booking.user_id
+        else {"kind": "guest", "id": str(booking.guest_id)},
+        "created_at": _iso(booking.created_at),
+        "history": [
+            {
+                "from": t.from_status.value if t.from_status else None,
+                "to": t.to_status.value,
+                "at": _iso(t.at),
+                "reason": t.reason,
+            }
+            for t in view.history
+        ],
+        "payment": {
+            "provider": payment.provider,
+            "order_id": payment.order_id,
+            "payment_id": payment.payment_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "status": payment.status.value,
+        }
+        if payment and payment.payment_id
+        else None,
+        "refunds": [
+            {
+                "id": str(r.id),
+                "amount": r.amount,
+                "status": r.status.value,
+                "created_at": _iso(r.created_at),
+            }
+            for r in view.refunds
+        ],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """ISO 8601 as Pydantic writes it, so every route renders instants alike (UTC as "Z")."""
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 class BookingList(BaseModel):

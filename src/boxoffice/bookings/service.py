@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.dependencies import SPENT_GUEST_TOKEN, Principal
 from boxoffice.bookings import repository, rules
 from boxoffice.bookings.errors import (
     BookingNotFound,
@@ -32,8 +32,9 @@ from boxoffice.bookings.errors import (
 )
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
-from boxoffice.catalogue.models import Show, ShowStatus
+from boxoffice.catalogue.models import ShowStatus
 from boxoffice.config import Settings
+from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.models import Payment, Refund
 
@@ -58,15 +59,42 @@ async def hold_seats(
     settings: Settings,
     client_ip: str | None = None,
 ) -> BookingView:
-    """Holds all of `seat_ids` for the caller, or none (SPEC invariants 1 and 2).
+    """Holds all of `seat_ids` for the caller, or none (SPEC invariants 1 and 2), inside the
+    session's transaction (with an Idempotency-Key, whose record must commit with the hold).
 
-    Three statements on the way to a 201: lock the customer and read the show; claim the seats
-    (only while within every cap: live holds in the show, seats held over all shows, seats held
-    from the address in the show); write the booking.
+    Within every cap: live holds in the show, seats held over all shows, seats held from the
+    address in the show. On PostgreSQL it is one statement (`boxoffice_hold`); on SQLite,
+    whose writers are serialised anyway, three plain ones (`_hold_statement_by_statement`).
     """
-    kind = principal.kind.value
-    caps = repository.HoldCaps(
-        kind=kind,
+    caps = _caps(principal, settings, client_ip)
+    if repository.is_postgres(session):
+        connection = await repository.driver_connection(session)
+        return await _hold(connection, principal, show_id, seat_ids, now, settings, caps)
+    return await _hold_statement_by_statement(
+        session, principal, show_id, seat_ids, now, settings, caps
+    )
+
+
+async def hold_seats_at_once(
+    engine: AsyncEngine,
+    principal: Principal,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    now: datetime,
+    settings: Settings,
+    client_ip: str | None = None,
+) -> BookingView:
+    """`hold_seats` on PostgreSQL without a transaction of ours: `boxoffice_hold` is one
+    statement, so in autocommit the whole hold is one round trip (the on-sale's hot path)."""
+    caps = _caps(principal, settings, client_ip)
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        return await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
+
+
+def _caps(principal: Principal, settings: Settings, client_ip: str | None) -> repository.HoldCaps:
+    return repository.HoldCaps(
+        kind=principal.kind.value,
         customer_id=principal.id,
         pending_bookings=settings.max_pending_bookings_per_customer,
         held_seats=settings.max_held_seats_per_customer,
@@ -76,15 +104,167 @@ async def hold_seats(
             settings.max_held_seats_per_address_per_show if settings.rate_limit_enabled else 0
         ),
     )
-    # The customer's row lock serialises one customer's concurrent holds (and the address lock
-    # one address's), so the caps that the claim checks (with a fresh snapshot, after these
-    # locks) cannot be raced past.
+
+
+async def _hold(
+    connection: Any,
+    principal: Principal,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    now: datetime,
+    settings: Settings,
+    caps: repository.HoldCaps,
+) -> BookingView:
+    booking_id = uuid.uuid4()
+    expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
+    try:
+        currency, seats = await repository.hold_in_one_statement(
+            connection, booking_id, show_id, seat_ids, caps, now, expires_at, principal.actor
+        )
+    except repository.Refusal as refusal:
+        raise _refused(refusal, caps, len(seat_ids), now) from None
+    booking_seats = [
+        BookingSeat(
+            booking_id=booking_id,
+            seat_id=seat.seat_id,
+            label=seat.label,
+            seat_type=seat.seat_type,
+            price=seat.price,
+        )
+        for seat in seats
+    ]
+    return _held(principal, booking_id, show_id, booking_seats, currency, now, expires_at)
+
+
+def _held(
+    principal: Principal,
+    booking_id: uuid.UUID,
+    show_id: uuid.UUID,
+    seats: list[BookingSeat],
+    currency: str,
+    now: datetime,
+    expires_at: datetime,
+) -> BookingView:
+    """The new PENDING booking as the API shows it (the same on both engines)."""
+    metrics.HOLDS.labels("held").inc()
+    is_user = principal.kind.value == "user"
+    booking = Booking(
+        id=booking_id,
+        show_id=show_id,
+        user_id=principal.id if is_user else None,
+        guest_id=None if is_user else principal.id,
+        status=BookingStatus.PENDING,
+        amount_total=sum(seat.price for seat in seats),
+        currency=currency,
+        expires_at=expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    first = _history_row(
+        booking_id, None, BookingStatus.PENDING, now, "seats held", principal.actor
+    )
+    return BookingView(booking, sorted(seats, key=lambda s: s.label), [first])
+
+
+def _refused(
+    refusal: repository.Refusal, caps: repository.HoldCaps, requested: int, now: datetime
+) -> BoxofficeError:
+    """The problem for a refused hold: what each refusal code means to a customer."""
+    details = refusal.details
+    match refusal.code:
+        case "customer-gone":
+            return Unauthenticated(SPENT_GUEST_TOKEN)
+        case "show-not-found":
+            return ShowNotFound()
+        case "show-cancelled":
+            return ShowNotOnSale("This show was cancelled.")
+        case "show-started":
+            return ShowNotOnSale("This show has already started.")
+        case "too-many-holds":
+            return _too_many_holds(details["held"], caps.pending_bookings)
+        case "too-many-seats-customer":
+            held, first = details["held"], _instant(details["first_expiry"])
+            return _too_many_seats(held, first, caps.held_seats, "customer", now)
+        case "too-many-seats-address":
+            held, first = details["held"], _instant(details["first_expiry"])
+            return _too_many_seats(held, first, caps.held_seats_per_address, "address", now)
+        case "seats-not-held" if details["unknown"]:
+            return _unknown_seats(details["unknown"])
+        case "seats-not-held":
+            return _unavailable(details["unavailable"])
+    raise AssertionError(f"unknown refusal {refusal.code!r}")
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _too_many_holds(live_holds: int, cap: int) -> BoxofficeError:
+    metrics.HOLDS.labels("too_many_holds").inc()
+    return TooManyHolds(
+        f"You already hold seats in {live_holds} pending bookings for this show; "
+        "pay for or cancel one first.",
+        max_pending_bookings=cap,
+    )
+
+
+_HOLDERS = {"customer": "you hold", "address": "your network address holds in this show"}
+
+
+def _too_many_seats(
+    held: int, first_expiry: datetime | None, cap: int, scope: str, now: datetime
+) -> BoxofficeError:
+    """429 over a held-seats cap, with Retry-After until the first of those holds runs out."""
+    metrics.HOLDS.labels(f"too_many_seats_{scope}").inc()
+    metrics.RATE_LIMITED.labels(f"bookings.held_seats_per_{scope}").inc()
+    retry_after = max(1, math.ceil(((first_expiry or now) - now).total_seconds()))
+    return TooManyHeldSeats(
+        retry_after,
+        f"At most {cap} seats can be held at once; {_HOLDERS[scope]} {held}. Pay for or cancel "
+        "a booking, or wait for a hold to run out.",
+        max_held_seats=cap,
+        held_seats=held,
+    )
+
+
+def _unknown_seats(unknown: Sequence[object]) -> BoxofficeError:
+    metrics.HOLDS.labels("unknown_seats").inc()
+    return UnknownSeats(
+        "These seat ids are not seats of this show.",
+        unknown_seat_ids=[str(seat_id) for seat_id in unknown],
+    )
+
+
+def _unavailable(unavailable: Sequence[object]) -> BoxofficeError:
+    metrics.HOLDS.labels("conflict").inc()
+    return SeatsUnavailable(
+        "Some of the seats are held or booked by someone else; nothing was held.",
+        unavailable_seat_ids=[str(seat_id) for seat_id in unavailable],
+    )
+
+
+async def _hold_statement_by_statement(
+    session: AsyncSession,
+    principal: Principal,
+    show_id: uuid.UUID,
+    seat_ids: Sequence[uuid.UUID],
+    now: datetime,
+    settings: Settings,
+    caps: repository.HoldCaps,
+) -> BookingView:
+    """The hold through the ORM (SQLite): lock the customer and read the show; claim the seats
+    while within every cap; write the booking. Refusals as `boxoffice_hold` makes them."""
     show = await repository.lock_customer_and_get_show(
-        session, kind, principal.id, show_id, client_ip if caps.held_seats_per_address else None
+        session, caps.kind, principal.id, show_id, caps.client_ip
     )
     if show is None:
+        if not await repository.customer_can_hold(session, caps.kind, principal.id):
+            raise Unauthenticated(SPENT_GUEST_TOKEN)
         raise ShowNotFound()
-    _ensure_on_sale(show, now)
+    if show.status is not ShowStatus.SCHEDULED:
+        raise ShowNotOnSale("This show was cancelled.")
+    if show.starts_at <= now:
+        raise ShowNotOnSale("This show has already started.")
 
     booking_id = uuid.uuid4()
     expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
@@ -93,124 +273,58 @@ async def hold_seats(
     )
     if len(claimed) != len(seat_ids):
         # Raising rolls the whole transaction back, so the seats we did get are not kept.
-        await _refuse_hold(
-            session, show_id, seat_ids, {row.seat_id for row in claimed}, principal, now, caps
+        raise await _why_short(
+            session, show_id, seat_ids, {row.seat_id for row in claimed}, now, caps
         )
-
-    seats = [
-        BookingSeat(
-            booking_id=booking_id,
-            seat_id=row.seat_id,
-            label=row.label,
-            seat_type=row.seat_type,
-            price=row.price,
-        )
-        for row in claimed
-    ]
-    booking = Booking(
-        id=booking_id,
-        show_id=show_id,
-        user_id=principal.id if kind == "user" else None,
-        guest_id=principal.id if kind == "guest" else None,
-        status=BookingStatus.PENDING,
-        amount_total=sum(seat.price for seat in seats),
-        currency=show.currency,
-        expires_at=expires_at,
-        created_at=now,
-        updated_at=now,
-        client_ip=client_ip,
+    view = _held(
+        principal,
+        booking_id,
+        show_id,
+        [
+            BookingSeat(
+                booking_id=booking_id,
+                seat_id=row.seat_id,
+                label=row.label,
+                seat_type=row.seat_type,
+                price=row.price,
+            )
+            for row in claimed
+        ],
+        show.currency,
+        now,
+        expires_at,
     )
-    first = _history_row(
-        booking_id, None, BookingStatus.PENDING, now, "seats held", principal.actor
-    )
-    await repository.insert_booking(session, booking, seats, first)
-    metrics.HOLDS.labels("held").inc()
-    return BookingView(booking, sorted(seats, key=lambda s: s.label), [first])
+    view.booking.client_ip = caps.client_ip
+    await repository.insert_booking(session, view.booking, view.seats, view.history[0])
+    return view
 
 
-def _ensure_on_sale(show: Show, now: datetime) -> None:
-    if show.status is not ShowStatus.SCHEDULED:
-        raise ShowNotOnSale("This show was cancelled.")
-    if show.starts_at <= now:
-        raise ShowNotOnSale("This show has already started.")
-
-
-async def _refuse_hold(
+async def _why_short(
     session: AsyncSession,
     show_id: uuid.UUID,
     seat_ids: Sequence[uuid.UUID],
     claimed: set[uuid.UUID],
-    principal: Principal,
     now: datetime,
     caps: repository.HoldCaps,
-) -> None:
-    """Says why a claim came back short (the cold path: a few more queries are fine here)."""
-    live_holds = await repository.live_holds(
-        session, show_id, principal.kind.value, principal.id, now
-    )
+) -> BoxofficeError:
+    """Why a claim came back short (the cold path: a few more queries are fine here)."""
+    live_holds = await repository.live_holds(session, show_id, caps.kind, caps.customer_id, now)
     if live_holds >= caps.pending_bookings:
-        metrics.HOLDS.labels("too_many_holds").inc()
-        raise TooManyHolds(
-            f"You already hold seats in {live_holds} pending bookings for this show; "
-            "pay for or cancel one first.",
-            max_pending_bookings=caps.pending_bookings,
-        )
-    customer = [repository.customer_filter(caps.kind, caps.customer_id)]
-    await _within_seat_cap(
-        session, now, customer, len(seat_ids), caps.held_seats, "customer", "you hold"
-    )
+        return _too_many_holds(live_holds, caps.pending_bookings)
+    scopes = [
+        ("customer", caps.held_seats, [repository.customer_filter(caps.kind, caps.customer_id)])
+    ]
     if caps.held_seats_per_address and caps.client_ip:
-        await _within_seat_cap(
-            session,
-            now,
-            caps.address_filter(show_id),
-            len(seat_ids),
-            caps.held_seats_per_address,
-            "address",
-            "your network address holds in this show",
-        )
+        scopes.append(("address", caps.held_seats_per_address, caps.address_filter(show_id)))
+    for scope, cap, conditions in scopes:
+        held, first_expiry = await repository.held_seats(session, now, conditions)
+        if cap and held + len(seat_ids) > cap:
+            return _too_many_seats(held, first_expiry, cap, scope, now)
     existing = await repository.existing_seat_ids(session, show_id, seat_ids)
     unknown = [seat_id for seat_id in seat_ids if seat_id not in existing]
     if unknown:
-        metrics.HOLDS.labels("unknown_seats").inc()
-        raise UnknownSeats(
-            "These seat ids are not seats of this show.",
-            unknown_seat_ids=[str(seat_id) for seat_id in unknown],
-        )
-    unavailable = [seat_id for seat_id in seat_ids if seat_id not in claimed]
-    metrics.HOLDS.labels("conflict").inc()
-    raise SeatsUnavailable(
-        "Some of the seats are held or booked by someone else; nothing was held.",
-        unavailable_seat_ids=[str(seat_id) for seat_id in unavailable],
-    )
-
-
-async def _within_seat_cap(
-    session: AsyncSession,
-    now: datetime,
-    conditions: Sequence[ColumnElement[bool]],
-    requested: int,
-    cap: int,
-    scope: str,
-    holder: str,
-) -> None:
-    """429 when `requested` more seats would go past a held-seats cap, with Retry-After until
-    the first of those holds runs out."""
-    if not cap:
-        return
-    held, first_expiry = await repository.held_seats(session, now, conditions)
-    if held + requested <= cap:
-        return
-    metrics.HOLDS.labels(f"too_many_seats_{scope}").inc()
-    metrics.RATE_LIMITED.labels(f"bookings.held_seats_per_{scope}").inc()
-    retry_after = max(1, math.ceil(((first_expiry or now) - now).total_seconds()))
-    raise TooManyHeldSeats(
-        retry_after,
-        f"At most {cap} seats can be held at once; {holder} {held}. Pay for or cancel a "
-        "booking, or wait for a hold to run out.",
-        max_held_seats=cap,
-        held_seats=held,
-    )
+        return _unknown_seats(unknown)
+    return _unavailable([seat_id for seat_id in seat_ids if seat_id not in claimed])
 
 
 async def get_booking(
@@ -278,6 +392,12 @@ async def cancel_booking(
     settings: Settings,
 ) -> BookingView:
     """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off)."""
+    if repository.is_postgres(session):
+        # The on-sale case, a live hold given up, is one statement; anything else (a paid
+        # booking and its refund, or a refusal to explain) goes the general way below.
+        released = await _release_hold(session, principal, booking_id, now)
+        if released is not None:
+            return released
     booking = await _owned_booking(session, principal, booking_id, for_update=True)
     status = rules.effective_status(booking.status, booking.expires_at, now)
     if status is BookingStatus.BOOKED:
@@ -296,6 +416,56 @@ async def cancel_booking(
     )
     await repository.release_seats(session, [booking.id])
     return (await load_views(session, [booking]))[0]
+
+
+async def _release_hold(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, now: datetime
+) -> BookingView | None:
+    reason = "booking cancelled"
+    released = await repository.release_hold_in_one_statement(
+        await repository.driver_connection(session),
+        booking_id,
+        principal.kind.value,
+        principal.id,
+        principal.is_admin,
+        now,
+        reason,
+        principal.actor,
+    )
+    if released is None:
+        return None
+    booking = Booking(
+        id=booking_id,
+        show_id=released.show_id,
+        user_id=released.user_id,
+        guest_id=released.guest_id,
+        status=BookingStatus.CANCELLED,
+        amount_total=released.amount_total,
+        currency=released.currency,
+        expires_at=None,
+        created_at=released.created_at,
+        updated_at=now,
+    )
+    seats = [
+        BookingSeat(booking_id=booking_id, **{**seat, "seat_id": uuid.UUID(seat["seat_id"])})
+        for seat in released.seats
+    ]
+    history = [
+        BookingTransition(
+            booking_id=booking_id,
+            from_status=BookingStatus(entry["from"]) if entry["from"] else None,
+            to_status=BookingStatus(entry["to"]),
+            at=datetime.fromisoformat(entry["at"]),
+            reason=entry["reason"],
+            actor=entry["actor"],
+        )
+        for entry in released.history
+    ]
+    await events.publish(
+        session,
+        BookingStatusChanged(booking, BookingStatus.PENDING, BookingStatus.CANCELLED, now, reason),
+    )
+    return BookingView(booking, seats, history)
 
 
 async def transition(

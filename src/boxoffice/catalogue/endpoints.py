@@ -5,14 +5,12 @@ Reads are public; writes need the admin role. Routes only parse, call the servic
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from boxoffice.accounts.dependencies import AdminDep
 from boxoffice.catalogue import service
@@ -268,18 +266,16 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 )
 async def seat_map(
     show_id: uuid.UUID,
-    session: SessionDep,
-    now: NowDep,
+    request: Request,
     if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
-    """Every seat with its position, price and status; ETag / If-None-Match → 304."""
-    view = await service.seat_map(session, show_id, now)
-    body = json.dumps(
-        {"show_id": str(view.show.id), "currency": view.show.currency, "seats": view.seats},
-        separators=(",", ":"),
+    """Every seat with its position, price and status, and the map's `version`; ETag /
+    If-None-Match → 304. Served from memory while nothing changed (no session, no query)."""
+    state = request.app.state
+    rendered = await service.seat_map(
+        state.sessionmaker, state.seat_maps, show_id, state.clock.now()
     )
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if _etag_matches(if_none_match, etag):
+    headers = {"ETag": rendered.etag, "Cache-Control": "no-cache"}
+    if _etag_matches(if_none_match, rendered.etag):
         return Response(status_code=304, headers=headers)
-    return Response(content=body, media_type="application/json", headers=headers)
+    return Response(content=rendered.body, media_type="application/json", headers=headers)

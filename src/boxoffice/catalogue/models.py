@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -106,7 +107,6 @@ class ShowSeat(Base):
     """
 
     __tablename__ = "show_seats"
-    __table_args__ = (Index("ix_show_seats_booking_id", "booking_id"),)
 
     show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"), primary_key=True)
     seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), primary_key=True)
@@ -118,3 +118,5 @@ class ShowSeat(Base):
         ForeignKey("bookings.id", deferrable=True, initially="DEFERRED")
     )
     held_until: Mapped[datetime | None]
+    # Times this row was written: a show's seat-map version is their sum (migration 0004).
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

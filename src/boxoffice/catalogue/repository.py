@@ -408,12 +408,21 @@ async def seat_map_rows(session: AsyncSession, show_id: uuid.UUID) -> list[Any]:
             ShowSeat.price,
             ShowSeat.booking_id,
             ShowSeat.held_until,
+            ShowSeat.version,
         )
         .join(Seat, Seat.id == ShowSeat.seat_id)
         .where(ShowSeat.show_id == show_id)
         .order_by(Seat.y, Seat.x)
     )
     return list((await session.execute(query)).all())
+
+
+async def seat_map_version(session: AsyncSession, show_id: uuid.UUID) -> int | None:
+    """The show's seat-map version (see `boxoffice.catalogue.seatmap`); None: no such show."""
+    total = await session.scalar(
+        select(func.sum(ShowSeat.version)).where(ShowSeat.show_id == show_id)
+    )
+    return None if total is None else int(total)
 
 
 async def find_theatre_by_name(session: AsyncSession, name: str, city: str) -> Theatre | None:

@@ -352,4 +352,5 @@ class SeatMapSeat(BaseModel):
 class SeatMap(BaseModel):
     show_id: uuid.UUID
     currency: str
+    version: int  # never decreases; grows with every write to the show's seats
     seats: list[SeatMapSeat]

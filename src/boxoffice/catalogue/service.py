@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.bookings import service as bookings_service
 from boxoffice.catalogue import repository
@@ -41,6 +41,7 @@ from boxoffice.catalogue.schemas import (
     TheatreCreate,
     TheatrePatch,
 )
+from boxoffice.catalogue.seatmap import RenderedMap, SeatMaps, Snapshot, snapshot_of
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.pricing import repository as pricing_repository
@@ -354,41 +355,26 @@ async def cancel_show(
 # --- seat map -----------------------------------------------------------------------------------
 
 
-@dataclass
-class SeatMapView:
-    show: Show
-    seats: list[dict[str, Any]]
+async def seat_map(
+    sessions: async_sessionmaker[AsyncSession],
+    maps: SeatMaps,
+    show_id: uuid.UUID,
+    now: datetime,
+) -> RenderedMap:
+    """The show's seat map at `now`, from this process's memory when it is known to be current
+    (see `boxoffice.catalogue.seatmap`); a session is opened only when it is not."""
 
+    async def read() -> Snapshot:
+        async with sessions() as session:
+            show = await repository.get_show(session, show_id)
+            if show is None:
+                raise ShowNotFound()
+            rows = await repository.seat_map_rows(session, show_id)
+        version = sum(row[-1] for row in rows)
+        return snapshot_of(show_id, show.currency, version, [row[:-1] for row in rows], now)
 
-def seat_status(booking_id: uuid.UUID | None, held_until: datetime | None, now: datetime) -> str:
-    """AVAILABLE, HELD or BOOKED; a hold that ran out (`held_until <= now`) is AVAILABLE, as in
-    bookings.repository.claim_seats, whether or not the sweeper has run."""
-    if booking_id is None:
-        return "AVAILABLE"
-    if held_until is None:
-        return "BOOKED"
-    return "HELD" if held_until > now else "AVAILABLE"
+    async def version() -> int | None:
+        async with sessions() as session:
+            return await repository.seat_map_version(session, show_id)
 
-
-async def seat_map(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> SeatMapView:
-    show = await repository.get_show(session, show_id)
-    if show is None:
-        raise ShowNotFound()
-    rows = await repository.seat_map_rows(session, show_id)
-    # Plain dicts, ready for JSON: the map is the most requested page of an on-sale, and
-    # building 300 models per request would cost more than the query.
-    seats = [
-        {
-            "id": str(seat_id),
-            "label": label,
-            "row": row,
-            "number": number,
-            "seat_type": seat_type,
-            "x": x,
-            "y": y,
-            "price": price,
-            "status": seat_status(booking_id, held_until, now),
-        }
-        for seat_id, label, row, number, seat_type, x, y, price, booking_id, held_until in rows
-    ]
-    return SeatMapView(show, seats)
+    return await maps.get(show_id, now, read, version)

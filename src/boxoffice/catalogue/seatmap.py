@@ -1,0 +1,145 @@
+"""The seat map, rendered once per change and served from each process's memory.
+
+During an on-sale the map is the most requested page by far, and it changes far less often
+than it is read. So each process keeps, per show, the seats as last read and the JSON bytes and
+ETag rendered from them:
+
+- On PostgreSQL every seat write notifies `boxoffice_seats` (a trigger, migration 0004), and
+  `SeatMaps.changed` drops the show's entry: while the LISTEN connection is up, a request whose
+  entry is present runs no query at all, and a 304 renders nothing.
+- Without notifications (SQLite, or the LISTEN connection down) an entry is checked against
+  the show's version with one small query before it is served.
+- A hold running out changes a status but writes nothing. Each entry knows when the next of its
+  holds runs out and re-renders itself from the rows it has (no query) once that instant passes,
+  so a run-out hold reads AVAILABLE at once, as the hold path treats it.
+
+`version` is the sum of the show's per-seat write counters: it grows with every committed seat
+write, in whatever order writers commit. The ETag is the version and how many of the entry's
+holds have run out: it changes whenever any status does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+SEAT_CHANGES = "boxoffice_seats"  # the channel the show_seats trigger notifies (migration 0004)
+SeatRow = tuple[Any, ...]  # seat_id, label, row, number, seat_type, x, y, price, booking, until
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A show's seats as one query read them."""
+
+    show_id: uuid.UUID
+    currency: str
+    version: int
+    seats: Sequence[SeatRow]
+    # When each live hold among them runs out, sorted: the instants a status changes.
+    expiries: Sequence[datetime]
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    snapshot: Snapshot
+    expired: int  # how many of the snapshot's holds had run out when this was rendered
+    body: bytes
+    etag: str
+
+    def current_at(self, now: datetime) -> bool:
+        """Still what the snapshot shows at `now`: as many of its holds have run out."""
+        return bisect.bisect_right(self.snapshot.expiries, now) == self.expired
+
+
+def snapshot_of(
+    show_id: uuid.UUID, currency: str, version: int, seats: Sequence[SeatRow], now: datetime
+) -> Snapshot:
+    expiries = sorted(row[9] for row in seats if row[8] is not None and row[9] is not None)
+    return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now] or [])
+
+
+def seat_status(booking_id: object, held_until: datetime | None, now: datetime) -> str:
+    """AVAILABLE, HELD or BOOKED; a hold that ran out (`held_until <= now`) is AVAILABLE, as in
+    bookings.repository.claim_seats, whether or not the sweeper has run."""
+    if booking_id is None:
+        return "AVAILABLE"
+    if held_until is None:
+        return "BOOKED"
+    return "HELD" if held_until > now else "AVAILABLE"
+
+
+def render(snapshot: Snapshot, now: datetime) -> RenderedMap:
+    expired = bisect.bisect_right(snapshot.expiries, now)
+    document = {
+        "show_id": str(snapshot.show_id),
+        "currency": snapshot.currency,
+        "version": snapshot.version,
+        "seats": [
+            {
+                "id": str(seat_id),
+                "label": label,
+                "row": row,
+                "number": number,
+                "seat_type": seat_type,
+                "x": x,
+                "y": y,
+                "price": price,
+                "status": seat_status(booking_id, held_until, now),
+            }
+            for seat_id, label, row, number, seat_type, x, y, price, booking_id, held_until in (
+                snapshot.seats
+            )
+        ],
+    }
+    body = json.dumps(document, separators=(",", ":")).encode()
+    return RenderedMap(snapshot, expired, body, f'"{snapshot.version}.{expired}"')
+
+
+class SeatMaps:
+    """Per-process rendered maps; see the module docstring for when one is trusted."""
+
+    def __init__(self) -> None:
+        self._maps: dict[uuid.UUID, RenderedMap] = {}
+        # Bumped by every notification: a map read before one arrived is never kept after it.
+        self._generations: dict[uuid.UUID, int] = {}
+        self.notified = False  # True while notifications are known to arrive
+
+    def changed(self, show_id: uuid.UUID) -> None:
+        self._generations[show_id] = self._generations.get(show_id, 0) + 1
+        self._maps.pop(show_id, None)
+
+    def forget_all(self) -> None:
+        """Notifications start or stop arriving: nothing cached can be trusted across that."""
+        for show_id in list(self._generations):
+            self.changed(show_id)
+        self._maps.clear()
+
+    async def get(
+        self,
+        show_id: uuid.UUID,
+        now: datetime,
+        read: Callable[[], Awaitable[Snapshot]],
+        version: Callable[[], Awaitable[int | None]],
+    ) -> RenderedMap:
+        """The show's map at `now`: from memory when that is known to be current, else read."""
+        cached = self._maps.get(show_id)
+        if cached is not None and not self.notified and await version() != cached.snapshot.version:
+            cached = None
+        if cached is not None:
+            if not cached.current_at(now):
+                cached = self._keep(show_id, render(cached.snapshot, now), None)
+            return cached
+        generation = self._generations.get(show_id, 0)
+        return self._keep(show_id, render(await read(), now), generation)
+
+    def _keep(
+        self, show_id: uuid.UUID, rendered: RenderedMap, generation: int | None
+    ) -> RenderedMap:
+        if generation is None or self._generations.get(show_id, 0) == generation:
+            self._maps[show_id] = rendered
+        return rendered

@@ -1,0 +1,79 @@
+"""PostgreSQL LISTEN for a process: one connection, whatever the number of subscribers.
+
+A change committed through any API process (or the worker) reaches every process's in-memory
+views within milliseconds. The connection is the driver's own, outside the pool: it is held
+for the life of the process and would otherwise take a pool slot from requests.
+
+While the connection is down, notifications are lost: `connected` says so, and `on_gap` runs
+on every (re)connection and loss, so that whoever relies on the notifications can drop what it
+cached and check the database itself until they flow again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from boxoffice.logs import get_logger
+
+log = get_logger("boxoffice.db.notifications")
+
+RETRY_SECONDS = 1.0
+
+
+class ChannelListener:
+    def __init__(
+        self,
+        dsn: str,
+        channel: str,
+        on_message: Callable[[str], None],
+        on_gap: Callable[[], None],
+    ) -> None:
+        self._dsn = dsn
+        self._channel = channel
+        self._on_message = on_message
+        self._on_gap = on_gap
+        self._task: asyncio.Task[None] | None = None
+        self.connected = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"listen {self._channel}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            lost = asyncio.Event()
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(
+                    self._dsn,
+                    timeout=5,
+                    server_settings={"application_name": f"boxoffice-listen-{self._channel}"},
+                )
+                connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
+                await connection.add_listener(self._channel, self._deliver)
+                self.connected = True
+                self._on_gap()
+                await lost.wait()
+                log.warning("listen_connection_lost", channel=self._channel)
+            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+                log.warning("listen_unavailable", channel=self._channel, error=type(error).__name__)
+            finally:
+                if self.connected:
+                    self.connected = False
+                    self._on_gap()
+                if connection is not None and not connection.is_closed():
+                    connection.terminate()
+            await asyncio.sleep(RETRY_SECONDS)
+
+    def _deliver(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        self._on_message(payload)
