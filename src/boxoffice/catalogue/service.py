@@ -151,10 +151,11 @@ async def create_screen(
     if await repository.get_theatre(session, theatre_id) is None:
         raise TheatreNotFound()
     await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in body.rows))
-    if await repository.screen_name_taken(session, theatre_id, body.name):
+    screen = await repository.insert_screen(
+        session, Screen(id=new_id(), theatre_id=theatre_id, name=body.name, created_at=now)
+    )
+    if screen is None:
         raise ScreenNameTaken(f"The theatre already has a screen named {body.name!r}.")
-    screen = Screen(id=new_id(), theatre_id=theatre_id, name=body.name, created_at=now)
-    await repository.add(session, screen)
     await _insert_layout(session, screen.id, body.rows)
     return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
 

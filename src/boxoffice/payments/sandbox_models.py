@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -101,6 +102,7 @@ class SandboxConfig(Base):
     auto_deliver_webhooks: Mapped[bool] = mapped_column(Boolean)
     fail_next_requests: Mapped[int] = mapped_column(Integer)
     fail_after_applying: Mapped[bool] = mapped_column(Boolean)
+    delay_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 SANDBOX_TABLES: list[Table] = [

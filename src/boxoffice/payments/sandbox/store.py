@@ -42,6 +42,7 @@ class Config:
     auto_deliver_webhooks: bool = True  # send webhooks on their own (checkout can override)
     fail_next_requests: int = 0  # answer the next N REST API calls with 500 SERVER_ERROR
     fail_after_applying: bool = False  # ... after doing the work (the answer is lost) or before
+    delay_seconds: float = 0.0  # every REST API call answers this many seconds late (a slow bank)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -149,6 +150,7 @@ def _config_of(row: SandboxConfig) -> Config:
         auto_deliver_webhooks=row.auto_deliver_webhooks,
         fail_next_requests=row.fail_next_requests,
         fail_after_applying=row.fail_after_applying,
+        delay_seconds=row.delay_seconds,
     )
 
 
