@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     razorpay_base_url: str | None = None
     razorpay_sandbox_webhook_url: str | None = None
     razorpay_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Attempts at the provider for one refund before it stays FAILED (README "Refunds that fail").
+    refund_max_attempts: int = Field(default=6, ge=1, le=50)
+    # Bookings cancelled per transaction when a show is cancelled.
+    show_cancel_batch_size: int = Field(default=200, ge=1, le=5000)
 
     rate_limit_enabled: bool = True
     redis_url: str | None = None

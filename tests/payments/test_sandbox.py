@@ -381,9 +381,12 @@ def test_config_is_validated_and_resets(client: httpx.Client) -> None:
         "auto_deliver_webhooks": True,
         "fail_next_requests": 0,
         "fail_after_applying": False,
+        "delay_seconds": 0.0,
     }
     for bad in (
         {"refund_status": "lost"},
+        {"delay_seconds": -1},
+        {"delay_seconds": 31},
         {"fail_next_requests": -1},
         {"fail_next_requests": "2"},
         {"nonsense": True},

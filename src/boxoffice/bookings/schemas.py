@@ -53,6 +53,8 @@ class RefundInfo(BaseModel):
     amount: int
     status: str
     created_at: datetime
+    attempts: int = 0
+    last_error: str | None = None
 
 
 class BookingOut(BaseModel):
@@ -115,7 +117,12 @@ class BookingOut(BaseModel):
             else None,
             refunds=[
                 RefundInfo(
-                    id=str(r.id), amount=r.amount, status=r.status.value, created_at=r.created_at
+                    id=str(r.id),
+                    amount=r.amount,
+                    status=r.status.value,
+                    created_at=r.created_at,
+                    attempts=r.attempts,
+                    last_error=r.last_error,
                 )
                 for r in view.refunds
             ],

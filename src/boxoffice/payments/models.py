@@ -81,6 +81,8 @@ class Refund(IdMixin, TimestampMixin, Base):
     updated_at: Mapped[datetime]
     # Attempts started so far; attempt N asks the provider with idempotency key `<id>-N`.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The limit in force when the current attempt was claimed (settings.refund_max_attempts).
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
 

@@ -4,8 +4,9 @@ Revision ID: 0016
 Revises: 0002
 Create Date: 2026-12-01 10:00:00
 
-- `refunds` gains `attempts`, `next_attempt_at`, `last_error`; `refund_attempts` keeps the history
-  of every attempt at the provider (one row per attempt, unique per refund and number).
+- `refunds` gains `attempts`, `attempts_allowed`, `next_attempt_at`, `last_error`;
+  `refund_attempts` keeps the history of every attempt at the provider (one row per attempt,
+  unique per refund and number).
 - `order_reservations`: the request creating a booking's provider order, one per booking.
 - Rules that were checked only in Python, now kept by the database (both engines, no table
   rebuild): screen names unique per theatre whatever their case; one seat per (row, number) and
@@ -31,6 +32,10 @@ def upgrade() -> None:
     # ADD COLUMN needs no table rebuild on SQLite (nullable, or NOT NULL with a default).
     op.add_column(
         "refunds", sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "refunds",
+        sa.Column("attempts_allowed", sa.Integer(), nullable=False, server_default="6"),
     )
     op.add_column("refunds", sa.Column("next_attempt_at", sa.DateTime(timezone=True)))
     op.add_column("refunds", sa.Column("last_error", sa.String(length=300)))
@@ -108,4 +113,5 @@ def downgrade() -> None:
     with op.batch_alter_table("refunds") as batch:
         batch.drop_column("last_error")
         batch.drop_column("next_attempt_at")
+        batch.drop_column("attempts_allowed")
         batch.drop_column("attempts")
