@@ -59,6 +59,15 @@ async def get_session(request: Request, background: BackgroundTasks) -> AsyncIte
             background.add_task(hook, request.app.state)
 
 
+async def end_unit_of_work_early(session: AsyncSession) -> None:
+    """Commits the request's unit of work now, for a route that must then call the payment
+    provider with no transaction open (resolving the caller may have read a guest's row, and on
+    SQLite any open transaction holds the database's write lock). The route's own steps use
+    short transactions of their own; the final commit has nothing left to do."""
+    if session.in_transaction():
+        await session.commit()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -9,9 +9,16 @@ from fastapi.responses import JSONResponse
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
 from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.schemas import BookingOut
-from boxoffice.dependencies import IdempotencyKey, Limit, NowDep, Offset, SessionDep
+from boxoffice.dependencies import (
+    IdempotencyKey,
+    Limit,
+    NowDep,
+    Offset,
+    SessionDep,
+    end_unit_of_work_early,
+)
 from boxoffice.errors import problem_response
-from boxoffice.idempotency import request_fingerprint, respond_once
+from boxoffice.idempotency import request_fingerprint, respond_once_unlocked
 from boxoffice.payments import service
 from boxoffice.payments.models import Refund, RefundAttempt, RefundStatus
 from boxoffice.payments.provider import PaymentProvider
@@ -51,10 +58,24 @@ async def start_payment(
     now: NowDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Create (once) the Razorpay order for a pending booking: what Checkout needs."""
+    """Create (once) the Razorpay order for a pending booking: what Checkout needs.
+
+    Razorpay is called with no transaction open and no row locked: other requests on the
+    booking and its show go on meanwhile, and a second request for the same booking waits for
+    this one's order instead of creating another.
+    """
+    await end_unit_of_work_early(session)
+    state = request.app.state
 
     async def create() -> tuple[int, PaymentOrderOut]:
-        order = await service.start_payment(session, principal, booking_id, now, _provider(request))
+        order = await service.start_payment(
+            state.sessionmaker,
+            _provider(request),
+            principal,
+            booking_id,
+            state.clock,
+            state.settings,
+        )
         body = PaymentOrderOut(
             order_id=order.order_id,
             amount=order.amount,
@@ -63,8 +84,8 @@ async def start_payment(
         )
         return (201 if order.created else 200), body
 
-    return await respond_once(
-        session,
+    return await respond_once_unlocked(
+        state.sessionmaker,
         customer=principal.actor,
         endpoint="POST /bookings/{id}/payments",
         key=idempotency_key,

@@ -46,3 +46,8 @@ class RefundNotFound(NotFound):
 class RefundNotRetryable(Conflict):
     type_slug = "refund-not-retryable"
     title = "Only a FAILED refund can be retried"
+
+
+class OrderInProgress(Conflict):
+    type_slug = "order-in-progress"
+    title = "The payment order for this booking is still being created"

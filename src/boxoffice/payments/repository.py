@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.db.engine import dialect_insert
 from boxoffice.payments.models import (
+    OrderReservation,
     Payment,
     PaymentStatus,
     ProviderEvent,
@@ -61,6 +62,65 @@ async def payment_by_order(
 
 async def get_payment(session: AsyncSession, payment_id: uuid.UUID) -> Payment | None:
     return await session.get(Payment, payment_id, populate_existing=True)
+
+
+async def reserve_order(
+    session: AsyncSession,
+    booking_id: uuid.UUID,
+    token: uuid.UUID,
+    now: datetime,
+    until: datetime,
+) -> bool | None:
+    """Reserves the creation of the booking's order for `token` (the caller holds the booking's
+    row lock). False: a new reservation; True: one whose request died was taken over; None: a
+    live reservation is another request's."""
+    current = await session.get(OrderReservation, booking_id, populate_existing=True)
+    if current is None:
+        session.add(
+            OrderReservation(
+                booking_id=booking_id, token=token, reserved_until=until, created_at=now
+            )
+        )
+        await session.flush()
+        return False
+    if current.reserved_until > now:
+        return None
+    current.token, current.reserved_until = token, until
+    await session.flush()
+    return True
+
+
+async def expire_reservation(
+    session: AsyncSession, booking_id: uuid.UUID, token: uuid.UUID, now: datetime
+) -> None:
+    await session.execute(
+        update(OrderReservation)
+        .where(OrderReservation.booking_id == booking_id, OrderReservation.token == token)
+        .values(reserved_until=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def record_order(
+    session: AsyncSession, payment: Payment, token: uuid.UUID
+) -> tuple[Payment, bool]:
+    """Stores the booking's order once (the unique booking id decides) and ends its
+    reservation; the payment row that won, and whether it is this one."""
+    values = {c.key: getattr(payment, c.key) for c in Payment.__table__.columns}
+    inserted = (
+        await session.execute(
+            dialect_insert(session)(Payment)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["booking_id"])
+            .returning(Payment.id)
+        )
+    ).scalar_one_or_none()
+    await session.execute(
+        delete(OrderReservation).where(OrderReservation.booking_id == payment.booking_id)
+    )
+    stored = await payment_of_booking(session, payment.booking_id)
+    assert stored is not None
+    return stored, inserted is not None
 
 
 def add(session: AsyncSession, entity: Payment | Refund) -> None:

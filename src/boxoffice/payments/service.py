@@ -12,6 +12,7 @@ the worker issues any that a crash left behind.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -40,6 +41,7 @@ from boxoffice.payments.errors import (
     InvalidSignature,
     InvalidWebhook,
     NotPayable,
+    OrderInProgress,
     PaymentNotFound,
     PaymentRefunded,
     RefundNotFound,
@@ -56,6 +58,7 @@ from boxoffice.payments.models import (
 from boxoffice.payments.provider import (
     PaymentProvider,
     PaymentProviderError,
+    ProviderOrder,
     ProviderRefund,
     ProviderRejected,
     get_provider,
@@ -85,49 +88,119 @@ class Settlement:
     refund: Refund | None = None
 
 
+# A request waits this long between looks at a booking's order that another request is creating.
+RESERVATION_POLL_SECONDS = 0.1
+
+
+def reservation_lease(settings: Settings) -> timedelta:
+    """How long an order reservation is its request's: longer than any order create can take
+    (two provider timeouts), so a live request is never taken over."""
+    return timedelta(seconds=2 * settings.razorpay_timeout_seconds + 5)
+
+
 async def start_payment(
+    sessionmaker: async_sessionmaker[Any],
+    provider: PaymentProvider,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    clock: Clock,
+    settings: Settings,
+) -> PaymentOrder:
+    """The provider order for a pending booking: created once, the same one when asked again.
+
+    No transaction is open while the provider is asked (SPEC "no provider call under a lock"):
+    1. a short transaction checks the booking and reserves its order (one reservation per
+       booking); a concurrent request finds the reservation and waits for the order it records;
+    2. the order is created at the provider (a request taking over a dead reservation first
+       looks for the order that one may have made: receipt = booking id);
+    3. a short transaction records it.
+    """
+    lease = reservation_lease(settings)
+    gives_up = clock.now() + lease + timedelta(seconds=5)
+    while True:
+        async with sessionmaker() as session, session.begin():
+            step = await _reserve_order(session, principal, booking_id, clock.now(), lease)
+        if isinstance(step, Payment):
+            return _order_of(step, provider, created=False)
+        if step is not None:
+            break
+        if clock.now() > gives_up:
+            raise OrderInProgress("The payment order is still being created; retry shortly.")
+        await asyncio.sleep(RESERVATION_POLL_SECONDS)
+
+    order: ProviderOrder | None = None
+    if step.took_over:
+        found = await provider.orders_with_receipt(str(booking_id))
+        order = next((o for o in found if o.amount == step.amount), None)
+    if order is None:
+        try:
+            order = await provider.create_order(
+                amount=step.amount,
+                currency=step.currency,
+                receipt=str(booking_id),
+                notes={"booking_id": str(booking_id)},
+            )
+        except PaymentProviderError:
+            # The order may exist: let the next request take over at once, and look for it.
+            async with sessionmaker() as session, session.begin():
+                await repository.expire_reservation(session, booking_id, step.token, clock.now())
+            raise
+    async with sessionmaker() as session, session.begin():
+        payment, created = await repository.record_order(
+            session,
+            Payment(
+                id=uuid.uuid4(),
+                booking_id=booking_id,
+                provider=PROVIDER,
+                order_id=order.id,
+                payment_id=None,
+                amount=step.amount,
+                currency=step.currency,
+                status=PaymentStatus.CREATED,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            ),
+            step.token,
+        )
+    if not created:
+        log.warning("order_recorded_by_another_request", booking_id=str(booking_id))
+    return _order_of(payment, provider, created=created)
+
+
+@dataclass(frozen=True)
+class _Reserved:
+    token: uuid.UUID
+    took_over: bool
+    amount: int
+    currency: str
+
+
+async def _reserve_order(
     session: AsyncSession,
     principal: Principal,
     booking_id: uuid.UUID,
     now: datetime,
-    provider: PaymentProvider,
-) -> PaymentOrder:
-    """The provider order for a pending booking: created once, the same one when asked again."""
+    lease: timedelta,
+) -> Payment | _Reserved | None:
+    """The booking's order if it has one; else a reservation to create it; None: wait."""
     booking = await bookings_repository.get_booking(session, booking_id, for_update=True)
     if booking is None or not bookings_service.owns(principal, booking):
         raise BookingNotFound()
-    existing = await repository.payment_of_booking(session, booking.id)
     status = booking_rules.effective_status(booking.status, booking.expires_at, now)
     if status is not BookingStatus.PENDING:
         raise NotPayable(f"A {status.value} booking cannot be paid.", booking_status=status.value)
+    existing = await repository.payment_of_booking(session, booking.id)
     if existing is not None:
-        return _order_of(existing, provider, created=False)
+        return existing
     if principal.is_guest:
         guest = await accounts_repository.get_guest(session, principal.id)
         if guest is None or not (guest.email or guest.phone):
             raise ContactRequired("Add an email or phone with PATCH /api/v1/me, then pay.")
-
-    order = await provider.create_order(
-        amount=booking.amount_total,
-        currency=booking.currency,
-        receipt=str(booking.id),
-        notes={"booking_id": str(booking.id)},
-    )
-    payment = Payment(
-        id=uuid.uuid4(),
-        booking_id=booking.id,
-        provider=PROVIDER,
-        order_id=order.id,
-        payment_id=None,
-        amount=booking.amount_total,
-        currency=booking.currency,
-        status=PaymentStatus.CREATED,
-        created_at=now,
-        updated_at=now,
-    )
-    repository.add(session, payment)
-    await session.flush()
-    return _order_of(payment, provider, created=True)
+    token = uuid.uuid4()
+    took_over = await repository.reserve_order(session, booking.id, token, now, now + lease)
+    if took_over is None:
+        return None
+    return _Reserved(token, took_over, booking.amount_total, booking.currency)
 
 
 def _order_of(payment: Payment, provider: PaymentProvider, *, created: bool) -> PaymentOrder:

@@ -239,6 +239,19 @@ async def create_order(request: Request) -> JSONResponse:
     return JSONResponse(order_json(order))
 
 
+@api.get("/v1/orders")
+async def list_orders(
+    request: Request, receipt: str | None = None, count: int = 10
+) -> JSONResponse:
+    """Orders, newest first; Razorpay's `receipt` filter finds the orders made for a booking."""
+    statement = select(SandboxOrder).order_by(SandboxOrder.created_at.desc(), SandboxOrder.id)
+    if receipt is not None:
+        statement = statement.where(SandboxOrder.receipt == receipt)
+    async with get_store(request).transaction() as session:
+        orders = await session.scalars(statement.limit(max(1, min(count, 100))))
+        return JSONResponse(collection([order_json(order) for order in orders]))
+
+
 @api.get("/v1/orders/{order_id}")
 async def fetch_order(request: Request, order_id: str) -> JSONResponse:
     async with get_store(request).transaction() as session:
