@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from boxoffice.accounts.dependencies import AdminDep
 from boxoffice.catalogue import service
@@ -36,7 +36,14 @@ from boxoffice.catalogue.schemas import (
     TheatreOut,
     TheatrePatch,
 )
-from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep, SettingsDep
+from boxoffice.dependencies import (
+    Limit,
+    NowDep,
+    Offset,
+    SessionDep,
+    SettingsDep,
+    end_unit_of_work_early,
+)
 from boxoffice.errors import InvalidInput
 
 router = APIRouter(tags=["catalogue"])
@@ -249,9 +256,15 @@ async def get_show(show_id: uuid.UUID, session: SessionDep) -> ShowOut:
     responses={409: {"description": "Already cancelled, or already over"}},
 )
 async def cancel_show(
-    show_id: uuid.UUID, session: SessionDep, now: NowDep, admin: AdminDep
+    show_id: uuid.UUID, request: Request, session: SessionDep, now: NowDep, admin: AdminDep
 ) -> ShowOut:
-    return show_out(await service.cancel_show(session, show_id, now, admin.actor))
+    """Cancels the show at once (it reads CANCELLED and refuses holds from this moment), then
+    cancels and refunds its bookings in batches that commit as they go; answers when all are
+    done. If this process dies meanwhile, `boxoffice worker` finishes the job."""
+    view = await service.cancel_show(session, show_id, now, admin.actor)
+    await end_unit_of_work_early(session)
+    await service.cancel_show_bookings(request.app.state, show_id, admin.actor)
+    return show_out(view)
 
 
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:

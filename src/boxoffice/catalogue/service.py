@@ -43,6 +43,7 @@ from boxoffice.catalogue.schemas import (
 )
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
+from boxoffice.dependencies import run_after_commit
 from boxoffice.pricing import repository as pricing_repository
 from boxoffice.pricing import service as pricing_service
 from boxoffice.pricing.rules import day_type_of
@@ -348,8 +349,26 @@ async def cancel_show(
     show.status = ShowStatus.CANCELLED
     show.cancelled_at = now
     await session.flush()
-    await bookings_service.cancel_show_bookings(session, show_id, now, actor)
+    # Its bookings are cancelled after this commits, in batches of their own
+    # (bookings.service.cancel_show_bookings): the show reads CANCELLED, and refuses holds, at once.
     return await get_show(session, show_id)
+
+
+async def cancel_show_bookings(state: Any, show_id: uuid.UUID, actor: str) -> int:
+    """After the show's cancellation committed: cancels its bookings in batches, each issuing
+    its refunds once committed (`state`: app.state or the worker's equivalent)."""
+
+    async def after_batch(session: AsyncSession) -> None:
+        await run_after_commit(session, state)
+
+    return await bookings_service.cancel_show_bookings(
+        state.sessionmaker,
+        show_id,
+        actor,
+        state.clock,
+        state.settings.show_cancel_batch_size,
+        after_batch,
+    )
 
 
 # --- seat map -----------------------------------------------------------------------------------
