@@ -1,10 +1,10 @@
 """SQL statements per request on the hold path, counted inside an in-process copy of the app.
 
 The app is built with `boxoffice.app.create_app(settings)` in this process and driven through
-httpx's ASGI transport; SQLAlchemy events on its engine count what reaches the database driver:
-`before_cursor_execute` (the statements), `begin`/`commit`/`rollback`, and the pool's
-pre-ping (`dialect.do_ping`, which on asyncpg outside a transaction is BEGIN; ";"; ROLLBACK).
-No code is added to src/.
+httpx's ASGI transport. Round trips are counted at the driver: asyncpg's query logger, attached
+to each connection while the pool lends it, sees every query sent, BEGIN and COMMIT included,
+whether SQLAlchemy built it or the sale path sent it on the driver directly. SQLAlchemy's own
+`before_cursor_execute` lists the ORM's statements beside them. No code is added to src/.
 """
 
 from __future__ import annotations
@@ -24,27 +24,22 @@ _TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE
 class Tally:
     statements: list[str] = field(default_factory=list)
     control: Counter[str] = field(default_factory=Counter)
+    sent: list[str] = field(default_factory=list)  # every query the driver sent
 
     def reset(self) -> None:
         self.statements.clear()
         self.control.clear()
+        self.sent.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        pings = self.control["ping"]
         return {
-            "statements": len(self.statements),
+            "statements": len([q for q in self.sent if not _TRANSACTION_CONTROL.match(q)]),
             "begin": self.control["begin"],
             "commit": self.control["commit"],
             "rollback": self.control["rollback"],
-            "pre_ping": pings,
-            # asyncpg: BEGIN and COMMIT are round trips of their own; a ping outside a
-            # transaction is three (BEGIN, ";", ROLLBACK).
-            "round_trips": len(self.statements)
-            + self.control["begin"]
-            + self.control["commit"]
-            + self.control["rollback"]
-            + 3 * pings,
-            "sql": [_shorten(s) for s in self.statements],
+            "pre_ping": self.control["ping"],
+            "round_trips": len(self.sent),
+            "sql": [_shorten(s) for s in self.sent],
         }
 
 
@@ -70,6 +65,18 @@ def instrument(engine: Any) -> Tally:
             tally.control[_name] += 1
 
         event.listen(sync_engine, name, _control)
+
+    def logged(record: Any) -> None:
+        tally.sent.append(record.query)
+
+    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(logged)
+
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(logged)
+
+    event.listen(sync_engine.pool, "checkout", checkout)
+    event.listen(sync_engine.pool, "checkin", checkin)
 
     dialect = sync_engine.dialect
     original = dialect.do_ping

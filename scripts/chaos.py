@@ -12,7 +12,12 @@ What it checks (SPEC "Invariants"), after every process is stopped:
   point back at it (or count as free); show_seats pointing at a missing booking, a booking of
   another show, a cancelled/expired booking, or holding a seat for a hold that already ran out;
 - totals are the sum of the frozen seat prices;
-- no 500 from any server that was up (connection errors from a killed one are expected).
+- no 500 from any server that was up (connection errors from a killed one are expected);
+- money: captured - refunded = total if BOOKED, else 0 (a FAILED refund returns nothing), never
+  two refunds that did not fail at the provider for one payment, no PROCESSED refund the
+  provider did not process. A refund-failure phase runs after the storm: paid bookings are
+  cancelled while the sandbox bounces every refund once and loses one answer, the worker and a
+  server are killed, admins retry from `GET /api/v1/admin/refunds?status=FAILED`.
 
 With CHAOS_RESTART_POSTGRES=1 (opt-in: it interrupts every other user of the local cluster) the
 PostgreSQL cluster is stopped under load, the API must answer 503 problem+json (never 500, never
@@ -412,6 +417,34 @@ AUDIT: list[tuple[str, str]] = [
 ]
 
 
+AUDIT += [
+    (
+        "money: captured - refunded differs from the total if BOOKED, else 0 (a FAILED refund "
+        "returns nothing and is left for an admin)",
+        """SELECT b.id, b.status, b.amount_total, p.amount, r.status, r.amount FROM bookings b
+            JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
+            LEFT JOIN refunds r ON r.payment_id = p.id
+            WHERE NOT (
+                (b.status = 'BOOKED' AND r.id IS NULL AND p.amount = b.amount_total)
+                OR (b.status <> 'BOOKED' AND r.status IN ('PENDING', 'PROCESSED')
+                    AND r.amount = p.amount)
+                OR (b.status <> 'BOOKED' AND r.status = 'FAILED'))""",
+    ),
+    (
+        "two refunds at the provider that did not fail, for one payment",
+        """SELECT payment_id, count(*) FROM razorpay_sandbox_refunds WHERE status <> 'failed'
+            GROUP BY payment_id HAVING count(*) > 1""",
+    ),
+    (
+        "a refund PROCESSED here that the provider did not process",
+        """SELECT r.id FROM refunds r JOIN payments p ON p.id = r.payment_id
+            WHERE r.status = 'PROCESSED' AND NOT EXISTS (
+                SELECT 1 FROM razorpay_sandbox_refunds s
+                WHERE s.payment_id = p.payment_id AND s.status = 'processed')""",
+    ),
+]
+
+
 def audit(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     found: dict[str, list[tuple[Any, ...]]] = {}
     with psycopg.connect(database_url) as connection:
@@ -424,6 +457,156 @@ def audit(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
         ).fetchall()
     say("bookings by status: " + ", ".join(f"{s}={n}" for s, n in by_status))
     return found
+
+
+# -- refunds that fail -------------------------------------------------------------------------
+
+REFUND_BOOKINGS = 6
+
+
+def wait_for(check: Any, seconds: float = 30) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    return check()
+
+
+def refund_failure_phase(
+    servers: list[Proc], worker: Proc, catalogue: Catalogue, database_url: str
+) -> list[str]:
+    """Paid bookings cancelled while the provider bounces refunds, loses answers, and a server
+    and the worker are killed: every refund ends PROCESSED exactly once (the audit checks it)."""
+    problems: list[str] = []
+    sandbox = f"{servers[0].url}/_sandbox/razorpay"
+
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(database_url) as connection:
+            return connection.execute(sql).fetchall()
+
+    with httpx.Client(timeout=30) as http:
+        http.patch(f"{sandbox}/config", json={"refund_status": "pending"}).raise_for_status()
+        admin_token = http.post(
+            f"{servers[0].url}/api/v1/auth/login",
+            json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        )
+        admin = {"Authorization": f"Bearer {admin_token.json()['access_token']}"}
+        show_id = catalogue.show_ids[-1]
+        seat_map = http.get(f"{servers[0].url}/api/v1/shows/{show_id}/seats").json()["seats"]
+        free = [s["id"] for s in seat_map if s["status"] == "AVAILABLE"]
+        booked: list[tuple[str, dict[str, str]]] = []
+        for index in range(REFUND_BOOKINGS):
+            url = str(servers[index % 2].url)
+            person = http.post(
+                f"{url}/api/v1/auth/register",
+                json={
+                    "email": f"refund-{uuid.uuid4().hex[:10]}@example.com",
+                    "password": "chaos-customer-pw-1",
+                    "name": "Refund Customer",
+                },
+            )
+            who = {"Authorization": f"Bearer {person.json()['access_token']}"}
+            held = http.post(
+                f"{url}/api/v1/bookings",
+                json={"show_id": show_id, "seat_ids": [free[index]]},
+                headers=who,
+            )
+            if held.status_code != 201:
+                problems.append(f"refund phase: hold answered {held.status_code}")
+                continue
+            booking_id = held.json()["id"]
+            order = http.post(f"{url}/api/v1/bookings/{booking_id}/payments", headers=who)
+            paid = http.post(
+                f"{url}/_sandbox/razorpay/checkout/{order.json()['order_id']}",
+                json={"outcome": "success"},
+            ).json()
+            verified = http.post(
+                f"{url}/api/v1/payments/razorpay/verify",
+                json={
+                    k: paid[k]
+                    for k in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
+                },
+                headers=who,
+            )
+            if verified.status_code != 200:
+                problems.append(f"refund phase: verify answered {verified.status_code}")
+                continue
+            booked.append((booking_id, who))
+        for index, (booking_id, who) in enumerate(booked):
+            url = str(servers[index % 2].url)
+            if index == 0:  # the provider makes this refund, but its answers are lost
+                http.patch(
+                    f"{sandbox}/config", json={"fail_next_requests": 4, "fail_after_applying": True}
+                )
+            cancelled = http.post(f"{url}/api/v1/bookings/{booking_id}/cancel", headers=who)
+            if cancelled.status_code != 200:
+                problems.append(f"refund phase: cancel answered {cancelled.status_code}")
+            if index == 0:
+                wait_for(
+                    lambda: rows("SELECT 1 FROM refund_attempts WHERE status <> 'STARTED'"),
+                    seconds=15,
+                )
+                http.patch(f"{sandbox}/config", json={"fail_next_requests": 0})
+        worker.kill9()  # mid-way: its retries must not depend on it having stayed up
+        worker.start()
+        issued = wait_for(
+            lambda: (
+                len(rows("SELECT 1 FROM refunds WHERE provider_refund_id IS NOT NULL"))
+                == len(booked)
+            )
+        )
+        if not issued:
+            problems.append("refund phase: not every refund reached the provider")
+        # The bank bounces every refund once: each becomes FAILED with a retry scheduled.
+        for (provider_refund_id,) in rows(
+            "SELECT provider_refund_id FROM refunds WHERE status = 'PENDING' "
+            "AND provider_refund_id IS NOT NULL"
+        ):
+            http.post(f"{sandbox}/refunds/{provider_refund_id}/fail", json={})
+        failed = wait_for(
+            lambda: (
+                rows("SELECT id FROM refunds WHERE status = 'FAILED'")
+                if len(rows("SELECT id FROM refunds WHERE status = 'FAILED'")) == len(booked)
+                else None
+            )
+        )
+        say(f"refund phase: {len(failed or [])} of {len(booked)} refunds FAILED at the provider")
+        listed = http.get(
+            f"{servers[1].url}/api/v1/admin/refunds", params={"status": "FAILED"}, headers=admin
+        ).json()["items"]
+        if len(listed) != len(booked):
+            problems.append(f"refund phase: admin list shows {len(listed)} FAILED refunds")
+        servers[1].kill9()  # and a server dies while admins retry
+        servers[1].start()
+        servers[1].wait_ready()
+        # Admins retry them from the list; the bank then pays every pending one out.
+        for index, item in enumerate(listed):
+            retried = http.post(
+                f"{servers[index % 2].url}/api/v1/admin/refunds/{item['id']}/retry", headers=admin
+            )
+            if retried.status_code not in (200, 409):
+                problems.append(f"refund phase: retry answered {retried.status_code}")
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            pending = rows(
+                "SELECT provider_refund_id FROM refunds WHERE status = 'PENDING' "
+                "AND provider_refund_id IS NOT NULL"
+            )
+            for (provider_refund_id,) in pending:
+                http.post(f"{sandbox}/refunds/{provider_refund_id}/process", json={})
+            if len(rows("SELECT 1 FROM refunds WHERE status = 'PROCESSED'")) == len(booked):
+                break
+            for item in rows("SELECT id FROM refunds WHERE status = 'FAILED'"):
+                http.post(f"{servers[0].url}/api/v1/admin/refunds/{item[0]}/retry", headers=admin)
+            time.sleep(0.5)
+        done = len(rows("SELECT 1 FROM refunds WHERE status = 'PROCESSED'"))
+        say(f"refund phase: {done} of {len(booked)} refunds PROCESSED")
+        if done != len(booked):
+            problems.append(f"refund phase: only {done} of {len(booked)} refunds PROCESSED")
+        http.delete(f"{sandbox}/config")
+    return problems
 
 
 # -- PostgreSQL restart (opt-in) --------------------------------------------------------------
@@ -629,6 +812,10 @@ def main() -> int:
                 else:
                     violations.append(f"cycle {cycle}: {victim.name} did not come back")
                     say(f"cycle {cycle}: {victim.name} did not come back; see {victim.log_path}")
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=20)
+            violations.extend(refund_failure_phase(servers, worker, catalogue, database_url))
             if restart_postgres:
                 postgres_outage(servers, catalogue, violations)
             time.sleep(1.0)

@@ -35,6 +35,8 @@ from boxoffice.db.migrate import upgrade_to_head
 from boxoffice.db.models import Base
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+TEST_METRICS_TOKEN = "test-metrics-token-for-the-scraper"
+METRICS = {"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}  # headers a scraper sends
 KEPT_TABLES = {"seat_types", "alembic_version", "razorpay_sandbox_credentials"}
 
 
@@ -109,6 +111,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "jwt_secret": TEST_JWT_SECRET,
         "rate_limit_enabled": False,
         "razorpay_sandbox": True,
+        "metrics_token": TEST_METRICS_TOKEN,
         "log_json": True,
         "db_pool_size": 5,
         "db_max_overflow": 5,

@@ -43,8 +43,9 @@ def test_health_says_payments_run_on_the_sandbox(client: httpx.Client) -> None:
     assert client.get("/health").json()["payments"] == "sandbox"
 
 
-def test_metrics_need_the_metrics_token(client: httpx.Client, db: TestDatabase) -> None:
-    assert client.get("/metrics").status_code == 404  # no METRICS_TOKEN: not served at all
+def test_metrics_need_the_metrics_token(db: TestDatabase) -> None:
+    with running_app(db.url, metrics_token=None) as server, httpx.Client() as http:
+        assert http.get(f"{server.url}/metrics").status_code == 404  # unset: not served at all
     token = "metrics-" + "x" * 24
     with running_app(db.url, metrics_token=token) as server, httpx.Client() as http:
         url = f"{server.url}/metrics"

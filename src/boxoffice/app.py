@@ -20,10 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
 from boxoffice.bookings.endpoints import router as bookings_router
+from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
+from boxoffice.db.admission import Admission
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import ChannelListener
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.seat_maps = SeatMaps()
+    app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
 
     for router in (
         auth_router,
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _add_error_handlers(app)
     _document_problems(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SeatMapFromMemory)
     app.add_middleware(RequestContextMiddleware)
     return app
 

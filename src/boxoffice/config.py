@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # Connections per process. N processes x pool must fit PostgreSQL's max_connections.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
+    # Sale-path requests (holds, cancels) waiting for a database slot before the process sheds
+    # new ones with 429 (boxoffice.db.admission).
+    max_waiting_sale_requests: int = Field(default=2000, ge=1, le=100_000)
 
     jwt_secret: SecretStr
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
@@ -45,6 +48,10 @@ class Settings(BaseSettings):
     razorpay_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # The offline sandbox (never on by accident: see the SPEC's "Razorpay sandbox").
     razorpay_sandbox: bool = False
+    # Attempts at the provider for one refund before it stays FAILED (README "Refunds that fail").
+    refund_max_attempts: int = Field(default=6, ge=1, le=50)
+    # Bookings cancelled per transaction when a show is cancelled.
+    show_cancel_batch_size: int = Field(default=200, ge=1, le=5000)
 
     rate_limit_enabled: bool = True
     redis_url: str | None = None

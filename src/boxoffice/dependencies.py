@@ -78,6 +78,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def end_unit_of_work_early(session: AsyncSession) -> None:
+    """Commits the request's unit of work now, for a route whose remaining work must run with no
+    transaction of the request's open: a call to the payment provider (resolving the caller may
+    have read a guest's row, and on SQLite any open transaction holds the database's write
+    lock), or work done in batches that commit as they go. Those steps use short transactions
+    of their own; the final commit has nothing left to do."""
+    if session.in_transaction():
+        await session.commit()
+
+
+async def run_after_commit(session: AsyncSession, state: Any) -> None:
+    """Runs, now, the after-commit hooks of a session its owner just committed (for work done
+    outside a request's unit of work: batches, the worker). `state` is what hooks receive:
+    app.state, or anything with the same `sessionmaker`, `provider`, `clock`, `settings`."""
+    for hook in session.info.pop(_AFTER_COMMIT, []):
+        await hook(state)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import JSON, Integer, String, delete, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base
@@ -102,6 +102,75 @@ async def respond_once(
         .values(response_status=status, response_body=body)
     )
     return JSONResponse(body, status_code=status)
+
+
+async def respond_once_unlocked(
+    sessionmaker: async_sessionmaker[Any],
+    *,
+    customer: str,
+    endpoint: str,
+    key: str | None,
+    fingerprint: str,
+    now: datetime,
+    operation: Callable[[], Awaitable[tuple[int, BaseModel]]],
+) -> JSONResponse:
+    """`respond_once` for an operation that must run outside any transaction (it calls the
+    payment provider) and is idempotent by itself (it returns the same order when repeated).
+
+    The key is looked up, the operation runs, then its response is stored with INSERT ... ON
+    CONFLICT DO NOTHING, each step in a short transaction of its own. Two requests racing with
+    one key both run the operation (harmless, it is idempotent); the first response stored is
+    the one every later request replays.
+    """
+    if key is None:
+        status, model = await operation()
+        return JSONResponse(model.model_dump(mode="json"), status_code=status)
+    async with sessionmaker() as session, session.begin():
+        replay = await _replay(session, customer, endpoint, key, fingerprint, now)
+    if replay is not None:
+        return replay
+    status, model = await operation()
+    body = model.model_dump(mode="json")
+    async with sessionmaker() as session, session.begin():
+        values = {
+            "customer": customer,
+            "endpoint": endpoint,
+            "key": key,
+            "request_hash": fingerprint,
+            "response_status": status,
+            "response_body": body,
+            "created_at": now,
+        }
+        insert = dialect_insert(session)(IdempotencyRecord).values(**values)
+        stored = (
+            await session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=list(PRIMARY_KEY),
+                    set_={
+                        name: insert.excluded[name] for name in values if name not in PRIMARY_KEY
+                    },
+                    where=IdempotencyRecord.created_at < now - KEEP_FOR,
+                ).returning(IdempotencyRecord.key)
+            )
+        ).scalar_one_or_none()
+        if stored is None:
+            replay = await _replay(session, customer, endpoint, key, fingerprint, now)
+    return replay or JSONResponse(body, status_code=status)
+
+
+async def _replay(
+    session: AsyncSession, customer: str, endpoint: str, key: str, fingerprint: str, now: datetime
+) -> JSONResponse | None:
+    record = await session.get(IdempotencyRecord, (customer, endpoint, key), populate_existing=True)
+    if record is None or record.created_at < now - KEEP_FOR:
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key was used with another request body.")
+    if record.response_status is None:
+        raise IdempotentRequestInProgress("Retry this request in a moment.")
+    return JSONResponse(
+        record.response_body, status_code=record.response_status, headers={REPLAY_HEADER: "true"}
+    )
 
 
 async def _claim(

@@ -15,6 +15,10 @@ HOLDS = Counter("boxoffice_holds_total", "Seat hold attempts by outcome", ["outc
 EXPIRIES_SWEPT = Counter("boxoffice_expired_bookings_swept_total", "Holds swept to EXPIRED")
 PAYMENTS = Counter("boxoffice_payments_total", "Payment outcomes", ["outcome"])
 REFUNDS = Counter("boxoffice_refunds_total", "Refunds by status", ["status"])
+SHED = Counter(
+    "boxoffice_requests_shed_total",
+    "Sale-path requests refused with 429: the process was saturated",
+)
 RATE_LIMITED = Counter(
     "boxoffice_rate_limited_total", "Requests refused with 429, by limit scope", ["scope"]
 )

@@ -2,21 +2,25 @@
 
 Each pass sweeps run-out holds to EXPIRED (in batches, each its own transaction, so many workers
 can run at once: the batch query skips rows another worker has locked), forgets old idempotency
-keys, and settles payments and refunds that a lost webhook or a crash left unfinished.
+keys, finishes cancelling the bookings of cancelled shows whose cancelling process died, and
+settles payments and refunds (retrying failed refunds with backoff) that a lost webhook, a
+crash or the provider left unfinished.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.bookings import service as bookings_service
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.dependencies import run_after_commit
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.payments import service as payments_service
@@ -40,14 +44,34 @@ async def sweep_expired_holds(sessionmaker: async_sessionmaker[Any], clock: Cloc
 
 
 async def run_pass(
-    sessionmaker: async_sessionmaker[Any], provider: PaymentProvider, clock: Clock
+    sessionmaker: async_sessionmaker[Any],
+    settings: Settings,
+    provider: PaymentProvider,
+    clock: Clock,
 ) -> None:
     swept = await sweep_expired_holds(sessionmaker, clock)
+    # Before reconciling: the refunds that finishing a show's cancellation asks for are issued
+    # by its batches, and any left unissued are picked up just below.
+    state = SimpleNamespace(
+        sessionmaker=sessionmaker, provider=provider, clock=clock, settings=settings
+    )
+
+    async def after_batch(session: AsyncSession) -> None:
+        await run_after_commit(session, state)
+
+    resumed = await bookings_service.resume_show_cancellations(
+        sessionmaker, clock, settings.show_cancel_batch_size, after_batch
+    )
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
-    settled = await payments_service.reconcile(sessionmaker, provider, clock)
-    if swept or settled:
-        log.info("worker_pass", expired_swept=swept, payments_settled=settled)
+    settled = await payments_service.reconcile(sessionmaker, settings, provider, clock)
+    if swept or settled or resumed:
+        log.info(
+            "worker_pass",
+            expired_swept=swept,
+            payments_settled=settled,
+            show_bookings_cancelled=resumed,
+        )
 
 
 async def run_worker(settings: Settings, *, once: bool, interval: float) -> None:
@@ -68,7 +92,7 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> None
                 # Made in the loop: in sandbox mode the keys are read from the database, which
                 # may not answer yet when the worker starts.
                 provider = provider or get_provider(settings, await load_credentials(settings))
-                await run_pass(sessionmaker, provider, clock)
+                await run_pass(sessionmaker, settings, provider, clock)
             except Exception:
                 if once:
                     raise

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from tests.api import Headers, create_screen, create_theatre, problem
 
 
@@ -51,6 +54,37 @@ def test_screen_names_are_unique_per_theatre(client: httpx.Client, admin: Header
         headers=admin,
     )
     problem(again, 409)
+
+
+def test_screen_names_differing_only_in_case_race_and_one_wins(
+    client: httpx.Client, admin: Headers, db: Any
+) -> None:
+    theatre = create_theatre(client, admin)
+    rows = [{"label": "A", "seat_type": "VIP", "seats": 2}]
+    names = ["Audi 7", "AUDI 7", "audi 7", "Audi 7"]
+
+    def create(name: str) -> int:
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
+            response = own.post(
+                f"/api/v1/theatres/{theatre['id']}/screens",
+                json={"name": name, "rows": rows},
+                headers=admin,
+            )
+            return response.status_code
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        statuses = sorted(pool.map(create, names))
+    assert statuses == [201, 409, 409, 409]
+    # The rule is the database's own: a write that skips the service is refused too.
+    now = datetime.now(UTC)
+    with pytest.raises(sa.exc.IntegrityError):
+        db.execute(
+            "INSERT INTO screens (id, theatre_id, name, created_at) VALUES (:id, :t, :n, :c)",
+            id=uuid.uuid4().hex if db.is_sqlite else uuid.uuid4(),
+            t=db.id(theatre["id"]),
+            n="aUdI 7",
+            c=now.replace(tzinfo=None) if db.is_sqlite else now,
+        )
 
 
 def test_screen_of_an_unknown_theatre_is_404(client: httpx.Client, admin: Headers) -> None:

@@ -23,7 +23,7 @@ from tests.support.keys import sandbox_keys
 
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.payments.provider import get_provider
-from boxoffice.payments.service import GRACE, reconcile
+from boxoffice.payments.service import GRACE, reconcile, retry_delay
 
 SANDBOX = "/_sandbox/razorpay"
 
@@ -44,6 +44,7 @@ def run_worker_pass(live_server: Any) -> int:
         try:
             return await reconcile(
                 create_sessionmaker(engine),
+                live_server.settings,
                 get_provider(live_server.settings, sandbox_keys()),
                 live_server.clock,
             )
@@ -79,16 +80,23 @@ def test_a_payment_nobody_told_us_about_is_settled_by_the_worker(
 
 
 def test_a_refund_whose_request_failed_is_issued_by_the_worker_once(
-    client: httpx.Client, show: dict[str, Any], seats: list[str], live_server: Any, db: Any
+    client: httpx.Client,
+    show: dict[str, Any],
+    seats: list[str],
+    live_server: Any,
+    db: Any,
+    clock: Any,
 ) -> None:
     customer, booking_id = paid_booking(client, show, [seats[0]])
     # The provider answers 500 to everything for a while: the after-commit refund call fails.
     client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 20})
     cancelled = client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=customer)
     assert cancelled.status_code == 200
-    assert eventually(lambda: db.query("SELECT count(*) FROM refunds")[0][0] == 1)
+    assert eventually(lambda: db.query("SELECT count(*) FROM refund_attempts")[0][0] == 1)
+    assert eventually(lambda: db.query("SELECT finished_at FROM refund_attempts")[0][0])
     client.delete(f"{SANDBOX}/config")
 
+    clock.advance(retry_delay(1))  # the next attempt waits for its backoff
     run_worker_pass(live_server)
     run_worker_pass(live_server)
 

@@ -375,9 +375,12 @@ def test_config_is_validated_and_resets(client: httpx.Client) -> None:
         "fail_next_requests": 0,
         "fail_after_applying": False,
         "auto_capture": True,
+        "delay_seconds": 0.0,
     }
     for bad in (
         {"refund_status": "lost"},
+        {"delay_seconds": -1},
+        {"delay_seconds": 31},
         {"fail_next_requests": -1},
         {"fail_next_requests": "2"},
         {"nonsense": True},

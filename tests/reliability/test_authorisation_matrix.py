@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,6 +118,46 @@ class World:
             k: body[k] for k in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
         }
 
+    def failed_refund(self) -> str:
+        """A refund of a paid, cancelled booking that the provider failed: FAILED, retryable."""
+        sandbox = "/_sandbox/razorpay"
+        paid = self.paid_checkout()
+        verified = self.client.post(
+            "/api/v1/payments/razorpay/verify", json=paid, headers=self.customer
+        )
+        assert verified.status_code == 200, verified.text
+        booking_id = verified.json()["id"]
+        self.client.patch(f"{sandbox}/config", json={"refund_status": "pending"})
+        try:
+            cancelled = self.client.post(
+                f"/api/v1/bookings/{booking_id}/cancel", headers=self.customer
+            )
+            assert cancelled.status_code == 200, cancelled.text
+            refund_id = str(cancelled.json()["refunds"][0]["id"])
+            listed: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 10
+            while not listed and time.monotonic() < deadline:
+                refunds = self.client.get(
+                    "/api/v1/admin/refunds", params={"status": "PENDING"}, headers=self.admin
+                ).json()["items"]
+                listed = [r for r in refunds if r["id"] == refund_id and r["provider_refund_id"]]
+                time.sleep(0.05)
+            failed = self.client.post(
+                f"{sandbox}/refunds/{listed[0]['provider_refund_id']}/fail", json={}
+            )
+            assert failed.status_code == 200, failed.text
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                refunds = self.client.get(
+                    "/api/v1/admin/refunds", params={"status": "FAILED"}, headers=self.admin
+                ).json()["items"]
+                if any(r["id"] == refund_id for r in refunds):
+                    return refund_id
+                time.sleep(0.05)
+            raise AssertionError("the refund did not fail")
+        finally:
+            self.client.delete(f"{sandbox}/config")
+
     def refresh_token(self) -> str:
         response = self.client.post(
             "/api/v1/auth/login",
@@ -196,6 +237,14 @@ def webhook_call(_world: World, _role: str, _allowed: bool) -> Call:
             "X-Razorpay-Event-Id": f"evt_{uuid.uuid4().hex[:14]}",
         },
     )
+
+
+def retry_call(world: World, _role: str, allowed: bool) -> Call:
+    """Refused callers name a FAILED refund that must stay FAILED; the admin retries a fresh one."""
+    if "refund" not in world.shared:
+        world.shared["refund"] = world.failed_refund()
+    refund_id = world.failed_refund() if allowed else world.shared["refund"]
+    return Call({**world.ids(), "refund_id": refund_id})
 
 
 def theatre_body(_world: World) -> dict[str, Any]:
@@ -314,6 +363,8 @@ MATRIX: list[Row] = [
     Row("POST", f"{V1}/webhooks/razorpay", PUBLIC, webhook_call),
     # -- administration ----------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
+    Row("GET", f"{V1}/admin/refunds", ADMIN_ONLY),
+    Row("POST", f"{V1}/admin/refunds/{{refund_id}}/retry", ADMIN_ONLY, retry_call),
     Row("POST", f"{V1}/theatres", ADMIN_ONLY, with_body(theatre_body)),
     Row(
         "PATCH",

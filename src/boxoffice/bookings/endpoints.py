@@ -33,7 +33,10 @@ router = APIRouter(tags=["bookings"])
     responses={
         409: {"description": "Seats unavailable (`unavailable_seat_ids`), show not on sale"},
         422: {"description": "Empty, duplicate, unknown or too many seat ids"},
-        429: {"description": "Too many holds, or too many seats held at once (`Retry-After`)"},
+        429: {
+            "description": "Too many holds or seats held at once, or the server is saturated "
+            "(`Retry-After`)"
+        },
     },
 )
 async def hold_seats(
@@ -61,13 +64,14 @@ async def hold_seats(
     state = request.app.state
     client_ip = client_address(request)
     if idempotency_key is None and not settings.is_sqlite:
-        view = await service.hold_seats_at_once(
-            state.engine, principal, body.show_id, body.seat_ids, now, settings, client_ip
-        )
+        async with state.sale_admission.slot():
+            view = await service.hold_seats_at_once(
+                state.engine, principal, body.show_id, body.seat_ids, now, settings, client_ip
+            )
         state.seat_maps.changed(body.show_id)  # this process reads its own write at once
         return ORJSONResponse(booking_document(view, now), status_code=201)
 
-    async with unit_of_work(state) as session:
+    async with state.sale_admission.slot(), unit_of_work(state) as session:
 
         async def hold() -> tuple[int, BookingOut]:
             view = await service.hold_seats(
@@ -110,7 +114,7 @@ async def cancel_booking(
 ) -> Response:
     """Cancel: a hold frees its seats; a paid booking is refunded."""
     state = request.app.state
-    async with unit_of_work(state) as session:
+    async with state.sale_admission.slot(), unit_of_work(state) as session:
         view = await service.cancel_booking(session, principal, booking_id, now, settings)
     state.seat_maps.changed(view.booking.show_id)  # read your own write, before any notice
     return ORJSONResponse(booking_document(view, now))

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
-from boxoffice.catalogue.models import Show, ShowSeat
+from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
 from boxoffice.db.base import Base
 
 
@@ -447,20 +447,38 @@ async def link_guest_bookings(
 
 
 async def live_bookings_of_show(
-    session: AsyncSession, show_id: uuid.UUID, now: datetime
+    session: AsyncSession, show_id: uuid.UUID, now: datetime, limit: int
 ) -> list[Booking]:
-    """BOOKED and unexpired PENDING bookings of a show, locked for the show's cancellation."""
+    """A batch of BOOKED and unexpired PENDING bookings of a show, locked for the show's
+    cancellation; rows another process has locked are skipped (it is cancelling them, or a
+    customer is changing one, and the next pass sees it)."""
     result = await session.scalars(
         select(Booking)
-        .where(
-            Booking.show_id == show_id,
-            or_(
-                Booking.status == BookingStatus.BOOKED,
-                and_(Booking.status == BookingStatus.PENDING, Booking.expires_at > now),
-            ),
-        )
+        .where(Booking.show_id == show_id, _live(now))
         .order_by(Booking.id)
-        .with_for_update()
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(result)
+
+
+def _live(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        Booking.status == BookingStatus.BOOKED,
+        and_(Booking.status == BookingStatus.PENDING, Booking.expires_at > now),
+    )
+
+
+async def cancelled_shows_with_live_bookings(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[uuid.UUID]:
+    """Cancelled shows whose cancellation did not reach every booking (its process died)."""
+    result = await session.scalars(
+        select(Booking.show_id)
+        .join(Show, Show.id == Booking.show_id)
+        .where(Show.status == ShowStatus.CANCELLED, _live(now))
+        .distinct()
+        .limit(limit)
     )
     return list(result)
 

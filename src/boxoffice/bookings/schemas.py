@@ -53,6 +53,8 @@ class RefundInfo(BaseModel):
     amount: int
     status: str
     created_at: datetime
+    attempts: int = 0
+    last_error: str | None = None
 
 
 class BookingOut(BaseModel):
@@ -125,6 +127,8 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
                 "amount": r.amount,
                 "status": r.status.value,
                 "created_at": _iso(r.created_at),
+                "attempts": r.attempts,
+                "last_error": r.last_error,
             }
             for r in view.refunds
         ],

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import SPENT_GUEST_TOKEN, Principal
@@ -33,6 +33,7 @@ from boxoffice.bookings.errors import (
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import ShowStatus
+from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.payments import repository as payments_repository
@@ -590,13 +591,51 @@ async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -
 
 
 async def cancel_show_bookings(
-    session: AsyncSession, show_id: uuid.UUID, now: datetime, actor: str
+    sessionmaker: async_sessionmaker[Any],
+    show_id: uuid.UUID,
+    actor: str,
+    clock: Clock,
+    batch_size: int,
+    after_batch: Callable[[AsyncSession], Awaitable[None]],
 ) -> int:
-    """A cancelled show cancels every live booking: holds released, paid ones refunded (by the
-    payments domain, on the transition's event)."""
-    cancelled = 0
-    for booking in await repository.live_bookings_of_show(session, show_id, now):
-        await transition(session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor)
-        cancelled += 1
-    await repository.release_show(session, show_id)
-    return cancelled
+    """Cancels every live booking of a cancelled show, in batches that commit as they go.
+
+    Each batch is its own short transaction: its bookings are locked (skipping rows another
+    process holds), moved to CANCELLED through `transition` (so every reaction happens: a paid
+    booking's refund is recorded by the payments domain), and their seats freed. `after_batch`
+    then runs the batch's after-commit work (issuing its refunds) with no transaction open.
+    Safe to run from several processes at once and to resume after a crash: what a killed
+    process left is found by `boxoffice worker` (`resume_show_cancellations`).
+    """
+    total = 0
+    while True:
+        async with sessionmaker() as session:
+            async with session.begin():
+                now = clock.now()
+                batch = await repository.live_bookings_of_show(session, show_id, now, batch_size)
+                for booking in batch:
+                    await transition(
+                        session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor
+                    )
+                await repository.release_seats(session, [booking.id for booking in batch])
+            await after_batch(session)
+        total += len(batch)
+        if len(batch) < batch_size:
+            return total
+
+
+async def resume_show_cancellations(
+    sessionmaker: async_sessionmaker[Any],
+    clock: Clock,
+    batch_size: int,
+    after_batch: Callable[[AsyncSession], Awaitable[None]],
+) -> int:
+    """The worker's share: finishes cancelling shows whose cancelling process died."""
+    async with sessionmaker() as session:
+        shows = await repository.cancelled_shows_with_live_bookings(session, clock.now(), 50)
+    total = 0
+    for show_id in shows:
+        total += await cancel_show_bookings(
+            sessionmaker, show_id, "worker", clock, batch_size, after_batch
+        )
+    return total

@@ -5,12 +5,15 @@ Reads are public; writes need the admin role. Routes only parse, call the servic
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
+from types import SimpleNamespace
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.accounts.dependencies import AdminDep
 from boxoffice.catalogue import service
@@ -34,7 +37,15 @@ from boxoffice.catalogue.schemas import (
     TheatreOut,
     TheatrePatch,
 )
-from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep, SettingsDep
+from boxoffice.catalogue.seatmap import RenderedMap
+from boxoffice.dependencies import (
+    Limit,
+    NowDep,
+    Offset,
+    SessionDep,
+    SettingsDep,
+    end_unit_of_work_early,
+)
 from boxoffice.errors import InvalidInput
 
 router = APIRouter(tags=["catalogue"])
@@ -247,9 +258,15 @@ async def get_show(show_id: uuid.UUID, session: SessionDep) -> ShowOut:
     responses={409: {"description": "Already cancelled, or already over"}},
 )
 async def cancel_show(
-    show_id: uuid.UUID, session: SessionDep, now: NowDep, admin: AdminDep
+    show_id: uuid.UUID, request: Request, session: SessionDep, now: NowDep, admin: AdminDep
 ) -> ShowOut:
-    return show_out(await service.cancel_show(session, show_id, now, admin.actor))
+    """Cancels the show at once (it reads CANCELLED and refuses holds from this moment), then
+    cancels and refunds its bookings in batches that commit as they go; answers when all are
+    done. If this process dies meanwhile, `boxoffice worker` finishes the job."""
+    view = await service.cancel_show(session, show_id, now, admin.actor)
+    await end_unit_of_work_early(session)
+    await service.cancel_show_bookings(request.app.state, show_id, admin.actor)
+    return show_out(view)
 
 
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -275,7 +292,45 @@ async def seat_map(
     rendered = await service.seat_map(
         state.sessionmaker, state.seat_maps, show_id, state.clock.now()
     )
+    return _seat_map_response(rendered, if_none_match)
+
+
+def _seat_map_response(rendered: RenderedMap, if_none_match: str | None) -> Response:
     headers = {"ETag": rendered.etag, "Cache-Control": "no-cache"}
     if _etag_matches(if_none_match, rendered.etag):
         return Response(status_code=304, headers=headers)
     return Response(content=rendered.body, media_type="application/json", headers=headers)
+
+
+_SEAT_MAP_PATH = re.compile(
+    r"^/api/v1/shows/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/seats$", re.I
+)
+_SEAT_MAP_ROUTE = SimpleNamespace(path="/api/v1/shows/{show_id}/seats")  # for the access log
+
+
+class SeatMapFromMemory:
+    """ASGI, in front of the routes: answers GET /shows/{id}/seats from this process's memory
+    when the map there is known to be current.
+
+    An on-sale reads the map far more than anything else, and routing, validation and
+    dependency solving cost several times what answering from memory does. Anything else (a
+    map not in memory, no notifications arriving) goes on to `seat_map` above, which reads the
+    database and fills the memory; both answer through `_seat_map_response`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = None
+        if scope["type"] == "http" and scope["method"] == "GET":
+            found = _SEAT_MAP_PATH.match(scope["path"])
+        if found is not None:
+            state = scope["app"].state
+            rendered = state.seat_maps.current(uuid.UUID(found[1]), state.clock.now())
+            if rendered is not None:
+                scope["route"] = _SEAT_MAP_ROUTE
+                tag = dict(scope["headers"]).get(b"if-none-match", b"")[:1000].decode("latin-1")
+                await _seat_map_response(rendered, tag or None)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

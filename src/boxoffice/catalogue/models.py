@@ -12,6 +12,8 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,9 +48,18 @@ class Screen(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
 
 
+# "Audi 1" and "AUDI 1" are one screen: the database refuses the second (migration 0016).
+Index("uq_screens_theatre_id_lower_name", Screen.theatre_id, func.lower(Screen.name), unique=True)
+
+
 class Seat(IdMixin, Base):
     __tablename__ = "seats"
-    __table_args__ = (UniqueConstraint("screen_id", "label"),)
+    __table_args__ = (
+        UniqueConstraint("screen_id", "label"),
+        # One seat per (row, number) and per grid position (migration 0016).
+        Index("uq_seats_screen_id_row_number", "screen_id", "row", "number", unique=True),
+        Index("uq_seats_screen_id_x_y", "screen_id", "x", "y", unique=True),
+    )
 
     screen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screens.id"))
     row: Mapped[str] = mapped_column(String(5))
@@ -83,7 +94,19 @@ class DayType(enum.StrEnum):
 
 class Show(IdMixin, TimestampMixin, Base):
     __tablename__ = "shows"
-    __table_args__ = (Index("ix_shows_screen_id_starts_at", "screen_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_shows_screen_id_starts_at", "screen_id", "starts_at"),
+        # Two scheduled shows never start together on one screen (the overlap rule's core, kept
+        # by the database even when two creates race; migration 0016).
+        Index(
+            "uq_shows_screen_id_starts_at_scheduled",
+            "screen_id",
+            "starts_at",
+            unique=True,
+            postgresql_where=text("status = 'SCHEDULED'"),
+            sqlite_where=text("status = 'SCHEDULED'"),
+        ),
+    )
 
     movie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movies.id"), index=True)
     screen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screens.id"))

@@ -44,6 +44,7 @@ from boxoffice.catalogue.models import (
     ShowStatus,
     Theatre,
 )
+from boxoffice.db.engine import dialect_insert
 
 # --- seat types ---------------------------------------------------------------------------------
 
@@ -106,11 +107,26 @@ async def lock_screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) 
     return list(await session.scalars(query))
 
 
-async def screen_name_taken(session: AsyncSession, theatre_id: uuid.UUID, name: str) -> bool:
-    query = select(
-        exists().where(Screen.theatre_id == theatre_id, func.lower(Screen.name) == name.lower())
+async def insert_screen(session: AsyncSession, screen: Screen) -> Screen | None:
+    """Inserts the screen unless the theatre has one of that name in any letter case.
+
+    The unique index on (theatre_id, lower(name)) decides, so two racing creates cannot both
+    win; False when the name is taken.
+    """
+    statement = (
+        dialect_insert(session)(Screen)
+        .values(
+            id=screen.id,
+            theatre_id=screen.theatre_id,
+            name=screen.name,
+            created_at=screen.created_at,
+        )
+        .on_conflict_do_nothing()
+        .returning(Screen.id)
     )
-    return bool(await session.scalar(query))
+    if (await session.execute(statement)).scalar_one_or_none() is None:
+        return None
+    return await session.get(Screen, screen.id)
 
 
 async def insert_seats(session: AsyncSession, seats: Sequence[Mapping[str, Any]]) -> None:

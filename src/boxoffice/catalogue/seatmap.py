@@ -119,6 +119,14 @@ class SeatMaps:
             self.changed(show_id)
         self._maps.clear()
 
+    def current(self, show_id: uuid.UUID, now: datetime) -> RenderedMap | None:
+        """The show's map if memory is known to hold it current (notifications arriving), with
+        no I/O at all; else None."""
+        cached = self._maps.get(show_id) if self.notified else None
+        if cached is not None and not cached.current_at(now):
+            cached = self._keep(show_id, render(cached.snapshot, now), None)
+        return cached
+
     async def get(
         self,
         show_id: uuid.UUID,

@@ -44,6 +44,7 @@ from boxoffice.catalogue.schemas import (
 from boxoffice.catalogue.seatmap import RenderedMap, SeatMaps, Snapshot, snapshot_of
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
+from boxoffice.dependencies import run_after_commit
 from boxoffice.pricing import repository as pricing_repository
 from boxoffice.pricing import service as pricing_service
 from boxoffice.pricing.rules import day_type_of
@@ -152,10 +153,11 @@ async def create_screen(
     if await repository.get_theatre(session, theatre_id) is None:
         raise TheatreNotFound()
     await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in body.rows))
-    if await repository.screen_name_taken(session, theatre_id, body.name):
+    screen = await repository.insert_screen(
+        session, Screen(id=new_id(), theatre_id=theatre_id, name=body.name, created_at=now)
+    )
+    if screen is None:
         raise ScreenNameTaken(f"The theatre already has a screen named {body.name!r}.")
-    screen = Screen(id=new_id(), theatre_id=theatre_id, name=body.name, created_at=now)
-    await repository.add(session, screen)
     await _insert_layout(session, screen.id, body.rows)
     return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
 
@@ -348,8 +350,26 @@ async def cancel_show(
     show.status = ShowStatus.CANCELLED
     show.cancelled_at = now
     await session.flush()
-    await bookings_service.cancel_show_bookings(session, show_id, now, actor)
+    # Its bookings are cancelled after this commits, in batches of their own
+    # (bookings.service.cancel_show_bookings): the show reads CANCELLED, and refuses holds, at once.
     return await get_show(session, show_id)
+
+
+async def cancel_show_bookings(state: Any, show_id: uuid.UUID, actor: str) -> int:
+    """After the show's cancellation committed: cancels its bookings in batches, each issuing
+    its refunds once committed (`state`: app.state or the worker's equivalent)."""
+
+    async def after_batch(session: AsyncSession) -> None:
+        await run_after_commit(session, state)
+
+    return await bookings_service.cancel_show_bookings(
+        state.sessionmaker,
+        show_id,
+        actor,
+        state.clock,
+        state.settings.show_cancel_batch_size,
+        after_batch,
+    )
 
 
 # --- seat map -----------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ def engine_for(
         # No pre-ping: on asyncpg it costs three round trips per checkout. A connection that
         # died with a restarted server fails its request with 503 and SQLAlchemy then discards
         # the whole pool, so the service recovers by itself once the database is back.
-        pool_timeout=5,
+        # The sale path queues before the pool (boxoffice.db.admission): a wait this long means
+        # the database is stuck, not busy.
+        pool_timeout=30,
         pool_recycle=1800,
         connect_args={
             "timeout": 5,

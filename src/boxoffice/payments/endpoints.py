@@ -3,18 +3,33 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from boxoffice.accounts.dependencies import PrincipalDep
+from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
 from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.schemas import BookingOut
-from boxoffice.dependencies import IdempotencyKey, NowDep, SessionDep
+from boxoffice.dependencies import (
+    IdempotencyKey,
+    Limit,
+    NowDep,
+    Offset,
+    SessionDep,
+    end_unit_of_work_early,
+)
 from boxoffice.errors import problem_response
-from boxoffice.idempotency import request_fingerprint, respond_once
+from boxoffice.idempotency import request_fingerprint, respond_once_unlocked
 from boxoffice.payments import service
+from boxoffice.payments.models import Refund, RefundAttempt, RefundStatus
 from boxoffice.payments.provider import PaymentProvider
-from boxoffice.payments.schemas import PaymentOrderOut, VerifyRequest, WebhookAck
+from boxoffice.payments.schemas import (
+    AdminRefundList,
+    AdminRefundOut,
+    PaymentOrderOut,
+    RefundAttemptOut,
+    VerifyRequest,
+    WebhookAck,
+)
 
 router = APIRouter(tags=["payments"])
 
@@ -43,10 +58,24 @@ async def start_payment(
     now: NowDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Create (once) the Razorpay order for a pending booking: what Checkout needs."""
+    """Create (once) the Razorpay order for a pending booking: what Checkout needs.
+
+    Razorpay is called with no transaction open and no row locked: other requests on the
+    booking and its show go on meanwhile, and a second request for the same booking waits for
+    this one's order instead of creating another.
+    """
+    await end_unit_of_work_early(session)
+    state = request.app.state
 
     async def create() -> tuple[int, PaymentOrderOut]:
-        order = await service.start_payment(session, principal, booking_id, now, _provider(request))
+        order = await service.start_payment(
+            state.sessionmaker,
+            _provider(request),
+            principal,
+            booking_id,
+            state.clock,
+            state.settings,
+        )
         body = PaymentOrderOut(
             order_id=order.order_id,
             amount=order.amount,
@@ -55,8 +84,8 @@ async def start_payment(
         )
         return (201 if order.created else 200), body
 
-    return await respond_once(
-        session,
+    return await respond_once_unlocked(
+        state.sessionmaker,
         customer=principal.actor,
         endpoint="POST /bookings/{id}/payments",
         key=idempotency_key,
@@ -116,3 +145,74 @@ async def razorpay_webhook(
         session, await request.body(), signature, event_id, now, _provider(request)
     )
     return WebhookAck(status=outcome)
+
+
+# --- refunds, for operators ----------------------------------------------------------------------
+
+
+def _refund_out(
+    refund: Refund, booking_id: uuid.UUID, attempts: list[RefundAttempt]
+) -> AdminRefundOut:
+    return AdminRefundOut(
+        id=str(refund.id),
+        booking_id=str(booking_id),
+        amount=refund.amount,
+        status=refund.status.value,
+        attempts=refund.attempts,
+        last_error=refund.last_error,
+        next_attempt_at=refund.next_attempt_at,
+        provider_refund_id=refund.provider_refund_id,
+        reason=refund.reason,
+        created_at=refund.created_at,
+        updated_at=refund.updated_at,
+        history=[
+            RefundAttemptOut(
+                number=a.number,
+                status=a.status.value,
+                provider_refund_id=a.provider_refund_id,
+                error=a.error,
+                started_at=a.started_at,
+                finished_at=a.finished_at,
+            )
+            for a in attempts
+        ],
+    )
+
+
+@router.get("/admin/refunds", response_model=AdminRefundList)
+async def list_refunds(
+    request: Request,
+    _admin: AdminDep,
+    status: Annotated[RefundStatus | None, Query(description="e.g. FAILED")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> AdminRefundList:
+    """Refunds, newest first, with their attempts; `?status=FAILED` lists those that need a
+    human (or are waiting for their next automatic attempt: see `next_attempt_at`)."""
+    views = await service.list_refunds(request.app.state.sessionmaker, status, limit, offset)
+    return AdminRefundList(items=[_refund_out(*view) for view in views], limit=limit, offset=offset)
+
+
+@router.post(
+    "/admin/refunds/{refund_id}/retry",
+    response_model=AdminRefundOut,
+    responses={
+        404: {"description": "No such refund"},
+        409: {"description": "The refund is not FAILED (or is being retried already)"},
+    },
+)
+async def retry_refund(refund_id: uuid.UUID, request: Request, _admin: AdminDep) -> AdminRefundOut:
+    """Tries a FAILED refund again at once (one more attempt, past the automatic limit too).
+
+    The provider is asked outside any transaction; the answer is the refund after the attempt.
+    """
+    state = request.app.state
+    await service.retry_failed_refund(
+        state.sessionmaker,
+        _provider(request),
+        refund_id,
+        state.clock,
+        state.settings.refund_max_attempts,
+    )
+    (view,) = await service.refund_views(state.sessionmaker, [refund_id])
+    return _refund_out(*view)

@@ -36,3 +36,18 @@ class PaymentNotCaptured(Conflict):
 class PaymentRefunded(Conflict):
     type_slug = "payment-refunded"
     title = "The payment arrived too late and is being refunded"
+
+
+class RefundNotFound(NotFound):
+    type_slug = "refund-not-found"
+    title = "No refund with that id"
+
+
+class RefundNotRetryable(Conflict):
+    type_slug = "refund-not-retryable"
+    title = "Only a FAILED refund can be retried"
+
+
+class OrderInProgress(Conflict):
+    type_slug = "order-in-progress"
+    title = "The payment order for this booking is still being created"

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -42,9 +42,34 @@ class Payment(IdMixin, TimestampMixin, Base):
     updated_at: Mapped[datetime]
 
 
+class OrderReservation(Base):
+    """A request creating a booking's provider order, while it talks to the provider.
+
+    One per booking (the primary key): a concurrent request waits for the order it will record,
+    and a reservation whose request died is taken over once `reserved_until` has passed.
+    """
+
+    __tablename__ = "order_reservations"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    token: Mapped[uuid.UUID]
+    reserved_until: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
 class Refund(IdMixin, TimestampMixin, Base):
+    """A full refund of a payment, asked of the provider in one or more attempts.
+
+    PENDING: an attempt is under way (not yet issued, or issued and not settled). FAILED: the
+    last attempt failed; `next_attempt_at` says when the worker tries again, and is NULL once the
+    refund failed for good (an admin may still retry it). PROCESSED: the money went back.
+    """
+
     __tablename__ = "refunds"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_refunds_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
     # The provider payment this refund returns: the booking's own, or a second payment captured
@@ -56,6 +81,39 @@ class Refund(IdMixin, TimestampMixin, Base):
     status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus))
     reason: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime]
+    # Attempts started so far; attempt N asks the provider with idempotency key `<id>-N`.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The limit in force when the current attempt was claimed (settings.refund_max_attempts).
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class RefundAttemptStatus(enum.StrEnum):
+    STARTED = "STARTED"  # claimed; the provider was (maybe) asked
+    PENDING = "PENDING"  # the provider accepted it and has not settled it yet
+    PROCESSED = "PROCESSED"
+    FAILED = "FAILED"  # the provider failed it, or refused the request
+    UNKNOWN = "UNKNOWN"  # no usable answer: the next attempt first looks for it at the provider
+
+
+class RefundAttempt(IdMixin, Base):
+    """The history of a refund's attempts at the provider, one row per attempt."""
+
+    __tablename__ = "refund_attempts"
+    __table_args__ = (
+        UniqueConstraint("refund_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    refund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("refunds.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[RefundAttemptStatus] = mapped_column(str_enum(RefundAttemptStatus))
+    error: Mapped[str | None] = mapped_column(String(300))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
 
 
 class ProviderEvent(Base):

@@ -208,6 +208,8 @@ class PaymentProvider(Protocol):
 
     async def fetch_order(self, order_id: str) -> ProviderOrder: ...
 
+    async def orders_with_receipt(self, receipt: str) -> list[ProviderOrder]: ...
+
     async def fetch_order_payments(self, order_id: str) -> list[ProviderPayment]: ...
 
     async def fetch_payment(self, payment_id: str) -> ProviderPayment: ...
@@ -321,6 +323,13 @@ class RazorpayProvider:
     async def fetch_order(self, order_id: str) -> ProviderOrder:
         entity = await self._call("order.fetch", lambda: self._client.order.fetch(order_id))
         return ProviderOrder.from_entity(entity)
+
+    async def orders_with_receipt(self, receipt: str) -> list[ProviderOrder]:
+        """Orders created with this `receipt` (ours: the booking id), newest first."""
+        collection = await self._call(
+            "order.all", lambda: self._client.order.all({"receipt": receipt, "count": 10})
+        )
+        return [ProviderOrder.from_entity(item) for item in _items(collection)]
 
     async def fetch_order_payments(self, order_id: str) -> list[ProviderPayment]:
         collection = await self._call(

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.db.engine import dialect_insert
 from boxoffice.payments.models import (
+    OrderReservation,
     Payment,
     PaymentStatus,
     ProviderEvent,
     Refund,
+    RefundAttempt,
+    RefundAttemptStatus,
     RefundStatus,
 )
 
@@ -61,6 +64,65 @@ async def get_payment(session: AsyncSession, payment_id: uuid.UUID) -> Payment |
     return await session.get(Payment, payment_id, populate_existing=True)
 
 
+async def reserve_order(
+    session: AsyncSession,
+    booking_id: uuid.UUID,
+    token: uuid.UUID,
+    now: datetime,
+    until: datetime,
+) -> bool | None:
+    """Reserves the creation of the booking's order for `token` (the caller holds the booking's
+    row lock). False: a new reservation; True: one whose request died was taken over; None: a
+    live reservation is another request's."""
+    current = await session.get(OrderReservation, booking_id, populate_existing=True)
+    if current is None:
+        session.add(
+            OrderReservation(
+                booking_id=booking_id, token=token, reserved_until=until, created_at=now
+            )
+        )
+        await session.flush()
+        return False
+    if current.reserved_until > now:
+        return None
+    current.token, current.reserved_until = token, until
+    await session.flush()
+    return True
+
+
+async def expire_reservation(
+    session: AsyncSession, booking_id: uuid.UUID, token: uuid.UUID, now: datetime
+) -> None:
+    await session.execute(
+        update(OrderReservation)
+        .where(OrderReservation.booking_id == booking_id, OrderReservation.token == token)
+        .values(reserved_until=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def record_order(
+    session: AsyncSession, payment: Payment, token: uuid.UUID
+) -> tuple[Payment, bool]:
+    """Stores the booking's order once (the unique booking id decides) and ends its
+    reservation; the payment row that won, and whether it is this one."""
+    values = {c.key: getattr(payment, c.key) for c in Payment.__table__.columns}
+    inserted = (
+        await session.execute(
+            dialect_insert(session)(Payment)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["booking_id"])
+            .returning(Payment.id)
+        )
+    ).scalar_one_or_none()
+    await session.execute(
+        delete(OrderReservation).where(OrderReservation.booking_id == payment.booking_id)
+    )
+    stored = await payment_of_booking(session, payment.booking_id)
+    assert stored is not None
+    return stored, inserted is not None
+
+
 def add(session: AsyncSession, entity: Payment | Refund) -> None:
     session.add(entity)
 
@@ -93,8 +155,11 @@ async def refund_of_provider_payment(
     return result.scalar_one_or_none()
 
 
-async def get_refund(session: AsyncSession, refund_id: uuid.UUID) -> Refund | None:
-    return await session.get(Refund, refund_id, populate_existing=True)
+async def get_refund(
+    session: AsyncSession, refund_id: uuid.UUID, *, for_update: bool = False
+) -> Refund | None:
+    await session.flush()  # populate_existing must not throw away changes not yet flushed
+    return await session.get(Refund, refund_id, populate_existing=True, with_for_update=for_update)
 
 
 async def refund_by_provider_id(session: AsyncSession, provider_refund_id: str) -> Refund | None:
@@ -104,26 +169,159 @@ async def refund_by_provider_id(session: AsyncSession, provider_refund_id: str) 
     return result.scalar_one_or_none()
 
 
-async def record_provider_refund(
-    session: AsyncSession, refund_id: uuid.UUID, provider_refund_id: str, now: datetime
-) -> bool:
-    """Stores the provider's id for our refund, once; False if another process already did."""
+async def attempt_by_provider_id(
+    session: AsyncSession, provider_refund_id: str
+) -> RefundAttempt | None:
     result = await session.execute(
-        update(Refund)
-        .where(Refund.id == refund_id, Refund.provider_refund_id.is_(None))
-        .values(provider_refund_id=provider_refund_id, updated_at=now)
+        select(RefundAttempt).where(RefundAttempt.provider_refund_id == provider_refund_id)
+    )
+    return result.scalars().first()
+
+
+def attempt_key(refund_id: uuid.UUID, number: int) -> str:
+    """The provider's idempotency key of one attempt: a new one per attempt, the same on repeat."""
+    return f"{refund_id.hex}-{number}"
+
+
+async def claim_refund_attempt(
+    session: AsyncSession,
+    refund_id: uuid.UUID,
+    now: datetime,
+    lease: timedelta,
+    max_attempts: int,
+    *,
+    force: bool = False,
+) -> tuple[Refund, RefundAttempt] | None:
+    """Starts the refund's next attempt if it is due, under its row lock (held for no call).
+
+    Due: PENDING and not issued, with no live lease (new, or its issuer died); or FAILED and its
+    retry time has come (any time, with `force`). None otherwise, or if another process won.
+    """
+    refund = await get_refund(session, refund_id, for_update=True)
+    if refund is None:
+        return None
+    due = refund.next_attempt_at is None or refund.next_attempt_at <= now
+    if refund.status is RefundStatus.PENDING:
+        eligible = refund.provider_refund_id is None and due
+    elif refund.status is RefundStatus.FAILED:
+        eligible = force or (refund.next_attempt_at is not None and due)
+    else:
+        eligible = False
+    if not eligible:
+        return None
+    if refund.attempts:
+        # The previous attempt, if its issuer never came back, ends with an unknown outcome.
+        await finish_attempt(
+            session,
+            refund.id,
+            refund.attempts,
+            RefundAttemptStatus.UNKNOWN,
+            now,
+            "abandoned",
+            only_if=RefundAttemptStatus.STARTED,
+        )
+    refund.attempts += 1
+    refund.attempts_allowed = max_attempts
+    refund.status = RefundStatus.PENDING
+    refund.provider_refund_id = None
+    refund.next_attempt_at = now + lease
+    refund.updated_at = now
+    attempt = RefundAttempt(
+        id=uuid.uuid4(),
+        refund_id=refund.id,
+        number=refund.attempts,
+        idempotency_key=attempt_key(refund.id, refund.attempts),
+        provider_refund_id=None,
+        status=RefundAttemptStatus.STARTED,
+        error=None,
+        started_at=now,
+        finished_at=None,
+    )
+    session.add(attempt)
+    await session.flush()
+    return refund, attempt
+
+
+async def record_attempt_issued(
+    session: AsyncSession, refund_id: uuid.UUID, number: int, provider_refund_id: str
+) -> None:
+    """The provider accepted attempt `number` as `provider_refund_id` (its answer, or a webhook
+    that beat it). The refund takes the id only while that attempt is its current one."""
+    await session.execute(
+        update(RefundAttempt)
+        .where(
+            RefundAttempt.refund_id == refund_id,
+            RefundAttempt.number == number,
+            RefundAttempt.provider_refund_id.is_(None),
+        )
+        .values(provider_refund_id=provider_refund_id, status=RefundAttemptStatus.PENDING)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def unissued_refund_ids(session: AsyncSession, created_before: datetime) -> list[uuid.UUID]:
-    result = await session.scalars(
-        select(Refund.id).where(
-            Refund.provider_refund_id.is_(None),
+    await session.execute(
+        update(Refund)
+        .where(
+            Refund.id == refund_id,
+            Refund.attempts == number,
             Refund.status == RefundStatus.PENDING,
-            Refund.created_at < created_before,
+            Refund.provider_refund_id.is_(None),
         )
+        .values(provider_refund_id=provider_refund_id, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def finish_attempt(
+    session: AsyncSession,
+    refund_id: uuid.UUID,
+    number: int,
+    status: RefundAttemptStatus,
+    now: datetime,
+    error: str | None = None,
+    *,
+    only_if: RefundAttemptStatus | None = None,
+) -> None:
+    statement = update(RefundAttempt).where(
+        RefundAttempt.refund_id == refund_id, RefundAttempt.number == number
+    )
+    if only_if is not None:
+        statement = statement.where(RefundAttempt.status == only_if)
+    values: dict[str, Any] = {"status": status, "finished_at": now}
+    if error is not None:
+        values["error"] = error[:300]
+    await session.execute(statement.values(**values).execution_options(synchronize_session=False))
+
+
+async def attempts_of(
+    session: AsyncSession, refund_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[RefundAttempt]]:
+    found: dict[uuid.UUID, list[RefundAttempt]] = {refund_id: [] for refund_id in refund_ids}
+    if refund_ids:
+        for attempt in await session.scalars(
+            select(RefundAttempt)
+            .where(RefundAttempt.refund_id.in_(refund_ids))
+            .order_by(RefundAttempt.refund_id, RefundAttempt.number)
+        ):
+            found[attempt.refund_id].append(attempt)
+    return found
+
+
+async def due_refund_ids(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    """Refunds the worker should attempt now: never issued (or their issuer died), or FAILED
+    with their retry time come."""
+    result = await session.scalars(
+        select(Refund.id)
+        .where(
+            or_(
+                and_(
+                    Refund.status == RefundStatus.PENDING,
+                    Refund.provider_refund_id.is_(None),
+                    or_(Refund.next_attempt_at.is_(None), Refund.next_attempt_at <= now),
+                ),
+                and_(Refund.status == RefundStatus.FAILED, Refund.next_attempt_at <= now),
+            )
+        )
+        .order_by(Refund.created_at)
+        .limit(200)
     )
     return list(result)
 
@@ -135,6 +333,25 @@ async def pending_provider_refunds(session: AsyncSession) -> list[Refund]:
         )
     )
     return list(result)
+
+
+async def list_refunds(
+    session: AsyncSession, status: RefundStatus | None, limit: int, offset: int
+) -> list[tuple[Refund, uuid.UUID]]:
+    """Refunds with their booking's id, newest first."""
+    statement = select(Refund, Payment.booking_id).join(Payment, Payment.id == Refund.payment_id)
+    if status is not None:
+        statement = statement.where(Refund.status == status)
+    statement = statement.order_by(Refund.created_at.desc(), Refund.id).limit(limit).offset(offset)
+    return [(refund, booking_id) for refund, booking_id in (await session.execute(statement))]
+
+
+async def booking_of_refund(session: AsyncSession, refund_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(
+        select(Payment.booking_id)
+        .join(Refund, Refund.payment_id == Payment.id)
+        .where(Refund.id == refund_id)
+    )
 
 
 async def unsettled_orders(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -102,6 +103,7 @@ class SandboxConfig(Base):
     fail_next_requests: Mapped[int] = mapped_column(Integer)
     fail_after_applying: Mapped[bool] = mapped_column(Boolean)
     auto_capture: Mapped[bool] = mapped_column(Boolean, default=True)
+    delay_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class SandboxCredentials(Base):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,3 +24,34 @@ class VerifyRequest(BaseModel):
 
 class WebhookAck(BaseModel):
     status: str
+
+
+class RefundAttemptOut(BaseModel):
+    number: int
+    status: str
+    provider_refund_id: str | None
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class AdminRefundOut(BaseModel):
+    id: str
+    booking_id: str
+    amount: int
+    status: Literal["PENDING", "PROCESSED", "FAILED"]
+    attempts: int
+    last_error: str | None = None
+    # When the worker tries again; null once the refund is settled or FAILED for good.
+    next_attempt_at: datetime | None
+    provider_refund_id: str | None
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+    history: list[RefundAttemptOut]
+
+
+class AdminRefundList(BaseModel):
+    items: list[AdminRefundOut]
+    limit: int
+    offset: int

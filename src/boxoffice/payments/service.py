@@ -14,6 +14,7 @@ the worker issues any that a crash left behind.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -33,6 +34,7 @@ from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.clock import Clock
+from boxoffice.config import Settings
 from boxoffice.dependencies import after_commit
 from boxoffice.logs import get_logger
 from boxoffice.payments import repository
@@ -41,14 +43,25 @@ from boxoffice.payments.errors import (
     InvalidSignature,
     InvalidWebhook,
     NotPayable,
+    OrderInProgress,
     PaymentNotCaptured,
     PaymentNotFound,
     PaymentRefunded,
+    RefundNotFound,
+    RefundNotRetryable,
 )
-from boxoffice.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from boxoffice.payments.models import (
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundAttempt,
+    RefundAttemptStatus,
+    RefundStatus,
+)
 from boxoffice.payments.provider import (
     PaymentProvider,
     PaymentProviderError,
+    ProviderOrder,
     ProviderPayment,
     ProviderRefund,
     ProviderRejected,
@@ -78,49 +91,119 @@ class Settlement:
     refund: Refund | None = None
 
 
+# A request waits this long between looks at a booking's order that another request is creating.
+RESERVATION_POLL_SECONDS = 0.1
+
+
+def reservation_lease(settings: Settings) -> timedelta:
+    """How long an order reservation is its request's: longer than any order create can take
+    (two provider timeouts), so a live request is never taken over."""
+    return timedelta(seconds=2 * settings.razorpay_timeout_seconds + 5)
+
+
 async def start_payment(
+    sessionmaker: async_sessionmaker[Any],
+    provider: PaymentProvider,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    clock: Clock,
+    settings: Settings,
+) -> PaymentOrder:
+    """The provider order for a pending booking: created once, the same one when asked again.
+
+    No transaction is open while the provider is asked (SPEC "no provider call under a lock"):
+    1. a short transaction checks the booking and reserves its order (one reservation per
+       booking); a concurrent request finds the reservation and waits for the order it records;
+    2. the order is created at the provider (a request taking over a dead reservation first
+       looks for the order that one may have made: receipt = booking id);
+    3. a short transaction records it.
+    """
+    lease = reservation_lease(settings)
+    gives_up = clock.now() + lease + timedelta(seconds=5)
+    while True:
+        async with sessionmaker() as session, session.begin():
+            step = await _reserve_order(session, principal, booking_id, clock.now(), lease)
+        if isinstance(step, Payment):
+            return _order_of(step, provider, created=False)
+        if step is not None:
+            break
+        if clock.now() > gives_up:
+            raise OrderInProgress("The payment order is still being created; retry shortly.")
+        await asyncio.sleep(RESERVATION_POLL_SECONDS)
+
+    order: ProviderOrder | None = None
+    if step.took_over:
+        found = await provider.orders_with_receipt(str(booking_id))
+        order = next((o for o in found if o.amount == step.amount), None)
+    if order is None:
+        try:
+            order = await provider.create_order(
+                amount=step.amount,
+                currency=step.currency,
+                receipt=str(booking_id),
+                notes={"booking_id": str(booking_id)},
+            )
+        except PaymentProviderError:
+            # The order may exist: let the next request take over at once, and look for it.
+            async with sessionmaker() as session, session.begin():
+                await repository.expire_reservation(session, booking_id, step.token, clock.now())
+            raise
+    async with sessionmaker() as session, session.begin():
+        payment, created = await repository.record_order(
+            session,
+            Payment(
+                id=uuid.uuid4(),
+                booking_id=booking_id,
+                provider=PROVIDER,
+                order_id=order.id,
+                payment_id=None,
+                amount=step.amount,
+                currency=step.currency,
+                status=PaymentStatus.CREATED,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            ),
+            step.token,
+        )
+    if not created:
+        log.warning("order_recorded_by_another_request", booking_id=str(booking_id))
+    return _order_of(payment, provider, created=created)
+
+
+@dataclass(frozen=True)
+class _Reserved:
+    token: uuid.UUID
+    took_over: bool
+    amount: int
+    currency: str
+
+
+async def _reserve_order(
     session: AsyncSession,
     principal: Principal,
     booking_id: uuid.UUID,
     now: datetime,
-    provider: PaymentProvider,
-) -> PaymentOrder:
-    """The provider order for a pending booking: created once, the same one when asked again."""
+    lease: timedelta,
+) -> Payment | _Reserved | None:
+    """The booking's order if it has one; else a reservation to create it; None: wait."""
     booking = await bookings_repository.get_booking(session, booking_id, for_update=True)
     if booking is None or not bookings_service.owns(principal, booking):
         raise BookingNotFound()
-    existing = await repository.payment_of_booking(session, booking.id)
     status = booking_rules.effective_status(booking.status, booking.expires_at, now)
     if status is not BookingStatus.PENDING:
         raise NotPayable(f"A {status.value} booking cannot be paid.", booking_status=status.value)
+    existing = await repository.payment_of_booking(session, booking.id)
     if existing is not None:
-        return _order_of(existing, provider, created=False)
+        return existing
     if principal.is_guest:
         guest = await accounts_repository.get_guest(session, principal.id)
         if guest is None or not (guest.email or guest.phone):
             raise ContactRequired("Add an email or phone with PATCH /api/v1/me, then pay.")
-
-    order = await provider.create_order(
-        amount=booking.amount_total,
-        currency=booking.currency,
-        receipt=str(booking.id),
-        notes={"booking_id": str(booking.id)},
-    )
-    payment = Payment(
-        id=uuid.uuid4(),
-        booking_id=booking.id,
-        provider=PROVIDER,
-        order_id=order.id,
-        payment_id=None,
-        amount=booking.amount_total,
-        currency=booking.currency,
-        status=PaymentStatus.CREATED,
-        created_at=now,
-        updated_at=now,
-    )
-    repository.add(session, payment)
-    await session.flush()
-    return _order_of(payment, provider, created=True)
+    token = uuid.uuid4()
+    took_over = await repository.reserve_order(session, booking.id, token, now, now + lease)
+    if took_over is None:
+        return None
+    return _Reserved(token, took_over, booking.amount_total, booking.currency)
 
 
 def _order_of(payment: Payment, provider: PaymentProvider, *, created: bool) -> PaymentOrder:
@@ -295,6 +378,19 @@ async def _why_not_bookable(
     return None
 
 
+# Refund attempts: the first at once, then after 1 min, 5 min, 30 min, then every hour, up to
+# `settings.refund_max_attempts` attempts in all (README "Refunds that fail").
+RETRY_SCHEDULE = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+RETRY_EVERY = timedelta(hours=1)
+# An attempt whose issuer died (crash between claim and record) is taken up again after this.
+ATTEMPT_LEASE = timedelta(minutes=2)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long after the failure of attempt number `attempts` the next one starts."""
+    return RETRY_SCHEDULE[attempts - 1] if 1 <= attempts <= len(RETRY_SCHEDULE) else RETRY_EVERY
+
+
 async def request_refund(
     session: AsyncSession, booking: Booking, now: datetime, reason: str
 ) -> Refund | None:
@@ -328,6 +424,9 @@ async def _refund(
         reason=reason[:200],
         created_at=now,
         updated_at=now,
+        attempts=0,
+        next_attempt_at=now,  # due at once: the worker issues it if the hook below never runs
+        last_error=None,
     )
     repository.add(session, refund)
     await session.flush()
@@ -335,7 +434,13 @@ async def _refund(
     refund_id = refund.id
 
     async def issue(state: Any) -> None:
-        await issue_refund(state.sessionmaker, state.provider, refund_id, state.clock)
+        await issue_refund(
+            state.sessionmaker,
+            state.provider,
+            refund_id,
+            state.clock,
+            max_attempts=state.settings.refund_max_attempts,
+        )
 
     after_commit(session, issue)
     return refund
@@ -346,35 +451,85 @@ async def issue_refund(
     provider: PaymentProvider,
     refund_id: uuid.UUID,
     clock: Clock,
-) -> None:
-    """Asks the provider for a recorded refund, outside any transaction, at most once.
+    *,
+    max_attempts: int,
+    force: bool = False,
+) -> Refund | None:
+    """Makes one attempt at the provider for a refund that is due (or FAILED, with `force`).
 
-    A full refund can only succeed once at the provider (it refuses to refund more than was
-    captured), and our refund id travels in its notes; so if two processes race here, or a
-    crash lost the provider's answer, the loser finds the winner's refund and adopts it.
+    Three steps, no transaction open while the provider is asked:
+    1. claim the attempt in a short transaction (attempt N+1, a lease, a history row); a refund
+       that is not due, or that another process just claimed, is left alone (None);
+    2. from the second attempt on, first look at the provider's refunds of the payment: one of
+       ours that did not fail (an earlier attempt whose answer was lost) is adopted, never
+       repeated; otherwise ask for the refund with this attempt's own idempotency key;
+    3. record the outcome in a short transaction.
+    A full refund can succeed only once at the provider (it refuses to refund more than was
+    captured), so even two processes racing here cannot return the money twice.
     """
-    async with sessionmaker() as session:
-        refund = await repository.get_refund(session, refund_id)
-        if refund is None or refund.provider_refund_id is not None:
-            return
-        payment = await repository.get_payment(session, refund.payment_id)
-    if payment is None:
-        return
-    notes = {"refund_id": str(refund.id), "booking_id": str(payment.booking_id)}
-    issued: ProviderRefund | None
-    try:
-        issued = await provider.refund_payment(
-            refund.provider_payment_id, refund.amount, notes=notes, receipt=str(refund.id)
+    async with sessionmaker() as session, session.begin():
+        claim = await repository.claim_refund_attempt(
+            session, refund_id, clock.now(), ATTEMPT_LEASE, max_attempts, force=force
         )
+        if claim is None:
+            return None
+        refund, attempt = claim
+        payment = await repository.get_payment(session, refund.payment_id)
+    assert payment is not None
+    notes = {
+        "refund_id": str(refund.id),
+        "booking_id": str(payment.booking_id),
+        "attempt": str(attempt.number),
+    }
+    issued: ProviderRefund | None = None
+    error: str | None = None
+    unknown = False
+    try:
+        if attempt.number > 1:
+            issued = _ours(
+                await provider.fetch_payment_refunds(refund.provider_payment_id), refund.id
+            )
+        if issued is None:
+            issued = await provider.refund_payment(
+                refund.provider_payment_id,
+                refund.amount,
+                notes=notes,
+                receipt=str(refund.id),
+                idempotency_key=attempt.idempotency_key,
+            )
+    except ProviderRejected as rejected:
+        error = f"refused by the provider: {rejected.provider_message}"[:300]
     except PaymentProviderError:
         issued = await _find_issued(provider, refund.provider_payment_id, refund.id)
-    if issued is None:
-        log.warning("refund_not_issued_yet", refund_id=str(refund.id))
-        return
+        if issued is None:
+            error, unknown = "the provider did not answer; the outcome is unknown", True
     async with sessionmaker() as session, session.begin():
         now = clock.now()
-        await repository.record_provider_refund(session, refund.id, issued.id, now)
-        await apply_refund_status(session, issued.id, issued.status, now)
+        if issued is not None:
+            await repository.record_attempt_issued(session, refund.id, attempt.number, issued.id)
+            await apply_refund_status(session, issued.id, issued.status, now)
+        else:
+            assert error is not None
+            log.warning(
+                "refund_attempt_failed",
+                refund_id=str(refund.id),
+                attempt=attempt.number,
+                error=error,
+            )
+            await fail_attempt(session, refund.id, attempt.number, error, now, unknown=unknown)
+        return await repository.get_refund(session, refund.id)
+
+
+def _ours(refunds: list[ProviderRefund], refund_id: uuid.UUID) -> ProviderRefund | None:
+    """Our refund among the provider's, if one of its attempts did not fail."""
+    return next(
+        (
+            r
+            for r in refunds
+            if r.notes.get("refund_id") == str(refund_id) and r.status in ("pending", "processed")
+        ),
+        None,
+    )
 
 
 async def _find_issued(
@@ -384,35 +539,146 @@ async def _find_issued(
         refunds = await provider.fetch_payment_refunds(payment_id)
     except PaymentProviderError:
         return None
-    return next((r for r in refunds if r.notes.get("refund_id") == str(refund_id)), None)
+    return _ours(refunds, refund_id)
+
+
+async def fail_attempt(
+    session: AsyncSession,
+    refund_id: uuid.UUID,
+    number: int,
+    error: str,
+    now: datetime,
+    *,
+    unknown: bool = False,
+) -> None:
+    """Attempt `number` failed: retry later with backoff, or FAILED for good after the last.
+
+    An attempt whose outcome is unknown leaves the refund PENDING (it may have worked: the next
+    attempt looks for it first) unless it was the last.
+    """
+    refund = await repository.get_refund(session, refund_id, for_update=True)
+    if refund is None:
+        return
+    await repository.finish_attempt(
+        session,
+        refund_id,
+        number,
+        RefundAttemptStatus.UNKNOWN if unknown else RefundAttemptStatus.FAILED,
+        now,
+        error,
+        # A webhook may have told us of this attempt while its answer was being lost.
+        only_if=RefundAttemptStatus.STARTED if unknown else None,
+    )
+    if (
+        refund.attempts != number
+        or refund.status is RefundStatus.PROCESSED
+        or (unknown and refund.provider_refund_id is not None)
+    ):
+        return  # news of an attempt that is no longer the current one, or already known better
+    refund.last_error = error[:300]
+    refund.updated_at = now
+    final = refund.attempts >= refund.attempts_allowed
+    if unknown and not final:
+        refund.next_attempt_at = now + retry_delay(refund.attempts)
+        return
+    refund.status = RefundStatus.FAILED
+    refund.next_attempt_at = None if final else now + retry_delay(refund.attempts)
+    metrics.REFUNDS.labels("failed" if final else "retry_scheduled").inc()
+    if final:
+        payment = await repository.get_payment(session, refund.payment_id)
+        log.error(
+            "refund_failed_for_good",
+            refund_id=str(refund.id),
+            booking_id=str(payment.booking_id) if payment else None,
+            attempts=refund.attempts,
+        )
 
 
 async def apply_refund_status(
     session: AsyncSession, provider_refund_id: str, provider_status: str, now: datetime
 ) -> None:
-    """Moves our refund (and its payment) along with what the provider says of it."""
+    """Moves our refund (and its payment) along with what the provider says of one attempt."""
+    attempt = await repository.attempt_by_provider_id(session, provider_refund_id)
     refund = await repository.refund_by_provider_id(session, provider_refund_id)
-    if refund is None or refund.status is not RefundStatus.PENDING:
+    if refund is None and attempt is not None:
+        refund = await repository.get_refund(session, attempt.refund_id)
+    if refund is None:
         return
-    if provider_status == "processed":
-        refund.status = RefundStatus.PROCESSED
-    elif provider_status == "failed":
-        refund.status = RefundStatus.FAILED
-    else:
+    number = attempt.number if attempt is not None else refund.attempts
+    if provider_status == "failed":
+        await fail_attempt(session, refund.id, number, "the provider failed the refund", now)
         return
+    if provider_status != "processed" or refund.status is RefundStatus.PROCESSED:
+        return
+    await repository.finish_attempt(session, refund.id, number, RefundAttemptStatus.PROCESSED, now)
+    refund.status = RefundStatus.PROCESSED
+    refund.provider_refund_id = provider_refund_id
+    refund.next_attempt_at = None
     refund.updated_at = now
-    metrics.REFUNDS.labels(refund.status.value.lower()).inc()
-    if refund.status is RefundStatus.PROCESSED:
-        payment = await repository.get_payment(session, refund.payment_id)
-        assert payment is not None
-        if refund.provider_payment_id != payment.payment_id:
-            return  # a second payment's refund: the booking's own payment is unchanged
-        payment.status = (
-            PaymentStatus.REFUNDED
-            if refund.amount >= payment.amount
-            else PaymentStatus.PARTIALLY_REFUNDED
+    metrics.REFUNDS.labels("processed").inc()
+    payment = await repository.get_payment(session, refund.payment_id)
+    assert payment is not None
+    if refund.provider_payment_id != payment.payment_id:
+        return  # a second payment's refund: the booking's own payment is unchanged
+    payment.status = (
+        PaymentStatus.REFUNDED
+        if refund.amount >= payment.amount
+        else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    payment.updated_at = now
+
+
+async def retry_failed_refund(
+    sessionmaker: async_sessionmaker[Any],
+    provider: PaymentProvider,
+    refund_id: uuid.UUID,
+    clock: Clock,
+    max_attempts: int,
+) -> Refund:
+    """An admin's retry of a FAILED refund, at once (one more attempt, even past the limit)."""
+    async with sessionmaker() as session:
+        refund = await repository.get_refund(session, refund_id)
+    if refund is None:
+        raise RefundNotFound()
+    if refund.status is not RefundStatus.FAILED:
+        raise RefundNotRetryable(
+            f"Only a FAILED refund can be retried; this one is {refund.status.value}.",
+            refund_status=refund.status.value,
         )
-        payment.updated_at = now
+    retried = await issue_refund(
+        sessionmaker, provider, refund_id, clock, max_attempts=max_attempts, force=True
+    )
+    if retried is None:  # another request or the worker claimed it first
+        raise RefundNotRetryable("The refund is being retried already.", refund_status="PENDING")
+    return retried
+
+
+RefundView = tuple[Refund, uuid.UUID, list[RefundAttempt]]
+
+
+async def list_refunds(
+    sessionmaker: async_sessionmaker[Any], status: RefundStatus | None, limit: int, offset: int
+) -> list[RefundView]:
+    """A page of refunds with their booking ids and attempts, in one short read."""
+    async with sessionmaker() as session:
+        rows = await repository.list_refunds(session, status, limit, offset)
+        attempts = await repository.attempts_of(session, [refund.id for refund, _ in rows])
+    return [(refund, booking_id, attempts[refund.id]) for refund, booking_id in rows]
+
+
+async def refund_views(
+    sessionmaker: async_sessionmaker[Any], refund_ids: list[uuid.UUID]
+) -> list[RefundView]:
+    async with sessionmaker() as session:
+        views = []
+        attempts = await repository.attempts_of(session, refund_ids)
+        for refund_id in refund_ids:
+            refund = await repository.get_refund(session, refund_id)
+            booking_id = await repository.booking_of_refund(session, refund_id)
+            if refund is None or booking_id is None:
+                raise RefundNotFound()
+            views.append((refund, booking_id, attempts[refund_id]))
+    return views
 
 
 async def handle_webhook(
@@ -493,13 +759,17 @@ async def _adopt_refund_id(session: AsyncSession, entity: dict[str, Any], now: d
     our_id = notes.get("refund_id") if isinstance(notes, dict) else None
     try:
         refund_id = uuid.UUID(str(our_id))
+        attempt = int(notes.get("attempt", 1)) if isinstance(notes, dict) else 1
     except ValueError:
         return
-    await repository.record_provider_refund(session, refund_id, str(entity["id"]), now)
+    await repository.record_attempt_issued(session, refund_id, attempt, str(entity["id"]))
 
 
 async def reconcile(
-    sessionmaker: async_sessionmaker[Any], provider: PaymentProvider, clock: Clock
+    sessionmaker: async_sessionmaker[Any],
+    settings: Settings,
+    provider: PaymentProvider,
+    clock: Clock,
 ) -> int:
     """The worker's share: settle orders paid without word, issue and poll stuck refunds."""
     now = clock.now()
@@ -522,11 +792,13 @@ async def reconcile(
                 outcome = await settle_payment(session, paid, clock.now(), "reconciliation")
             settled += 1 if outcome else 0
     # Includes refunds the settling above just asked for. Racing a request's own after-commit
-    # issue is safe: see issue_refund.
+    # issue, or another worker, is safe: each attempt is claimed once (see issue_refund).
     async with sessionmaker() as session:
-        unissued = await repository.unissued_refund_ids(session, clock.now())
-    for refund_id in unissued:
-        await issue_refund(sessionmaker, provider, refund_id, clock)
+        due = await repository.due_refund_ids(session, clock.now())
+    for refund_id in due:
+        await issue_refund(
+            sessionmaker, provider, refund_id, clock, max_attempts=settings.refund_max_attempts
+        )
     for provider_refund_id in polling:
         try:
             current = await provider.fetch_refund(provider_refund_id or "")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -87,8 +88,12 @@ class _RazorpayApiRoute(_SandboxRoute):
     """The REST API: basic auth first, then any failure a test injected through /config."""
 
     async def guarded(self, request: Request, handler: Handler) -> Response:
-        _authenticate(request, await get_store(request).credentials())
-        after_applying = await get_store(request).take_injected_failure()
+        store = get_store(request)
+        _authenticate(request, await store.credentials())
+        delay = (await store.config()).delay_seconds
+        if delay > 0:
+            await asyncio.sleep(delay)  # holds no connection of the sandbox's, nor the app's
+        after_applying = await store.take_injected_failure()
         if after_applying is False:
             raise server_error()
         response = await handler(request)
@@ -232,6 +237,19 @@ async def create_order(request: Request) -> JSONResponse:
         )
         session.add(order)
     return JSONResponse(order_json(order))
+
+
+@api.get("/v1/orders")
+async def list_orders(
+    request: Request, receipt: str | None = None, count: int = 10
+) -> JSONResponse:
+    """Orders, newest first; Razorpay's `receipt` filter finds the orders made for a booking."""
+    statement = select(SandboxOrder).order_by(SandboxOrder.created_at.desc(), SandboxOrder.id)
+    if receipt is not None:
+        statement = statement.where(SandboxOrder.receipt == receipt)
+    async with get_store(request).transaction() as session:
+        orders = await session.scalars(statement.limit(max(1, min(count, 100))))
+        return JSONResponse(collection([order_json(order) for order in orders]))
 
 
 @api.get("/v1/orders/{order_id}")
@@ -629,13 +647,19 @@ async def get_config(request: Request) -> JSONResponse:
 async def update_config(request: Request) -> JSONResponse:
     """Changes some knobs: `refund_status` ("processed" | "pending"), `auto_deliver_webhooks`,
     `fail_next_requests` (the next N REST calls answer 500), `fail_after_applying` (those
-    failures happen after the work is done, so the answer is lost)."""
+    failures happen after the work is done, so the answer is lost), `delay_seconds` (every REST
+    call answers that many seconds late, 0 to 30: a slow provider)."""
     body = await _body(request)
     defaults = Config().as_dict()
     _only(body, set(defaults))
     for name, value in body.items():
-        if type(value) is not type(defaults[name]):
+        expected = type(defaults[name])
+        if expected is float and type(value) is int:
+            body[name] = value = float(value)
+        if type(value) is not expected:
             raise RazorpayAPIError(400, f"{name} has the wrong type", field=name)
+    if not 0 <= body.get("delay_seconds", 0) <= 30:
+        raise RazorpayAPIError(400, "delay_seconds is between 0 and 30")
     if body.get("refund_status", "processed") not in ("processed", "pending"):
         raise RazorpayAPIError(400, 'refund_status is "processed" or "pending"')
     if body.get("fail_next_requests", 0) < 0:

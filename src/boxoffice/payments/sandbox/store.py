@@ -44,6 +44,7 @@ class Config:
     fail_next_requests: int = 0  # answer the next N REST API calls with 500 SERVER_ERROR
     fail_after_applying: bool = False  # ... after doing the work (the answer is lost) or before
     auto_capture: bool = True  # False: checkout only authorizes; the merchant must capture
+    delay_seconds: float = 0.0  # every REST API call answers this many seconds late (a slow bank)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -177,6 +178,7 @@ def _config_of(row: SandboxConfig) -> Config:
         fail_next_requests=row.fail_next_requests,
         fail_after_applying=row.fail_after_applying,
         auto_capture=row.auto_capture,
+        delay_seconds=row.delay_seconds,
     )
 
 

@@ -39,7 +39,7 @@ _CUSTOMER = """
     OR (p_kind = 'guest' AND b.guest_id = p_customer_id AND b.user_id IS NULL)
 """
 
-HOLD = f"""
+HOLD = """
 CREATE OR REPLACE FUNCTION boxoffice_hold(
     p_booking_id uuid, p_show_id uuid, p_seat_ids uuid[], p_kind text, p_customer_id uuid,
     p_client_ip text, p_now timestamptz, p_expires_at timestamptz, p_actor text,
@@ -51,6 +51,7 @@ DECLARE
     v_status text;
     v_starts_at timestamptz;
     v_currency text;
+    v_pending int;
     v_count int;
     v_first timestamptz;
     v_requested int := cardinality(p_seat_ids);
@@ -79,17 +80,28 @@ BEGIN
         RAISE EXCEPTION 'boxoffice:show-started';
     END IF;
 
-    SELECT count(*) INTO v_count FROM bookings b
-    WHERE b.show_id = p_show_id AND ({_CUSTOMER})
-      AND b.status = 'PENDING' AND b.expires_at > p_now;
-    IF v_count >= p_max_pending THEN
+    -- The customer's live holds: how many in this show, how many seats over all shows. One
+    -- query a kind of customer, each with a plain predicate on its indexed column: a plan
+    -- cached for `kind = user OR kind = guest` would scan every booking.
+    IF p_kind = 'user' THEN
+        SELECT count(DISTINCT b.id) FILTER (WHERE b.show_id = p_show_id), count(*),
+               min(b.expires_at)
+        INTO v_pending, v_count, v_first
+        FROM bookings b JOIN booking_seats bs ON bs.booking_id = b.id
+        WHERE b.user_id = p_customer_id AND b.status = 'PENDING' AND b.expires_at > p_now;
+    ELSE
+        SELECT count(DISTINCT b.id) FILTER (WHERE b.show_id = p_show_id), count(*),
+               min(b.expires_at)
+        INTO v_pending, v_count, v_first
+        FROM bookings b JOIN booking_seats bs ON bs.booking_id = b.id
+        WHERE b.guest_id = p_customer_id AND b.user_id IS NULL
+          AND b.status = 'PENDING' AND b.expires_at > p_now;
+    END IF;
+    IF v_pending >= p_max_pending THEN
         RAISE EXCEPTION 'boxoffice:too-many-holds'
-            USING DETAIL = json_build_object('held', v_count);
+            USING DETAIL = json_build_object('held', v_pending);
     END IF;
     IF p_max_customer_seats > 0 THEN
-        SELECT count(*), min(b.expires_at) INTO v_count, v_first
-        FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
-        WHERE ({_CUSTOMER}) AND b.status = 'PENDING' AND b.expires_at > p_now;
         IF v_count + v_requested > p_max_customer_seats THEN
             RAISE EXCEPTION 'boxoffice:too-many-seats-customer'
                 USING DETAIL = json_build_object('held', v_count, 'first_expiry', v_first);
@@ -132,7 +144,7 @@ BEGIN
             SELECT json_build_object(
                 'unknown', coalesce(json_agg(r.id) FILTER (WHERE ss.seat_id IS NULL), '[]'),
                 'unavailable', coalesce(json_agg(r.id) FILTER (
-                    WHERE ss.seat_id IS NOT NULL AND NOT r.id = ANY(coalesce(v_ids, '{{}}'))
+                    WHERE ss.seat_id IS NOT NULL AND NOT r.id = ANY(coalesce(v_ids, '{}'))
                 ), '[]')
             )
             FROM unnest(p_seat_ids) AS r(id)
