@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
+from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.bookings.endpoints import router as bookings_router
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
@@ -107,8 +109,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _add_operational_routes(app)
     _add_error_handlers(app)
     _document_problems(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    # The last added runs first: the access log, the body limit, then the sale path's answers
+    # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
+    app.add_middleware(SalePathLane)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
 
@@ -175,6 +180,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _pool_timeout(_request: Request, _error: sa_exc.TimeoutError) -> JSONResponse:
         log.error("database_pool_timeout")
         return problem_response(ServiceUnavailable("The database is busy; retry shortly."))
+
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    async def _driver_error(_request: Request, error: Exception) -> JSONResponse:
+        # The sale path speaks to the driver directly, so its errors arrive unwrapped.
+        log.error("database_error", error=type(error).__name__, detail=str(error)[:200])
+        return problem_response(ServiceUnavailable("The database is unavailable; retry shortly."))
 
     @app.exception_handler(OSError)
     async def _connection_error(_request: Request, error: OSError) -> JSONResponse:

@@ -88,7 +88,7 @@ class BodySizeLimitMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay(message, receive), send)
+                await self.app(scope, replaying(message, receive), send)
                 return
             body += message.get("body", b"")
             if len(body) > self.max_bytes:
@@ -97,13 +97,13 @@ class BodySizeLimitMiddleware:
             if not message.get("more_body", False):
                 break
         request = {"type": "http.request", "body": bytes(body), "more_body": False}
-        await self.app(scope, _replay(request, receive), send)
+        await self.app(scope, replaying(request, receive), send)
 
     def _detail(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes."
 
 
-def _replay(first: Message, receive: Receive) -> Receive:
+def replaying(first: Message, receive: Receive) -> Receive:
     """A `receive` that gives `first` once, then whatever the server sends next."""
     pending = [first]
 

@@ -3,9 +3,10 @@ is ~0.1-0.3 ms of a sub-millisecond budget).
 
 On PostgreSQL, counted at the driver: every query the live server's asyncpg connections send,
 BEGIN and COMMIT included (asyncpg's query logger, attached while a connection is checked out).
-A hold without an Idempotency-Key is one call of `boxoffice_hold` in autocommit: one round trip,
-for a user or a guest alike. The cancel of a live hold is BEGIN, one call, COMMIT (its event's
-handlers run in that transaction).
+A hold without an Idempotency-Key is one call of `boxoffice_hold` in autocommit, then the
+NOTIFY that tells other processes' seat maps (after the commit: see `notify_seat_change`): two
+round trips, for a user or a guest alike. The cancel of a live hold is BEGIN, one call, COMMIT
+(its event's handlers run in that transaction).
 
 On SQLite (the embedded mode, one process, no network) the ORM path's statements are counted
 with SQLAlchemy's `before_cursor_execute`, BEGIN/COMMIT excluded.
@@ -39,7 +40,7 @@ from tests.api import (
 )
 from tests.conftest import LiveServer
 
-ROUND_TRIPS = {"hold": 1, "cancel": 3}  # PostgreSQL, BEGIN and COMMIT included
+ROUND_TRIPS = {"hold": 2, "cancel": 3}  # PostgreSQL, BEGIN and COMMIT included
 # Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history and
 # payment for the answer.
 SQLITE_STATEMENTS = {"hold": 5, "cancel": 8}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -12,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from boxoffice.accounts import repository, tokens
 from boxoffice.accounts.models import Role
 from boxoffice.accounts.tokens import PrincipalKind, TokenType
+from boxoffice.config import Settings
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import Forbidden, Unauthenticated
 
@@ -49,8 +51,21 @@ async def token_principal(
     takes `current_principal`."""
     if credentials is None:
         raise Unauthenticated("A bearer token is required.")
+    return _principal_of(settings, credentials.credentials, now)
+
+
+def principal_from_token(settings: Settings, authorization: str | None, now: datetime) -> Principal:
+    """`token_principal` from an Authorization header's value, outside FastAPI's dependencies
+    (the sale path's lane, `bookings.endpoints.SalePathLane`)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("A bearer token is required.")
+    return _principal_of(settings, token, now)
+
+
+def _principal_of(settings: Settings, token: str, now: datetime) -> Principal:
     try:
-        claims = tokens.decode(settings.jwt_secret.get_secret_value(), credentials.credentials, now)
+        claims = tokens.decode(settings.jwt_secret.get_secret_value(), token, now)
     except tokens.InvalidToken as exc:
         raise Unauthenticated("The bearer token is invalid or expired.") from exc
     if claims.token_type is not TokenType.ACCESS:

@@ -90,7 +90,11 @@ async def hold_seats_at_once(
     caps = _caps(principal, settings, client_ip)
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
-        return await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
+        view = await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
+        # Committed: other processes' seat maps hear of it now rather than within the second
+        # their maps are trusted for (boxoffice.catalogue.seatmap).
+        await repository.notify_seat_change(driver, show_id)
+        return view
 
 
 def _caps(principal: Principal, settings: Settings, client_ip: str | None) -> repository.HoldCaps:

@@ -4,11 +4,15 @@ During an on-sale the map is the most requested page by far, and it changes far 
 than it is read. So each process keeps, per show, the seats as last read and the JSON bytes and
 ETag rendered from them:
 
-- On PostgreSQL every seat write notifies `boxoffice_seats` (a trigger, migration 0004), and
-  `SeatMaps.changed` drops the show's entry: while the LISTEN connection is up, a request whose
-  entry is present runs no query at all, and a 304 renders nothing.
-- Without notifications (SQLite, or the LISTEN connection down) an entry is checked against
-  the show's version with one small query before it is served.
+- An entry is served as it is for `TRUSTED_FOR` after its version was last read; past that, one
+  small query checks the show's version before it is served again (and renders nothing when it
+  did not change). So no map is ever more than that stale, whoever wrote the seats (another
+  process, the worker, a process that crashed before it could tell anyone).
+- On PostgreSQL a hold, once committed, notifies `boxoffice_seats` (`bookings.repository.
+  notify_seat_change`) and `SeatMaps.changed` drops the show's entry in every process at once:
+  the hold is the write whose staleness matters (a seat shown AVAILABLE that is taken). While
+  the LISTEN connection is up, a request within the window runs no query at all, and a 304
+  renders nothing. Without notifications (SQLite, the connection down) every request checks.
 - A hold running out changes a status but writes nothing. Each entry knows when the next of its
   holds runs out and re-renders itself from the rows it has (no query) once that instant passes,
   so a run-out hold reads AVAILABLE at once, as the hold path treats it.
@@ -22,13 +26,15 @@ from __future__ import annotations
 
 import bisect
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-SEAT_CHANGES = "boxoffice_seats"  # the channel the show_seats trigger notifies (migration 0004)
+SEAT_CHANGES = "boxoffice_seats"  # the channel a committed hold notifies
+TRUSTED_FOR = 0.5  # seconds an entry is served without checking its version
 SeatRow = tuple[Any, ...]  # seat_id, label, row, number, seat_type, x, y, price, booking, until
 
 
@@ -50,6 +56,10 @@ class RenderedMap:
     expired: int  # how many of the snapshot's holds had run out when this was rendered
     body: bytes
     etag: str
+    checked: float = field(default_factory=time.monotonic)  # when its version was last read
+
+    def trusted(self) -> bool:
+        return time.monotonic() - self.checked < TRUSTED_FOR
 
     def current_at(self, now: datetime) -> bool:
         """Still what the snapshot shows at `now`: as many of its holds have run out."""
@@ -120,11 +130,14 @@ class SeatMaps:
         self._maps.clear()
 
     def current(self, show_id: uuid.UUID, now: datetime) -> RenderedMap | None:
-        """The show's map if memory is known to hold it current (notifications arriving), with
-        no I/O at all; else None."""
+        """The show's map if memory is known to hold it current (notifications arriving, its
+        version read moments ago), with no I/O at all; else None."""
         cached = self._maps.get(show_id) if self.notified else None
-        if cached is not None and not cached.current_at(now):
-            cached = self._keep(show_id, render(cached.snapshot, now), None)
+        if cached is None or not cached.trusted():
+            return None
+        if not cached.current_at(now):
+            rendered = replace(render(cached.snapshot, now), checked=cached.checked)
+            cached = self._keep(show_id, rendered)
         return cached
 
     async def get(
@@ -135,19 +148,21 @@ class SeatMaps:
         version: Callable[[], Awaitable[int | None]],
     ) -> RenderedMap:
         """The show's map at `now`: from memory when that is known to be current, else read."""
-        cached = self._maps.get(show_id)
-        if cached is not None and not self.notified and await version() != cached.snapshot.version:
-            cached = None
-        if cached is not None:
-            if not cached.current_at(now):
-                cached = self._keep(show_id, render(cached.snapshot, now), None)
-            return cached
+        trusted = self.current(show_id, now)
+        if trusted is not None:
+            return trusted
         generation = self._generations.get(show_id, 0)
+        cached = self._maps.get(show_id)
+        if cached is not None and await version() == cached.snapshot.version:
+            # Unchanged: served again, re-rendered only if a hold ran out meanwhile.
+            rendered = cached if cached.current_at(now) else render(cached.snapshot, now)
+            return self._keep(show_id, replace(rendered, checked=time.monotonic()), generation)
         return self._keep(show_id, render(await read(), now), generation)
 
     def _keep(
-        self, show_id: uuid.UUID, rendered: RenderedMap, generation: int | None
+        self, show_id: uuid.UUID, rendered: RenderedMap, generation: int | None = None
     ) -> RenderedMap:
+        """Keeps `rendered` unless a change was announced since it was read (`generation`)."""
         if generation is None or self._generations.get(show_id, 0) == generation:
             self._maps[show_id] = rendered
         return rendered

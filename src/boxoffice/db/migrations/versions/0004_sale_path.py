@@ -17,10 +17,6 @@ Revises: 0003
   - show_seats keeps free space on each page (fillfactor 70), so seat writes stay HOT updates.
 - show_seats loses its index on booking_id (releases find their rows through booking_seats): a
   seat write then changes no indexed column, which HOT needs, and maintains no index.
-  - a statement trigger on show_seats sends `NOTIFY boxoffice_seats, '<show id>'` for every
-    show whose seats a statement wrote, whoever wrote them (a hold, a payment, the sweeper, a
-    show's cancellation), for the seat-map cache of every API process
-    (`boxoffice.catalogue.seatmap`). PostgreSQL sends it at commit, and never for a rollback.
 """
 
 from collections.abc import Sequence
@@ -218,23 +214,6 @@ $$;
 """
 
 
-NOTIFY = """
-CREATE OR REPLACE FUNCTION boxoffice_notify_seats() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('boxoffice_seats', c.show_id::text)
-    FROM (SELECT DISTINCT show_id FROM changed) AS c;
-    RETURN NULL;
-END
-$$;
-"""
-NOTIFY_TRIGGER = """
-CREATE TRIGGER show_seats_changed AFTER UPDATE ON show_seats
-REFERENCING NEW TABLE AS changed
-FOR EACH STATEMENT EXECUTE FUNCTION boxoffice_notify_seats();
-"""
-
-
 def upgrade() -> None:
     with op.batch_alter_table("show_seats") as batch:
         batch.add_column(sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"))
@@ -244,14 +223,10 @@ def upgrade() -> None:
     op.execute("ALTER TABLE show_seats SET (fillfactor = 70)")
     op.execute(HOLD)
     op.execute(RELEASE)
-    op.execute(NOTIFY)
-    op.execute(NOTIFY_TRIGGER)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS show_seats_changed ON show_seats")
-        op.execute("DROP FUNCTION IF EXISTS boxoffice_notify_seats")
         op.execute("DROP FUNCTION IF EXISTS boxoffice_release_hold")
         op.execute("DROP FUNCTION IF EXISTS boxoffice_hold")
         op.execute("ALTER TABLE show_seats RESET (fillfactor)")
