@@ -37,6 +37,8 @@ from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
 from boxoffice.payments.sandbox import router as sandbox_router
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.staff.endpoints import router as staff_router
+from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.app")
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock or Clock()
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.sessionmaker = create_sessionmaker(engine, settings)
     app.state.provider = get_provider(settings)
 
     for router in (
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         pricing_router,
         bookings_router,
         payments_router,
+        tickets_router,
+        staff_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandboxed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +41,15 @@ class Settings(BaseSettings):
     razorpay_sandbox_webhook_url: str | None = None
     razorpay_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # base64url of a 32-byte Ed25519 private key; unset, signing keys live in the database.
+    ticket_signing_key: SecretStr | None = None
+    # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH); unset, the worker
+    # writes each email as a .eml file under OUTBOX_DIR.
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "Boxoffice <tickets@boxoffice.local>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    outbox_dir: Path = Path("var/outbox")
+
     rate_limit_enabled: bool = True
     redis_url: str | None = None
 
@@ -52,6 +62,28 @@ class Settings(BaseSettings):
     def _jwt_secret_long_enough(cls, value: SecretStr) -> SecretStr:
         if len(value.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes")
+        return value
+
+    @field_validator("ticket_signing_key")
+    @classmethod
+    def _ticket_key_is_ed25519(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value().strip()
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            # Never echo the value: it is a private key.
+            raise ValueError("must be base64url of a 32-byte Ed25519 private key")
+        return SecretStr(text)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("must be an smtp://host:port or smtps://host:port URL")
         return value
 
     @field_validator("database_url")

@@ -50,7 +50,7 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> None
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(engine, settings)
     clock = Clock()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -82,7 +82,11 @@ class DayType(enum.StrEnum):
 
 class Show(IdMixin, TimestampMixin, Base):
     __tablename__ = "shows"
-    __table_args__ = (Index("ix_shows_screen_id_starts_at", "screen_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_shows_screen_id_starts_at", "screen_id", "starts_at"),
+        # The sales report: a theatre's shows over a range of days.
+        Index("ix_shows_theatre_id_starts_at", "theatre_id", "starts_at"),
+    )
 
     movie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movies.id"), index=True)
     screen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screens.id"))
