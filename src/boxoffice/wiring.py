@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from boxoffice import events
 from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
 from boxoffice.tickets import handlers as tickets_handlers
 
@@ -14,3 +15,4 @@ def register_handlers() -> None:
     # (which names both) is queued.
     events.subscribe(BookingStatusChanged, payments_handlers.refund_cancelled_booking)
     events.subscribe(BookingStatusChanged, tickets_handlers.tickets_on_status_change)
+    events.subscribe(BookingStatusChanged, notifications_handlers.queue_for_status_change)

@@ -2,7 +2,8 @@
 
 Each pass sweeps run-out holds to EXPIRED (in batches, each its own transaction, so many workers
 can run at once: the batch query skips rows another worker has locked), forgets old idempotency
-keys, and settles payments and refunds that a lost webhook or a crash left unfinished.
+keys, settles payments and refunds that a lost webhook or a crash left unfinished, and sends the
+emails of the outbox (see boxoffice.notifications).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
+from boxoffice.notifications import service as notifications_service
 from boxoffice.payments import service as payments_service
 from boxoffice.wiring import register_handlers
 
@@ -42,8 +44,9 @@ async def run_pass(sessionmaker: async_sessionmaker[Any], settings: Settings, cl
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
     settled = await payments_service.reconcile(sessionmaker, settings, clock)
-    if swept or settled:
-        log.info("worker_pass", expired_swept=swept, payments_settled=settled)
+    emailed = await notifications_service.send_due(sessionmaker, settings, clock)
+    if swept or settled or emailed:
+        log.info("worker_pass", expired_swept=swept, payments_settled=settled, emails_sent=emailed)
 
 
 async def run_worker(settings: Settings, *, once: bool, interval: float) -> None:
