@@ -37,6 +37,7 @@ from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
 from boxoffice.payments.sandbox import router as sandbox_router
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.wiring import register_handlers
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         payments_router,
         tickets_router,
         staff_router,
+        reports_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandboxed:
