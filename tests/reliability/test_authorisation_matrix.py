@@ -3,8 +3,8 @@
 Roles: anonymous (no token), guest (POST /auth/guest), customer (owns the booking), other (another
 registered customer), staff (at the world's theatre), admin. Path parameters are real ids, so a
 refusal is about who asks, not about a missing object. The expectations are one table (`MATRIX`),
-built from SPEC.md's API
-surface; `test_the_matrix_covers_every_route` keeps it in step with the document.
+built from SPEC.md's API surface; `test_the_matrix_covers_every_route` keeps it in step with the
+document.
 
 Rows that change state get fresh objects for the callers that are allowed to change them (a
 booking to cancel, a show to cancel, a payment to verify), and refused callers must leave the
