@@ -42,7 +42,8 @@ INSERT INTO movies (id, title, duration_minutes, language, certificate, genres, 
 SELECT md5('movie' || m)::uuid, 'Bench Movie ' || m, 120, 'Hindi', 'UA', '[]', '2026-01-01', now()
 FROM generate_series(0, 4) m;
 INSERT INTO screens (id, theatre_id, name, created_at)
-SELECT md5('screen' || s)::uuid, :theatre, 'Audi ' || s, now() FROM generate_series(0, :screens - 1) s;
+SELECT md5('screen' || s)::uuid, :theatre, 'Audi ' || s, now()
+FROM generate_series(0, :screens - 1) s;
 CREATE TEMP TABLE seat_ord AS
 SELECT md5('seat' || s || '-' || k)::uuid AS id, md5('screen' || s)::uuid AS screen_id, k AS ord,
        chr(65 + k / :per_row) AS row_label, k % :per_row + 1 AS number,
@@ -56,7 +57,8 @@ SELECT md5('show' || d || '-' || s || '-' || t)::uuid AS id,
        (d * :screens + s) * :slots + t AS ord,
        md5('screen' || s)::uuid AS screen_id,
        md5('movie' || ((s + t) % 5))::uuid AS movie_id,
-       CAST(:first_day AS timestamptz) + make_interval(days => d, hours => 4 + t * 3) AS starts_at
+       CAST(:first_day AS timestamptz) + make_interval(days => d, hours => 4 + t * 3)
+         AS starts_at
 FROM generate_series(0, :days - 1) d, generate_series(0, :screens - 1) s,
      generate_series(0, :slots - 1) t;
 INSERT INTO shows (id, movie_id, screen_id, theatre_id, starts_at, ends_at, day_type, status,
