@@ -19,7 +19,11 @@ router = APIRouter(tags=["reports"])
 CSV_FIELDS = ("date", "shows", "tickets", "gross", "refunded", "net", "occupancy")
 
 
-@router.get("/admin/shows/{show_id}/report", response_model=ShowReport)
+@router.get(
+    "/admin/shows/{show_id}/report",
+    response_model=ShowReport,
+    responses={404: {"description": "Unknown show"}},
+)
 async def show_report(
     show_id: uuid.UUID, _admin: AdminDep, session: SessionDep, now: NowDep
 ) -> ShowReport:
@@ -30,7 +34,10 @@ async def show_report(
 @router.get(
     "/admin/reports/sales",
     response_model=SalesReport,
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or the days as CSV"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "JSON, or the days as CSV"},
+        404: {"description": "Unknown theatre"},
+    },
 )
 async def sales_report(
     _admin: AdminDep,

@@ -31,7 +31,10 @@ router = APIRouter(tags=["tickets"])
 @router.get(
     "/bookings/{booking_id}/tickets",
     response_model=TicketList,
-    responses={409: {"description": "The booking is not BOOKED and never was"}},
+    responses={
+        404: {"description": "Not your booking, or no such booking"},
+        409: {"description": "The booking is not BOOKED and never was"},
+    },
 )
 async def booking_tickets(
     booking_id: uuid.UUID,
@@ -48,7 +51,10 @@ async def booking_tickets(
 @router.get(
     "/tickets/{ticket_id}/qr.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The QR code"}},
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "The QR code"},
+        404: {"description": "Not your ticket, or no such ticket"},
+    },
 )
 async def ticket_qr(ticket_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> Response:
     """The ticket's signed code as a QR image, to show at the door."""
@@ -97,7 +103,14 @@ async def check_in(
     )
 
 
-@router.get("/shows/{show_id}/revoked-tickets", response_model=RevokedTickets)
+@router.get(
+    "/shows/{show_id}/revoked-tickets",
+    response_model=RevokedTickets,
+    responses={
+        403: {"description": "Another theatre's show"},
+        404: {"description": "Unknown show"},
+    },
+)
 async def revoked_tickets(
     show_id: uuid.UUID,
     principal: StaffOrAdminDep,
