@@ -47,6 +47,9 @@ from boxoffice.payments.provider import get_provider
 from boxoffice.payments.sandbox import router as sandbox_router
 from boxoffice.payments.sandbox.store import store_of
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.reports.endpoints import router as reports_router
+from boxoffice.staff.endpoints import router as staff_router
+from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.app")
@@ -90,7 +93,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock or Clock()
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.sessionmaker = create_sessionmaker(engine, settings)
     app.state.seat_maps = SeatMaps()
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
 
@@ -101,6 +104,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         pricing_router,
         bookings_router,
         payments_router,
+        tickets_router,
+        staff_router,
+        reports_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:

@@ -39,7 +39,7 @@ async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awai
     """Runs `work` in one transaction of its own, for commands outside a request."""
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
+        async with create_sessionmaker(engine, settings)() as session, session.begin():
             return await work(session)
     finally:
         await engine.dispose()
@@ -115,6 +115,19 @@ def cmd_worker(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_rotate_ticket_key(_args: argparse.Namespace) -> None:
+    from boxoffice.tickets.keys import rotate
+
+    settings = load_settings()
+    if settings.ticket_signing_key is not None:
+        sys.stderr.write(
+            "boxoffice: TICKET_SIGNING_KEY is set, so that key signs; to rotate, publish a new "
+            "key there (keys added here only sign once it is unset)\n"
+        )
+    kid = asyncio.run(in_transaction(settings, lambda session: rotate(session, Clock().now())))
+    print(f"new ticket signing key {kid}; older keys keep verifying")
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -155,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
     worker.set_defaults(func=cmd_worker)
+
+    commands.add_parser(
+        "rotate-ticket-key", help="add a new ticket signing key (old tickets keep verifying)"
+    ).set_defaults(func=cmd_rotate_ticket_key)
 
     sandbox = commands.add_parser("sandbox", help="run the Razorpay sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
     refund_max_attempts: int = Field(default=6, ge=1, le=50)
     # Bookings cancelled per transaction when a show is cancelled.
     show_cancel_batch_size: int = Field(default=200, ge=1, le=5000)
+
+    # base64url of a 32-byte Ed25519 private key; unset, signing keys live in the database.
+    ticket_signing_key: SecretStr | None = None
+    # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH); unset, the worker
+    # writes each email as a .eml file under OUTBOX_DIR.
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "Boxoffice <tickets@boxoffice.local>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    outbox_dir: Path = Path("var/outbox")
 
     rate_limit_enabled: bool = True
     redis_url: str | None = None
@@ -113,6 +123,28 @@ class Settings(BaseSettings):
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
         parts = (part.strip() for part in self.trusted_proxies.split(","))
         return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
+
+    @field_validator("ticket_signing_key")
+    @classmethod
+    def _ticket_key_is_ed25519(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value().strip()
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            # Never echo the value: it is a private key.
+            raise ValueError("must be base64url of a 32-byte Ed25519 private key")
+        return SecretStr(text)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("must be an smtp://host:port or smtps://host:port URL")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -27,3 +27,7 @@ RATE_LIMITED = Counter(
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     REQUESTS.labels(method, route, str(status)).inc()
     REQUEST_SECONDS.labels(method, route).observe(seconds)
+
+
+CHECKINS = Counter("boxoffice_checkins_total", "Ticket scans by outcome", ["outcome"])
+EMAILS = Counter("boxoffice_emails_total", "Outbox emails by outcome", ["outcome"])

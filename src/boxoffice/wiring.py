@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from boxoffice import events
 from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
+from boxoffice.tickets import handlers as tickets_handlers
 
 
 def register_handlers() -> None:
     """Subscribes every domain's handlers; idempotent, called by the app factory and the worker."""
+    # In this order: the refund is recorded, then the tickets issued or revoked, then the email
+    # (which names both) is queued.
     events.subscribe(BookingStatusChanged, payments_handlers.refund_cancelled_booking)
+    events.subscribe(BookingStatusChanged, tickets_handlers.tickets_on_status_change)
+    events.subscribe(BookingStatusChanged, notifications_handlers.queue_for_status_change)

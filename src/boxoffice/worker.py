@@ -4,7 +4,8 @@ Each pass sweeps run-out holds to EXPIRED (in batches, each its own transaction,
 can run at once: the batch query skips rows another worker has locked), forgets old idempotency
 keys, finishes cancelling the bookings of cancelled shows whose cancelling process died, and
 settles payments and refunds (retrying failed refunds with backoff) that a lost webhook, a
-crash or the provider left unfinished.
+crash or the provider left unfinished, and sends the emails of the outbox (see
+boxoffice.notifications).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.dependencies import run_after_commit
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
+from boxoffice.notifications import service as notifications_service
 from boxoffice.payments import service as payments_service
 from boxoffice.payments.provider import PaymentProvider, get_provider
 from boxoffice.payments.sandbox.store import load_credentials
@@ -65,12 +67,14 @@ async def run_pass(
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
     settled = await payments_service.reconcile(sessionmaker, settings, provider, clock)
-    if swept or settled or resumed:
+    emailed = await notifications_service.send_due(sessionmaker, settings, clock)
+    if swept or settled or resumed or emailed:
         log.info(
             "worker_pass",
             expired_swept=swept,
             payments_settled=settled,
             show_bookings_cancelled=resumed,
+            emails_sent=emailed,
         )
 
 
@@ -78,7 +82,7 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> None
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(engine, settings)
     clock = Clock()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,9 +1,10 @@
 """Who may do what: every route of the OpenAPI document, called as each kind of caller.
 
 Roles: anonymous (no token), guest (POST /auth/guest), customer (owns the booking), other (another
-registered customer), admin. Path parameters are real ids, so a refusal is about who asks, not
-about a missing object. The expectations are one table (`MATRIX`), built from SPEC.md's API
-surface; `test_the_matrix_covers_every_route` keeps it in step with the document.
+registered customer), staff (at the world's theatre), admin. Path parameters are real ids, so a
+refusal is about who asks, not about a missing object. The expectations are one table (`MATRIX`),
+built from SPEC.md's API surface; `test_the_matrix_covers_every_route` keeps it in step with the
+document.
 
 Rows that change state get fresh objects for the callers that are allowed to change them (a
 booking to cancel, a show to cancel, a payment to verify), and refused callers must leave the
@@ -19,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +33,7 @@ from tests.api import (
     create_show,
     create_theatre,
     future,
+    login,
     make_admin,
     register,
     set_theatre_prices,
@@ -41,14 +43,29 @@ from tests.support.keys import sandbox_keys
 
 from boxoffice.payments.sandbox.api import api as sandbox_api
 
-ROLES = ("anonymous", "guest", "other", "customer", "admin")  # the allowed ones act last
+ROLES = ("anonymous", "guest", "other", "customer", "staff", "admin")  # the allowed ones act last
 OK = "2xx"
 Expect = dict[str, int | str]
 
 PUBLIC: Expect = dict.fromkeys(ROLES, OK)
 SIGNED_IN: Expect = {**PUBLIC, "anonymous": 401}
-ADMIN_ONLY: Expect = {"anonymous": 401, "guest": 403, "other": 403, "customer": 403, "admin": OK}
-OWNER_OR_ADMIN: Expect = {"anonymous": 401, "guest": 404, "other": 404, "customer": OK, "admin": OK}
+ADMIN_ONLY: Expect = {
+    "anonymous": 401,
+    "guest": 403,
+    "other": 403,
+    "customer": 403,
+    "staff": 403,
+    "admin": OK,
+}
+STAFF_OR_ADMIN: Expect = {**ADMIN_ONLY, "staff": OK}
+OWNER_OR_ADMIN: Expect = {
+    "anonymous": 401,
+    "guest": 404,
+    "other": 404,
+    "customer": OK,
+    "staff": 404,
+    "admin": OK,
+}
 OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
 
 CUSTOMER_PASSWORD = "customer-password-123"
@@ -62,12 +79,14 @@ class World:
     customer_email: str
     other: Headers
     guest: Headers
+    staff: Headers
     theatre_id: str
     screen_id: str
     movie_id: str
     show_id: str
     booking_id: str
     free_seats: list[str]
+    soon_show_id: str
     days_ahead: int = 3
     shared: dict[str, Any] = field(default_factory=dict)
 
@@ -158,6 +177,42 @@ class World:
         finally:
             self.client.delete(f"{sandbox}/config")
 
+    def paid_booking(self) -> str:
+        """A BOOKED booking of the customer, one seat of the show starting soon."""
+        seats = self.client.get(f"/api/v1/shows/{self.soon_show_id}/seats").json()["seats"]
+        free = next(seat["id"] for seat in seats if seat["status"] == "AVAILABLE")
+        held = self.client.post(
+            "/api/v1/bookings",
+            json={"show_id": self.soon_show_id, "seat_ids": [free]},
+            headers=self.customer,
+        )
+        assert held.status_code == 201, held.text
+        booking_id = str(held.json()["id"])
+        order = self.client.post(f"/api/v1/bookings/{booking_id}/payments", headers=self.customer)
+        paid = self.client.post(
+            f"/_sandbox/razorpay/checkout/{order.json()['order_id']}", json={"outcome": "success"}
+        ).json()
+        verified = self.client.post(
+            "/api/v1/payments/razorpay/verify",
+            json={
+                k: paid[k]
+                for k in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
+            },
+            headers=self.customer,
+        )
+        assert verified.status_code == 200, verified.text
+        return booking_id
+
+    def ticket(self, booking_id: str) -> dict[str, Any]:
+        response = self.client.get(f"/api/v1/bookings/{booking_id}/tickets", headers=self.admin)
+        assert response.status_code == 200, response.text
+        return dict(response.json()["items"][0])
+
+    def shared_paid(self) -> str:
+        if "paid" not in self.shared:
+            self.shared["paid"] = self.paid_booking()
+        return str(self.shared["paid"])
+
     def refresh_token(self) -> str:
         response = self.client.post(
             "/api/v1/auth/login",
@@ -171,6 +226,7 @@ class World:
 class Call:
     path_params: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    params: dict[str, str] | None = None
     content: bytes | None = None
     headers: Headers = field(default_factory=dict)
 
@@ -245,6 +301,39 @@ def retry_call(world: World, _role: str, allowed: bool) -> Call:
         world.shared["refund"] = world.failed_refund()
     refund_id = world.failed_refund() if allowed else world.shared["refund"]
     return Call({**world.ids(), "refund_id": refund_id})
+
+
+def tickets_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call({**world.ids(), "booking_id": world.shared_paid()})
+
+
+def qr_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call({"ticket_id": world.ticket(world.shared_paid())["id"]})
+
+
+def checkin_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers admit a fresh ticket each; refused ones try the shared one (which must
+    stay VALID)."""
+    booking = world.paid_booking() if allowed else world.shared_paid()
+    return Call(json={"qr": world.ticket(booking)["qr"], "gate": "G1"})
+
+
+def sales_call(world: World, _role: str, _allowed: bool) -> Call:
+    today = datetime.now().date()
+    return Call(params={"theatre_id": world.theatre_id, "from": str(today), "to": str(today)})
+
+
+def staff_body_for(theatre_id: str) -> dict[str, Any]:
+    return {
+        "email": f"staff-{uuid.uuid4().hex[:8]}@example.com",
+        "password": "staff-password-1",
+        "name": "Door",
+        "theatre_ids": [theatre_id],
+    }
+
+
+def staff_body(world: World) -> dict[str, Any]:
+    return staff_body_for(world.theatre_id)
 
 
 def theatre_body(_world: World) -> dict[str, Any]:
@@ -361,6 +450,16 @@ MATRIX: list[Row] = [
     Row("POST", f"{V1}/bookings/{{booking_id}}/payments", OWNER_ONLY),
     Row("POST", f"{V1}/payments/razorpay/verify", OWNER_OR_ADMIN, verify_call),
     Row("POST", f"{V1}/webhooks/razorpay", PUBLIC, webhook_call),
+    # -- tickets and the door ----------------------------------------------------------------
+    Row("GET", f"{V1}/tickets/keys", PUBLIC),
+    Row("GET", f"{V1}/bookings/{{booking_id}}/tickets", OWNER_OR_ADMIN, tickets_call),
+    Row("GET", f"{V1}/tickets/{{ticket_id}}/qr.svg", OWNER_OR_ADMIN, qr_call),
+    Row("POST", f"{V1}/checkin", STAFF_OR_ADMIN, checkin_call),
+    Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),
+    # -- reports -----------------------------------------------------------------------------
+    Row("GET", f"{V1}/admin/shows/{{show_id}}/report", ADMIN_ONLY),
+    Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),
+    Row("POST", f"{V1}/admin/staff", ADMIN_ONLY, with_body(staff_body)),
     # -- administration ----------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/refunds", ADMIN_ONLY),
@@ -424,6 +523,15 @@ def build_world(client: httpx.Client, db: Any) -> World:
         "/api/v1/bookings", json={"show_id": show["id"], "seat_ids": seats[:2]}, headers=customer
     )
     assert held.status_code == 201, held.text
+    soon = create_show(
+        client,
+        admin,
+        movie["id"],
+        screen["id"],
+        (datetime.now().astimezone() + timedelta(minutes=60)).replace(microsecond=0),
+    )
+    staff = client.post("/api/v1/admin/staff", json=staff_body_for(theatre["id"]), headers=admin)
+    assert staff.status_code == 201, staff.text
     return World(
         client=client,
         admin=admin,
@@ -431,6 +539,8 @@ def build_world(client: httpx.Client, db: Any) -> World:
         customer_email=customer_email,
         other=other,
         guest=bearer(guest_response.json()["access_token"]),
+        staff=login(client, staff.json()["email"], "staff-password-1"),
+        soon_show_id=soon["id"],
         theatre_id=theatre["id"],
         screen_id=screen["id"],
         movie_id=movie["id"],
@@ -470,6 +580,7 @@ def test_every_route_answers_each_role_as_the_table_says(client: httpx.Client, d
                 row.method,
                 url,
                 json=call.json,
+                params=call.params,
                 content=call.content,
                 headers={**world.headers(role), **call.headers},
             )
@@ -489,6 +600,8 @@ def test_every_route_answers_each_role_as_the_table_says(client: httpx.Client, d
     assert booking["status"] == "PENDING", booking
     show = client.get(f"/api/v1/shows/{world.show_id}").json()
     assert show["status"] == "SCHEDULED", show
+    shared_ticket = world.ticket(world.shared_paid())
+    assert shared_ticket["status"] == "VALID", shared_ticket  # refused scans admitted no one
     layout = client.get(f"/api/v1/screens/{world.screen_id}").json()
     assert len(layout["seats"]) == 16  # DEFAULT_ROWS: 4 + 6 + 6, untouched by refused callers
 

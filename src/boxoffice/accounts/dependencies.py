@@ -32,6 +32,10 @@ class Principal:
         return self.kind is PrincipalKind.USER and self.role == Role.ADMIN.value
 
     @property
+    def is_staff(self) -> bool:
+        return self.kind is PrincipalKind.USER and self.role == Role.STAFF.value
+
+    @property
     def is_guest(self) -> bool:
         return self.kind is PrincipalKind.GUEST
 
@@ -90,6 +94,15 @@ async def current_admin(principal: Annotated[Principal, Depends(current_principa
     return principal
 
 
+async def current_staff_or_admin(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    """Staff (scoped to their theatres by the route's service) or an admin (everywhere)."""
+    if not (principal.is_admin or principal.is_staff):
+        raise Forbidden("This needs the staff or admin role.")
+    return principal
+
+
 async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """A registered account (not a guest)."""
     if principal.is_guest:
@@ -101,3 +114,4 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 TokenPrincipalDep = Annotated[Principal, Depends(token_principal)]
 AdminDep = Annotated[Principal, Depends(current_admin)]
 UserDep = Annotated[Principal, Depends(current_user)]
+StaffOrAdminDep = Annotated[Principal, Depends(current_staff_or_admin)]

@@ -13,6 +13,7 @@ from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
 class Role(enum.StrEnum):
     CUSTOMER = "customer"
     ADMIN = "admin"
+    STAFF = "staff"  # checks tickets in at the theatres of its staff_theatres rows
 
 
 class User(IdMixin, TimestampMixin, Base):

@@ -106,6 +106,8 @@ class Show(IdMixin, TimestampMixin, Base):
             postgresql_where=text("status = 'SCHEDULED'"),
             sqlite_where=text("status = 'SCHEDULED'"),
         ),
+        # The sales report: a theatre's shows over a range of days.
+        Index("ix_shows_theatre_id_starts_at", "theatre_id", "starts_at"),
     )
 
     movie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movies.id"), index=True)

@@ -89,8 +89,18 @@ def _create_sqlite_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, settings: Settings | None = None
+) -> async_sessionmaker[Any]:
+    """Sessions carry the settings in `session.info["settings"]`, for event handlers that need
+    them (which receive only the session and the event)."""
+    info = {"settings": settings} if settings is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+
+
+def session_settings(session: AsyncSession) -> Settings | None:
+    settings: Settings | None = session.info.get("settings")
+    return settings
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

@@ -5,9 +5,12 @@ from boxoffice.accounts import models as accounts
 from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
+from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
 from boxoffice.payments import sandbox_models as razorpay_sandbox
 from boxoffice.pricing import models as pricing
+from boxoffice.staff import models as staff
+from boxoffice.tickets import models as tickets
 
 __all__ = [
     "Base",
@@ -15,7 +18,10 @@ __all__ = [
     "bookings",
     "catalogue",
     "idempotency",
+    "notifications",
     "payments",
     "pricing",
     "razorpay_sandbox",
+    "staff",
+    "tickets",
 ]

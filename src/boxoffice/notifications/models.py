@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "PENDING"  # waiting for `next_attempt_at`
+    SENDING = "SENDING"  # claimed by a worker until `next_attempt_at` (a lease)
+    SENT = "SENT"
+    FAILED = "FAILED"  # gave up after the last attempt
+
+
+class OutboxEmail(IdMixin, TimestampMixin, Base):
+    """An email decided by a committed change, waiting to be sent by `boxoffice worker`.
+
+    Written in the transaction of the change it tells about, so a rolled-back change leaves no
+    email; (booking, kind) is unique, so one change never queues two.
+    """
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind"),
+        Index("ix_outbox_emails_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # BOOKED, CANCELLED, REFUNDED
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, ready to send
+    status: Mapped[EmailStatus] = mapped_column(str_enum(EmailStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]

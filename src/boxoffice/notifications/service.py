@@ -1,0 +1,196 @@
+"""Emails through an outbox: decided in the transaction of the change, sent by the worker.
+
+A booking that becomes BOOKED queues its confirmation (with the tickets' QR codes inline); a
+BOOKED booking that is cancelled (refunded) queues one cancellation email naming the refund.
+Rows are written in the change's own transaction, so a rolled-back change sends nothing, and
+(booking, kind) is unique, so a change never queues two. `boxoffice worker` claims due rows
+(SKIP LOCKED; many workers at once), sends them over SMTP (or writes .eml files when SMTP_URL
+is unset) and retries with backoff while the server is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import SMTP
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import metrics
+from boxoffice.accounts import repository as accounts_repository
+from boxoffice.bookings import repository as bookings_repository
+from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.db.engine import session_settings
+from boxoffice.logs import get_logger
+from boxoffice.notifications import compose, repository
+from boxoffice.notifications.models import EmailStatus, OutboxEmail
+from boxoffice.payments import repository as payments_repository
+from boxoffice.tickets import repository as tickets_repository
+
+log = get_logger("boxoffice.notifications")
+
+DEFAULT_SENDER = "Boxoffice <tickets@boxoffice.local>"
+LEASE = timedelta(minutes=5)  # a claimed email is retried if its worker died mid-send
+BATCH = 20
+MAX_ATTEMPTS = 25  # ~1 day of retries with the backoff below
+BACKOFF_BASE_SECONDS = 15
+BACKOFF_CAP_SECONDS = 3600
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    )
+
+
+async def _recipient(session: AsyncSession, booking: Booking) -> str | None:
+    if booking.user_id is not None:
+        user = await accounts_repository.get_user(session, booking.user_id)
+        return user.email if user else None
+    if booking.guest_id is not None:
+        guest = await accounts_repository.get_guest(session, booking.guest_id)
+        return guest.email if guest else None
+    return None
+
+
+async def queue_for_status_change(session: AsyncSession, event: BookingStatusChanged) -> None:
+    """The event handler: BOOKED -> confirmation; BOOKED -> CANCELLED -> cancellation."""
+    if event.status is BookingStatus.BOOKED:
+        kind = "BOOKED"
+    elif event.previous is BookingStatus.BOOKED and event.status is BookingStatus.CANCELLED:
+        kind = "CANCELLED"
+    else:
+        return
+    booking = event.booking
+    recipient = await _recipient(session, booking)
+    if recipient is None:
+        log.info("email_skipped_no_address", booking_id=str(booking.id), kind=kind)
+        return
+    settings = session_settings(session)
+    sender = settings.smtp_from if settings else DEFAULT_SENDER
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    facts = await repository.show_facts(session, show.id)
+    seats = [
+        s.label for s in (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
+    ]
+    common: dict[str, Any] = {
+        "sender": sender,
+        "recipient": recipient,
+        "booking_id": str(booking.id),
+        "facts": facts,
+        "starts_at": show.starts_at,
+        "seats": seats,
+        "amount": booking.amount_total,
+        "currency": booking.currency,
+        "now": event.at,
+    }
+    message: EmailMessage
+    if kind == "BOOKED":
+        tickets = await tickets_repository.tickets_of_booking(session, booking.id)
+        message = compose.booked_email(
+            **common, tickets=[(str(t.id), t.seat_label, t.qr) for t in tickets]
+        )
+    else:
+        payment = await payments_repository.payment_of_booking(session, booking.id)
+        refund = (
+            await payments_repository.refund_of_provider_payment(session, payment.payment_id)
+            if payment and payment.payment_id
+            else None
+        )
+        message = compose.cancelled_email(
+            **common, refund_amount=refund.amount if refund else None, reason=event.reason
+        )
+    await repository.enqueue(
+        session,
+        OutboxEmail(
+            id=uuid.uuid4(),
+            booking_id=booking.id,
+            kind=kind,
+            recipient=recipient,
+            subject=str(message["Subject"])[:300],
+            message=message.as_bytes().decode("ascii"),
+            status=EmailStatus.PENDING,
+            attempts=0,
+            next_attempt_at=event.at,
+            last_error=None,
+            sent_at=None,
+            created_at=event.at,
+        ),
+    )
+
+
+# --- sending (the worker) -------------------------------------------------------------------
+
+
+async def deliver(settings: Settings, email: OutboxEmail) -> None:
+    """One email over SMTP, or into OUTBOX_DIR as a .eml file when SMTP_URL is unset."""
+    raw = email.message.encode("ascii")
+    if settings.smtp_url is None:
+        name = f"{email.created_at:%Y%m%dT%H%M%S}-{email.kind.lower()}-{email.id}.eml"
+        await asyncio.to_thread(_write_eml, Path(settings.outbox_dir), name, raw)
+        return
+    url = urlsplit(settings.smtp_url.get_secret_value())
+    message = BytesParser(policy=SMTP).parsebytes(raw)
+    await aiosmtplib.send(
+        message,
+        hostname=url.hostname or "127.0.0.1",
+        port=url.port or (465 if url.scheme == "smtps" else 25),
+        username=unquote(url.username) if url.username else None,
+        password=unquote(url.password) if url.password else None,
+        use_tls=url.scheme == "smtps",
+        start_tls=False if url.scheme == "smtps" else None,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def _write_eml(directory: Path, name: str, raw: bytes) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = directory / (name + ".part")
+    partial.write_bytes(raw)
+    partial.replace(directory / name)  # whole files only
+
+
+async def send_due(sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock) -> int:
+    """Sends every due email once; a failure is retried later with backoff. Returns how many
+    were sent."""
+    sent = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            claimed = await repository.claim_due(session, clock.now(), BATCH, LEASE)
+        for email in claimed:
+            try:
+                await deliver(settings, email)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                # The message names the server's complaint; SMTP_URL (with any password) never.
+                error = f"{type(exc).__name__}: {exc}"
+                retry_at = (
+                    clock.now() + backoff(email.attempts) if email.attempts < MAX_ATTEMPTS else None
+                )
+                async with sessionmaker() as session, session.begin():
+                    await repository.mark_failed_attempt(session, email.id, retry_at, error)
+                metrics.EMAILS.labels("retry" if retry_at else "failed").inc()
+                log.warning(
+                    "email_not_sent",
+                    email_id=str(email.id),
+                    attempts=email.attempts,
+                    retry_at=retry_at.isoformat() if retry_at else None,
+                    error=type(exc).__name__,
+                )
+                continue
+            async with sessionmaker() as session, session.begin():
+                await repository.mark_sent(session, email.id, clock.now())
+            metrics.EMAILS.labels("sent").inc()
+            sent += 1
+        if len(claimed) < BATCH:
+            return sent

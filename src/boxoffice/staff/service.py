@@ -1,0 +1,61 @@
+"""Staff accounts: users with the `staff` role who check tickets in at their theatres."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.accounts import repository as accounts_repository
+from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.models import Role, User
+from boxoffice.accounts.service import hash_password_async
+from boxoffice.db.base import new_id
+from boxoffice.errors import Conflict, Forbidden, InvalidInput
+from boxoffice.staff import repository
+
+
+async def create_staff(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    theatre_ids: list[uuid.UUID],
+    now: datetime,
+) -> tuple[User, list[uuid.UUID]]:
+    theatre_ids = list(dict.fromkeys(theatre_ids))
+    unknown = set(theatre_ids) - await repository.existing_theatres(session, theatre_ids)
+    if unknown:
+        raise InvalidInput(
+            "Some theatre ids are not theatres.", unknown_theatre_ids=sorted(map(str, unknown))
+        )
+    password_hash = await hash_password_async(password)
+    if await accounts_repository.email_taken(session, email):
+        raise Conflict("An account with this email already exists.")
+    user = User(
+        id=new_id(),
+        email=email,
+        password_hash=password_hash,
+        name=name,
+        phone=None,
+        role=Role.STAFF,
+        created_at=now,
+    )
+    if not await accounts_repository.add_user(session, user):
+        raise Conflict("An account with this email already exists.")
+    repository.assign(session, user.id, theatre_ids)
+    await session.flush()
+    return user, theatre_ids
+
+
+async def ensure_may_work_at(
+    session: AsyncSession, principal: Principal, theatre_id: uuid.UUID
+) -> None:
+    """Admins work everywhere; staff only at their theatres (403 elsewhere)."""
+    if principal.is_admin:
+        return
+    if principal.is_staff and await repository.works_at(session, principal.id, theatre_id):
+        return
+    raise Forbidden("Staff may only work at the theatres they are assigned to.")

@@ -1,0 +1,281 @@
+"""Tickets: issued with a BOOKED booking, revoked with its cancellation, checked in once.
+
+Check-in is exactly once because it is one conditional write (VALID -> CHECKED_IN) that only one
+of any number of racing scans can make, in any number of processes. A scan with a `nonce` keeps
+its first answer, so an offline scanner that uploads the same scan twice gets the same answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import metrics
+from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import repository as bookings_repository
+from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings.errors import ShowNotFound
+from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.config import Settings
+from boxoffice.errors import BoxofficeError
+from boxoffice.logs import get_logger
+from boxoffice.staff.service import ensure_may_work_at
+from boxoffice.tickets import keys, repository
+from boxoffice.tickets.errors import (
+    AlreadyCheckedIn,
+    InvalidTicket,
+    NotBooked,
+    TicketNotFound,
+    TicketNotValidNow,
+    TicketRevoked,
+)
+from boxoffice.tickets.models import Ticket, TicketStatus
+from boxoffice.tickets.signing import BadTicket, TicketClaims, sign, verify
+
+log = get_logger("boxoffice.tickets")
+
+# A ticket opens the door from 3 hours before the show until the show's end.
+VALID_BEFORE_START = timedelta(hours=3)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+async def issue_tickets(
+    session: AsyncSession, booking: Booking, settings: Settings | None, now: datetime
+) -> list[Ticket]:
+    """One signed ticket per seat of a booking that became BOOKED (once)."""
+    existing = await repository.tickets_of_booking(session, booking.id)
+    if existing:
+        return existing
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    seats = (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
+    signing = await keys.current_key(session, settings, now)
+    valid_from = show.starts_at - VALID_BEFORE_START
+    tickets = []
+    for seat in seats:
+        ticket_id = uuid.uuid4()
+        claims = TicketClaims(
+            ticket_id=str(ticket_id),
+            show_id=str(show.id),
+            seat=seat.label,
+            not_before=_epoch(valid_from),
+            not_after=_epoch(show.ends_at),
+        )
+        tickets.append(
+            Ticket(
+                id=ticket_id,
+                booking_id=booking.id,
+                show_id=show.id,
+                seat_id=seat.seat_id,
+                seat_label=seat.label,
+                seat_type=seat.seat_type,
+                status=TicketStatus.VALID,
+                kid=signing.kid,
+                qr=sign(signing.private_key, signing.kid, claims),
+                valid_from=valid_from,
+                valid_until=show.ends_at,
+                created_at=now,
+            )
+        )
+    repository.add_tickets(session, tickets)
+    await session.flush()
+    return sorted(tickets, key=lambda t: t.seat_label)
+
+
+async def revoke_tickets(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -> int:
+    revoked = await repository.revoke_booking_tickets(session, booking_id, now)
+    if revoked:
+        log.info("tickets_revoked", booking_id=str(booking_id), count=revoked)
+    return revoked
+
+
+@dataclass(frozen=True)
+class BookingTickets:
+    booking: Booking
+    starts_at: datetime
+    tickets: list[Ticket]
+
+
+async def booking_tickets(
+    session: AsyncSession,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> BookingTickets:
+    """The tickets of a booking of yours (any, for an admin); 409 if it never was BOOKED."""
+    view = await bookings_service.get_booking(session, principal, booking_id)
+    booking = view.booking
+    tickets = await repository.tickets_of_booking(session, booking.id)
+    if not tickets:
+        if booking.status is not BookingStatus.BOOKED:
+            raise NotBooked(
+                f"A {booking.status.value} booking that was never BOOKED has no tickets.",
+                booking_status=booking.status.value,
+            )
+        # Booked before tickets existed: issue them now.
+        tickets = await issue_tickets(session, booking, settings, now)
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    return BookingTickets(booking, show.starts_at, tickets)
+
+
+async def ticket_for_owner(
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID
+) -> Ticket:
+    ticket = await repository.get_ticket(session, ticket_id)
+    if ticket is None:
+        raise TicketNotFound()
+    booking = await bookings_repository.get_booking(session, ticket.booking_id)
+    if booking is None or not (principal.is_admin or bookings_service.owns(principal, booking)):
+        raise TicketNotFound()
+    return ticket
+
+
+# --- check-in -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    status_code: int
+    body: dict[str, Any]
+
+
+def ticket_body(ticket: Ticket, starts_at: datetime) -> dict[str, Any]:
+    return {
+        "id": str(ticket.id),
+        "booking_id": str(ticket.booking_id),
+        "show_id": str(ticket.show_id),
+        "seat_label": ticket.seat_label,
+        "seat_type": ticket.seat_type,
+        "starts_at": starts_at.isoformat(),
+        "status": ticket.status.value,
+        "qr": ticket.qr,
+        "checked_in_at": ticket.checked_in_at.isoformat() if ticket.checked_in_at else None,
+        "gate": ticket.gate,
+        "revoked_at": ticket.revoked_at.isoformat() if ticket.revoked_at else None,
+    }
+
+
+def _problem(error: BoxofficeError) -> ScanAnswer:
+    return ScanAnswer(error.status, error.to_problem())
+
+
+async def check_in(
+    session: AsyncSession,
+    principal: Principal,
+    qr: str,
+    gate: str | None,
+    nonce: str | None,
+    settings: Settings,
+    now: datetime,
+) -> ScanAnswer:
+    """Admits a ticket once. A bad ticket (422) or another theatre's (403) is raised; the
+    answers about a genuine ticket (200 or a 409) are returned, so that the answer to a scan with
+    a nonce is committed with it."""
+    try:
+        claims = verify(qr, await keys.verifying_keys(session, settings, now))
+        ticket_id = uuid.UUID(claims.ticket_id)
+    except (BadTicket, ValueError) as exc:
+        metrics.CHECKINS.labels("invalid").inc()
+        raise InvalidTicket("The code is not a ticket signed by this box office.") from exc
+    ticket = await repository.get_ticket(session, ticket_id)
+    if ticket is None or str(ticket.show_id) != claims.show_id:
+        raise InvalidTicket("The code is not a ticket signed by this box office.")
+    show = await bookings_repository.get_show(session, ticket.show_id)
+    assert show is not None
+    await ensure_may_work_at(session, principal, show.theatre_id)
+
+    if nonce is not None:
+        first = await repository.get_answer(session, ticket.id, nonce)
+        if first is not None:
+            return ScanAnswer(first.status_code, dict(first.body))
+
+    answer = await _admit(session, principal, ticket, claims, gate, show.starts_at, now)
+    metrics.CHECKINS.labels("ok" if answer.status_code == 200 else "refused").inc()
+    if nonce is not None and not await repository.insert_answer_if_absent(
+        session, ticket.id, nonce, answer.status_code, answer.body, now
+    ):
+        # The same scan uploaded twice at once: the one recorded first is the answer.
+        first = await repository.get_answer(session, ticket.id, nonce)
+        assert first is not None
+        return ScanAnswer(first.status_code, dict(first.body))
+    return answer
+
+
+async def _admit(
+    session: AsyncSession,
+    principal: Principal,
+    ticket: Ticket,
+    claims: TicketClaims,
+    gate: str | None,
+    starts_at: datetime,
+    now: datetime,
+) -> ScanAnswer:
+    if ticket.status is TicketStatus.REVOKED:
+        return _revoked(ticket)
+    if not claims.not_before <= now.timestamp() <= claims.not_after:
+        return _problem(
+            TicketNotValidNow(
+                "The ticket is valid from 3 hours before the show until it ends.",
+                valid_from=datetime.fromtimestamp(claims.not_before, UTC).isoformat(),
+                valid_until=datetime.fromtimestamp(claims.not_after, UTC).isoformat(),
+            )
+        )
+    if await repository.check_in(session, ticket.id, now, gate, principal.actor):
+        ticket = await repository.get_ticket(session, ticket.id, refresh=True) or ticket
+        log.info("ticket_checked_in", ticket_id=str(ticket.id), gate=gate)
+        return ScanAnswer(
+            200,
+            {
+                "result": "ok",
+                "ticket": ticket_body(ticket, starts_at),
+                "checked_in_at": now.isoformat(),
+                "gate": gate,
+            },
+        )
+    # Someone else's scan won (or the ticket was revoked meanwhile): say what happened.
+    ticket = await repository.get_ticket(session, ticket.id, refresh=True) or ticket
+    if ticket.status is TicketStatus.REVOKED:
+        return _revoked(ticket)
+    assert ticket.checked_in_at is not None
+    return _problem(
+        AlreadyCheckedIn(
+            f"Checked in at {ticket.checked_in_at.isoformat()}"
+            + (f" at gate {ticket.gate}." if ticket.gate else "."),
+            ticket_id=str(ticket.id),
+            checked_in_at=ticket.checked_in_at.isoformat(),
+            gate=ticket.gate,
+        )
+    )
+
+
+def _revoked(ticket: Ticket) -> ScanAnswer:
+    return _problem(
+        TicketRevoked(
+            "The booking of this ticket was cancelled or refunded.",
+            ticket_id=str(ticket.id),
+            revoked_at=ticket.revoked_at.isoformat() if ticket.revoked_at else None,
+        )
+    )
+
+
+async def revoked_tickets(
+    session: AsyncSession,
+    principal: Principal,
+    show_id: uuid.UUID,
+    since: datetime | None,
+    limit: int,
+) -> list[tuple[uuid.UUID, datetime]]:
+    show = await bookings_repository.get_show(session, show_id)
+    if show is None:
+        raise ShowNotFound()
+    await ensure_may_work_at(session, principal, show.theatre_id)
+    return await repository.revoked_of_show(session, show_id, since, limit)

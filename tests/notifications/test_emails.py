@@ -1,0 +1,202 @@
+"""Confirmation and cancellation emails (SPEC "Confirmation email"): queued with the change,
+sent by the worker to a real SMTP server on loopback, once each, whatever the server does."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from tests.api import Headers, login, problem, register
+from tests.conftest import LiveServer, free_port, make_settings
+from tests.support.keys import sandbox_keys
+from tests.tickets.helpers import booked, show_soon, tickets, verify_offline
+
+from boxoffice.clock import Clock
+from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.payments.provider import get_provider
+from boxoffice.wiring import register_handlers
+from boxoffice.worker import run_pass
+
+PASSWORD = "correct-horse-9"
+
+
+class Inbox:
+    """What a real SMTP server on loopback received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted"
+
+
+class MailServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self._controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def mail() -> Iterator[MailServer]:
+    server = MailServer()
+    yield server
+    server.stop()
+
+
+def worker_passes(live_server: LiveServer, clock: Clock, count: int = 1, **overrides: Any) -> None:
+    """`count` passes of `boxoffice worker` at once (each with its own engine), in this process."""
+
+    async def passes() -> None:
+        settings = make_settings(
+            live_server.settings.database_url,
+            razorpay_base_url=live_server.settings.razorpay_base_url,
+            **overrides,
+        )
+        register_handlers()
+        provider = get_provider(settings, sandbox_keys())
+        engines = [create_engine(settings) for _ in range(count)]
+        try:
+            await asyncio.gather(
+                *(
+                    run_pass(create_sessionmaker(e, settings), settings, provider, clock)
+                    for e in engines
+                )
+            )
+        finally:
+            for engine in engines:
+                await engine.dispose()
+
+    asyncio.run(passes())
+
+
+def customer_with_email(client: httpx.Client) -> tuple[Headers, str]:
+    address = f"moviegoer-{free_port()}@example.com"
+    register(client, address, PASSWORD)
+    return login(client, address, PASSWORD), address
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_booking_and_cancelling_send_one_email_each(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    show = show_soon(client, admin, minutes=150)
+    who, address = customer_with_email(client)
+    kept = booked(client, who, show["id"], 2)
+    dropped = booked(client, who, show["id"], 1)
+    assert client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who).status_code == 200
+    # A refused change queues nothing: the cancelled booking cannot be cancelled again.
+    problem(client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who), 409)
+    mail.start()
+
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+    worker_passes(live_server, Clock(), smtp_url=mail.url)  # nothing left to send
+
+    messages = mail.inbox.messages
+    assert sorted(str(m["Subject"]).split(":")[0] for m in messages) == [
+        "Booking cancelled",
+        "Your tickets",
+        "Your tickets",
+    ]
+    assert {str(m["To"]) for m in messages} == {address}
+    confirmation = next(
+        m for m in messages if kept["id"] in _text(m) and "Your tickets" in str(m["Subject"])
+    )
+    text = _text(confirmation)
+    assert "The Long Night" in text and "The Long Night" in str(confirmation["Subject"])
+    for seat in kept["seats"]:
+        assert seat["label"] in text
+    assert f"INR {kept['amount_total'] // 100:,}.{kept['amount_total'] % 100:02d}" in text
+    # The tickets' QR codes are inline images of the HTML part, one per seat.
+    html = confirmation.get_body(preferencelist=("html",))
+    assert html is not None
+    images = [p for p in confirmation.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 2
+    for image in images:
+        assert image.get_content().startswith(b"\x89PNG")
+        assert f"cid:{str(image['Content-ID']).strip('<>')}" in str(html.get_content())
+    published = client.get("/api/v1/tickets/keys").json()
+    for ticket in tickets(client, who, kept["id"]):
+        assert ticket["qr"] in text
+        verify_offline(ticket["qr"], published)
+
+    cancellation = next(m for m in messages if "cancelled" in str(m["Subject"]))
+    assert dropped["id"] in _text(cancellation)
+    amount = dropped["amount_total"]
+    assert f"refund of INR {amount // 100:,}.{amount % 100:02d}" in _text(cancellation)
+    rows = db.query("SELECT status, COUNT(*) FROM outbox_emails GROUP BY status")
+    assert dict((r[0], r[1]) for r in rows) == {"SENT": 3}
+
+
+def test_a_mail_server_that_is_down_loses_nothing_and_sends_once(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    show = show_soon(client, admin)
+    who, address = customer_with_email(client)
+    for _ in range(3):
+        booked(client, who, show["id"], 1)
+    clock = Clock()
+
+    worker_passes(live_server, clock, smtp_url=mail.url)  # nobody listens on the port
+    rows = db.query("SELECT status, attempts, last_error FROM outbox_emails")
+    assert len(rows) == 3
+    assert all(r[0] == "PENDING" and r[1] == 1 and r[2] for r in rows), rows
+
+    mail.start()
+    worker_passes(live_server, clock, smtp_url=mail.url)  # backing off: not due yet
+    assert mail.inbox.messages == []
+
+    clock.advance(timedelta(hours=2))
+    worker_passes(live_server, clock, count=3, smtp_url=mail.url)  # three workers at once
+    worker_passes(live_server, clock, count=2, smtp_url=mail.url)
+    assert len(mail.inbox.messages) == 3
+    assert len({str(m["Message-ID"]) for m in mail.inbox.messages}) == 3
+    assert {str(m["To"]) for m in mail.inbox.messages} == {address}
+    rows = db.query("SELECT status, attempts FROM outbox_emails")
+    assert sorted(tuple(r) for r in rows) == [("SENT", 2)] * 3
+
+
+def test_without_smtp_the_emails_are_eml_files(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, tmp_path: Path
+) -> None:
+    show = show_soon(client, admin)
+    who, address = customer_with_email(client)
+    confirmed = booked(client, who, show["id"], 1)
+
+    worker_passes(live_server, Clock(), outbox_dir=tmp_path / "outbox")
+
+    files = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 1
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert str(message["To"]) == address
+    assert isinstance(message, EmailMessage) and confirmed["id"] in _text(message)
