@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from tests.api import DEFAULT_PRICES, Headers, problem, ready_show, register
+from tests.conftest import running_app
 
 
 def test_seat_map_lists_every_seat_available_in_grid_order(
@@ -97,3 +100,62 @@ def test_new_layout_rebuilds_the_seat_map_of_upcoming_shows(
         "GOLD": DEFAULT_PRICES["GOLD"],
         "SILVER": DEFAULT_PRICES["SILVER"],
     }
+
+
+# --- the seat map's version, ETag and memory (SPEC "Live seat map", issue 11) -----------------
+
+
+def seat_map(client: httpx.Client, show_id: str, **headers: str) -> httpx.Response:
+    return client.get(f"/api/v1/shows/{show_id}/seats", headers=headers)
+
+
+def test_version_and_etag_follow_every_write_and_a_hold_running_out(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], clock: Any
+) -> None:
+    customer = register(client)
+    first = seat_map(client, show["id"])
+    assert first.json()["version"] >= 0
+    assert (
+        seat_map(client, show["id"], **{"If-None-Match": first.headers["etag"]}).status_code == 304
+    )
+
+    held = client.post(
+        "/api/v1/bookings", json={"show_id": show["id"], "seat_ids": seats[:2]}, headers=customer
+    )
+    assert held.status_code == 201, held.text
+    after_hold = seat_map(client, show["id"], **{"If-None-Match": first.headers["etag"]})
+    assert after_hold.status_code == 200  # read its own write at once: no stale 304
+    assert after_hold.json()["version"] > first.json()["version"]
+    statuses = {s["id"]: s["status"] for s in after_hold.json()["seats"]}
+    assert [statuses[s] for s in seats[:2]] == ["HELD", "HELD"]
+
+    # The hold runs out: nothing is written, but the map and its ETag change at once.
+    clock.advance(timedelta(seconds=601))
+    ran_out = seat_map(client, show["id"], **{"If-None-Match": after_hold.headers["etag"]})
+    assert ran_out.status_code == 200
+    assert ran_out.json()["version"] == after_hold.json()["version"]
+    assert ran_out.headers["etag"] != after_hold.headers["etag"]
+    assert {s["status"] for s in ran_out.json()["seats"]} == {"AVAILABLE"}
+
+
+def test_a_hold_made_through_another_process_shows_within_a_second(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+) -> None:
+    before = seat_map(client, show["id"]).json()  # now in this process's memory
+    with running_app(db.url) as other, httpx.Client(base_url=other.url) as elsewhere:
+        customer = register(elsewhere)
+        held = elsewhere.post(
+            "/api/v1/bookings",
+            json={"show_id": show["id"], "seat_ids": [seats[0]]},
+            headers=customer,
+        )
+        assert held.status_code == 201, held.text
+        committed = time.monotonic()
+        while True:
+            current = seat_map(client, show["id"]).json()
+            status = next(s["status"] for s in current["seats"] if s["id"] == seats[0])
+            if status == "HELD":
+                break
+            assert time.monotonic() - committed < 1.0, "a taken seat read AVAILABLE for > 1 s"
+            time.sleep(0.02)
+    assert current["version"] > before["version"]

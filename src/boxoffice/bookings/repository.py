@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
+from boxoffice.catalogue.repository import announce_seat_changes
 from boxoffice.catalogue.seatmap import SEAT_CHANGES
 from boxoffice.db.base import Base
 
@@ -112,7 +113,7 @@ async def claim_seats(
     )
     claimed = result.all()
     if claimed:
-        await _announce(session, [show_id])
+        await announce_seat_changes(session, [show_id])
     return claimed
 
 
@@ -136,7 +137,7 @@ async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID])
             held_until=None,
         ).returning(ShowSeat.show_id)
     )
-    await _announce(session, set(released))
+    await announce_seat_changes(session, set(released))
 
 
 def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:
@@ -497,17 +498,7 @@ async def release_show(session: AsyncSession, show_id: uuid.UUID) -> None:
             held_until=None,
         )
     )
-    await _announce(session, [show_id])
-
-
-async def _announce(session: AsyncSession, show_ids: Iterable[uuid.UUID]) -> None:
-    """Tells every process's seat map, when this transaction commits, that these shows' seats
-    changed (PostgreSQL delivers a NOTIFY at commit, never for a rollback). For the ORM's seat
-    writes, rarer than holds; see `notify_seat_change` for why holds notify after commit."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for show_id in show_ids:
-        await session.execute(select(func.pg_notify(SEAT_CHANGES, str(show_id))))
+    await announce_seat_changes(session, [show_id])
 
 
 # --- PostgreSQL's sale path: one statement each (functions of migration 0004) ------------------

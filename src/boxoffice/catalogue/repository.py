@@ -44,6 +44,7 @@ from boxoffice.catalogue.models import (
     ShowStatus,
     Theatre,
 )
+from boxoffice.catalogue.seatmap import SEAT_CHANGES
 from boxoffice.db.engine import dialect_insert
 
 # --- seat types ---------------------------------------------------------------------------------
@@ -391,12 +392,25 @@ async def set_show_seat_prices(
             _SHOW_SEATS.c.show_id == bindparam("b_show_id"),
             _SHOW_SEATS.c.seat_type == bindparam("b_seat_type"),
         )
-        .values(price=bindparam("b_price"))
+        # A price shows on the seat map: it is a write the map's version counts.
+        .values(price=bindparam("b_price"), version=_SHOW_SEATS.c.version + 1)
     )
     await session.execute(
         statement,
         [{"b_show_id": s, "b_seat_type": t, "b_price": p} for s, t, p in prices],
     )
+    await announce_seat_changes(session, {show_id for show_id, _, _ in prices})
+
+
+async def announce_seat_changes(session: AsyncSession, show_ids: Iterable[uuid.UUID]) -> None:
+    """Tells every process's seat map, when this transaction commits, that these shows' seats
+    changed (PostgreSQL delivers a NOTIFY at commit, never for a rollback; SQLite has none, and
+    its maps check the version instead). For the ORM's seat writes, rarer than holds: see
+    `bookings.repository.notify_seat_change` for why a hold notifies after it commits."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for show_id in show_ids:
+        await session.execute(select(func.pg_notify(SEAT_CHANGES, str(show_id))))
 
 
 async def set_show_day_types(
