@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -54,29 +55,37 @@ def encode(secret: str, claims: TokenClaims, issued_at: datetime) -> str:
 
 def decode(secret: str, token: str, now: datetime) -> TokenClaims:
     """Verify signature, issuer and expiry (against our clock); raise InvalidToken otherwise."""
+    claims = _verified(secret, token)
+    if claims.expires_at <= now:
+        raise InvalidToken("token expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=8192)
+def _verified(secret: str, token: str) -> TokenClaims:
+    """A token's signature and claims, checked once: a buyer's client sends the same token with
+    every request of a sale, and verifying it costs more than the rest of a hold's Python.
+    Expiry depends on the time, so `decode` checks it on every call."""
     try:
         payload = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            # Expiry is checked below against our clock (tests move it), not PyJWT's wall clock.
+            # Expiry is checked by `decode` against our clock (tests move it), not PyJWT's.
             options={
                 "require": ["exp", "iat", "sub", "jti", "iss"],
                 "verify_exp": False,
                 "verify_iat": False,
             },
         )
-        expires_at = datetime.fromtimestamp(int(payload["exp"]), tz=now.tzinfo)
-        if expires_at <= now:
-            raise InvalidToken("token expired")
         return TokenClaims(
             subject=uuid.UUID(payload["sub"]),
             kind=PrincipalKind(payload["kind"]),
             role=str(payload["role"]),
             token_type=TokenType(payload["typ"]),
             token_id=uuid.UUID(payload["jti"]),
-            expires_at=expires_at,
+            expires_at=datetime.fromtimestamp(int(payload["exp"]), tz=UTC),
         )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
