@@ -117,6 +117,9 @@ class SeatMaps:
         self._maps: dict[uuid.UUID, RenderedMap] = {}
         # Bumped by every notification: a map read before one arrived is never kept after it.
         self._generations: dict[uuid.UUID, int] = {}
+        # Shows whose version a request is checking now: the others keep serving what memory
+        # has meanwhile, instead of all querying at once when an entry's half second is up.
+        self._checking: set[uuid.UUID] = set()
         self.notified = False  # True while notifications are known to arrive
 
     def changed(self, show_id: uuid.UUID) -> None:
@@ -153,11 +156,17 @@ class SeatMaps:
             return trusted
         generation = self._generations.get(show_id, 0)
         cached = self._maps.get(show_id)
-        if cached is not None and await version() == cached.snapshot.version:
-            # Unchanged: served again, re-rendered only if a hold ran out meanwhile.
-            rendered = cached if cached.current_at(now) else render(cached.snapshot, now)
-            return self._keep(show_id, replace(rendered, checked=time.monotonic()), generation)
-        return self._keep(show_id, render(await read(), now), generation)
+        if cached is not None and show_id in self._checking:
+            return cached if cached.current_at(now) else render(cached.snapshot, now)
+        self._checking.add(show_id)
+        try:
+            if cached is not None and await version() == cached.snapshot.version:
+                # Unchanged: served again, re-rendered only if a hold ran out meanwhile.
+                rendered = cached if cached.current_at(now) else render(cached.snapshot, now)
+                return self._keep(show_id, replace(rendered, checked=time.monotonic()), generation)
+            return self._keep(show_id, render(await read(), now), generation)
+        finally:
+            self._checking.discard(show_id)
 
     def _keep(
         self, show_id: uuid.UUID, rendered: RenderedMap, generation: int | None = None
