@@ -3,11 +3,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import ORJSONResponse
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -94,7 +95,7 @@ async def _hold(
                 state.engine, principal, body.show_id, body.seat_ids, now, settings, client_ip
             )
         state.seat_maps.changed(body.show_id)  # this process reads its own write at once
-        return ORJSONResponse(booking_document(view, now), status_code=201)
+        return _booking_response(view, now, 201)
 
     async with state.sale_admission.slot(), unit_of_work(state) as session:
 
@@ -146,7 +147,13 @@ async def _cancel(state: Any, booking_id: uuid.UUID, principal: Principal) -> Re
     async with state.sale_admission.slot(), unit_of_work(state) as session:
         view = await service.cancel_booking(session, principal, booking_id, now, state.settings)
     state.seat_maps.changed(view.booking.show_id)  # read your own write, before any notice
-    return ORJSONResponse(booking_document(view, now))
+    return _booking_response(view, now)
+
+
+def _booking_response(view: service.BookingView, now: datetime, status: int = 200) -> Response:
+    """The booking encoded once, straight from plain data (orjson: no model layers)."""
+    body = orjson.dumps(booking_document(view, now))
+    return Response(body, status_code=status, media_type="application/json")
 
 
 _CANCEL_PATH = re.compile(
