@@ -128,7 +128,22 @@ async def _hold(
         )
     except repository.Refusal as refusal:
         raise _refused(refusal, caps, len(seat_ids), now) from None
-    booking_seats = [
+    return _held(principal, booking_id, show_id, seats, currency, now, expires_at)
+
+
+def _held(
+    principal: Principal,
+    booking_id: uuid.UUID,
+    show_id: uuid.UUID,
+    held: Sequence[Any],
+    currency: str,
+    now: datetime,
+    expires_at: datetime,
+) -> BookingView:
+    """The new PENDING booking as the API shows it (the same on both engines); `held` are the
+    claimed seats, anything with `seat_id`, `label`, `seat_type` and `price`."""
+    metrics.HOLDS.labels("held").inc()
+    seats = [
         BookingSeat(
             booking_id=booking_id,
             seat_id=seat.seat_id,
@@ -136,22 +151,8 @@ async def _hold(
             seat_type=seat.seat_type,
             price=seat.price,
         )
-        for seat in seats
+        for seat in held
     ]
-    return _held(principal, booking_id, show_id, booking_seats, currency, now, expires_at)
-
-
-def _held(
-    principal: Principal,
-    booking_id: uuid.UUID,
-    show_id: uuid.UUID,
-    seats: list[BookingSeat],
-    currency: str,
-    now: datetime,
-    expires_at: datetime,
-) -> BookingView:
-    """The new PENDING booking as the API shows it (the same on both engines)."""
-    metrics.HOLDS.labels("held").inc()
     is_user = principal.kind.value == "user"
     booking = Booking(
         id=booking_id,
@@ -281,24 +282,7 @@ async def _hold_statement_by_statement(
         raise await _why_short(
             session, show_id, seat_ids, {row.seat_id for row in claimed}, now, caps
         )
-    view = _held(
-        principal,
-        booking_id,
-        show_id,
-        [
-            BookingSeat(
-                booking_id=booking_id,
-                seat_id=row.seat_id,
-                label=row.label,
-                seat_type=row.seat_type,
-                price=row.price,
-            )
-            for row in claimed
-        ],
-        show.currency,
-        now,
-        expires_at,
-    )
+    view = _held(principal, booking_id, show_id, claimed, show.currency, now, expires_at)
     view.booking.client_ip = caps.client_ip
     await repository.insert_booking(session, view.booking, view.seats, view.history[0])
     return view
