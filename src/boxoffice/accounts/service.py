@@ -178,6 +178,25 @@ async def register(
 ) -> SignedIn:
     """`email` is already normalised (lower-cased) by the request schema."""
     guest_id = _guest_of_token(settings, guest_token, now) if guest_token else None
+    user = await new_account(
+        session, now, email=email, password=password, name=name, phone=phone, role=Role.CUSTOMER
+    )
+    if guest_id is not None:
+        await _link_guest(session, guest_id, user.id, now)
+    return SignedIn(user=user, tokens=await _issue_user_tokens(session, settings, user, now))
+
+
+async def new_account(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    phone: str | None,
+    role: Role,
+) -> User:
+    """A new account (409 when the email is taken, however two sign-ups race)."""
     # Hash before the first query: on SQLite that query takes the write lock for the request.
     password_hash = await hash_password_async(password)
     if await repository.email_taken(session, email):
@@ -188,14 +207,12 @@ async def register(
         password_hash=password_hash,
         name=name,
         phone=phone,
-        role=Role.CUSTOMER,
+        role=role,
         created_at=now,
     )
     if not await repository.add_user(session, user):
         raise Conflict("An account with this email already exists.")
-    if guest_id is not None:
-        await _link_guest(session, guest_id, user.id, now)
-    return SignedIn(user=user, tokens=await _issue_user_tokens(session, settings, user, now))
+    return user
 
 
 async def login(

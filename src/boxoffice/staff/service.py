@@ -7,12 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts import repository as accounts_repository
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.accounts.models import Role, User
-from boxoffice.accounts.service import hash_password_async
-from boxoffice.db.base import new_id
-from boxoffice.errors import Conflict, Forbidden, InvalidInput
+from boxoffice.accounts.service import new_account
+from boxoffice.errors import Forbidden, InvalidInput
 from boxoffice.staff import repository
 
 
@@ -31,20 +29,9 @@ async def create_staff(
         raise InvalidInput(
             "Some theatre ids are not theatres.", unknown_theatre_ids=sorted(map(str, unknown))
         )
-    password_hash = await hash_password_async(password)
-    if await accounts_repository.email_taken(session, email):
-        raise Conflict("An account with this email already exists.")
-    user = User(
-        id=new_id(),
-        email=email,
-        password_hash=password_hash,
-        name=name,
-        phone=None,
-        role=Role.STAFF,
-        created_at=now,
+    user = await new_account(
+        session, now, email=email, password=password, name=name, phone=None, role=Role.STAFF
     )
-    if not await accounts_repository.add_user(session, user):
-        raise Conflict("An account with this email already exists.")
     repository.assign(session, user.id, theatre_ids)
     await session.flush()
     return user, theatre_ids
