@@ -37,7 +37,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
@@ -45,6 +45,7 @@ from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.repository import announce_seat_changes
 from boxoffice.catalogue.seatmap import SEAT_CHANGES
 from boxoffice.db.base import Base
+from boxoffice.db.engine import is_postgres
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ async def lock_customer_and_get_show(
     """
     customer = User if kind == "user" else Guest
     statement = select(Show)
-    if client_ip and session.get_bind().dialect.name == "postgresql":
+    if client_ip and is_postgres(session):
         key = func.hashtextextended(func.concat(str(show_id), "|", client_ip), 0)
         statement = statement.add_columns(func.pg_advisory_xact_lock(key))
     result = await session.execute(
@@ -282,7 +283,7 @@ async def insert_booking(
     booking_insert = insert(Booking).values(_columns(booking))
     seats_insert = insert(BookingSeat).values([_columns(seat) for seat in seats])
     history_insert = insert(BookingTransition).values(_columns(first))
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         # Data-modifying CTEs: all three rows in one round trip.
         await session.execute(
             history_insert.add_cte(booking_insert.cte("new_booking")).add_cte(
@@ -416,7 +417,7 @@ async def record_expiries(session: AsyncSession, booking_ids: Sequence[uuid.UUID
     """
     new_id = (
         func.gen_random_uuid()
-        if session.get_bind().dialect.name == "postgresql"
+        if is_postgres(session)
         else func.lower(func.hex(func.randomblob(16)))  # how Uuid is stored on SQLite
     )
     await session.execute(
@@ -564,11 +565,6 @@ async def driver_connection(session: AsyncSession) -> Any:
     if adapter._transaction is None:  # type: ignore[union-attr]
         await adapter._start_transaction()  # type: ignore[union-attr]
     return adapter._connection  # type: ignore[union-attr]
-
-
-def is_postgres(session_or_engine: AsyncSession | AsyncEngine) -> bool:
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, AsyncSession) else None
-    return (bind or session_or_engine).dialect.name == "postgresql"  # type: ignore[union-attr]
 
 
 async def hold_in_one_statement(

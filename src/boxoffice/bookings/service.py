@@ -35,6 +35,7 @@ from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, Booki
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
+from boxoffice.db.engine import is_postgres
 from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.models import Payment, Refund
@@ -68,7 +69,7 @@ async def hold_seats(
     whose writers are serialised anyway, three plain ones (`_hold_statement_by_statement`).
     """
     caps = _caps(principal, settings, client_ip)
-    if repository.is_postgres(session):
+    if is_postgres(session):
         connection = await repository.driver_connection(session)
         return await _hold(connection, principal, show_id, seat_ids, now, settings, caps)
     return await _hold_statement_by_statement(
@@ -381,7 +382,7 @@ async def cancel_booking(
     settings: Settings,
 ) -> BookingView:
     """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off)."""
-    if repository.is_postgres(session):
+    if is_postgres(session):
         # The on-sale case, a live hold given up, is one statement; anything else (a paid
         # booking and its refund, or a refusal to explain) goes the general way below.
         released = await _release_hold(session, principal, booking_id, now)

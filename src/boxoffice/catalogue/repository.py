@@ -45,7 +45,7 @@ from boxoffice.catalogue.models import (
     Theatre,
 )
 from boxoffice.catalogue.seatmap import SEAT_CHANGES
-from boxoffice.db.engine import dialect_insert
+from boxoffice.db.engine import dialect_insert, is_postgres
 
 # --- seat types ---------------------------------------------------------------------------------
 
@@ -407,7 +407,7 @@ async def announce_seat_changes(session: AsyncSession, show_ids: Iterable[uuid.U
     changed (PostgreSQL delivers a NOTIFY at commit, never for a rollback; SQLite has none, and
     its maps check the version instead). For the ORM's seat writes, rarer than holds: see
     `bookings.repository.notify_seat_change` for why a hold notifies after it commits."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgres(session):
         return
     for show_id in show_ids:
         await session.execute(select(func.pg_notify(SEAT_CHANGES, str(show_id))))

@@ -70,7 +70,7 @@ def snapshot_of(
     show_id: uuid.UUID, currency: str, version: int, seats: Sequence[SeatRow], now: datetime
 ) -> Snapshot:
     expiries = sorted(row[9] for row in seats if row[8] is not None and row[9] is not None)
-    return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now] or [])
+    return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now])
 
 
 def seat_status(booking_id: object, held_until: datetime | None, now: datetime) -> str:

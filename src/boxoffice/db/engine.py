@@ -103,7 +103,13 @@ def session_settings(session: AsyncSession) -> Settings | None:
     return settings
 
 
+def is_postgres(session: AsyncSession) -> bool:
+    """The session runs on PostgreSQL (else SQLite): for the few statements the engines spell
+    differently."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
     """The INSERT construct of the session's engine, for ON CONFLICT clauses (both dialects
     support them with the same arguments)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if is_postgres(session) else sqlite.insert
