@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
+        await app.state.seat_feeds.stop()
         if listener is not None:
             await listener.stop()
         await engine.dispose()

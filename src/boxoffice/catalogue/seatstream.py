@@ -23,6 +23,7 @@ connection coming back (every feed reads then) or the check each feed makes ever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -44,6 +45,7 @@ log = get_logger("boxoffice.catalogue.seatstream")
 
 RING = 256  # recent changes a feed keeps for clients resuming with Last-Event-ID
 CHECK_SECONDS = 1.0  # a feed reads at least this often, whatever it heard
+LINGER_SECONDS = 30.0  # a feed outlives its last subscriber this long, for its reconnection
 RETRY_SECONDS = 1.0  # after a failed read
 EXPIRY_MARGIN = 0.005  # wake just after a hold runs out, never just before
 KEEP_ALIVE = b": keep-alive\n\n"
@@ -100,7 +102,7 @@ class ShowFeed:
         self._feeds = feeds
         self._ring: deque[tuple[str, dict[str, str] | None]] = deque(maxlen=RING)
         self._wake = asyncio.Event()
-        self._last_read = time.monotonic()
+        self._last_read = self._idle_since = time.monotonic()
         self._adopt(rendered, now)
         self._ring.append((self.event_id, {}))
         self._task = asyncio.create_task(self._run(), name=f"seat feed {self.show_id}")
@@ -151,11 +153,26 @@ class ShowFeed:
     def wake(self) -> None:
         self._wake.set()
 
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    def leave(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+        if not self.subscribers:
+            self._idle_since = time.monotonic()
+
+    def _wanted(self) -> bool:
+        """Someone listens, or listened moments ago and may be reconnecting (Last-Event-ID)."""
+        idle = time.monotonic() - self._idle_since
+        return not self.cancelled and (bool(self.subscribers) or idle < LINGER_SECONDS)
+
     async def _run(self) -> None:
         try:
-            while self.subscribers and not self.cancelled:
+            while self._wanted():
                 await self._next_reason_to_read()
-                if not self.subscribers:
+                if not self._wanted():
                     break
                 now = self._feeds.clock.now()
                 self._last_read = time.monotonic()
@@ -220,7 +237,7 @@ class ShowFeed:
     def _broadcast(self, data: bytes) -> None:
         overflowed = [subscriber for subscriber in self.subscribers if not subscriber.push(data)]
         for subscriber in overflowed:
-            self.subscribers.discard(subscriber)
+            self.leave(subscriber)
         if overflowed:
             log.info("seat_stream_dropped", show_id=str(self.show_id), subscribers=len(overflowed))
 
@@ -289,6 +306,11 @@ class SeatFeeds:
         for feed in list(self._feeds.values()):
             feed._close_all(b"")
 
+    async def stop(self) -> None:
+        self.close_all()
+        for feed in list(self._feeds.values()):
+            await feed.stop()
+
 
 class EventStream(Response):
     """`text/event-stream` of one subscriber's queue, with a comment line when it is quiet."""
@@ -329,7 +351,7 @@ class EventStream(Response):
             pass  # the client went away mid-send
         finally:
             watcher.cancel()
-            self._feed.subscribers.discard(subscriber)
+            self._feed.leave(subscriber)
 
     async def _until_disconnect(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
