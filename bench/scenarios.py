@@ -10,12 +10,14 @@ import json
 import math
 import os
 import random
+import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,7 +25,7 @@ import asyncpg
 
 from bench.client import Api, Customer, Headers, guests, new_event_id, new_session, request
 from bench.infra import BOXOFFICE, REPO_ROOT
-from bench.stats import CpuMeter, Recorder, latency_summary
+from bench.stats import CpuMeter, Recorder, descendants, latency_summary
 
 MAX_ITERATIONS = 200_000  # per client and phase, on top of the time bound
 
@@ -735,3 +737,99 @@ def ceil_div(a: int, b: int) -> int:
 
 
 __all__ = ["Context", "Headers", "aiohttp"]
+
+
+# --- live seat stream ----------------------------------------------------------------------------
+
+PROBE_SEATS = 20  # seats of the show only the watchers' probes hold (the storm takes the rest)
+
+
+def _rss_kb(pids: set[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+async def seat_stream(
+    ctx: Context,
+    clients: Sequence[Customer],
+    probe: Customer,
+    show_id: str,
+    seat_ids: Sequence[str],
+    subscribers: int,
+    concurrency: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """A hold storm without subscribers, then with `subscribers` streams on the show spread over
+    the servers (held by `bench.watchers`, a process of its own, which also probes delivery
+    latency), then without again: the storm's throughput with them against the mean without."""
+    storm_seats, probe_seats = list(seat_ids[:-PROBE_SEATS]), list(seat_ids[-PROBE_SEATS:])
+
+    async def storm() -> dict[str, Any]:
+        return await hold_storm(ctx, clients, show_id, storm_seats, concurrency, seconds)
+
+    before = await storm()
+    api = descendants(ctx.cpu.api_roots)
+    rss_before = _rss_kb(api)
+    config = {
+        "urls": ctx.urls,
+        "show_id": show_id,
+        "subscribers": subscribers,
+        "seconds": seconds,
+        "probe_seats": probe_seats,
+        "probe_headers": probe.headers,
+    }
+    watcher = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.watchers",
+        json.dumps(config),
+        cwd=REPO_ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert watcher.stdin is not None and watcher.stdout is not None
+    try:
+        opening = time.monotonic()
+        ready = await asyncio.wait_for(watcher.stdout.readline(), 120)
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"the watchers did not open their streams: {ready[:300]!r}")
+        opened_in = time.monotonic() - opening
+        await asyncio.sleep(1.0)  # let the servers settle before reading their memory
+        rss_with = _rss_kb(api)
+        watcher.stdin.write(b"go\n")
+        await watcher.stdin.drain()
+        during = await storm()
+        out, _ = await asyncio.wait_for(watcher.communicate(), seconds + 60)
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+            await watcher.wait()
+    watched = json.loads(out.decode().strip().splitlines()[-1])
+    await asyncio.sleep(1.0)  # the streams closed: their feeds go quiet
+    after = await storm()
+    baseline = (before["holds_per_s"] + after["holds_per_s"]) / 2
+    return {
+        "subscribers": subscribers,
+        "servers": len(ctx.urls),
+        "concurrency": concurrency,
+        "streams_opened_in_s": round(opened_in, 2),
+        "delivery": watched,
+        "rss_kb_before": rss_before,
+        "rss_kb_with_subscribers": rss_with,
+        "memory_per_subscriber_kb": round((rss_with - rss_before) / subscribers, 1),
+        "storm_without": before,
+        "storm_with": during,
+        "storm_without_again": after,
+        "holds_per_s_without": round(baseline, 1),
+        "holds_per_s_with": during["holds_per_s"],
+        "throughput_ratio": round(during["holds_per_s"] / baseline, 3) if baseline else None,
+    }
