@@ -102,7 +102,7 @@ class ShowFeed:
         self._feeds = feeds
         self._ring: deque[tuple[str, dict[str, str] | None]] = deque(maxlen=RING)
         self._wake = asyncio.Event()
-        self._last_read = self._idle_since = time.monotonic()
+        self._last_read = self._last_sent = self._idle_since = time.monotonic()
         self._adopt(rendered, now)
         self._ring.append((self.event_id, {}))
         self._task = asyncio.create_task(self._run(), name=f"seat feed {self.show_id}")
@@ -174,6 +174,8 @@ class ShowFeed:
                 await self._next_reason_to_read()
                 if not self._wanted():
                     break
+                if time.monotonic() - self._last_sent >= self._feeds.heartbeat_seconds:
+                    self._broadcast(KEEP_ALIVE)
                 now = self._feeds.clock.now()
                 self._last_read = time.monotonic()
                 try:
@@ -197,7 +199,7 @@ class ShowFeed:
     async def _next_reason_to_read(self) -> None:
         """Waits for a change signal, the next hold to run out, or the periodic check; then, if
         it read moments ago, a little longer, so that a storm of writes costs one read for many."""
-        timeout = CHECK_SECONDS
+        timeout = min(CHECK_SECONDS, self._feeds.heartbeat_seconds)
         snapshot = self.rendered.snapshot
         now = self._feeds.clock.now()
         upcoming = [moment for moment in snapshot.expiries if moment > now]
@@ -235,6 +237,7 @@ class ShowFeed:
             self._broadcast(self._seats_event(changes))
 
     def _broadcast(self, data: bytes) -> None:
+        self._last_sent = time.monotonic()
         overflowed = [subscriber for subscriber in self.subscribers if not subscriber.push(data)]
         for subscriber in overflowed:
             self.leave(subscriber)
@@ -299,7 +302,7 @@ class SeatFeeds:
             if first:
                 subscriber.push(first)
             feed.subscribers.add(subscriber)
-        return EventStream(subscriber, feed, self.heartbeat_seconds)
+        return EventStream(subscriber, feed)
 
     def close_all(self) -> None:
         """Ends every stream (the server is shutting down: clients reconnect elsewhere)."""
@@ -313,17 +316,17 @@ class SeatFeeds:
 
 
 class EventStream(Response):
-    """`text/event-stream` of one subscriber's queue, with a comment line when it is quiet."""
+    """`text/event-stream` of one subscriber's queue (its feed queues the keep-alive comments
+    too: one timer a show, not one a subscriber)."""
 
     media_type = "text/event-stream"
 
-    def __init__(self, subscriber: Subscriber, feed: ShowFeed, heartbeat_seconds: float) -> None:
+    def __init__(self, subscriber: Subscriber, feed: ShowFeed) -> None:
         self.status_code = 200
         self.background = None
         self.init_headers({"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         self._subscriber = subscriber
         self._feed = feed
-        self._heartbeat = heartbeat_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         subscriber = self._subscriber
@@ -339,13 +342,7 @@ class EventStream(Response):
                 if subscriber.closed:
                     break
                 subscriber.ready.clear()
-                try:
-                    async with asyncio.timeout(self._heartbeat):
-                        await subscriber.ready.wait()
-                except TimeoutError:
-                    await send(
-                        {"type": "http.response.body", "body": KEEP_ALIVE, "more_body": True}
-                    )
+                await subscriber.ready.wait()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the client went away mid-send
