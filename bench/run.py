@@ -340,7 +340,8 @@ async def _bench(
                     f"{row['delivery']['dropped_by_server']} dropped; "
                     f"{row['memory_per_subscriber_kb']} kB RSS per subscriber; storm C="
                     f"{row['concurrency']} {row['holds_per_s_with']} holds/s with vs "
-                    f"{row['holds_per_s_without']} without = {row['throughput_ratio']}; watcher "
+                    f"{row['holds_per_s_without']} without = {row['throughput_ratio']} (CPU-bound"
+                    f" ratio {row['cpu_bound_ratio']}); watcher "
                     f"CPU {row['delivery']['watcher_cpu_pct_of_a_core']}% of a core"
                 )
                 return row
@@ -645,7 +646,7 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             "",
             f"p99<=500 ms; {stream['memory_per_subscriber_kb']} kB/subscriber; holds/s with "
             f"{stream['holds_per_s_with']} vs {stream['holds_per_s_without']} without "
-            f"= {stream['throughput_ratio']} (>=0.8)",
+            f"= {stream['throughput_ratio']} (>=0.8; CPU-bound {stream['cpu_bound_ratio']})",
         )
     sale = results.get("sell_out")
     if sale:

@@ -817,6 +817,10 @@ async def seat_stream(
     await asyncio.sleep(1.0)  # the streams closed: their feeds go quiet
     after = await storm()
     baseline = (before["holds_per_s"] + after["holds_per_s"]) / 2
+    # What the CPU each costs allows on idle cores: the figure other load moves least.
+    cpu_bound = [row["cpu_per_request"].get("cpu_bound_req_per_s") for row in (before, after)]
+    cpu_bound_without = (cpu_bound[0] + cpu_bound[1]) / 2 if cpu_bound[0] and cpu_bound[1] else None
+    cpu_bound_with = during["cpu_per_request"].get("cpu_bound_req_per_s")
     return {
         "subscribers": subscribers,
         "servers": len(ctx.urls),
@@ -832,4 +836,9 @@ async def seat_stream(
         "holds_per_s_without": round(baseline, 1),
         "holds_per_s_with": during["holds_per_s"],
         "throughput_ratio": round(during["holds_per_s"] / baseline, 3) if baseline else None,
+        "cpu_bound_ratio": (
+            round(cpu_bound_with / cpu_bound_without, 3)
+            if cpu_bound_with and cpu_bound_without
+            else None
+        ),
     }
