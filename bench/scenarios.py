@@ -799,7 +799,7 @@ async def seat_stream(
     assert watcher.stdin is not None and watcher.stdout is not None
     try:
         opening = time.monotonic()
-        ready = await asyncio.wait_for(watcher.stdout.readline(), 120)
+        ready = await asyncio.wait_for(watcher.stdout.readline(), 180)
         if ready.strip() != b"ready":
             raise RuntimeError(f"the watchers did not open their streams: {ready[:300]!r}")
         opened_in = time.monotonic() - opening

@@ -28,7 +28,8 @@ import aiohttp
 from bench.stats import latency_summary
 
 MAX_PROBES = 10_000
-OPEN_TIMEOUT = 60.0  # seconds for all streams to get their snapshot
+OPEN_TIMEOUT = 150.0  # seconds for all streams to get their snapshot
+MAX_RECONNECTS = 20
 PROBE_TIMEOUT = 3.0  # seconds a probe waits for every subscriber before counting misses
 
 
@@ -49,29 +50,39 @@ async def watch(config: dict[str, Any]) -> dict[str, Any]:
     open_count = 0
     chunks = 0
     dropped = 0
+    refused = 0  # connections refused or failed (each retried, as EventSource does)
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=None)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
 
         async def subscriber(index: int) -> None:
-            nonlocal open_count, chunks, dropped
+            """One EventSource: reconnects (a bounded number of times) when refused or ended."""
+            nonlocal open_count, chunks, dropped, refused
             url = f"{urls[index % len(urls)]}/api/v1/shows/{show_id}/seats/stream"
-            async with http.get(url) as response:
-                assert response.status == 200, response.status
-                first = True
-                async for chunk in response.content.iter_any():
-                    now = time.monotonic()
-                    chunks += 1
-                    if first and b"event: snapshot" in chunk:
-                        first = False
-                        open_count += 1
-                        if open_count == count:
-                            opened.set()
-                    if probe.seat and index not in probe.seen and probe.seat in chunk:
-                        probe.seen[index] = now
-                        if len(probe.seen) == count:
-                            probe.everyone.set()
-            dropped += 1  # the server ended it: only when dropped as too slow
+            counted = False
+            for _ in range(MAX_RECONNECTS):
+                try:
+                    async with http.get(url) as response:
+                        if response.status != 200:
+                            refused += 1
+                            await asyncio.sleep(0.5)
+                            continue
+                        async for chunk in response.content.iter_any():
+                            now = time.monotonic()
+                            chunks += 1
+                            if not counted and b"event: snapshot" in chunk:
+                                counted = True
+                                open_count += 1
+                                if open_count == count:
+                                    opened.set()
+                            if probe.seat and index not in probe.seen and probe.seat in chunk:
+                                probe.seen[index] = now
+                                if len(probe.seen) == count:
+                                    probe.everyone.set()
+                    dropped += 1  # the server ended it: only when dropped as too slow
+                except (aiohttp.ClientError, OSError):
+                    refused += 1
+                    await asyncio.sleep(0.5)
 
         tasks = [asyncio.create_task(subscriber(i)) for i in range(count)]
         try:
@@ -94,6 +105,7 @@ async def watch(config: dict[str, Any]) -> dict[str, Any]:
         "deliveries": len(latencies),
         "missed": missed,
         "dropped_by_server": dropped,
+        "refused_or_failed": refused,
         "chunks_received": chunks,
         "latency_from_201": latency_summary([max(0.0, value) for value in latencies]),
         "early_deliveries": sum(1 for value in latencies if value < 0),  # before the 201 arrived

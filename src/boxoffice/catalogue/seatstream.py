@@ -267,6 +267,7 @@ class SeatFeeds:
         self.queue_events = queue_events
         self.coalesce_seconds = coalesce_seconds
         self._feeds: dict[uuid.UUID, ShowFeed] = {}
+        self._starting: dict[uuid.UUID, asyncio.Future[ShowFeed]] = {}
 
     def changed(self, show_id: uuid.UUID | None) -> None:
         """A show's seats changed (None: any show's may have, e.g. notifications were lost)."""
@@ -286,12 +287,7 @@ class SeatFeeds:
 
     async def stream(self, show_id: uuid.UUID, last_event_id: str | None) -> EventStream:
         """A subscription to the show's seats; raises ShowNotFound before anything is sent."""
-        if show_id not in self._feeds:
-            now = self.clock.now()
-            rendered = await self.read(show_id, now)
-            if show_id not in self._feeds:  # another subscriber may have started it meanwhile
-                self._feeds[show_id] = ShowFeed(self, rendered, now)
-        feed = self._feeds[show_id]
+        feed = self._feeds.get(show_id) or await self._start(show_id)
         subscriber = Subscriber(self.queue_events)
         # No await from here on: the first events and the subscription are one step, so no
         # change falls between them.
@@ -303,6 +299,21 @@ class SeatFeeds:
                 subscriber.push(first)
             feed.subscribers.add(subscriber)
         return EventStream(subscriber, feed)
+
+    async def _start(self, show_id: uuid.UUID) -> ShowFeed:
+        """The show's new feed, from one read of its map however many subscribers arrive
+        meanwhile (a thousand clients opening at once must not each take a connection)."""
+        starting = self._starting.get(show_id)
+        if starting is None:
+            starting = self._starting[show_id] = asyncio.ensure_future(self._first_read(show_id))
+            starting.add_done_callback(lambda _: self._starting.pop(show_id, None))
+        return await asyncio.shield(starting)
+
+    async def _first_read(self, show_id: uuid.UUID) -> ShowFeed:
+        now = self.clock.now()
+        rendered = await self.read(show_id, now)
+        feed = self._feeds[show_id] = ShowFeed(self, rendered, now)
+        return feed
 
     def close_all(self) -> None:
         """Ends every stream (the server is shutting down: clients reconnect elsewhere)."""
