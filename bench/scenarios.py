@@ -821,6 +821,14 @@ async def seat_stream(
     cpu_bound = [row["cpu_per_request"].get("cpu_bound_req_per_s") for row in (before, after)]
     cpu_bound_without = (cpu_bound[0] + cpu_bound[1]) / 2 if cpu_bound[0] and cpu_bound[1] else None
     cpu_bound_with = during["cpu_per_request"].get("cpu_bound_req_per_s")
+    # The streams' own CPU: the API's CPU during the storm with them, less what its requests
+    # cost without them. It does not grow with the hold rate (a feed reads and sends at most
+    # every SEAT_STREAM_COALESCE_SECONDS), so on idle cores it takes that share of the machine.
+    api_ms_without = (
+        before["cpu_per_request"].get("api_ms", 0) + after["cpu_per_request"].get("api_ms", 0)
+    ) / 2
+    fanout_pct = during["cpu"]["api"] - api_ms_without * during["requests_per_s"] / 10
+    cores = during["cpu"].get("cores", 1)
     return {
         "subscribers": subscribers,
         "servers": len(ctx.urls),
@@ -836,6 +844,8 @@ async def seat_stream(
         "holds_per_s_without": round(baseline, 1),
         "holds_per_s_with": during["holds_per_s"],
         "throughput_ratio": round(during["holds_per_s"] / baseline, 3) if baseline else None,
+        "stream_cpu_pct_of_a_core": round(fanout_pct, 1),
+        "ratio_projected_on_idle_cores": round(1 - max(fanout_pct, 0) / (100 * cores), 3),
         "cpu_bound_ratio": (
             round(cpu_bound_with / cpu_bound_without, 3)
             if cpu_bound_with and cpu_bound_without
