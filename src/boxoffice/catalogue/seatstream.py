@@ -181,7 +181,7 @@ class ShowFeed:
                 try:
                     rendered = await self._feeds.read(self.show_id, now)
                 except ShowNotFound:
-                    self._close_all(b"")  # deleted: nothing more will come
+                    self.end_all(b"")  # deleted: nothing more will come
                     break
                 except (sa_exc.SQLAlchemyError, OSError, asyncpg.PostgresError) as error:
                     log.warning(
@@ -219,7 +219,7 @@ class ShowFeed:
         before_id, before_statuses, before_layout = self.event_id, self.statuses, self.layout
         self._adopt(rendered, now)
         if self.cancelled:
-            self._close_all(self.cancelled_event())
+            self.end_all(self.cancelled_event())
             return
         if self.event_id == before_id and self.layout == before_layout:
             return
@@ -244,7 +244,8 @@ class ShowFeed:
         if overflowed:
             log.info("seat_stream_dropped", show_id=str(self.show_id), subscribers=len(overflowed))
 
-    def _close_all(self, last: bytes) -> None:
+    def end_all(self, last: bytes) -> None:
+        """Ends every subscriber's stream, after `last` (an event, or nothing)."""
         for subscriber in self.subscribers:
             subscriber.close(last)
         self.subscribers.clear()
@@ -279,11 +280,7 @@ class SeatFeeds:
     def ended(self, feed: ShowFeed) -> None:
         if self._feeds.get(feed.show_id) is feed:
             del self._feeds[feed.show_id]
-        feed._close_all(b"")
-
-    @property
-    def subscribers(self) -> int:
-        return sum(len(feed.subscribers) for feed in self._feeds.values())
+        feed.end_all(b"")
 
     async def stream(self, show_id: uuid.UUID, last_event_id: str | None) -> EventStream:
         """A subscription to the show's seats; raises ShowNotFound before anything is sent."""
@@ -318,7 +315,7 @@ class SeatFeeds:
     def close_all(self) -> None:
         """Ends every stream (the server is shutting down: clients reconnect elsewhere)."""
         for feed in list(self._feeds.values()):
-            feed._close_all(b"")
+            feed.end_all(b"")
 
     async def stop(self) -> None:
         self.close_all()
