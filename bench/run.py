@@ -53,6 +53,8 @@ TARGETS = {
     "sweep_s": 1.0,
     "sweep_hold_p99_ms": 100,
     "hold_round_trips": 2,
+    "stream_p99_ms": 500,  # issue 12: live seat stream delivery with 1,000 subscribers
+    "stream_throughput_ratio": 0.8,
 }
 
 
@@ -77,6 +79,9 @@ class Config:
     ceiling_levels: tuple[int, ...] = (8, 64)
     ceiling_seconds: float = 3.0
     statement_rounds: int = 10
+    stream_subscribers: int = 1000  # live seat streams on one show, spread over the servers
+    stream_storm_clients: int = 32
+    stream_seconds: float = 8.0
     sweep_lead_seconds: float = 1.5  # hold storm alone before the worker starts
     idle_worker_pass: bool = True  # also time a worker pass with nothing to sweep
     profile: bool = False  # py-spy the API processes in one extra storm at the top level
@@ -105,6 +110,9 @@ class Config:
             ceiling_levels=(4,),
             ceiling_seconds=0.3,
             statement_rounds=2,
+            stream_subscribers=20,
+            stream_storm_clients=2,
+            stream_seconds=0.8,
             sweep_lead_seconds=0.3,
             idle_worker_pass=False,
         )
@@ -309,6 +317,39 @@ async def _bench(
 
             await phase("seat_map", "seat map:", seat_maps)
 
+            # 8. live seat stream: N subscribers while a hold storm runs
+            async def seat_stream() -> dict[str, Any]:
+                async with new_session() as http:
+                    (probe,) = await guests(Api(http, servers.urls[0]), 1, 1)
+                row = await scenarios.seat_stream(
+                    ctx,
+                    storm_clients,
+                    probe,
+                    catalogue.main_show,
+                    catalogue.main_seats,
+                    cfg.stream_subscribers,
+                    min(cfg.stream_storm_clients, len(storm_clients)),
+                    cfg.stream_seconds,
+                )
+                latency = row["delivery"]["latency_from_201"]
+                log(
+                    f"  {row['subscribers']} streams over {row['servers']} processes (opened in "
+                    f"{row['streams_opened_in_s']} s): delivery p50/p99 {latency['p50_ms']}/"
+                    f"{latency['p99_ms']} ms over {row['delivery']['deliveries']} deliveries of "
+                    f"{row['delivery']['probes']} probes, {row['delivery']['missed']} missed, "
+                    f"{row['delivery']['dropped_by_server']} dropped; "
+                    f"{row['memory_per_subscriber_kb']} kB RSS per subscriber; storm C="
+                    f"{row['concurrency']} {row['holds_per_s_with']} holds/s with vs "
+                    f"{row['holds_per_s_without']} without = {row['throughput_ratio']} (CPU-bound"
+                    f" ratio {row['cpu_bound_ratio']}; the streams' own CPU "
+                    f"{row['stream_cpu_pct_of_a_core']}% of a core, so on idle cores "
+                    f"{row['ratio_projected_on_idle_cores']}); watcher "
+                    f"CPU {row['delivery']['watcher_cpu_pct_of_a_core']}% of a core"
+                )
+                return row
+
+            await phase("stream", "live seat stream (hold storm with subscribers):", seat_stream)
+
             # 2. sell-out race
             sale = await phase(
                 "sell_out",
@@ -484,6 +525,15 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
         out["sweep_s"] = (seconds, seconds is not None and seconds < TARGETS["sweep_s"])
         p99 = sweep["hold_during_sweep"]["p99_ms"]
         out["sweep_hold_p99_ms"] = (p99, p99 is not None and p99 <= TARGETS["sweep_hold_p99_ms"])
+    stream = results.get("stream")
+    if stream:
+        p99 = stream["delivery"]["latency_from_201"]["p99_ms"]
+        out["stream_p99_ms"] = (p99, p99 is not None and p99 <= TARGETS["stream_p99_ms"])
+        ratio = stream["throughput_ratio"]
+        out["stream_throughput_ratio"] = (
+            ratio,
+            ratio is not None and ratio >= TARGETS["stream_throughput_ratio"],
+        )
     counted = results.get("statements", {}).get("hold")
     if counted:
         out["hold_round_trips"] = (
@@ -587,6 +637,19 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             row["p99_ms"],
             _ratio(row["per_second"], db_top),
             f">=2000/s, p99<=50 ms, 304 api<=0.15 ms; {_cost(row)}",
+        )
+    stream = results.get("stream")
+    if stream:
+        latency = stream["delivery"]["latency_from_201"]
+        line(
+            f"stream {stream['subscribers']} subscribers: delivery p50 ms",
+            latency["p50_ms"],
+            latency["p99_ms"],
+            "",
+            f"p99<=500 ms; {stream['memory_per_subscriber_kb']} kB/subscriber; holds/s with "
+            f"{stream['holds_per_s_with']} vs {stream['holds_per_s_without']} without "
+            f"= {stream['throughput_ratio']} (>=0.8; CPU-bound {stream['cpu_bound_ratio']}, "
+            f"idle cores {stream['ratio_projected_on_idle_cores']})",
         )
     sale = results.get("sell_out")
     if sale:
@@ -720,10 +783,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, help="seconds per storm level")
     parser.add_argument("--levels", help="storm concurrency levels, e.g. 8,32,64")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (what the test runs)")
+    parser.add_argument("--subscribers", type=int, help="live seat streams (stream phase: 1000)")
     parser.add_argument(
         "--only",
         help="comma-separated phases: generator_ceiling,db_limit,hold_storm,profile,seat_map,"
-        "sell_out,expiry_sweep,webhooks,statements",
+        "stream,sell_out,expiry_sweep,webhooks,statements",
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the servers in one extra storm (PY_SPY=...)"
@@ -735,7 +799,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.mode:
         cfg.mode = args.mode
     if args.seconds:
-        cfg.storm_seconds = args.seconds
+        cfg.storm_seconds = cfg.stream_seconds = args.seconds
+    if args.subscribers:
+        cfg.stream_subscribers = args.subscribers
     if args.levels:
         cfg.storm_levels = tuple(int(level) for level in args.levels.split(","))
     cfg.profile = args.profile or "profile" in (args.only or "")

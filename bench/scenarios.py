@@ -10,12 +10,14 @@ import json
 import math
 import os
 import random
+import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,7 +25,7 @@ import asyncpg
 
 from bench.client import Api, Customer, Headers, guests, new_event_id, new_session, request
 from bench.infra import BOXOFFICE, REPO_ROOT
-from bench.stats import CpuMeter, Recorder, latency_summary
+from bench.stats import CpuMeter, Recorder, descendants, latency_summary
 
 MAX_ITERATIONS = 200_000  # per client and phase, on top of the time bound
 
@@ -735,3 +737,118 @@ def ceil_div(a: int, b: int) -> int:
 
 
 __all__ = ["Context", "Headers", "aiohttp"]
+
+
+# --- live seat stream ----------------------------------------------------------------------------
+
+PROBE_SEATS = 20  # seats of the show only the watchers' probes hold (the storm takes the rest)
+
+
+def _rss_kb(pids: set[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+async def seat_stream(
+    ctx: Context,
+    clients: Sequence[Customer],
+    probe: Customer,
+    show_id: str,
+    seat_ids: Sequence[str],
+    subscribers: int,
+    concurrency: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """A hold storm without subscribers, then with `subscribers` streams on the show spread over
+    the servers (held by `bench.watchers`, a process of its own, which also probes delivery
+    latency), then without again: the storm's throughput with them against the mean without."""
+    storm_seats, probe_seats = list(seat_ids[:-PROBE_SEATS]), list(seat_ids[-PROBE_SEATS:])
+
+    async def storm() -> dict[str, Any]:
+        return await hold_storm(ctx, clients, show_id, storm_seats, concurrency, seconds)
+
+    before = await storm()
+    api = descendants(ctx.cpu.api_roots)
+    rss_before = _rss_kb(api)
+    config = {
+        "urls": ctx.urls,
+        "show_id": show_id,
+        "subscribers": subscribers,
+        "seconds": seconds,
+        "probe_seats": probe_seats,
+        "probe_headers": probe.headers,
+    }
+    watcher = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.watchers",
+        json.dumps(config),
+        cwd=REPO_ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert watcher.stdin is not None and watcher.stdout is not None
+    try:
+        opening = time.monotonic()
+        ready = await asyncio.wait_for(watcher.stdout.readline(), 180)
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"the watchers did not open their streams: {ready[:300]!r}")
+        opened_in = time.monotonic() - opening
+        await asyncio.sleep(1.0)  # let the servers settle before reading their memory
+        rss_with = _rss_kb(api)
+        watcher.stdin.write(b"go\n")
+        await watcher.stdin.drain()
+        during = await storm()
+        out, _ = await asyncio.wait_for(watcher.communicate(), seconds + 60)
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+            await watcher.wait()
+    watched = json.loads(out.decode().strip().splitlines()[-1])
+    await asyncio.sleep(1.0)  # the streams closed: their feeds go quiet
+    after = await storm()
+    baseline = (before["holds_per_s"] + after["holds_per_s"]) / 2
+    # What the CPU each costs allows on idle cores: the figure other load moves least.
+    cpu_bound = [row["cpu_per_request"].get("cpu_bound_req_per_s") for row in (before, after)]
+    cpu_bound_without = (cpu_bound[0] + cpu_bound[1]) / 2 if cpu_bound[0] and cpu_bound[1] else None
+    cpu_bound_with = during["cpu_per_request"].get("cpu_bound_req_per_s")
+    # The streams' own CPU: the API's CPU during the storm with them, less what its requests
+    # cost without them. It does not grow with the hold rate (a feed reads and sends at most
+    # every SEAT_STREAM_COALESCE_SECONDS), so on idle cores it takes that share of the machine.
+    api_ms_without = (
+        before["cpu_per_request"].get("api_ms", 0) + after["cpu_per_request"].get("api_ms", 0)
+    ) / 2
+    fanout_pct = during["cpu"]["api"] - api_ms_without * during["requests_per_s"] / 10
+    cores = during["cpu"].get("cores", 1)
+    return {
+        "subscribers": subscribers,
+        "servers": len(ctx.urls),
+        "concurrency": concurrency,
+        "streams_opened_in_s": round(opened_in, 2),
+        "delivery": watched,
+        "rss_kb_before": rss_before,
+        "rss_kb_with_subscribers": rss_with,
+        "memory_per_subscriber_kb": round((rss_with - rss_before) / subscribers, 1),
+        "storm_without": before,
+        "storm_with": during,
+        "storm_without_again": after,
+        "holds_per_s_without": round(baseline, 1),
+        "holds_per_s_with": during["holds_per_s"],
+        "throughput_ratio": round(during["holds_per_s"] / baseline, 3) if baseline else None,
+        "stream_cpu_pct_of_a_core": round(fanout_pct, 1),
+        "ratio_projected_on_idle_cores": round(1 - max(fanout_pct, 0) / (100 * cores), 3),
+        "cpu_bound_ratio": (
+            round(cpu_bound_with / cpu_bound_without, 3)
+            if cpu_bound_with and cpu_bound_without
+            else None
+        ),
+    }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import signal
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,9 +25,11 @@ from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.bookings.endpoints import router as bookings_router
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
+from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
@@ -78,8 +83,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         assert credentials is not None  # Settings refuses to load with neither
         app.state.provider = get_provider(settings, credentials)
         listener = _listen_for_seat_changes(settings, app.state.seat_maps)
+        _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
+        await app.state.seat_feeds.stop()
         if listener is not None:
             await listener.stop()
         await engine.dispose()
@@ -95,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine, settings)
     app.state.seat_maps = SeatMaps()
+    app.state.seat_feeds = _seat_feeds(app, settings)
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
 
     for router in (
@@ -142,6 +150,43 @@ def _listen_for_seat_changes(settings: Settings, maps: SeatMaps) -> ChannelListe
     )
     listener.start()
     return listener
+
+
+def _seat_feeds(app: FastAPI, settings: Settings) -> SeatFeeds:
+    """The live seat streams of this process, told of every change the seat maps hear of."""
+    state = app.state
+
+    def read(show_id: uuid.UUID, now: Any) -> Any:
+        return catalogue_service.seat_map(state.sessionmaker, state.seat_maps, show_id, now)
+
+    feeds = SeatFeeds(
+        read,
+        state.clock,
+        settings.seat_stream_heartbeat_seconds,
+        settings.seat_stream_queue_events,
+        settings.seat_stream_coalesce_seconds,
+    )
+    state.seat_maps.observers.append(feeds.changed)
+    return feeds
+
+
+def _end_streams_on_exit(feeds: SeatFeeds) -> None:
+    """A stream never ends by itself, and uvicorn waits for open responses before it stops: on
+    SIGTERM/SIGINT end them at once (their clients reconnect to another process). Signals reach
+    the main thread only (not a test's server thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue
+
+        def on_exit(signum: int, frame: Any, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(feeds.close_all)
+            previous(signum, frame)
+
+        signal.signal(number, on_exit)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

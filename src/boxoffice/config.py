@@ -35,6 +35,11 @@ class Settings(BaseSettings):
 
     hold_ttl_seconds: int = Field(default=600, ge=1, le=3600)
     max_seats_per_booking: int = Field(default=10, ge=1, le=100)
+    # Live seat stream: a comment line at least this often; events a subscriber may have queued
+    # before it is dropped as too slow; the least time between two reads of a show's seats.
+    seat_stream_heartbeat_seconds: float = Field(default=15.0, gt=0, le=15)
+    seat_stream_queue_events: int = Field(default=64, ge=1, le=10_000)
+    seat_stream_coalesce_seconds: float = Field(default=0.25, ge=0, le=1)
     max_pending_bookings_per_customer: int = Field(default=3, ge=1, le=100)
     cancellation_cutoff_minutes: int = Field(default=60, ge=0)
     show_cleaning_gap_minutes: int = Field(default=15, ge=0, le=600)

@@ -295,6 +295,28 @@ async def seat_map(
     return _seat_map_response(rendered, if_none_match)
 
 
+@router.get(
+    "/shows/{show_id}/seats/stream",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Server-sent events: `snapshot` (the seat map), then `seats` "
+            '(`{"version", "seats": [{"id", "status"}]}`, the seats that changed), '
+            "`show-cancelled` (the stream ends); a comment line when quiet",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def seat_stream(
+    show_id: uuid.UUID,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(max_length=100)] = None,
+) -> Response:
+    """The seat map, then its changes as they happen. Reconnecting with `Last-Event-ID` gives
+    what changed since, or a new snapshot. Holds no database connection while open."""
+    return await request.app.state.seat_feeds.stream(show_id, last_event_id)
+
+
 def _seat_map_response(rendered: RenderedMap, if_none_match: str | None) -> Response:
     headers = {"ETag": rendered.etag, "Cache-Control": "no-cache"}
     if _etag_matches(if_none_match, rendered.etag):

@@ -48,6 +48,7 @@ class Snapshot:
     seats: Sequence[SeatRow]
     # When each live hold among them runs out, sorted: the instants a status changes.
     expiries: Sequence[datetime]
+    cancelled: bool = False  # the show's, as read with the seats
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,15 @@ class RenderedMap:
 
 
 def snapshot_of(
-    show_id: uuid.UUID, currency: str, version: int, seats: Sequence[SeatRow], now: datetime
+    show_id: uuid.UUID,
+    currency: str,
+    version: int,
+    seats: Sequence[SeatRow],
+    now: datetime,
+    cancelled: bool = False,
 ) -> Snapshot:
     expiries = sorted(row[9] for row in seats if row[8] is not None and row[9] is not None)
-    return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now])
+    return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now], cancelled)
 
 
 def seat_status(booking_id: object, held_until: datetime | None, now: datetime) -> str:
@@ -111,7 +117,11 @@ def render(snapshot: Snapshot, now: datetime) -> RenderedMap:
 
 
 class SeatMaps:
-    """Per-process rendered maps; see the module docstring for when one is trusted."""
+    """Per-process rendered maps; see the module docstring for when one is trusted.
+
+    `changed` is the one signal that a show's seats changed, whoever wrote them; `observers`
+    hear it too (the live streams, `boxoffice.catalogue.seatstream`), with None for "any show
+    may have changed" (notifications started or stopped arriving)."""
 
     def __init__(self) -> None:
         self._maps: dict[uuid.UUID, RenderedMap] = {}
@@ -121,16 +131,24 @@ class SeatMaps:
         # has meanwhile, instead of all querying at once when an entry's half second is up.
         self._checking: set[uuid.UUID] = set()
         self.notified = False  # True while notifications are known to arrive
+        self.observers: list[Callable[[uuid.UUID | None], None]] = []
 
     def changed(self, show_id: uuid.UUID) -> None:
-        self._generations[show_id] = self._generations.get(show_id, 0) + 1
-        self._maps.pop(show_id, None)
+        self._forget(show_id)
+        for observe in self.observers:
+            observe(show_id)
 
     def forget_all(self) -> None:
         """Notifications start or stop arriving: nothing cached can be trusted across that."""
         for show_id in list(self._generations):
-            self.changed(show_id)
+            self._forget(show_id)
         self._maps.clear()
+        for observe in self.observers:
+            observe(None)
+
+    def _forget(self, show_id: uuid.UUID) -> None:
+        self._generations[show_id] = self._generations.get(show_id, 0) + 1
+        self._maps.pop(show_id, None)
 
     def current(self, show_id: uuid.UUID, now: datetime) -> RenderedMap | None:
         """The show's map if memory is known to hold it current (notifications arriving, its

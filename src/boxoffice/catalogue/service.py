@@ -350,6 +350,7 @@ async def cancel_show(
     show.status = ShowStatus.CANCELLED
     show.cancelled_at = now
     await session.flush()
+    await repository.announce_seat_changes(session, [show_id])  # live streams end on it
     # Its bookings are cancelled after this commits, in batches of their own
     # (bookings.service.cancel_show_bookings): the show reads CANCELLED, and refuses holds, at once.
     return await get_show(session, show_id)
@@ -391,7 +392,9 @@ async def seat_map(
                 raise ShowNotFound()
             rows = await repository.seat_map_rows(session, show_id)
         version = sum(row[-1] for row in rows)
-        return snapshot_of(show_id, show.currency, version, [row[:-1] for row in rows], now)
+        cancelled = show.status is ShowStatus.CANCELLED
+        seats = [row[:-1] for row in rows]
+        return snapshot_of(show_id, show.currency, version, seats, now, cancelled)
 
     async def version() -> int | None:
         async with sessions() as session:
