@@ -143,6 +143,52 @@ def test_a_demoted_primary_is_left_for_the_new_one() -> None:
             assert http.post("/api/v1/auth/guest").status_code in (200, 201)
 
 
+def test_a_multi_host_url_follows_the_primary_from_host_to_host() -> None:
+    """Two servers, one writable at a time (no replication: each has data of its own). With
+    both in DATABASE_URL and target_session_attrs=read-write, writes go to the writable one,
+    and to the other once they swap, with only 503s in between."""
+    with primary() as (first, first_db), primary() as (second, second_db):
+        read_only(first_db, True)
+        url = (
+            f"postgresql://postgres@127.0.0.1:{first.port},127.0.0.1:{second.port}/postgres"
+            "?target_session_attrs=read-write"
+        )
+        with sale(url) as (_server, http):
+            assert http.post("/api/v1/auth/guest").status_code in (200, 201)
+            assert guests(second_db) == 1 and guests(first_db) == 0
+
+            read_only(first_db, False)  # the failover: the other host is the primary now
+            read_only(second_db, True)
+            until_answered(lambda: http.post("/api/v1/auth/guest"), 201)
+            assert guests(first_db) == 1 and guests(second_db) == 1
+            deadline = time.monotonic() + 15
+            while not _listening_on(first_db) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _listening_on(first_db), "the LISTEN connection did not follow"
+
+
+def read_only(db: TestDatabase, on: bool) -> None:
+    db.execute(f"ALTER SYSTEM SET default_transaction_read_only = {'on' if on else 'off'}")
+    db.execute("SELECT pg_reload_conf()")
+    if on:  # the LISTEN session sits idle and would never notice: a demotion restarts it
+        db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name LIKE 'boxoffice-listen%'"
+        )
+    time.sleep(0.5)  # every backend has read the new configuration
+
+
+def guests(db: TestDatabase) -> int:
+    return int(db.query("SELECT count(*) FROM guests")[0][0])
+
+
+def _listening_on(db: TestDatabase) -> bool:
+    rows = db.query(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'boxoffice-listen%'"
+    )
+    return int(rows[0][0]) == 1
+
+
 def test_the_seat_map_listener_and_the_worker_reconnect_after_the_primary_restarts(
     tmp_path: Any,
 ) -> None:
