@@ -1,6 +1,6 @@
 """The app through pgbouncer in transaction mode (DATABASE_POOLER=pgbouncer, issue 15): the sale
-path, payment and check-in work while the clients' transactions share two server connections,
-and the seat-map LISTEN goes around the pooler (DATABASE_LISTEN_URL).
+path, payment and check-in of two API processes work while their transactions share two server
+connections, and the seat-map LISTEN goes around the pooler (DATABASE_LISTEN_URL).
 
 Marked `cluster`: it needs Debian's pgbouncer, which `make test` does not install; the cluster
 targets run it (`pytest -m cluster`).
@@ -9,14 +9,16 @@ targets run it (`pytest -m cluster`).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from tests.api import Headers, make_admin, register
-from tests.conftest import TestDatabase, free_port, running_app
+from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port
 from tests.payments.checkout import eventually, pay
 from tests.support.pgbouncer import pgbouncer
+from tests.support.servers import serve
 from tests.tickets.helpers import make_staff, scan, show_soon
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.cluster]
@@ -24,11 +26,17 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.cluster]
 CUSTOMERS = 5  # two seats paid and one held then cancelled each: 15 of the show's 16
 
 
-def test_holds_cancels_payments_and_check_in_through_pgbouncer(db: TestDatabase) -> None:
+def test_holds_cancels_payments_and_check_in_through_pgbouncer(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    through_pgbouncer = {"DATABASE_POOLER": "pgbouncer", "DATABASE_LISTEN_URL": db.url}
     with (
         pgbouncer(db.url, free_port(), server_connections=2) as pooled,
-        running_app(pooled, database_pooler="pgbouncer", database_listen_url=db.url) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        serve(
+            2, pooled, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path, **through_pgbouncer
+        ) as (first, second),
+        httpx.Client(base_url=first, timeout=30) as http,
+        httpx.Client(base_url=second, timeout=30) as http2,
     ):
         admin = make_admin(http, db)
         show = show_soon(http, admin, minutes=120)
@@ -39,7 +47,9 @@ def test_holds_cancels_payments_and_check_in_through_pgbouncer(db: TestDatabase)
         def buy(index: int) -> dict[str, Any]:
             who = customers[index]
             mine = seats[3 * index : 3 * index + 3]
-            return _buy(http, who, staff, show["id"], mine, key=f"hold-{index}")
+            # Two processes: statements they named would collide on a shared server connection.
+            through = http if index % 2 else http2
+            return _buy(through, who, staff, show["id"], mine, key=f"hold-{index}")
 
         with ThreadPoolExecutor(CUSTOMERS) as pool:
             results = list(pool.map(buy, range(CUSTOMERS)))
@@ -52,8 +62,12 @@ def test_holds_cancels_payments_and_check_in_through_pgbouncer(db: TestDatabase)
         paid = {seat["seat_id"] for r in results for seat in r["seats"]}
         assert {statuses[s] for s in paid} == {"BOOKED"}
         assert sum(status == "AVAILABLE" for status in statuses.values()) == len(seats) - len(paid)
-        # The LISTEN connection went straight to PostgreSQL: the seat maps are told of holds.
-        assert server.app.state.seat_maps.notified
+        # Each process LISTENs straight on PostgreSQL, around the pooler.
+        listening = db.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name LIKE 'boxoffice-listen%'"
+        )
+        assert listening[0][0] == 2
 
 
 def _buy(
