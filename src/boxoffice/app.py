@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,19 +33,26 @@ from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
-from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.db.engine import (
+    create_engine,
+    create_read_engine,
+    create_sessionmaker,
+    needs_new_connection,
+)
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import ChannelListener
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
     Conflict,
+    DatabaseUnavailable,
     InvalidInput,
     ServiceUnavailable,
     Unauthenticated,
     problem_response,
 )
 from boxoffice.logs import configure_logging, get_logger
+from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
@@ -69,6 +76,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
+    read_engine = create_read_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +98,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if listener is not None:
             await listener.stop()
         await engine.dispose()
+        if read_engine is not None:
+            await read_engine.dispose()
 
     app = FastAPI(
         title="Boxoffice",
@@ -101,6 +111,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine, settings)
+    app.state.read_engine = read_engine
+    app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
     app.state.seat_feeds = _seat_feeds(app, settings)
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
@@ -143,7 +155,7 @@ def _listen_for_seat_changes(settings: Settings, maps: SeatMaps) -> ChannelListe
         maps.forget_all()
 
     listener = ChannelListener(
-        settings.driver_dsn,
+        settings.listen_dsn,
         SEAT_CHANGES,
         on_message=lambda show_id: maps.changed(uuid.UUID(show_id)),
         on_gap=on_gap,
@@ -225,7 +237,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa_exc.DBAPIError)
     async def _database_error(_request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
         log.error("database_error", error=type(error.orig).__name__, detail=str(error.orig)[:200])
-        return problem_response(ServiceUnavailable("The database is unavailable; retry shortly."))
+        return problem_response(_database_unavailable(error))
 
     @app.exception_handler(sa_exc.TimeoutError)
     async def _pool_timeout(_request: Request, _error: sa_exc.TimeoutError) -> JSONResponse:
@@ -234,15 +246,24 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(asyncpg.PostgresError)
     @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(asyncpg.InternalClientError)
     async def _driver_error(_request: Request, error: Exception) -> JSONResponse:
         # The sale path speaks to the driver directly, so its errors arrive unwrapped.
         log.error("database_error", error=type(error).__name__, detail=str(error)[:200])
-        return problem_response(ServiceUnavailable("The database is unavailable; retry shortly."))
+        return problem_response(_database_unavailable(error))
 
     @app.exception_handler(OSError)
     async def _connection_error(_request: Request, error: OSError) -> JSONResponse:
         log.error("connection_error", error=type(error).__name__)
         return problem_response(ServiceUnavailable("A backing service is unreachable."))
+
+
+def _database_unavailable(error: Exception) -> ServiceUnavailable:
+    """503 either way; `database-unavailable` when the database is gone or not the primary
+    (a failover), which clients may retry soon."""
+    if needs_new_connection(error):
+        return DatabaseUnavailable()
+    return ServiceUnavailable("The database is unavailable; retry shortly.")
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -336,7 +357,7 @@ def _add_operational_routes(app: FastAPI) -> None:
         """Readiness: the database answers and its schema is at the newest migration."""
         try:
             current = await current_revision(request.app.state.engine)
-        except (sa_exc.SQLAlchemyError, OSError):
+        except (sa_exc.SQLAlchemyError, OSError, DatabaseUnavailable):
             return _not_ready("database unreachable")
         if current != head_revision():
             return _not_ready(f"migrations not current ({current} != {head_revision()})")
@@ -354,7 +375,7 @@ def _add_operational_routes(app: FastAPI) -> None:
             token.encode(), expected.get_secret_value().encode()
         ):
             raise Unauthenticated("/metrics needs the METRICS_TOKEN as a bearer token.")
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _database_reachable(request: Request) -> bool:
@@ -362,7 +383,7 @@ async def _database_reachable(request: Request) -> bool:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         return True
-    except (sa_exc.SQLAlchemyError, OSError):
+    except (sa_exc.SQLAlchemyError, OSError, DatabaseUnavailable):
         return False
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
+from boxoffice.db.engine import needs_new_connection
 
 
 async def get_settings(request: Request) -> Settings:
@@ -55,8 +56,11 @@ async def unit_of_work(state: Any) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
-        except BaseException:
-            await session.rollback()
+        except BaseException as error:
+            if needs_new_connection(error):
+                await session.invalidate()  # its server is gone or read-only: never reuse it
+            else:
+                await session.rollback()
             raise
         for hook in session.info.pop(_AFTER_COMMIT, []):
             task = asyncio.create_task(hook(state))
@@ -75,6 +79,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     response is sent, so a failed commit turns into an error response, never a false 2xx.
     """
     async with unit_of_work(request.app.state) as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reads that may be a little stale (catalogue lists, show pages, reports):
+    on DATABASE_READ_URL, a standby, when it is set, else the primary's. Never written through:
+    only GET routes take it, and it is never committed."""
+    async with request.app.state.read_sessionmaker() as session:
         yield session
 
 
@@ -100,6 +112,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 # Every list is paginated with a bounded limit.
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
