@@ -39,14 +39,18 @@ async def measure(
     cpu: CpuMeter,
     hold_seconds: int = 600,
     log: Callable[[str], None] = print,
+    connect: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`connect`: extra asyncpg.connect arguments (statement_cache_size=0 through pgbouncer)."""
     from boxoffice.bookings.repository import HOLD, RELEASE_HOLD
 
     seats = [uuid.UUID(s) for s in seat_ids]
     show = uuid.UUID(show_id)
     customers = await _guests(db, max(levels))
     connections = [
-        await asyncpg.connect(database_url, server_settings={"application_name": "bench-raw"})
+        await asyncpg.connect(
+            database_url, server_settings={"application_name": "bench-raw"}, **(connect or {})
+        )
         for _ in range(max(levels))
     ]
     results: dict[str, Any] = {"statements": {"hold": HOLD, "release": RELEASE_HOLD}}

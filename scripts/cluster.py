@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A production-shaped Boxoffice on this one machine, under var/cluster/ (README "Production").
 
-    .venv/bin/python scripts/cluster.py up       # make cluster: create what is missing, start what is down
-    .venv/bin/python scripts/cluster.py status   # who is primary, what runs
-    .venv/bin/python scripts/cluster.py down     # make cluster-down: stop everything, remove var/cluster/
+    .venv/bin/python scripts/cluster.py up      # make cluster: create what is missing, start it
+    .venv/bin/python scripts/cluster.py status  # who is primary, what runs
+    .venv/bin/python scripts/cluster.py down    # make cluster-down: stop all, remove var/cluster/
 
 The pieces, every one off the shelf (Debian packages) except Boxoffice itself:
 - pg_auto_failover: a monitor and two PostgreSQL 15 nodes (a primary and a synchronous standby),
@@ -179,7 +179,6 @@ class Daemon:
         (ROOT / "logs").mkdir(parents=True, exist_ok=True)
         (ROOT / "run").mkdir(parents=True, exist_ok=True)
         log = (ROOT / "logs" / f"{self.name}.log").open("ab")
-        user = {"user": POSTGRES.pw_uid, "group": POSTGRES.pw_gid, "extra_groups": []}
         process = subprocess.Popen(  # noqa: S603 (fixed programs, our own arguments)
             argv,
             env=env,
@@ -188,7 +187,9 @@ class Daemon:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives this script; stopped by `down`
-            **(user if as_user else {}),  # type: ignore[arg-type]
+            user=POSTGRES.pw_uid if as_user else None,
+            group=POSTGRES.pw_gid if as_user else None,
+            extra_groups=[] if as_user else None,
         )
         log.close()
         self.pid_file.write_text(str(process.pid))
@@ -241,6 +242,17 @@ def ensure_monitor() -> None:
             ]
         )  # fmt: skip
         allow_local_tcp(data)
+        run_as_postgres(  # pg_autoctl's default is '*': this machine only
+            [
+                "pg_autoctl",
+                "config",
+                "set",
+                "--pgdata",
+                str(data),
+                "postgresql.listen_addresses",
+                HOST,
+            ]
+        )
         with (data / "postgresql.conf").open("a") as conf:
             conf.write("# boxoffice cluster: fast failure detection (scripts/cluster.py)\n")
             conf.writelines(f"{key} = {value}\n" for key, value in MONITOR_SETTINGS.items())
@@ -256,8 +268,7 @@ def node_states() -> list[dict[str, Any]]:
             " FROM pgautofailover.node ORDER BY nodeid"
         ).fetchall()
     return [
-        {"name": r[0], "port": r[1], "reported": r[2], "goal": r[3], "health": r[4]}
-        for r in rows
+        {"name": r[0], "port": r[1], "reported": r[2], "goal": r[3], "health": r[4]} for r in rows
     ]
 
 
@@ -277,8 +288,9 @@ def ensure_node(name: str, port: int) -> None:
         run_as_postgres(
             [
                 "pg_autoctl", "create", "postgres", "--pgdata", str(data), "--pgport", str(port),
-                "--hostname", HOST, "--name", name, "--dbname", DBNAME, "--auth", "trust",
-                "--no-ssl", "--monitor", monitor_url(), "--pgctl", str(PG_BIN / "pg_ctl"),
+                "--hostname", HOST, "--listen", HOST, "--name", name, "--dbname", DBNAME,
+                "--auth", "trust", "--no-ssl", "--monitor", monitor_url(),
+                "--pgctl", str(PG_BIN / "pg_ctl"),
             ],
             timeout=300,
         )  # fmt: skip
@@ -301,7 +313,7 @@ def wait_steady(seconds: float = 180) -> list[dict[str, Any]]:
         converged = all(node["reported"] == node["goal"] for node in nodes)
         return nodes if states == ["primary", "secondary"] and converged else None
 
-    return wait_for("primary + secondary", steady, seconds)  # type: ignore[no-any-return]
+    return wait_for("primary + secondary", steady, seconds)
 
 
 # -- pgbouncer and its follower -----------------------------------------------------------------
@@ -317,6 +329,8 @@ def pgbouncer_ini(primary: int) -> str:
 ; written by scripts/cluster.py; [databases] is rewritten by the follower on failover
 [databases]
 {DBNAME} = host={HOST} port={primary} dbname={DBNAME}
+; any other database of the primary under its own name (make bench TOPOLOGY=cluster makes one)
+* = host={HOST} port={primary}
 
 [pgbouncer]
 listen_addr = {HOST}
@@ -475,7 +489,7 @@ def ensure_boxoffice() -> None:
         )
     Daemon("worker").start(
         [BOXOFFICE, "worker", "--interval", "1"],
-        {**env, "DATABASE_URL": multi_host_url(), "DATABASE_POOLER": ""},
+        {**env, "DATABASE_URL": multi_host_url(), "DATABASE_POOLER": "none"},
     )
     for url in api_urls():
         wait_for(f"{url}/health", lambda url=url: api_ready(url), 60)  # type: ignore[misc]
@@ -512,7 +526,7 @@ def up() -> None:
     for name, port in NODES.items():
         ensure_node(name, port)
         if name == "node1":
-            wait_for("node1 as primary", primary_port, 120)
+            wait_for("a primary", primary_port, 120)
     nodes = wait_steady()
     primary = wait_for("a primary", primary_port, 30)
     ensure_pgbouncer(primary)
