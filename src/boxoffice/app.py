@@ -28,13 +28,14 @@ from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
-from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.db.engine import create_engine, create_sessionmaker, needs_new_connection
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import ChannelListener
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
     Conflict,
+    DatabaseUnavailable,
     InvalidInput,
     ServiceUnavailable,
     Unauthenticated,
@@ -135,7 +136,7 @@ def _listen_for_seat_changes(settings: Settings, maps: SeatMaps) -> ChannelListe
         maps.forget_all()
 
     listener = ChannelListener(
-        settings.driver_dsn,
+        settings.listen_dsn,
         SEAT_CHANGES,
         on_message=lambda show_id: maps.changed(uuid.UUID(show_id)),
         on_gap=on_gap,
@@ -180,7 +181,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa_exc.DBAPIError)
     async def _database_error(_request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
         log.error("database_error", error=type(error.orig).__name__, detail=str(error.orig)[:200])
-        return problem_response(ServiceUnavailable("The database is unavailable; retry shortly."))
+        return problem_response(_database_unavailable(error))
 
     @app.exception_handler(sa_exc.TimeoutError)
     async def _pool_timeout(_request: Request, _error: sa_exc.TimeoutError) -> JSONResponse:
@@ -189,15 +190,24 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(asyncpg.PostgresError)
     @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(asyncpg.InternalClientError)
     async def _driver_error(_request: Request, error: Exception) -> JSONResponse:
         # The sale path speaks to the driver directly, so its errors arrive unwrapped.
         log.error("database_error", error=type(error).__name__, detail=str(error)[:200])
-        return problem_response(ServiceUnavailable("The database is unavailable; retry shortly."))
+        return problem_response(_database_unavailable(error))
 
     @app.exception_handler(OSError)
     async def _connection_error(_request: Request, error: OSError) -> JSONResponse:
         log.error("connection_error", error=type(error).__name__)
         return problem_response(ServiceUnavailable("A backing service is unreachable."))
+
+
+def _database_unavailable(error: Exception) -> ServiceUnavailable:
+    """503 either way; `database-unavailable` when the database is gone or not the primary
+    (a failover), which clients may retry soon."""
+    if needs_new_connection(error):
+        return DatabaseUnavailable()
+    return ServiceUnavailable("The database is unavailable; retry shortly.")
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -291,7 +301,7 @@ def _add_operational_routes(app: FastAPI) -> None:
         """Readiness: the database answers and its schema is at the newest migration."""
         try:
             current = await current_revision(request.app.state.engine)
-        except (sa_exc.SQLAlchemyError, OSError):
+        except (sa_exc.SQLAlchemyError, OSError, DatabaseUnavailable):
             return _not_ready("database unreachable")
         if current != head_revision():
             return _not_ready(f"migrations not current ({current} != {head_revision()})")
@@ -317,7 +327,7 @@ async def _database_reachable(request: Request) -> bool:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         return True
-    except (sa_exc.SQLAlchemyError, OSError):
+    except (sa_exc.SQLAlchemyError, OSError, DatabaseUnavailable):
         return False
 
 

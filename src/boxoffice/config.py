@@ -7,6 +7,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode
 
 from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -21,6 +23,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # PostgreSQL topology (README "Production topology"). DATABASE_URL may name several hosts
+    # (postgresql://u@h1:5432,h2:5432/db?target_session_attrs=read-write): each new connection
+    # goes to whichever is the primary now.
+    # `pgbouncer`: DATABASE_URL is a pgbouncer in transaction mode, so no prepared statement
+    # outlives its transaction and no session setting is sent at connect.
+    database_pooler: Literal["none", "pgbouncer"] = "none"
+    # LISTEN needs a session of its own on the primary, which pgbouncer in transaction mode
+    # cannot give: a direct URL (multi-host) when DATABASE_URL is a pooler. Default DATABASE_URL.
+    database_listen_url: str | None = None
+    # A standby for reads that may be a little stale: catalogue lists, show pages, reports.
+    database_read_url: str | None = None
     # Connections per process. N processes x pool must fit PostgreSQL's max_connections.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
@@ -153,6 +166,24 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// or sqlite:/// URL")
         return value
 
+    @field_validator("database_listen_url", "database_read_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _topology_needs_postgres(self) -> Settings:
+        if self.is_sqlite and (
+            self.database_listen_url or self.database_read_url or self.database_pooler != "none"
+        ):
+            raise ValueError(
+                "DATABASE_LISTEN_URL, DATABASE_READ_URL and DATABASE_POOLER need a PostgreSQL "
+                "DATABASE_URL"
+            )
+        return self
+
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -163,19 +194,16 @@ class Settings(BaseSettings):
         url = self.database_url
         if url.startswith("sqlite"):
             return "sqlite+aiosqlite" + url[url.index(":") :]
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://") :]
-        scheme, rest = url.split("://", 1)
-        return (
-            "postgresql+asyncpg://" + rest
-            if "+" not in scheme
-            else url.replace(scheme, "postgresql+asyncpg", 1)
-        )
+        return sqlalchemy_url(url)
 
     @cached_property
-    def driver_dsn(self) -> str:
-        """The PostgreSQL URL as the driver itself takes it (for connections outside the pool)."""
-        return self.async_database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    def listen_dsn(self) -> str:
+        """Where this process LISTENs (the driver's form): never through a transaction pooler."""
+        return driver_url(self.database_listen_url or self.database_url)
+
+    @cached_property
+    def async_read_url(self) -> str | None:
+        return sqlalchemy_url(self.database_read_url) if self.database_read_url else None
 
     @model_validator(mode="after")
     def _razorpay_keys_complete(self) -> Settings:
@@ -217,3 +245,21 @@ class RazorpayCredentials:
     key_id: str
     key_secret: str = field(repr=False)
     webhook_secret: str = field(repr=False)
+
+
+def driver_url(url: str) -> str:
+    """A PostgreSQL URL in libpq's form, which asyncpg takes as it is (several hosts too)."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def sqlalchemy_url(url: str) -> str:
+    """A PostgreSQL URL for SQLAlchemy's asyncpg dialect, which spells libpq's several hosts
+    (`u@h1:5432,h2:5432/db`) as `u@/db?host=h1:5432&host=h2:5432`."""
+    rest = driver_url(url).removeprefix("postgresql://")
+    authority, _, tail = rest.partition("/")
+    user, at, hosts = authority.rpartition("@")
+    if "," in hosts:
+        database, _, query = tail.partition("?")
+        pairs = [("host", host) for host in hosts.split(",")] + parse_qsl(query)
+        rest = f"{user}{at}/{database}?{urlencode(pairs, safe=':')}"
+    return "postgresql+asyncpg://" + rest

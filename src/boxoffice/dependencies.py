@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
+from boxoffice.db.engine import needs_new_connection
 
 
 async def get_settings(request: Request) -> Settings:
@@ -55,8 +56,11 @@ async def unit_of_work(state: Any) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
-        except BaseException:
-            await session.rollback()
+        except BaseException as error:
+            if needs_new_connection(error):
+                await session.invalidate()  # its server is gone or read-only: never reuse it
+            else:
+                await session.rollback()
             raise
         for hook in session.info.pop(_AFTER_COMMIT, []):
             task = asyncio.create_task(hook(state))

@@ -106,6 +106,18 @@ class ServiceUnavailable(BoxofficeError):
         self.headers["Retry-After"] = "5"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database is unreachable or not the primary (it died, or a failover is under way)."""
+
+    type_slug = "database-unavailable"
+    title = "The database is unavailable"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or "The database is unavailable; retry shortly.", **extensions)
+        # A failover takes seconds: come back soon.
+        self.headers["Retry-After"] = "2"
+
+
 class BadGateway(BoxofficeError):
     status = 502
     type_slug = "payment-provider-error"

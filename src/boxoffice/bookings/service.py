@@ -35,7 +35,7 @@ from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, Booki
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
-from boxoffice.db.engine import is_postgres
+from boxoffice.db.engine import driver_connection_of, is_postgres
 from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.models import Payment, Refund
@@ -89,8 +89,7 @@ async def hold_seats_at_once(
     """`hold_seats` on PostgreSQL without a transaction of ours: `boxoffice_hold` is one
     statement, so in autocommit the whole hold is one round trip (the on-sale's hot path)."""
     caps = _caps(principal, settings, client_ip)
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
+    async with driver_connection_of(engine) as driver:
         view = await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
         # Committed: other processes' seat maps hear of it now rather than within the second
         # their maps are trusted for (boxoffice.catalogue.seatmap).

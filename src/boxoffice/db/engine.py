@@ -5,14 +5,24 @@ writers queue on the database lock instead of failing half-way with "database is
 read-then-write never works on a stale snapshot. PostgreSQL is the production mode: a bounded
 pool per process, and short pool, lock and statement timeouts so that an overloaded or stuck
 database answers 503 quickly instead of hanging requests.
+
+When the primary dies or is demoted (a failover), every request that needed it gets 503
+`database-unavailable` with Retry-After, never a hang or a 500, and the process reconnects by
+itself: a pooled connection whose server went away is replaced at checkout (no round trip:
+the driver knows its socket closed), one that finds its server read-only is discarded with the
+whole pool, and a new connection goes to whichever host of DATABASE_URL is the primary now
+(`target_session_attrs=read-write`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,6 +33,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from boxoffice.config import Settings
+from boxoffice.errors import DatabaseUnavailable
+
+CONNECT_TIMEOUT_SECONDS = 5  # all of DATABASE_URL's hosts, together
+COMMAND_TIMEOUT_SECONDS = 30
+# Session settings sent at connect. pgbouncer refuses them there: set them on the role instead
+# (ALTER ROLE ... SET, README "Through pgbouncer").
+SESSION_SETTINGS = {"lock_timeout": "10s", "idle_in_transaction_session_timeout": "60s"}
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -30,16 +47,51 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        through_pgbouncer=settings.database_pooler == "pgbouncer",
+    )
+
+
+def create_read_engine(settings: Settings) -> AsyncEngine | None:
+    """The engine of DATABASE_READ_URL (a standby, never through pgbouncer), if set."""
+    if settings.async_read_url is None:
+        return None
+    return engine_for(
+        settings.async_read_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        application_name="boxoffice-read",
     )
 
 
 def engine_for(
-    url: str, *, pool_size: int, max_overflow: int, application_name: str = "boxoffice"
+    url: str,
+    *,
+    pool_size: int,
+    max_overflow: int,
+    application_name: str = "boxoffice",
+    through_pgbouncer: bool = False,
 ) -> AsyncEngine:
     """An engine for an async URL, set up as described above for its kind of database."""
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url)
-    return create_async_engine(
+    connect_args: dict[str, Any] = {
+        "timeout": CONNECT_TIMEOUT_SECONDS,
+        "command_timeout": COMMAND_TIMEOUT_SECONDS,
+        "server_settings": {"application_name": application_name},
+    }
+    if through_pgbouncer:
+        # pgbouncer in transaction mode gives each transaction whichever server connection is
+        # free, so a statement prepared under a name may be missing there, or the name taken.
+        # Unnamed statements only: asyncpg then re-sends the Parse with every Bind/Execute/Sync
+        # (the describe costs a round trip of its own), and SQLAlchemy's names are "" too.
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: "",
+        }
+    else:
+        connect_args["server_settings"] |= SESSION_SETTINGS
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -50,16 +102,71 @@ def engine_for(
         # the database is stuck, not busy.
         pool_timeout=30,
         pool_recycle=1800,
-        connect_args={
-            "timeout": 5,
-            "command_timeout": 30,
-            "server_settings": {
-                "application_name": application_name,
-                "lock_timeout": "10s",
-                "idle_in_transaction_session_timeout": "60s",
-            },
-        },
+        connect_args=connect_args,
     )
+    _recover_from_failover(engine)
+    return engine
+
+
+def _recover_from_failover(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as error:  # refused, timed out, no host read-write, starting up...
+            raise DatabaseUnavailable() from error
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise sa_exc.DisconnectionError("the server closed the connection")  # reconnects
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _discard_demoted(context: Any) -> None:
+        if needs_new_connection(context.original_exception):
+            context.is_disconnect = True  # and with it the rest of the pool
+
+
+# The errors that mean "this connection's server is gone or no longer the primary": the
+# request gets 503 and the connection is never used again.
+_LOST = (
+    asyncpg.PostgresConnectionError,  # class 08
+    asyncpg.InterfaceError,  # "connection is closed" and the like
+    asyncpg.ReadOnlySQLTransactionError,  # a demoted primary, or a standby
+    asyncpg.CannotConnectNowError,  # starting up, shutting down, in recovery
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TargetServerAttributeNotMatched,  # no host of DATABASE_URL is read-write
+    DatabaseUnavailable,
+    OSError,  # refused, reset; TimeoutError too
+)
+
+
+def _chain(error: BaseException | None) -> Iterator[BaseException]:
+    while error is not None:
+        yield error
+        error = error.__cause__
+
+
+def needs_new_connection(error: BaseException) -> bool:
+    """The error (or what caused it) says the database is unreachable or not the primary."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return any(isinstance(cause, _LOST) for cause in _chain(error))
+
+
+@asynccontextmanager
+async def driver_connection_of(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled connection's asyncpg connection, for the sale path's single statements (in
+    autocommit), discarded if it meets a database that is gone or read-only."""
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        try:
+            yield driver
+        except Exception as error:
+            if needs_new_connection(error):
+                await connection.invalidate()
+            raise
 
 
 def _create_sqlite_engine(url: str) -> AsyncEngine:

@@ -7,6 +7,13 @@ for the life of the process and would otherwise take a pool slot from requests.
 While the connection is down, notifications are lost: `connected` says so, and `on_gap` runs
 on every (re)connection and loss, so that whoever relies on the notifications can drop what it
 cached and check the database itself until they flow again.
+
+After a failover the old primary's connection breaks and the listener reconnects to whichever
+host of its URL is the primary now (a standby cannot LISTEN). A server that vanished without
+closing the socket is caught by a keepalive query, so the listener is never deaf for longer
+than `KEEPALIVE_SECONDS` plus the query's timeout while believing itself connected. It connects
+directly, never through pgbouncer in transaction mode, which cannot keep a session's LISTEN
+(DATABASE_LISTEN_URL).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from boxoffice.logs import get_logger
 log = get_logger("boxoffice.db.notifications")
 
 RETRY_SECONDS = 1.0
+KEEPALIVE_SECONDS = 5.0
 
 
 class ChannelListener:
@@ -63,9 +71,9 @@ class ChannelListener:
                 await connection.add_listener(self._channel, self._deliver)
                 self.connected = True
                 self._on_gap()
-                await lost.wait()
+                await _until_lost(connection, lost)
                 log.warning("listen_connection_lost", channel=self._channel)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            except Exception as error:  # whatever it was, listen again: never give up
                 log.warning("listen_unavailable", channel=self._channel, error=type(error).__name__)
             finally:
                 if self.connected:
@@ -77,3 +85,11 @@ class ChannelListener:
 
     def _deliver(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._on_message(payload)
+
+
+async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+    while not lost.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
+        if not lost.is_set():
+            await connection.fetchval("SELECT 1", timeout=KEEPALIVE_SECONDS)  # raises if gone

@@ -1,0 +1,188 @@
+"""The primary dies or is demoted mid-sale (issue 15): every request that needs it is answered
+503 `database-unavailable` with Retry-After, never a hang or a 500, and the process, its LISTEN
+connection and the worker carry on by themselves once a primary answers again.
+
+One PostgreSQL of our own (tests/support/private_postgres.py) plays the primary: stopped with
+`-m immediate` (what `kill -9` of the postmaster leaves), or made read-only as a demoted primary
+is. The cluster tests (`make failover-test`) do the same with a real standby.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from tests.api import Headers, make_admin, problem, ready_show, register, seat_ids
+from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, free_port, make_settings
+from tests.conftest import running_app as running_app_on
+from tests.payments.checkout import pay
+from tests.support.private_postgres import PrivatePostgres, private_postgres
+from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
+
+from boxoffice.db.migrate import upgrade_to_head
+
+pytestmark = pytest.mark.postgres_only
+
+# Every request answers within this, whatever the database does (connect timeout 5 s).
+ANSWER_WITHIN = 15
+
+
+@contextmanager
+def primary() -> Iterator[tuple[PrivatePostgres, TestDatabase]]:
+    with private_postgres(free_port()) as postgres:
+        asyncio.run(upgrade_to_head(make_settings(postgres.url)))
+        engine = sa.create_engine(
+            postgres.url.replace("postgresql://", "postgresql+psycopg://", 1),
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=True,
+        )
+        try:
+            yield postgres, TestDatabase(url=postgres.url, sync_engine=engine)
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def sale(url: str, **settings: Any) -> Iterator[tuple[LiveServer, httpx.Client]]:
+    with (
+        running_app_on(url, **settings) as server,
+        httpx.Client(base_url=server.url, timeout=ANSWER_WITHIN) as http,
+    ):
+        yield server, http
+
+
+def unavailable(response: httpx.Response) -> None:
+    body = problem(response, 503)
+    assert body["type"].endswith("/database-unavailable"), body
+    assert int(response.headers["retry-after"]) > 0
+
+
+def until_answered(request: Callable[[], httpx.Response], status: int) -> httpx.Response:
+    """Repeats `request` until it gets `status`; meanwhile only 503 database-unavailable."""
+    deadline = time.monotonic() + 20
+    while True:
+        response = request()
+        if response.status_code == status or time.monotonic() > deadline:
+            assert response.status_code == status, response.text
+            return response
+        unavailable(response)
+        time.sleep(0.2)
+
+
+def hold(http: httpx.Client, who: Headers, show_id: str, seats: list[str]) -> httpx.Response:
+    return http.post("/api/v1/bookings", json={"show_id": show_id, "seat_ids": seats}, headers=who)
+
+
+def test_while_the_primary_is_down_every_request_is_503_then_it_recovers_alone() -> None:
+    with primary() as (postgres, db), sale(db.url) as (_server, http):
+        admin = make_admin(http, db)
+        customer = register(http)
+        show = ready_show(http, admin)
+        seats = seat_ids(http, show["id"])
+        held = hold(http, customer, show["id"], seats[:1])
+        assert held.status_code == 201, held.text
+        paid_later = hold(http, customer, show["id"], seats[1:2]).json()["id"]
+
+        postgres.stop()  # -m immediate: the backends die, no clean goodbye to clients
+        booking = held.json()["id"]
+        for response in (
+            hold(http, customer, show["id"], seats[2:3]),  # the hold's own lane, autocommit
+            http.post(f"/api/v1/bookings/{booking}/cancel", headers=customer),
+            http.post(
+                "/api/v1/bookings",
+                json={"show_id": show["id"], "seat_ids": seats[3:4]},
+                headers={**customer, "Idempotency-Key": "while-down"},
+            ),
+            http.get(f"/api/v1/bookings/{booking}", headers=customer),
+            http.get(f"/api/v1/shows/{show['id']}"),
+            http.post(f"/api/v1/bookings/{paid_later}/payments", headers=customer),
+            http.post("/api/v1/auth/guest"),
+        ):
+            unavailable(response)
+
+        postgres.start()
+        # The pool's connections to the dead server are replaced without a failed request:
+        # the driver saw their sockets close.
+        cancelled = http.post(f"/api/v1/bookings/{booking}/cancel", headers=customer)
+        assert cancelled.status_code == 200, cancelled.text
+        again = until_answered(lambda: hold(http, customer, show["id"], seats[:1]), 201)
+        assert again.json()["status"] == "PENDING"
+        assert pay(http, customer, paid_later)["status"] == "BOOKED"
+
+
+def test_a_demoted_primary_is_left_for_the_new_one() -> None:
+    """A primary turned read-only (pg_auto_failover demotes the old primary; here
+    default_transaction_read_only does it) refuses writes: 503, the connections are dropped,
+    and with target_session_attrs=read-write no new one is made to it until it is writable."""
+    with primary() as (_postgres, db):
+        url = f"{db.url}?target_session_attrs=read-write"
+        with sale(url) as (_server, http):
+            admin = make_admin(http, db)
+            customer = register(http)
+            show = ready_show(http, admin)
+            seats = seat_ids(http, show["id"])
+            assert hold(http, customer, show["id"], seats[:1]).status_code == 201
+
+            db.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+            db.execute("SELECT pg_reload_conf()")
+            time.sleep(0.5)  # every backend has read the new configuration
+            unavailable(hold(http, customer, show["id"], seats[1:2]))  # a pooled connection
+            unavailable(http.post("/api/v1/auth/guest"))  # through the ORM
+            unavailable(hold(http, customer, show["id"], seats[1:2]))  # a new one: refused
+
+            db.execute("ALTER SYSTEM RESET default_transaction_read_only")
+            db.execute("SELECT pg_reload_conf()")
+            until_answered(lambda: hold(http, customer, show["id"], seats[1:2]), 201)
+            assert http.post("/api/v1/auth/guest").status_code in (200, 201)
+
+
+def test_the_seat_map_listener_and_the_worker_reconnect_after_the_primary_restarts(
+    tmp_path: Any,
+) -> None:
+    with primary() as (postgres, db):
+        env = server_env(db.url, TEST_JWT_SECRET, HOLD_TTL_SECONDS="1")
+        log = (tmp_path / "worker.log").open("wb")
+        worker = subprocess.Popen(
+            [BOXOFFICE, "worker", "--interval", "0.2"],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            with sale(db.url, hold_ttl_seconds=1) as (server, http):
+                admin = make_admin(http, db)
+                customer = register(http)
+                show = ready_show(http, admin)
+                seats = seat_ids(http, show["id"])
+                postgres.stop()
+                time.sleep(1)  # the worker's passes fail meanwhile
+                postgres.start()
+                listening = server.app.state.seat_maps
+                deadline = time.monotonic() + 15
+                while not listening.notified and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert listening.notified, "the LISTEN connection did not come back"
+
+                held = until_answered(lambda: hold(http, customer, show["id"], seats[:1]), 201)
+                booking = held.json()["id"]
+
+                def expired() -> bool:
+                    rows = db.query("SELECT status FROM bookings WHERE id = :id", id=booking)
+                    return rows[0].status == "EXPIRED"
+
+                deadline = time.monotonic() + 15
+                while not expired() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert expired(), "the worker did not carry on after the restart"
+                assert worker.poll() is None
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
