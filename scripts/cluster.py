@@ -71,7 +71,7 @@ MONITOR_SETTINGS = {
     "pgautofailover.primary_demote_timeout": "6000",
 }
 KEEPER_NETWORK_PARTITION_TIMEOUT = "3"  # seconds
-STEADY_STATES = {"primary", "secondary"}
+BOXOFFICE_DAEMONS = ("api-1", "api-2", "worker")
 
 
 def say(message: str) -> None:
@@ -384,11 +384,14 @@ def pgbouncer_admin(command: str) -> list[tuple[Any, ...]]:
 def ensure_pgbouncer(primary: int) -> None:
     directory = as_postgres(pgbouncer_dir())
     (directory / "userlist.txt").write_text('"postgres" ""\n')
-    write_pgbouncer_ini(primary)
-    Daemon("pgbouncer").start(
+    changed = write_pgbouncer_ini(primary)
+    started = Daemon("pgbouncer").start(
         ["/usr/sbin/pgbouncer", str(directory / "pgbouncer.ini")], postgres_env(), True
     )
     wait_for("pgbouncer", lambda: pgbouncer_admin("SHOW VERSION"), 30)
+    if changed and not started:
+        pgbouncer_admin("RELOAD")
+        say(f"pgbouncer: configuration rewritten (primary :{primary}) and reloaded")
 
 
 def follow(interval: float = 0.5) -> None:
@@ -531,7 +534,8 @@ def up() -> None:
     primary = wait_for("a primary", primary_port, 30)
     ensure_pgbouncer(primary)
     Daemon("follower").start([PYTHON, str(Path(__file__).resolve()), "follow"], dict(os.environ))
-    prepare_database()
+    if not all(Daemon(name).pid() for name in BOXOFFICE_DAEMONS):
+        prepare_database()  # before any Boxoffice process starts (they all run: done before)
     ensure_boxoffice()
     say("up: " + ", ".join(f"{n['name']} :{n['port']} {n['reported']}" for n in nodes))
     status()
@@ -558,7 +562,7 @@ def status() -> None:
 
 
 def down() -> None:
-    for name in ("api-1", "api-2", "worker", "follower", "pgbouncer"):
+    for name in (*BOXOFFICE_DAEMONS, "follower", "pgbouncer"):
         Daemon(name).stop()
     for name in [*reversed(NODES), "monitor"]:  # the keepers stop their PostgreSQL on SIGTERM
         Daemon(name).stop(seconds=40)
