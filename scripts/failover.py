@@ -212,11 +212,12 @@ def report_window(journal: Journal, killed_at: float, violations: list[str]) -> 
     if not failures:
         say("no request failed at all after the kill")
         return 0.0
-    window = max(e.finished for e in failures) - min(e.started for e in failures)
+    # From the kill to the last failed answer: how long clients kept being turned away.
+    window = max(e.finished for e in failures) - killed_at
     slowest = max(e.finished - e.started for e in failures)
     say(
         f"failover window: {window:.1f} s of failed requests ({len(failures)} of {len(after)} "
-        f"after the kill; first failure {min(e.started for e in failures) - killed_at:+.1f} s "
+        f"answers after the kill; first failed answer {min(e.finished for e in failures) - killed_at:+.1f} s "
         f"after the kill; slowest failed answer {slowest:.1f} s); statuses "
         + ", ".join(f"{k}={v}" for k, v in Counter(str(e.status) for e in failures).items())
     )
