@@ -215,9 +215,10 @@ def report_window(journal: Journal, killed_at: float, violations: list[str]) -> 
     # From the kill to the last failed answer: how long clients kept being turned away.
     window = max(e.finished for e in failures) - killed_at
     slowest = max(e.finished - e.started for e in failures)
+    first = min(e.finished for e in failures) - killed_at
     say(
         f"failover window: {window:.1f} s of failed requests ({len(failures)} of {len(after)} "
-        f"answers after the kill; first failed answer {min(e.finished for e in failures) - killed_at:+.1f} s "
+        f"answers after the kill; first failed answer {first:+.1f} s "
         f"after the kill; slowest failed answer {slowest:.1f} s); statuses "
         + ", ".join(f"{k}={v}" for k, v in Counter(str(e.status) for e in failures).items())
     )
