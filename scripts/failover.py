@@ -11,10 +11,10 @@ Each run:
 2. a fresh catalogue; the storm of scripts/chaos.py (holds, cancels, sandbox payments, verify,
    the sandbox's webhooks) against both API processes, every answer journaled with its time;
 3. after a few seconds of storm: kill -9 of the primary node (its pg_autoctl keeper and its
-   postmaster: killing only the postmaster lets the keeper restart it in place, a crash-restart
-   and no failover, see README);
+   postmaster, as when the host dies; --postmaster-only leaves the keeper alive, which reports
+   the crash and may restart PostgreSQL before the monitor fails over);
 4. the storm runs on until both API processes have answered successfully for 5 s (bounded);
-5. report: the failover window (first to last failed request after the kill), the answers in it;
+5. report: the failover window (from the kill to the last failed answer), the answers in it;
    violations: any 500, any 503 without Retry-After, any request slower than 10 s (a hang),
    any transport error (the API processes never went away);
 6. audit on the new primary: every booking a client saw BOOKED is BOOKED with a captured
@@ -123,9 +123,8 @@ def failed(entry: Entry) -> bool:
 
 def kill_primary(postmaster_only: bool) -> tuple[str, int, float]:
     """kill -9 of the primary node, its keeper's process group and its postmaster (the host
-    dies), or of its postmaster alone (the keeper restarts it in place: a crash-restart, and a
-    failover only if that takes longer than the monitor waits). Returns the name, the
-    postmaster's pid and when it died."""
+    dies), or of its postmaster alone (the keeper lives on: it may restart PostgreSQL in place,
+    or the monitor fails over first). Returns the name, the postmaster's pid and when it died."""
     primary = next(n for n in cluster.node_states() if n["reported"] == "primary")
     name = str(primary["name"])
     postmaster = int((cluster.pgdata(name) / "postmaster.pid").read_text().split()[0])
@@ -338,7 +337,7 @@ def main() -> int:
     parser.add_argument(
         "--postmaster-only",
         action="store_true",
-        help="kill -9 only the primary's postmaster; its keeper restarts it (no failover)",
+        help="kill -9 only the primary's postmaster (its keeper lives on and reports it)",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.threads < 1:
