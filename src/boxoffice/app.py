@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,6 +42,7 @@ from boxoffice.errors import (
     problem_response,
 )
 from boxoffice.logs import configure_logging, get_logger
+from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
@@ -319,7 +320,7 @@ def _add_operational_routes(app: FastAPI) -> None:
             token.encode(), expected.get_secret_value().encode()
         ):
             raise Unauthenticated("/metrics needs the METRICS_TOKEN as a bearer token.")
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _database_reachable(request: Request) -> bool:
