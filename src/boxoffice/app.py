@@ -28,7 +28,12 @@ from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
-from boxoffice.db.engine import create_engine, create_sessionmaker, needs_new_connection
+from boxoffice.db.engine import (
+    create_engine,
+    create_read_engine,
+    create_sessionmaker,
+    needs_new_connection,
+)
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import ChannelListener
 from boxoffice.errors import (
@@ -66,6 +71,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
+    read_engine = create_read_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +91,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if listener is not None:
             await listener.stop()
         await engine.dispose()
+        if read_engine is not None:
+            await read_engine.dispose()
 
     app = FastAPI(
         title="Boxoffice",
@@ -96,6 +104,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine, settings)
+    app.state.read_engine = read_engine
+    app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
 
