@@ -1,7 +1,8 @@
 """Sharding by show, checked (issue 15; README "Sharding by show on Citus"): every statement of the
 hot paths (hold, cancel, confirm/pay, seat map, check-in) that touches a per-show table filters
 on one show's key: its show_id, or the id of a booking (or of a payment, order, refund or
-ticket, which belong to one booking) of that show. So each would run on the one node that holds the show.
+ticket, which belong to one booking) of that show. So each would run on the one node that holds
+the show.
 
 Recorded at both layers: SQLAlchemy's statements (`before_cursor_execute`) and what the sale
 path sends to the driver itself (asyncpg's query logger). A second show of the same theatre
