@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,7 +28,12 @@ from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
-from boxoffice.db.engine import create_engine, create_sessionmaker, needs_new_connection
+from boxoffice.db.engine import (
+    create_engine,
+    create_read_engine,
+    create_sessionmaker,
+    needs_new_connection,
+)
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import ChannelListener
 from boxoffice.errors import (
@@ -42,6 +47,7 @@ from boxoffice.errors import (
     problem_response,
 )
 from boxoffice.logs import configure_logging, get_logger
+from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
@@ -65,6 +71,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
+    read_engine = create_read_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,6 +91,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if listener is not None:
             await listener.stop()
         await engine.dispose()
+        if read_engine is not None:
+            await read_engine.dispose()
 
     app = FastAPI(
         title="Boxoffice",
@@ -95,6 +104,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine, settings)
+    app.state.read_engine = read_engine
+    app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
 
@@ -319,7 +330,7 @@ def _add_operational_routes(app: FastAPI) -> None:
             token.encode(), expected.get_secret_value().encode()
         ):
             raise Unauthenticated("/metrics needs the METRICS_TOKEN as a bearer token.")
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _database_reachable(request: Request) -> bool:

@@ -59,6 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
             detail=f"{args.workers} processes and no REDIS_URL: every rate limit is counted per "
             "process, so a client gets up to that many times the limit. Set REDIS_URL.",
         )
+    if args.workers > 1:
+        from boxoffice.metrics import share_between_processes
+
+        share_between_processes()  # /metrics sums every worker's counters
     uvicorn.run(
         "boxoffice.app:create_app",
         factory=True,

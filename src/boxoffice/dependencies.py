@@ -82,6 +82,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reads that may be a little stale (catalogue lists, show pages, reports):
+    on DATABASE_READ_URL, a standby, when it is set, else the primary's. Never written through:
+    only GET routes take it, and it is never committed."""
+    async with request.app.state.read_sessionmaker() as session:
+        yield session
+
+
 async def end_unit_of_work_early(session: AsyncSession) -> None:
     """Commits the request's unit of work now, for a route whose remaining work must run with no
     transaction of the request's open: a call to the payment provider (resolving the caller may
@@ -104,6 +112,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 # Every list is paginated with a bounded limit.
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]

@@ -1,8 +1,21 @@
-"""Prometheus metrics. With several worker processes, set PROMETHEUS_MULTIPROC_DIR."""
+"""Prometheus metrics, one picture for all of a server's processes.
+
+`boxoffice serve --workers N` (N > 1) runs prometheus_client's multiprocess mode: every worker
+writes its counters to files in PROMETHEUS_MULTIPROC_DIR (a fresh directory unless the operator
+names one; emptied at start, as the files of a previous run would be added in), and whichever
+worker answers /metrics sums them all. One process alone keeps them in memory.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("boxoffice_http_requests_total", "HTTP requests", ["method", "route", "status"])
 REQUEST_SECONDS = Histogram(
@@ -31,3 +44,23 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 
 CHECKINS = Counter("boxoffice_checkins_total", "Ticket scans by outcome", ["outcome"])
 EMAILS = Counter("boxoffice_emails_total", "Outbox emails by outcome", ["outcome"])
+
+
+def share_between_processes() -> Path:
+    """Sets up multiprocess mode for the worker processes about to start (call before they do:
+    prometheus_client reads the variable when it is imported)."""
+    directory = Path(os.environ.get(MULTIPROC_DIR) or tempfile.mkdtemp(prefix="boxoffice-metrics-"))
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROC_DIR] = str(directory)
+    return directory
+
+
+def exposition() -> bytes:
+    """The Prometheus text of every process of this server (just this one's without
+    multiprocess mode)."""
+    if MULTIPROC_DIR not in os.environ:
+        return generate_latest()
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry)

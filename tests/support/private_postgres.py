@@ -24,7 +24,7 @@ def _bin(tool: str) -> str:
     return found
 
 
-def _as_postgres(argv: list[str]) -> list[str]:
+def as_postgres(argv: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root.
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
@@ -40,7 +40,7 @@ class PrivatePostgres:
 
     def _ctl(self, *args: str) -> None:
         subprocess.run(
-            _as_postgres([_bin("pg_ctl"), "-D", str(self.data), *args]),
+            as_postgres([_bin("pg_ctl"), "-D", str(self.data), *args]),
             check=True,
             capture_output=True,
             timeout=60,
@@ -63,7 +63,7 @@ def private_postgres(port: int) -> Iterator[PrivatePostgres]:
         if os.geteuid() == 0:
             shutil.chown(data, "postgres")
         subprocess.run(
-            _as_postgres([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
+            as_postgres([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
             check=True,
             capture_output=True,
             timeout=120,

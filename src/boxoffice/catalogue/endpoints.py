@@ -42,6 +42,7 @@ from boxoffice.dependencies import (
     Limit,
     NowDep,
     Offset,
+    ReadSessionDep,
     SessionDep,
     SettingsDep,
     end_unit_of_work_early,
@@ -104,14 +105,14 @@ async def create_theatre(
 
 @router.get("/theatres", response_model=TheatreList)
 async def list_theatres(
-    session: SessionDep, city: Filter = None, limit: Limit = 50, offset: Offset = 0
+    session: ReadSessionDep, city: Filter = None, limit: Limit = 50, offset: Offset = 0
 ) -> TheatreList:
     theatres = await service.list_theatres(session, city, limit, offset)
     return TheatreList(items=[theatre_out(t) for t in theatres], limit=limit, offset=offset)
 
 
 @router.get("/theatres/{theatre_id}", response_model=TheatreOut)
-async def get_theatre(theatre_id: uuid.UUID, session: SessionDep) -> TheatreOut:
+async def get_theatre(theatre_id: uuid.UUID, session: ReadSessionDep) -> TheatreOut:
     return theatre_out(await service.get_theatre(session, theatre_id))
 
 
@@ -142,7 +143,7 @@ async def create_screen(
 
 
 @router.get("/screens/{screen_id}", response_model=ScreenOut)
-async def get_screen(screen_id: uuid.UUID, session: SessionDep) -> ScreenOut:
+async def get_screen(screen_id: uuid.UUID, session: ReadSessionDep) -> ScreenOut:
     return screen_out(await service.get_screen(session, screen_id))
 
 
@@ -170,7 +171,7 @@ async def create_movie(
 
 @router.get("/movies", response_model=MovieList)
 async def list_movies(
-    session: SessionDep,
+    session: ReadSessionDep,
     q: Annotated[str | None, Query(min_length=1, max_length=300, pattern=PRINTABLE)] = None,
     language: Filter = None,
     limit: Limit = 50,
@@ -181,7 +182,7 @@ async def list_movies(
 
 
 @router.get("/movies/{movie_id}", response_model=MovieOut)
-async def get_movie(movie_id: uuid.UUID, session: SessionDep) -> MovieOut:
+async def get_movie(movie_id: uuid.UUID, session: ReadSessionDep) -> MovieOut:
     return movie_out(await service.get_movie(session, movie_id))
 
 
@@ -220,7 +221,7 @@ async def create_show(
 
 @router.get("/shows", response_model=ShowList)
 async def list_shows(
-    session: SessionDep,
+    session: ReadSessionDep,
     now: NowDep,
     movie_id: uuid.UUID | None = None,
     theatre_id: uuid.UUID | None = None,
@@ -248,7 +249,7 @@ async def list_shows(
 
 
 @router.get("/shows/{show_id}", response_model=ShowOut)
-async def get_show(show_id: uuid.UUID, session: SessionDep) -> ShowOut:
+async def get_show(show_id: uuid.UUID, session: ReadSessionDep) -> ShowOut:
     return show_out(await service.get_show(session, show_id))
 
 

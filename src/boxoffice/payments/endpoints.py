@@ -112,14 +112,20 @@ async def verify_payment(
     now: NowDep,
 ) -> BookingOut | JSONResponse:
     """Confirm the payment Razorpay Checkout reported: the booking becomes BOOKED."""
-    settlement = await service.verify_payment(
+    provider = _provider(request)
+    payment = await service.payment_to_verify(
         session,
         principal,
         body.razorpay_order_id,
         body.razorpay_payment_id,
         body.razorpay_signature,
-        now,
-        _provider(request),
+        provider,
+    )
+    # No transaction open while the provider answers: through pgbouncer in transaction mode an
+    # open one would hold a server connection all that time.
+    await end_unit_of_work_early(session)
+    settlement = await service.verify_payment(
+        session, payment, body.razorpay_payment_id, now, provider
     )
     refused = service.refused_payment(settlement)
     if refused is not None:

@@ -216,20 +216,16 @@ def _order_of(payment: Payment, provider: PaymentProvider, *, created: bool) -> 
     )
 
 
-async def verify_payment(
+async def payment_to_verify(
     session: AsyncSession,
     principal: Principal,
     order_id: str,
     payment_id: str,
     signature: str,
-    now: datetime,
     provider: PaymentProvider,
-) -> Settlement:
-    """Confirms a payment Checkout reported. Bad signature: 400, nothing changes.
-
-    The signature only proves that Checkout saw this payment for this order: what was paid, and
-    whether it was captured, is asked of the provider itself.
-    """
+) -> Payment:
+    """The caller's payment of an order Checkout reported paid. Bad signature: 400, and not the
+    caller's: 404, nothing changes either way."""
     if not provider.verify_payment_signature(order_id, payment_id, signature):
         raise InvalidSignature("The signature does not match this order and payment.")
     payment = await repository.payment_by_order(session, order_id)
@@ -242,6 +238,19 @@ async def verify_payment(
         or not (principal.is_admin or bookings_service.owns(principal, booking))
     ):
         raise PaymentNotFound()
+    return payment
+
+
+async def verify_payment(
+    session: AsyncSession,
+    payment: Payment,
+    payment_id: str,
+    now: datetime,
+    provider: PaymentProvider,
+) -> Settlement:
+    """Confirms a payment Checkout reported (`payment_to_verify`). The signature only proves
+    that Checkout saw this payment for this order: what was paid, and whether it was captured,
+    is asked of the provider itself (with no transaction open: the caller ended it)."""
     reported = await provider.fetch_payment(payment_id)
     paid = await _captured(provider, payment, reported)
     if paid is None:

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from boxoffice.accounts.dependencies import AdminDep
-from boxoffice.dependencies import NowDep, SessionDep
+from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.pricing import service
 from boxoffice.pricing.schemas import PriceRuleOut, PriceRuleSet
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["pricing"])
 
 
 @router.get("/theatres/{theatre_id}/prices", response_model=list[PriceRuleOut])
-async def theatre_prices(theatre_id: uuid.UUID, session: SessionDep) -> list[PriceRuleOut]:
+async def theatre_prices(theatre_id: uuid.UUID, session: ReadSessionDep) -> list[PriceRuleOut]:
     return await service.theatre_rules(session, theatre_id)
 
 
@@ -33,7 +33,7 @@ async def replace_theatre_prices(
 
 
 @router.get("/screens/{screen_id}/prices", response_model=list[PriceRuleOut])
-async def screen_prices(screen_id: uuid.UUID, session: SessionDep) -> list[PriceRuleOut]:
+async def screen_prices(screen_id: uuid.UUID, session: ReadSessionDep) -> list[PriceRuleOut]:
     return await service.screen_rules(session, screen_id)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from boxoffice.accounts.dependencies import AdminDep
-from boxoffice.dependencies import NowDep, SessionDep
+from boxoffice.dependencies import NowDep, ReadSessionDep
 from boxoffice.reports import service
 from boxoffice.reports.schemas import SalesReport, ShowReport
 
@@ -25,7 +25,7 @@ CSV_FIELDS = ("date", "shows", "tickets", "gross", "refunded", "net", "occupancy
     responses={404: {"description": "Unknown show"}},
 )
 async def show_report(
-    show_id: uuid.UUID, _admin: AdminDep, session: SessionDep, now: NowDep
+    show_id: uuid.UUID, _admin: AdminDep, session: ReadSessionDep, now: NowDep
 ) -> ShowReport:
     """Seats (capacity, booked, held, available) and money (gross, refunded, net) of a show."""
     return await service.show_report(session, show_id, now)
@@ -41,7 +41,7 @@ async def show_report(
 )
 async def sales_report(
     _admin: AdminDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     theatre_id: uuid.UUID,
     from_: Annotated[dt.date, Query(alias="from", description="first show date, theatre-local")],
     to: Annotated[dt.date, Query(description="last show date (inclusive), theatre-local")],

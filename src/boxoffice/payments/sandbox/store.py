@@ -70,7 +70,7 @@ def _create_engine(settings: Settings) -> AsyncEngine:
         pool_size=2,
         max_overflow=3,
         application_name="boxoffice-razorpay-sandbox",
-        through_pgbouncer=settings.database_pooler == "pgbouncer",  # the same DATABASE_URL
+        through_pgbouncer=settings.database_pooler == "pgbouncer",
     )
 
 
