@@ -60,8 +60,8 @@ cluster: install  ## pg_auto_failover monitor + primary + sync standby, pgbounce
 cluster-down:  ## stop all of it and remove var/cluster/
 	$(BIN)/python scripts/cluster.py down
 
-failover-test: install  ## kill -9 the primary under a hold-and-pay storm, audit; RUNS=3
-	$(BIN)/python scripts/failover.py --runs $${RUNS:-1}
+failover-test: install  ## kill -9 the primary under a hold-and-pay storm, audit; RUNS (3)
+	$(BIN)/python scripts/failover.py --runs $${RUNS:-3}
 
 chaos: install  ## kill -9 servers and the worker under a hold storm, then audit the database
 	@scripts/ensure-postgres.sh
