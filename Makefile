@@ -9,7 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 RUN_DB ?= sqlite:///var/boxoffice.db
 
-.PHONY: help install run test test-postgres test-sqlite lint format bench chaos fuzz clean
+.PHONY: help install run test test-postgres test-sqlite lint format bench chaos fuzz clean \
+	cluster cluster-down failover-test
 
 help:
 	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
@@ -50,7 +51,17 @@ fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (30
 
 bench: install  ## fresh database, N API processes, aiohttp load: table + var/bench/<time>.json; BENCH_ARGS
 	@scripts/ensure-postgres.sh
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(if $(TOPOLOGY),--topology $(TOPOLOGY)) $(BENCH_ARGS)
+
+# The production-shaped topology under var/cluster/ (README "Production"); not run by .ci/run.
+cluster: install  ## pg_auto_failover monitor + primary + sync standby, pgbouncer, 2 APIs, worker
+	$(BIN)/python scripts/cluster.py up
+
+cluster-down:  ## stop all of it and remove var/cluster/
+	$(BIN)/python scripts/cluster.py down
+
+failover-test: install  ## kill -9 the primary under a hold-and-pay storm, audit; RUNS (3)
+	$(BIN)/python scripts/failover.py --runs $${RUNS:-3}
 
 chaos: install  ## kill -9 servers and the worker under a hold storm, then audit the database
 	@scripts/ensure-postgres.sh

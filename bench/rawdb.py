@@ -39,14 +39,21 @@ async def measure(
     cpu: CpuMeter,
     hold_seconds: int = 600,
     log: Callable[[str], None] = print,
+    connect: dict[str, Any] | None = None,
+    think_seconds: float = 0.0,
 ) -> dict[str, Any]:
+    """`connect`: extra asyncpg.connect arguments (statement_cache_size=0 through pgbouncer).
+    `think_seconds`: each client pauses about this long between holds (many idle-ish clients,
+    as behind a pooler) instead of sending the next one at once."""
     from boxoffice.bookings.repository import HOLD, RELEASE_HOLD
 
     seats = [uuid.UUID(s) for s in seat_ids]
     show = uuid.UUID(show_id)
     customers = await _guests(db, max(levels))
     connections = [
-        await asyncpg.connect(database_url, server_settings={"application_name": "bench-raw"})
+        await asyncpg.connect(
+            database_url, server_settings={"application_name": "bench-raw"}, **(connect or {})
+        )
         for _ in range(max(levels))
     ]
     results: dict[str, Any] = {"statements": {"hold": HOLD, "release": RELEASE_HOLD}}
@@ -65,7 +72,10 @@ async def measure(
                 customer = customers[index]
                 rng = random.Random(7000 + index)
                 for _ in range(1_000_000):
-                    if time.monotonic() >= deadline:
+                    if think_seconds:
+                        pause = rng.uniform(0, 2 * think_seconds)
+                        await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                    if time.monotonic() >= deadline or connection.is_closed():
                         return
                     booking = uuid.uuid4()
                     pair = rng.sample(seats, 2)
@@ -93,7 +103,8 @@ async def measure(
                         conflicts += 1
                         latencies.append(time.perf_counter() - started)
                         continue
-                    except asyncpg.PostgresError as exc:
+                    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                        # e.g. pgbouncer's query_wait_timeout closing a client that queued
                         failures[f"hold: {type(exc).__name__}"] += 1
                         continue
                     latencies.append(time.perf_counter() - started)
@@ -111,8 +122,10 @@ async def measure(
                                 "bench",
                             )
                             break
-                        except asyncpg.PostgresError as exc:
+                        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                             failures[f"release: {type(exc).__name__}"] += 1
+                            if connection.is_closed():
+                                break
 
             cpu.start()
             started = time.monotonic()

@@ -792,7 +792,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the servers in one extra storm (PY_SPY=...)"
     )
+    parser.add_argument(
+        "--topology",
+        choices=("local", "cluster"),
+        default="local",
+        help="cluster: the hold path on scripts/cluster.py's cluster, direct and via pgbouncer",
+    )
     args = parser.parse_args(argv)
+    if args.topology == "cluster":
+        from bench.cluster import run_cluster_bench
+
+        levels = tuple(int(level) for level in (args.levels or "8,64").split(","))
+        run_cluster_bench(args.servers or 2, levels, args.seconds or 6.0)
+        return
     cfg = Config.smoke() if args.smoke else Config()
     if args.servers:
         cfg.servers = args.servers

@@ -45,7 +45,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -200,6 +200,9 @@ class Stats:
                 self.server_errors.append(what)
 
 
+Journal = Callable[[str, "httpx.Response | httpx.HTTPError", float, float], None]
+
+
 @dataclass
 class Catalogue:
     show_ids: list[str]
@@ -207,11 +210,12 @@ class Catalogue:
     customers: list[dict[str, str]]
 
 
-def setup_catalogue(url: str, customers: int) -> Catalogue:
+def setup_catalogue(
+    url: str, customers: int, credentials: tuple[str, str] = (ADMIN_EMAIL, ADMIN_PASSWORD)
+) -> Catalogue:
     with httpx.Client(base_url=url, timeout=30) as http:
-        token = http.post(
-            "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        )
+        email, password = credentials
+        token = http.post("/api/v1/auth/login", json={"email": email, "password": password})
         token.raise_for_status()
         admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
         theatre = http.post(
@@ -294,26 +298,38 @@ def setup_catalogue(url: str, customers: int) -> Catalogue:
 
 def storm_worker(
     index: int,
-    servers: list[Proc],
+    urls: list[str],
     catalogue: Catalogue,
     stats: Stats,
     stop: threading.Event,
     max_requests: int,
+    journal: Journal | None = None,
+    timeout: float = 10,
 ) -> None:
+    """`journal`, if given, sees every request: (what, response or the transport error,
+    monotonic start, monotonic end); scripts/failover.py builds its report from it."""
     rng = random.Random(index)
     who = catalogue.customers[index % len(catalogue.customers)]
     sent = 0
-    with httpx.Client(timeout=httpx.Timeout(10, connect=2)) as http:
+    with httpx.Client(timeout=httpx.Timeout(timeout, connect=2)) as http:
         while not stop.is_set() and sent < max_requests:
-            server = rng.choice(servers)
-            base = server.url
+            base = rng.choice(urls)
             show = rng.choice(catalogue.show_ids)
             wanted = rng.sample(catalogue.seats[show], rng.randint(1, 4))
 
             def call(method: str, path: str, base: str = str(base), **kw: Any) -> httpx.Response:
                 nonlocal sent
                 sent += 1
-                response = http.request(method, f"{base}{path}", **kw)
+                started = time.monotonic()
+                what = f"{method} {path}"
+                try:
+                    response = http.request(method, f"{base}{path}", **kw)
+                except httpx.HTTPError as error:
+                    if journal is not None:
+                        journal(what, error, started, time.monotonic())
+                    raise
+                if journal is not None:
+                    journal(what, response, started, time.monotonic())
                 if response.status_code == 500:
                     stats.server_error(f"{method} {path} -> 500 {response.text[:200]}")
                 return response
@@ -785,7 +801,7 @@ def main() -> int:
             for index in range(args.threads):
                 thread = threading.Thread(
                     target=storm_worker,
-                    args=(index, servers, catalogue, stats, stop, per_thread),
+                    args=(index, [str(s.url) for s in servers], catalogue, stats, stop, per_thread),
                     daemon=True,
                 )
                 thread.start()

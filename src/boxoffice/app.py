@@ -247,8 +247,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.PostgresError)
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(asyncpg.InternalClientError)
+    @app.exception_handler(sa_exc.EmulatedDBAPIException)
     async def _driver_error(_request: Request, error: Exception) -> JSONResponse:
-        # The sale path speaks to the driver directly, so its errors arrive unwrapped.
+        # The sale path speaks to the driver directly, so its errors arrive unwrapped, or
+        # wrapped only by SQLAlchemy's adapter (its BEGIN, sent by bookings.driver_connection:
+        # a 500 when pgbouncer dropped the connection during a failover).
         log.error("database_error", error=type(error).__name__, detail=str(error)[:200])
         return problem_response(_database_unavailable(error))
 
