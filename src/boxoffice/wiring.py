@@ -6,6 +6,8 @@ from boxoffice import events
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
+from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
+from boxoffice.reports import handlers as reports_handlers
 from boxoffice.tickets import handlers as tickets_handlers
 
 
@@ -16,3 +18,6 @@ def register_handlers() -> None:
     events.subscribe(BookingStatusChanged, payments_handlers.refund_cancelled_booking)
     events.subscribe(BookingStatusChanged, tickets_handlers.tickets_on_status_change)
     events.subscribe(BookingStatusChanged, notifications_handlers.queue_for_status_change)
+    events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
+    events.subscribe(BookingStatusChanged, reports_handlers.count_tickets)
+    events.subscribe(PaymentCaptured, reports_handlers.count_capture)
