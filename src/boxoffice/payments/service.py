@@ -346,7 +346,8 @@ async def settle_payment(
     payment.captured_at = now
     payment.updated_at = now
     metrics.PAYMENTS.labels("captured").inc()
-    await events.publish(session, PaymentCaptured(booking, paid.amount, now))
+    # As the payment row records it (and its refund returns it, should it not book).
+    await events.publish(session, PaymentCaptured(booking, payment.amount, now))
 
     reason = await _why_not_bookable(session, booking, payment, paid, now)
     if reason is None and await bookings_service.confirm_seats(session, booking, now):
