@@ -17,8 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, free_port, make_settings
-from tests.payments.checkout import checkout, start_payment, verify
-from tests.payments.test_reconciliation import SANDBOX, sandbox_auth
+from tests.payments.checkout import capture, checkout, start_payment, verify
+from tests.payments.test_reconciliation import SANDBOX
 from tests.support.keys import sandbox_keys
 from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
 
@@ -243,12 +243,7 @@ def test_every_refund_sends_one_email_naming_it(
     first, second = (checkout(client, twice_order["order_id"]) for _ in range(2))
     client.delete(f"{SANDBOX}/config")
     for paid in (first, second):
-        captured = client.post(
-            f"{SANDBOX}/v1/payments/{paid['razorpay_payment_id']}/capture",
-            json={"amount": twice["amount_total"], "currency": "INR"},
-            auth=sandbox_auth(),
-        )
-        assert captured.status_code == 200, captured.text
+        capture(client, paid, twice["amount_total"])
     assert verify(client, who, first).status_code == 200
     assert verify(client, who, second).status_code == 409
 

@@ -32,6 +32,17 @@ def checkout(
     return dict(response.json())
 
 
+def capture(client: httpx.Client, paid: dict[str, Any], amount: int) -> None:
+    """Captures an authorized payment at the provider, as a merchant does by hand."""
+    keys = sandbox_keys()
+    captured = client.post(
+        f"/_sandbox/razorpay/v1/payments/{paid['razorpay_payment_id']}/capture",
+        json={"amount": amount, "currency": "INR"},
+        auth=(keys.key_id, keys.key_secret),
+    )
+    assert captured.status_code == 200, captured.text
+
+
 def verify(client: httpx.Client, who: Headers, paid: dict[str, Any]) -> httpx.Response:
     body = {
         key: paid[key] for key in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
