@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -119,6 +120,13 @@ def test_booking_and_cancelling_send_one_email_each(
     assert client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who).status_code == 200
     # A refused change queues nothing: the cancelled booking cannot be cancelled again.
     problem(client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who), 409)
+    # The booking's transaction only wrote the QR strings; the worker draws the images.
+    (queued,) = db.query(
+        "SELECT message, inline_qr FROM outbox_emails WHERE booking_id = :id AND kind = 'BOOKED'",
+        id=db.id(kept["id"]),
+    )
+    inline = json.loads(queued[1]) if isinstance(queued[1], str) else queued[1]
+    assert "image/png" not in queued[0] and len(inline) == 2
     mail.start()
 
     worker_passes(live_server, Clock(), smtp_url=mail.url)
