@@ -1,5 +1,6 @@
 """How the reports' per-show totals follow the other domains' events (subscribed in
-`boxoffice.wiring`), in the transaction of the change."""
+`boxoffice.wiring`), in the transaction of the change: added up as it goes, written as it
+commits (`repository.write_show_sales`)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ async def count_tickets(session: AsyncSession, event: BookingStatusChanged) -> N
     else:
         return
     seats = (await bookings_repository.seats_of(session, [event.booking.id]))[event.booking.id]
-    await repository.add_to_show_sales(session, event.booking.show_id, tickets=sign * len(seats))
+    repository.add_to_show_sales(session, event.booking.show_id, tickets=sign * len(seats))
 
 
 async def count_capture(session: AsyncSession, event: PaymentCaptured) -> None:
-    await repository.add_to_show_sales(session, event.booking.show_id, gross=event.amount)
+    repository.add_to_show_sales(session, event.booking.show_id, gross=event.amount)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from boxoffice.bookings.models import BookingSeat
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowSeat, ShowStatus
@@ -67,21 +68,45 @@ class ShowMoney:
     refunded: int
 
 
-async def add_to_show_sales(
+_PENDING_SALES = "pending_show_sales"
+
+
+def add_to_show_sales(
     session: AsyncSession, show_id: uuid.UUID, *, tickets: int = 0, gross: int = 0
 ) -> None:
-    """Adds to the show's totals, in the caller's transaction (the first change makes the row)."""
-    insert = dialect_insert(session)
-    statement = insert(ShowSales).values(show_id=show_id, tickets=tickets, gross=gross)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ShowSales.show_id],
-            set_={
-                "tickets": ShowSales.tickets + statement.excluded.tickets,
-                "gross": ShowSales.gross + statement.excluded.gross,
-            },
+    """Adds to the show's totals when the caller's transaction commits (see `write_show_sales`)."""
+    pending = session.info.setdefault(_PENDING_SALES, {})
+    before = pending.get(show_id, (0, 0))
+    pending[show_id] = (before[0] + tickets, before[1] + gross)
+
+
+def write_show_sales(session: Session) -> None:
+    """Writes the totals a transaction added up, as the last thing before it commits.
+
+    A show's row is a hot spot (every sale of the show changes it): locked only for the
+    commit, not for the rest of the transaction, and in show order, so two transactions never
+    wait on each other's rows. The first change of a show makes its row.
+    """
+    pending = session.info.pop(_PENDING_SALES, None)
+    for show_id in sorted(pending or ()):
+        tickets, gross = pending[show_id]
+        statement = dialect_insert(session)(ShowSales).values(
+            show_id=show_id, tickets=tickets, gross=gross
         )
-    )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ShowSales.show_id],
+                set_={
+                    "tickets": ShowSales.tickets + statement.excluded.tickets,
+                    "gross": ShowSales.gross + statement.excluded.gross,
+                },
+            )
+        )
+
+
+def forget_show_sales(session: Session, *_: Any) -> None:
+    """A rolled-back transaction added nothing."""
+    session.info.pop(_PENDING_SALES, None)
 
 
 def _refunded(show_id: Any) -> Any:
