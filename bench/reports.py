@@ -96,12 +96,24 @@ SELECT md5('payment' || n)::uuid, booking_id, 'razorpay', 'order_' || n, 'pay_' 
        'INR', CASE WHEN status = 'CANCELLED' THEN 'REFUNDED' ELSE 'CAPTURED' END, now(), now(),
        now()
 FROM seed WHERE status <> 'PENDING';
-INSERT INTO refunds (id, payment_id, provider_refund_id, amount, status, reason, updated_at,
-                     created_at)
-SELECT md5('refund' || n)::uuid, md5('payment' || n)::uuid, 'rfnd_' || n, price, 'PROCESSED',
-       'booking cancelled', now(), now()
+INSERT INTO refunds (id, payment_id, show_id, provider_payment_id, provider_refund_id, amount,
+                     status, reason, updated_at, created_at)
+SELECT md5('refund' || n)::uuid, md5('payment' || n)::uuid, show_id, 'pay_' || n, 'rfnd_' || n,
+       price, 'PROCESSED', 'booking cancelled', now(), now()
 FROM seed WHERE status = 'CANCELLED';
+INSERT INTO show_sales (show_id, tickets, gross)
+SELECT show_id, COUNT(*) FILTER (WHERE status = 'BOOKED'),
+       COALESCE(SUM(price) FILTER (WHERE status <> 'PENDING'), 0)
+FROM seed GROUP BY show_id;
 ANALYZE;
+"""
+
+# The report's totals recounted from the rows themselves, the slow way.
+RECOUNT = """
+SELECT (SELECT COUNT(*) FROM booking_seats JOIN bookings ON bookings.id = booking_seats.booking_id
+        WHERE bookings.status = 'BOOKED'),
+       (SELECT COALESCE(SUM(amount), 0) FROM payments WHERE payment_id IS NOT NULL),
+       (SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE status <> 'FAILED')
 """
 
 
@@ -180,6 +192,14 @@ async def main(bookings: int, runs: int) -> int:
         async with sessionmaker() as session:
             report = await service.sales_report(session, theatre, first_day, last_day)
         print(f"report totals: {report.totals.model_dump()}")
+        async with engine.connect() as connection:
+            recounted = (await connection.execute(sa.text(RECOUNT))).one()
+        # Every booking of the bench is in the report's range: its totals are the rows' sums.
+        assert tuple(recounted) == (
+            report.totals.tickets,
+            report.totals.gross,
+            report.totals.refunded,
+        ), f"report {report.totals} != rows {tuple(recounted)}"
         median = await _time("sales report, 30 days, one theatre", runs, sales)
         await _time("show report", runs, show)
         verdict = "within" if median <= TARGET_MS else "OVER"

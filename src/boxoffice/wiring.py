@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
 from boxoffice import events
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
+from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
+from boxoffice.reports import handlers as reports_handlers
+from boxoffice.reports import repository as reports_repository
 from boxoffice.tickets import handlers as tickets_handlers
 
 
@@ -16,3 +22,10 @@ def register_handlers() -> None:
     events.subscribe(BookingStatusChanged, payments_handlers.refund_cancelled_booking)
     events.subscribe(BookingStatusChanged, tickets_handlers.tickets_on_status_change)
     events.subscribe(BookingStatusChanged, notifications_handlers.queue_for_status_change)
+    events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
+    events.subscribe(BookingStatusChanged, reports_handlers.count_tickets)
+    events.subscribe(PaymentCaptured, reports_handlers.count_capture)
+    # The totals those handlers add up are written as each transaction commits.
+    if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
+        sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)
+        sa_event.listen(Session, "after_soft_rollback", reports_repository.forget_show_sales)

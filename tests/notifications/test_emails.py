@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -17,8 +18,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, free_port, make_settings
+from tests.payments.checkout import capture, checkout, start_payment, verify
+from tests.payments.test_reconciliation import SANDBOX
 from tests.support.keys import sandbox_keys
-from tests.tickets.helpers import booked, show_soon, tickets, verify_offline
+from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
 
 from boxoffice.clock import Clock
 from boxoffice.db.engine import create_engine, create_sessionmaker
@@ -117,6 +120,13 @@ def test_booking_and_cancelling_send_one_email_each(
     assert client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who).status_code == 200
     # A refused change queues nothing: the cancelled booking cannot be cancelled again.
     problem(client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who), 409)
+    # The booking's transaction only wrote the QR strings; the worker draws the images.
+    (queued,) = db.query(
+        "SELECT message, inline_qr FROM outbox_emails WHERE booking_id = :id AND kind = 'BOOKED'",
+        id=db.id(kept["id"]),
+    )
+    inline = json.loads(queued[1]) if isinstance(queued[1], str) else queued[1]
+    assert "image/png" not in queued[0] and len(inline) == 2
     mail.start()
 
     worker_passes(live_server, Clock(), smtp_url=mail.url)
@@ -200,3 +210,82 @@ def test_without_smtp_the_emails_are_eml_files(
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(message["To"]) == address
     assert isinstance(message, EmailMessage) and confirmed["id"] in _text(message)
+
+
+def _money(amount: int) -> str:
+    return f"INR {amount // 100:,}.{amount % 100:02d}"
+
+
+def test_every_refund_sends_one_email_naming_it(
+    client: httpx.Client,
+    admin: Headers,
+    live_server: LiveServer,
+    mail: MailServer,
+    clock: Clock,
+    db: Any,
+) -> None:
+    """Show cancelled, a late payment for seats taken meanwhile, a second payment for a paid
+    order: each refund is told once, in one email that names it, and never as a confirmation."""
+    show = show_soon(client, admin, minutes=180)
+    who, address = customer_with_email(client)
+    kept = booked(client, who, show["id"], 2)  # refunded when the show is cancelled
+
+    late = hold(client, who, show["id"], 1)
+    late_order = start_payment(client, who, late["id"]).json()
+    clock.advance(timedelta(seconds=live_server.settings.hold_ttl_seconds + 5))
+    taker, _ = customer_with_email(client)
+    seat = late["seats"][0]["seat_id"]
+    assert (
+        client.post(
+            "/api/v1/bookings", json={"show_id": show["id"], "seat_ids": [seat]}, headers=taker
+        ).status_code
+        == 201
+    )
+    refused = problem(verify(client, who, checkout(client, late_order["order_id"])), 409)
+    assert refused["type"].endswith("/payment-refunded")
+
+    twice = hold(client, who, show["id"], 1)
+    twice_order = start_payment(client, who, twice["id"]).json()
+    # Two tabs paid one order on an account without automatic capture; both were captured.
+    client.patch(f"{SANDBOX}/config", json={"auto_capture": False})
+    first, second = (checkout(client, twice_order["order_id"]) for _ in range(2))
+    client.delete(f"{SANDBOX}/config")
+    for paid in (first, second):
+        capture(client, paid, twice["amount_total"])
+    assert verify(client, who, first).status_code == 200
+    assert verify(client, who, second).status_code == 409
+
+    assert client.post(f"/api/v1/shows/{show['id']}/cancel", headers=admin).status_code == 200
+    mail.start()
+    worker_passes(live_server, clock, smtp_url=mail.url)
+    worker_passes(live_server, clock, smtp_url=mail.url)  # nothing left to send
+
+    mine = [m for m in mail.inbox.messages if str(m["To"]) == address]
+    by_booking: dict[str, list[str]] = {}
+    for message in mine:
+        text = _text(message)
+        booking_id = next(b["id"] for b in (kept, late, twice) if b["id"] in text)
+        by_booking.setdefault(booking_id, []).append(str(message["Subject"]).split(":")[0])
+    assert {k: sorted(v) for k, v in by_booking.items()} == {
+        kept["id"]: ["Booking cancelled", "Your tickets"],
+        late["id"]: ["Payment refunded"],
+        # Confirmed, paid twice (the extra payment goes back), then cancelled with the show.
+        twice["id"]: ["Booking cancelled", "Payment refunded", "Your tickets"],
+    }
+    for message in mine:
+        text = _text(message)
+        subject = str(message["Subject"])
+        if subject.startswith("Payment refunded"):
+            amount = late["amount_total"] if late["id"] in text else twice["amount_total"]
+            assert f"A refund of {_money(amount)} has been started" in text
+            assert not [p for p in message.walk() if p.get_content_type() == "image/png"]
+        if subject.startswith("Payment refunded") and late["id"] in text:
+            assert "seats were taken" in text and "no tickets were issued" in text
+        if subject.startswith("Payment refunded") and twice["id"] in text:
+            assert "second payment" in text and "Your booking stands" in text
+        if subject.startswith("Booking cancelled"):
+            assert "show cancelled" in text
+            amount = kept["amount_total"] if kept["id"] in text else twice["amount_total"]
+            assert f"A refund of {_money(amount)} has been started" in text
+    rows = db.query("SELECT kind, COUNT(*) FROM outbox_emails GROUP BY kind")
+    assert dict((r[0], r[1]) for r in rows) == {"BOOKED": 2, "CANCELLED": 2, "REFUNDED": 2}

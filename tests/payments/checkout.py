@@ -32,6 +32,17 @@ def checkout(
     return dict(response.json())
 
 
+def capture(client: httpx.Client, paid: dict[str, Any], amount: int) -> None:
+    """Captures an authorized payment at the provider, as a merchant does by hand."""
+    keys = sandbox_keys()
+    captured = client.post(
+        f"/_sandbox/razorpay/v1/payments/{paid['razorpay_payment_id']}/capture",
+        json={"amount": amount, "currency": "INR"},
+        auth=(keys.key_id, keys.key_secret),
+    )
+    assert captured.status_code == 200, captured.text
+
+
 def verify(client: httpx.Client, who: Headers, paid: dict[str, Any]) -> httpx.Response:
     body = {
         key: paid[key] for key in ("razorpay_order_id", "razorpay_payment_id", "razorpay_signature")
@@ -152,3 +163,31 @@ def money_audit(db: Any) -> None:
             continue
         expected = total if status == "BOOKED" else 0
         assert captured - refunded == expected, (booking_id, status, total, captured, refunded)
+    _show_sales_audit(db)
+
+
+def _show_sales_audit(db: Any) -> None:
+    """The totals the reports keep per show (seats sold, money captured) and the refunds they
+    sum by show equal the same figures recounted from the bookings, payments and refunds."""
+    rows = db.query(
+        """
+        SELECT s.id,
+               COALESCE((SELECT ss.tickets FROM show_sales ss WHERE ss.show_id = s.id), 0),
+               (SELECT COUNT(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
+                WHERE b.show_id = s.id AND b.status = 'BOOKED'),
+               COALESCE((SELECT ss.gross FROM show_sales ss WHERE ss.show_id = s.id), 0),
+               COALESCE((SELECT SUM(p.amount) FROM payments p JOIN bookings b ON b.id = p.booking_id
+                         WHERE b.show_id = s.id AND p.payment_id IS NOT NULL), 0)
+               + COALESCE((SELECT SUM(r.amount) FROM refunds r
+                           JOIN payments p ON p.id = r.payment_id
+                           JOIN bookings b ON b.id = p.booking_id
+                           WHERE b.show_id = s.id AND r.provider_payment_id <> p.payment_id), 0),
+               (SELECT COUNT(*) FROM refunds r JOIN payments p ON p.id = r.payment_id
+                JOIN bookings b ON b.id = p.booking_id
+                WHERE r.show_id <> b.show_id)
+        FROM shows s
+        """
+    )
+    for show_id, tickets, sold, gross, captured, misfiled_refunds in rows:
+        assert (tickets, gross) == (sold, captured), (show_id, tickets, sold, gross, captured)
+        assert misfiled_refunds == 0

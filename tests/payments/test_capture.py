@@ -17,6 +17,7 @@ import pytest
 from tests.api import register
 from tests.payments.checkout import (
     booking,
+    capture,
     checkout,
     eventually,
     money_audit,
@@ -163,12 +164,7 @@ def test_a_second_captured_payment_for_a_paid_order_is_refunded(
     customer, pending, order_id = pending_order(client, show, seats[:2])
     first, second = checkout(client, order_id), checkout(client, order_id)
     for paid in (first, second):
-        captured = client.post(
-            f"{SANDBOX}/v1/payments/{paid['razorpay_payment_id']}/capture",
-            json={"amount": pending["amount_total"], "currency": "INR"},
-            auth=sandbox_auth(),
-        )
-        assert captured.status_code == 200, captured.text
+        capture(client, paid, pending["amount_total"])
 
     assert verify(client, customer, first).status_code == 200
     refused = verify(client, customer, second)

@@ -198,7 +198,7 @@ def test_two_gates_on_two_servers_admit_a_ticket_once(
     show = show_soon(client, admin)
     customer = register(client)
     staff = make_staff(client, admin, [show["theatre_id"]])
-    items = tickets(client, customer, booked(client, customer, show["id"], 4)["id"])
+    *items, uploaded = tickets(client, customer, booked(client, customer, show["id"], 5)["id"])
     ports = [free_port(), free_port()]
     with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path) as urls:
         clients = [httpx.Client(base_url=url, timeout=30) for url in urls]
@@ -210,6 +210,15 @@ def test_two_gates_on_two_servers_admit_a_ticket_once(
             ]
             with ThreadPoolExecutor(max_workers=24) as pool:
                 answers = list(pool.map(lambda job: scan(job[0], staff, job[1], gate=job[2]), jobs))
+                # An offline scanner's upload sent to both servers at once: one scan, one answer.
+                replays = list(
+                    pool.map(
+                        lambda http: scan(
+                            http, staff, uploaded["qr"], gate="G9", nonce="offline-1"
+                        ),
+                        clients * 3,
+                    )
+                )
         finally:
             for http in clients:
                 http.close()
@@ -224,4 +233,7 @@ def test_two_gates_on_two_servers_admit_a_ticket_once(
         "SELECT status, COUNT(*) FROM tickets WHERE show_id = :show GROUP BY status",
         show=db.id(show["id"]),
     )
-    assert dict((r[0], r[1]) for r in rows) == {"CHECKED_IN": 4}
+    assert dict((r[0], r[1]) for r in rows) == {"CHECKED_IN": 5}
+    assert [r.status_code for r in replays] == [200] * 6
+    assert all(r.json() == replays[0].json() for r in replays)
+    assert replays[0].json()["ticket"]["id"] == uploaded["id"]

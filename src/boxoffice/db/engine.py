@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from boxoffice.config import Settings
@@ -210,13 +211,13 @@ def session_settings(session: AsyncSession) -> Settings | None:
     return settings
 
 
-def is_postgres(session: AsyncSession) -> bool:
+def is_postgres(session: AsyncSession | Session) -> bool:
     """The session runs on PostgreSQL (else SQLite): for the few statements the engines spell
     differently."""
     return session.get_bind().dialect.name == "postgresql"
 
 
-def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
+def dialect_insert(session: AsyncSession | Session) -> Callable[..., Any]:
     """The INSERT construct of the session's engine, for ON CONFLICT clauses (both dialects
     support them with the same arguments)."""
     return postgresql.insert if is_postgres(session) else sqlite.insert

@@ -9,6 +9,7 @@ from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
 from boxoffice.payments import sandbox_models as razorpay_sandbox
 from boxoffice.pricing import models as pricing
+from boxoffice.reports import models as reports
 from boxoffice.staff import models as staff
 from boxoffice.tickets import models as tickets
 
@@ -22,6 +23,7 @@ __all__ = [
     "payments",
     "pricing",
     "razorpay_sandbox",
+    "reports",
     "staff",
     "tickets",
 ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
@@ -41,6 +43,15 @@ def _base(sender: str, recipient: str, subject: str, now: datetime) -> EmailMess
     return message
 
 
+@dataclass(frozen=True)
+class InlineQr:
+    """A ticket's QR code that the HTML part shows as `cid:<cid>`, drawn when the email is sent."""
+
+    cid: str  # without the angle brackets
+    qr: str
+    filename: str
+
+
 def booked_email(
     *,
     sender: str,
@@ -53,7 +64,12 @@ def booked_email(
     currency: str,
     tickets: Sequence[tuple[str, str, str]],  # (ticket id, seat label, signed qr)
     now: datetime,
-) -> EmailMessage:
+) -> tuple[EmailMessage, list[InlineQr]]:
+    """The confirmation, and the QR images its HTML part refers to, for `attach_qr_images`.
+
+    Drawing the PNGs costs milliseconds a seat, so the booking's transaction only decides them;
+    the worker draws them when it sends the email.
+    """
     when = _local(starts_at, facts.timezone)
     subject = f"Your tickets: {facts.title}, {when}"
     seat_list = ", ".join(seats)
@@ -72,11 +88,18 @@ def booked_email(
     ]
     message = _base(sender, recipient, subject, now)
     message.set_content("\n".join(lines))
-    cids = [make_msgid(domain="boxoffice.local") for _ in tickets]
+    images = [
+        InlineQr(
+            cid=make_msgid(domain="boxoffice.local")[1:-1],
+            qr=qr,
+            filename=f"ticket-{label}-{ticket_id[:8]}.png",
+        )
+        for ticket_id, label, qr in tickets
+    ]
     ticket_html = "".join(
         f"<div><p>Seat <b>{html.escape(label)}</b></p>"
-        f'<img src="cid:{cid[1:-1]}" alt="QR code for seat {html.escape(label)}" width="240"></div>'
-        for (_, label, _), cid in zip(tickets, cids, strict=True)
+        f'<img src="cid:{image.cid}" alt="QR code for seat {html.escape(label)}" width="240"></div>'
+        for (_, label, _), image in zip(tickets, images, strict=True)
     )
     message.add_alternative(
         "<html><body>"
@@ -88,45 +111,45 @@ def booked_email(
         "</body></html>",
         subtype="html",
     )
+    return message, images
+
+
+def attach_qr_images(message: EmailMessage, images: Sequence[InlineQr]) -> None:
+    """Draws each QR code as a PNG inside the HTML part, under the cid that part refers to."""
+    if not images:
+        return
     html_part = message.get_body(preferencelist=("html",))
     assert isinstance(html_part, EmailMessage)
-    for (ticket_id, label, qr), cid in zip(tickets, cids, strict=True):
+    for image in images:
         html_part.add_related(
-            qr_png(qr),
+            qr_png(image.qr),
             maintype="image",
             subtype="png",
-            cid=cid,
-            filename=f"ticket-{label}-{ticket_id[:8]}.png",
+            cid=f"<{image.cid}>",
+            filename=image.filename,
         )
-    return message
 
 
-def cancelled_email(
+def _notice(
     *,
     sender: str,
     recipient: str,
-    booking_id: str,
+    subject: str,
+    opening: str,
     facts: ShowFacts,
     starts_at: datetime,
     seats: Sequence[str],
     amount: int,
     currency: str,
-    refund_amount: int | None,
-    reason: str,
+    closing: str,
     now: datetime,
 ) -> EmailMessage:
     when = _local(starts_at, facts.timezone)
-    message = _base(sender, recipient, f"Booking cancelled: {facts.title}, {when}", now)
-    refund = (
-        f"A refund of {money(refund_amount, currency)} has been started; it reaches your "
-        "account in a few working days."
-        if refund_amount
-        else "Nothing was paid, so there is nothing to refund."
-    )
+    message = _base(sender, recipient, f"{subject}: {facts.title}, {when}", now)
     message.set_content(
         "\n".join(
             [
-                f"Booking {booking_id} was cancelled ({reason}). Its tickets no longer admit.",
+                opening,
                 "",
                 f"Show:    {facts.title}",
                 f"When:    {when}",
@@ -134,8 +157,51 @@ def cancelled_email(
                 f"Seats:   {', '.join(seats)}",
                 f"Amount:  {money(amount, currency)}",
                 "",
-                refund,
+                closing,
             ]
         )
     )
     return message
+
+
+def _refund_started(amount: int, currency: str) -> str:
+    return (
+        f"A refund of {money(amount, currency)} has been started; it reaches your account in a "
+        "few working days."
+    )
+
+
+def cancelled_email(
+    *,
+    booking_id: str,
+    refund_amount: int | None,
+    reason: str,
+    **common: Any,
+) -> EmailMessage:
+    return _notice(
+        subject="Booking cancelled",
+        opening=f"Booking {booking_id} was cancelled ({reason}). Its tickets no longer admit.",
+        closing=(
+            _refund_started(refund_amount, common["currency"])
+            if refund_amount
+            else "Nothing was paid, so there is nothing to refund."
+        ),
+        **common,
+    )
+
+
+def refunded_email(
+    *, booking_id: str, refund_amount: int, reason: str, booked: bool, **common: Any
+) -> EmailMessage:
+    """A payment that arrived and could not book (or paid a second time) is refunded."""
+    outcome = (
+        "Your booking stands and its tickets are valid; this extra payment is refunded."
+        if booked
+        else "It did not book the seats and no tickets were issued."
+    )
+    return _notice(
+        subject="Payment refunded",
+        opening=f"A payment for booking {booking_id} could not be used ({reason}). {outcome}",
+        closing=_refund_started(refund_amount, common["currency"]),
+        **common,
+    )

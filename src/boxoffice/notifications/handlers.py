@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from boxoffice.notifications.service import queue_for_status_change
+from boxoffice.notifications.service import queue_for_refund_on_arrival, queue_for_status_change
 
-__all__ = ["queue_for_status_change"]
+__all__ = ["queue_for_refund_on_arrival", "queue_for_status_change"]

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -34,7 +34,9 @@ class OutboxEmail(IdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(20))  # BOOKED, CANCELLED, REFUNDED
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, ready to send
+    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, but for:
+    # the QR images its HTML part refers to ([{"cid", "qr", "filename"}]), drawn when sending
+    inline_qr: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     status: Mapped[EmailStatus] = mapped_column(str_enum(EmailStatus))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

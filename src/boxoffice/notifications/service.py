@@ -1,7 +1,9 @@
 """Emails through an outbox: decided in the transaction of the change, sent by the worker.
 
-A booking that becomes BOOKED queues its confirmation (with the tickets' QR codes inline); a
-BOOKED booking that is cancelled (refunded) queues one cancellation email naming the refund.
+A booking that becomes BOOKED queues its confirmation (with the tickets' QR codes inline, drawn
+by the worker when it sends); a BOOKED booking that is cancelled (refunded) queues one
+cancellation email naming the refund; a payment refunded on arrival (it could not book, or paid
+an order twice) queues one email naming that refund.
 Rows are written in the change's own transaction, so a rolled-back change sends nothing, and
 (booking, kind) is unique, so a change never queues two. `boxoffice worker` claims due rows
 (SKIP LOCKED; many workers at once), sends them over SMTP (or writes .eml files when SMTP_URL
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
@@ -35,6 +39,7 @@ from boxoffice.logs import get_logger
 from boxoffice.notifications import compose, repository
 from boxoffice.notifications.models import EmailStatus, OutboxEmail
 from boxoffice.payments import repository as payments_repository
+from boxoffice.payments.events import PaymentRefundedOnArrival
 from boxoffice.tickets import repository as tickets_repository
 
 log = get_logger("boxoffice.notifications")
@@ -65,52 +70,89 @@ async def _recipient(session: AsyncSession, booking: Booking) -> str | None:
 
 async def queue_for_status_change(session: AsyncSession, event: BookingStatusChanged) -> None:
     """The event handler: BOOKED -> confirmation; BOOKED -> CANCELLED -> cancellation."""
-    if event.status is BookingStatus.BOOKED:
-        kind = "BOOKED"
-    elif event.previous is BookingStatus.BOOKED and event.status is BookingStatus.CANCELLED:
-        kind = "CANCELLED"
-    else:
-        return
     booking = event.booking
-    recipient = await _recipient(session, booking)
-    if recipient is None:
-        log.info("email_skipped_no_address", booking_id=str(booking.id), kind=kind)
-        return
-    settings = session_settings(session)
-    sender = settings.smtp_from if settings else DEFAULT_SENDER
-    show = await bookings_repository.get_show(session, booking.show_id)
-    assert show is not None
-    facts = await repository.show_facts(session, show.id)
-    seats = [
-        s.label for s in (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
-    ]
-    common: dict[str, Any] = {
-        "sender": sender,
-        "recipient": recipient,
-        "booking_id": str(booking.id),
-        "facts": facts,
-        "starts_at": show.starts_at,
-        "seats": seats,
-        "amount": booking.amount_total,
-        "currency": booking.currency,
-        "now": event.at,
-    }
-    message: EmailMessage
-    if kind == "BOOKED":
+    if event.status is BookingStatus.BOOKED:
         tickets = await tickets_repository.tickets_of_booking(session, booking.id)
-        message = compose.booked_email(
-            **common, tickets=[(str(t.id), t.seat_label, t.qr) for t in tickets]
-        )
-    else:
+        inline: list[compose.InlineQr] = []
+
+        def confirmation(common: dict[str, Any]) -> EmailMessage:
+            message, images = compose.booked_email(
+                **common, tickets=[(str(t.id), t.seat_label, t.qr) for t in tickets]
+            )
+            inline.extend(images)
+            return message
+
+        await _queue(session, booking, "BOOKED", event.at, confirmation, inline)
+    elif event.previous is BookingStatus.BOOKED and event.status is BookingStatus.CANCELLED:
         payment = await payments_repository.payment_of_booking(session, booking.id)
         refund = (
             await payments_repository.refund_of_provider_payment(session, payment.payment_id)
             if payment and payment.payment_id
             else None
         )
-        message = compose.cancelled_email(
-            **common, refund_amount=refund.amount if refund else None, reason=event.reason
+        await _queue(
+            session,
+            booking,
+            "CANCELLED",
+            event.at,
+            lambda common: compose.cancelled_email(
+                **common, refund_amount=refund.amount if refund else None, reason=event.reason
+            ),
         )
+
+
+async def queue_for_refund_on_arrival(
+    session: AsyncSession, event: PaymentRefundedOnArrival
+) -> None:
+    """The event handler: a payment that could not book (or paid twice) -> one refund email."""
+    await _queue(
+        session,
+        event.booking,
+        "REFUNDED",
+        event.at,
+        lambda common: compose.refunded_email(
+            **common,
+            refund_amount=event.refund.amount,
+            reason=event.refund.reason,
+            booked=event.booking.status is BookingStatus.BOOKED,
+        ),
+    )
+
+
+async def _queue(
+    session: AsyncSession,
+    booking: Booking,
+    kind: str,
+    at: datetime,
+    build: Callable[[dict[str, Any]], EmailMessage],
+    inline: list[compose.InlineQr] | None = None,
+) -> None:
+    """Writes the booking's email of this `kind` to the outbox (once; none without an address).
+
+    `build` gets the facts every email names; `inline` is filled by it with the QR images to
+    draw when the email is sent.
+    """
+    recipient = await _recipient(session, booking)
+    if recipient is None:
+        log.info("email_skipped_no_address", booking_id=str(booking.id), kind=kind)
+        return
+    settings = session_settings(session)
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    seats = await bookings_repository.seats_of(session, [booking.id])
+    message = build(
+        {
+            "sender": settings.smtp_from if settings else DEFAULT_SENDER,
+            "recipient": recipient,
+            "booking_id": str(booking.id),
+            "facts": await repository.show_facts(session, show.id),
+            "starts_at": show.starts_at,
+            "seats": [s.label for s in seats[booking.id]],
+            "amount": booking.amount_total,
+            "currency": booking.currency,
+            "now": at,
+        }
+    )
     await repository.enqueue(
         session,
         OutboxEmail(
@@ -120,12 +162,13 @@ async def queue_for_status_change(session: AsyncSession, event: BookingStatusCha
             recipient=recipient,
             subject=str(message["Subject"])[:300],
             message=message.as_bytes().decode("ascii"),
+            inline_qr=[asdict(image) for image in inline] if inline else None,
             status=EmailStatus.PENDING,
             attempts=0,
-            next_attempt_at=event.at,
+            next_attempt_at=at,
             last_error=None,
             sent_at=None,
-            created_at=event.at,
+            created_at=at,
         ),
     )
 
@@ -135,13 +178,21 @@ async def queue_for_status_change(session: AsyncSession, event: BookingStatusCha
 
 async def deliver(settings: Settings, email: OutboxEmail) -> None:
     """One email over SMTP, or into OUTBOX_DIR as a .eml file when SMTP_URL is unset."""
-    raw = email.message.encode("ascii")
+    message = BytesParser(policy=SMTP).parsebytes(email.message.encode("ascii"))
+    assert isinstance(message, EmailMessage)
+    if email.inline_qr:
+        # Drawn here, off the request path: a few ms of CPU a ticket.
+        await asyncio.to_thread(
+            compose.attach_qr_images,
+            message,
+            [compose.InlineQr(**image) for image in email.inline_qr],
+        )
     if settings.smtp_url is None:
+        raw = message.as_bytes()
         name = f"{email.created_at:%Y%m%dT%H%M%S}-{email.kind.lower()}-{email.id}.eml"
         await asyncio.to_thread(_write_eml, Path(settings.outbox_dir), name, raw)
         return
     url = urlsplit(settings.smtp_url.get_secret_value())
-    message = BytesParser(policy=SMTP).parsebytes(raw)
     await aiosmtplib.send(
         message,
         hostname=url.hostname or "127.0.0.1",

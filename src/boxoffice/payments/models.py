@@ -69,9 +69,12 @@ class Refund(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_refunds_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_refunds_show_id_status", "show_id", "status"),
     )
 
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
+    # The booking's show, for the reports: they sum a show's refunds by this index.
+    show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"))
     # The provider payment this refund returns: the booking's own, or a second payment captured
     # for an order that was already paid. Unique: "never refund a payment twice" holds even
     # when two processes race to refund it.

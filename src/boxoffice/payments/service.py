@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import metrics
+from boxoffice import events, metrics
 from boxoffice.accounts import repository as accounts_repository
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import repository as bookings_repository
@@ -50,6 +50,7 @@ from boxoffice.payments.errors import (
     RefundNotFound,
     RefundNotRetryable,
 )
+from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
 from boxoffice.payments.models import (
     Payment,
     PaymentStatus,
@@ -331,11 +332,22 @@ async def settle_payment(
         if payment.payment_id == paid.id:
             refund = await repository.refund_of_provider_payment(session, paid.id)
             return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
+        known = await repository.refund_of_provider_payment(session, paid.id)
+        if known is not None:
+            return Settlement(booking, booked=False, refund=known)
         log.warning("second_payment_for_order", order_id=paid.order_id, payment_id=paid.id)
         metrics.PAYMENTS.labels("duplicate").inc()
+        await events.publish(session, PaymentCaptured(booking, paid.amount, now))
         refund = await _refund(
-            session, payment, paid.id, paid.amount, now, "a second payment for a paid order"
+            session,
+            booking,
+            payment,
+            paid.id,
+            paid.amount,
+            now,
+            "a second payment for a paid order",
         )
+        await events.publish(session, PaymentRefundedOnArrival(booking, refund, now))
         return Settlement(booking, booked=False, refund=refund)
 
     payment.payment_id = paid.id
@@ -343,6 +355,8 @@ async def settle_payment(
     payment.captured_at = now
     payment.updated_at = now
     metrics.PAYMENTS.labels("captured").inc()
+    # As the payment row records it (and its refund returns it, should it not book).
+    await events.publish(session, PaymentCaptured(booking, payment.amount, now))
 
     reason = await _why_not_bookable(session, booking, payment, paid, now)
     if reason is None and await bookings_service.confirm_seats(session, booking, now):
@@ -361,6 +375,8 @@ async def settle_payment(
     await bookings_service.record_expiry(session, booking, now)
     log.warning("payment_refunded_on_arrival", booking_id=str(booking.id), reason=reason)
     refund = await request_refund(session, booking, now, reason)
+    assert refund is not None  # the payment was captured just above
+    await events.publish(session, PaymentRefundedOnArrival(booking, refund, now))
     return Settlement(booking, booked=False, refund=refund)
 
 
@@ -407,11 +423,12 @@ async def request_refund(
     payment = await repository.payment_of_booking(session, booking.id, for_update=True)
     if payment is None or payment.payment_id is None:
         return None  # nothing was paid
-    return await _refund(session, payment, payment.payment_id, payment.amount, now, reason)
+    return await _refund(session, booking, payment, payment.payment_id, payment.amount, now, reason)
 
 
 async def _refund(
     session: AsyncSession,
+    booking: Booking,
     payment: Payment,
     provider_payment_id: str,
     amount: int,
@@ -426,6 +443,7 @@ async def _refund(
     refund = Refund(
         id=uuid.uuid4(),
         payment_id=payment.id,
+        show_id=booking.show_id,
         provider_payment_id=provider_payment_id,
         provider_refund_id=None,
         amount=amount,

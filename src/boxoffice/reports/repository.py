@@ -1,17 +1,21 @@
-"""All SQL of the reports domain: aggregates only, one row per show or seat type at most."""
+"""All SQL of the reports domain: aggregates and the per-show totals they read."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from boxoffice.bookings.models import Booking, BookingSeat
-from boxoffice.catalogue.models import Movie, Show, ShowSeat, ShowStatus
-from boxoffice.payments.models import Payment, Refund, RefundStatus
+from boxoffice.bookings.models import BookingSeat
+from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowSeat, ShowStatus
+from boxoffice.db.engine import dialect_insert
+from boxoffice.payments.models import Refund, RefundStatus
+from boxoffice.reports.models import ShowSales
 from boxoffice.tickets.models import Ticket, TicketStatus
 
 
@@ -64,27 +68,67 @@ class ShowMoney:
     refunded: int
 
 
-def _money_by_show(show_ids: object) -> object:
-    """gross and refunded per show: captured payments of its bookings, refunds not failed."""
-    # At most one refund per payment (unique), so the join cannot count a payment twice.
+_PENDING_SALES = "pending_show_sales"
+
+
+def add_to_show_sales(
+    session: AsyncSession, show_id: uuid.UUID, *, tickets: int = 0, gross: int = 0
+) -> None:
+    """Adds to the show's totals when the caller's transaction commits (see `write_show_sales`)."""
+    pending = session.info.setdefault(_PENDING_SALES, {})
+    before = pending.get(show_id, (0, 0))
+    pending[show_id] = (before[0] + tickets, before[1] + gross)
+
+
+def write_show_sales(session: Session) -> None:
+    """Writes the totals a transaction added up, as the last thing before it commits.
+
+    A show's row is a hot spot (every sale of the show changes it): locked only for the
+    commit, not for the rest of the transaction, and in show order, so two transactions never
+    wait on each other's rows. The first change of a show makes its row.
+    """
+    pending = session.info.pop(_PENDING_SALES, None)
+    for show_id in sorted(pending or ()):
+        tickets, gross = pending[show_id]
+        statement = dialect_insert(session)(ShowSales).values(
+            show_id=show_id, tickets=tickets, gross=gross
+        )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ShowSales.show_id],
+                set_={
+                    "tickets": ShowSales.tickets + statement.excluded.tickets,
+                    "gross": ShowSales.gross + statement.excluded.gross,
+                },
+            )
+        )
+
+
+def forget_show_sales(session: Session, *_: Any) -> None:
+    """A rolled-back transaction added nothing."""
+    session.info.pop(_PENDING_SALES, None)
+
+
+def _refunded(show_id: Any) -> Any:
+    """The refunds of a show started and not failed, summed as they stand (they are few, read by
+    index, and their status moves while they are retried, so no total is kept)."""
     return (
-        select(
-            Booking.show_id,
-            func.coalesce(func.sum(Payment.amount), 0),
-            func.coalesce(func.sum(Refund.amount), 0),
-        )
-        .join(Payment, Payment.booking_id == Booking.id)
-        .outerjoin(
-            Refund, and_(Refund.payment_id == Payment.id, Refund.status != RefundStatus.FAILED)
-        )
-        .where(Booking.show_id.in_(show_ids), Payment.payment_id.is_not(None))  # type: ignore[arg-type]
-        .group_by(Booking.show_id)
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .where(Refund.show_id == show_id, Refund.status != RefundStatus.FAILED)
+        .scalar_subquery()
     )
 
 
 async def show_money(session: AsyncSession, show_id: uuid.UUID) -> ShowMoney:
-    row = (await session.execute(_money_by_show([show_id]))).first()  # type: ignore[call-overload]
-    return ShowMoney(int(row[1]), int(row[2])) if row else ShowMoney(0, 0)
+    row = (
+        await session.execute(
+            select(
+                select(ShowSales.gross).where(ShowSales.show_id == show_id).scalar_subquery(),
+                _refunded(show_id),
+            )
+        )
+    ).one()
+    return ShowMoney(int(row[0] or 0), int(row[1]))
 
 
 async def checked_in(session: AsyncSession, show_id: uuid.UUID) -> int:
@@ -97,7 +141,7 @@ async def checked_in(session: AsyncSession, show_id: uuid.UUID) -> int:
 
 
 @dataclass(frozen=True)
-class ShowSales:
+class SoldShow:
     show_id: uuid.UUID
     movie_id: uuid.UUID
     title: str
@@ -111,60 +155,50 @@ class ShowSales:
 
 async def sales_by_show(
     session: AsyncSession, theatre_id: uuid.UUID, start: datetime, end: datetime
-) -> list[ShowSales]:
-    """Every show of the theatre starting in [start, end) with its seat and money totals."""
-    shows = (
-        select(Show.id)
-        .where(Show.theatre_id == theatre_id, Show.starts_at >= start, Show.starts_at < end)
-        .scalar_subquery()
+) -> list[SoldShow]:
+    """Every show of the theatre starting in [start, end) with its seat and money totals.
+
+    One statement reading one row a show: its kept totals, its screen's seat count and the sum
+    of its refunds.
+    """
+    in_range = and_(Show.theatre_id == theatre_id, Show.starts_at >= start, Show.starts_at < end)
+    # Per show, by index (a plan that holds whatever the row estimates of a generic plan say).
+    capacity = (
+        select(Seat.screen_id, func.count().label("seats"))
+        .join(Screen, Screen.id == Seat.screen_id)
+        .where(Screen.theatre_id == theatre_id)
+        .group_by(Seat.screen_id)
+        .subquery()
     )
-    seats = {
-        r[0]: (int(r[1]), int(r[2]))
-        for r in await session.execute(
-            select(
-                ShowSeat.show_id,
-                func.count(),
-                func.coalesce(
-                    func.sum(
-                        case(
-                            (
-                                and_(
-                                    ShowSeat.booking_id.is_not(None),
-                                    ShowSeat.held_until.is_(None),
-                                ),
-                                1,
-                            ),
-                            else_=0,
-                        )
-                    ),
-                    0,
-                ),
-            )
-            .where(ShowSeat.show_id.in_(shows))
-            .group_by(ShowSeat.show_id)
-        )
-    }
-    money = {
-        r[0]: (int(r[1]), int(r[2]))
-        for r in await session.execute(_money_by_show(shows))  # type: ignore[call-overload]
-    }
     rows = await session.execute(
-        select(Show.id, Show.movie_id, Movie.title, Show.starts_at, Show.status)
+        select(
+            Show.id,
+            Show.movie_id,
+            Movie.title,
+            Show.starts_at,
+            Show.status,
+            func.coalesce(capacity.c.seats, 0),
+            func.coalesce(ShowSales.tickets, 0),
+            func.coalesce(ShowSales.gross, 0),
+            _refunded(Show.id),
+        )
         .join(Movie, Movie.id == Show.movie_id)
-        .where(Show.theatre_id == theatre_id, Show.starts_at >= start, Show.starts_at < end)
+        .outerjoin(ShowSales, ShowSales.show_id == Show.id)
+        .outerjoin(capacity, capacity.c.screen_id == Show.screen_id)
+        .where(in_range)
         .order_by(Show.starts_at)
     )
     return [
-        ShowSales(
+        SoldShow(
             show_id=r[0],
             movie_id=r[1],
             title=r[2],
             starts_at=r[3],
             scheduled=r[4] is ShowStatus.SCHEDULED,
-            capacity=seats.get(r[0], (0, 0))[0],
-            tickets=seats.get(r[0], (0, 0))[1],
-            gross=money.get(r[0], (0, 0))[0],
-            refunded=money.get(r[0], (0, 0))[1],
+            capacity=int(r[5]),
+            tickets=int(r[6]),
+            gross=int(r[7]),
+            refunded=int(r[8]),
         )
         for r in rows
     ]

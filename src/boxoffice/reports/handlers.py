@@ -1,0 +1,29 @@
+"""How the reports' per-show totals follow the other domains' events (subscribed in
+`boxoffice.wiring`), in the transaction of the change: added up as it goes, written as it
+commits (`repository.write_show_sales`)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.bookings import repository as bookings_repository
+from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.bookings.models import BookingStatus
+from boxoffice.payments.events import PaymentCaptured
+from boxoffice.reports import repository
+
+
+async def count_tickets(session: AsyncSession, event: BookingStatusChanged) -> None:
+    """A booking's seats count as sold while it is BOOKED."""
+    if event.status is BookingStatus.BOOKED:
+        sign = 1
+    elif event.previous is BookingStatus.BOOKED:
+        sign = -1
+    else:
+        return
+    seats = (await bookings_repository.seats_of(session, [event.booking.id]))[event.booking.id]
+    repository.add_to_show_sales(session, event.booking.show_id, tickets=sign * len(seats))
+
+
+async def count_capture(session: AsyncSession, event: PaymentCaptured) -> None:
+    repository.add_to_show_sales(session, event.booking.show_id, gross=event.amount)
