@@ -68,7 +68,8 @@ def test_fifty_buyers_through_two_processes_get_distinct_seats(
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=6, per_row=20)  # 120 seats; asked for ~125 in all
     buyers = [guest(client)[0] for _ in range(50)]
-    with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
+    ports = [free_port(), free_port()]
+    with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path, up_within=120) as urls:
         outcomes = storm(urls, show, buyers, seed=50)
     statuses = check(outcomes, capacity=120)
     assert statuses[201] >= 40, statuses  # lost races are retried, not answered

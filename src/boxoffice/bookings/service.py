@@ -404,6 +404,16 @@ class SeatChooser:
         claims.taken.append((time.monotonic(), seat_ids))
 
 
+@dataclass(frozen=True)
+class _Seats:
+    """How a best-available hold reads and claims, on its engine and connection."""
+
+    free: Callable[[], Awaitable[dict[Any, int]]]  # the free seats now: seat id -> price
+    grid: Callable[[], Awaitable[SeatLayout | None]]
+    claim: Callable[[Sequence[Any]], Awaitable[BookingView]]  # all or nothing
+    short: Callable[[int], Awaitable[BoxofficeError]]  # why no choice: the show, or too few
+
+
 async def hold_best_seats(
     session: AsyncSession,
     chooser: SeatChooser,
@@ -426,11 +436,13 @@ async def hold_best_seats(
     async def short(available: int) -> BoxofficeError:
         return await _short_of_seats(session, show_id, now, available)
 
-    free, read_at = await _free_seats(
-        seat_map, now, lambda: repository.free_seats(session, show_id, now)
+    seats = _Seats(
+        free=lambda: repository.free_seats(session, show_id, now),
+        grid=lambda: _read_grid(session, show_id),
+        claim=claim,
+        short=short,
     )
-    grid = await chooser.grid(show_id, free, lambda: _read_grid(session, show_id))
-    return await _choose_and_hold(chooser, show_id, grid, free, read_at, wanted, claim, short)
+    return await _choose_and_hold(chooser, show_id, wanted, now, seat_map, seats)
 
 
 async def hold_best_seats_at_once(
@@ -446,7 +458,7 @@ async def hold_best_seats_at_once(
 ) -> ChosenHold:
     """`hold_best_seats` on PostgreSQL without a transaction of ours (the sale path, as
     `hold_seats_at_once`): one read of the free seats (none when this process's seat map is
-    known current), then each claim one `boxoffice_hold` in autocommit, all or nothing."""
+    known current), then the claim: one `boxoffice_hold` in autocommit, all or nothing."""
     caps = _caps(principal, settings, client_ip)
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
@@ -462,11 +474,13 @@ async def hold_best_seats_at_once(
             async with _reading(connection):
                 return await _read_grid(connection, show_id)
 
-        free, read_at = await _free_seats(
-            seat_map, now, lambda: repository.free_seats_on(driver, show_id, now)
+        seats = _Seats(
+            free=lambda: repository.free_seats_on(driver, show_id, now),
+            grid=read_grid,
+            claim=claim,
+            short=short,
         )
-        grid = await chooser.grid(show_id, free, read_grid)
-        chosen = await _choose_and_hold(chooser, show_id, grid, free, read_at, wanted, claim, short)
+        chosen = await _choose_and_hold(chooser, show_id, wanted, now, seat_map, seats)
         await repository.notify_seat_change(driver, show_id)  # as hold_seats_at_once does
         return chosen
 
@@ -474,30 +488,43 @@ async def hold_best_seats_at_once(
 async def _choose_and_hold(
     chooser: SeatChooser,
     show_id: uuid.UUID,
-    grid: SeatLayout,
-    free: dict[Any, int],
-    read_at: float,
     wanted: Wanted,
-    claim: Callable[[Sequence[Any]], Awaitable[BookingView]],
-    short: Callable[[int], Awaitable[BoxofficeError]],
+    now: datetime,
+    seat_map: RenderedMap | None,
+    seats: _Seats,
 ) -> ChosenHold:
-    """Chooses and claims; when other buyers took some chosen seats first (the claim kept
-    nothing), chooses again without them, up to ATTEMPTS times."""
+    """Reads the free seats, chooses and claims. When other buyers took some of the chosen
+    seats first (the claim kept nothing), reads again and chooses without them, up to
+    ATTEMPTS times in all."""
+    if seat_map is not None:
+        # The rows as SeatMaps keeps them: seat_id, ..., price, booking_id, held_until.
+        read_at = seat_map.checked
+        free = {
+            row[0]: row[7]
+            for row in seat_map.snapshot.seats
+            if seat_status(row[8], row[9], now) == "AVAILABLE"
+        }
+    else:
+        read_at = time.monotonic()
+        free = await seats.free()
+    grid = await chooser.grid(show_id, free, seats.grid)
     lost: list[str] = []
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
+        if attempt:  # what else other processes took meanwhile, not only what we lost
+            read_at = time.monotonic()
+            free = await seats.free()
+            free = {k: v for k, v in free.items() if str(k) not in lost}
         choice = best_available.choose(
             grid, chooser.hint(show_id, free, read_at), wanted
         ) or best_available.choose(grid, free, wanted)
         if choice is None:
-            raise await short(best_available.count_matching(grid, free, wanted))
+            raise await seats.short(best_available.count_matching(grid, free, wanted))
         with chooser.claiming(show_id, choice.seat_ids):
             try:
-                view = await claim(choice.seat_ids)
+                view = await seats.claim(choice.seat_ids)
             except SeatsUnavailable as raced:
                 lost = raced.extensions["unavailable_seat_ids"]
-                taken = [seat_id for seat_id in choice.seat_ids if str(seat_id) in lost]
-                chooser.saw_taken(show_id, taken)
-                free = {k: v for k, v in free.items() if k not in taken}
+                chooser.saw_taken(show_id, [s for s in choice.seat_ids if str(s) in lost])
                 continue
         chooser.saw_taken(show_id, choice.seat_ids)
         return ChosenHold(view, choice.adjacent)
@@ -506,23 +533,6 @@ async def _choose_and_hold(
         "held. Try again.",
         unavailable_seat_ids=lost,
     )
-
-
-async def _free_seats(
-    seat_map: RenderedMap | None, now: datetime, read: Callable[[], Awaitable[dict[Any, int]]]
-) -> tuple[dict[Any, int], float]:
-    """The show's free seats (seat id -> price) and when they were read (time.monotonic):
-    from the process's seat map when it is known current, else read."""
-    if seat_map is None:
-        read_at = time.monotonic()
-        return await read(), read_at
-    # The rows as SeatMaps keeps them: seat_id, ..., price, booking_id, held_until.
-    free = {
-        row[0]: row[7]
-        for row in seat_map.snapshot.seats
-        if seat_status(row[8], row[9], now) == "AVAILABLE"
-    }
-    return free, seat_map.checked
 
 
 async def _read_grid(
