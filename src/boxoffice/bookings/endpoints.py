@@ -102,9 +102,15 @@ async def _hold(
     now = state.clock.now()
     _check_size(body, settings)
     wanted = body.wanted
+    best = None
+    if wanted is not None:
+        current = state.seat_maps.current(body.show_id, now)
+        best = service.BestSeatsWanted(
+            principal, body.show_id, wanted, now, settings, client_ip, current
+        )
     if idempotency_key is None and not settings.is_sqlite:
         async with state.sale_admission.slot():
-            if wanted is None:
+            if best is None:
                 assert body.seat_ids is not None
                 view = await service.hold_seats_at_once(
                     state.engine, principal, body.show_id, body.seat_ids, now, settings, client_ip
@@ -112,15 +118,7 @@ async def _hold(
                 adjacent = None
             else:
                 chosen = await service.hold_best_seats_at_once(
-                    state.engine,
-                    state.seat_chooser,
-                    principal,
-                    body.show_id,
-                    wanted,
-                    now,
-                    settings,
-                    client_ip,
-                    state.seat_maps.current(body.show_id, now),
+                    state.engine, state.seat_chooser, best
                 )
                 view, adjacent = chosen.view, chosen.adjacent
         state.seat_maps.changed(body.show_id)  # this process reads its own write at once
@@ -129,23 +127,13 @@ async def _hold(
     async with state.sale_admission.slot(), unit_of_work(state) as session:
 
         async def hold() -> tuple[int, BookingOut]:
-            if wanted is None:
+            if best is None:
                 assert body.seat_ids is not None
                 view = await service.hold_seats(
                     session, principal, body.show_id, body.seat_ids, now, settings, client_ip
                 )
                 return 201, BookingOut.of(view, now)
-            chosen = await service.hold_best_seats(
-                session,
-                state.seat_chooser,
-                principal,
-                body.show_id,
-                wanted,
-                now,
-                settings,
-                client_ip,
-                state.seat_maps.current(body.show_id, now),
-            )
+            chosen = await service.hold_best_seats(session, state.seat_chooser, best)
             document = booking_document(chosen.view, now)
             return 201, ChosenBookingOut.model_validate({**document, "adjacent": chosen.adjacent})
 

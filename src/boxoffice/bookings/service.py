@@ -414,24 +414,32 @@ class _Seats:
     short: Callable[[int], Awaitable[BoxofficeError]]  # why no choice: the show, or too few
 
 
+@dataclass(frozen=True)
+class BestSeatsWanted:
+    """One best-available request: who wants which seats of which show, now."""
+
+    principal: Principal
+    show_id: uuid.UUID
+    wanted: Wanted
+    now: datetime
+    settings: Settings
+    client_ip: str | None
+    seat_map: RenderedMap | None  # this process's map of the show, when known current
+
+
 async def hold_best_seats(
-    session: AsyncSession,
-    chooser: SeatChooser,
-    principal: Principal,
-    show_id: uuid.UUID,
-    wanted: Wanted,
-    now: datetime,
-    settings: Settings,
-    client_ip: str | None = None,
-    seat_map: RenderedMap | None = None,
+    session: AsyncSession, chooser: SeatChooser, ask: BestSeatsWanted
 ) -> ChosenHold:
-    """Chooses the best `wanted` seats and holds them under every rule of `hold_seats`, inside
-    the session's transaction (SQLite; an Idempotency-Key). Each claim is in a savepoint, so a
+    """Chooses the best seats and holds them under every rule of `hold_seats`, inside the
+    session's transaction (SQLite; an Idempotency-Key). Each claim is in a savepoint, so a
     claim that lost a race leaves nothing behind when the next choice is tried."""
+    show_id, now = ask.show_id, ask.now
 
     async def claim(seat_ids: Sequence[Any]) -> BookingView:
         async with session.begin_nested():
-            return await hold_seats(session, principal, show_id, seat_ids, now, settings, client_ip)
+            return await hold_seats(
+                session, ask.principal, show_id, seat_ids, now, ask.settings, ask.client_ip
+            )
 
     async def short(available: int) -> BoxofficeError:
         return await _short_of_seats(session, show_id, now, available)
@@ -442,29 +450,22 @@ async def hold_best_seats(
         claim=claim,
         short=short,
     )
-    return await _choose_and_hold(chooser, show_id, wanted, now, seat_map, seats)
+    return await _choose_and_hold(chooser, ask, seats)
 
 
 async def hold_best_seats_at_once(
-    engine: AsyncEngine,
-    chooser: SeatChooser,
-    principal: Principal,
-    show_id: uuid.UUID,
-    wanted: Wanted,
-    now: datetime,
-    settings: Settings,
-    client_ip: str | None = None,
-    seat_map: RenderedMap | None = None,
+    engine: AsyncEngine, chooser: SeatChooser, ask: BestSeatsWanted
 ) -> ChosenHold:
     """`hold_best_seats` on PostgreSQL without a transaction of ours (the sale path, as
     `hold_seats_at_once`): one read of the free seats (none when this process's seat map is
     known current), then the claim: one `boxoffice_hold` in autocommit, all or nothing."""
-    caps = _caps(principal, settings, client_ip)
+    show_id, now = ask.show_id, ask.now
+    caps = _caps(ask.principal, ask.settings, ask.client_ip)
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
 
         async def claim(seat_ids: Sequence[Any]) -> BookingView:
-            return await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
+            return await _hold(driver, ask.principal, show_id, seat_ids, now, ask.settings, caps)
 
         async def short(available: int) -> BoxofficeError:
             async with _reading(connection):
@@ -480,29 +481,23 @@ async def hold_best_seats_at_once(
             claim=claim,
             short=short,
         )
-        chosen = await _choose_and_hold(chooser, show_id, wanted, now, seat_map, seats)
+        chosen = await _choose_and_hold(chooser, ask, seats)
         await repository.notify_seat_change(driver, show_id)  # as hold_seats_at_once does
         return chosen
 
 
-async def _choose_and_hold(
-    chooser: SeatChooser,
-    show_id: uuid.UUID,
-    wanted: Wanted,
-    now: datetime,
-    seat_map: RenderedMap | None,
-    seats: _Seats,
-) -> ChosenHold:
+async def _choose_and_hold(chooser: SeatChooser, ask: BestSeatsWanted, seats: _Seats) -> ChosenHold:
     """Reads the free seats, chooses and claims. When other buyers took some of the chosen
     seats first (the claim kept nothing), reads again and chooses without them, up to
     ATTEMPTS times in all."""
+    show_id, wanted, seat_map = ask.show_id, ask.wanted, ask.seat_map
     if seat_map is not None:
         # The rows as SeatMaps keeps them: seat_id, ..., price, booking_id, held_until.
         read_at = seat_map.checked
         free = {
             row[0]: row[7]
             for row in seat_map.snapshot.seats
-            if seat_status(row[8], row[9], now) == "AVAILABLE"
+            if seat_status(row[8], row[9], ask.now) == "AVAILABLE"
         }
     else:
         read_at = time.monotonic()
