@@ -175,6 +175,8 @@ def _side_by_side(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatI
         for run in row.runs:
             if len(run.ids) < n:
                 continue
+            if best is not None and not best[0] and _nearest(run, n, layout) + dy2 > best[1]:
+                continue  # no window of this run can beat the tidy choice found
             is_free = [seat_id in free for seat_id in run.ids]
             streak = 0
             for end, (seat_id, seat_type) in enumerate(zip(run.ids, run.types, strict=True)):
@@ -184,6 +186,8 @@ def _side_by_side(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatI
                     continue
                 start = end + 1 - n
                 dx = 2 * (run.x_sums[end + 1] - run.x_sums[start]) - n * layout.sweet_x2
+                if best is not None and not best[0] and dx * dx + dy2 > best[1]:
+                    continue  # farther than a tidy choice: whether it strands does not matter
                 key = (
                     _strands(is_free, start - 1, -1) or _strands(is_free, end + 1, 1),
                     dx * dx + dy2,
@@ -193,6 +197,16 @@ def _side_by_side(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatI
                 if best is None or key < best:
                     best, best_ids = key, run.ids[start : end + 1]
     return best_ids
+
+
+def _nearest(run: _Run, n: int, layout: SeatLayout) -> int:
+    """The least squared x distance (scaled as in `_side_by_side`) of any n seats of the run:
+    a window starting at x has 2 * its x sum = n (2x + n - 1), so clamp the best start."""
+    first, last = run.x_sums[1], run.x_sums[-1] - run.x_sums[-2]
+    ideal2 = layout.sweet_x2 - n + 1  # twice the start that centres a window on the spot
+    start2 = min(max(ideal2, 2 * first), 2 * (last - n + 1))
+    dx = n * (start2 - ideal2)
+    return dx * dx
 
 
 def _strands(is_free: Sequence[bool], neighbour: int, away: int) -> bool:
