@@ -23,7 +23,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import profile, rawdb, scenarios, statements
+from bench import best, profile, rawdb, scenarios, statements
 from bench.client import Api, build_catalogue, guests, login, new_session
 from bench.infra import (
     DEFAULT_SERVER,
@@ -55,6 +55,7 @@ TARGETS = {
     "hold_round_trips": 2,
     "stream_p99_ms": 500,  # issue 12: live seat stream delivery with 1,000 subscribers
     "stream_throughput_ratio": 0.8,
+    "best_to_manual_api_cpu": 1.2,  # issue 12: best available costs a manual hold +-20 %
 }
 
 
@@ -82,6 +83,9 @@ class Config:
     stream_subscribers: int = 1000  # live seat streams on one show, spread over the servers
     stream_storm_clients: int = 32
     stream_seconds: float = 8.0
+    best_concurrency: int = 32  # best available vs manual holds: clients, seconds, rounds
+    best_seconds: float = 6.0
+    best_rounds: int = 2
     sweep_lead_seconds: float = 1.5  # hold storm alone before the worker starts
     idle_worker_pass: bool = True  # also time a worker pass with nothing to sweep
     profile: bool = False  # py-spy the API processes in one extra storm at the top level
@@ -113,6 +117,9 @@ class Config:
             stream_subscribers=20,
             stream_storm_clients=2,
             stream_seconds=0.8,
+            best_concurrency=4,
+            best_seconds=0.5,
+            best_rounds=1,
             sweep_lead_seconds=0.3,
             idle_worker_pass=False,
         )
@@ -287,6 +294,21 @@ async def _bench(
                 return summary
 
             await phase("hold_storm", "hold storm (hold 2 random seats, cancel on success):", storm)
+
+            await phase(
+                "best",
+                "best available vs manual hold (API CPU per hold; released in the database):",
+                lambda: best.compare(
+                    ctx,
+                    database_url,
+                    storm_clients,
+                    catalogue.main_show,
+                    catalogue.main_seats,
+                    min(cfg.best_concurrency, len(storm_clients)),
+                    cfg.best_seconds,
+                    cfg.best_rounds,
+                ),
+            )
 
             if cfg.profile:
                 if profile.py_spy():
@@ -534,6 +556,11 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
             ratio,
             ratio is not None and ratio >= TARGETS["stream_throughput_ratio"],
         )
+    compared = results.get("best")
+    if compared and compared["best_to_manual"] is not None:
+        ratio = compared["best_to_manual"]
+        limit = TARGETS["best_to_manual_api_cpu"]
+        out["best_to_manual_api_cpu"] = (ratio, 2 - limit <= ratio <= limit)
     counted = results.get("statements", {}).get("hold")
     if counted:
         out["hold_round_trips"] = (
@@ -628,6 +655,16 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             f"{row['hold']['p50_ms']}/{row['hold']['p95_ms']}",
             row["ratio_to_db_tx"],
             _cost(row),
+        )
+    compared = results.get("best")
+    if compared:
+        per = compared["api_ms_per_hold"]
+        line(
+            f"best available C={compared['concurrency']}: API ms/hold",
+            per["best"],
+            "",
+            "",
+            f"manual {per['manual']} ms: {compared['best_to_manual']} x (target 0.8-1.2)",
         )
     for row in results.get("seat_map") or []:
         line(
@@ -786,8 +823,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--subscribers", type=int, help="live seat streams (stream phase: 1000)")
     parser.add_argument(
         "--only",
-        help="comma-separated phases: generator_ceiling,db_limit,hold_storm,profile,seat_map,"
-        "stream,sell_out,expiry_sweep,webhooks,statements",
+        help="comma-separated phases: generator_ceiling,db_limit,hold_storm,best,profile,"
+        "seat_map,stream,sell_out,expiry_sweep,webhooks,statements",
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the servers in one extra storm (PY_SPY=...)"

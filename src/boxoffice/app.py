@@ -25,6 +25,7 @@ from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.bookings.endpoints import router as bookings_router
+from boxoffice.bookings.service import SeatChooser
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
     app.state.seat_feeds = _seat_feeds(app, settings)
+    app.state.seat_chooser = SeatChooser()
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
 
     for router in (

@@ -35,9 +35,16 @@ def server_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, st
 
 @contextmanager
 def serve(
-    count: int, database_url: str, jwt_secret: str, ports: list[int], log_dir: Path, **extra: str
+    count: int,
+    database_url: str,
+    jwt_secret: str,
+    ports: list[int],
+    log_dir: Path,
+    up_within: float = 30,
+    **extra: str,
 ) -> Iterator[list[str]]:
-    """Starts `count` server processes, waits until each answers /health, stops them after."""
+    """Starts `count` server processes, waits (up to `up_within` seconds each) until each
+    answers /health, stops them after."""
     processes = []
     urls = [f"http://127.0.0.1:{port}" for port in ports[:count]]
     try:
@@ -60,7 +67,7 @@ def serve(
                 )
             )
         for url, process in zip(urls, processes, strict=True):
-            wait_until_up(url, process)
+            wait_until_up(url, process, up_within)
         yield urls
     finally:
         for process in processes:

@@ -20,7 +20,13 @@ from boxoffice.accounts.dependencies import (
     principal_from_token,
 )
 from boxoffice.bookings import service
-from boxoffice.bookings.schemas import BookingList, BookingOut, HoldRequest, booking_document
+from boxoffice.bookings.schemas import (
+    BookingList,
+    BookingOut,
+    ChosenBookingOut,
+    HoldRequest,
+    booking_document,
+)
 from boxoffice.config import Settings
 from boxoffice.dependencies import (
     IdempotencyKey,
@@ -46,8 +52,18 @@ router = APIRouter(tags=["bookings"])
     response_model=BookingOut,
     dependencies=[rate_limited("bookings.hold", "rate_limit_holds", key="principal")],
     responses={
-        409: {"description": "Seats unavailable (`unavailable_seat_ids`), show not on sale"},
-        422: {"description": "Empty, duplicate, unknown or too many seat ids"},
+        201: {
+            "description": "Held. With `quantity` (best available), also `adjacent`",
+            "model": ChosenBookingOut,
+        },
+        409: {
+            "description": "Seats unavailable (`unavailable_seat_ids`), not enough matching "
+            "seats free (`not-enough-seats`, `available`), show not on sale"
+        },
+        422: {
+            "description": "Empty, duplicate, unknown or too many seat ids; quantity above "
+            "MAX_SEATS_PER_BOOKING; both or neither of seat_ids and quantity"
+        },
         429: {
             "description": "Too many holds or seats held at once, or the server is saturated "
             "(`Retry-After`)"
@@ -62,7 +78,9 @@ async def hold_seats(
     now: NowDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Hold seats of a show for a few minutes: all of them, or none (409).
+    """Hold seats of a show for a few minutes: all of them, or none (409). Name the seats
+    (`seat_ids`), or ask for the best `quantity` seats (`seat_type`, `max_price` optional):
+    side by side in one row, stranding no single seat, nearest the screen's sweet spot.
 
     The on-sale's hottest route (see also `SalePathLane`, which answers it in front of the
     router). On PostgreSQL, without an Idempotency-Key, it takes no session and no transaction
@@ -82,28 +100,42 @@ async def _hold(
 ) -> Response:
     settings: Settings = state.settings
     now = state.clock.now()
-    if len(set(body.seat_ids)) != len(body.seat_ids):
-        raise InvalidInput("seat_ids lists a seat more than once.")
-    if len(body.seat_ids) > settings.max_seats_per_booking:
-        raise InvalidInput(
-            f"At most {settings.max_seats_per_booking} seats can be held in one booking.",
-            max_seats_per_booking=settings.max_seats_per_booking,
+    _check_size(body, settings)
+    wanted = body.wanted
+    best = None
+    if wanted is not None:
+        current = state.seat_maps.current(body.show_id, now)
+        best = service.BestSeatsWanted(
+            principal, body.show_id, wanted, now, settings, client_ip, current
         )
     if idempotency_key is None and not settings.is_sqlite:
         async with state.sale_admission.slot():
-            view = await service.hold_seats_at_once(
-                state.engine, principal, body.show_id, body.seat_ids, now, settings, client_ip
-            )
+            if best is None:
+                assert body.seat_ids is not None
+                view = await service.hold_seats_at_once(
+                    state.engine, principal, body.show_id, body.seat_ids, now, settings, client_ip
+                )
+                adjacent = None
+            else:
+                chosen = await service.hold_best_seats_at_once(
+                    state.engine, state.seat_chooser, best
+                )
+                view, adjacent = chosen.view, chosen.adjacent
         state.seat_maps.changed(body.show_id)  # this process reads its own write at once
-        return _booking_response(view, now, 201)
+        return _booking_response(view, now, 201, adjacent)
 
     async with state.sale_admission.slot(), unit_of_work(state) as session:
 
         async def hold() -> tuple[int, BookingOut]:
-            view = await service.hold_seats(
-                session, principal, body.show_id, body.seat_ids, now, settings, client_ip
-            )
-            return 201, BookingOut.of(view, now)
+            if best is None:
+                assert body.seat_ids is not None
+                view = await service.hold_seats(
+                    session, principal, body.show_id, body.seat_ids, now, settings, client_ip
+                )
+                return 201, BookingOut.of(view, now)
+            chosen = await service.hold_best_seats(session, state.seat_chooser, best)
+            document = booking_document(chosen.view, now)
+            return 201, ChosenBookingOut.model_validate({**document, "adjacent": chosen.adjacent})
 
         response = await respond_once(
             session,
@@ -116,6 +148,21 @@ async def _hold(
         )
     state.seat_maps.changed(body.show_id)
     return response
+
+
+def _check_size(body: HoldRequest, settings: Settings) -> None:
+    limit = settings.max_seats_per_booking
+    if body.seat_ids is not None:
+        if len(set(body.seat_ids)) != len(body.seat_ids):
+            raise InvalidInput("seat_ids lists a seat more than once.")
+        asked = len(body.seat_ids)
+    else:
+        assert body.quantity is not None
+        asked = body.quantity
+    if asked > limit:
+        raise InvalidInput(
+            f"At most {limit} seats can be held in one booking.", max_seats_per_booking=limit
+        )
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)
@@ -150,10 +197,15 @@ async def _cancel(state: Any, booking_id: uuid.UUID, principal: Principal) -> Re
     return _booking_response(view, now)
 
 
-def _booking_response(view: service.BookingView, now: datetime, status: int = 200) -> Response:
-    """The booking encoded once, straight from plain data (orjson: no model layers)."""
-    body = orjson.dumps(booking_document(view, now))
-    return Response(body, status_code=status, media_type="application/json")
+def _booking_response(
+    view: service.BookingView, now: datetime, status: int = 200, adjacent: bool | None = None
+) -> Response:
+    """The booking encoded once, straight from plain data (orjson: no model layers); with
+    `adjacent` when the server chose its seats (best available)."""
+    document = booking_document(view, now)
+    if adjacent is not None:
+        document["adjacent"] = adjacent
+    return Response(orjson.dumps(document), status_code=status, media_type="application/json")
 
 
 _CANCEL_PATH = re.compile(

@@ -51,3 +51,11 @@ class BookingNotFound(NotFound):
 class ShowNotFound(NotFound):
     type_slug = "show-not-found"
     title = "Show not found"
+
+
+class NotEnoughSeats(Conflict):
+    """Best available: fewer free seats match (type, price) than were asked for; `available`
+    says how many do."""
+
+    type_slug = "not-enough-seats"
+    title = "Not enough matching seats are free"

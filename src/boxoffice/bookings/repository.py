@@ -37,11 +37,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
-from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
+from boxoffice.catalogue.models import Screen, Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.repository import announce_seat_changes
 from boxoffice.catalogue.seatmap import SEAT_CHANGES
 from boxoffice.db.base import Base
@@ -500,6 +500,67 @@ async def release_show(session: AsyncSession, show_id: uuid.UUID) -> None:
         )
     )
     await announce_seat_changes(session, [show_id])
+
+
+# --- best available: the show's grid once, then its free seats per request ----------------------
+
+
+async def seat_grid(executor: AsyncSession | AsyncConnection, show_id: uuid.UUID) -> list[Any]:
+    """Every seat of the show with its place and type, each with the screen's sweet spot (row,
+    number; null for the default). None of it changes while the show can have bookings."""
+    result = await executor.execute(
+        select(
+            ShowSeat.seat_id,
+            Seat.row,
+            Seat.number,
+            Seat.x,
+            Seat.y,
+            ShowSeat.seat_type,
+            Screen.sweet_spot_row,
+            Screen.sweet_spot_number,
+        )
+        .join(Seat, Seat.id == ShowSeat.seat_id)
+        .join(Screen, Screen.id == Seat.screen_id)
+        .where(ShowSeat.show_id == show_id)
+    )
+    return list(result.all())
+
+
+async def sale_state(
+    executor: AsyncSession | AsyncConnection, show_id: uuid.UUID
+) -> Row[ShowStatus, datetime] | None:
+    """The show's status and start, or None when there is no such show."""
+    result = await executor.execute(select(Show.status, Show.starts_at).where(Show.id == show_id))
+    return result.one_or_none()
+
+
+# A seat is free as `claim_seats` and `boxoffice_hold` see it: no booking, or a run-out hold.
+# As two arrays in one row: asyncpg decodes them in C, for about half the client CPU of a row
+# a seat (measured: 0.26 against 0.46 ms for 300 seats).
+FREE_SEATS = (
+    "SELECT array_agg(seat_id), array_agg(price) FROM show_seats "
+    "WHERE show_id = $1 AND (booking_id IS NULL OR held_until <= $2)"
+)
+
+
+async def free_seats(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> dict[Any, int]:
+    """The show's free seats now, seat id -> price: one statement, on the driver on PostgreSQL
+    (the sale path's way: no ORM result processing for hundreds of rows)."""
+    if is_postgres(session):
+        return await free_seats_on(await driver_connection(session), show_id, now)
+    result = await session.execute(
+        select(ShowSeat.seat_id, ShowSeat.price).where(
+            ShowSeat.show_id == show_id,
+            or_(ShowSeat.booking_id.is_(None), ShowSeat.held_until <= now),
+        )
+    )
+    return {seat_id: price for seat_id, price in result}
+
+
+async def free_seats_on(connection: Any, show_id: uuid.UUID, now: datetime) -> dict[Any, int]:
+    """`free_seats` on an asyncpg connection (PostgreSQL's autocommit hold)."""
+    seat_ids, prices = await connection.fetchrow(FREE_SEATS, show_id, now)
+    return dict(zip(seat_ids, prices, strict=True)) if seat_ids else {}
 
 
 # --- PostgreSQL's sale path: one statement each (functions of migration 0004) ------------------

@@ -2,20 +2,44 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from boxoffice.bookings import rules
+from boxoffice.bookings.best_available import Wanted
 from boxoffice.bookings.service import BookingView
+from boxoffice.catalogue.schemas import SeatTypeCode
 
 
 class HoldRequest(BaseModel):
+    """These seats (`seat_ids`), or the best `quantity` seats the server finds, optionally of
+    one `seat_type` and at most `max_price` each: exactly one of `seat_ids` and `quantity`."""
+
     model_config = ConfigDict(extra="forbid")
 
     show_id: uuid.UUID
-    # The upper bound here only stops absurd bodies; MAX_SEATS_PER_BOOKING is checked by the route.
-    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+    # The upper bounds here only stop absurd bodies; MAX_SEATS_PER_BOOKING is checked by the
+    # route.
+    seat_ids: list[uuid.UUID] | None = Field(None, min_length=1, max_length=100)
+    quantity: Annotated[int, Strict(), Field(ge=1, le=100)] | None = None
+    seat_type: SeatTypeCode | None = None
+    max_price: Annotated[int, Strict(), Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _seats_or_quantity(self) -> HoldRequest:
+        if (self.seat_ids is None) == (self.quantity is None):
+            raise ValueError("give either seat_ids or quantity (exactly one of them)")
+        if self.seat_ids is not None and (self.seat_type or self.max_price is not None):
+            raise ValueError("seat_type and max_price go with quantity, not with seat_ids")
+        return self
+
+    @property
+    def wanted(self) -> Wanted | None:
+        """What best available is asked for; None for the seat ids form."""
+        if self.quantity is None:
+            return None
+        return Wanted(self.quantity, self.seat_type, self.max_price)
 
 
 class BookedSeat(BaseModel):
@@ -74,6 +98,13 @@ class BookingOut(BaseModel):
     @classmethod
     def of(cls, view: BookingView, now: datetime) -> BookingOut:
         return cls.model_validate(booking_document(view, now))
+
+
+class ChosenBookingOut(BookingOut):
+    """A hold of the best available seats: the booking, and whether its seats are side by side
+    in one row (false: no row had that many together)."""
+
+    adjacent: bool
 
 
 def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:

@@ -8,21 +8,26 @@ racing on one booking (cancel vs. payment, two sweepers) cannot both win.
 from __future__ import annotations
 
 import math
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import SPENT_GUEST_TOKEN, Principal
-from boxoffice.bookings import repository, rules
+from boxoffice.bookings import best_available, repository, rules
+from boxoffice.bookings.best_available import GridSeat, SeatLayout, Wanted
 from boxoffice.bookings.errors import (
     BookingNotFound,
     CancellationClosed,
     IllegalTransition,
+    NotEnoughSeats,
     SeatsUnavailable,
     ShowNotFound,
     ShowNotOnSale,
@@ -33,6 +38,7 @@ from boxoffice.bookings.errors import (
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import ShowStatus
+from boxoffice.catalogue.seatmap import RenderedMap, seat_status
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import driver_connection_of, is_postgres
@@ -314,6 +320,251 @@ async def _why_short(
     if unknown:
         return _unknown_seats(unknown)
     return _unavailable([seat_id for seat_id in seat_ids if seat_id not in claimed])
+
+
+# --- best available (bookings.best_available chooses; this reads, claims and retries) ----------
+
+ATTEMPTS = 3  # choices tried when other buyers take chosen seats first
+GRIDS_KEPT = 512  # shows whose grid a process keeps in memory
+TAKEN_REMEMBERED_FOR = 5.0  # seconds: far longer than a request's read takes
+
+
+@dataclass(frozen=True)
+class ChosenHold:
+    view: BookingView
+    adjacent: bool
+
+
+@dataclass
+class _ShowClaims:
+    in_flight: Counter[Any] = field(default_factory=Counter)
+    taken: deque[tuple[float, Sequence[Any]]] = field(default_factory=deque)  # (when, seat ids)
+
+
+class SeatChooser:
+    """Per process (`app.state.seat_chooser`): each show's grid, read once, and the seats this
+    process is claiming or saw taken lately.
+
+    Choices are deterministic, so requests that read the same free seats at once would all pick
+    the same ones and all but one would lose and retry. So a request's choice leaves out the
+    seats of this process's claims in flight and the seats it saw taken after that request read
+    (a hint only: when that leaves too few, it chooses without it and the claim decides).
+    """
+
+    def __init__(self) -> None:
+        self._grids: dict[uuid.UUID, SeatLayout] = {}
+        self._claims: dict[uuid.UUID, _ShowClaims] = {}
+
+    async def grid(
+        self,
+        show_id: uuid.UUID,
+        free: dict[Any, int],
+        read: Callable[[], Awaitable[SeatLayout | None]],
+    ) -> SeatLayout:
+        """The show's grid; read again when a free seat is not in it (a new layout)."""
+        layout = self._grids.get(show_id)
+        if layout is None or not free.keys() <= layout.seat_ids:
+            layout = await read()
+            if layout is None:
+                raise ShowNotFound()
+            self._grids.pop(show_id, None)
+            if len(self._grids) >= GRIDS_KEPT:
+                self._grids.pop(next(iter(self._grids)))  # the longest kept
+            self._grids[show_id] = layout
+        return layout
+
+    def hint(self, show_id: uuid.UUID, free: dict[Any, int], read_at: float) -> dict[Any, int]:
+        """`free` without what this process is claiming or saw taken since `read_at`."""
+        claims = self._claims.get(show_id)
+        if claims is None:
+            return free
+        too_old = time.monotonic() - TAKEN_REMEMBERED_FOR
+        while claims.taken and claims.taken[0][0] < too_old:
+            claims.taken.popleft()
+        skip = set(claims.in_flight)
+        for at, seat_ids in reversed(claims.taken):
+            if at < read_at:
+                break
+            skip.update(seat_ids)
+        if not claims.taken and not claims.in_flight:
+            del self._claims[show_id]
+        return {k: v for k, v in free.items() if k not in skip} if skip else free
+
+    @contextmanager
+    def claiming(self, show_id: uuid.UUID, seat_ids: Sequence[Any]) -> Iterator[None]:
+        claims = self._claims.setdefault(show_id, _ShowClaims())
+        claims.in_flight.update(seat_ids)
+        try:
+            yield
+        finally:
+            claims.in_flight -= Counter(seat_ids)
+
+    def saw_taken(self, show_id: uuid.UUID, seat_ids: Sequence[Any]) -> None:
+        claims = self._claims.setdefault(show_id, _ShowClaims())
+        claims.taken.append((time.monotonic(), seat_ids))
+
+
+@dataclass(frozen=True)
+class _Seats:
+    """How a best-available hold reads and claims, on its engine and connection."""
+
+    free: Callable[[], Awaitable[dict[Any, int]]]  # the free seats now: seat id -> price
+    grid: Callable[[], Awaitable[SeatLayout | None]]
+    claim: Callable[[Sequence[Any]], Awaitable[BookingView]]  # all or nothing
+    short: Callable[[int], Awaitable[BoxofficeError]]  # why no choice: the show, or too few
+
+
+@dataclass(frozen=True)
+class BestSeatsWanted:
+    """One best-available request: who wants which seats of which show, now."""
+
+    principal: Principal
+    show_id: uuid.UUID
+    wanted: Wanted
+    now: datetime
+    settings: Settings
+    client_ip: str | None
+    seat_map: RenderedMap | None  # this process's map of the show, when known current
+
+
+async def hold_best_seats(
+    session: AsyncSession, chooser: SeatChooser, ask: BestSeatsWanted
+) -> ChosenHold:
+    """Chooses the best seats and holds them under every rule of `hold_seats`, inside the
+    session's transaction (SQLite; an Idempotency-Key). Each claim is in a savepoint, so a
+    claim that lost a race leaves nothing behind when the next choice is tried."""
+    show_id, now = ask.show_id, ask.now
+
+    async def claim(seat_ids: Sequence[Any]) -> BookingView:
+        async with session.begin_nested():
+            return await hold_seats(
+                session, ask.principal, show_id, seat_ids, now, ask.settings, ask.client_ip
+            )
+
+    async def short(available: int) -> BoxofficeError:
+        return await _short_of_seats(session, show_id, now, available)
+
+    seats = _Seats(
+        free=lambda: repository.free_seats(session, show_id, now),
+        grid=lambda: _read_grid(session, show_id),
+        claim=claim,
+        short=short,
+    )
+    return await _choose_and_hold(chooser, ask, seats)
+
+
+async def hold_best_seats_at_once(
+    engine: AsyncEngine, chooser: SeatChooser, ask: BestSeatsWanted
+) -> ChosenHold:
+    """`hold_best_seats` on PostgreSQL without a transaction of ours (the sale path, as
+    `hold_seats_at_once`): one read of the free seats (none when this process's seat map is
+    known current), then the claim: one `boxoffice_hold` in autocommit, all or nothing."""
+    show_id, now = ask.show_id, ask.now
+    caps = _caps(ask.principal, ask.settings, ask.client_ip)
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+
+        async def claim(seat_ids: Sequence[Any]) -> BookingView:
+            return await _hold(driver, ask.principal, show_id, seat_ids, now, ask.settings, caps)
+
+        async def short(available: int) -> BoxofficeError:
+            async with _reading(connection):
+                return await _short_of_seats(connection, show_id, now, available)
+
+        async def read_grid() -> SeatLayout | None:
+            async with _reading(connection):
+                return await _read_grid(connection, show_id)
+
+        seats = _Seats(
+            free=lambda: repository.free_seats_on(driver, show_id, now),
+            grid=read_grid,
+            claim=claim,
+            short=short,
+        )
+        chosen = await _choose_and_hold(chooser, ask, seats)
+        await repository.notify_seat_change(driver, show_id)  # as hold_seats_at_once does
+        return chosen
+
+
+async def _choose_and_hold(chooser: SeatChooser, ask: BestSeatsWanted, seats: _Seats) -> ChosenHold:
+    """Reads the free seats, chooses and claims. When other buyers took some of the chosen
+    seats first (the claim kept nothing), reads again and chooses without them, up to
+    ATTEMPTS times in all."""
+    show_id, wanted, seat_map = ask.show_id, ask.wanted, ask.seat_map
+    if seat_map is not None:
+        # The rows as SeatMaps keeps them: seat_id, ..., price, booking_id, held_until.
+        read_at = seat_map.checked
+        free = {
+            row[0]: row[7]
+            for row in seat_map.snapshot.seats
+            if seat_status(row[8], row[9], ask.now) == "AVAILABLE"
+        }
+    else:
+        read_at = time.monotonic()
+        free = await seats.free()
+    grid = await chooser.grid(show_id, free, seats.grid)
+    lost: list[str] = []
+    for attempt in range(ATTEMPTS):
+        if attempt:  # what else other processes took meanwhile, not only what we lost
+            read_at = time.monotonic()
+            free = await seats.free()
+            free = {k: v for k, v in free.items() if str(k) not in lost}
+        choice = best_available.choose(
+            grid, chooser.hint(show_id, free, read_at), wanted
+        ) or best_available.choose(grid, free, wanted)
+        if choice is None:
+            raise await seats.short(best_available.count_matching(grid, free, wanted))
+        with chooser.claiming(show_id, choice.seat_ids):
+            try:
+                view = await seats.claim(choice.seat_ids)
+            except SeatsUnavailable as raced:
+                lost = raced.extensions["unavailable_seat_ids"]
+                chooser.saw_taken(show_id, [s for s in choice.seat_ids if str(s) in lost])
+                continue
+        chooser.saw_taken(show_id, choice.seat_ids)
+        return ChosenHold(view, choice.adjacent)
+    raise SeatsUnavailable(
+        f"Other buyers took the chosen seats first, {ATTEMPTS} times in a row; nothing was "
+        "held. Try again.",
+        unavailable_seat_ids=lost,
+    )
+
+
+async def _read_grid(
+    executor: AsyncSession | AsyncConnection, show_id: uuid.UUID
+) -> SeatLayout | None:
+    rows = await repository.seat_grid(executor, show_id)
+    if not rows:
+        return None
+    spot_row, spot_number = rows[0][6], rows[0][7]
+    spot = None if spot_row is None or spot_number is None else (spot_row, spot_number)
+    return SeatLayout((GridSeat(*row[:6]) for row in rows), spot)
+
+
+async def _short_of_seats(
+    executor: AsyncSession | AsyncConnection, show_id: uuid.UUID, now: datetime, available: int
+) -> BoxofficeError:
+    """Why no choice could be made: the show, or too few matching seats (the cold path)."""
+    show = await repository.sale_state(executor, show_id)
+    if show is None:
+        return ShowNotFound()
+    status, starts_at = show
+    if status is not ShowStatus.SCHEDULED:
+        return ShowNotOnSale("This show was cancelled.")
+    if starts_at <= now:
+        return ShowNotOnSale("This show has already started.")
+    metrics.HOLDS.labels("not_enough_seats").inc()
+    return NotEnoughSeats(f"Only {available} free seats match the request.", available=available)
+
+
+@asynccontextmanager
+async def _reading(connection: AsyncConnection) -> AsyncIterator[None]:
+    """A read through SQLAlchemy on the sale path's connection, whose transaction is ended
+    right after, so the next hold runs in autocommit again."""
+    try:
+        yield
+    finally:
+        await connection.rollback()
 
 
 async def get_booking(

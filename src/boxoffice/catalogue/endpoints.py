@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.accounts.dependencies import AdminDep
 from boxoffice.catalogue import service
-from boxoffice.catalogue.models import Movie, ShowStatus, Theatre
+from boxoffice.catalogue.models import Movie, Screen, ShowStatus, Theatre
 from boxoffice.catalogue.repository import ShowFilter
 from boxoffice.catalogue.schemas import (
     Layout,
@@ -32,6 +32,7 @@ from boxoffice.catalogue.schemas import (
     ShowCreate,
     ShowList,
     ShowOut,
+    SweetSpotOut,
     TheatreCreate,
     TheatreList,
     TheatreOut,
@@ -65,9 +66,15 @@ def screen_out(view: service.ScreenView) -> ScreenOut:
         theatre_id=view.screen.theatre_id,
         name=view.screen.name,
         created_at=view.screen.created_at,
+        sweet_spot=_sweet_spot(view.screen),
         seat_count=len(view.seats),
         seats=[SeatOut.model_validate(seat, from_attributes=True) for seat in view.seats],
     )
+
+
+def _sweet_spot(screen: Screen) -> SweetSpotOut | None:
+    row, number = screen.sweet_spot_row, screen.sweet_spot_number
+    return None if row is None or number is None else SweetSpotOut(row=row, number=number)
 
 
 def movie_out(movie: Movie) -> MovieOut:

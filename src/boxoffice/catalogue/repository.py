@@ -122,6 +122,8 @@ async def insert_screen(session: AsyncSession, screen: Screen) -> Screen | None:
             theatre_id=screen.theatre_id,
             name=screen.name,
             created_at=screen.created_at,
+            sweet_spot_row=screen.sweet_spot_row,
+            sweet_spot_number=screen.sweet_spot_number,
         )
         .on_conflict_do_nothing()
         .returning(Screen.id)

@@ -190,10 +190,11 @@ class TheatreList(BaseModel):
 # --- screens ----------------------------------------------------------------------------------
 
 
+RowLabel = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")]
+
+
 class RowLayout(Request):
-    label: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")] = Field(
-        description="1 to 3 capital letters, unique in the screen"
-    )
+    label: RowLabel = Field(description="1 to 3 capital letters, unique in the screen")
     seat_type: SeatTypeCode
     seats: Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_PER_ROW)]
     aisles_after: list[StrictInt] = Field(
@@ -227,8 +228,30 @@ class Layout(Request):
         return rows
 
 
+class SweetSpot(Request):
+    """The seat "best available" aims for: its row label and seat number."""
+
+    row: RowLabel
+    number: Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_PER_ROW)]
+
+
 class ScreenCreate(Layout):
     name: Text100
+    sweet_spot: SweetSpot | None = Field(
+        None, description="default: the middle of the row about two thirds of the way back"
+    )
+
+    @model_validator(mode="after")
+    def _sweet_spot_is_a_seat(self) -> ScreenCreate:
+        spot = self.sweet_spot
+        if spot is None:
+            return self
+        row = next((row for row in self.rows if row.label == spot.row), None)
+        if row is None:
+            raise ValueError(f"sweet_spot: the layout has no row {spot.row}")
+        if spot.number > row.seats:
+            raise ValueError(f"sweet_spot: row {spot.row} has {row.seats} seats")
+        return self
 
 
 class SeatOut(BaseModel):
@@ -241,11 +264,17 @@ class SeatOut(BaseModel):
     y: int
 
 
+class SweetSpotOut(BaseModel):
+    row: str
+    number: int
+
+
 class ScreenOut(BaseModel):
     id: uuid.UUID
     theatre_id: uuid.UUID
     name: str
     created_at: datetime
+    sweet_spot: SweetSpotOut | None  # null: the default (see ScreenCreate)
     seat_count: int
     seats: list[SeatOut]
 

@@ -153,8 +153,17 @@ async def create_screen(
     if await repository.get_theatre(session, theatre_id) is None:
         raise TheatreNotFound()
     await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in body.rows))
+    spot = body.sweet_spot
     screen = await repository.insert_screen(
-        session, Screen(id=new_id(), theatre_id=theatre_id, name=body.name, created_at=now)
+        session,
+        Screen(
+            id=new_id(),
+            theatre_id=theatre_id,
+            name=body.name,
+            created_at=now,
+            sweet_spot_row=spot and spot.row,
+            sweet_spot_number=spot and spot.number,
+        ),
     )
     if screen is None:
         raise ScreenNameTaken(f"The theatre already has a screen named {body.name!r}.")

@@ -1,0 +1,32 @@
+"""best available: a screen's own sweet spot
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30 18:30:00
+
+`screens.sweet_spot_row` and `screens.sweet_spot_number`: the seat "best available" aims for,
+when the screen was created with one (both set, or both null for the default: the middle of the
+row about two thirds of the way back). Two nullable columns: portable, PostgreSQL and SQLite
+alike, and no rewrite of existing rows.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("screens", sa.Column("sweet_spot_row", sa.String(length=5), nullable=True))
+    op.add_column("screens", sa.Column("sweet_spot_number", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("screens") as batch:
+        batch.drop_column("sweet_spot_number")
+        batch.drop_column("sweet_spot_row")
