@@ -47,7 +47,7 @@ class Screen(IdMixin, TimestampMixin, Base):
     theatre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("theatres.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     # Where "best available" aims (a seat, by row and number), when the screen names one
-    # (migration 0007); else the middle of the row two thirds back (bookings.best_available).
+    # (migration 0008); else the middle of the row two thirds back (bookings.best_available).
     sweet_spot_row: Mapped[str | None] = mapped_column(String(5))
     sweet_spot_number: Mapped[int | None] = mapped_column(Integer)
 
