@@ -82,7 +82,7 @@ export default async function checkoutPage(main, bookingId) {
   const guestPart = me.kind === "guest"
     ? h("section", { class: "panel", "aria-label": "Contact or account" },
         h("h2", {}, "Where should we send your tickets?"),
-        field("Email", email),
+        field("Email for your tickets", email),
         h("details", { class: "signin-inline" },
           h("summary", {}, "Have an account? Sign in to keep this booking in it"),
           accountForm(() => location.reload())))

@@ -51,8 +51,9 @@ export default async function showPage(main, showId) {
       go(`/checkout/${booking.id}`);
     } catch (error) {
       const taken = error.problem?.unavailable_seat_ids;
-      if (taken) picker.update(taken.map((id) => ({ id, status: "HELD" })));
-      throw error;
+      if (!taken) throw error;
+      // Someone was quicker: grey those seats and say which (nothing was held).
+      picker.update(taken.map((id) => ({ id, status: "HELD" })));
     }
   }));
   clear.addEventListener("click", () => { picker.clear(); messages.clear(); });
