@@ -155,6 +155,13 @@ def test_a_paid_booking_is_cancelled_and_refunded_from_the_page(
     open_show(page, show["id"])
     pick(page, 2)
     booking_id = hold(page)
+    # A payment that fails first: the page says so in words and the seats stay held.
+    page.get_by_label("Email for your tickets").fill("twice@example.com")
+    page.get_by_role("button", name=re.compile(r"^Pay ₹")).click()
+    page.get_by_role("button", name="Make the payment fail").click()
+    page.wait_for_url(re.compile(r"/checkout/"))
+    expect(page.get_by_role("alert")).to_contain_text("The payment did not go through")
+    expect(page.get_by_role("timer")).to_be_visible()
     pay_in_sandbox(page)
 
     page.get_by_role("button", name="Cancel booking").click()

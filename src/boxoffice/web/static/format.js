@@ -43,3 +43,11 @@ export function isoDay(date, timeZone = "Asia/Kolkata") {
 export function percent(fraction) {
   return `${Math.round(fraction * 1000) / 10}%`;
 }
+
+// A booking's status as a customer reads it.
+export const BOOKING_STATUS = {
+  PENDING: "Held, not paid yet",
+  BOOKED: "Confirmed",
+  CANCELLED: "Cancelled",
+  EXPIRED: "Hold ran out",
+};

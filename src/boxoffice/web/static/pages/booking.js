@@ -1,14 +1,8 @@
 // One booking: the confirmation with its QR tickets, cancelling, and the refund's progress.
 import { get, imageUrl, post } from "../api.js";
-import { dateTime, money } from "../format.js";
+import { BOOKING_STATUS, dateTime, money } from "../format.js";
 import { busy, go, h, messageBox, render } from "../ui.js";
 
-const STATUS = {
-  PENDING: "Held, not paid yet",
-  BOOKED: "Confirmed",
-  CANCELLED: "Cancelled",
-  EXPIRED: "Hold ran out",
-};
 const REFUND = { PENDING: "on its way", PROCESSED: "refunded", FAILED: "failed; our team is retrying it" };
 
 export default async function bookingPage(main, bookingId) {
@@ -28,7 +22,7 @@ export default async function bookingPage(main, bookingId) {
   const movie = await get(`/api/v1/movies/${show.movie_id}`, { auth: "none" });
   const everBooked = booking.history.some((entry) => entry.to === "BOOKED");
   const tickets = h("div", { class: "tickets" });
-  const title = booking.status === "BOOKED" ? "You're going to the movies!" : `Booking ${STATUS[booking.status] ? STATUS[booking.status].toLowerCase() : booking.status}`;
+  const title = booking.status === "BOOKED" ? "You're going to the movies!" : `Booking ${BOOKING_STATUS[booking.status] ? BOOKING_STATUS[booking.status].toLowerCase() : booking.status}`;
 
   const cancel = h("button", { type: "button", class: "danger" }, "Cancel booking");
   const sure = h("button", { type: "button", class: "danger", hidden: true }, `Yes, cancel and refund ${money(booking.amount_total, booking.currency)}`);
@@ -39,7 +33,7 @@ export default async function bookingPage(main, bookingId) {
   }));
 
   render(main, title,
-    h("p", { class: "status", "data-booking-status": booking.status }, STATUS[booking.status] || booking.status),
+    h("p", { class: "status", "data-booking-status": booking.status }, BOOKING_STATUS[booking.status] || booking.status),
     h("section", { class: "panel", "aria-label": "Booking details" },
       h("h2", {}, movie.title),
       h("p", {}, dateTime(show.starts_at, show.timezone)),

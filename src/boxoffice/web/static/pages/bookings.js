@@ -1,9 +1,8 @@
 // My bookings, newest first, each with its status and a link to it.
 import { get, session } from "../api.js";
-import { dateTime, money } from "../format.js";
+import { BOOKING_STATUS, dateTime, money } from "../format.js";
 import { h, render } from "../ui.js";
 
-const STATUS = { PENDING: "Held, not paid", BOOKED: "Confirmed", CANCELLED: "Cancelled", EXPIRED: "Hold ran out" };
 
 export default async function bookingsPage(main) {
   if (!session.token()) {
@@ -32,7 +31,7 @@ export default async function bookingsPage(main) {
     return h("li", { "data-booking-id": booking.id, "data-booking-status": booking.status },
       h("a", { href: booking.status === "PENDING" ? `/checkout/${booking.id}` : `/bookings/${booking.id}` }, movie.title),
       h("span", {}, ` · ${dateTime(show.starts_at, show.timezone)} · ${booking.seats.map((s) => s.label).join(", ")} · ${money(booking.amount_total, booking.currency)} · `),
-      h("strong", {}, STATUS[booking.status] || booking.status),
+      h("strong", {}, BOOKING_STATUS[booking.status] || booking.status),
       refund ? h("span", {}, ` · refund ${refund.status.toLowerCase()}`) : null);
   })));
 }
