@@ -120,6 +120,8 @@ def test_when_the_countdown_runs_out_the_seats_come_back(
         page.get_by_role("link", name="Choose seats again").click()
         for seat_id in picked:
             expect(seat(page, seat_id)).to_have_attribute("data-status", "AVAILABLE")
+        for each in (page, watcher):  # their live connections, before this server stops
+            each.close()
 
 
 def test_signing_in_mid_checkout_keeps_the_held_booking(
@@ -179,7 +181,7 @@ def test_a_paid_booking_is_cancelled_and_refunded_from_the_page(
     screenshot(page, "my-bookings")
 
 
-def test_the_shop_fits_a_phone(
+def test_the_shop_fits_a_phone_and_names_every_control(
     new_page: NewPage, live_server: LiveServer, show: dict[str, Any]
 ) -> None:
     page = new_page(live_server.url, viewport=PHONE)
@@ -188,3 +190,12 @@ def test_the_shop_fits_a_phone(
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
     screenshot(page, "seat-picker-phone")
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+
+
+# Controls a screen reader would announce without a name (aria-label, a <label>, or text).
+UNNAMED_CONTROLS = """
+[...document.querySelectorAll("button, a[href], select, input, textarea")]
+  .filter((el) => !(el.getAttribute("aria-label") || el.labels?.length || el.textContent.trim()))
+  .map((el) => el.outerHTML)
+"""
