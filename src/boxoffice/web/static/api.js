@@ -114,8 +114,16 @@ export async function conditional(path, etag) {
 
 export async function signIn(kind, fields) {
   const guest = session.guestToken();
-  const body = guest ? { ...fields, guest_token: guest } : fields;
-  const tokens = await api("POST", `/api/v1/auth/${kind}`, { body, auth: "none" });
+  const path = `/api/v1/auth/${kind}`;
+  let tokens;
+  try {
+    tokens = await api("POST", path, { body: guest ? { ...fields, guest_token: guest } : fields, auth: "none" });
+  } catch (error) {
+    // A guest token that ran out cannot be linked; sign in without it rather than not at all.
+    if (!guest || error.status !== 422 || !JSON.stringify(error.problem).includes("guest_token")) throw error;
+    store.removeItem(KEYS.guest);
+    tokens = await api("POST", path, { body: fields, auth: "none" });
+  }
   session.signedIn(tokens);
   return tokens.user;
 }
