@@ -113,6 +113,8 @@ def test_when_the_countdown_runs_out_the_seats_come_back(
         expect(page.get_by_role("heading", name="Your hold ran out")).to_be_visible(timeout=8000)
         expect(page.get_by_role("alert")).to_contain_text("gone back on sale")
         screenshot(page, "hold-ran-out")
+        page.reload()  # the booking now reads EXPIRED: the same story
+        expect(page.get_by_role("heading", name="Your hold ran out")).to_be_visible()
         for seat_id in picked:  # live, in the other visitor's picker
             expect(seat(watcher, seat_id)).to_have_attribute(
                 "data-status", "AVAILABLE", timeout=3000

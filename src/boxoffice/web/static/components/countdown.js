@@ -12,7 +12,7 @@ export function countdown(untilIso, onEnd) {
     element.classList.toggle("urgent", left <= 60);
     if (left === 0) {
       clearInterval(timer);
-      onEnd();
+      setTimeout(onEnd); // after the caller has drawn its page
     }
   }
   timer = setInterval(tick, 250);

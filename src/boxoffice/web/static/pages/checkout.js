@@ -41,6 +41,7 @@ export default async function checkoutPage(main, bookingId) {
   const total = h("p", { class: "total" }, "Total ", h("strong", {}, money(booking.amount_total, booking.currency)));
   const heading = `${movie.title} · ${dateTime(show.starts_at, show.timezone)}`;
 
+  let timer = null;
   function ranOut() {
     timer?.stop();
     render(main, "Your hold ran out",
@@ -51,7 +52,7 @@ export default async function checkoutPage(main, bookingId) {
     ranOut();
     return;
   }
-  const timer = countdown(booking.expires_at, ranOut);
+  timer = countdown(booking.expires_at, ranOut);
 
   const me = await get("/api/v1/me");
   const email = h("input", { type: "email", name: "email", autocomplete: "email", value: me.email || "" });
