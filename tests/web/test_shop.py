@@ -175,6 +175,11 @@ def test_a_paid_booking_is_cancelled_and_refunded_from_the_page(
         re.compile(r"Refund of ₹[\d,]+\.\d\d: ")
     )
     expect(page.locator(".ticket-revoked")).to_have_count(2)
+    # The page follows the refund until the provider has processed it.
+    expect(page.locator("[data-refund-status]")).to_have_attribute(
+        "data-refund-status", "PROCESSED", timeout=10_000
+    )
+    expect(page.locator("[data-refund-status]")).to_contain_text(": refunded")
     screenshot(page, "cancelled")
     page.goto("/bookings")
     row = page.locator(f'[data-booking-id="{booking_id}"]')

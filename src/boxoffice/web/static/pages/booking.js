@@ -55,10 +55,21 @@ export default async function bookingPage(main, bookingId) {
   }
 }
 
+const REFUND_POLL_MS = 3000;
+
+// The refunds, kept current while one is on its way.
 function refunds(booking) {
   if (!booking.refunds.length) return null;
-  return h("ul", { class: "refunds", "aria-label": "Refunds" }, booking.refunds.map((refund) =>
+  const list = h("ul", { class: "refunds", "aria-label": "Refunds", "aria-live": "polite" });
+  const draw = (items) => list.replaceChildren(...items.map((refund) =>
     h("li", { "data-refund-status": refund.status }, `Refund of ${money(refund.amount, booking.currency)}: ${REFUND[refund.status] || refund.status.toLowerCase()}`)));
+  const follow = (items) => {
+    draw(items);
+    if (!items.some((refund) => refund.status === "PENDING")) return;
+    setTimeout(() => get(`/api/v1/bookings/${booking.id}`).then((fresh) => follow(fresh.refunds), () => {}), REFUND_POLL_MS);
+  };
+  follow(booking.refunds);
+  return list;
 }
 
 function ticketCard(ticket) {

@@ -37,8 +37,10 @@ export default async function checkinPage(main) {
     } catch (error) {
       const problem = error.problem || {};
       const headline = REFUSALS[error.type] || "Not admitted";
-      const when = problem.checked_in_at ? ` at ${new Date(problem.checked_in_at).toLocaleTimeString("en-IN")}${problem.gate ? `, gate ${problem.gate}` : ""}` : "";
-      show("no", headline, `${error.message}${when ? ` Checked in${when}.` : ""}`);
+      const first = problem.checked_in_at
+        ? `First checked in at ${new Date(problem.checked_in_at).toLocaleTimeString("en-IN")}${problem.gate ? `, gate ${problem.gate}` : ""}.`
+        : error.message;
+      show("no", headline, first);
     } finally {
       check.disabled = false;
       qr.value = "";
