@@ -7,8 +7,10 @@ import re
 
 import httpx
 import pytest
+from tests.conftest import TestDatabase, running_app
+from tests.payments.test_sandbox_mode import REAL_KEYS
 
-from boxoffice.web.pages import PAGES, STATIC, content_security_policy
+from boxoffice.web.pages import PAGES, SANDBOX_CHECKOUT, STATIC
 
 EXAMPLES = {"{show_id}": "00000000-0000-0000-0000-000000000001", "{booking_id}": "x"}
 
@@ -29,11 +31,17 @@ def test_every_page_is_the_shell_with_a_strict_policy(client: httpx.Client, path
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_with_real_keys_the_policy_admits_razorpay_checkout_and_no_other_script() -> None:
-    policy = content_security_policy(sandbox=False)
-    assert "script-src 'self' https://checkout.razorpay.com;" in policy
-    assert "frame-src https://api.razorpay.com https://checkout.razorpay.com" in policy
-    assert "unsafe-eval" not in policy
+def test_with_real_keys_the_pages_admit_razorpay_checkout_and_no_other_script(
+    db: TestDatabase,
+) -> None:
+    with running_app(db.url, **REAL_KEYS) as server, httpx.Client(base_url=server.url) as http:
+        page = http.get("/")
+        assert 'content="razorpay"' in page.text  # app.js then loads Checkout's own script
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self' https://checkout.razorpay.com;" in policy
+        assert "frame-src https://api.razorpay.com https://checkout.razorpay.com" in policy
+        assert "unsafe-eval" not in policy
+        assert http.get(SANDBOX_CHECKOUT).status_code == 404  # no stand-in with real keys
 
 
 def test_every_asset_is_served_by_the_app_and_none_comes_from_elsewhere(

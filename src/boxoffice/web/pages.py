@@ -13,6 +13,8 @@ from boxoffice.config import Settings
 
 STATIC = Path(__file__).parent / "static"
 
+SANDBOX_CHECKOUT = "/sandbox/checkout"  # stands in for Razorpay Checkout in the sandbox
+
 # Every path the front end draws; app.js maps the same list to page modules.
 PAGES = (
     "/",
@@ -24,7 +26,7 @@ PAGES = (
     "/checkin",
     "/admin",
     "/admin/sales",
-    "/sandbox/checkout",
+    SANDBOX_CHECKOUT,
 )
 
 # Razorpay's own Checkout, allowed only when real keys are in use: its script, the frame it opens,
@@ -71,5 +73,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         return HTMLResponse(shell, headers=headers)
 
     for path in PAGES:
+        if path == SANDBOX_CHECKOUT and not settings.razorpay_sandbox:
+            continue  # with real keys, Razorpay's own Checkout takes the payment
         app.add_api_route(path, page, methods=["GET", "HEAD"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
