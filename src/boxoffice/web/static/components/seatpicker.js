@@ -112,10 +112,14 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     return pick(nearest);
   }
 
+  const scroller = h("div", { class: "seat-scroll" }, grid);
+  // On a narrow phone the middle of the screen shows first; the sides scroll into view.
+  requestAnimationFrame(() => { scroller.scrollLeft = (scroller.scrollWidth - scroller.clientWidth) / 2; });
+
   return {
     element: h("div", { class: "seat-picker" },
       h("div", { class: "screen", "aria-hidden": "true" }, "Screen this way"),
-      h("div", { class: "seat-scroll" }, grid),
+      scroller,
       legend(rows, currency)),
 
     // Live changes: [{id, status}]. Picked seats someone else took are dropped, and named.
