@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
-from tests.api import guest, register
+from tests.api import Headers, guest, ready_show, register
 from tests.conftest import LiveServer, TestDatabase, running_app
 from tests.web.conftest import PHONE, NewPage, screenshot
 from tests.web.shop import available, hold, open_show, pay_in_sandbox, pick, seat
@@ -189,8 +189,13 @@ def test_a_paid_booking_is_cancelled_and_refunded_from_the_page(
 
 
 def test_the_shop_fits_a_phone_and_names_every_control(
-    new_page: NewPage, live_server: LiveServer, show: dict[str, Any]
+    new_page: NewPage, live_server: LiveServer, client: httpx.Client, admin: Headers
 ) -> None:
+    # A screen far wider than a phone: it scrolls inside the picker, never the page.
+    wide = [
+        {"label": row, "seat_type": "GOLD", "seats": 30, "aisles_after": [5, 25]} for row in "ABC"
+    ]
+    show = ready_show(client, admin, rows=wide)
     page = new_page(live_server.url, viewport=PHONE)
     open_show(page, show["id"])
     pick(page, 1)
