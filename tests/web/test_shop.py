@@ -204,6 +204,11 @@ def test_the_shop_fits_a_phone_and_names_every_control(
     screenshot(page, "seat-picker-phone")
     assert page.evaluate(UNNAMED_CONTROLS) == []
 
+    pick(page, 9)  # ten in all: the most one booking may hold
+    available(page).first.click()
+    expect(page.get_by_role("alert")).to_have_text("You can pick up to 10 seats in one booking.")
+    expect(page.locator('[data-status="SELECTED"]')).to_have_count(10)
+
 
 # Controls a screen reader would announce without a name (aria-label, a <label>, or text).
 UNNAMED_CONTROLS = """
