@@ -63,6 +63,7 @@ from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
+from boxoffice.web import mount_web
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.app")
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(sandbox_router, prefix="/_sandbox/razorpay", include_in_schema=False)
 
     _add_operational_routes(app)
+    mount_web(app, settings)
     _add_error_handlers(app)
     _document_problems(app)
     # The last added runs first: the access log, the body limit, then the sale path's answers
