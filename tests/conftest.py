@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Engine
-from tests.api import Headers, make_admin, ready_show, register, seat_ids
+from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
 from tests.support.keys import remember
 
 from boxoffice.app import create_app
@@ -115,6 +115,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "log_json": True,
         "db_pool_size": 5,
         "db_max_overflow": 5,
+        **CHEAP_PASSWORD_HASHING,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
