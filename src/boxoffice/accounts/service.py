@@ -210,7 +210,7 @@ async def new_account(
     email: str,
     password: str,
     name: str,
-    phone: str | None,
+    phone: str | None = None,
     role: Role,
 ) -> User:
     """A new account (409 when the email is taken, however two sign-ups race)."""

@@ -32,14 +32,7 @@ async def create_staff(
             "Some theatre ids are not theatres.", unknown_theatre_ids=sorted(map(str, unknown))
         )
     user = await new_account(
-        session,
-        settings,
-        now,
-        email=email,
-        password=password,
-        name=name,
-        phone=None,
-        role=Role.STAFF,
+        session, settings, now, email=email, password=password, name=name, role=Role.STAFF
     )
     repository.assign(session, user.id, theatre_ids)
     await session.flush()
