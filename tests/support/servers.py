@@ -74,7 +74,9 @@ def serve(
                 process.kill()
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+# Generous: with both engines' suites running side by side on a busy machine, a process can take
+# tens of seconds to import the app.
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
