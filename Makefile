@@ -14,7 +14,8 @@ RUN_DB ?= sqlite:///var/boxoffice.db
 
 help:
 	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
-	@echo "make test    install, run the whole suite on PostgreSQL and on SQLite"
+	@echo "make test    install, run the whole suite on PostgreSQL and on SQLite (at once)"
+	@echo "make test-postgres, make test-sqlite    one engine, output as it runs"
 	@echo "make lint    ruff + mypy"
 
 .tools/bin/uv:
@@ -39,9 +40,16 @@ run: install var/jwt_secret
 	echo "Boxoffice on http://$(HOST):$(PORT) — docs http://$(HOST):$(PORT)/docs, e.g. curl 'http://$(HOST):$(PORT)/api/v1/shows?city=Mumbai'" && \
 	exec $(BIN)/boxoffice serve --host $(HOST) --port $(PORT)
 
+# Both engines at once, each into var/test/<engine>.log, shown when both are done.
 test: install
 	@scripts/ensure-postgres.sh
+	@scripts/test-engines.sh $(PYTEST_ARGS)
+
+test-postgres: install
+	@scripts/ensure-postgres.sh
 	BOXOFFICE_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: install
 	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only" $(PYTEST_ARGS)
 
 fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (300), FUZZ_STRICT=1

@@ -10,12 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from argon2 import PasswordHasher
 
-from boxoffice.accounts.service import hash_password
+from boxoffice.accounts.service import hash_password, password_hasher
+from boxoffice.config import Settings
 
 Headers = dict[str, str]
 
 ADMIN_PASSWORD = "admin-password-123"
+# The suite signs in hundreds of times: argon2id at its lowest cost (a real setting, the production
+# default costs ~0.1 s of CPU a hash). Test servers in processes of their own get the same.
+CHEAP_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
 _admin_hash: str | None = None
 
 
@@ -25,7 +30,7 @@ def bearer(token: str) -> Headers:
 
 def make_admin(client: httpx.Client, db: Any, email: str = "admin@example.com") -> Headers:
     global _admin_hash
-    _admin_hash = _admin_hash or hash_password(ADMIN_PASSWORD)
+    _admin_hash = _admin_hash or hash_password(_test_hasher(), ADMIN_PASSWORD)
     now = datetime.now(UTC)
     db.execute(
         "INSERT INTO users (id, email, password_hash, name, role, created_at) "
@@ -38,6 +43,10 @@ def make_admin(client: httpx.Client, db: Any, email: str = "admin@example.com") 
         now=now.replace(tzinfo=None) if db.is_sqlite else now,
     )
     return login(client, email, ADMIN_PASSWORD)
+
+
+def _test_hasher() -> PasswordHasher:
+    return password_hasher(Settings(jwt_secret="x" * 32, **CHEAP_PASSWORD_HASHING))
 
 
 def login(client: httpx.Client, email: str, password: str, **extra: Any) -> Headers:

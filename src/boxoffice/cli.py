@@ -104,7 +104,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
         in_transaction(
             settings,
             lambda session: create_admin(
-                session, args.email, args.password, args.name, Clock().now()
+                session, settings, args.email, args.password, args.name, Clock().now()
             ),
         )
     )

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
     guest_token_ttl_seconds: int = Field(default=7 * 86_400, ge=60)
 
+    # argon2id cost of password hashes. The defaults are RFC 9106's "low memory" choice (t=3,
+    # 64 MiB, p=4): ~0.1 s of CPU a hash. Hashes made with other costs are re-made at login.
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=1024, le=4 * 1024 * 1024)
+
     hold_ttl_seconds: int = Field(default=600, ge=1, le=3600)
     max_seats_per_booking: int = Field(default=10, ge=1, le=100)
     # Live seat stream: a comment line at least this often; events a subscriber may have queued

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from tests.api import CHEAP_PASSWORD_HASHING
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOXOFFICE = str(Path(sys.executable).parent / "boxoffice")
@@ -28,6 +29,7 @@ def server_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, st
         "DB_POOL_SIZE": "8",
         "DB_MAX_OVERFLOW": "4",
         "LOG_LEVEL": "WARNING",
+        **{name.upper(): str(value) for name, value in CHEAP_PASSWORD_HASHING.items()},
     }
     env.update(extra)
     return env
@@ -79,7 +81,9 @@ def serve(
                 process.kill()
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+# Generous: with both engines' suites running side by side on a busy machine, a process can take
+# tens of seconds to import the app.
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -34,53 +34,62 @@ BAD_CREDENTIALS = "The email or password is wrong."
 
 # --- passwords --------------------------------------------------------------------------------
 
-# argon2id with the RFC 9106 "low memory" parameters (t=3, 64 MiB, p=4): ~0.1 s of CPU a hash.
-_hasher = PasswordHasher()
-# Each hash holds 64 MiB; bound how many run at once so a burst of logins cannot exhaust memory.
+# Each hash holds its memory cost (64 MiB by default); bound how many run at once so a burst of
+# logins cannot exhaust memory.
 _hash_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
-def hash_password(password: str) -> str:
+@cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    """argon2id at the cost the settings name (`PASSWORD_HASH_TIME_COST`, `..._MEMORY_KIB`)."""
+    return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+
+
+def hash_password(hasher: PasswordHasher, password: str) -> str:
     with _hash_slots:
-        return _hasher.hash(password)
+        return hasher.hash(password)
 
 
-def verify_password(password: str, password_hash: str) -> bool:
+def verify_password(hasher: PasswordHasher, password: str, password_hash: str) -> bool:
     with _hash_slots:
         try:
-            return _hasher.verify(password_hash, password)
+            return hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
 
-def password_needs_rehash(password_hash: str) -> bool:
+def password_needs_rehash(hasher: PasswordHasher, password_hash: str) -> bool:
     try:
-        return _hasher.check_needs_rehash(password_hash)
+        return hasher.check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
 
 
 @cache
-def _decoy_hash() -> str:
+def _decoy_hash(hasher: PasswordHasher) -> str:
     """A hash of nothing anyone knows: verified when the email is unknown, so that answering
     "wrong email" takes as long as "wrong password"."""
-    return hash_password(secrets.token_urlsafe(32))
+    return hash_password(hasher, secrets.token_urlsafe(32))
 
 
 # Hashing is CPU work of ~0.1 s: off the event loop, in a worker thread.
-async def hash_password_async(password: str) -> str:
-    return await anyio.to_thread.run_sync(hash_password, password)
+async def hash_password_async(settings: Settings, password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, password_hasher(settings), password)
 
 
-async def verify_password_async(password: str, password_hash: str | None) -> bool:
+async def verify_password_async(
+    settings: Settings, password: str, password_hash: str | None
+) -> bool:
+    hasher = password_hasher(settings)
     if password_hash is None:
-        await anyio.to_thread.run_sync(verify_password, password, await _decoy_hash_async())
+        decoy = await anyio.to_thread.run_sync(_decoy_hash, hasher)
+        await anyio.to_thread.run_sync(verify_password, hasher, password, decoy)
         return False
-    return await anyio.to_thread.run_sync(verify_password, password, password_hash)
-
-
-async def _decoy_hash_async() -> str:
-    return await anyio.to_thread.run_sync(_decoy_hash)
+    return await anyio.to_thread.run_sync(verify_password, hasher, password, password_hash)
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -179,7 +188,14 @@ async def register(
     """`email` is already normalised (lower-cased) by the request schema."""
     guest_id = _guest_of_token(settings, guest_token, now) if guest_token else None
     user = await new_account(
-        session, now, email=email, password=password, name=name, phone=phone, role=Role.CUSTOMER
+        session,
+        settings,
+        now,
+        email=email,
+        password=password,
+        name=name,
+        phone=phone,
+        role=Role.CUSTOMER,
     )
     if guest_id is not None:
         await _link_guest(session, guest_id, user.id, now)
@@ -188,17 +204,18 @@ async def register(
 
 async def new_account(
     session: AsyncSession,
+    settings: Settings,
     now: datetime,
     *,
     email: str,
     password: str,
     name: str,
-    phone: str | None,
+    phone: str | None = None,
     role: Role,
 ) -> User:
     """A new account (409 when the email is taken, however two sign-ups race)."""
     # Hash before the first query: on SQLite that query takes the write lock for the request.
-    password_hash = await hash_password_async(password)
+    password_hash = await hash_password_async(settings, password)
     if await repository.email_taken(session, email):
         raise Conflict("An account with this email already exists.")
     user = User(
@@ -227,11 +244,11 @@ async def login(
     guest_id = _guest_of_token(settings, guest_token, now) if guest_token else None
     user = await repository.get_user_by_email(session, email)
     # Verify even when there is no such user: same answer, same time, no account enumeration.
-    valid = await verify_password_async(password, user.password_hash if user else None)
+    valid = await verify_password_async(settings, password, user.password_hash if user else None)
     if user is None or not valid:
         raise Unauthenticated(BAD_CREDENTIALS)
-    if password_needs_rehash(user.password_hash):
-        user.password_hash = await hash_password_async(password)
+    if password_needs_rehash(password_hasher(settings), user.password_hash):
+        user.password_hash = await hash_password_async(settings, password)
         await repository.save_changes(session)
     if guest_id is not None:
         await _link_guest(session, guest_id, user.id, now)
@@ -310,7 +327,7 @@ async def create_guest(session: AsyncSession, settings: Settings, now: datetime)
 
 
 async def create_admin(
-    session: AsyncSession, email: str, password: str, name: str, now: datetime
+    session: AsyncSession, settings: Settings, email: str, password: str, name: str, now: datetime
 ) -> User:
     """`boxoffice create-admin`: a new admin account, or an existing account promoted to admin
     with the given password."""
@@ -321,7 +338,7 @@ async def create_admin(
     if not 8 <= len(password) <= 128:
         raise InvalidInput("The password must be 8 to 128 characters long.")
     name = name.strip() or "Administrator"
-    password_hash = await hash_password_async(password)
+    password_hash = await hash_password_async(settings, password)
     user = await repository.get_user_by_email(session, email)
     if user is None:
         user = User(

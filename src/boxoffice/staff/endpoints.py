@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from boxoffice.accounts.dependencies import AdminDep
-from boxoffice.dependencies import NowDep, SessionDep
+from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.staff import service
 from boxoffice.staff.schemas import StaffCreate, StaffOut
 
@@ -17,11 +17,12 @@ router = APIRouter(tags=["admin"])
     responses={409: {"description": "Email taken"}, 422: {"description": "Unknown theatres"}},
 )
 async def create_staff(
-    body: StaffCreate, _admin: AdminDep, session: SessionDep, now: NowDep
+    body: StaffCreate, _admin: AdminDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> StaffOut:
     """A staff account that checks tickets in at the given theatres; it signs in as usual."""
     user, theatre_ids = await service.create_staff(
         session,
+        settings,
         email=body.email,
         password=body.password,
         name=body.name,

@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.accounts.models import Role, User
 from boxoffice.accounts.service import new_account
+from boxoffice.config import Settings
 from boxoffice.errors import Forbidden, InvalidInput
 from boxoffice.staff import repository
 
 
 async def create_staff(
     session: AsyncSession,
+    settings: Settings,
     *,
     email: str,
     password: str,
@@ -30,7 +32,7 @@ async def create_staff(
             "Some theatre ids are not theatres.", unknown_theatre_ids=sorted(map(str, unknown))
         )
     user = await new_account(
-        session, now, email=email, password=password, name=name, phone=None, role=Role.STAFF
+        session, settings, now, email=email, password=password, name=name, role=Role.STAFF
     )
     repository.assign(session, user.id, theatre_ids)
     await session.flush()
