@@ -50,7 +50,7 @@ test-postgres: install
 	BOXOFFICE_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 test-sqlite: install
-	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only" $(PYTEST_ARGS)
+	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only and not cluster" $(PYTEST_ARGS)
 
 fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (300), FUZZ_STRICT=1
 	@scripts/ensure-postgres.sh
