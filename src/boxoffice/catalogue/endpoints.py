@@ -303,6 +303,18 @@ async def seat_map(
     return _seat_map_response(rendered, if_none_match)
 
 
+# One event of the stream, as an SSE parser hands it over (OpenAPI 3.1: the per-event schema).
+_SEAT_EVENT = {
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["snapshot", "seats", "show-cancelled"]},
+        "id": {"type": "string", "description": "opaque; send back as Last-Event-ID"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
+
+
 @router.get(
     "/shows/{show_id}/seats/stream",
     response_class=Response,
@@ -311,7 +323,7 @@ async def seat_map(
             "description": "Server-sent events: `snapshot` (the seat map), then `seats` "
             '(`{"version", "seats": [{"id", "status"}]}`, the seats that changed), '
             "`show-cancelled` (the stream ends); a comment line when quiet",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": _SEAT_EVENT}},
         }
     },
 )
