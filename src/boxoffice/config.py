@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     hold_ttl_seconds: int = Field(default=600, ge=1, le=3600)
     max_seats_per_booking: int = Field(default=10, ge=1, le=100)
+    # Best available chooses from the process's read of the show's free seats this recent,
+    # instead of reading again (the claim decides; a lost race reads afresh). 0: always read.
+    best_available_read_reuse_seconds: float = Field(default=0.25, ge=0, le=1)
     # Live seat stream: a comment line at least this often; events a subscriber may have queued
     # before it is dropped as too slow; the least time between two reads of a show's seats.
     seat_stream_heartbeat_seconds: float = Field(default=15.0, gt=0, le=15)

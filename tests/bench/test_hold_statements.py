@@ -40,7 +40,7 @@ from tests.api import (
     seat_ids,
     set_theatre_prices,
 )
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, running_app
 
 # Best available: the read of the free seats, then the hold's two (the show's grid is read once
 # per process, by the first).
@@ -145,3 +145,27 @@ def test_a_hold_a_cancel_and_a_best_available_hold_cost_a_fixed_number_of_round_
         record_property("round_trips", found)
         for operation, numbers in found.items():
             assert numbers[1:] == [expected[operation]] * 2, found
+
+
+def test_best_available_chooses_from_a_read_of_a_moment_ago_without_reading_again(
+    db: Any, show: dict[str, Any]
+) -> None:
+    """With the read reused (BEST_AVAILABLE_READ_REUSE_SECONDS), a best-available hold right
+    after another costs a manual hold's round trips, and does not pick the seats the first took."""
+    with running_app(db.url, best_available_read_reuse_seconds=1) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            who = guest(client)[0]
+            counting = sqlite_statements if db.is_sqlite else lambda: postgres_round_trips(server)
+            held, costs = [], []
+            for _ in range(2):
+                with counting() as seen:
+                    chosen = client.post(
+                        "/api/v1/bookings", json={"show_id": show["id"], "quantity": 2}, headers=who
+                    )
+                assert chosen.status_code == 201, chosen.text
+                costs.append(len(seen))
+                held.append({seat["seat_id"] for seat in chosen.json()["seats"]})
+    expected = SQLITE_STATEMENTS if db.is_sqlite else ROUND_TRIPS
+    # The first reads (and the grid, once per process); the second only claims and notifies.
+    assert costs[1] == expected["best"] - 1, costs
+    assert not held[0] & held[1], held

@@ -354,6 +354,7 @@ class SeatChooser:
     def __init__(self) -> None:
         self._grids: dict[uuid.UUID, SeatLayout] = {}
         self._claims: dict[uuid.UUID, _ShowClaims] = {}
+        self._free: dict[uuid.UUID, tuple[float, dict[Any, int]]] = {}  # (read at, seat -> price)
 
     async def grid(
         self,
@@ -372,6 +373,26 @@ class SeatChooser:
                 self._grids.pop(next(iter(self._grids)))  # the longest kept
             self._grids[show_id] = layout
         return layout
+
+    async def free_seats(
+        self, show_id: uuid.UUID, read: Callable[[], Awaitable[dict[Any, int]]], reuse_for: float
+    ) -> tuple[dict[Any, int], float, bool]:
+        """The show's free seats, when they were read, and whether that is a reused read.
+
+        During an on-sale the read was half the cost of a best-available hold (profiled), so a
+        read up to `reuse_for` seconds old is chosen from again (`reuse_for=0`: always read). A
+        choice from it is only a guess: the seats this process took since are left out (`hint`),
+        the claim decides, and a lost race or an empty choice reads afresh."""
+        kept = self._free.get(show_id)
+        if kept is not None and time.monotonic() - kept[0] < reuse_for:
+            return kept[1], kept[0], True
+        read_at = time.monotonic()
+        free = await read()
+        self._free.pop(show_id, None)
+        if len(self._free) >= GRIDS_KEPT:
+            self._free.pop(next(iter(self._free)))  # the longest kept
+        self._free[show_id] = (read_at, free)
+        return free, read_at, False
 
     def hint(self, show_id: uuid.UUID, free: dict[Any, int], read_at: float) -> dict[Any, int]:
         """`free` without what this process is claiming or saw taken since `read_at`."""
@@ -487,9 +508,9 @@ async def hold_best_seats_at_once(
 
 
 async def _choose_and_hold(chooser: SeatChooser, ask: BestSeatsWanted, seats: _Seats) -> ChosenHold:
-    """Reads the free seats, chooses and claims. When other buyers took some of the chosen
-    seats first (the claim kept nothing), reads again and chooses without them, up to
-    ATTEMPTS times in all."""
+    """Reads the free seats (or reuses this process's read of a moment ago), chooses and
+    claims. When other buyers took some of the chosen seats first (the claim kept nothing),
+    reads again and chooses without them, up to ATTEMPTS times in all."""
     show_id, wanted, seat_map = ask.show_id, ask.wanted, ask.seat_map
     if seat_map is not None:
         # The rows as SeatMaps keeps them: seat_id, ..., price, booking_id, held_until.
@@ -499,19 +520,26 @@ async def _choose_and_hold(chooser: SeatChooser, ask: BestSeatsWanted, seats: _S
             for row in seat_map.snapshot.seats
             if seat_status(row[8], row[9], ask.now) == "AVAILABLE"
         }
+        reused = False
     else:
-        read_at = time.monotonic()
-        free = await seats.free()
+        reuse_for = ask.settings.best_available_read_reuse_seconds
+        free, read_at, reused = await chooser.free_seats(show_id, seats.free, reuse_for)
     grid = await chooser.grid(show_id, free, seats.grid)
     lost: list[str] = []
-    for attempt in range(ATTEMPTS):
-        if attempt:  # what else other processes took meanwhile, not only what we lost
-            read_at = time.monotonic()
-            free = await seats.free()
-            free = {k: v for k, v in free.items() if str(k) not in lost}
-        choice = best_available.choose(
+
+    def choose(free: dict[Any, int], read_at: float) -> best_available.Choice | None:
+        return best_available.choose(
             grid, chooser.hint(show_id, free, read_at), wanted
         ) or best_available.choose(grid, free, wanted)
+
+    for attempt in range(ATTEMPTS):
+        if attempt:  # what else other processes took meanwhile, not only what we lost
+            free, read_at, reused = await chooser.free_seats(show_id, seats.free, 0)
+            free = {k: v for k, v in free.items() if str(k) not in lost}
+        choice = choose(free, read_at)
+        if choice is None and reused:  # seats may have come free since that read
+            free, read_at, reused = await chooser.free_seats(show_id, seats.free, 0)
+            choice = choose(free, read_at)
         if choice is None:
             raise await seats.short(best_available.count_matching(grid, free, wanted))
         with chooser.claiming(show_id, choice.seat_ids):
