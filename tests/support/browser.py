@@ -1,7 +1,6 @@
 """Browser tests (marker `browser`): they drive Debian's Chromium through Playwright, and run on
-the SQLite pass whenever a Chromium is installed: the engine `make run` serves, and the shorter of
-the two passes that `make test` runs side by side. Otherwise they are deselected (not skipped),
-and the run says so in one plain line."""
+the PostgreSQL pass whenever a Chromium is installed. Otherwise they are deselected (not
+skipped), and the run says so in one plain line."""
 
 from __future__ import annotations
 
@@ -24,8 +23,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if chromium() is None:
         reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set BOXOFFICE_CHROMIUM)"
-    elif os.environ.get("BOXOFFICE_TEST_DB", "postgres") != "sqlite":
-        reason = "they run on the SQLite pass"
+    elif os.environ.get("BOXOFFICE_TEST_DB", "postgres") == "sqlite":
+        reason = "they run on the PostgreSQL pass"
     else:
         config.stash[_NOTE] = f"browser tests: {len(browser)} in Chromium at {CHROMIUM}"
         return
