@@ -325,7 +325,7 @@ async def _why_short(
 # --- best available (bookings.best_available chooses; this reads, claims and retries) ----------
 
 ATTEMPTS = 3  # choices tried when other buyers take chosen seats first
-GRIDS_KEPT = 512  # shows whose grid a process keeps in memory
+GRIDS_KEPT = 512  # shows whose grid (and last free-seat read) a process keeps in memory
 TAKEN_REMEMBERED_FOR = 5.0  # seconds: far longer than a request's read takes
 
 
@@ -368,10 +368,7 @@ class SeatChooser:
             layout = await read()
             if layout is None:
                 raise ShowNotFound()
-            self._grids.pop(show_id, None)
-            if len(self._grids) >= GRIDS_KEPT:
-                self._grids.pop(next(iter(self._grids)))  # the longest kept
-            self._grids[show_id] = layout
+            _keep_newest(self._grids, show_id, layout)
         return layout
 
     async def free_seats(
@@ -388,10 +385,7 @@ class SeatChooser:
             return kept[1], kept[0], True
         read_at = time.monotonic()
         free = await read()
-        self._free.pop(show_id, None)
-        if len(self._free) >= GRIDS_KEPT:
-            self._free.pop(next(iter(self._free)))  # the longest kept
-        self._free[show_id] = (read_at, free)
+        _keep_newest(self._free, show_id, (read_at, free))
         return free, read_at, False
 
     def hint(self, show_id: uuid.UUID, free: dict[Any, int], read_at: float) -> dict[Any, int]:
@@ -423,6 +417,14 @@ class SeatChooser:
     def saw_taken(self, show_id: uuid.UUID, seat_ids: Sequence[Any]) -> None:
         claims = self._claims.setdefault(show_id, _ShowClaims())
         claims.taken.append((time.monotonic(), seat_ids))
+
+
+def _keep_newest(kept: dict[uuid.UUID, Any], show_id: uuid.UUID, value: Any) -> None:
+    """Keeps `value` for the show, forgetting the show kept longest when GRIDS_KEPT are kept."""
+    kept.pop(show_id, None)
+    if len(kept) >= GRIDS_KEPT:
+        kept.pop(next(iter(kept)))
+    kept[show_id] = value
 
 
 @dataclass(frozen=True)
