@@ -252,8 +252,10 @@ def test_every_refund_sends_one_email_naming_it(
     client.delete(f"{SANDBOX}/config")
     for paid in (first, second):
         capture(client, paid, twice["amount_total"])
-    assert verify(client, who, first).status_code == 200
-    assert verify(client, who, second).status_code == 409
+    # Either payment may reach the booking first (the sandbox's webhooks race the verify calls):
+    # one pays it, the other is refunded.
+    answers = sorted(verify(client, who, paid).status_code for paid in (first, second))
+    assert answers == [200, 409], answers
 
     assert client.post(f"/api/v1/shows/{show['id']}/cancel", headers=admin).status_code == 200
     mail.start()
