@@ -36,11 +36,14 @@ _TOUCHES = re.compile(rf"\b(?:FROM|JOIN|UPDATE|INTO)\s+({PER_SHOW_TABLES})\b", r
 # One value of a key that belongs to one show: `= $n`, or an IN list of exactly one.
 _ONE = r"(?:=\s*\$\d+|IN\s*\(\s*\$\d+(?:::\w+)?\s*\))"
 _KEYS = (
-    r"(?:\w+\.)?(?:show_id|booking_id|payment_id|provider_payment_id|order_id)"
+    r"(?:\w+\.)?(?:show_id|booking_id|payment_id|provider_payment_id|order_id|refund_id"
+    r"|provider_refund_id)"
     r"|(?:shows|bookings|payments|tickets|refunds)\.id"
 )
 _PINNED = re.compile(rf"\b(?:{_KEYS})(?:::\w+)?\s*{_ONE}", re.I)
-_INSERT_KEYED = re.compile(r"^INSERT INTO \w+ \([^)]*\b(show_id|booking_id|payment_id)\b", re.I)
+_INSERT_KEYED = re.compile(
+    r"^INSERT INTO \w+ \([^)]*\b(show_id|booking_id|payment_id|refund_id)\b", re.I
+)
 # The sale path's functions (migration 0004) take the show (hold) or the booking (release)
 # and touch only its rows.
 _SALE_FUNCTION = re.compile(r"^SELECT \* FROM boxoffice_(hold|release_hold)\(", re.I)
@@ -77,6 +80,11 @@ def recorded(live_server: LiveServer) -> Iterator[list[Statement]]:
         event.remove(engine, "before_cursor_execute", orm)
         event.remove(engine.pool, "checkout", checkout)
         event.remove(engine.pool, "checkin", checkin)
+
+
+def refund_processed(client: httpx.Client, customer: dict[str, str], booking_id: str) -> bool:
+    refunds = client.get(f"/api/v1/bookings/{booking_id}", headers=customer).json()["refunds"]
+    return bool(refunds) and refunds[0]["status"] == "PROCESSED"
 
 
 def _flat(values: Any) -> tuple[Any, ...]:
@@ -117,6 +125,8 @@ def test_every_hot_path_statement_stays_inside_one_show(
         assert scan(client, staff, tickets[0]["qr"]).status_code == 200
         refunded = pay(client, customer, hold(client, customer, show["id"], 1)["id"])
         assert client.post(f"/api/v1/bookings/{refunded['id']}/cancel", headers=customer).is_success
+        # The refund is issued after the commit: wait for it, so its statements are always seen.
+        assert eventually(lambda: refund_processed(client, customer, refunded["id"]))
 
     per_show = [(sql, args) for sql, args in statements if _TOUCHES.search(sql)]
     assert len(per_show) > 20, per_show  # the paths were recorded
