@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -17,6 +17,13 @@ class BookingStatus(enum.StrEnum):
     EXPIRED = "EXPIRED"
 
 
+_LIVE = "status = 'PENDING'"
+
+
+def _partial(name: str, columns: tuple[str, ...], where: str) -> Index:
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class Booking(IdMixin, TimestampMixin, Base):
     """A customer's seats in one show. The customer is a user, or a guest until linked."""
 
@@ -24,12 +31,25 @@ class Booking(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("user_id IS NOT NULL OR guest_id IS NOT NULL", name="has_customer"),
         CheckConstraint("amount_total >= 0", name="amount_not_negative"),
-        Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
-        Index("ix_bookings_guest_id_created_at", "guest_id", "created_at"),
+        # A customer's bookings, newest first (each index without the NULL half).
+        _partial(
+            "ix_bookings_user_id_created_at", ("user_id", "created_at"), "user_id IS NOT NULL"
+        ),
+        _partial(
+            "ix_bookings_guest_id_created_at", ("guest_id", "created_at"), "guest_id IS NOT NULL"
+        ),
         Index("ix_bookings_show_id_status", "show_id", "status"),
         # The sweeper's scan: pending bookings by expiry.
         Index("ix_bookings_status_expires_at", "status", "expires_at"),
-        Index("ix_bookings_show_id_client_ip", "show_id", "client_ip"),
+        # What every hold's caps count: live holds only, however long a customer's history
+        # (migration 0009).
+        _partial("ix_bookings_live_user_id", ("user_id",), f"{_LIVE} AND user_id IS NOT NULL"),
+        _partial("ix_bookings_live_guest_id", ("guest_id",), f"{_LIVE} AND user_id IS NULL"),
+        _partial(
+            "ix_bookings_live_show_id_client_ip",
+            ("show_id", "client_ip"),
+            f"{_LIVE} AND client_ip IS NOT NULL",
+        ),
     )
 
     show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"))

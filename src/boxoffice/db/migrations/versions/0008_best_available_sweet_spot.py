@@ -27,6 +27,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("screens") as batch:
-        batch.drop_column("sweet_spot_number")
-        batch.drop_column("sweet_spot_row")
+    # Not batch mode: on SQLite it rebuilds the table and loses the expression index that
+    # 0005 made (uq_screens_theatre_id_lower_name), which reflection cannot see. Both engines
+    # drop a column in place (SQLite since 3.35).
+    op.execute("ALTER TABLE screens DROP COLUMN sweet_spot_number")
+    op.execute("ALTER TABLE screens DROP COLUMN sweet_spot_row")
