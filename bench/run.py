@@ -817,6 +817,9 @@ def main(argv: list[str] | None = None) -> None:
         choices=("processes", "workers"),
         help="N `serve` processes on N ports, or one `serve --workers N`",
     )
+    parser.add_argument(
+        "--pool", type=int, help="connections per API process, no overflow (default: fitted)"
+    )
     parser.add_argument("--seconds", type=float, help="seconds per storm level")
     parser.add_argument("--levels", help="storm concurrency levels, e.g. 8,32,64")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (what the test runs)")
@@ -847,6 +850,8 @@ def main(argv: list[str] | None = None) -> None:
         cfg.servers = args.servers
     if args.mode:
         cfg.mode = args.mode
+    if args.pool:
+        cfg.pool_size, cfg.max_overflow = args.pool, 0
     if args.seconds:
         cfg.storm_seconds = cfg.stream_seconds = args.seconds
     if args.subscribers:
