@@ -92,7 +92,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             credentials = credentials or await store_of(app.state).credentials()
         assert credentials is not None  # Settings refuses to load with neither
         app.state.provider = get_provider(settings, credentials)
-        listener = _listen_for_seat_changes(settings, app.state.seat_maps)
+        listener = app.state.seat_listener
+        if listener is not None:
+            listener.start()
         _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.read_engine = read_engine
     app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
+    app.state.seat_listener = _seat_listener(settings, app.state.seat_maps)
     app.state.seat_feeds = _seat_feeds(app, settings)
     app.state.seat_chooser = SeatChooser()
     app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
@@ -148,9 +151,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return app
 
 
-def _listen_for_seat_changes(settings: Settings, maps: SeatMaps) -> ChannelListener | None:
+def _seat_listener(settings: Settings, maps: SeatMaps) -> ChannelListener | None:
     """On PostgreSQL, seat writes anywhere reach this process's seat maps (see
-    `boxoffice.catalogue.seatmap`); SQLite has no notifications and the maps check instead."""
+    `boxoffice.catalogue.seatmap`), and the sale path announces its own through it; SQLite has
+    no notifications and the maps check instead."""
     if settings.is_sqlite:
         return None
 
@@ -164,7 +168,6 @@ def _listen_for_seat_changes(settings: Settings, maps: SeatMaps) -> ChannelListe
         on_message=lambda show_id: maps.changed(uuid.UUID(show_id)),
         on_gap=on_gap,
     )
-    listener.start()
     return listener
 
 

@@ -43,7 +43,6 @@ from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Screen, Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.repository import announce_seat_changes
-from boxoffice.catalogue.seatmap import SEAT_CHANGES
 from boxoffice.db.base import Base
 from boxoffice.db.engine import is_postgres
 
@@ -573,10 +572,6 @@ async def free_seats_on(connection: Any, show_id: uuid.UUID, now: datetime) -> d
 # `boxoffice:<code>` with JSON details; `Refusal` carries them to the service.
 
 HOLD = "SELECT * FROM boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-# Sent after a hold commits, not inside it: a transaction that NOTIFYs takes a lock shared by
-# the whole database while it commits, and inside the hold that halved the database's holds/s
-# (measured: 456 against 176 hold+release/s at C=64).
-NOTIFY_SEATS = f"SELECT pg_notify('{SEAT_CHANGES}', $1)"
 RELEASE_HOLD = "SELECT * FROM boxoffice_release_hold($1, $2, $3, $4, $5, $6, $7)"
 _REFUSAL_PREFIX = "boxoffice:"
 
@@ -657,11 +652,6 @@ async def hold_in_one_statement(
         )
     )
     return rows[0]["currency"], [HeldSeat(r[0], r[1], r[2], r[3]) for r in rows]
-
-
-async def notify_seat_change(connection: Any, show_id: uuid.UUID) -> None:
-    """Tells every process's seat map that the show's seats changed (`SEAT_CHANGES`)."""
-    await connection.execute(NOTIFY_SEATS, str(show_id))
 
 
 async def release_hold_in_one_statement(

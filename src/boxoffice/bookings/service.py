@@ -96,11 +96,7 @@ async def hold_seats_at_once(
     statement, so in autocommit the whole hold is one round trip (the on-sale's hot path)."""
     caps = _caps(principal, settings, client_ip)
     async with driver_connection_of(engine) as driver:
-        view = await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
-        # Committed: other processes' seat maps hear of it now rather than within the second
-        # their maps are trusted for (boxoffice.catalogue.seatmap).
-        await repository.notify_seat_change(driver, show_id)
-        return view
+        return await _hold(driver, principal, show_id, seat_ids, now, settings, caps)
 
 
 def _caps(principal: Principal, settings: Settings, client_ip: str | None) -> repository.HoldCaps:
@@ -504,9 +500,7 @@ async def hold_best_seats_at_once(
             claim=claim,
             short=short,
         )
-        chosen = await _choose_and_hold(chooser, ask, seats)
-        await repository.notify_seat_change(driver, show_id)  # as hold_seats_at_once does
-        return chosen
+        return await _choose_and_hold(chooser, ask, seats)
 
 
 async def _choose_and_hold(chooser: SeatChooser, ask: BestSeatsWanted, seats: _Seats) -> ChosenHold:

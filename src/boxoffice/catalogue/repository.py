@@ -409,8 +409,8 @@ async def announce_seat_changes(session: AsyncSession, show_ids: Iterable[uuid.U
     """Tells every process's seat map, when this transaction commits, that these shows' seats
     changed (PostgreSQL delivers a NOTIFY at commit, never for a rollback). SQLite has none: its
     writers are this process, which tells its own maps after the commit (and the maps check the
-    version for anyone else's). For the ORM's seat writes, rarer than holds: see
-    `bookings.repository.notify_seat_change` for why a hold notifies after it commits."""
+    version for anyone else's). For the ORM's seat writes, rarer than holds: the sale path announces
+    its own after they commit (`bookings.endpoints._seats_changed`)."""
     if not is_postgres(session):
         after_commit(session, _tell_this_process(list(show_ids)))
         return

@@ -8,6 +8,10 @@ While the connection is down, notifications are lost: `connected` says so, and `
 on every (re)connection and loss, so that whoever relies on the notifications can drop what it
 cached and check the database itself until they flow again.
 
+The same connection sends: `announce` gathers payloads for `ANNOUNCE_SECONDS` and NOTIFYs them
+in one statement, so a write on the sale path tells the other processes without a round trip
+of its own (and a burst of holds on one show is one notification, not one each).
+
 After a failover the old primary's connection breaks and the listener reconnects to whichever
 host of its URL is the primary now (a standby cannot LISTEN). A server that vanished without
 closing the socket is caught by a keepalive query, so the listener is never deaf for longer
@@ -31,6 +35,8 @@ log = get_logger("boxoffice.db.notifications")
 
 RETRY_SECONDS = 1.0
 KEEPALIVE_SECONDS = 5.0
+ANNOUNCE_SECONDS = 0.02  # how long announcements gather before one statement sends them
+NOTIFY_ALL = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload"
 
 
 class ChannelListener:
@@ -46,9 +52,20 @@ class ChannelListener:
         self._on_message = on_message
         self._on_gap = on_gap
         self._task: asyncio.Task[None] | None = None
+        self._announcements: set[str] = set()
+        self._wake = asyncio.Event()  # an announcement to send, or the connection lost
         self.connected = False
 
+    def announce(self, payload: str) -> None:
+        """Notifies the channel (every process's listener, this one's too) within
+        `ANNOUNCE_SECONDS`. Dropped while the connection is down: the listeners are told of
+        the gap then (`on_gap`) and check the database themselves."""
+        if self.connected:
+            self._announcements.add(payload)
+            self._wake.set()
+
     def start(self) -> None:
+        self._wake = asyncio.Event()  # of the loop that runs it
         self._task = asyncio.create_task(self._run(), name=f"listen {self._channel}")
 
     async def stop(self) -> None:
@@ -67,15 +84,21 @@ class ChannelListener:
                     timeout=5,
                     server_settings={"application_name": f"boxoffice-listen-{self._channel}"},
                 )
-                connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
+
+                def on_lost(_connection: Any, lost: asyncio.Event = lost) -> None:
+                    lost.set()
+                    self._wake.set()
+
+                connection.add_termination_listener(on_lost)
                 await connection.add_listener(self._channel, self._deliver)
                 self.connected = True
                 self._on_gap()
-                await _until_lost(connection, lost)
+                await self._serve(connection, lost)
                 log.warning("listen_connection_lost", channel=self._channel)
             except Exception as error:  # whatever it was, listen again: never give up
                 log.warning("listen_unavailable", channel=self._channel, error=type(error).__name__)
             finally:
+                self._announcements.clear()  # the gap tells the listeners instead
                 if self.connected:
                     self.connected = False
                     self._on_gap()
@@ -83,13 +106,24 @@ class ChannelListener:
                     connection.terminate()
             await asyncio.sleep(RETRY_SECONDS)
 
+    async def _serve(self, connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+        """Sends what is announced until the connection is lost; when idle, a keepalive query
+        every `KEEPALIVE_SECONDS` (it raises if the server is gone)."""
+        while not lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=KEEPALIVE_SECONDS)
+            if lost.is_set():
+                return
+            if self._announcements:
+                await asyncio.sleep(ANNOUNCE_SECONDS)  # let a burst gather
+            self._wake.clear()
+            payloads, self._announcements = sorted(self._announcements), set()
+            if payloads:
+                await connection.execute(
+                    NOTIFY_ALL, self._channel, payloads, timeout=KEEPALIVE_SECONDS
+                )
+            else:
+                await connection.fetchval("SELECT 1", timeout=KEEPALIVE_SECONDS)
+
     def _deliver(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._on_message(payload)
-
-
-async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> None:
-    while not lost.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
-        if not lost.is_set():
-            await connection.fetchval("SELECT 1", timeout=KEEPALIVE_SECONDS)  # raises if gone
