@@ -8,8 +8,8 @@ ETag rendered from them:
   small query checks the show's version before it is served again (and renders nothing when it
   did not change). So no map is ever more than that stale, whoever wrote the seats (another
   process, the worker, a process that crashed before it could tell anyone).
-- On PostgreSQL a hold, once committed, notifies `boxoffice_seats` (`bookings.repository.
-  notify_seat_change`) and `SeatMaps.changed` drops the show's entry in every process at once:
+- On PostgreSQL a hold, once committed, notifies `boxoffice_seats` (`bookings.endpoints.
+  _seats_changed`) and `SeatMaps.changed` drops the show's entry in every process at once:
   the hold is the write whose staleness matters (a seat shown AVAILABLE that is taken). While
   the LISTEN connection is up, a request within the window runs no query at all, and a 304
   renders nothing. Without notifications (SQLite, the connection down) every request checks.
@@ -24,6 +24,7 @@ holds have run out: it changes whenever any status does.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import json
 import time
@@ -130,6 +131,11 @@ class SeatMaps:
         # Shows whose version a request is checking now: the others keep serving what memory
         # has meanwhile, instead of all querying at once when an entry's half second is up.
         self._checking: set[uuid.UUID] = set()
+        # The read of a show with nothing in memory, shared by every request that needs the
+        # show's map meanwhile (during an on-sale every hold empties the entry, and a query
+        # and a render a request were most of a sell-out's API CPU). Only requests that came
+        # after the same change share it: a change announced since needs a read of its own.
+        self._reads: dict[uuid.UUID, tuple[int, asyncio.Task[RenderedMap]]] = {}
         self.notified = False  # True while notifications are known to arrive
         self.observers: list[Callable[[uuid.UUID | None], None]] = []
 
@@ -182,9 +188,36 @@ class SeatMaps:
                 # Unchanged: served again, re-rendered only if a hold ran out meanwhile.
                 rendered = cached if cached.current_at(now) else render(cached.snapshot, now)
                 return self._keep(show_id, replace(rendered, checked=time.monotonic()), generation)
-            return self._keep(show_id, render(await read(), now), generation)
         finally:
             self._checking.discard(show_id)
+        rendered = await self._shared_read(show_id, now, read, generation)
+        return rendered if rendered.current_at(now) else render(rendered.snapshot, now)
+
+    async def _shared_read(
+        self,
+        show_id: uuid.UUID,
+        now: datetime,
+        read: Callable[[], Awaitable[Snapshot]],
+        generation: int,
+    ) -> RenderedMap:
+        reading = self._reads.get(show_id)
+        if reading is None or reading[0] != generation:
+
+            async def read_and_keep() -> RenderedMap:
+                return self._keep(show_id, render(await read(), now), generation)
+
+            reading = (generation, asyncio.create_task(read_and_keep()))
+            self._reads[show_id] = reading
+            reading[1].add_done_callback(lambda task: self._read_done(show_id, task))
+        # Shielded: a client that goes away cancels its own wait, not the others' read.
+        return await asyncio.shield(reading[1])
+
+    def _read_done(self, show_id: uuid.UUID, task: asyncio.Task[RenderedMap]) -> None:
+        reading = self._reads.get(show_id)
+        if reading is not None and reading[1] is task:
+            del self._reads[show_id]
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter got it already, or none is left
 
     def _keep(
         self, show_id: uuid.UUID, rendered: RenderedMap, generation: int | None = None
