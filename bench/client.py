@@ -132,9 +132,11 @@ PRICES = {"VIP": 50000, "GOLD": 35000, "SILVER": 20000}
 class Catalogue:
     main_show: str  # hold storm, seat map, sweep-time storm
     sellout_show: str
+    best_sellout_show: str  # the same sell-out, buyers asking for best available
     raw_show: str  # the database-limit clients' own show
     main_seats: list[str]
     sellout_seats: list[str]
+    best_sellout_seats: list[str]
     raw_seats: list[str]
     big_shows: list[str] = field(default_factory=list)  # sweep shows, then the webhook show
     big_seats: dict[str, list[str]] = field(default_factory=dict)
@@ -148,7 +150,7 @@ async def seat_ids(api: Api, show_id: str) -> list[str]:
 async def build_catalogue(
     api: Api, admin: Headers, main: tuple[int, int], big: tuple[int, int], big_shows: int
 ) -> Catalogue:
-    """A theatre with prices, a main screen (rows x seats) with three shows, and a big screen
+    """A theatre with prices, a main screen (rows x seats) with four shows, and a big screen
     with `big_shows` shows, all through the admin API."""
     theatre = await api.call(
         "POST",
@@ -199,15 +201,17 @@ async def build_catalogue(
         body = {"movie_id": movie["id"], "screen_id": screen, "starts_at": starts.isoformat()}
         return str((await api.call("POST", "/api/v1/shows", body, admin))["id"])
 
-    main_shows = [await show(screens[0], i) for i in range(3)]
+    main_shows = [await show(screens[0], i) for i in range(4)]
     big_ids = [await show(screens[1], i) for i in range(big_shows)]
     seats = {s: await seat_ids(api, s) for s in [*main_shows, *big_ids]}
     return Catalogue(
         main_show=main_shows[0],
         sellout_show=main_shows[1],
+        best_sellout_show=main_shows[3],
         raw_show=main_shows[2],
         main_seats=seats[main_shows[0]],
         sellout_seats=seats[main_shows[1]],
+        best_sellout_seats=seats[main_shows[3]],
         raw_seats=seats[main_shows[2]],
         big_shows=big_ids,
         big_seats={s: seats[s] for s in big_ids},

@@ -266,11 +266,19 @@ async def seat_audit(db: asyncpg.Connection, show_id: str) -> dict[str, Any]:
 
 
 async def sell_out(
-    ctx: Context, show_id: str, seat_ids: Sequence[str], clients: int, seed: int = 99
+    ctx: Context,
+    show_id: str,
+    seat_ids: Sequence[str],
+    clients: int,
+    seed: int = 99,
+    best: bool = False,
 ) -> dict[str, Any]:
     """`clients` customers, each wanting 1-4 seats, all at once. Every client starts from the
     same (fresh) seat map; after a 409 it re-reads the map, as a front end would, and tries
-    again with seats shown AVAILABLE, until it gets a hold or nothing is left."""
+    again with seats shown AVAILABLE, until it gets a hold or nothing is left.
+
+    `best`: each asks for its quantity instead (best available, `{"show_id", "quantity"}`) and
+    reads no map; told that only N < quantity seats are left, it asks for N, and stops at 0."""
     total = len(seat_ids)
     holds, maps = Recorder(), Recorder()
     granted = 0
@@ -291,26 +299,31 @@ async def sell_out(
             want = rng.randint(1, 4)
             view = list(seat_ids)
             for _ in range(50):
-                if not view:
+                if not view or not want:
                     return
-                pick = rng.sample(view, min(want, len(view)))
+                asked: dict[str, Any] = {"show_id": show_id}
+                if best:
+                    asked["quantity"] = want
+                else:
+                    asked["seat_ids"] = rng.sample(view, min(want, len(view)))
                 began = time.perf_counter()
                 status, raw, _ = await request(
-                    http,
-                    "POST",
-                    f"{base}/api/v1/bookings",
-                    body={"show_id": show_id, "seat_ids": pick},
-                    headers=who,
+                    http, "POST", f"{base}/api/v1/bookings", body=asked, headers=who
                 )
                 holds.add(status, time.perf_counter() - began)
                 if status == 201:
-                    granted += len(pick)
+                    granted += len(json.loads(raw)["seats"])
                     last_hold_at = time.perf_counter() - started
                     if granted >= total and sold_out_at is None:
                         sold_out_at = last_hold_at
                     return
                 if status != 409:
                     holds.note(f"{status} {raw[:200]!r}")
+                if best:
+                    # Seats taken in a race: ask again; too few left: ask for what is left.
+                    if status == 409:
+                        want = min(want, json.loads(raw).get("available", want))
+                    continue
                 began = time.perf_counter()
                 status, raw, _ = await request(http, "GET", f"{base}/api/v1/shows/{show_id}/seats")
                 maps.add(status, time.perf_counter() - began)

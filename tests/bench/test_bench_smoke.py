@@ -33,6 +33,7 @@ def test_bench_runs_and_its_audits_pass(client: httpx.Client, db: Any, tmp_path:
     assert results["audits_ok"], report
     assert results["server_log_problems"] == [], report
     assert results["sell_out"]["holds_granted"] > 0, report
+    assert results["sell_out_best"]["seats_granted"] == results["sell_out_best"]["seats"], report
     assert results["expiry_sweep"]["swept"] == Config.smoke().sweep_holds, report
     assert results["webhooks"]["statuses"] == {"200": results["webhooks"]["deliveries"]}, report
     assert results["hold_storm"][0]["hold"]["count"] > 0, report
