@@ -6,7 +6,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from boxoffice import events
-from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
 from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
@@ -19,11 +19,18 @@ def register_handlers() -> None:
     """Subscribes every domain's handlers; idempotent, called by the app factory and the worker."""
     # In this order: the refund is recorded, then the tickets issued or revoked, then the email
     # (which names both) is queued.
-    events.subscribe(BookingStatusChanged, payments_handlers.refund_cancelled_booking)
-    events.subscribe(BookingStatusChanged, tickets_handlers.tickets_on_status_change)
-    events.subscribe(BookingStatusChanged, notifications_handlers.queue_for_status_change)
+    # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.
+    events.subscribe(
+        BookingStatusChanged, payments_handlers.refund_cancelled_booking, involves_booked
+    )
+    events.subscribe(
+        BookingStatusChanged, tickets_handlers.tickets_on_status_change, involves_booked
+    )
+    events.subscribe(
+        BookingStatusChanged, notifications_handlers.queue_for_status_change, involves_booked
+    )
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
-    events.subscribe(BookingStatusChanged, reports_handlers.count_tickets)
+    events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     # The totals those handlers add up are written as each transaction commits.
     if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):

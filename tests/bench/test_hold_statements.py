@@ -6,7 +6,8 @@ BEGIN and COMMIT included (asyncpg's query logger, attached while a connection i
 A hold without an Idempotency-Key is one call of `boxoffice_hold` in autocommit: one round
 trip, for a user or a guest alike (the other processes' seat maps are told through the seat
 listener's connection, outside the request: `bookings.endpoints._seats_changed`). The cancel
-of a live hold is BEGIN, one call, COMMIT (its event's handlers run in that transaction). A
+of a live hold is one call of `boxoffice_release_hold` in autocommit too, while nothing reacts
+to a hold's cancellation (tests/bookings/test_lifecycle.py checks the reaction case). A
 best-available hold reads the show's free seats first (one statement; none when the process's
 seat map is known current, which a cancel just made it not), then holds as a manual hold does.
 
@@ -44,7 +45,7 @@ from tests.conftest import LiveServer, running_app
 
 # Best available: the read of the free seats, then the hold's one (the show's grid is read once
 # per process, by the first).
-ROUND_TRIPS = {"hold": 1, "cancel": 3, "best": 2}  # PostgreSQL, BEGIN and COMMIT included
+ROUND_TRIPS = {"hold": 1, "cancel": 1, "best": 2}  # PostgreSQL, BEGIN and COMMIT included
 # Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history and
 # payment for the answer; best: the free seats, then the hold's (in a savepoint, not counted).
 SQLITE_STATEMENTS = {"hold": 5, "cancel": 8, "best": 6}

@@ -11,6 +11,8 @@ import httpx
 from tests.api import Headers, guest, login, problem, register
 from tests.bookings.test_holds import hold, seat_statuses
 
+from boxoffice import events
+from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.worker import sweep_expired_holds
 
@@ -196,3 +198,25 @@ def test_guest_cannot_be_linked_to_two_accounts(
     assert [b["id"] for b in client.get("/api/v1/me/bookings", headers=one).json()["items"]] == [
         booking["id"]
     ]
+
+
+def test_a_reaction_to_a_holds_cancellation_runs_in_the_cancels_transaction(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], monkeypatch: Any
+) -> None:
+    """Nothing reacts to a hold given up today, so PostgreSQL cancels it in one statement
+    without a transaction (tests/bench/test_hold_statements.py). Once a domain subscribes to
+    that change, the cancel runs in a unit of work again and the reaction joins it."""
+    seen: list[tuple[str, bool]] = []
+
+    async def react(session: Any, event: BookingStatusChanged) -> None:
+        seen.append((str(event.booking.id), session.in_transaction()))
+
+    subscribed = [*events._handlers[BookingStatusChanged], (react, None)]
+    monkeypatch.setitem(events._handlers, BookingStatusChanged, subscribed)
+    who = register(client)
+    held = hold(client, who, show["id"], seats[:1]).json()
+
+    cancelled = client.post(f"/api/v1/bookings/{held['id']}/cancel", headers=who)
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert seen == [(held["id"], True)]

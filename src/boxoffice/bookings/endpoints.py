@@ -191,8 +191,18 @@ async def cancel_booking(
 
 async def _cancel(state: Any, booking_id: uuid.UUID, principal: Principal) -> Response:
     now = state.clock.now()
-    async with state.sale_admission.slot(), unit_of_work(state) as session:
-        view = await service.cancel_booking(session, principal, booking_id, now, state.settings)
+    async with state.sale_admission.slot():
+        at_once = not state.settings.is_sqlite and service.cancels_holds_at_once()
+        view = (
+            await service.cancel_hold_at_once(state.engine, principal, booking_id, now)
+            if at_once
+            else None
+        )
+        if view is None:
+            async with unit_of_work(state) as session:
+                view = await service.cancel_booking(
+                    session, principal, booking_id, now, state.settings, live_hold_ruled_out=at_once
+                )
     _seats_changed(state, view.booking.show_id)
     return _booking_response(view, now)
 

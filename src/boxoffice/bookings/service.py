@@ -654,9 +654,12 @@ async def cancel_booking(
     booking_id: uuid.UUID,
     now: datetime,
     settings: Settings,
+    *,
+    live_hold_ruled_out: bool = False,
 ) -> BookingView:
-    """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off)."""
-    if is_postgres(session):
+    """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off).
+    `live_hold_ruled_out`: `cancel_hold_at_once` just found no live hold of the caller's."""
+    if is_postgres(session) and not live_hold_ruled_out:
         # The on-sale case, a live hold given up, is one statement; anything else (a paid
         # booking and its refund, or a refusal to explain) goes the general way below.
         released = await _release_hold(session, principal, booking_id, now)
@@ -682,22 +685,65 @@ async def cancel_booking(
     return (await load_views(session, [booking]))[0]
 
 
-async def _release_hold(
-    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, now: datetime
+def cancels_holds_at_once() -> bool:
+    """Whether `cancel_hold_at_once` may run: nothing reacts to a hold's cancellation, so it
+    needs no transaction of ours for a reaction to join (see `boxoffice.events.reacts`)."""
+    return not events.reacts(
+        BookingStatusChanged, previous=BookingStatus.PENDING, status=BookingStatus.CANCELLED
+    )
+
+
+async def cancel_hold_at_once(
+    engine: AsyncEngine, principal: Principal, booking_id: uuid.UUID, now: datetime
 ) -> BookingView | None:
-    reason = "booking cancelled"
-    released = await repository.release_hold_in_one_statement(
-        await repository.driver_connection(session),
-        booking_id,
+    """The cancel of a live hold of the caller's on PostgreSQL without a transaction of ours:
+    `boxoffice_release_hold` is one statement, so in autocommit one round trip (a unit of work
+    adds BEGIN and COMMIT). Only when `cancels_holds_at_once`. None, with nothing changed, for
+    anything but a live hold of the caller's: `cancel_booking` handles or explains it."""
+    async with driver_connection_of(engine) as driver:
+        released = await repository.release_hold_in_one_statement(
+            driver, booking_id, *_release_arguments(principal, now)
+        )
+    return None if released is None else _released_view(booking_id, released, now)
+
+
+_CANCEL_REASON = "booking cancelled"
+
+
+def _release_arguments(principal: Principal, now: datetime) -> tuple[Any, ...]:
+    return (
         principal.kind.value,
         principal.id,
         principal.is_admin,
         now,
-        reason,
+        _CANCEL_REASON,
         principal.actor,
+    )
+
+
+async def _release_hold(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, now: datetime
+) -> BookingView | None:
+    released = await repository.release_hold_in_one_statement(
+        await repository.driver_connection(session),
+        booking_id,
+        *_release_arguments(principal, now),
     )
     if released is None:
         return None
+    view = _released_view(booking_id, released, now)
+    await events.publish(
+        session,
+        BookingStatusChanged(
+            view.booking, BookingStatus.PENDING, BookingStatus.CANCELLED, now, _CANCEL_REASON
+        ),
+    )
+    return view
+
+
+def _released_view(
+    booking_id: uuid.UUID, released: repository.ReleasedHold, now: datetime
+) -> BookingView:
     booking = Booking(
         id=booking_id,
         show_id=released.show_id,
@@ -725,10 +771,6 @@ async def _release_hold(
         )
         for entry in released.history
     ]
-    await events.publish(
-        session,
-        BookingStatusChanged(booking, BookingStatus.PENDING, BookingStatus.CANCELLED, now, reason),
-    )
     return BookingView(booking, seats, history)
 
 
