@@ -45,19 +45,27 @@ def _admin_connection(server_url: str):  # type: ignore[no-untyped-def]
 def fresh_database(server_url: str = DEFAULT_SERVER) -> Iterator[str]:
     """Creates `boxoffice_bench_<random>` on that server; drops it on the way out, however."""
     server_url = plain_url(server_url)
-    base, _, _ = server_url.rpartition("/")
+    base, _, query = _split(server_url)
     name = f"boxoffice_bench_{secrets.token_hex(5)}"
     with _admin_connection(server_url) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"{base}/{name}"
+        yield f"{base}/{name}{query}"
     finally:
         with _admin_connection(server_url) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def database_name(url: str) -> str:
-    return plain_url(url).rpartition("/")[2].split("?", 1)[0]
+    return _split(plain_url(url))[1]
+
+
+def _split(url: str) -> tuple[str, str, str]:
+    """Everything before the database name, the name, and the query with its "?" (which may
+    name a Unix socket directory: `postgresql://postgres@/postgres?host=/var/run/postgresql`)."""
+    path, mark, query = url.partition("?")
+    base, _, name = path.rpartition("/")
+    return base, name, mark + query
 
 
 def base_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, str]:
