@@ -6,6 +6,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from boxoffice import events
+from boxoffice.accounts.events import GuestLinked
+from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
@@ -32,6 +34,7 @@ def register_handlers() -> None:
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
+    events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     # The totals those handlers add up are written as each transaction commits.
     if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
         sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)

@@ -19,12 +19,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice import events
 from boxoffice.accounts import repository, tokens
 from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.events import GuestLinked
 from boxoffice.accounts.models import Guest, RefreshToken, Role, User
 from boxoffice.accounts.schemas import normalize_email
 from boxoffice.accounts.tokens import PrincipalKind, TokenClaims, TokenType
-from boxoffice.bookings.repository import link_guest_bookings
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.errors import Conflict, InvalidInput, Unauthenticated
@@ -392,7 +393,8 @@ async def _link_guest(
         if linked_to != user_id:
             raise Conflict("This guest has already been linked to another account.")
     # Also on a repeat for the same account: harmless, and it catches anything left behind.
-    await link_guest_bookings(session, guest_id, user_id)
+    # The bookings domain moves the guest's bookings (`bookings.handlers`).
+    await events.publish(session, GuestLinked(guest_id, user_id, now))
 
 
 # --- profile ----------------------------------------------------------------------------------
