@@ -9,6 +9,7 @@ from boxoffice import events
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
+from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
 from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
@@ -35,6 +36,7 @@ def register_handlers() -> None:
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
+    events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
     # The totals those handlers add up are written as each transaction commits.
     if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
         sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)

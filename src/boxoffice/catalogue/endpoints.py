@@ -47,6 +47,7 @@ from boxoffice.dependencies import (
     SessionDep,
     SettingsDep,
     end_unit_of_work_early,
+    run_after_commit,
 )
 from boxoffice.errors import InvalidInput
 
@@ -273,7 +274,7 @@ async def cancel_show(
     done. If this process dies meanwhile, `boxoffice worker` finishes the job."""
     view = await service.cancel_show(session, show_id, now, admin.actor)
     await end_unit_of_work_early(session)
-    await service.cancel_show_bookings(request.app.state, show_id, admin.actor)
+    await run_after_commit(session, request.app.state)  # the bookings' batches, awaited here
     return show_out(view)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice.bookings import service as bookings_service
+from boxoffice import events
 from boxoffice.catalogue import repository
 from boxoffice.catalogue.errors import (
     InvalidShowTime,
@@ -31,6 +31,7 @@ from boxoffice.catalogue.errors import (
     UnknownReference,
     UnpriceableShow,
 )
+from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowStatus, Theatre
 from boxoffice.catalogue.schemas import (
     MovieCreate,
@@ -44,7 +45,6 @@ from boxoffice.catalogue.schemas import (
 from boxoffice.catalogue.seatmap import RenderedMap, SeatMaps, Snapshot, snapshot_of
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
-from boxoffice.dependencies import run_after_commit
 from boxoffice.pricing import repository as pricing_repository
 from boxoffice.pricing import service as pricing_service
 from boxoffice.pricing.rules import day_type_of
@@ -360,26 +360,10 @@ async def cancel_show(
     show.cancelled_at = now
     await session.flush()
     await repository.announce_seat_changes(session, [show_id])  # live streams end on it
-    # Its bookings are cancelled after this commits, in batches of their own
-    # (bookings.service.cancel_show_bookings): the show reads CANCELLED, and refuses holds, at once.
+    # The bookings domain cancels its bookings after this commits, in batches of their own
+    # (`bookings.handlers`): the show reads CANCELLED, and refuses holds, at once.
+    await events.publish(session, ShowCancelled(show_id, now, actor))
     return await get_show(session, show_id)
-
-
-async def cancel_show_bookings(state: Any, show_id: uuid.UUID, actor: str) -> int:
-    """After the show's cancellation committed: cancels its bookings in batches, each issuing
-    its refunds once committed (`state`: app.state or the worker's equivalent)."""
-
-    async def after_batch(session: AsyncSession) -> None:
-        await run_after_commit(session, state)
-
-    return await bookings_service.cancel_show_bookings(
-        state.sessionmaker,
-        show_id,
-        actor,
-        state.clock,
-        state.settings.show_cancel_batch_size,
-        after_batch,
-    )
 
 
 # --- seat map -----------------------------------------------------------------------------------
