@@ -166,6 +166,7 @@ def choose(layout: SeatLayout, free: Free, wanted: Wanted) -> Choice | None:
 
 def _side_by_side(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatId, ...] | None:
     n = wanted.quantity
+    any_free_seat = wanted.seat_type is None and wanted.max_price is None
     best: tuple[bool, int, int, int] | None = None  # strands, distance, -y, x of the first
     best_ids: tuple[SeatId, ...] | None = None
     for row in layout.rows:
@@ -180,7 +181,7 @@ def _side_by_side(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatI
             is_free = [seat_id in free for seat_id in run.ids]
             streak = 0
             for end, (seat_id, seat_type) in enumerate(zip(run.ids, run.types, strict=True)):
-                ok = is_free[end] and matches(seat_type, free[seat_id], wanted)
+                ok = is_free[end] and (any_free_seat or matches(seat_type, free[seat_id], wanted))
                 streak = streak + 1 if ok else 0
                 if streak < n:
                     continue

@@ -351,6 +351,9 @@ class SeatChooser:
         self._grids: dict[uuid.UUID, SeatLayout] = {}
         self._claims: dict[uuid.UUID, _ShowClaims] = {}
         self._free: dict[uuid.UUID, tuple[float, dict[Any, int]]] = {}  # (read at, seat -> price)
+        # The free-seat read each grid was last checked against: a reused read (most requests
+        # during an on-sale) needs no second look.
+        self._checked: dict[uuid.UUID, dict[Any, int]] = {}
 
     async def grid(
         self,
@@ -360,11 +363,14 @@ class SeatChooser:
     ) -> SeatLayout:
         """The show's grid; read again when a free seat is not in it (a new layout)."""
         layout = self._grids.get(show_id)
+        if layout is not None and self._checked.get(show_id) is free:
+            return layout
         if layout is None or not free.keys() <= layout.seat_ids:
             layout = await read()
             if layout is None:
                 raise ShowNotFound()
             _keep_newest(self._grids, show_id, layout)
+        _keep_newest(self._checked, show_id, free)
         return layout
 
     async def free_seats(
