@@ -18,9 +18,8 @@ with SQLAlchemy's `before_cursor_execute`, BEGIN/COMMIT excluded.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +41,7 @@ from tests.api import (
     set_theatre_prices,
 )
 from tests.conftest import LiveServer, running_app
+from tests.support.statements import driver_queries
 
 # Best available: the read of the free seats, then the hold's one (the show's grid is read once
 # per process, by the first).
@@ -49,36 +49,14 @@ ROUND_TRIPS = {"hold": 1, "cancel": 1, "best": 2}  # PostgreSQL, BEGIN and COMMI
 # Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history and
 # payment for the answer; best: the free seats, then the hold's (in a savepoint, not counted).
 SQLITE_STATEMENTS = {"hold": 5, "cancel": 8, "best": 6}
-_INTROSPECTION = re.compile(r"typeinfo_tree|set_config\('jit'|current_setting\('jit'\)")
 _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
-@contextmanager
-def postgres_round_trips(live_server: LiveServer) -> Iterator[list[str]]:
-    seen: list[str] = []
-    lock = threading.Lock()
-
-    def logged(record: Any) -> None:
-        query = " ".join(record.query.split())
-        if _INTROSPECTION.search(query):
-            return  # asyncpg's, once per connection and type: the pool has several connections
-        with lock:
-            seen.append(query[:80])
-
-    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(logged)
-
-    def checkin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection.remove_query_logger(logged)
-
-    pool = live_server.app.state.engine.sync_engine.pool
-    event.listen(pool, "checkout", checkout)
-    event.listen(pool, "checkin", checkin)
-    try:
-        yield seen
-    finally:
-        event.remove(pool, "checkout", checkout)
-        event.remove(pool, "checkin", checkin)
+def cost_counter(db: Any, server: LiveServer) -> Callable[[], AbstractContextManager[list[Any]]]:
+    """What a request costs: SQLite's ORM statements, or PostgreSQL's round trips."""
+    if db.is_sqlite:
+        return sqlite_statements
+    return lambda: driver_queries(server.app.state.engine)
 
 
 @contextmanager
@@ -114,7 +92,11 @@ def counts(
     seats = seat_ids(client, show["id"])
     found: dict[str, list[int]] = {"hold": [], "cancel": [], "best": []}
     for index in range(3):  # the first one also warms caches; all three must agree
-        counting = sqlite_statements if db.is_sqlite else lambda: postgres_round_trips(live_server)
+        counting = (
+            sqlite_statements
+            if db.is_sqlite
+            else lambda: driver_queries(live_server.app.state.engine)
+        )
         with counting() as seen:
             held = client.post(
                 "/api/v1/bookings",
@@ -160,7 +142,11 @@ def test_best_available_chooses_from_a_read_of_a_moment_ago_without_reading_agai
     with running_app(db.url, best_available_read_reuse_seconds=1) as server:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             who = guest(client)[0]
-            counting = sqlite_statements if db.is_sqlite else lambda: postgres_round_trips(server)
+            counting = (
+                sqlite_statements
+                if db.is_sqlite
+                else lambda: driver_queries(server.app.state.engine)
+            )
             held, costs = [], []
             for _ in range(2):
                 with counting() as seen:

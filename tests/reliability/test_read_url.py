@@ -21,8 +21,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import event
 from tests.api import make_admin, register
 from tests.conftest import LiveServer, TestDatabase, running_app
-from tests.payments.checkout import eventually, pay
-from tests.tickets.helpers import hold, make_staff, scan, show_soon
+from tests.tickets.helpers import make_staff, sell_scan_and_refund, show_soon
 
 from boxoffice.dependencies import get_read_session
 
@@ -77,22 +76,7 @@ def test_the_whole_sale_writes_to_the_primary_and_catalogue_reads_go_to_the_read
         ).is_success
         assert http.patch(f"/api/v1/movies/{movie}", json={"title": "Re"}, headers=admin).is_success
 
-        cancelled = hold(http, customer, show["id"], 1)
-        assert http.post(f"/api/v1/bookings/{cancelled['id']}/cancel", headers=customer).is_success
-        booked = pay(http, customer, hold(http, customer, show["id"], 2)["id"])
-        tickets = eventually(
-            lambda: (
-                http.get(f"/api/v1/bookings/{booked['id']}/tickets", headers=customer)
-                .json()
-                .get("items")
-            )
-        )
-        assert scan(http, staff, tickets[0]["qr"]).status_code == 200
-        paid_then_cancelled = pay(http, customer, hold(http, customer, show["id"], 1)["id"])
-        refunded = http.post(
-            f"/api/v1/bookings/{paid_then_cancelled['id']}/cancel", headers=customer
-        )
-        assert refunded.status_code == 200, refunded.text
+        sell_scan_and_refund(http, customer, staff, show["id"])
         other = show_soon(http, admin, minutes=600, theatre_id=theatre)
         assert http.post(f"/api/v1/shows/{other['id']}/cancel", headers=admin).is_success
 

@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import event
 from tests.api import make_admin, register
 from tests.conftest import LiveServer, TestDatabase
-from tests.payments.checkout import eventually, pay
-from tests.tickets.helpers import hold, make_staff, scan, show_soon
+from tests.support.statements import driver_queries
+from tests.tickets.helpers import hold, make_staff, sell_scan_and_refund, show_soon
 
 pytestmark = pytest.mark.postgres_only  # the sale path's own statements are PostgreSQL's
 
@@ -53,6 +53,8 @@ Statement = tuple[str, tuple[Any, ...]]
 
 @contextmanager
 def recorded(live_server: LiveServer) -> Iterator[list[Statement]]:
+    """SQLAlchemy's statements and the driver's own (the sale path's functions), with their
+    arguments flattened."""
     seen: list[Statement] = []
     lock = threading.Lock()
 
@@ -60,31 +62,14 @@ def recorded(live_server: LiveServer) -> Iterator[list[Statement]]:
         with lock:
             seen.append((" ".join(statement.split()), _flat(parameters)))
 
-    def driver(record: Any) -> None:
-        with lock:
-            seen.append((" ".join(record.query.split()), _flat(record.args)))
-
-    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(driver)
-
-    def checkin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection.remove_query_logger(driver)
-
-    engine = live_server.app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", orm)
-    event.listen(engine.pool, "checkout", checkout)
-    event.listen(engine.pool, "checkin", checkin)
+    engine = live_server.app.state.engine
+    event.listen(engine.sync_engine, "before_cursor_execute", orm)
     try:
-        yield seen
+        with driver_queries(engine) as sent:
+            yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", orm)
-        event.remove(engine.pool, "checkout", checkout)
-        event.remove(engine.pool, "checkin", checkin)
-
-
-def refund_processed(client: httpx.Client, customer: dict[str, str], booking_id: str) -> bool:
-    refunds = client.get(f"/api/v1/bookings/{booking_id}", headers=customer).json()["refunds"]
-    return bool(refunds) and refunds[0]["status"] == "PROCESSED"
+        event.remove(engine.sync_engine, "before_cursor_execute", orm)
+        seen.extend((query, _flat(args)) for query, args in sent)
 
 
 def _flat(values: Any) -> tuple[Any, ...]:
@@ -114,19 +99,7 @@ def test_every_hot_path_statement_stays_inside_one_show(
         )
         assert keyed.status_code == 409  # taken: the refusal path too
         assert client.post(f"/api/v1/bookings/{held['id']}/cancel", headers=customer).is_success
-        booked = pay(client, customer, hold(client, customer, show["id"], 2)["id"])
-        tickets = eventually(
-            lambda: (
-                client.get(f"/api/v1/bookings/{booked['id']}/tickets", headers=customer)
-                .json()
-                .get("items")
-            )
-        )
-        assert scan(client, staff, tickets[0]["qr"]).status_code == 200
-        refunded = pay(client, customer, hold(client, customer, show["id"], 1)["id"])
-        assert client.post(f"/api/v1/bookings/{refunded['id']}/cancel", headers=customer).is_success
-        # The refund is issued after the commit: wait for it, so its statements are always seen.
-        assert eventually(lambda: refund_processed(client, customer, refunded["id"]))
+        sell_scan_and_refund(client, customer, staff, show["id"])
 
     per_show = [(sql, args) for sql, args in statements if _TOUCHES.search(sql)]
     assert len(per_show) > 20, per_show  # the paths were recorded

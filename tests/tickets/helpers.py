@@ -19,7 +19,7 @@ from tests.api import (
     login,
     set_theatre_prices,
 )
-from tests.payments.checkout import pay
+from tests.payments.checkout import eventually, pay
 
 
 def show_soon(
@@ -58,6 +58,24 @@ def tickets(client: httpx.Client, who: Headers, booking_id: str) -> list[dict[st
     response = client.get(f"/api/v1/bookings/{booking_id}/tickets", headers=who)
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
+
+
+def sell_scan_and_refund(client: httpx.Client, who: Headers, staff: Headers, show_id: str) -> None:
+    """The whole sale on one show, for tests that watch what it sends to the database: a hold
+    given up, a booking paid and one of its tickets scanned, a paid booking cancelled and its
+    refund processed (issued after the cancel commits: waited for)."""
+    given_up = hold(client, who, show_id, 1)
+    assert client.post(f"/api/v1/bookings/{given_up['id']}/cancel", headers=who).is_success
+    admitted = tickets(client, who, booked(client, who, show_id)["id"])
+    assert scan(client, staff, admitted[0]["qr"]).status_code == 200
+    refunded = booked(client, who, show_id, 1)
+    assert client.post(f"/api/v1/bookings/{refunded['id']}/cancel", headers=who).is_success
+
+    def refund_processed() -> bool:
+        answer = client.get(f"/api/v1/bookings/{refunded['id']}", headers=who).json()
+        return bool(answer["refunds"]) and answer["refunds"][0]["status"] == "PROCESSED"
+
+    assert eventually(refund_processed), "the cancelled booking's refund was not processed"
 
 
 def make_staff(client: httpx.Client, admin: Headers, theatre_ids: list[str]) -> Headers:
