@@ -4,13 +4,12 @@ it counts the requests that both workers served."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from tests.conftest import METRICS, TEST_JWT_SECRET, TEST_METRICS_TOKEN, TestDatabase, free_port
-from tests.support.servers import serve_output, server_env
+from tests.support.servers import serve_output, server_env, wait_until_up
 
 pytestmark = pytest.mark.postgres_only  # two processes on one database
 
@@ -30,25 +29,13 @@ def test_every_scrape_counts_the_requests_of_both_workers(db: TestDatabase, tmp_
     (tmp_path / "metrics" / "counter_999999.db").write_bytes(b"a previous run's")  # wiped
     url = f"http://127.0.0.1:{port}"
     with serve_output(env, port, "--workers", "2"):
-        _wait_until_up(url)
+        wait_until_up(url, seconds=120)  # two processes importing everything
         before = _health_count(url)
         for _ in range(REQUESTS):
             with httpx.Client() as fresh:  # a new connection each: either worker may take it
                 assert fresh.get(f"{url}/health").status_code == 200
         for _ in range(6):  # scrapes land on either worker: each sees the total
             assert _health_count(url) == before + REQUESTS
-
-
-def _wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 120  # two processes importing everything on a busy machine
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the server did not come up")
 
 
 def _health_count(url: str) -> float:

@@ -83,10 +83,13 @@ def serve(
 
 # Generous: with both engines' suites running side by side on a busy machine, a process can take
 # tens of seconds to import the app.
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes] | None = None, seconds: float = 90
+) -> None:
+    """Until `/health` answers 200; fails at once if `process` (when given) exits."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise RuntimeError(f"server for {url} exited with {process.returncode}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
