@@ -6,7 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
+import sqlalchemy as sa
 from tests.api import Headers, problem, register
+from tests.conftest import TestDatabase
 
 
 def hold(
@@ -146,3 +149,28 @@ def test_live_holds_per_customer_per_show_are_capped(
     assert body["type"].endswith("/too-many-holds")
     # Someone else is not affected.
     assert hold(client, register(client), show["id"], [seats[3]]).status_code == 201
+
+
+@pytest.mark.postgres_only  # row locks: SQLite serialises its writers instead
+def test_a_seat_another_hold_is_claiming_refuses_the_hold_whole_at_once(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: TestDatabase
+) -> None:
+    """A claim in flight (here a transaction holding the seat's row lock, as a hold does until
+    it commits) is skipped, not waited on: the hold is refused at once, all or nothing, and the
+    seat is free to hold again once that claim is over (migration 0010)."""
+    who = register(client)
+    with db.sync_engine.connect() as claiming:
+        claiming.execute(
+            sa.text(
+                "SELECT 1 FROM show_seats WHERE show_id = :show AND seat_id = :seat FOR UPDATE"
+            ),
+            {"show": db.id(show["id"]), "seat": db.id(seats[1])},
+        )
+        response = hold(client, who, show["id"], seats[0:2])  # would block here if it waited
+
+        body = problem(response, 409)
+        assert body["unavailable_seat_ids"] == [seats[1]]
+        statuses = seat_statuses(client, show["id"])
+        assert [statuses[s] for s in seats[0:2]] == ["AVAILABLE", "AVAILABLE"]
+        claiming.rollback()
+    assert hold(client, who, show["id"], seats[0:2]).status_code == 201
