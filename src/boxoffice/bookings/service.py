@@ -41,7 +41,7 @@ from boxoffice.catalogue.models import ShowStatus
 from boxoffice.catalogue.seatmap import RenderedMap, seat_status
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
-from boxoffice.db.engine import driver_connection_of, is_postgres
+from boxoffice.db.engine import driver_connection_of, is_postgres, sale_connection
 from boxoffice.errors import BoxofficeError, Unauthenticated
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.models import Payment, Refund
@@ -486,8 +486,7 @@ async def hold_best_seats_at_once(
     known current), then the claim: one `boxoffice_hold` in autocommit, all or nothing."""
     show_id, now = ask.show_id, ask.now
     caps = _caps(ask.principal, ask.settings, ask.client_ip)
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
+    async with sale_connection(engine) as (connection, driver):
 
         async def claim(seat_ids: Sequence[Any]) -> BookingView:
             return await _hold(driver, ask.principal, show_id, seat_ids, now, ask.settings, caps)

@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -157,17 +158,24 @@ def needs_new_connection(error: BaseException) -> bool:
 
 
 @asynccontextmanager
-async def driver_connection_of(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """A pooled connection's asyncpg connection, for the sale path's single statements (in
-    autocommit), discarded if it meets a database that is gone or read-only."""
+async def sale_connection(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+    """A pooled connection and its asyncpg connection, for the sale path's single statements
+    (in autocommit), discarded if it meets a database that is gone or read-only."""
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         try:
-            yield driver
+            yield connection, driver
         except Exception as error:
             if needs_new_connection(error):
                 await connection.invalidate()
             raise
+
+
+@asynccontextmanager
+async def driver_connection_of(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """`sale_connection`'s asyncpg connection alone."""
+    async with sale_connection(engine) as (_connection, driver):
+        yield driver
 
 
 def _create_sqlite_engine(url: str) -> AsyncEngine:
