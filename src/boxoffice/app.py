@@ -57,10 +57,10 @@ from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
-from boxoffice.payments.sandbox import router as sandbox_router
-from boxoffice.payments.sandbox.store import store_of
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
+from boxoffice.sandbox import router as sandbox_router
+from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.web import mount_web

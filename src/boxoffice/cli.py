@@ -139,7 +139,7 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     os.environ.setdefault("RAZORPAY_SANDBOX", "true")
     load_settings()
     uvicorn.run(
-        "boxoffice.payments.sandbox:create_sandbox_app",
+        "boxoffice.sandbox:create_sandbox_app",
         factory=True,
         host=args.host,
         port=args.port,

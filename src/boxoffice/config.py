@@ -243,7 +243,7 @@ class Settings(BaseSettings):
     @cached_property
     def razorpay_keys(self) -> RazorpayCredentials | None:
         """The configured Razorpay keys; None in sandbox mode without keys, where the sandbox's
-        own per-database credentials are used (`boxoffice.payments.sandbox.store`)."""
+        own per-database credentials are used (`boxoffice.sandbox.store`)."""
         if not (self.razorpay_key_id and self.razorpay_key_secret and self.razorpay_webhook_secret):
             return None
         return RazorpayCredentials(

@@ -27,7 +27,7 @@ from boxoffice.logs import configure_logging, get_logger
 from boxoffice.notifications import service as notifications_service
 from boxoffice.payments import service as payments_service
 from boxoffice.payments.provider import PaymentProvider, get_provider
-from boxoffice.payments.sandbox.store import load_credentials
+from boxoffice.sandbox.store import load_credentials
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")

@@ -7,9 +7,9 @@ from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
-from boxoffice.payments import sandbox_models as razorpay_sandbox
 from boxoffice.pricing import models as pricing
 from boxoffice.reports import models as reports
+from boxoffice.sandbox import models as razorpay_sandbox
 from boxoffice.staff import models as staff
 from boxoffice.tickets import models as tickets
 

@@ -1,7 +1,7 @@
 """The payment provider as the booking-payment service sees it: Razorpay, through its official SDK.
 
 With real keys the SDK talks to Razorpay; with `RAZORPAY_SANDBOX=true` it talks to the offline
-sandbox (`boxoffice.payments.sandbox`), on this server or wherever `RAZORPAY_BASE_URL` points.
+sandbox (`boxoffice.sandbox`), on this server or wherever `RAZORPAY_BASE_URL` points.
 Either way the same SDK code path runs.
 
 The SDK is synchronous (`requests`), so every call runs in a worker thread (`asyncio.to_thread`),
@@ -503,7 +503,7 @@ def razorpay_api_base_url(settings: Settings) -> str:
 
 def get_provider(settings: Settings, credentials: RazorpayCredentials) -> RazorpayProvider:
     """The process's provider for these settings and keys (the configured ones, or the sandbox's
-    own: see `boxoffice.payments.sandbox.store`). Built once; the SDK client is reusable."""
+    own: see `boxoffice.sandbox.store`). Built once; the SDK client is reusable."""
     return _provider_for(
         credentials, razorpay_api_base_url(settings), settings.razorpay_timeout_seconds
     )

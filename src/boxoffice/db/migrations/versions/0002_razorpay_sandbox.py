@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-25 17:08:23.784983
 
 Used on PostgreSQL; on SQLite the sandbox keeps these tables in a file of its own (see
-boxoffice.payments.sandbox_models), and they stay empty here.
+boxoffice.sandbox.models), and they stay empty here.
 """
 
 from collections.abc import Sequence

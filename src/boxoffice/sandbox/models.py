@@ -1,4 +1,4 @@
-"""Tables of the offline Razorpay sandbox (`boxoffice.payments.sandbox`): a test double's own
+"""Tables of the offline Razorpay sandbox (`boxoffice.sandbox`): a test double's own
 state, not part of the booking logic. Ids and statuses are Razorpay's (`order_...`, `captured`).
 
 On PostgreSQL they live in the application database (migration 0002). On SQLite the sandbox keeps

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.config import Settings
 from boxoffice.logs import get_logger
-from boxoffice.payments.sandbox.entities import ACCOUNT_ID, new_event_id, unix
-from boxoffice.payments.sandbox.store import SandboxStore
-from boxoffice.payments.sandbox_models import SandboxEvent
+from boxoffice.sandbox.entities import ACCOUNT_ID, new_event_id, unix
+from boxoffice.sandbox.models import SandboxEvent
+from boxoffice.sandbox.store import SandboxStore
 
-log = get_logger("boxoffice.payments.sandbox")
+log = get_logger("boxoffice.sandbox")
 
 DELIVERY_TIMEOUT_SECONDS = 5.0
 AUTOMATIC_ATTEMPTS = 3

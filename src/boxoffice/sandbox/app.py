@@ -17,7 +17,7 @@ def create_sandbox_app(settings: Settings | None = None) -> FastAPI:
     same key id and secrets (the configured keys, or the database's own sandbox keys), and
     sends webhooks to
     `RAZORPAY_SANDBOX_WEBHOOK_URL` (default: `PUBLIC_BASE_URL`/api/v1/webhooks/razorpay)."""
-    from boxoffice.payments.sandbox.api import router
+    from boxoffice.sandbox.api import router
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.config import RazorpayCredentials, Settings
-from boxoffice.payments.sandbox.entities import (
+from boxoffice.sandbox.entities import (
     RazorpayAPIError,
     collection,
     new_id,
@@ -41,14 +41,14 @@ from boxoffice.payments.sandbox.entities import (
     server_error,
     unix,
 )
-from boxoffice.payments.sandbox.store import Config, SandboxStore, get_store, read_config
-from boxoffice.payments.sandbox.webhooks import EventLog, deliver, deliver_in_order, sign
-from boxoffice.payments.sandbox_models import (
+from boxoffice.sandbox.models import (
     SandboxEvent,
     SandboxOrder,
     SandboxPayment,
     SandboxRefund,
 )
+from boxoffice.sandbox.store import Config, SandboxStore, get_store, read_config
+from boxoffice.sandbox.webhooks import EventLog, deliver, deliver_in_order, sign
 
 CURRENCIES = {"INR", "USD", "EUR", "GBP", "SGD", "AED", "MYR"}
 MIN_AMOUNT = 100  # Razorpay: at least one rupee

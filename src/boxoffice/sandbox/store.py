@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.base import Base
 from boxoffice.db.engine import dialect_insert, engine_for
-from boxoffice.payments.sandbox_models import SANDBOX_TABLES, SandboxConfig, SandboxCredentials
+from boxoffice.sandbox.models import SANDBOX_TABLES, SandboxConfig, SandboxCredentials
 
 CONFIG_ROW = 1
 
