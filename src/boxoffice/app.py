@@ -32,7 +32,7 @@ from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.clock import Clock
-from boxoffice.config import Settings
+from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
     create_engine,
@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:
-        app.include_router(sandbox_router, prefix="/_sandbox/razorpay", include_in_schema=False)
+        app.include_router(sandbox_router, prefix=SANDBOX_PATH, include_in_schema=False)
 
     _add_operational_routes(app)
     mount_web(app, settings)

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_SQLITE_PATH = Path("var/boxoffice.db")
+# Where a server with the sandbox on mounts it, and where the SDK then calls (it adds `/v1`).
+SANDBOX_PATH = "/_sandbox/razorpay"
 
 
 class Settings(BaseSettings):

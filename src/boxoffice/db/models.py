@@ -9,7 +9,6 @@ from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
 from boxoffice.pricing import models as pricing
 from boxoffice.reports import models as reports
-from boxoffice.sandbox import models as razorpay_sandbox
 from boxoffice.staff import models as staff
 from boxoffice.tickets import models as tickets
 
@@ -22,7 +21,6 @@ __all__ = [
     "notifications",
     "payments",
     "pricing",
-    "razorpay_sandbox",
     "reports",
     "staff",
     "tickets",

@@ -36,14 +36,13 @@ import requests
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 from urllib3.exceptions import ConnectTimeoutError
 
-from boxoffice.config import RazorpayCredentials, Settings
+from boxoffice.config import SANDBOX_PATH, RazorpayCredentials, Settings
 from boxoffice.errors import BadGateway
 from boxoffice.logs import get_logger
 
 log = get_logger("boxoffice.payments.provider")
 
 RAZORPAY_API_URL = "https://api.razorpay.com"
-SANDBOX_PATH = "/_sandbox/razorpay"
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from boxoffice.config import Settings
+from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.logs import configure_logging
-from boxoffice.payments.provider import SANDBOX_PATH
 
 
 def create_sandbox_app(settings: Settings | None = None) -> FastAPI:
