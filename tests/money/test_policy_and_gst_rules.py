@@ -190,10 +190,10 @@ def test_a_registration_needs_its_fields_and_the_gstins_state() -> None:
     assert registration_problems(**full, sac="999614") == []
     assert registration_problems(legal_name=None, gstin=None, state_code=None, sac=None) == []
     assert registration_problems(**{**full, "legal_name": None}, sac=None) == [
-        "a theatre with a gstin needs legal_name, sac"
+        "A theatre with a gstin needs legal_name, sac"
     ]
     assert registration_problems(**{**full, "state_code": "29"}, sac="999614") == [
-        "state_code 29 is not the GSTIN's state (27)"
+        "The state_code 29 is not the GSTIN's state (27)"
     ]
 
 

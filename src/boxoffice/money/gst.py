@@ -119,9 +119,9 @@ def registration_problems(
         for name, value in (("legal_name", legal_name), ("state_code", state_code), ("sac", sac))
         if value is None
     ]
-    problems = [f"a theatre with a gstin needs {', '.join(missing)}"] if missing else []
+    problems = [f"A theatre with a gstin needs {', '.join(missing)}"] if missing else []
     if state_code is not None and state_code != gstin[:2]:
-        problems.append(f"state_code {state_code} is not the GSTIN's state ({gstin[:2]})")
+        problems.append(f"The state_code {state_code} is not the GSTIN's state ({gstin[:2]})")
     return problems
 
 
