@@ -69,19 +69,21 @@ class ShowMoney:
 
 
 _PENDING_SALES = "pending_show_sales"
+SALES_FIGURES = ("tickets", "gross", "taxable", "cgst", "sgst", "fees")
 
 
-def add_to_show_sales(
-    session: AsyncSession, show_id: uuid.UUID, *, tickets: int = 0, gross: int = 0
-) -> None:
-    """Adds to the show's totals when the caller's transaction commits (see `write_show_sales`)."""
+def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int) -> None:
+    """Adds to the show's totals (`SALES_FIGURES`) when the caller's transaction commits (see
+    `write_show_sales`)."""
     pending = session.info.setdefault(_PENDING_SALES, {})
-    before = pending.get(show_id, (0, 0))
-    pending[show_id] = (before[0] + tickets, before[1] + gross)
+    totals = pending.setdefault(show_id, dict.fromkeys(SALES_FIGURES, 0))
+    for name, amount in figures.items():
+        totals[name] += amount
 
 
 def write_show_sales(session: Session) -> None:
-    """Writes the totals a transaction added up, as the last thing before it commits.
+    """Writes the totals a transaction added up, as it commits (before its documents are
+    numbered: `boxoffice.wiring`).
 
     A show's row is a hot spot (every sale of the show changes it): locked only for the
     commit, not for the rest of the transaction, and in show order, so two transactions never
@@ -89,16 +91,13 @@ def write_show_sales(session: Session) -> None:
     """
     pending = session.info.pop(_PENDING_SALES, None)
     for show_id in sorted(pending or ()):
-        tickets, gross = pending[show_id]
-        statement = dialect_insert(session)(ShowSales).values(
-            show_id=show_id, tickets=tickets, gross=gross
-        )
+        statement = dialect_insert(session)(ShowSales).values(show_id=show_id, **pending[show_id])
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[ShowSales.show_id],
                 set_={
-                    "tickets": ShowSales.tickets + statement.excluded.tickets,
-                    "gross": ShowSales.gross + statement.excluded.gross,
+                    name: getattr(ShowSales, name) + getattr(statement.excluded, name)
+                    for name in SALES_FIGURES
                 },
             )
         )

@@ -1,0 +1,109 @@
+"""Theatres registered for GST, paid bookings, and documents read as a customer would."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from tests.api import (
+    Headers,
+    create_movie,
+    create_screen,
+    create_show,
+    create_theatre,
+    future,
+    set_theatre_prices,
+)
+from tests.tickets.helpers import hold
+
+from boxoffice.money import gst
+
+REGISTRATION = {
+    "legal_name": "PLZ Cinemas Pvt Ltd",
+    "gstin": "27AAPFU0939F1ZV",
+    "state_code": "27",
+    "sac": "999614",
+    "invoice_prefix": "PLZ",
+}
+
+
+def theatre(client: httpx.Client, admin: Headers, registered: bool = True, **terms: Any) -> str:
+    """A theatre in Mumbai (Maharashtra, 27), registered for GST unless told otherwise."""
+    theatre_id = str(create_theatre(client, admin)["id"])
+    body = {**(REGISTRATION if registered else {}), **terms}
+    if body:
+        response = client.patch(f"/api/v1/theatres/{theatre_id}", json=body, headers=admin)
+        assert response.status_code == 200, response.text
+    return theatre_id
+
+
+def show(
+    client: httpx.Client,
+    admin: Headers,
+    theatre_id: str,
+    prices: dict[str, int] | None = None,
+    *,
+    minutes: int | None = None,
+) -> dict[str, Any]:
+    """A show of the theatre two days ahead (or in `minutes`), at these prices."""
+    set_theatre_prices(client, admin, theatre_id, prices)
+    screen = create_screen(client, admin, theatre_id, name=f"Audi {uuid.uuid4().hex[:6]}")
+    movie = create_movie(client, admin, title=f"Film {uuid.uuid4().hex[:6]}")
+    now = datetime.now().astimezone()
+    starts = (
+        future(now)
+        if minutes is None
+        else (now + timedelta(minutes=minutes)).replace(microsecond=0)
+    )
+    return create_show(client, admin, movie["id"], screen["id"], starts)
+
+
+def seats_of_type(client: httpx.Client, show_id: str, seat_type: str, count: int) -> list[str]:
+    seats = client.get(f"/api/v1/shows/{show_id}/seats").json()["seats"]
+    free = [s["id"] for s in seats if s["seat_type"] == seat_type and s["status"] == "AVAILABLE"]
+    return free[:count]
+
+
+def hold_seats(client: httpx.Client, who: Headers, show_id: str, seat_ids: list[str]) -> str:
+    response = client.post(
+        "/api/v1/bookings", json={"show_id": show_id, "seat_ids": seat_ids}, headers=who
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def invoice(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/bookings/{booking_id}/invoice", headers=who)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def this_year() -> str:
+    return gst.financial_year_at(datetime.now().astimezone(), "Asia/Kolkata")
+
+
+def pdf_text(content: bytes) -> str:
+    """The text a PDF shows, from its (Flate-compressed) content streams, after checking that
+    it is built as a PDF: header, cross-reference table, trailer, end marker, pages."""
+    assert content.startswith(b"%PDF-1."), content[:20]
+    assert content.rstrip().endswith(b"%%EOF")
+    assert b"xref" in content and b"trailer" in content and b"/Type /Page" in content
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL):
+        try:
+            data = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        # Text operators: (string) Tj, and the strings of [...] TJ arrays.
+        shown += [s.decode("latin-1") for s in re.findall(rb"\(((?:\\.|[^\\)])*)\)", data)]
+    return "".join(shown).replace("\\(", "(").replace("\\)", ")")
+
+
+def paid(client: Any, who: Headers, show_id: str, count: int = 2) -> dict[str, Any]:
+    from tests.payments.checkout import pay
+
+    return pay(client, who, hold(client, who, show_id, count)["id"])
