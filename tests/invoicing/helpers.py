@@ -21,6 +21,8 @@ from tests.api import (
 from tests.tickets.helpers import hold
 
 from boxoffice.money import gst
+from boxoffice.money.charges import seat_columns
+from boxoffice.money.tax import FeeSlab, Slab, Terms
 
 REGISTRATION = {
     "legal_name": "PLZ Cinemas Pvt Ltd",
@@ -107,3 +109,36 @@ def paid(client: Any, who: Headers, show_id: str, count: int = 2) -> dict[str, A
     from tests.payments.checkout import pay
 
     return pay(client, who, hold(client, who, show_id, count)["id"])
+
+
+# The fee schedule of SPEC "Convenience fee": ₹10 a ticket up to ₹100, 10 % above.
+FEE = [{"up_to": 10000, "amount": 1000}, {"up_to": None, "rate_bp": 1000}]
+TERMS = Terms(
+    registered=True,
+    prices_include_tax=True,
+    admission=(Slab(10000, 500), Slab(None, 1800)),
+    fee_tax=(Slab(None, 1800),),
+    fee_schedule=tuple(FeeSlab(**slab) for slab in FEE),
+)
+
+
+def freeze_charges(db: Any, booking_id: str, terms: Terms = TERMS) -> None:
+    """What the hold's claim is to write with the seats (issue 23's "charges", not merged yet):
+    each seat's charges under `terms`, and the booking's total their sum."""
+    booking = db.id(booking_id)
+    total = 0
+    for seat_id, price in db.query(
+        "SELECT seat_id, price FROM booking_seats WHERE booking_id = :b", b=booking
+    ):
+        columns = seat_columns(price, terms)
+        total += (
+            columns["ticket_total"] + columns["fee"] + columns["fee_cgst"] + columns["fee_sgst"]
+        )
+        assignments = ", ".join(f"{name} = :{name}" for name in columns)
+        db.execute(
+            f"UPDATE booking_seats SET {assignments} WHERE booking_id = :b AND seat_id = :s",
+            b=booking,
+            s=seat_id,
+            **columns,
+        )
+    db.execute("UPDATE bookings SET amount_total = :t WHERE id = :b", t=total, b=booking)
