@@ -142,3 +142,39 @@ def freeze_charges(db: Any, booking_id: str, terms: Terms = TERMS) -> None:
             **columns,
         )
     db.execute("UPDATE bookings SET amount_total = :t WHERE id = :b", t=total, b=booking)
+
+
+def documents_audit(db: Any) -> None:
+    """Every document committed is numbered; each series runs 1..N with no gap or repeat and its
+    counter reads N; the reports' per-show split of `gross` equals the show's invoices."""
+    for series_key, serials, counter in _series(db):
+        assert None not in serials, series_key
+        assert sorted(serials) == list(range(1, len(serials) + 1)), (series_key, sorted(serials))
+        assert counter == len(serials), (series_key, counter, len(serials))
+    rows = db.query(
+        """
+        SELECT s.show_id, s.taxable + s.cgst + s.sgst + s.fees,
+               (SELECT COALESCE(SUM(d.total), 0) FROM documents d
+                JOIN bookings b ON b.id = d.booking_id
+                WHERE b.show_id = s.show_id AND d.series <> 'CREDIT_NOTE')
+        FROM show_sales s
+        """
+    )
+    for show_id, split, invoiced in rows:
+        assert split == invoiced, (show_id, split, invoiced)
+
+
+def _series(db: Any) -> list[tuple[tuple[Any, ...], list[int | None], int]]:
+    found: dict[tuple[Any, ...], list[int | None]] = {}
+    for theatre_id, year, series, serial in db.query(
+        "SELECT theatre_id, financial_year, series, serial FROM documents"
+    ):
+        found.setdefault((str(theatre_id), year, series), []).append(serial)
+    counters = {
+        (str(t), y, s): n
+        for t, y, s, n in db.query(
+            "SELECT theatre_id, financial_year, series, last_serial FROM document_counters"
+        )
+    }
+    assert set(counters) == set(found)
+    return [(key, serials, counters[key]) for key, serials in found.items()]

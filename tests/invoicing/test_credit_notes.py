@@ -10,6 +10,7 @@ import httpx
 from tests.api import Headers, register
 from tests.invoicing.helpers import (
     FEE,
+    documents_audit,
     freeze_charges,
     hold_seats,
     invoice,
@@ -80,10 +81,11 @@ def test_a_booking_with_fees_is_invoiced_line_by_line_and_credited_in_full(
         f"/api/v1/bookings/{booked['id']}/credit-notes/{document['id']}.pdf", headers=customer
     )
     assert missing.status_code == 404
+    documents_audit(db)
 
 
 def test_a_cancelled_show_credits_every_invoiced_booking_from_one_series(
-    client: httpx.Client, admin: Headers
+    client: httpx.Client, admin: Headers, db: Any
 ) -> None:
     theatre_id = theatre(client, admin)
     sale = show(client, admin, theatre_id, PRICES)
@@ -111,3 +113,4 @@ def test_a_cancelled_show_credits_every_invoiced_booking_from_one_series(
         numbers.append(note["number"])
     assert sorted(numbers) == [f"PLZ/CN/{this_year()}/{n:06d}" for n in (1, 2)]
     assert client.get(f"/api/v1/bookings/{unpaid}/invoice", headers=customers[0]).status_code == 404
+    documents_audit(db)

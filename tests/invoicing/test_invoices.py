@@ -11,6 +11,7 @@ import httpx
 from tests.api import Headers, problem, register
 from tests.invoicing.helpers import (
     REGISTRATION,
+    documents_audit,
     hold_seats,
     invoice,
     paid,
@@ -167,7 +168,7 @@ def test_the_pdf_is_a_pdf_that_names_the_invoice(client: httpx.Client, admin: He
 
 
 def test_every_path_that_books_issues_the_invoice(
-    client: httpx.Client, admin: Headers, clock: Any, live_server: Any
+    client: httpx.Client, admin: Headers, clock: Any, live_server: Any, db: Any
 ) -> None:
     """Verify, the provider's webhooks, the worker's reconciliation, a late payment whose seats
     are still free: each books in one transaction, and that transaction issues the invoice."""
@@ -196,6 +197,7 @@ def test_every_path_that_books_issues_the_invoice(
         invoice(client, customer, b)["number"] for b in (by_verify, by_webhook, by_worker, late)
     ]
     assert numbers == [f"PLZ/{this_year()}/{n:06d}" for n in (1, 2, 3, 4)]
+    documents_audit(db)
 
 
 def test_a_payment_that_books_nothing_gets_no_invoice_nor_credit_note(
