@@ -34,7 +34,7 @@ from tests.payments.checkout import (
 from tests.payments.test_reconciliation import run_worker_pass
 from tests.tickets.helpers import hold, make_staff
 
-from boxoffice.payments.service import GRACE
+from boxoffice.payments.reconcile import GRACE
 
 # Inclusive prices at both slabs of 2025-09-22 (5 % up to a taxable ₹100, 18 % above) and at
 # the boundary: ₹105 inclusive is ₹100 taxable at 5 %.

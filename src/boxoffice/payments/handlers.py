@@ -10,7 +10,7 @@ from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import BookingStatus
 from boxoffice.money import cancellation
 from boxoffice.money import service as money_service
-from boxoffice.payments import service
+from boxoffice.payments import refunds
 from boxoffice.payments.events import SeatsRefunded
 
 
@@ -20,7 +20,7 @@ async def refund_cancelled_booking(session: AsyncSession, event: BookingStatusCh
     if event.previous is not BookingStatus.BOOKED or event.status is not BookingStatus.CANCELLED:
         return
     booking = event.booking
-    refund = await service.request_refund(session, booking, event.at, event.reason)
+    refund = await refunds.request_refund(session, booking, event.at, event.reason)
     if refund is None:
         return
     seats = (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
