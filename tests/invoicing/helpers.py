@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 import zlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -49,18 +49,13 @@ def show(
     theatre_id: str,
     prices: dict[str, int] | None = None,
     *,
-    minutes: int | None = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A show of the theatre two days ahead (or in `minutes`), at these prices."""
+    """A show of the theatre two days ahead, at these prices."""
     set_theatre_prices(client, admin, theatre_id, prices)
-    screen = create_screen(client, admin, theatre_id, name=f"Audi {uuid.uuid4().hex[:6]}")
+    screen = create_screen(client, admin, theatre_id, rows, name=f"Audi {uuid.uuid4().hex[:6]}")
     movie = create_movie(client, admin, title=f"Film {uuid.uuid4().hex[:6]}")
-    now = datetime.now().astimezone()
-    starts = (
-        future(now)
-        if minutes is None
-        else (now + timedelta(minutes=minutes)).replace(microsecond=0)
-    )
+    starts = future(datetime.now().astimezone())
     return create_show(client, admin, movie["id"], screen["id"], starts)
 
 
