@@ -98,8 +98,7 @@ def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int)
 
 
 def write_show_sales(session: Session) -> None:
-    """Writes the totals a transaction added up, as it commits (before its documents are
-    numbered: `boxoffice.wiring`).
+    """Writes the totals a transaction added up, as the last thing before it commits.
 
     A show's row is a hot spot (every sale of the show changes it): locked only for the
     commit, not for the rest of the transaction, and in show order, so two transactions never
