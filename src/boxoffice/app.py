@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -23,9 +22,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
+from boxoffice.bookings.chooser import SeatChooser
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.bookings.endpoints import router as bookings_router
-from boxoffice.bookings.service import SeatChooser
+from boxoffice.bookings.holds import HoldStore
+from boxoffice.bookings.holds_postgres import PostgresHolds
+from boxoffice.bookings.holds_sqlite import SqliteHolds
+from boxoffice.bookings.sale import Sale
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
@@ -35,6 +38,7 @@ from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
+    DRIVER_ERRORS,
     create_engine,
     create_read_engine,
     create_sessionmaker,
@@ -42,6 +46,7 @@ from boxoffice.db.engine import (
 )
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import ChannelListener
+from boxoffice.dependencies import unit_of_work
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
@@ -120,8 +125,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.seat_maps = SeatMaps()
     app.state.seat_listener = _seat_listener(settings, app.state.seat_maps)
     app.state.seat_feeds = _seat_feeds(app, settings)
-    app.state.seat_chooser = SeatChooser()
-    app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
+    app.state.sale = Sale(
+        settings,
+        app.state.clock,
+        engine,
+        _hold_store(settings, app),
+        SeatChooser(),
+        Admission(settings.db_pool_size, settings.max_waiting_sale_requests),
+        app.state.seat_maps,
+        app.state.seat_listener,
+        lambda: unit_of_work(app.state),
+    )
 
     for router in (
         auth_router,
@@ -145,10 +159,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # The last added runs first: the access log, the body limit, then the sale path's answers
     # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
-    app.add_middleware(SalePathLane)
+    app.add_middleware(SalePathLane, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:
+    """The engine's hold store: the one place that chooses it."""
+    if settings.is_sqlite:
+        return SqliteHolds(app.state.sessionmaker)
+    return PostgresHolds(app.state.engine)
 
 
 def _seat_listener(settings: Settings, maps: SeatMaps) -> ChannelListener | None:
@@ -251,16 +272,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         log.error("database_pool_timeout")
         return problem_response(ServiceUnavailable("The database is busy; retry shortly."))
 
-    @app.exception_handler(asyncpg.PostgresError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(asyncpg.InternalClientError)
-    @app.exception_handler(sa_exc.EmulatedDBAPIException)
     async def _driver_error(_request: Request, error: Exception) -> JSONResponse:
-        # The sale path speaks to the driver directly, so its errors arrive unwrapped, or
-        # wrapped only by SQLAlchemy's adapter (its BEGIN, sent by bookings.driver_connection:
-        # a 500 when pgbouncer dropped the connection during a failover).
+        # The sale path's statements outside a session go to the driver itself, so its errors
+        # arrive unwrapped.
         log.error("database_error", error=type(error).__name__, detail=str(error)[:200])
         return problem_response(_database_unavailable(error))
+
+    for driver_error in DRIVER_ERRORS:
+        app.add_exception_handler(driver_error, _driver_error)
 
     @app.exception_handler(OSError)
     async def _connection_error(_request: Request, error: OSError) -> JSONResponse:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings import lifecycle as bookings_lifecycle
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
@@ -39,7 +39,7 @@ async def sweep_expired_holds(sessionmaker: async_sessionmaker[Any], clock: Cloc
     total = 0
     while True:
         async with sessionmaker() as session, session.begin():
-            swept = await bookings_service.sweep_expired(session, clock.now(), SWEEP_BATCH)
+            swept = await bookings_lifecycle.sweep_expired(session, clock.now(), SWEEP_BATCH)
         total += swept
         if swept < SWEEP_BATCH:
             return total
@@ -61,7 +61,7 @@ async def run_pass(
     async def after_batch(session: AsyncSession) -> None:
         await run_after_commit(session, state)
 
-    resumed = await bookings_service.resume_show_cancellations(
+    resumed = await bookings_lifecycle.resume_show_cancellations(
         sessionmaker, clock, settings.show_cancel_batch_size, after_batch
     )
     async with sessionmaker() as session, session.begin():

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.events import GuestLinked
-from boxoffice.bookings import repository, service
+from boxoffice.bookings import lifecycle, repository
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.dependencies import after_commit, run_after_commit
 
@@ -19,7 +19,7 @@ async def move_guest_bookings(session: AsyncSession, event: GuestLinked) -> None
 
 async def cancel_bookings_of_show(session: AsyncSession, event: ShowCancelled) -> None:
     """Once the show's cancellation commits: its bookings are cancelled in batches that commit
-    as they go, each batch's refunds issued after it (`service.cancel_show_bookings`). Run by
+    as they go, each batch's refunds issued after it (`lifecycle.cancel_show_bookings`). Run by
     whoever commits the show's cancellation (the route awaits it); what a dead process left,
     `boxoffice worker` finishes."""
 
@@ -27,7 +27,7 @@ async def cancel_bookings_of_show(session: AsyncSession, event: ShowCancelled) -
         async def after_batch(batch: AsyncSession) -> None:
             await run_after_commit(batch, state)
 
-        await service.cancel_show_bookings(
+        await lifecycle.cancel_show_bookings(
             state.sessionmaker,
             event.show_id,
             event.actor,

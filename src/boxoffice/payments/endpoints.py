@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
-from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings.schemas import BookingOut
 from boxoffice.dependencies import (
     IdempotencyKey,
@@ -130,7 +130,7 @@ async def verify_payment(
     refused = service.refused_payment(settlement)
     if refused is not None:
         return problem_response(refused)
-    view = await bookings_service.get_booking(session, principal, settlement.booking.id)
+    view = await bookings_reads.get_booking(session, principal, settlement.booking.id)
     return BookingOut.of(view, now)
 
 

@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import events, metrics
 from boxoffice.accounts import repository as accounts_repository
 from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import lifecycle as bookings_lifecycle
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings import rules as booking_rules
-from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.catalogue.models import ShowStatus
@@ -188,7 +189,7 @@ async def _reserve_order(
 ) -> Payment | _Reserved | None:
     """The booking's order if it has one; else a reservation to create it; None: wait."""
     booking = await bookings_repository.get_booking(session, booking_id, for_update=True)
-    if booking is None or not bookings_service.owns(principal, booking):
+    if booking is None or not bookings_reads.owns(principal, booking):
         raise BookingNotFound()
     status = booking_rules.effective_status(booking.status, booking.expires_at, now)
     if status is not BookingStatus.PENDING:
@@ -236,7 +237,7 @@ async def payment_to_verify(
     if (
         payment is None
         or booking is None
-        or not (principal.is_admin or bookings_service.owns(principal, booking))
+        or not (principal.is_admin or bookings_reads.owns(principal, booking))
     ):
         raise PaymentNotFound()
     return payment
@@ -359,9 +360,9 @@ async def settle_payment(
     await events.publish(session, PaymentCaptured(booking, payment.amount, now))
 
     reason = await _why_not_bookable(session, booking, payment, paid, now)
-    if reason is None and await bookings_service.confirm_seats(session, booking, now):
+    if reason is None and await bookings_lifecycle.confirm_seats(session, booking, now):
         late = booking_rules.effective_status(booking.status, booking.expires_at, now)
-        await bookings_service.transition(
+        await bookings_lifecycle.transition(
             session,
             booking,
             BookingStatus.BOOKED,
@@ -372,7 +373,7 @@ async def settle_payment(
         return Settlement(booking, booked=True)
 
     reason = reason or "the hold ran out and its seats were taken"
-    await bookings_service.record_expiry(session, booking, now)
+    await bookings_lifecycle.record_expiry(session, booking, now)
     log.warning("payment_refunded_on_arrival", booking_id=str(booking.id), reason=reason)
     refund = await request_refund(session, booking, now, reason)
     assert refund is not None  # the payment was captured just above
