@@ -45,7 +45,7 @@ from boxoffice.db.engine import (
     needs_new_connection,
 )
 from boxoffice.db.migrate import current_revision, head_revision
-from boxoffice.db.notifications import ChannelListener
+from boxoffice.db.notifications import Channel, ChannelListener, LocalChannel, attach
 from boxoffice.dependencies import unit_of_work
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -97,15 +97,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             credentials = credentials or await store_of(app.state).credentials()
         assert credentials is not None  # Settings refuses to load with neither
         app.state.provider = get_provider(settings, credentials)
-        listener = app.state.seat_listener
-        if listener is not None:
-            listener.start()
+        channel = app.state.seat_channel
+        channel.start()
         _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
         await app.state.seat_feeds.stop()
-        if listener is not None:
-            await listener.stop()
+        await channel.stop()
         await engine.dispose()
         if read_engine is not None:
             await read_engine.dispose()
@@ -123,7 +121,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.read_engine = read_engine
     app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
-    app.state.seat_listener = _seat_listener(settings, app.state.seat_maps)
+    app.state.seat_channel = _seat_channel(settings, app.state.seat_maps)
+    attach(engine, SEAT_CHANGES, app.state.seat_channel)
     app.state.seat_feeds = _seat_feeds(app, settings)
     app.state.sale = Sale(
         settings,
@@ -133,7 +132,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         SeatChooser(),
         Admission(settings.db_pool_size, settings.max_waiting_sale_requests),
         app.state.seat_maps,
-        app.state.seat_listener,
         lambda: unit_of_work(app.state),
     )
 
@@ -172,12 +170,13 @@ def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:
     return PostgresHolds(app.state.engine)
 
 
-def _seat_listener(settings: Settings, maps: SeatMaps) -> ChannelListener | None:
-    """On PostgreSQL, seat writes anywhere reach this process's seat maps (see
-    `boxoffice.catalogue.seatmap`), and the sale path announces its own through it; SQLite has
-    no notifications and the maps check instead."""
+def _seat_channel(settings: Settings, maps: SeatMaps) -> Channel:
+    """How seat writes anywhere reach this process's seat maps (see
+    `boxoffice.catalogue.seatmap`). PostgreSQL: LISTEN, which also sends what this process
+    announces. SQLite (one process, no notifications): straight to the maps, which check the
+    database's version themselves."""
     if settings.is_sqlite:
-        return None
+        return LocalChannel(lambda show_id: maps.changed(uuid.UUID(show_id)))
 
     def on_gap() -> None:
         maps.notified = listener.connected

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
-from boxoffice.catalogue.repository import announce_seat_changes
+from boxoffice.catalogue.seatmap import announce_seat_changes
 from boxoffice.db.base import Base, random_uuid
 
 
@@ -77,7 +77,7 @@ async def claim_seats(
     )
     claimed = result.all()
     if claimed:
-        await announce_seat_changes(session, [show_id])
+        await announce_seat_changes([show_id], session)
     return claimed
 
 
@@ -101,7 +101,7 @@ async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID])
             held_until=None,
         ).returning(ShowSeat.show_id)
     )
-    await announce_seat_changes(session, set(released))
+    await announce_seat_changes(set(released), session)
 
 
 def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:

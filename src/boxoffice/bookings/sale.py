@@ -12,8 +12,8 @@ dependency solving). Each request queues for a slot of the process's admission f
   (`lifecycle.hold_cancel_reacts`); anything else goes through the general cancel in a unit
   of work.
 
-Every write is announced once committed (`_seats_changed`): this process's seat maps at once,
-the others' through the seat listener's connection, at no round trip of ours.
+Every write is announced once committed (`announce_seat_changes` via the engine): this
+process's seat maps at once, the others' through the seat channel, at no round trip of ours.
 """
 
 from __future__ import annotations
@@ -40,11 +40,10 @@ from boxoffice.bookings.schemas import (
     HoldRequest,
     booking_document,
 )
-from boxoffice.catalogue.seatmap import SeatMaps
+from boxoffice.catalogue.seatmap import SeatMaps, announce_seat_changes
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
-from boxoffice.db.notifications import ChannelListener
 from boxoffice.errors import InvalidInput
 from boxoffice.idempotency import request_fingerprint, respond_once
 
@@ -62,7 +61,6 @@ class Sale:
     chooser: SeatChooser
     admission: Admission
     seat_maps: SeatMaps
-    seat_listener: ChannelListener | None
     unit_of_work: Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
@@ -106,7 +104,7 @@ async def hold(
                 now=now,
                 operation=hold_once,
             )
-    _seats_changed(sale, body.show_id)
+    await announce_seat_changes([body.show_id], sale.engine)
     return response
 
 
@@ -150,16 +148,8 @@ async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Res
                     sale.settings,
                     release_tried=alone,
                 )
-    _seats_changed(sale, view.booking.show_id)
+    await announce_seat_changes([view.booking.show_id], sale.engine)
     return _booking_response(view, now)
-
-
-def _seats_changed(sale: Sale, show_id: uuid.UUID) -> None:
-    """After a sale-path write committed: this process's seat map reads it at once, the other
-    processes' within milliseconds (PostgreSQL), through the seat listener's own connection."""
-    sale.seat_maps.changed(show_id)
-    if sale.seat_listener is not None:
-        sale.seat_listener.announce(str(show_id))
 
 
 def _check_size(body: HoldRequest, settings: Settings) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from boxoffice.config import Settings
+from boxoffice.db.notifications import carry_for
 from boxoffice.errors import DatabaseUnavailable
 
 CONNECT_TIMEOUT_SECONDS = 5  # all of DATABASE_URL's hosts, together
@@ -106,6 +107,7 @@ def engine_for(
         connect_args=connect_args,
     )
     _recover_from_failover(engine)
+    carry_for(engine, notify_in_transaction=True)
     return engine
 
 
@@ -204,6 +206,7 @@ def _create_sqlite_engine(url: str) -> AsyncEngine:
     def _begin_immediate(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    carry_for(engine, notify_in_transaction=False)
     return engine
 
 
