@@ -8,11 +8,9 @@ racing on one booking (cancel vs. payment, two sweepers) cannot both win.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import Principal
@@ -28,7 +26,6 @@ from boxoffice.bookings.holds import (
 )
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.bookings.reads import BookingView, load_views, owned_booking
-from boxoffice.clock import Clock
 from boxoffice.config import Settings
 
 
@@ -193,52 +190,25 @@ async def sweep_expired(session: AsyncSession, now: datetime, batch_size: int) -
     return len(expired)
 
 
-async def cancel_show_bookings(
-    sessionmaker: async_sessionmaker[Any],
-    show_id: uuid.UUID,
-    actor: str,
-    clock: Clock,
-    batch_size: int,
-    after_batch: Callable[[AsyncSession], Awaitable[None]],
+async def cancel_show_batch(
+    session: AsyncSession, show_id: uuid.UUID, actor: str, now: datetime, batch_size: int
 ) -> int:
-    """Cancels every live booking of a cancelled show, in batches that commit as they go.
+    """Cancels one batch of the live bookings of a cancelled show; returns how many.
 
-    Each batch is its own short transaction: its bookings are locked (skipping rows another
-    process holds), moved to CANCELLED through `transition` (so every reaction happens: a paid
-    booking's refund is recorded by the payments domain), and their seats freed. `after_batch`
-    then runs the batch's after-commit work (issuing its refunds) with no transaction open.
-    Safe to run from several processes at once and to resume after a crash: what a killed
-    process left is found by `boxoffice worker` (`resume_show_cancellations`).
+    The batch's bookings are locked (skipping rows another process holds: it is cancelling
+    them, or a customer is changing one, and the next batch sees it), moved to CANCELLED through
+    `transition` (so every reaction happens: a paid booking's refund is recorded by the payments
+    domain), and their seats freed. Its caller commits each batch (`boxoffice.dependencies.
+    in_batches`), so a show of any size is cancelled in short transactions, by several processes
+    at once if need be, and a crash loses at most the batch in flight.
     """
-    total = 0
-    while True:
-        async with sessionmaker() as session:
-            async with session.begin():
-                now = clock.now()
-                batch = await repository.live_bookings_of_show(session, show_id, now, batch_size)
-                for booking in batch:
-                    await transition(
-                        session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor
-                    )
-                await repository.release_seats(session, [booking.id for booking in batch])
-            await after_batch(session)
-        total += len(batch)
-        if len(batch) < batch_size:
-            return total
+    batch = await repository.live_bookings_of_show(session, show_id, now, batch_size)
+    for booking in batch:
+        await transition(session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor)
+    await repository.release_seats(session, [booking.id for booking in batch])
+    return len(batch)
 
 
-async def resume_show_cancellations(
-    sessionmaker: async_sessionmaker[Any],
-    clock: Clock,
-    batch_size: int,
-    after_batch: Callable[[AsyncSession], Awaitable[None]],
-) -> int:
-    """The worker's share: finishes cancelling shows whose cancelling process died."""
-    async with sessionmaker() as session:
-        shows = await repository.cancelled_shows_with_live_bookings(session, clock.now(), 50)
-    total = 0
-    for show_id in shows:
-        total += await cancel_show_bookings(
-            sessionmaker, show_id, "worker", clock, batch_size, after_batch
-        )
-    return total
+async def shows_left_cancelling(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    """Cancelled shows whose cancellation did not reach every booking (its process died)."""
+    return await repository.cancelled_shows_with_live_bookings(session, now, 50)
