@@ -18,7 +18,7 @@ from boxoffice.dependencies import (
     end_unit_of_work_early,
 )
 from boxoffice.errors import problem_response
-from boxoffice.idempotency import request_fingerprint, respond_once_unlocked
+from boxoffice.idempotency import request_fingerprint, respond_once
 from boxoffice.payments import service
 from boxoffice.payments.models import Refund, RefundAttempt, RefundStatus
 from boxoffice.payments.provider import PaymentProvider
@@ -84,7 +84,7 @@ async def start_payment(
         )
         return (201 if order.created else 200), body
 
-    return await respond_once_unlocked(
+    return await respond_once(
         state.sessionmaker,
         customer=principal.actor,
         endpoint="POST /bookings/{id}/payments",
