@@ -12,6 +12,7 @@ from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import repository
 from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingSeat, BookingTransition
+from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.models import Payment, Refund
 
@@ -28,8 +29,8 @@ class BookingView:
 
 
 def in_seat_order(seats: Iterable[BookingSeat]) -> list[BookingSeat]:
-    """A booking's seats as every answer lists them: by label."""
-    return sorted(seats, key=lambda seat: seat.label)
+    """A booking's seats as every answer lists them: by row, then number (H8 before H10)."""
+    return sorted(seats, key=lambda seat: seat_order(seat.label))
 
 
 async def get_booking(

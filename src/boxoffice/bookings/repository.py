@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
+from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.catalogue.seatmap import announce_seat_changes
 from boxoffice.db.base import Base, random_uuid
 
@@ -178,13 +179,12 @@ async def set_status(
 async def seats_of(
     session: AsyncSession, booking_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BookingSeat]]:
+    """Each booking's seats, in seat order (H8 before H10)."""
     seats: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
     result = await session.scalars(
-        select(BookingSeat)
-        .where(BookingSeat.booking_id.in_(booking_ids))
-        .order_by(BookingSeat.label)
+        select(BookingSeat).where(BookingSeat.booking_id.in_(booking_ids))
     )
-    for seat in result:
+    for seat in sorted(result, key=lambda seat: seat_order(seat.label)):
         seats[seat.booking_id].append(seat)
     return seats
 

@@ -86,7 +86,7 @@ async def issue_tickets(
         )
     repository.add_tickets(session, tickets)
     await session.flush()
-    return sorted(tickets, key=lambda t: t.seat_label)
+    return tickets  # in seat order, as `seats_of` gives the seats
 
 
 async def revoke_tickets(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -> int:
