@@ -3,7 +3,7 @@
 A hold is the hottest write of an on-sale. Through the ORM it was three statements plus BEGIN and
 COMMIT, each paying SQLAlchemy's statement building and result processing; here it is one call
 of `boxoffice_hold` (the rules of `holds_sqlite`'s claim, written out whole with the other
-function in db/migrations/versions/0011_sale_path.sql), sent as the driver's own prepared
+function in db/migrations/versions/0013_sale_path.sql), sent as the driver's own prepared
 statement, so without an Idempotency-Key, in autocommit, the whole hold is one round trip. A
 cancel of a live hold is one call of `boxoffice_release_hold`, and best available reads the
 free seats in one statement whose two arrays asyncpg decodes in C.
