@@ -4,8 +4,10 @@
 (told when it commits, never if it rolls back) or for a write that committed by itself (told
 now). What carries it is the engine's, set once when the engine is made (`carry_for`) and the
 process's channel attached to it (`attach`):
-- PostgreSQL: NOTIFY, in the writer's transaction; a committed write goes through the process's
-  `ChannelListener`, which tells this process at once and the others by one gathered NOTIFY.
+- PostgreSQL: NOTIFY, in the writer's transaction, for the other processes, and this one's
+  channel told at the commit itself, before the writer answers; a committed write goes through
+  the process's `ChannelListener`, which tells this process at once and the others by one
+  gathered NOTIFY.
 - SQLite, one process: the process's `LocalChannel`, told at the commit (or now).
 
 `ChannelListener` is PostgreSQL's LISTEN for a process: one connection, whatever the number of
@@ -70,6 +72,10 @@ class ChannelListener:
         self._announcements: set[str] = set()
         self._wake = asyncio.Event()  # an announcement to send, or the connection lost
         self.connected = False
+
+    def hear(self, payload: str) -> None:
+        """Tells this process's subscriber now, as if the notification had come."""
+        self._on_message(payload)
 
     def announce(self, payload: str) -> None:
         """Tells this process at once, and notifies the channel (every process's listener) within
@@ -154,6 +160,9 @@ class LocalChannel:
     def __init__(self, on_message: Callable[[str], None]) -> None:
         self._on_message = on_message
 
+    def hear(self, payload: str) -> None:
+        self._on_message(payload)
+
     def announce(self, payload: str) -> None:
         self._on_message(payload)
 
@@ -167,7 +176,13 @@ class LocalChannel:
 class Channel(Protocol):
     connected: bool
 
-    def announce(self, payload: str) -> None: ...
+    def hear(self, payload: str) -> None:
+        """This process's subscriber only, now."""
+        ...
+
+    def announce(self, payload: str) -> None:
+        """This process's subscriber now, and every other process's."""
+        ...
 
     def start(self) -> None: ...
 
@@ -178,7 +193,7 @@ class Channel(Protocol):
 class _Carry:
     """How an engine's writers' announcements travel, and the channels this process attached."""
 
-    notify_in_transaction: bool  # PostgreSQL's NOTIFY; else delivered here at the commit
+    notify_in_transaction: bool  # PostgreSQL's NOTIFY (other processes); else one process
     channels: dict[str, Channel] = field(default_factory=dict)
 
 
@@ -198,6 +213,8 @@ def attach(engine: AsyncEngine, name: str, channel: Channel) -> None:
 async def announce(via: AsyncSession | AsyncEngine, name: str, payloads: Sequence[str]) -> None:
     """Says `payloads` on channel `name`, to every process's listener (this one's included):
     - `via` a session: as part of its transaction, so when it commits, never if it rolls back;
+      this process hears it at the commit itself, before the writer answers (a NOTIFY comes
+      back a moment later);
     - `via` an engine: for a write that committed by itself (the sale path's single
       statements), now, through this process's channel: no round trip of the writer's.
     A process with no channel attached (the worker) tells only the others, and only by NOTIFY.
@@ -213,13 +230,12 @@ async def announce(via: AsyncSession | AsyncEngine, name: str, payloads: Sequenc
     if carry.notify_in_transaction:
         for payload in payloads:
             await via.execute(select(func.pg_notify(name, payload)))
-        return
     channel = carry.channels.get(name)
     if channel is None:
         return
 
-    def deliver(_session: Any) -> None:
+    def heard(_session: Any) -> None:
         for payload in payloads:
-            channel.announce(payload)
+            channel.hear(payload)
 
-    event.listen(via.sync_session, "after_commit", deliver, once=True)
+    event.listen(via.sync_session, "after_commit", heard, once=True)
