@@ -47,7 +47,7 @@ class _ShowClaims:
 
 
 class SeatChooser:
-    """Per process (`app.state.seat_chooser`): each show's grid, read once, and the seats this
+    """Per process (`bookings.sale.Sale.chooser`): each show's grid, read once, and the seats this
     process is claiming or saw taken lately.
 
     Choices are deterministic, so requests that read the same free seats at once would all pick
