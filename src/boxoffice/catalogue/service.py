@@ -42,7 +42,13 @@ from boxoffice.catalogue.schemas import (
     TheatreCreate,
     TheatrePatch,
 )
-from boxoffice.catalogue.seatmap import RenderedMap, SeatMaps, Snapshot, snapshot_of
+from boxoffice.catalogue.seatmap import (
+    RenderedMap,
+    SeatMaps,
+    Snapshot,
+    announce_seat_changes,
+    snapshot_of,
+)
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.money import gst
@@ -384,7 +390,7 @@ async def cancel_show(
     show.status = ShowStatus.CANCELLED
     show.cancelled_at = now
     await session.flush()
-    await repository.announce_seat_changes(session, [show_id])  # live streams end on it
+    await announce_seat_changes([show_id], session)  # live streams end on it
     # The bookings domain cancels its bookings after this commits, in batches of their own
     # (`bookings.handlers`): the show reads CANCELLED, and refuses holds, at once.
     await events.publish(session, ShowCancelled(show_id, now, actor))
