@@ -64,7 +64,16 @@ def test_every_asset_is_served_by_the_app_and_none_comes_from_elsewhere(
     assert [a.name for a in assets if script_url.search(a.read_text())] == ["payment.js"]
 
 
-def test_unknown_paths_are_still_problems_not_the_shell(client: httpx.Client) -> None:
-    response = client.get("/no-such-page")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
+def test_an_unknown_page_is_the_apps_not_found_page_for_browsers_and_a_problem_for_the_rest(
+    client: httpx.Client,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="/static/app.js">' in page.text  # it draws "not found"
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    for path, headers in [("/no-such-page", {}), ("/api/v1/no-such-thing", browser)]:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"

@@ -164,7 +164,9 @@ def test_a_paid_booking_is_cancelled_and_refunded_from_the_page(
     page.get_by_role("button", name=re.compile(r"^Pay ₹")).click()
     page.get_by_role("button", name="Make the payment fail").click()
     page.wait_for_url(re.compile(r"/checkout/"))
-    expect(page.get_by_role("alert")).to_contain_text("The payment did not go through")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The payment did not go through: Payment failed. Your seats are still held"
+    )
     expect(page.get_by_role("timer")).to_be_visible()
     pay_in_sandbox(page)
 

@@ -1,6 +1,6 @@
 // Picks the page module for the path (the server answers the same shell for each) and draws it.
 import { session } from "./api.js";
-import { h } from "./ui.js";
+import { h, notice, signInHere } from "./ui.js";
 
 const ROUTES = [
   [/^\/$/, "home"],
@@ -19,8 +19,7 @@ function drawAccount() {
   const slot = document.getElementById("account");
   const user = session.user();
   if (!user) {
-    const next = encodeURIComponent(location.pathname + location.search);
-    slot.replaceChildren(h("a", { href: `/signin?next=${next}` }, "Sign in"));
+    slot.replaceChildren(h("a", { href: signInHere() }, "Sign in"));
     return;
   }
   const links = [];
@@ -40,9 +39,11 @@ async function start() {
     await page.default(main, ...found.slice(1).map(decodeURIComponent));
     return;
   }
-  main.replaceChildren(h("p", {}, "There is no such page."));
+  notice(main, "Page not found", "There is no page at this address. It may have moved, or the link was mistyped.",
+    [["See what's showing", "/"], ["My bookings", "/bookings"]]);
 }
 
 start().catch((error) => {
-  document.getElementById("main").replaceChildren(h("p", { class: "error", role: "alert" }, error.message));
+  notice(document.getElementById("main"), "Something went wrong", error.message,
+    [["Try again", () => location.reload()], ["Back to the shows", "/"]]);
 });

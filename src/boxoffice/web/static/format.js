@@ -40,6 +40,12 @@ export function isoDay(date, timeZone = "Asia/Kolkata") {
   return date.toLocaleDateString("en-CA", { timeZone });
 }
 
+// A message as a sentence: ends with a full stop unless it has its own ending.
+export function sentence(text) {
+  const trimmed = String(text).trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 export function percent(fraction) {
   return `${Math.round(fraction * 1000) / 10}%`;
 }

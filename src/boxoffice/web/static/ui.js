@@ -33,6 +33,23 @@ export function render(main, title, ...children) {
   main.replaceChildren(h("h1", {}, title), ...children.filter((child) => child !== null && child !== undefined));
 }
 
+// A page that cannot show what was asked for: says why, and offers the next steps (links, or
+// [label, onclick] pairs for buttons), the first of them the main one.
+export function notice(main, title, text, steps) {
+  const actions = steps.map(([label, target], index) => {
+    const attributes = { class: index === 0 ? "button primary" : "button" };
+    return typeof target === "function"
+      ? h("button", { ...attributes, type: "button", onclick: target }, label)
+      : h("a", { ...attributes, href: target }, label);
+  });
+  render(main, title, h("p", { class: "lead", "data-notice": title }, text), h("div", { class: "actions" }, actions));
+}
+
+// Where a signed-out visitor goes to sign in and come back here.
+export function signInHere() {
+  return `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
 export function meta(name) {
   return document.querySelector(`meta[name="boxoffice:${name}"]`)?.content || "";
 }

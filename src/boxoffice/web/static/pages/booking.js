@@ -1,19 +1,15 @@
 // One booking: the confirmation with its QR tickets, cancelling, and the refund's progress.
 import { get, imageUrl, post } from "../api.js";
 import { BOOKING_STATUS, dateTime, money } from "../format.js";
+import { loadBooking } from "../components/booking-loader.js";
 import { busy, go, h, messageBox, render } from "../ui.js";
 
 const REFUND = { PENDING: "on its way", PROCESSED: "refunded", FAILED: "failed; our team is retrying it" };
 
 export default async function bookingPage(main, bookingId) {
   const messages = messageBox("booking");
-  let booking;
-  try {
-    booking = await get(`/api/v1/bookings/${bookingId}`);
-  } catch (error) {
-    render(main, "Booking", h("p", { class: "error", role: "alert" }, error.message), h("a", { href: "/bookings" }, "My bookings"));
-    return;
-  }
+  const booking = await loadBooking(main, bookingId);
+  if (!booking) return;
   if (booking.status === "PENDING") {
     go(`/checkout/${bookingId}`);
     return;

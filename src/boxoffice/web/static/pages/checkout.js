@@ -1,9 +1,10 @@
 // A held booking: the countdown, the contact email (guests) or signing in, and payment.
 import { api, get, post } from "../api.js";
-import { dateTime, money } from "../format.js";
+import { dateTime, money, sentence } from "../format.js";
 import { accountForm } from "../components/account-form.js";
 import { countdown } from "../components/countdown.js";
 import { startPayment } from "../components/payment.js";
+import { loadBooking } from "../components/booking-loader.js";
 import { busy, field, go, h, messageBox, render } from "../ui.js";
 
 const CHECKOUT_ANSWER = ["razorpay_order_id", "razorpay_payment_id", "razorpay_signature"];
@@ -11,13 +12,8 @@ const CHECKOUT_ANSWER = ["razorpay_order_id", "razorpay_payment_id", "razorpay_s
 export default async function checkoutPage(main, bookingId) {
   const messages = messageBox("checkout");
   const params = new URLSearchParams(location.search);
-  let booking;
-  try {
-    booking = await get(`/api/v1/bookings/${bookingId}`);
-  } catch (error) {
-    render(main, "Checkout", h("p", { class: "error", role: "alert" }, error.message), h("a", { href: "/" }, "Back to the shows"));
-    return;
-  }
+  let booking = await loadBooking(main, bookingId);
+  if (!booking) return;
   if (CHECKOUT_ANSWER.every((key) => params.has(key)) && booking.status === "PENDING") {
     history.replaceState(null, "", location.pathname);
     render(main, "Confirming your payment…", messages.element);
@@ -33,7 +29,7 @@ export default async function checkoutPage(main, bookingId) {
   const movie = await get(`/api/v1/movies/${show.movie_id}`, { auth: "none" });
   const description = `${movie.title}, ${dateTime(show.starts_at, show.timezone)}: ${booking.seats.map((s) => s.label).join(", ")}`;
   if (params.has("payment_error")) {
-    messages.error(`The payment did not go through: ${params.get("payment_error")} Your seats are still held; you can try again.`);
+    messages.error(`The payment did not go through: ${sentence(params.get("payment_error"))} Your seats are still held; you can try again.`);
     history.replaceState(null, "", location.pathname);
   }
 
@@ -71,7 +67,7 @@ export default async function checkoutPage(main, bookingId) {
     }
     const answer = await startPayment(booking, { email: email.value, description, returnTo: location.pathname });
     if (!answer) return messages.info("Payment closed. Your seats are still held until the timer runs out.");
-    if (answer.error) return messages.error(`The payment did not go through: ${answer.error.description || "it was declined."}`);
+    if (answer.error) return messages.error(`The payment did not go through: ${sentence(answer.error.description || "it was declined")} Your seats are still held; you can try again.`);
     if (await confirm(answer, messages)) go(`/bookings/${bookingId}`);
   }));
   release.addEventListener("click", () => busy(release, messages, async () => {

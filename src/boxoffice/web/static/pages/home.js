@@ -18,7 +18,12 @@ export default async function home(main) {
   const today = new Date();
   const days = Array.from({ length: DAYS }, (_, i) => new Date(today.getTime() + i * 86_400_000));
   const date = h("select", { name: "date" }, days.map((d) => h("option", { value: isoDay(d) }, showDate(d.toISOString(), "Asia/Kolkata"))));
-  date.value = params.get("date") || isoDay(today);
+  const asked = params.get("date");
+  date.value = asked || isoDay(today);
+  if (asked && date.value !== asked) {
+    date.value = isoDay(today); // a date outside the week listed (an old link, a typo)
+    messages.info("Shows are listed for the next 7 days, so here is today. Pick another day below.");
+  }
   const list = h("div", { class: "movies" });
   const filters = h("form", { class: "filters", "aria-label": "Choose city and date" }, field("City", city), field("Date", date));
   render(main, "Now showing", filters, messages.element, list);
@@ -28,7 +33,6 @@ export default async function home(main) {
 
   async function load(autoAdvance = false) {
     history.replaceState(null, "", `/?city=${encodeURIComponent(city.value)}&date=${date.value}`);
-    messages.clear();
     list.replaceChildren(h("p", { class: "muted" }, "Loading shows…"));
     let shows;
     try {
@@ -54,8 +58,8 @@ export default async function home(main) {
     }
     list.replaceChildren(...[...byMovie].map(([movieId, movieShows]) => movieCard(movieById.get(movieId), movieShows, theatreById)));
   }
-  city.addEventListener("change", () => load());
-  date.addEventListener("change", () => load());
+  city.addEventListener("change", () => { messages.clear(); load(); });
+  date.addEventListener("change", () => { messages.clear(); load(); });
   await load(!params.get("date"));
 }
 

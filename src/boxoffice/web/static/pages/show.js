@@ -3,14 +3,22 @@ import { get, post } from "../api.js";
 import { dateTime, money } from "../format.js";
 import { seatPicker } from "../components/seatpicker.js";
 import { watchSeats } from "../components/live.js";
-import { busy, field, go, h, messageBox, meta, render } from "../ui.js";
+import { busy, field, go, h, messageBox, meta, notice, render } from "../ui.js";
 
 export default async function showPage(main, showId) {
   const messages = messageBox("show");
-  const [show, map] = await Promise.all([
-    get(`/api/v1/shows/${showId}`, { auth: "none" }),
-    get(`/api/v1/shows/${showId}/seats`, { auth: "none" }),
-  ]);
+  let show, map;
+  try {
+    [show, map] = await Promise.all([
+      get(`/api/v1/shows/${showId}`, { auth: "none" }),
+      get(`/api/v1/shows/${showId}/seats`, { auth: "none" }),
+    ]);
+  } catch (error) {
+    if (error.status !== 404 && error.status !== 422) throw error;
+    notice(main, "Show not found", "This show is not listed: it may have been taken off, or the link is incomplete.",
+      [["See what's showing", "/"], ["My bookings", "/bookings"]]);
+    return;
+  }
   const [movie, theatre] = await Promise.all([
     get(`/api/v1/movies/${show.movie_id}`, { auth: "none" }),
     get(`/api/v1/theatres/${show.theatre_id}`, { auth: "none" }),
