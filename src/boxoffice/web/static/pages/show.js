@@ -1,12 +1,13 @@
-// A show's seat picker: pick seats (or let the server choose the best N), then hold them.
+// A show's seat picker: "How many seats?" first (it also sets the best-available hold), then
+// picking on the map, with the order bar (seats · total · Hold, and every message about the
+// pick) always in view: at the bottom of a phone's screen, beside the map on a wide one.
 import { get, post } from "../api.js";
 import { dateTime, money } from "../format.js";
 import { seatPicker } from "../components/seatpicker.js";
 import { watchSeats } from "../components/live.js";
-import { busy, field, go, h, messageBox, meta, notice, render } from "../ui.js";
+import { busy, go, h, messageBox, meta, notice, render } from "../ui.js";
 
 export default async function showPage(main, showId) {
-  const messages = messageBox("show");
   let show, map;
   try {
     [show, map] = await Promise.all([
@@ -24,10 +25,11 @@ export default async function showPage(main, showId) {
     get(`/api/v1/theatres/${show.theatre_id}`, { auth: "none" }),
   ]);
   const maxSeats = Number(meta("max-seats")) || 10;
-  const summary = h("p", { class: "summary", "aria-live": "polite" }, "Pick your seats.");
+  const messages = messageBox("show");
   const strandWarning = messageBox("strand");
-  const hold = h("button", { type: "button", class: "primary", disabled: true }, "Hold seats");
-  const clear = h("button", { type: "button" }, "Clear selection");
+  const summary = h("p", { class: "summary", "aria-live": "polite" }, "Pick your seats on the map.");
+  const hold = h("button", { type: "button", class: "primary hold-button", disabled: true }, "Hold seats");
+  const clear = h("button", { type: "button", class: "link", hidden: true }, "Clear");
 
   const picker = seatPicker({
     seats: map.seats,
@@ -35,13 +37,14 @@ export default async function showPage(main, showId) {
     maxSeats,
     onRefused: (text) => messages.error(text),
     onChange(chosen) {
+      messages.clear();
       const total = chosen.reduce((sum, seat) => sum + seat.price, 0);
-      summary.textContent = chosen.length
-        ? `${chosen.length} seat${chosen.length > 1 ? "s" : ""}: ${chosen.map((s) => s.label).join(", ")} · ${money(total, map.currency)}`
-        : "Pick your seats.";
+      const count = `${chosen.length} seat${chosen.length > 1 ? "s" : ""}`;
+      summary.textContent = chosen.length ? `${count}: ${chosen.map((s) => s.label).join(", ")}` : "Pick your seats on the map.";
       hold.disabled = !chosen.length;
-      hold.textContent = chosen.length ? `Hold ${chosen.length} seat${chosen.length > 1 ? "s" : ""} · ${money(total, map.currency)}` : "Hold seats";
+      hold.textContent = chosen.length ? `Hold ${count} · ${money(total, map.currency)}` : "Hold seats";
       hold.dataset.seatIds = chosen.map((s) => s.id).join(",");
+      clear.hidden = !chosen.length;
       const alone = picker.stranded();
       if (alone.length) {
         strandWarning.warn(`This pick would leave seat${alone.length > 1 ? "s" : ""} ${alone.join(", ")} on ${alone.length > 1 ? "their" : "its"} own. Consider moving over so no single seat is stranded.`);
@@ -66,38 +69,52 @@ export default async function showPage(main, showId) {
   }));
   clear.addEventListener("click", () => { picker.clear(); messages.clear(); });
 
-  const types = [...new Set(map.seats.map((s) => s.seat_type))];
-  const quantity = h("select", { name: "quantity" }, Array.from({ length: maxSeats }, (_, i) => h("option", { value: i + 1 }, String(i + 1))));
-  quantity.value = "2";
-  const seatType = h("select", { name: "seat_type" }, h("option", { value: "" }, "Any type"), types.map((t) => h("option", { value: t }, t)));
-  const best = h("button", { type: "button" }, "Hold the best seats");
-  best.addEventListener("click", () => busy(best, messages, async () => {
-    messages.clear();
-    const body = { show_id: showId, quantity: Number(quantity.value) };
-    if (seatType.value) body.seat_type = seatType.value;
-    const booking = await post("/api/v1/bookings", body, { auth: "customer" });
-    go(`/checkout/${booking.id}`);
-  }));
-
+  const ask = howMany({ showId, map, maxSeats, messages, onQuantity: (count) => picker.setQuantity(count) });
+  const facts = [theatre.name, dateTime(show.starts_at, show.timezone), movie.language, movie.certificate];
   render(main, movie.title,
-    h("p", { class: "muted" }, `${theatre.name} · ${dateTime(show.starts_at, show.timezone)} · ${movie.language} · ${movie.certificate}`),
+    h("p", { class: "muted" }, facts.join(" · ")),
     show.status === "CANCELLED" ? h("p", { class: "error", role: "alert" }, "This show has been cancelled.") : null,
+    ask,
     h("div", { class: "show-layout" },
       picker.element,
-      h("aside", { class: "panel", "aria-label": "Your seats" },
-        h("h2", {}, "Your seats"),
-        summary,
-        strandWarning.element,
-        messages.element,
-        h("div", { class: "actions" }, hold, clear),
-        h("form", { class: "best", "aria-label": "Best available seats" },
-          h("h2", {}, "Or let us choose"),
-          field("How many seats", quantity),
-          field("Seat type", seatType),
-          best))));
+      h("aside", { class: "order-bar", "aria-label": "Your seats" },
+        h("div", { class: "bar-messages" }, strandWarning.element, messages.element),
+        h("div", { class: "bar-main" },
+          h("div", { class: "bar-text" }, summary, clear),
+          hold))));
 
   watchSeats(showId, {
     onSeats: (changes) => picker.update(changes),
     onCancelled: () => messages.error("This show has just been cancelled; no more seats can be held."),
   });
+}
+
+// "How many seats?" as BookMyShow asks it: the answer makes a tap on the map pick that many
+// side by side, and is the number the best-available hold asks the server for.
+function howMany({ showId, map, maxSeats, messages, onQuantity }) {
+  const chips = Array.from({ length: maxSeats }, (_, i) => {
+    const input = h("input", { type: "radio", name: "quantity", value: i + 1 });
+    return h("label", { class: "chip" }, input, h("span", {}, String(i + 1)));
+  });
+  const types = [...new Set(map.seats.map((s) => s.seat_type))];
+  const seatType = h("select", { name: "seat_type", "aria-label": "Seat type" }, h("option", { value: "" }, "Any type"), types.map((t) => h("option", { value: t }, t)));
+  const best = h("button", { type: "button", disabled: true }, "Hold the best seats");
+  const chosen = () => Number(chips.map((chip) => chip.firstChild).find((input) => input.checked)?.value || 0);
+  const group = h("fieldset", { class: "how-many" }, h("legend", {}, "How many seats?"), h("div", { class: "chips" }, chips));
+  group.addEventListener("change", () => {
+    const count = chosen();
+    onQuantity(count);
+    best.disabled = !count;
+    best.textContent = `Hold the best ${count === 1 ? "seat" : `${count} seats`}`;
+  });
+  best.addEventListener("click", () => busy(best, messages, async () => {
+    messages.clear();
+    const body = { show_id: showId, quantity: chosen() };
+    if (seatType.value) body.seat_type = seatType.value;
+    const booking = await post("/api/v1/bookings", body, { auth: "customer" });
+    go(`/checkout/${booking.id}`);
+  }));
+  return h("section", { class: "quantity", "aria-label": "How many seats" },
+    group,
+    h("div", { class: "best" }, seatType, best));
 }
