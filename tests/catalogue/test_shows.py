@@ -73,7 +73,8 @@ def test_created_show_has_its_times_day_type_and_prices(
     assert datetime.fromisoformat(show["starts_at"]) == starts_at
     assert show["starts_at"].endswith("+05:30")  # rendered in the theatre's offset
     assert datetime.fromisoformat(show["ends_at"]) == starts_at + timedelta(minutes=120)
-    assert client.get(f"/api/v1/shows/{show['id']}").json() == show
+    found = client.get(f"/api/v1/shows/{show['id']}").json()
+    assert {k: found[k] for k in show} == show
 
 
 def test_saturday_half_past_midnight_ist_is_a_weekend_show(
@@ -372,3 +373,16 @@ def test_concurrent_creations_on_one_screen_admit_exactly_one(
 
     assert sorted(statuses) == [201] + [409] * 7, statuses
     assert len(client.get("/api/v1/shows").json()["items"]) == 1
+
+
+def test_one_show_names_its_movie_theatre_and_screen(
+    client: httpx.Client, show: dict[str, Any]
+) -> None:
+    """A page about a show needs one answer, not four."""
+    found = client.get(f"/api/v1/shows/{show['id']}")
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert {k: body[k] for k in show} == show  # everything a show is, as before
+    assert body["movie"]["id"] == show["movie_id"] and body["movie"]["title"]
+    assert body["theatre"]["id"] == show["theatre_id"] and body["theatre"]["address"]
+    assert body["screen"] == {"id": show["screen_id"], "name": "Audi 1"}

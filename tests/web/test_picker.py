@@ -116,3 +116,31 @@ def test_how_many_seats_picks_that_many_side_by_side_with_one_tap(
         expect(seat(page, ids[label])).to_have_attribute("data-status", "SELECTED")
     expect(page.locator('[data-status="SELECTED"]')).to_have_count(3)
     expect(page.get_by_role("button", name=re.compile(r"^Hold 3 seats · ₹"))).to_be_visible()
+
+
+def test_the_show_page_draws_a_skeleton_and_asks_for_everything_at_once(
+    new_page: NewPage, live_server: LiveServer, show: dict[str, Any]
+) -> None:
+    page = new_page(live_server.url)
+    events: list[tuple[str, str]] = []
+    api = re.compile(r"/api/v1/(?!.*/stream)")
+    page.on("request", lambda r: events.append(("asked", r.url)) if api.search(r.url) else None)
+    page.on(
+        "requestfinished",
+        lambda r: events.append(("answered", r.url)) if api.search(r.url) else None,
+    )
+    held: list[Any] = []
+    page.route(re.compile(r"/seats$"), lambda route: held.append(route))  # waits till let go
+    page.goto(f"/shows/{show['id']}", wait_until="commit")
+    expect(page.locator(".bone-map")).to_be_visible()  # a map's shape, before any seat
+    expect(page.locator("[data-seat-id]")).to_have_count(0)
+    for _ in range(200):  # until the page's request for the map reaches the route
+        if held:
+            break
+        page.wait_for_timeout(25)
+    held[0].continue_()
+    expect(page.locator("[data-seat-id]").first).to_be_visible()
+    expect(page.locator(".bone-map")).to_have_count(0)
+    kinds = [kind for kind, _ in events]
+    first_answer = kinds.index("answered")
+    assert "asked" not in kinds[first_answer:], events  # one wave: nothing waits on an answer

@@ -26,10 +26,12 @@ from boxoffice.catalogue.schemas import (
     MovieOut,
     MoviePatch,
     ScreenCreate,
+    ScreenName,
     ScreenOut,
     SeatMap,
     SeatOut,
     ShowCreate,
+    ShowDetailOut,
     ShowList,
     ShowOut,
     SweetSpotOut,
@@ -256,9 +258,16 @@ async def list_shows(
     return ShowList(items=[show_out(v) for v in views], limit=limit, offset=offset)
 
 
-@router.get("/shows/{show_id}", response_model=ShowOut)
-async def get_show(show_id: uuid.UUID, session: ReadSessionDep) -> ShowOut:
-    return show_out(await service.get_show(session, show_id))
+@router.get("/shows/{show_id}", response_model=ShowDetailOut)
+async def get_show(show_id: uuid.UUID, session: ReadSessionDep) -> ShowDetailOut:
+    """The show, with its movie, theatre and screen."""
+    details = await service.get_show_details(session, show_id)
+    return ShowDetailOut(
+        **show_out(details.view).model_dump(),
+        movie=movie_out(details.movie),
+        theatre=theatre_out(details.theatre),
+        screen=ScreenName(id=details.view.show.screen_id, name=details.screen_name),
+    )
 
 
 @router.post(

@@ -357,6 +357,20 @@ class ShowOut(BaseModel):
     created_at: datetime
 
 
+class ScreenName(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class ShowDetailOut(ShowOut):
+    """One show with what a page about it names, so that it needs one answer: the movie, the
+    theatre (its address and timezone) and the screen."""
+
+    movie: MovieOut
+    theatre: TheatreOut
+    screen: ScreenName
+
+
 class ShowList(BaseModel):
     items: list[ShowOut]
     limit: int

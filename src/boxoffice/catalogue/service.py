@@ -338,6 +338,25 @@ async def get_show(session: AsyncSession, show_id: uuid.UUID) -> ShowView:
     return ShowView(show, timezone, prices.get(show.id, {}))
 
 
+@dataclass(frozen=True)
+class ShowDetails:
+    view: ShowView
+    movie: Movie
+    theatre: Theatre
+    screen_name: str
+
+
+async def get_show_details(session: AsyncSession, show_id: uuid.UUID) -> ShowDetails:
+    row = await repository.get_show_details(session, show_id)
+    if row is None:
+        raise ShowNotFound()
+    show, movie, theatre, screen_name = row
+    prices = await repository.prices_of_shows(session, [show.id])
+    return ShowDetails(
+        ShowView(show, theatre.timezone, prices.get(show.id, {})), movie, theatre, screen_name
+    )
+
+
 async def list_shows(
     session: AsyncSession, where: repository.ShowFilter, limit: int, offset: int
 ) -> list[ShowView]:

@@ -1,13 +1,14 @@
 // Picks the page module for the path (the server answers the same shell for each) and draws it.
 import { session } from "./api.js";
-import { h, notice, signInHere } from "./ui.js";
+import { h, notice, signInHere, skeleton } from "./ui.js";
 
+// [path, page module, the skeleton drawn while it loads]
 const ROUTES = [
-  [/^\/$/, "home"],
-  [/^\/shows\/([^/]+)$/, "show"],
-  [/^\/checkout\/([^/]+)$/, "checkout"],
-  [/^\/bookings$/, "bookings"],
-  [/^\/bookings\/([^/]+)$/, "booking"],
+  [/^\/$/, "home", "card"],
+  [/^\/shows\/([^/]+)$/, "show", "map"],
+  [/^\/checkout\/([^/]+)$/, "checkout", "card"],
+  [/^\/bookings$/, "bookings", "card"],
+  [/^\/bookings\/([^/]+)$/, "booking", "card"],
   [/^\/signin$/, "signin"],
   [/^\/checkin$/, "checkin"],
   [/^\/admin$/, "admin"],
@@ -32,9 +33,10 @@ function drawAccount() {
 async function start() {
   drawAccount();
   const main = document.getElementById("main");
-  for (const [pattern, name] of ROUTES) {
+  for (const [pattern, name, shape] of ROUTES) {
     const found = location.pathname.match(pattern);
     if (!found) continue;
+    if (shape) skeleton(main, shape);
     const page = await import(`./pages/${name}.js`);
     await page.default(main, ...found.slice(1).map(decodeURIComponent));
     return;

@@ -50,6 +50,21 @@ export function signInHere() {
   return `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
 }
 
+// Grey shapes where the page will be, drawn at once while its answers are on their way: a
+// header, then a seat map ("map") or a card ("card").
+export function skeleton(main, kind) {
+  const bar = (width) => {
+    const bone = h("span", { class: "bone" });
+    bone.style.width = width; // through the CSSOM: the policy admits no style attributes
+    return bone;
+  };
+  const body = kind === "map"
+    ? h("div", { class: "bone-map" }, Array.from({ length: 8 * 14 }, () => h("span", { class: "bone bone-seat" })))
+    : h("div", { class: "panel" }, bar("70%"), bar("45%"), bar("55%"));
+  main.replaceChildren(h("div", { class: "skeleton", "aria-busy": "true", "aria-label": "Loading" },
+    h("span", { class: "bone bone-title" }), bar("60%"), body));
+}
+
 export function meta(name) {
   return document.querySelector(`meta[name="boxoffice:${name}"]`)?.content || "";
 }

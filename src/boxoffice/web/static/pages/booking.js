@@ -15,7 +15,7 @@ export default async function bookingPage(main, bookingId) {
     return;
   }
   const show = await get(`/api/v1/shows/${booking.show_id}`, { auth: "none" });
-  const movie = await get(`/api/v1/movies/${show.movie_id}`, { auth: "none" });
+  const { movie } = show;
   const everBooked = booking.history.some((entry) => entry.to === "BOOKED");
   const tickets = h("div", { class: "tickets" });
   const title = booking.status === "BOOKED" ? "You're going to the movies!" : `Booking ${BOOKING_STATUS[booking.status] ? BOOKING_STATUS[booking.status].toLowerCase() : booking.status}`;

@@ -26,7 +26,7 @@ export default async function checkoutPage(main, bookingId) {
     return;
   }
   const show = await get(`/api/v1/shows/${booking.show_id}`, { auth: "none" });
-  const movie = await get(`/api/v1/movies/${show.movie_id}`, { auth: "none" });
+  const { movie } = show;
   const description = `${movie.title}, ${dateTime(show.starts_at, show.timezone)}: ${booking.seats.map((s) => s.label).join(", ")}`;
   if (params.has("payment_error")) {
     messages.error(`The payment did not go through: ${sentence(params.get("payment_error"))} Your seats are still held; you can try again.`);

@@ -20,10 +20,7 @@ export default async function showPage(main, showId) {
       [["See what's showing", "/"], ["My bookings", "/bookings"]]);
     return;
   }
-  const [movie, theatre] = await Promise.all([
-    get(`/api/v1/movies/${show.movie_id}`, { auth: "none" }),
-    get(`/api/v1/theatres/${show.theatre_id}`, { auth: "none" }),
-  ]);
+  const { movie, theatre } = show;
   const maxSeats = Number(meta("max-seats")) || 10;
   const messages = messageBox("show");
   const strandWarning = messageBox("strand");
@@ -70,7 +67,7 @@ export default async function showPage(main, showId) {
   clear.addEventListener("click", () => { picker.clear(); messages.clear(); });
 
   const ask = howMany({ showId, map, maxSeats, messages, onQuantity: (count) => picker.setQuantity(count) });
-  const facts = [theatre.name, dateTime(show.starts_at, show.timezone), movie.language, movie.certificate];
+  const facts = [`${theatre.name}, ${show.screen.name}`, dateTime(show.starts_at, show.timezone), movie.language, movie.certificate];
   render(main, movie.title,
     h("p", { class: "muted" }, facts.join(" · ")),
     show.status === "CANCELLED" ? h("p", { class: "error", role: "alert" }, "This show has been cancelled.") : null,
