@@ -45,6 +45,10 @@ async function start() {
     [["See what's showing", "/"], ["My bookings", "/bookings"]]);
 }
 
+// A page brought back by Back (the browser's page cache) is drawn afresh: what it showed, a
+// seat's status or a hold, may have changed meanwhile.
+window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
+
 start().catch((error) => {
   notice(document.getElementById("main"), "Something went wrong", error.message,
     [["Try again", () => location.reload()], ["Back to the shows", "/"]]);

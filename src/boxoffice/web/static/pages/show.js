@@ -1,18 +1,20 @@
 // A show's seat picker: "How many seats?" first (it also sets the best-available hold), then
 // picking on the map, with the order bar (seats · total · Hold, and every message about the
 // pick) always in view: at the bottom of a phone's screen, beside the map on a wide one.
-import { get, post } from "../api.js";
+import { get, post, session } from "../api.js";
 import { dateTime, money } from "../format.js";
+import { clockText, ticking } from "../components/countdown.js";
 import { seatPicker } from "../components/seatpicker.js";
 import { watchSeats } from "../components/live.js";
 import { busy, go, h, messageBox, meta, notice, render } from "../ui.js";
 
 export default async function showPage(main, showId) {
-  let show, map;
+  let show, map, held;
   try {
-    [show, map] = await Promise.all([
+    [show, map, held] = await Promise.all([
       get(`/api/v1/shows/${showId}`, { auth: "none" }),
       get(`/api/v1/shows/${showId}/seats`, { auth: "none" }),
+      heldForThisShow(showId),
     ]);
   } catch (error) {
     if (error.status !== 404 && error.status !== 422) throw error;
@@ -56,6 +58,7 @@ export default async function showPage(main, showId) {
     const seatIds = hold.dataset.seatIds.split(",");
     try {
       const booking = await post("/api/v1/bookings", { show_id: showId, seat_ids: seatIds }, { auth: "customer" });
+      await resume.release(); // the new seats replace the hold this visitor had: no stray hold
       go(`/checkout/${booking.id}`);
     } catch (error) {
       const taken = error.problem?.unavailable_seat_ids;
@@ -66,11 +69,13 @@ export default async function showPage(main, showId) {
   }));
   clear.addEventListener("click", () => { picker.clear(); messages.clear(); });
 
+  const resume = resumeHold(held, picker, messages);
   const ask = howMany({ showId, map, maxSeats, messages, onQuantity: (count) => picker.setQuantity(count) });
   const facts = [`${theatre.name}, ${show.screen.name}`, dateTime(show.starts_at, show.timezone), movie.language, movie.certificate];
   render(main, movie.title,
     h("p", { class: "muted" }, facts.join(" · ")),
     show.status === "CANCELLED" ? h("p", { class: "error", role: "alert" }, "This show has been cancelled.") : null,
+    resume.element,
     ask,
     h("div", { class: "show-layout" },
       picker.element,
@@ -84,6 +89,53 @@ export default async function showPage(main, showId) {
     onSeats: (changes) => picker.update(changes),
     onCancelled: () => messages.error("This show has just been cancelled; no more seats can be held."),
   });
+}
+
+// This visitor's unpaid booking for the show, if any (a guest's or an account's).
+async function heldForThisShow(showId) {
+  if (!session.token()) return null;
+  try {
+    const mine = await get("/api/v1/me/bookings?limit=20");
+    const now = Date.now();
+    return mine.items.find((b) => b.show_id === showId && b.status === "PENDING" && new Date(b.expires_at).getTime() > now) || null;
+  } catch {
+    return null; // a token that ran out: the page works without it
+  }
+}
+
+// Back on the show page with seats still held (Back from checkout, or a second visit): draws
+// them as this visitor's, and offers to continue to checkout or to change them (which lets the
+// old hold go, and picks its seats again to start from).
+function resumeHold(held, picker, messages) {
+  if (!held) return { element: null, release: async () => {} };
+  const ids = held.seats.map((s) => s.seat_id);
+  const labels = held.seats.map((s) => s.label).join(", ");
+  const proceed = h("a", { class: "button primary", href: `/checkout/${held.id}` }, "Continue checkout");
+  const change = h("button", { type: "button" }, "Change seats");
+  const element = h("section", { class: "resume", "aria-label": "Your held seats" },
+    h("p", {}, `You are holding seat${ids.length > 1 ? "s" : ""} ${labels} for this show.`),
+    h("div", { class: "actions" }, proceed, change));
+  picker.markMine(ids);
+  let released = false;
+  const stop = ticking(held.expires_at, (left) => { proceed.textContent = `Continue checkout (${clockText(left)} left)`; }, () => {
+    element.replaceChildren(h("p", {}, `Your hold on ${labels} ran out; the seats went back on sale.`));
+    picker.markMine([]);
+  });
+  async function release() {
+    if (released) return;
+    await post(`/api/v1/bookings/${held.id}/cancel`);
+    released = true;
+    stop();
+    element.remove();
+    picker.markMine([]);
+    picker.update(ids.map((id) => ({ id, status: "AVAILABLE" })));
+  }
+  change.addEventListener("click", () => busy(change, messages, async () => {
+    await release();
+    picker.select(ids);
+    messages.info(`Seats ${labels} are no longer held, and are picked for you again: change them, then hold.`);
+  }));
+  return { element, release };
 }
 
 // "How many seats?" as BookMyShow asks it: the answer makes a tap on the map pick that many
