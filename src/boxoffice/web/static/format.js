@@ -40,6 +40,13 @@ export function isoDay(date, timeZone = "Asia/Kolkata") {
   return date.toLocaleDateString("en-CA", { timeZone });
 }
 
+// Seats in the order a person reads them: by row (A…Z, then AA…), then by number (H8 before H10).
+export function bySeat(a, b) {
+  const [, rowA = "", numberA = "0"] = /^([A-Z]*)(\d*)$/.exec(a.label || a.seat_label) || [];
+  const [, rowB = "", numberB = "0"] = /^([A-Z]*)(\d*)$/.exec(b.label || b.seat_label) || [];
+  return rowA.length - rowB.length || rowA.localeCompare(rowB) || Number(numberA) - Number(numberB);
+}
+
 // A message as a sentence: ends with a full stop unless it has its own ending.
 export function sentence(text) {
   const trimmed = String(text).trim();
