@@ -24,12 +24,24 @@ export function ticking(untilIso, onTick, onEnd) {
   return () => clearInterval(timer);
 }
 
+// Said aloud (a live region) as the time left crosses each of these, not every second. The
+// hold itself is never extended: that would let anyone hoard seats.
+const WARNINGS = [
+  [120, "2 minutes left to pay. After that the seats go back on sale."],
+  [30, "30 seconds left to pay."],
+];
+
 export function countdown(untilIso, onEnd) {
   const clock = h("strong", { class: "countdown", role: "timer", "aria-live": "off" });
-  const element = h("p", { class: "hold" }, "Seats held for you for ", clock);
+  const spoken = h("span", { class: "visually-hidden", "aria-live": "assertive", "data-role": "countdown-warning" });
+  const element = h("p", { class: "hold" }, "Seats held for you for ", clock, spoken);
+  let previous = Infinity;
   const stop = ticking(untilIso, (left) => {
     clock.textContent = clockText(left);
     element.classList.toggle("urgent", left <= 60);
+    const crossed = WARNINGS.find(([at]) => previous > at && left <= at && left > 0);
+    if (crossed && previous !== Infinity) spoken.textContent = crossed[1];
+    previous = left;
   }, onEnd);
   return { element, stop };
 }
