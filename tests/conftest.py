@@ -33,11 +33,19 @@ from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
 from boxoffice.db.models import Base
+from boxoffice.sandbox import store as sandbox_store
+from boxoffice.sandbox.migrate import VERSION_TABLE as SANDBOX_VERSION_TABLE
+from boxoffice.sandbox.models import SandboxBase
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 TEST_METRICS_TOKEN = "test-metrics-token-for-the-scraper"
 METRICS = {"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}  # headers a scraper sends
-KEPT_TABLES = {"seat_types", "alembic_version", "razorpay_sandbox_credentials"}
+KEPT_TABLES = {
+    "seat_types",
+    "alembic_version",
+    SANDBOX_VERSION_TABLE,
+    "razorpay_sandbox_credentials",
+}
 pytest_plugins = ["tests.support.browser"]
 
 
@@ -101,7 +109,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]
 
 
 def _migrated(url: str, engine: Engine) -> Iterator[TestDatabase]:
-    asyncio.run(upgrade_to_head(make_settings(url)))
+    settings = make_settings(url)
+    asyncio.run(upgrade_to_head(settings))
+    asyncio.run(sandbox_store.migrate(settings))  # as `boxoffice migrate` with the sandbox on
     yield TestDatabase(url=url, sync_engine=engine)
     engine.dispose()
 
@@ -187,7 +197,14 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     if "database" not in request.fixturenames:
         return
     database: TestDatabase = request.getfixturevalue("database")
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    # The sandbox's tables too where they share the database (on SQLite they have a file).
+    metadatas = [Base.metadata] + ([] if database.is_sqlite else [SandboxBase.metadata])
+    tables = [
+        table.name
+        for metadata in metadatas
+        for table in reversed(metadata.sorted_tables)
+        if table.name not in KEPT_TABLES
+    ]
     for attempt in range(5):
         # Background work of the test just ended (webhook deliveries, refunds issued after a
         # commit) may still be writing: the clean-up can deadlock with it; then wait and retry.

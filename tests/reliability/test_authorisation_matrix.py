@@ -41,7 +41,7 @@ from tests.api import (
 from tests.conftest import running_app
 from tests.support.keys import sandbox_keys
 
-from boxoffice.payments.sandbox.api import api as sandbox_api
+from boxoffice.sandbox.api import api as sandbox_api
 
 ROLES = ("anonymous", "guest", "other", "customer", "staff", "admin")  # the allowed ones act last
 OK = "2xx"

@@ -7,7 +7,6 @@ from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
-from boxoffice.payments import sandbox_models as razorpay_sandbox
 from boxoffice.pricing import models as pricing
 from boxoffice.reports import models as reports
 from boxoffice.staff import models as staff
@@ -22,7 +21,6 @@ __all__ = [
     "notifications",
     "payments",
     "pricing",
-    "razorpay_sandbox",
     "reports",
     "staff",
     "tickets",
