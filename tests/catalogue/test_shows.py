@@ -18,9 +18,11 @@ from tests.api import (
     create_show,
     create_theatre,
     future,
+    guest,
     problem,
     set_theatre_prices,
 )
+from tests.tickets.helpers import booked, hold
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -386,3 +388,26 @@ def test_one_show_names_its_movie_theatre_and_screen(
     assert body["movie"]["id"] == show["movie_id"] and body["movie"]["title"]
     assert body["theatre"]["id"] == show["theatre_id"] and body["theatre"]["address"]
     assert body["screen"] == {"id": show["screen_id"], "name": "Audi 1"}
+
+
+def test_the_shows_list_says_how_full_each_show_is(
+    client: httpx.Client, show: dict[str, Any]
+) -> None:
+    """Seats sold out of the show's seats, from kept totals (no count per request); a hold is
+    not a sale, a cancelled sale gives its seats back."""
+    customer, _ = guest(client)
+    client.patch("/api/v1/me", json={"email": "full@example.com"}, headers=customer)
+
+    def listed() -> tuple[int, int]:
+        items = client.get("/api/v1/shows", params={"movie_id": show["movie_id"]}).json()["items"]
+        [item] = [i for i in items if i["id"] == show["id"]]
+        return item["seats_sold"], item["seat_count"]
+
+    assert show["seat_count"] == 16
+    assert listed() == (0, 16)
+    paid = booked(client, customer, show["id"], 3)
+    hold(client, customer, show["id"], 2)  # held, not sold
+    assert listed() == (3, 16)
+    cancelled = client.post(f"/api/v1/bookings/{paid['id']}/cancel", headers=customer)
+    assert cancelled.status_code == 200, cancelled.text
+    assert listed() == (0, 16)

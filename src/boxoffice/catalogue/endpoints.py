@@ -33,6 +33,7 @@ from boxoffice.catalogue.schemas import (
     ShowCreate,
     ShowDetailOut,
     ShowList,
+    ShowListItem,
     ShowOut,
     SweetSpotOut,
     TheatreCreate,
@@ -100,6 +101,7 @@ def show_out(view: service.ShowView) -> ShowOut:
         prices=dict(sorted(view.prices.items())),
         cancelled_at=show.cancelled_at,
         created_at=show.created_at,
+        seat_count=show.seat_count,
     )
 
 
@@ -255,7 +257,12 @@ async def list_shows(
         starts_after=now if upcoming else None,
     )
     views = await service.list_shows(session, where, limit, offset)
-    return ShowList(items=[show_out(v) for v in views], limit=limit, offset=offset)
+    sold = await service.sold_seats(session, [view.show.id for view in views])
+    items = [
+        ShowListItem(**show_out(view).model_dump(), seats_sold=sold.get(view.show.id, 0))
+        for view in views
+    ]
+    return ShowList(items=items, limit=limit, offset=offset)
 
 
 @router.get("/shows/{show_id}", response_model=ShowDetailOut)

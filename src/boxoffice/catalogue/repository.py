@@ -236,6 +236,10 @@ async def overlapping_shows(
     return list(await session.scalars(query))
 
 
+async def seat_count(session: AsyncSession, screen_id: uuid.UUID) -> int:
+    return int(await session.scalar(select(func.count()).where(Seat.screen_id == screen_id)) or 0)
+
+
 async def insert_show_seats(
     session: AsyncSession, show_id: uuid.UUID, screen_id: uuid.UUID, prices: Mapping[str, int]
 ) -> None:

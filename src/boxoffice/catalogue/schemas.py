@@ -355,6 +355,7 @@ class ShowOut(BaseModel):
     prices: dict[str, int]
     cancelled_at: datetime | None
     created_at: datetime
+    seat_count: int = Field(description="the show's seats")
 
 
 class ScreenName(BaseModel):
@@ -371,8 +372,12 @@ class ShowDetailOut(ShowOut):
     screen: ScreenName
 
 
+class ShowListItem(ShowOut):
+    seats_sold: int = Field(description="seats of bookings BOOKED now (held seats not counted)")
+
+
 class ShowList(BaseModel):
-    items: list[ShowOut]
+    items: list[ShowListItem]
     limit: int
     offset: int
 

@@ -23,6 +23,11 @@ export function money(minor, currency = "INR") {
   return `${sign}${symbol}${grouped}${fraction}`;
 }
 
+// As a price tag: whole rupees where there are no paise (₹180, but ₹180.50).
+export function price(minor, currency = "INR") {
+  return money(minor, currency).replace(/\.0+$/, "");
+}
+
 export function showTime(iso, timeZone) {
   return new Date(iso).toLocaleTimeString("en-IN", { hour: "2-digit", minute: "2-digit", timeZone });
 }

@@ -3,7 +3,7 @@
 // (one tab stop, arrow keys move, Enter/Space toggles) and on a phone (seats of at least 24 px,
 // zoom, a hint where more seats lie off-screen). Hooks for automated browsers: every seat has
 // data-seat-id, data-status (AVAILABLE, HELD, BOOKED or SELECTED) and an aria-label.
-import { money } from "../format.js";
+import { money, price } from "../format.js";
 import { h } from "../ui.js";
 
 const WORDS = { AVAILABLE: "available", HELD: "taken", BOOKED: "taken", SELECTED: "selected" };
@@ -24,7 +24,7 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
   for (const row of rows) {
     const type = row.seats[0].seat_type;
     if (type !== previousType) {
-      const header = h("div", { class: "section" }, `${type} · ${money(row.seats[0].price, currency)}`);
+      const header = h("div", { class: "section" }, `${type} · ${price(row.seats[0].price, currency)}`);
       header.style.gridRow = String(line++);
       header.style.gridColumn = `1 / ${width + 3}`;
       grid.append(header);
@@ -303,7 +303,7 @@ function legend(rows, currency) {
   for (const row of rows) for (const seat of row.seats) if (!types.has(seat.seat_type)) types.set(seat.seat_type, seat.price);
   const sample = (cls, status, text) => h("li", {}, h("span", { class: `seat sample ${cls}`, "data-sample": status, "aria-hidden": "true" }), text);
   return h("ul", { class: "legend", "aria-label": "Legend" },
-    [...types].map(([type, price]) => sample(`seat-${type.toLowerCase()}`, "AVAILABLE", `${type} ${money(price, currency)}`)),
+    [...types].map(([type, amount]) => sample(`seat-${type.toLowerCase()}`, "AVAILABLE", `${type} ${price(amount, currency)}`)),
     sample("", "SELECTED", "Your pick"),
     h("li", { hidden: true }, h("span", { class: "seat sample", "data-sample": "MINE", "aria-hidden": "true" }), "Held by you"),
     sample("", "BOOKED", "Taken"));
