@@ -52,7 +52,7 @@ def test_the_picker_checkout_and_tickets_meet_wcag_aa_contrast(
     assert contrast_failures(page) == []
     page.get_by_role("link", name=re.compile("^Continue checkout")).click()
     pay_in_sandbox(page)
-    expect(page.locator(".ticket img[src^='blob:']")).to_have_count(1)
+    expect(page.locator(".ticket img.qr[src^='data:']")).to_have_count(1)
     assert contrast_failures(page) == []  # the tickets
 
 

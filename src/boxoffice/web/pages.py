@@ -23,6 +23,7 @@ PAGES = (
     "/checkout/{booking_id}",
     "/bookings",
     "/bookings/{booking_id}",
+    "/ticket",
     "/signin",
     "/checkin",
     "/admin",
@@ -39,12 +40,12 @@ RAZORPAY_CALLS = "https://api.razorpay.com https://lumberjack.razorpay.com"
 
 def content_security_policy(sandbox: bool) -> str:
     """Our own scripts and styles only (no inline script, no eval); with real keys, Razorpay's
-    Checkout too. QR codes are fetched with the bearer token and shown as blob: images."""
+    Checkout too. QR codes are drawn in the page, as data: images."""
     directives = [
         "default-src 'self'",
         "script-src 'self'" if sandbox else f"script-src 'self' {RAZORPAY_SCRIPT}",
         "style-src 'self'" if sandbox else "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' blob: data:",
+        "img-src 'self' data:",
         "connect-src 'self'" if sandbox else f"connect-src 'self' {RAZORPAY_CALLS}",
         "frame-src 'none'" if sandbox else f"frame-src {RAZORPAY_FRAMES}",
         "object-src 'none'",

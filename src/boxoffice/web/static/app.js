@@ -9,6 +9,7 @@ const ROUTES = [
   [/^\/checkout\/([^/]+)$/, "checkout", "card"],
   [/^\/bookings$/, "bookings", "card"],
   [/^\/bookings\/([^/]+)$/, "booking", "card"],
+  [/^\/ticket$/, "ticket", "card"],
   [/^\/signin$/, "signin"],
   [/^\/checkin$/, "checkin"],
   [/^\/admin$/, "admin"],
