@@ -3,13 +3,14 @@ import { get } from "../api.js";
 import { isoDay, money, percent } from "../format.js";
 import { salesChart } from "../components/chart.js";
 import { needsAdmin } from "../components/admin-gate.js";
+import { theatreChoice } from "../components/theatre-choice.js";
 import { field, h, messageBox, render } from "../ui.js";
 
 export default async function salesPage(main) {
   if (needsAdmin(main, "Sales report")) return;
   const messages = messageBox("sales");
   const theatres = await get("/api/v1/theatres?limit=100", { auth: "none" });
-  const theatre = h("select", { name: "theatre" }, theatres.items.map((t) => h("option", { value: t.id }, `${t.name}, ${t.city}`)));
+  const theatre = theatreChoice(theatres.items);
   const now = Date.now();
   const from = h("input", { type: "date", name: "from", value: isoDay(new Date(now - 7 * 86_400_000)) });
   const to = h("input", { type: "date", name: "to", value: isoDay(new Date(now + 7 * 86_400_000)) });
