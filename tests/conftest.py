@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +46,8 @@ KEPT_TABLES = {
     SANDBOX_VERSION_TABLE,
     "razorpay_sandbox_credentials",
 }
+# Tables the migrations seed (India's tax rules): a test's own rows go, the seeded ones stay.
+SEEDED_ROWS = {"tax_rule_versions": "id", "tax_slabs": "version_id"}
 pytest_plugins = ["tests.support.browser"]
 
 
@@ -54,6 +56,7 @@ class TestDatabase:
     __test__ = False  # a fixture value, not a test class
     url: str  # the plain URL the app is configured with
     sync_engine: Engine  # for set-up and audits from the tests
+    seeded_ids: list[object] = field(default_factory=list)  # of the rows SEEDED_ROWS keeps
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,7 +115,9 @@ def _migrated(url: str, engine: Engine) -> Iterator[TestDatabase]:
     settings = make_settings(url)
     asyncio.run(upgrade_to_head(settings))
     asyncio.run(sandbox_store.migrate(settings))  # as `boxoffice migrate` with the sandbox on
-    yield TestDatabase(url=url, sync_engine=engine)
+    with engine.connect() as connection:
+        seeded = list(connection.scalars(sa.text("SELECT id FROM tax_rule_versions")))
+    yield TestDatabase(url=url, sync_engine=engine, seeded_ids=seeded)
     engine.dispose()
 
 
@@ -214,7 +219,13 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         try:
             with database.sync_engine.begin() as connection:
                 for table in tables:
-                    connection.execute(sa.text(f'DELETE FROM "{table}"'))
+                    if table in SEEDED_ROWS:
+                        rows = sa.table(table, sa.column(SEEDED_ROWS[table]))
+                        kept = sa.bindparam("kept", database.seeded_ids, expanding=True)
+                        where = rows.c[SEEDED_ROWS[table]].not_in(kept)
+                        connection.execute(sa.delete(rows).where(where))
+                    else:
+                        connection.execute(sa.text(f'DELETE FROM "{table}"'))
             break
         except (sa.exc.OperationalError, sa.exc.IntegrityError):  # a row added meanwhile
             if attempt == 4:

@@ -55,8 +55,9 @@ from boxoffice.errors import (
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
-from boxoffice.payments.provider import get_provider
+from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me_router,
         catalogue_router,
         pricing_router,
+        money_router,
         bookings_router,
         payments_router,
         tickets_router,
