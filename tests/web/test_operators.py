@@ -115,6 +115,7 @@ def test_admin_pages_show_occupancy_and_a_sales_chart(
     row = page.locator(f'[data-show-id="{show["id"]}"]')
     expect(row).to_contain_text("12.5%")  # 2 of 16 seats
     expect(row.locator("[data-label=Status]")).to_have_text("Scheduled")  # not "SCHEDULED"
+    expect(row).to_be_visible()
     box = row.bounding_box()
     assert box is not None and box["width"] <= viewport["width"]  # a card on a phone, no clip
     screenshot(page, f"admin-shows-{viewport['width']}")

@@ -291,13 +291,15 @@ async def list_shows(
 
 
 @router.get("/shows/{show_id}", response_model=ShowDetailOut)
-async def get_show(show_id: uuid.UUID, session: ReadSessionDep) -> ShowDetailOut:
-    """The show, with its movie, theatre and screen."""
+async def get_show(
+    show_id: uuid.UUID, session: ReadSessionDep, settings: SettingsDep
+) -> ShowDetailOut:
+    """The show, with its movie, theatre (its terms too) and screen."""
     details = await service.get_show_details(session, show_id)
     return ShowDetailOut(
         **show_out(details.view).model_dump(),
         movie=movie_out(details.movie),
-        theatre=theatre_out(details.theatre),
+        theatre=theatre_out(details.theatre, settings),
         screen=ScreenName(id=details.view.show.screen_id, name=details.screen_name),
     )
 

@@ -77,6 +77,17 @@ export function go(path) {
   window.location.assign(path);
 }
 
+// For a page that reloads as its filters change: each call of the returned function starts a
+// load and gives back a check that it is still the latest (a late answer to an older load must
+// not draw over a newer one).
+export function loads() {
+  let current = 0;
+  return () => {
+    const mine = ++current;
+    return () => mine === current;
+  };
+}
+
 // Runs an async action from a button: disabled meanwhile, errors into the message box.
 export async function busy(button, messages, action) {
   button.disabled = true;

@@ -3,7 +3,7 @@ import { get } from "../api.js";
 import { isoDay, money, percent, showTime } from "../format.js";
 import { needsAdmin } from "../components/admin-gate.js";
 import { theatreChoice } from "../components/theatre-choice.js";
-import { field, h, messageBox, render } from "../ui.js";
+import { field, h, loads, messageBox, render } from "../ui.js";
 
 const COLUMNS = ["Time", "Movie", "Status", "Occupancy", "Booked", "Held", "Free", "Net"];
 
@@ -30,12 +30,15 @@ export default async function adminPage(main) {
     h("form", { class: "filters", "aria-label": "Choose theatre and date" }, field("Theatre", theatre), field("Date", date)),
     messages.element, table);
 
+  const started = loads();
   async function load() {
+    const latest = started();
     messages.clear();
     table.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
       const shows = await get(`/api/v1/shows?theatre_id=${theatre.value}&date=${date.value}&limit=100`, { auth: "none" });
       const reports = await Promise.all(shows.items.map((s) => get(`/api/v1/admin/shows/${s.id}/report`)));
+      if (!latest()) return;
       if (!shows.items.length) {
         table.replaceChildren(h("p", {}, "No shows on that day."));
         return;
@@ -56,6 +59,7 @@ export default async function adminPage(main) {
           return h("tr", { "data-show-id": show.id }, cells.map((cell, column) => h("td", { "data-label": COLUMNS[column] }, cell)));
         }))));
     } catch (error) {
+      if (!latest()) return;
       table.replaceChildren();
       messages.error(error.message);
     }

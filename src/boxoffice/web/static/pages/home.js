@@ -2,7 +2,7 @@
 // movie's showtimes by theatre, coloured by how full each show is.
 import { get } from "../api.js";
 import { isoDay, price, showDate, showTime } from "../format.js";
-import { field, h, messageBox, render } from "../ui.js";
+import { field, h, loads, messageBox, render } from "../ui.js";
 
 const DAYS = 7;
 // How full a show is, in words as well as colour: [below this share sold, class, words].
@@ -70,7 +70,9 @@ export default async function home(main) {
     }
   }
 
+  const started = loads();
   async function load(autoAdvance = false) {
+    const latest = started();
     drawStrip();
     address();
     if (!city.value) {
@@ -80,8 +82,11 @@ export default async function home(main) {
     list.replaceChildren(h("p", { class: "muted" }, "Loading shows…"));
     try {
       const query = new URLSearchParams({ city: city.value, date: day, upcoming: "true", status: "SCHEDULED", limit: "100" });
-      shown = (await get(`/api/v1/shows?${query}`, { auth: "none" })).items;
+      const answer = await get(`/api/v1/shows?${query}`, { auth: "none" });
+      if (!latest()) return;
+      shown = answer.items;
     } catch (error) {
+      if (!latest()) return;
       list.replaceChildren();
       messages.error(error.message);
       return;
