@@ -49,14 +49,19 @@ def seat_width(page: Page) -> float:
     return float(page.evaluate(f"Math.min(...{SEAT_SIZES})"))
 
 
+@pytest.fixture
+def wide_show(client: httpx.Client, admin: Headers) -> dict[str, Any]:
+    return ready_show(client, admin, rows=WIDE)
+
+
 def test_after_a_pick_the_hold_bar_and_its_messages_are_in_view(
     new_page: NewPage,
     live_server: LiveServer,
     client: httpx.Client,
-    admin: Headers,
+    wide_show: dict[str, Any],
     viewport: dict[str, int],
 ) -> None:
-    show = ready_show(client, admin, rows=WIDE)
+    show = wide_show
     ids = seat_map(client, show["id"])
     page = new_page(live_server.url, viewport=viewport)
     open_show(page, show["id"])
@@ -72,15 +77,10 @@ def test_after_a_pick_the_hold_bar_and_its_messages_are_in_view(
 
 
 def test_zoom_and_more_seats_keep_whole_seats_in_view(
-    new_page: NewPage,
-    live_server: LiveServer,
-    client: httpx.Client,
-    admin: Headers,
-    viewport: dict[str, int],
+    new_page: NewPage, live_server: LiveServer, wide_show: dict[str, Any], viewport: dict[str, int]
 ) -> None:
-    show = ready_show(client, admin, rows=WIDE)
     page = new_page(live_server.url, viewport=viewport)
-    open_show(page, show["id"])
+    open_show(page, wide_show["id"])
     before = seat_width(page)
     page.get_by_role("button", name="Zoom in").click()
     assert seat_width(page) > before
