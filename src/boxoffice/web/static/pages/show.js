@@ -58,7 +58,9 @@ export default async function showPage(main, showId) {
     const seatIds = hold.dataset.seatIds.split(",");
     try {
       const booking = await post("/api/v1/bookings", { show_id: showId, seat_ids: seatIds }, { auth: "customer" });
-      await resume.release(); // the new seats replace the hold this visitor had: no stray hold
+      // The new seats replace the hold this visitor had: no stray hold (one that ran out meanwhile
+      // needs no letting go, so a refusal here is no reason to stay).
+      await resume.release().catch(() => {});
       go(`/checkout/${booking.id}`);
     } catch (error) {
       const taken = error.problem?.unavailable_seat_ids;
