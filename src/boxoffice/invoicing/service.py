@@ -8,7 +8,7 @@ issues a credit note in the refund's own transaction, reversing exactly the line
 booking without an invoice (a payment that never booked) gets none.
 
 Every document is numbered from its own gapless series per theatre and financial year by the
-database, as its transaction commits (migration 0013's trigger).
+database, as its transaction commits (migration 0015's trigger).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from boxoffice.accounts.dependencies import Principal, ensure_manages_theatre
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import Booking
-from boxoffice.bookings.service import owns
+from boxoffice.bookings.reads import owns
 from boxoffice.catalogue.models import Theatre
 from boxoffice.errors import Forbidden
 from boxoffice.invoicing import repository

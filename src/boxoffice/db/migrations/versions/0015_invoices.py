@@ -1,8 +1,8 @@
 """invoices, receipts and credit notes numbered per theatre, financial year and series; each
 seat's charges; the reports' tax split
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 10:00:00
 
 - `document_counters` (theatre, financial year, series): the last serial handed out, locked by
@@ -30,8 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -71,7 +71,7 @@ def _money(*names: str) -> list[sa.Column[Any]]:
 
 # Both: increment the series' counter, give its value to the document. In insertion order.
 NUMBER_DOCUMENT_POSTGRESQL = """
-CREATE FUNCTION boxoffice_number_document() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION invoicing_number_document() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_serial integer;
 BEGIN
@@ -87,7 +87,7 @@ $$
 """
 AT_COMMIT_POSTGRESQL = """
 CREATE CONSTRAINT TRIGGER documents_numbered_at_commit AFTER INSERT ON documents
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION boxoffice_number_document()
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION invoicing_number_document()
 """
 NUMBER_DOCUMENT_SQLITE = """
 CREATE TRIGGER documents_numbered_at_commit AFTER INSERT ON documents
@@ -223,7 +223,7 @@ def downgrade() -> None:
         + (" ON documents" if op.get_bind().dialect.name == "postgresql" else "")
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION boxoffice_number_document()")
+        op.execute("DROP FUNCTION invoicing_number_document()")
     op.drop_index("uq_documents_booking_id_invoice", table_name="documents")
     op.drop_index("ix_documents_theatre_id_issued_at", table_name="documents")
     op.drop_index("ix_documents_invoice_id", table_name="documents")
