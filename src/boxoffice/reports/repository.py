@@ -233,6 +233,15 @@ async def sales_by_show(
     ]
 
 
+def _issued(theatre_id: uuid.UUID, start: datetime, end: datetime) -> tuple[Any, ...]:
+    """The theatre's documents issued in [start, end), by their index on (theatre, issued_at)."""
+    return (
+        Document.theatre_id == theatre_id,
+        Document.issued_at >= start,
+        Document.issued_at < end,
+    )
+
+
 @dataclass(frozen=True)
 class TaxedLines:
     """The sums of a theatre's tax-invoice lines (or their credit notes') of one kind and rate
@@ -251,7 +260,7 @@ async def gst_lines(
 ) -> list[TaxedLines]:
     """Per kind and rate, the lines of the theatre's documents issued in [start, end) while it
     was registered (a receipt and its credit notes carry no GST), invoices apart from credit
-    notes; by the documents' index on (theatre, issued_at)."""
+    notes."""
     credit = Document.series == Series.CREDIT_NOTE
     rows = await session.execute(
         select(
@@ -263,12 +272,7 @@ async def gst_lines(
             func.sum(DocumentLine.sgst),
         )
         .join(Document, Document.id == DocumentLine.document_id)
-        .where(
-            Document.theatre_id == theatre_id,
-            Document.issued_at >= start,
-            Document.issued_at < end,
-            Document.gstin.is_not(None),
-        )
+        .where(*_issued(theatre_id, start, end), Document.gstin.is_not(None))
         .group_by(credit, DocumentLine.kind, DocumentLine.rate_bp)
     )
     return [TaxedLines(bool(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
@@ -287,11 +291,7 @@ async def number_ranges(
 ) -> list[NumberRange]:
     """The documents the theatre issued in [start, end), per series: the first and last
     numbers and how many (one financial year: a period never spans 1 April)."""
-    in_period = (
-        Document.theatre_id == theatre_id,
-        Document.issued_at >= start,
-        Document.issued_at < end,
-    )
+    in_period = _issued(theatre_id, start, end)
     groups = await session.execute(
         select(
             Document.series,
