@@ -50,11 +50,11 @@ from boxoffice.dependencies import (
     run_after_commit,
 )
 from boxoffice.errors import InvalidInput
+from boxoffice.text import PRINTABLE_PATTERN
 
 router = APIRouter(tags=["catalogue"])
 
-PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE)]
+Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
 
 
 def theatre_out(theatre: Theatre) -> TheatreOut:
@@ -180,7 +180,7 @@ async def create_movie(
 @router.get("/movies", response_model=MovieList)
 async def list_movies(
     session: ReadSessionDep,
-    q: Annotated[str | None, Query(min_length=1, max_length=300, pattern=PRINTABLE)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=300, pattern=PRINTABLE_PATTERN)] = None,
     language: Filter = None,
     limit: Limit = 50,
     offset: Offset = 0,
