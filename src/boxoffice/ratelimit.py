@@ -15,7 +15,8 @@ Over the limit the request gets a 429 problem with `Retry-After`, counted in
 `boxoffice_rate_limited_total{scope}`. With `RATE_LIMIT_ENABLED=false` nothing is counted. A
 limiter that cannot reach Redis lets requests through and logs a warning: an outage of the
 counters must never turn into an outage of the box office. Client addresses come from
-`boxoffice.network.client_address` (X-Forwarded-For only from `TRUSTED_PROXIES`).
+`boxoffice.network.client_network` (an IPv6 client is its /64; X-Forwarded-For only from
+`TRUSTED_PROXIES`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from boxoffice.config import Settings
 from boxoffice.errors import RateLimited
 from boxoffice.logs import get_logger
 from boxoffice.metrics import RATE_LIMITED
-from boxoffice.network import client_address
+from boxoffice.network import client_network
 
 log = get_logger("boxoffice.ratelimit")
 
@@ -156,7 +157,7 @@ def rate_limited(scope: str, setting: LimitSetting, key: KeyKind) -> Any:
     if key == "ip":
 
         async def by_ip(request: Request) -> None:
-            await enforce(request, scope, setting, f"ip:{client_address(request)}")
+            await enforce(request, scope, setting, f"ip:{client_network(request)}")
 
         dependency: fastapi_params.Depends = Depends(by_ip)
         return dependency

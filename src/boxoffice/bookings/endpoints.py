@@ -40,7 +40,7 @@ from boxoffice.dependencies import (
 from boxoffice.errors import InvalidInput, Unauthenticated
 from boxoffice.idempotency import request_fingerprint, respond_once
 from boxoffice.middleware import replaying as _replay
-from boxoffice.network import client_address
+from boxoffice.network import client_network
 from boxoffice.ratelimit import enforce, rate_limited
 
 router = APIRouter(tags=["bookings"])
@@ -88,7 +88,7 @@ async def hold_seats(
     from the booking. With a key, the key's record must commit with the hold, so both go through
     one unit of work (on SQLite, always).
     """
-    return await _hold(request.app.state, body, principal, client_address(request), idempotency_key)
+    return await _hold(request.app.state, body, principal, client_network(request), idempotency_key)
 
 
 async def _hold(
@@ -289,7 +289,7 @@ class SalePathLane:
 
         async def hold() -> Response:
             await enforce(request, "bookings.hold", "rate_limit_holds", principal.actor)
-            return await _hold(state, parsed, principal, client_address(request), None)
+            return await _hold(state, parsed, principal, client_network(request), None)
 
         await self._answer(request, send, hold())
 
