@@ -94,7 +94,10 @@ class Settings(BaseSettings):
     # Rate limits, in the `limits` notation ("10/minute", "20 per hour"). Generous enough for a
     # family or an office behind one address, tight enough to make guessing and hoarding slow.
     rate_limit_auth: str = "30/minute"  # login, register and refresh, per client address
-    rate_limit_login_per_account: str = "10 per 15 minutes"  # login attempts per email
+    # Wrong passwords (sign-in, password change) per account and client, and per account from
+    # anywhere: the second is looser, so guesses from elsewhere do not lock the owner out.
+    rate_limit_login_per_account_and_address: str = "10 per 15 minutes"
+    rate_limit_login_per_account: str = "50 per 15 minutes"
     rate_limit_guest_tokens: str = "20/hour"  # new guest identities per client address
     rate_limit_holds: str = "120/minute"  # POST /bookings per customer
     # Seats held (PENDING, not run out) at once: per customer over all shows, and per client
@@ -124,6 +127,7 @@ class Settings(BaseSettings):
     @field_validator(
         "rate_limit_auth",
         "rate_limit_login_per_account",
+        "rate_limit_login_per_account_and_address",
         "rate_limit_guest_tokens",
         "rate_limit_holds",
     )

@@ -21,7 +21,7 @@ from boxoffice.accounts.schemas import (
 )
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import problem_response
-from boxoffice.ratelimit import enforce, rate_limited
+from boxoffice.ratelimit import password_attempt, rate_limited
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(prefix="/me", tags=["me"])
@@ -70,7 +70,10 @@ async def register(
     dependencies=[rate_limited("auth.login", "rate_limit_auth", key="ip")],
     responses={
         401: {"description": "Wrong email or password"},
-        429: {"description": "Too many attempts from this address or on this account"},
+        429: {
+            "description": "Too many requests from this address, or wrong passwords for this "
+            "account from this address or from anywhere"
+        },
         409: {"description": "The guest is already linked to another account"},
         422: {"description": "Invalid body, or `guest_token` is not a valid guest token"},
     },
@@ -79,18 +82,15 @@ async def login(
     body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> UserTokens:
     """Sign in. With `guest_token`, the guest's bookings move to the account (idempotent)."""
-    # Per account too, so that guessing one account's password from many addresses is slow.
-    await enforce(
-        request, "auth.login.account", "rate_limit_login_per_account", f"account:{body.email}"
-    )
-    signed_in = await service.login(
-        session,
-        settings,
-        now,
-        email=body.email,
-        password=body.password,
-        guest_token=body.guest_token,
-    )
+    async with password_attempt(request, f"account:{body.email}"):
+        signed_in = await service.login(
+            session,
+            settings,
+            now,
+            email=body.email,
+            password=body.password,
+            guest_token=body.guest_token,
+        )
     return _user_tokens(signed_in)
 
 
