@@ -45,6 +45,22 @@ export function go(path) {
   window.location.assign(path);
 }
 
+// Where to go back to after a detour (sign-in's `next`, the sandbox payment's `return_to`): the
+// address resolved against this page's origin, as the browser itself would resolve it, kept only
+// when it is on this origin; else `fallback`. Prefix checks cannot do this: "/\evil.example"
+// and "/<TAB>/evil" both start with one "/" and lead elsewhere. An absolute URL is returned, so
+// nothing is resolved a second time.
+export function sameOrigin(address, fallback = "/") {
+  const here = window.location.origin;
+  try {
+    const url = new URL(address || fallback, here);
+    if (url.origin === here) return url.href;
+  } catch {
+    // not an address at all
+  }
+  return new URL(fallback, here).href;
+}
+
 // Runs an async action from a button: disabled meanwhile, errors into the message box.
 export async function busy(button, messages, action) {
   button.disabled = true;
