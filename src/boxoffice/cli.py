@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import resource
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,6 +47,15 @@ async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awai
         await engine.dispose()
 
 
+def _open_files_as_allowed() -> None:
+    """Raises the soft limit on open files to the hard one: a server holds a connection per
+    client, and its seat streams are bounded by that limit less SEAT_STREAM_FD_RESERVE."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):  # an unlimited hard limit, say
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -59,6 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             detail=f"{args.workers} processes and no REDIS_URL: every rate limit is counted per "
             "process, so a client gets up to that many times the limit. Set REDIS_URL.",
         )
+    _open_files_as_allowed()
     if args.workers > 1:
         from boxoffice.metrics import share_between_processes
 

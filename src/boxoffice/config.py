@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     seat_stream_heartbeat_seconds: float = Field(default=15.0, gt=0, le=15)
     seat_stream_queue_events: int = Field(default=64, ge=1, le=10_000)
     seat_stream_coalesce_seconds: float = Field(default=0.25, ge=0, le=1)
+    # What one process spends on streams (issue 22): open streams per client address (IPv4, or
+    # IPv6 /64; lifted with the rate limits) and in all, shows with a live feed, a stream's
+    # lifetime (clients resume with Last-Event-ID), the file descriptors streams never take (the
+    # process's limit less these bounds the streams too), and the pooled connections the feeds
+    # may read with at once (the rest are the sale path's and /health's).
+    seat_streams_per_address: int = Field(default=20, ge=1, le=100_000)
+    seat_streams_per_process: int = Field(default=2000, ge=1, le=1_000_000)
+    seat_stream_shows_per_process: int = Field(default=100, ge=1, le=100_000)
+    seat_stream_max_seconds: float = Field(default=900.0, ge=1, le=86_400)
+    seat_stream_fd_reserve: int = Field(default=512, ge=16, le=1_000_000)
+    seat_stream_db_connections: int = Field(default=2, ge=1, le=200)
     max_pending_bookings_per_customer: int = Field(default=3, ge=1, le=100)
     cancellation_cutoff_minutes: int = Field(default=60, ge=0)
     show_cleaning_gap_minutes: int = Field(default=15, ge=0, le=600)

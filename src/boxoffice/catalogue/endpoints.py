@@ -50,6 +50,7 @@ from boxoffice.dependencies import (
     run_after_commit,
 )
 from boxoffice.errors import InvalidInput
+from boxoffice.network import client_network
 from boxoffice.text import PRINTABLE_PATTERN
 
 router = APIRouter(tags=["catalogue"])
@@ -320,12 +321,15 @@ _SEAT_EVENT = {
     "/shows/{show_id}/seats/stream",
     response_class=Response,
     responses={
+        429: {
+            "description": "Too many streams from this address or on this server (too-many-streams)"
+        },
         200: {
             "description": "Server-sent events: `snapshot` (the seat map), then `seats` "
             '(`{"version", "seats": [{"id", "status"}]}`, the seats that changed), '
             "`show-cancelled` (the stream ends); a comment line when quiet",
             "content": {"text/event-stream": {"schema": _SEAT_EVENT}},
-        }
+        },
     },
 )
 async def seat_stream(
@@ -334,8 +338,11 @@ async def seat_stream(
     last_event_id: Annotated[str | None, Header(max_length=100)] = None,
 ) -> Response:
     """The seat map, then its changes as they happen. Reconnecting with `Last-Event-ID` gives
-    what changed since, or a new snapshot. Holds no database connection while open."""
-    return await request.app.state.seat_feeds.stream(show_id, last_event_id)
+    what changed since, or a new snapshot. Holds no database connection while open. A stream
+    ends after `SEAT_STREAM_MAX_SECONDS` (the client resumes with `Last-Event-ID`); past a cap
+    on streams (per client address, per process) or on shows followed, 429."""
+    feeds = request.app.state.seat_feeds
+    return await feeds.stream(show_id, last_event_id, client_network(request))
 
 
 def _seat_map_response(rendered: RenderedMap, if_none_match: str | None) -> Response:
