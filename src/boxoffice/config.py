@@ -93,9 +93,12 @@ class Settings(BaseSettings):
 
     # base64url of a 32-byte Ed25519 private key; unset, signing keys live in the database.
     ticket_signing_key: SecretStr | None = None
-    # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH); unset, the worker
-    # writes each email as a .eml file under OUTBOX_DIR.
+    # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH, which then requires
+    # TLS: smtps://, or STARTTLS); unset, the worker writes each email as a .eml file under
+    # OUTBOX_DIR. SMTP_CA_FILE: the CA certificates (PEM) that sign the server's certificate,
+    # when it is not one the system trusts (a private relay).
     smtp_url: SecretStr | None = None
+    smtp_ca_file: Path | None = None
     smtp_from: str = "Boxoffice <tickets@boxoffice.local>"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     outbox_dir: Path = Path("var/outbox")

@@ -193,14 +193,19 @@ async def deliver(settings: Settings, email: OutboxEmail) -> None:
         await asyncio.to_thread(_write_eml, Path(settings.outbox_dir), name, raw)
         return
     url = urlsplit(settings.smtp_url.get_secret_value())
+    implicit_tls = url.scheme == "smtps"
     await aiosmtplib.send(
         message,
         hostname=url.hostname or "127.0.0.1",
-        port=url.port or (465 if url.scheme == "smtps" else 25),
+        port=url.port or (465 if implicit_tls else 25),
         username=unquote(url.username) if url.username else None,
         password=unquote(url.password) if url.password else None,
-        use_tls=url.scheme == "smtps",
-        start_tls=False if url.scheme == "smtps" else None,
+        use_tls=implicit_tls,
+        # Credentials never travel in the clear: with them, STARTTLS is required (a server that
+        # does not offer it gets nothing, and the email waits); without them, it is used when
+        # the server offers it.
+        start_tls=False if implicit_tls else (True if url.username else None),
+        cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         timeout=settings.smtp_timeout_seconds,
     )
 
