@@ -131,8 +131,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_rotate_ticket_key(_args: argparse.Namespace) -> None:
-    from boxoffice.tickets.keys import rotate
+def cmd_rotate_ticket_key(args: argparse.Namespace) -> None:
+    import boxoffice.db.models  # noqa: F401 (every table: a ticket's row refers to the others)
+    from boxoffice.tickets.keys import reissue_tickets, rotate
 
     settings = load_settings()
     if settings.ticket_signing_key is not None:
@@ -140,8 +141,38 @@ def cmd_rotate_ticket_key(_args: argparse.Namespace) -> None:
             "boxoffice: TICKET_SIGNING_KEY is set, so that key signs; to rotate, publish a new "
             "key there (keys added here only sign once it is unset)\n"
         )
-    kid = asyncio.run(in_transaction(settings, lambda session: rotate(session, Clock().now())))
-    print(f"new ticket signing key {kid}; older keys keep verifying")
+        if args.retire_old:
+            raise SystemExit(2)
+    clock = Clock()
+
+    async def rotate_and_reissue() -> tuple[str, list[str], int]:
+        engine = create_engine(settings)
+        sessions = create_sessionmaker(engine, settings)
+        try:
+            # The retirement commits first: from then on the old keys verify nothing.
+            async with sessions() as session, session.begin():
+                kid, retired = await rotate(
+                    session, settings, clock.now(), retire_old=args.retire_old
+                )
+            reissued = 0
+            while args.retire_old:  # also finishes what an interrupted run left
+                async with sessions() as session, session.begin():
+                    batch = await reissue_tickets(session, settings, clock.now())
+                if not batch:
+                    break
+                reissued += batch
+            return kid, retired, reissued
+        finally:
+            await engine.dispose()
+
+    kid, retired, reissued = asyncio.run(rotate_and_reissue())
+    if not args.retire_old:
+        print(f"new ticket signing key {kid}; older keys keep verifying until their shows end")
+        return
+    print(
+        f"new ticket signing key {kid}; retired at once: {', '.join(retired) or 'none'} "
+        f"(they verify nothing any more); {reissued} tickets signed again with {kid}"
+    )
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
@@ -185,9 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
     worker.set_defaults(func=cmd_worker)
 
-    commands.add_parser(
+    rotate = commands.add_parser(
         "rotate-ticket-key", help="add a new ticket signing key (old tickets keep verifying)"
-    ).set_defaults(func=cmd_rotate_ticket_key)
+    )
+    rotate.add_argument(
+        "--retire-old",
+        action="store_true",
+        help="a key leaked: older keys stop verifying at once and their tickets are signed again",
+    )
+    rotate.set_defaults(func=cmd_rotate_ticket_key)
 
     sandbox = commands.add_parser("sandbox", help="run the Razorpay sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
 
     # base64url of a 32-byte Ed25519 private key; unset, signing keys live in the database.
     ticket_signing_key: SecretStr | None = None
+    # base64url of a 32-byte AES key that seals the database's signing keys at rest (AES-GCM);
+    # unset, they are stored as they are. Keep it apart from the database and its backups.
+    ticket_key_encryption_key: SecretStr | None = None
     # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH, which then requires
     # TLS: smtps://, or STARTTLS); unset, the worker writes each email as a .eml file under
     # OUTBOX_DIR. SMTP_CA_FILE: the CA certificates (PEM) that sign the server's certificate,
@@ -168,9 +171,9 @@ class Settings(BaseSettings):
         parts = (part.strip() for part in self.trusted_proxies.split(","))
         return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
-    @field_validator("ticket_signing_key")
+    @field_validator("ticket_signing_key", "ticket_key_encryption_key")
     @classmethod
-    def _ticket_key_is_ed25519(cls, value: SecretStr | None) -> SecretStr | None:
+    def _ticket_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
         text = value.get_secret_value().strip()
@@ -179,8 +182,8 @@ class Settings(BaseSettings):
         except ValueError:
             raw = b""
         if len(raw) != 32:
-            # Never echo the value: it is a private key.
-            raise ValueError("must be base64url of a 32-byte Ed25519 private key")
+            # Never echo the value: it is a secret key.
+            raise ValueError("must be base64url of a 32-byte key")
         return SecretStr(text)
 
     @field_validator("smtp_url")
