@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     rate_limit_login_per_account_and_address: str = "10 per 15 minutes"
     rate_limit_login_per_account: str = "50 per 15 minutes"
     rate_limit_guest_tokens: str = "20/hour"  # new guest identities per client address
+    # Password reset emails asked for, per client address and per email address.
+    rate_limit_password_reset: str = "10/hour"  # noqa: S105 (a rate)
+    rate_limit_password_reset_per_account: str = "3/hour"  # noqa: S105 (a rate)
     rate_limit_holds: str = "120/minute"  # POST /bookings per customer
     # Seats held (PENDING, not run out) at once: per customer over all shows, and per client
     # address in one show (the second applies with the rate limits; 0 turns either off).
@@ -146,6 +149,8 @@ class Settings(BaseSettings):
         "rate_limit_login_per_account",
         "rate_limit_login_per_account_and_address",
         "rate_limit_guest_tokens",
+        "rate_limit_password_reset",
+        "rate_limit_password_reset_per_account",
         "rate_limit_holds",
     )
     @classmethod

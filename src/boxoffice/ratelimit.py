@@ -39,7 +39,7 @@ from prometheus_client import Counter
 
 from boxoffice.accounts.dependencies import Principal, token_principal
 from boxoffice.config import Settings
-from boxoffice.errors import RateLimited, Unauthenticated
+from boxoffice.errors import BoxofficeError, RateLimited, Unauthenticated
 from boxoffice.logs import get_logger
 from boxoffice.metrics import RATE_LIMITED
 from boxoffice.network import client_network
@@ -52,6 +52,8 @@ LimitSetting = Literal[
     "rate_limit_login_per_account",
     "rate_limit_login_per_account_and_address",
     "rate_limit_guest_tokens",
+    "rate_limit_password_reset",
+    "rate_limit_password_reset_per_account",
     "rate_limit_holds",
 ]
 PER_ACCOUNT: LimitSetting = "rate_limit_login_per_account"
@@ -212,11 +214,13 @@ GUESSES_PER_CLIENT = "auth.password.account_address"
 
 
 @asynccontextmanager
-async def password_attempt(request: Request, account: str) -> AsyncIterator[None]:
+async def password_attempt(
+    request: Request, account: str, wrong: type[BoxofficeError] = Unauthenticated
+) -> AsyncIterator[None]:
     """Guards a check of an account's password (sign-in, a password change) by its failures:
     `RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS` from this client, and the looser
     `RATE_LIMIT_LOGIN_PER_ACCOUNT` from anywhere. Past either, 429 before the password is
-    looked at. A wrong password (`Unauthenticated` out of the block) counts against both; a
+    looked at. A wrong password (`wrong` raised in the block) counts against both; a
     right one forgets this client's failures. So guesses from elsewhere cost the owner nothing
     until the account's own limit, which is there to slow a guesser with many addresses.
 
@@ -228,7 +232,7 @@ async def password_attempt(request: Request, account: str) -> AsyncIterator[None
     await _limit(request, GUESSES_PER_ACCOUNT, PER_ACCOUNT, account, RateLimiter.test)
     try:
         yield
-    except Unauthenticated:
+    except wrong:
         await _quietly(request, GUESSES_PER_ACCOUNT, PER_ACCOUNT, account, RateLimiter.hit)
         raise
     await _quietly(request, GUESSES_PER_CLIENT, PER_PAIR, pair, RateLimiter.clear)

@@ -6,7 +6,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from boxoffice import events
-from boxoffice.accounts.events import GuestLinked
+from boxoffice.accounts.events import GuestLinked, PasswordResetRequested
 from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.catalogue.events import ShowCancelled
@@ -36,6 +36,7 @@ def register_handlers() -> None:
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
+    events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
     # The totals those handlers add up are written as each transaction commits.
     if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):

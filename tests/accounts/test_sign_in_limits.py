@@ -75,3 +75,19 @@ def test_guesses_from_many_addresses_meet_the_accounts_own_looser_limit(
         headers=from_address("192.0.2.100"),
     )
     assert other.status_code == 401
+
+
+def test_wrong_current_passwords_in_a_password_change_are_limited_too(shop: httpx.Client) -> None:
+    """A stolen access token must not become a way to guess the password."""
+    tokens = shop.post("/api/v1/auth/login", json={"email": EMAIL, "password": RIGHT}).json()
+
+    def change(current: str) -> httpx.Response:
+        return shop.post(
+            "/api/v1/me/password",
+            json={"current_password": current, "new_password": "a-brand-new-secret"},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+
+    assert [change("a-wrong-guess").status_code for _ in range(3)] == [403] * 3
+    assert_429(change(RIGHT))
+    assert sign_in(shop, "198.51.100.30", RIGHT).status_code == 200  # unchanged

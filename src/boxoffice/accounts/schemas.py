@@ -68,6 +68,34 @@ class RefreshRequest(_Request):
     refresh_token: Token
 
 
+class LogoutRequest(_Request):
+    refresh_token: Token
+
+
+class PasswordChange(_Request):
+    current_password: Password
+    new_password: NewPassword
+
+
+class PasswordResetRequest(_Request):
+    email: Email
+
+
+class PasswordResetConfirm(_Request):
+    token: Token
+    new_password: NewPassword
+
+
+class PasswordResetAccepted(BaseModel):
+    """The one answer to a reset request, whether an account uses the address or not."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str = (
+        "If an account uses this address, an email with a link to choose a new password is on "
+        "its way. The link works once, for 30 minutes."
+    )
+
+
 class ProfilePatch(_Request):
     """Only the fields sent change. `null` removes a guest's field or an account's phone."""
 
