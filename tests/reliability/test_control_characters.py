@@ -19,7 +19,7 @@ from boxoffice.app import create_app
 
 CONTROLS = ["\x00", "\x07", "\x1b", "\x7f", "\x85"]
 # The Razorpay sandbox is a test double of someone else's API, not ours (its hooks: phase 2).
-SANDBOX = "boxoffice.payments.sandbox"
+SANDBOX = "boxoffice.sandbox"
 # Taken as typed and only ever compared with its hash: an old password may hold anything.
 EXEMPT = {("LoginRequest", "password"), ("PasswordChange", "current_password")}
 

@@ -1,7 +1,7 @@
 """ticket signing keys: retired at once, sealed at rest, published while they have live tickets
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 08:00:00
 
 - ticket_signing_keys.retired_at: a key withdrawn at once (it leaked); it neither signs nor
@@ -11,7 +11,6 @@ Create Date: 2026-12-07 08:00:00
   opens a door.
 
 Downgrading needs the keys unsealed first (a sealed key does not fit the old column).
-(Numbered after the sandbox's 0011 on its way to main; it follows 0010 until that lands.)
 """
 
 from collections.abc import Sequence
@@ -19,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
