@@ -12,8 +12,7 @@ from __future__ import annotations
 import resource
 import socket
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import httpx
 from tests.api import guest, ready_show, register
 from tests.catalogue.test_seat_stream import hold, statuses, subscribe
 from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port, running_app
+from tests.payments.checkout import eventually
 from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env, wait_until_up
 
 FILE_LIMIT = 400  # the server's own file-descriptor limit in the process-limit test
@@ -110,15 +110,6 @@ def assert_too_many_streams(status: int, headers: dict[str, str]) -> None:
     assert status == 429, (status, headers)
     assert headers["content-type"].startswith("application/problem+json")
     assert int(headers["retry-after"]) >= 1
-
-
-def eventually(check: Callable[[], bool]) -> bool:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_one_address_gets_its_streams_and_the_next_one_is_429(

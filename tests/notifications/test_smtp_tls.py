@@ -115,32 +115,19 @@ def send_one(
     worker_passes(live_server, Clock(), smtp_url=smtp_url, smtp_ca_file=ca)
 
 
-def test_credentials_go_over_starttls(
+@pytest.mark.parametrize(("tls", "scheme"), [("starttls", "smtp"), ("implicit", "smtps")])
+def test_credentials_go_over_tls(
     client: httpx.Client,
     admin: Headers,
     live_server: LiveServer,
     mail_server: Any,
     certificate: tuple[Path, Path],
+    tls: str,
+    scheme: str,
 ) -> None:
-    inbox, logins, port = mail_server("starttls")
-    send_one(
-        client, admin, live_server, f"smtp://{USER}:{PASSWORD}@127.0.0.1:{port}", certificate[0]
-    )
-    assert logins.seen == [(USER, True)]
-    assert len(inbox.messages) == 1
-
-
-def test_credentials_go_over_implicit_tls(
-    client: httpx.Client,
-    admin: Headers,
-    live_server: LiveServer,
-    mail_server: Any,
-    certificate: tuple[Path, Path],
-) -> None:
-    inbox, logins, port = mail_server("implicit")
-    send_one(
-        client, admin, live_server, f"smtps://{USER}:{PASSWORD}@127.0.0.1:{port}", certificate[0]
-    )
+    inbox, logins, port = mail_server(tls)
+    url = f"{scheme}://{USER}:{PASSWORD}@127.0.0.1:{port}"
+    send_one(client, admin, live_server, url, certificate[0])
     assert logins.seen == [(USER, True)]
     assert len(inbox.messages) == 1
 

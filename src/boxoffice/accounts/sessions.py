@@ -119,31 +119,24 @@ async def refresh(
     account (`RefreshTokenReused`), except within `REFRESH_REUSE_GRACE_SECONDS` of its rotation
     while the pair it got is unused: then it gets that same pair (two tabs of one browser
     refreshing at the same moment)."""
-    try:
-        claims = tokens.decode(secret(settings), refresh_token, now)
-    except tokens.InvalidToken:
-        raise _invalid_refresh_token() from None
-    if claims.token_type is not TokenType.REFRESH or claims.kind is not PrincipalKind.USER:
-        raise _invalid_refresh_token()
-    record = await repository.get_refresh_token(session, claims.token_id)
-    if record is None or record.user_id != claims.subject:
-        raise _invalid_refresh_token()
+    record = await _record_of(session, settings, refresh_token, now)
     # Locks the session, so that a sign-out and a refresh of it take turns.
     if not await repository.use_session(session, record.session_id, now):
         raise Unauthenticated("This session has ended; sign in again.")
-    if not await repository.use_refresh_token(session, claims.token_id, claims.subject, now):
-        record = await repository.get_refresh_token(session, record.id, fresh=True)
-        if record is None or record.revoked_at is None:  # it ran out
+    user_id = record.user_id
+    if not await repository.use_refresh_token(session, record.id, user_id, now):
+        spent = await repository.get_refresh_token(session, record.id, fresh=True)
+        if spent is None or spent.revoked_at is None:  # it ran out
             raise _invalid_refresh_token()
-        replayed = await _pair_of_rotation(session, settings, record, now)
+        replayed = await _pair_of_rotation(session, settings, spent, now)
         if replayed is not None:
             return replayed
-        await end_sessions(session, claims.subject, now)
+        await end_sessions(session, user_id, now)
         raise RefreshTokenReused(
             "This refresh token was already used; every session of the account has been "
             "signed out. Log in again."
         )
-    user = await repository.get_user(session, claims.subject)
+    user = await repository.get_user(session, user_id)
     if user is None:
         raise _invalid_refresh_token()
     issued = await _issue(session, settings, user, record.session_id, now, rotated=record.id)
@@ -175,8 +168,21 @@ async def sign_out(
 ) -> None:
     """Ends the session of any refresh token of it (spent or expired too: it names the session
     all the same). Ending an ended session changes nothing."""
+    record = await _record_of(session, settings, refresh_token, None)
+    await repository.end_sessions(session, record.user_id, now, only=record.session_id)
+
+
+async def _record_of(
+    session: AsyncSession, settings: Settings, refresh_token: str, now: datetime | None
+) -> RefreshToken:
+    """The row of a refresh token we issued (unexpired at `now`; None: expired or not), else
+    401."""
     try:
-        claims = tokens.signed_claims(secret(settings), refresh_token)
+        claims = (
+            tokens.decode(secret(settings), refresh_token, now)
+            if now is not None
+            else tokens.signed_claims(secret(settings), refresh_token)
+        )
     except tokens.InvalidToken:
         raise _invalid_refresh_token() from None
     if claims.token_type is not TokenType.REFRESH or claims.kind is not PrincipalKind.USER:
@@ -184,7 +190,7 @@ async def sign_out(
     record = await repository.get_refresh_token(session, claims.token_id)
     if record is None or record.user_id != claims.subject:
         raise _invalid_refresh_token()
-    await repository.end_sessions(session, record.user_id, now, only=record.session_id)
+    return record
 
 
 async def end_sessions(
