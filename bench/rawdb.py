@@ -134,6 +134,7 @@ async def measure(
             )
             elapsed = time.monotonic() - started
             usage = cpu.stop()
+            hold_tx = latency_summary(latencies)
             row = {
                 "concurrency": concurrency,
                 "seconds": round(elapsed, 2),
@@ -141,14 +142,14 @@ async def measure(
                 "holds_per_s": round(held / elapsed, 1),
                 "conflicts": conflicts,
                 "failures": dict(failures),
-                "hold_tx": latency_summary(latencies),
+                "hold_tx": hold_tx,
                 "cpu": usage,
             }
             results[str(concurrency)] = row
             log(
                 f"  db C={concurrency:<3} {row['holds_per_s']:>8} hold+release/s"
                 f"  ({row['tx_per_s']} tx/s incl. {conflicts} conflicts)"
-                f"  hold tx p99 {row['hold_tx']['p99_ms']} ms"
+                f"  hold tx p99 {hold_tx['p99_ms']} ms"
                 + (f"  FAILURES {dict(failures)}" if failures else "")
             )
     finally:

@@ -58,7 +58,7 @@ from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
-from boxoffice.payments.provider import get_provider
+from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router

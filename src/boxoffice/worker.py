@@ -26,8 +26,9 @@ from boxoffice.dependencies import run_after_commit
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.notifications import service as notifications_service
-from boxoffice.payments import service as payments_service
-from boxoffice.payments.provider import PaymentProvider, get_provider
+from boxoffice.payments.provider import PaymentProvider
+from boxoffice.payments.razorpay_sdk import get_provider
+from boxoffice.payments.reconcile import reconcile
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")
@@ -66,7 +67,7 @@ async def run_pass(
     )
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
-    settled = await payments_service.reconcile(sessionmaker, settings, provider, clock)
+    settled = await reconcile(sessionmaker, settings, provider, clock)
     emailed = await notifications_service.send_due(sessionmaker, settings, clock)
     if swept or settled or resumed or emailed:
         log.info(

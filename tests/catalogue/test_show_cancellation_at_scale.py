@@ -35,7 +35,7 @@ from tests.support.keys import sandbox_keys
 from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env, wait_until_up
 
 from boxoffice.db.engine import create_engine, create_sessionmaker
-from boxoffice.payments.provider import get_provider
+from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.worker import run_pass
 
 pytestmark = pytest.mark.postgres_only

@@ -19,7 +19,7 @@ from tests.conftest import METRICS
 from tests.payments.checkout import booking, eventually, money_audit, pay
 from tests.payments.test_reconciliation import SANDBOX, run_worker_pass, sandbox_auth
 
-from boxoffice.payments.service import retry_delay
+from boxoffice.payments.refunds import retry_delay
 
 
 @pytest.fixture(autouse=True)
