@@ -29,6 +29,7 @@ from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, r
 from tests.support.keys import remember
 
 from boxoffice.app import create_app
+from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
@@ -154,9 +155,12 @@ class _ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
+def running_app(
+    database_url: str, *, sale_lane: bool = True, **overrides: object
+) -> Iterator[LiveServer]:
     """The real app with these settings, served by uvicorn on a free loopback port in a thread
-    (its own sandbox, webhooks to itself), until the block ends."""
+    (its own sandbox, webhooks to itself), until the block ends. `sale_lane=False`: without the
+    sale path's lane, so that the routes answer everything (tests/bookings/test_sale_parity.py)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = make_settings(
@@ -170,6 +174,8 @@ def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
     )
     clock = Clock()
     app = create_app(settings, clock)
+    if not sale_lane:
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not SalePathLane]
     # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
     server = _ThreadedServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, proxy_headers=False)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
-from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings.schemas import BookingOut
 from boxoffice.dependencies import (
     IdempotencyKey,
@@ -18,7 +18,7 @@ from boxoffice.dependencies import (
     end_unit_of_work_early,
 )
 from boxoffice.errors import problem_response
-from boxoffice.idempotency import request_fingerprint, respond_once_unlocked
+from boxoffice.idempotency import request_fingerprint, respond_once
 from boxoffice.payments import orders, refunds, settlement, webhooks
 from boxoffice.payments.models import Refund, RefundAttempt, RefundStatus
 from boxoffice.payments.provider import PaymentProvider
@@ -84,7 +84,7 @@ async def start_payment(
         )
         return (201 if order.created else 200), body
 
-    return await respond_once_unlocked(
+    return await respond_once(
         state.sessionmaker,
         customer=principal.actor,
         endpoint="POST /bookings/{id}/payments",
@@ -130,7 +130,7 @@ async def verify_payment(
     refused = settlement.refused_payment(settled)
     if refused is not None:
         return problem_response(refused)
-    view = await bookings_service.get_booking(session, principal, settled.booking.id)
+    view = await bookings_reads.get_booking(session, principal, settled.booking.id)
     return BookingOut.of(view, now)
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.accounts import repository as accounts_repository
 from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings import rules as booking_rules
-from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import BookingStatus
 from boxoffice.clock import Clock
@@ -140,7 +140,7 @@ async def _reserve_order(
 ) -> Payment | _Reserved | None:
     """The booking's order if it has one; else a reservation to create it; None: wait."""
     booking = await bookings_repository.get_booking(session, booking_id, for_update=True)
-    if booking is None or not bookings_service.owns(principal, booking):
+    if booking is None or not bookings_reads.owns(principal, booking):
         raise BookingNotFound()
     status = booking_rules.effective_status(booking.status, booking.expires_at, now)
     if status is not BookingStatus.PENDING:

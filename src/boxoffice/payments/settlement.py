@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import lifecycle as bookings_lifecycle
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings import rules as booking_rules
-from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.logs import get_logger
@@ -65,7 +66,7 @@ async def payment_to_verify(
     if (
         payment is None
         or booking is None
-        or not (principal.is_admin or bookings_service.owns(principal, booking))
+        or not (principal.is_admin or bookings_reads.owns(principal, booking))
     ):
         raise PaymentNotFound()
     return payment
@@ -188,9 +189,9 @@ async def settle_payment(
     await events.publish(session, PaymentCaptured(booking, payment.amount, now))
 
     reason = await _why_not_bookable(session, booking, payment, paid, now)
-    if reason is None and await bookings_service.confirm_seats(session, booking, now):
+    if reason is None and await bookings_lifecycle.confirm_seats(session, booking, now):
         late = booking_rules.effective_status(booking.status, booking.expires_at, now)
-        await bookings_service.transition(
+        await bookings_lifecycle.transition(
             session,
             booking,
             BookingStatus.BOOKED,
@@ -201,7 +202,7 @@ async def settle_payment(
         return Settlement(booking, booked=True)
 
     reason = reason or "the hold ran out and its seats were taken"
-    await bookings_service.record_expiry(session, booking, now)
+    await bookings_lifecycle.record_expiry(session, booking, now)
     log.warning("payment_refunded_on_arrival", booking_id=str(booking.id), reason=reason)
     refund = await request_refund(session, booking, now, reason)
     assert refund is not None  # the payment was captured just above

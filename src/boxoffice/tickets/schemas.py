@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from boxoffice.text import Text40, Text100, Text1000
 from boxoffice.tickets.models import Ticket
@@ -67,6 +67,7 @@ class CheckinOut(BaseModel):
     ticket: TicketOut
     checked_in_at: datetime
     gate: str | None
+    admitted: int = Field(description="tickets of the show admitted so far, this one included")
 
 
 class RevokedTicket(BaseModel):

@@ -1,7 +1,7 @@
 """ticket signing keys: retired at once, sealed at rest, published while they have live tickets
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 08:00:00
 
 - ticket_signing_keys.retired_at: a key withdrawn at once (it leaked); it neither signs nor
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """accounts that sign out and recover: sign-in sessions (refresh token families), password reset
 tokens, and outbox emails that belong to no booking
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 09:00:00
 
 - sign_in_sessions: one sign-in on one device; every refresh token belongs to one
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
