@@ -34,6 +34,7 @@ from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
+from boxoffice.catalogue.streamquota import StreamQuota
 from boxoffice.clock import Clock
 from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
@@ -197,16 +198,17 @@ def _seat_feeds(app: FastAPI, settings: Settings) -> SeatFeeds:
     """The live seat streams of this process, told of every change the seat maps hear of."""
     state = app.state
 
-    def read(show_id: uuid.UUID, now: Any) -> Any:
-        return catalogue_service.seat_map(state.sessionmaker, state.seat_maps, show_id, now)
+    # The feeds read with a few of the pool's connections at most: the rest stay the sale
+    # path's and /health's, however many shows are followed.
+    reads = asyncio.Semaphore(settings.seat_stream_db_connections)
 
-    feeds = SeatFeeds(
-        read,
-        state.clock,
-        settings.seat_stream_heartbeat_seconds,
-        settings.seat_stream_queue_events,
-        settings.seat_stream_coalesce_seconds,
-    )
+    async def read(show_id: uuid.UUID, now: Any) -> Any:
+        async with reads:
+            return await catalogue_service.seat_map(
+                state.sessionmaker, state.seat_maps, show_id, now
+            )
+
+    feeds = SeatFeeds(read, state.clock, settings, StreamQuota.from_settings(settings))
     state.seat_maps.observers.append(feeds.changed)
     return feeds
 

@@ -6,7 +6,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from boxoffice import events
-from boxoffice.accounts.events import GuestLinked
+from boxoffice.accounts.events import GuestLinked, PasswordResetRequested
 from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.catalogue import service as catalogue_service
@@ -37,6 +37,7 @@ def register_handlers() -> None:
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
+    events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
     # The shows list reads the seats sold that reports keeps.
     catalogue_service.read_sold_seats_with(reports_repository.sold_seats)

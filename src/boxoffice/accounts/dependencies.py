@@ -26,6 +26,7 @@ class Principal:
     kind: PrincipalKind
     id: uuid.UUID
     role: str
+    session_id: uuid.UUID | None = None  # an account's sign-in, from its access token
 
     @property
     def is_admin(self) -> bool:
@@ -74,7 +75,9 @@ def _principal_of(settings: Settings, token: str, now: datetime) -> Principal:
         raise Unauthenticated("The bearer token is invalid or expired.") from exc
     if claims.token_type is not TokenType.ACCESS:
         raise Unauthenticated("A refresh token cannot be used as an access token.")
-    return Principal(kind=claims.kind, id=claims.subject, role=claims.role)
+    return Principal(
+        kind=claims.kind, id=claims.subject, role=claims.role, session_id=claims.session_id
+    )
 
 
 async def current_principal(

@@ -38,7 +38,7 @@ from boxoffice.dependencies import (
 )
 from boxoffice.errors import Unauthenticated
 from boxoffice.middleware import replaying as _replay
-from boxoffice.network import client_address
+from boxoffice.network import client_network
 from boxoffice.ratelimit import LimitSetting, enforce, rate_limited
 
 router = APIRouter(tags=["bookings"])
@@ -87,7 +87,7 @@ async def hold_seats(
     PostgreSQL one statement in autocommit); with one, the key's record commits with the hold.
     """
     the_sale = request.app.state.sale
-    return await sale.hold(the_sale, body, principal, client_address(request), idempotency_key)
+    return await sale.hold(the_sale, body, principal, client_network(request), idempotency_key)
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)
@@ -174,7 +174,7 @@ class SalePathLane:
 
         async def hold() -> Response:
             await enforce(request, *HOLD_LIMIT, principal.actor)
-            return await sale.hold(state.sale, parsed, principal, client_address(request), None)
+            return await sale.hold(state.sale, parsed, principal, client_network(request), None)
 
         await self._answer(request, send, hold())
 

@@ -456,7 +456,7 @@ async def seat_map(
         version = sum(row[-1] for row in rows)
         cancelled = show.status is ShowStatus.CANCELLED
         seats = [row[:-1] for row in rows]
-        return snapshot_of(show_id, show.currency, version, seats, now, cancelled)
+        return snapshot_of(show_id, show.currency, version, seats, cancelled)
 
     async def version() -> int | None:
         async with sessions() as session:
