@@ -34,7 +34,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from prometheus_client import Counter
 
-from boxoffice.accounts.dependencies import Principal, token_principal
+from boxoffice.accounts.dependencies import token_principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.config import Settings
 from boxoffice.errors import RateLimited
 from boxoffice.logs import get_logger

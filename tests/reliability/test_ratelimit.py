@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from tests.conftest import free_port, make_settings
 from tests.reliability.logcapture import capture_logs
 
-from boxoffice.accounts.dependencies import Principal, token_principal
+from boxoffice.accounts.dependencies import token_principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.tokens import PrincipalKind
 from boxoffice.app import create_app, problem_response
 from boxoffice.errors import BoxofficeError, Unauthenticated

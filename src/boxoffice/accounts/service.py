@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events
 from boxoffice.accounts import repository, tokens
-from boxoffice.accounts.dependencies import Principal
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.accounts.models import Guest, RefreshToken, Role, User
+from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.schemas import normalize_email
 from boxoffice.accounts.tokens import PrincipalKind, TokenClaims, TokenType
 from boxoffice.config import Settings

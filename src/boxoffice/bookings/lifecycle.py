@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import repository, rules
 from boxoffice.bookings.errors import CancellationClosed, IllegalTransition
 from boxoffice.bookings.events import BookingStatusChanged

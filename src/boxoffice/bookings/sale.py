@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
 
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import holds, lifecycle
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
 from boxoffice.bookings.holds import HoldStore, SaleSeats
