@@ -46,7 +46,7 @@ from boxoffice.db.engine import (
 )
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import Channel, ChannelListener, LocalChannel, attach
-from boxoffice.dependencies import unit_of_work
+from boxoffice.db.unit_of_work import unit_of_work
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,

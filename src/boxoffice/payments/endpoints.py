@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings.schemas import BookingOut
+from boxoffice.db.unit_of_work import end_unit_of_work_early
 from boxoffice.dependencies import (
     IdempotencyKey,
     Limit,
     NowDep,
     Offset,
     SessionDep,
-    end_unit_of_work_early,
 )
 from boxoffice.errors import problem_response
 from boxoffice.idempotency import request_fingerprint, respond_once
