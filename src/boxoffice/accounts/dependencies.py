@@ -32,6 +32,11 @@ async def token_principal(
     return _principal_of(settings, credentials.credentials, now)
 
 
+async def token_actor(principal: Annotated[Principal, Depends(token_principal)]) -> str:
+    """The bearer token's caller as audit trails and rate limits name it (no database read)."""
+    return principal.actor
+
+
 def principal_from_token(settings: Settings, authorization: str | None, now: datetime) -> Principal:
     """`token_principal` from an Authorization header's value, outside FastAPI's dependencies
     (the sale path's lane, `bookings.endpoints.SalePathLane`)."""

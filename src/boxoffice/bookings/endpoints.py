@@ -21,6 +21,7 @@ from boxoffice.accounts.dependencies import (
     PrincipalDep,
     TokenPrincipalDep,
     principal_from_token,
+    token_actor,
 )
 from boxoffice.bookings import reads, sale
 from boxoffice.bookings.schemas import (
@@ -52,7 +53,7 @@ HOLD_LIMIT: tuple[str, LimitSetting] = ("bookings.hold", "rate_limit_holds")  # 
     HOLDS_PATH,
     status_code=201,
     response_model=BookingOut,
-    dependencies=[rate_limited(*HOLD_LIMIT, key="principal")],
+    dependencies=[rate_limited(*HOLD_LIMIT, key=token_actor)],
     responses={
         201: {
             "description": "Held. With `quantity` (best available), also `adjacent`",
