@@ -69,6 +69,8 @@ from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
+from boxoffice.views import bookings as booking_views
+from boxoffice.views.endpoints import router as views_router
 from boxoffice.web import mount_web
 from boxoffice.wiring import register_handlers
 
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         Admission(settings.db_pool_size, settings.max_waiting_sale_requests),
         app.state.seat_maps,
         lambda: unit_of_work(app.state),
+        booking_views.answer,
     )
 
     for router in (
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         money_router,
         bookings_router,
         payments_router,
+        views_router,
         tickets_router,
         staff_router,
         reports_router,
