@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import events
 from boxoffice.catalogue import repository
+from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.errors import (
     InvalidShowTime,
     LayoutLocked,
@@ -55,7 +56,6 @@ from boxoffice.money import gst
 from boxoffice.money.errors import InvalidRegistration
 from boxoffice.pricing import repository as pricing_repository
 from boxoffice.pricing import service as pricing_service
-from boxoffice.pricing.rules import day_type_of
 
 # How far ahead a show may be scheduled; also keeps absurd dates (year 9999) out of arithmetic.
 MAX_SCHEDULE_AHEAD = timedelta(days=366)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
+from boxoffice.catalogue.days import local_date
 from boxoffice.catalogue.errors import UnknownReference
 from boxoffice.catalogue.models import Theatre
 from boxoffice.db.base import new_id
@@ -22,7 +23,6 @@ from boxoffice.money import repository, tax
 from boxoffice.money.errors import InconsistentPrice, InvalidTaxRule, TaxRuleDateTaken
 from boxoffice.money.models import TaxCategory, TaxExemption, TaxRuleVersion
 from boxoffice.money.schemas import ExemptionCreate, SlabOut, TaxRuleCreate, TaxRuleOut
-from boxoffice.pricing.rules import local_date
 
 EARLIEST_OFFSET = timedelta(hours=14)  # UTC+14 (Kiritimati): where a date begins first
 

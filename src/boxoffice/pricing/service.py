@@ -21,13 +21,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
+from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound, UnknownSeatTypes
 from boxoffice.catalogue.models import DayType, Theatre
 from boxoffice.money import service as money_service
 from boxoffice.pricing import repository
 from boxoffice.pricing.errors import RulesLeaveShowsUnpriced
 from boxoffice.pricing.repository import RuleSet
-from boxoffice.pricing.rules import day_type_of, resolve_prices
+from boxoffice.pricing.rules import resolve_prices
 from boxoffice.pricing.schemas import PriceRuleIn, PriceRuleOut
 
 _DAY_ORDER = {DayType.WEEKDAY: 0, DayType.WEEKEND: 1, DayType.HOLIDAY: 2}
