@@ -94,7 +94,7 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> None:
-    from boxoffice.catalogue.demo import seed_demo
+    from boxoffice.demo import seed_demo
 
     settings = load_settings()
     created = asyncio.run(
