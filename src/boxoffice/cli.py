@@ -95,8 +95,10 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 def cmd_seed_demo(_args: argparse.Namespace) -> None:
     from boxoffice.demo import seed_demo
+    from boxoffice.wiring import register_handlers
 
     settings = load_settings()
+    register_handlers()
     created = asyncio.run(
         in_transaction(settings, lambda session: seed_demo(session, settings, Clock().now()))
     )

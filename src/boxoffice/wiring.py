@@ -8,18 +8,26 @@ from sqlalchemy.orm import Session
 from boxoffice import events
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.bookings import handlers as bookings_handlers
+from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
+from boxoffice.catalogue import ports as catalogue_ports
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
 from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
+from boxoffice.pricing import service as pricing_service
 from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
 from boxoffice.tickets import handlers as tickets_handlers
 
 
 def register_handlers() -> None:
-    """Subscribes every domain's handlers; idempotent, called by the app factory and the worker."""
+    """Subscribes every domain's handlers and gives the catalogue what it asks of the domains
+    above it (`catalogue.ports`); idempotent, called by the app factory, the worker and the
+    command line."""
+    catalogue_ports.provide(
+        catalogue_ports.Ports(pricing=pricing_service, seat_use=bookings_repository)
+    )
     # In this order: the refund is recorded, then the tickets issued or revoked, then the email
     # (which names both) is queued.
     # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.days import day_type_of
-from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound, UnknownSeatTypes
+from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound
 from boxoffice.catalogue.models import DayType, Theatre
 from boxoffice.money import service as money_service
 from boxoffice.pricing import repository
@@ -42,15 +43,6 @@ def rules_out(rules: RuleSet) -> list[PriceRuleOut]:
             rules.items(), key=lambda item: (item[0][0], _DAY_ORDER[item[0][1]])
         )
     ]
-
-
-async def ensure_seat_types_exist(session: AsyncSession, codes: Iterable[str]) -> None:
-    wanted = set(codes)
-    unknown = sorted(wanted - await catalogue_repository.existing_seat_types(session, wanted))
-    if unknown:
-        raise UnknownSeatTypes(
-            f"Unknown seat types: {', '.join(unknown)}.", unknown_seat_types=unknown
-        )
 
 
 def _rule_set(rules: Iterable[PriceRuleIn]) -> RuleSet:
@@ -76,7 +68,7 @@ async def replace_theatre_rules(
     theatre = await catalogue_repository.get_theatre(session, theatre_id, lock=True)
     if theatre is None:
         raise TheatreNotFound()
-    await ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
     await catalogue_repository.lock_screens_of_theatre(session, theatre_id)
     new_rules = _rule_set(rules)
     await money_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
@@ -91,7 +83,7 @@ async def replace_screen_rules(
     screen = await catalogue_repository.get_screen(session, screen_id, lock=True)
     if screen is None:
         raise ScreenNotFound()
-    await ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
     theatre = await catalogue_repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
     new_rules = _rule_set(rules)
@@ -116,6 +108,13 @@ async def prices_for_new_show(
     theatre_rule_set = await repository.rules_of_theatre(session, theatre.id)
     screen_rule_set = (await repository.rules_of_screens(session, [screen_id])).get(screen_id, {})
     return resolve_prices(seat_types, day_type, overrides, screen_rule_set, theatre_rule_set)
+
+
+async def keep_overrides(
+    session: AsyncSession, show_id: uuid.UUID, overrides: Mapping[str, int]
+) -> None:
+    """Records a new show's own prices (they beat every rule)."""
+    await repository.insert_overrides(session, show_id, overrides)
 
 
 async def ensure_theatre_prices_fit(session: AsyncSession, theatre: Theatre, now: datetime) -> None:
