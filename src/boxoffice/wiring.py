@@ -11,7 +11,6 @@ from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.catalogue import ports as catalogue_ports
-from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
@@ -27,7 +26,9 @@ def register_handlers() -> None:
     above it (`catalogue.ports`); idempotent, called by the app factory, the worker and the
     command line."""
     catalogue_ports.provide(
-        catalogue_ports.Ports(pricing=pricing_service, seat_use=bookings_repository)
+        catalogue_ports.Ports(
+            pricing=pricing_service, seat_use=bookings_repository, sales=reports_repository
+        )
     )
     # In this order: the refund is recorded, then the tickets issued or revoked, then the email
     # (which names both) is queued.
@@ -46,8 +47,6 @@ def register_handlers() -> None:
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
-    # The shows list reads the seats sold that reports keeps.
-    catalogue_service.read_sold_seats_with(reports_repository.sold_seats)
     # The totals those handlers add up are written as each transaction commits.
     if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
         sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)

@@ -6,12 +6,13 @@
   whether a theatre's prices fit the tax slabs once they include GST.
 - `SeatUse` (the `bookings.repository` module): whether bookings name a screen's seats (its
   layout is fixed from then on).
+- `Sales` (the `reports.repository` module): the seats sold per show, for how full shows are.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -66,10 +67,19 @@ class SeatUse(Protocol):
         ...
 
 
+class Sales(Protocol):
+    async def sold_seats(
+        self, session: AsyncSession, show_ids: Sequence[uuid.UUID]
+    ) -> Mapping[uuid.UUID, int]:
+        """Seats of bookings BOOKED now, per show (none sold: absent)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Ports:
     pricing: Pricing
     seat_use: SeatUse
+    sales: Sales
 
 
 _provided: Ports | None = None

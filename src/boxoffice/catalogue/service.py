@@ -9,7 +9,7 @@ A row of 6 with `aisles_after: [3]` has x = 0, 1, 2, 4, 5, 6.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -402,21 +402,12 @@ async def get_show_details(session: AsyncSession, show_id: uuid.UUID) -> ShowDet
     )
 
 
-# The seats sold per show, for how full each show is. The domain that sells them keeps the count
-# (reports, as each sale commits); catalogue does not import it: `boxoffice.wiring` hands the
-# reader over. Without one (a script using catalogue alone), nothing reads as sold.
-SoldSeats = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, int]]]
-_sold_seats: list[SoldSeats] = []
-
-
-def read_sold_seats_with(reader: SoldSeats) -> None:
-    _sold_seats[:] = [reader]
-
-
 async def sold_seats(
     session: AsyncSession, show_ids: Sequence[uuid.UUID]
 ) -> Mapping[uuid.UUID, int]:
-    return await _sold_seats[0](session, show_ids) if _sold_seats and show_ids else {}
+    """The seats sold per show, for how full each show is: the domain that sells them keeps the
+    count (reports, as each sale commits), asked through `ports.Sales`."""
+    return await ports.provided().sales.sold_seats(session, show_ids) if show_ids else {}
 
 
 async def list_shows(
