@@ -60,7 +60,6 @@ from boxoffice.errors import (
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
@@ -68,6 +67,7 @@ from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
+from boxoffice.taxes.endpoints import router as taxes_router
 from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.views import bookings as booking_views
 from boxoffice.views.endpoints import router as views_router
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me_router,
         catalogue_router,
         pricing_router,
-        money_router,
+        taxes_router,
         bookings_router,
         payments_router,
         views_router,
