@@ -1,4 +1,5 @@
-"""Every table, imported in one place so that Alembic and the tests see the whole schema."""
+"""Every table, imported in one place so that Alembic and the tests see the whole schema: on the top
+floor, since it imports every domain (`db/` imports none)."""
 
 from boxoffice import idempotency
 from boxoffice.accounts import models as accounts
