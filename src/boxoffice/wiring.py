@@ -1,9 +1,7 @@
-"""The one place that knows which domain reacts to which event (see `boxoffice.events`)."""
+"""The one place that knows the domains together: which reacts to which event (see
+`boxoffice.events`), and what the catalogue asks of the domains above it (`catalogue.ports`)."""
 
 from __future__ import annotations
-
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from boxoffice import events
 from boxoffice.accounts.events import GuestLinked
@@ -47,7 +45,3 @@ def register_handlers() -> None:
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
-    # The totals those handlers add up are written as each transaction commits.
-    if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
-        sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)
-        sa_event.listen(Session, "after_soft_rollback", reports_repository.forget_show_sales)
