@@ -17,20 +17,21 @@ from boxoffice.errors import problem_response
 from boxoffice.payments import settlement
 from boxoffice.payments.provider import PaymentProvider
 from boxoffice.payments.schemas import VerifyRequest
-from boxoffice.views.bookings import booking_out, get_booking, with_payments
+from boxoffice.views import bookings as booking_views
+from boxoffice.views.bookings import booking_out, with_payments
 
 router = APIRouter()
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"])
-async def read_booking(
+async def get_booking(
     booking_id: uuid.UUID, principal: PrincipalDep, session: SessionDep, now: NowDep
 ) -> BookingOut:
     """A booking of yours (or any, for an admin); another customer's reads as 404."""
-    return booking_out(await get_booking(session, principal, booking_id), now)
+    return booking_out(await booking_views.get_booking(session, principal, booking_id), now)
 
 
-@router.get("/me/bookings", response_model=BookingList, tags=["me"])
+@router.get("/me/bookings", response_model=BookingList, tags=["bookings", "me"])
 async def my_bookings(
     principal: PrincipalDep,
     session: SessionDep,
@@ -44,7 +45,9 @@ async def my_bookings(
     return BookingList(items=items, limit=limit, offset=offset)
 
 
-@router.get("/admin/shows/{show_id}/bookings", response_model=BookingList, tags=["admin"])
+@router.get(
+    "/admin/shows/{show_id}/bookings", response_model=BookingList, tags=["bookings", "admin"]
+)
 async def show_bookings(
     show_id: uuid.UUID,
     _admin: AdminDep,
@@ -95,4 +98,4 @@ async def verify_payment(
     refused = settlement.refused_payment(settled)
     if refused is not None:
         return problem_response(refused)
-    return booking_out(await get_booking(session, principal, settled.booking.id), now)
+    return booking_out(await booking_views.get_booking(session, principal, settled.booking.id), now)
