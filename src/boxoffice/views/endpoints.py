@@ -4,12 +4,15 @@ and a payment's verification, whose answer is the booking it paid for."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
 from boxoffice.bookings import reads
+from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.schemas import BookingList, BookingOut
 from boxoffice.db.unit_of_work import end_unit_of_work_early
 from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep
@@ -41,8 +44,7 @@ async def my_bookings(
 ) -> BookingList:
     """Your bookings, newest first (a guest's too, and after linking, the account's)."""
     views = await reads.list_my_bookings(session, principal, limit, offset)
-    items = [booking_out(paid, now) for paid in await with_payments(session, views)]
-    return BookingList(items=items, limit=limit, offset=offset)
+    return await _page(session, views, now, limit, offset)
 
 
 @router.get(
@@ -58,6 +60,12 @@ async def show_bookings(
 ) -> BookingList:
     """Every booking of a show with its status."""
     views = await reads.list_show_bookings(session, show_id, limit, offset)
+    return await _page(session, views, now, limit, offset)
+
+
+async def _page(
+    session: AsyncSession, views: list[BookingView], now: datetime, limit: int, offset: int
+) -> BookingList:
     items = [booking_out(paid, now) for paid in await with_payments(session, views)]
     return BookingList(items=items, limit=limit, offset=offset)
 
