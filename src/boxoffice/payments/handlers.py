@@ -9,9 +9,9 @@ from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import BookingStatus
 from boxoffice.money import cancellation
-from boxoffice.money import service as money_service
 from boxoffice.payments import refunds
 from boxoffice.payments.events import SeatsRefunded
+from boxoffice.taxes import service as taxes_service
 
 
 async def refund_cancelled_booking(session: AsyncSession, event: BookingStatusChanged) -> None:
@@ -24,7 +24,7 @@ async def refund_cancelled_booking(session: AsyncSession, event: BookingStatusCh
     if refund is None:
         return
     seats = (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
-    lines = await money_service.booking_lines(session, booking.show_id, booking.created_at, seats)
+    lines = await taxes_service.booking_lines(session, booking.show_id, booking.created_at, seats)
     reversals = dict(
         zip((seat.seat_id for seat in seats), cancellation.theatre_refund(lines), strict=True)
     )
