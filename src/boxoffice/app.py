@@ -58,6 +58,7 @@ from boxoffice.errors import (
     Unauthenticated,
     problem_response,
 )
+from boxoffice.invoicing.endpoints import router as invoicing_router
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         taxes_router,
         bookings_router,
         payments_router,
+        invoicing_router,
         views_router,
         tickets_router,
         staff_router,

@@ -6,6 +6,7 @@ from boxoffice.accounts import models as accounts
 from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
+from boxoffice.invoicing import models as invoicing
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
 from boxoffice.pricing import models as pricing
@@ -20,6 +21,7 @@ __all__ = [
     "bookings",
     "catalogue",
     "idempotency",
+    "invoicing",
     "notifications",
     "payments",
     "pricing",

@@ -10,9 +10,11 @@ from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.catalogue import ports as catalogue_ports
 from boxoffice.catalogue.events import ShowCancelled
+from boxoffice.invoicing import handlers as invoicing_handlers
+from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
-from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
+from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival, SeatsRefunded
 from boxoffice.pricing import service as pricing_service
 from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
@@ -28,12 +30,14 @@ def register_handlers() -> None:
             pricing=pricing_service, seat_use=bookings_repository, sales=reports_repository
         )
     )
-    # In this order: the refund is recorded, then the tickets issued or revoked, then the email
-    # (which names both) is queued.
+    # In this order: the refund is recorded (and its credit note issued), the invoice issued,
+    # then the tickets issued or revoked, then the email (which names them) is queued.
     # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.
     events.subscribe(
         BookingStatusChanged, payments_handlers.refund_cancelled_booking, involves_booked
     )
+    events.subscribe(SeatsRefunded, invoicing_handlers.credit_refunded_seats)
+    events.subscribe(BookingStatusChanged, invoicing_handlers.invoice_booked, involves_booked)
     events.subscribe(
         BookingStatusChanged, tickets_handlers.tickets_on_status_change, involves_booked
     )
@@ -43,6 +47,7 @@ def register_handlers() -> None:
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
+    events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
