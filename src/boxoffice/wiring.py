@@ -8,7 +8,11 @@ from sqlalchemy.orm import Session
 from boxoffice import events
 from boxoffice.accounts.events import GuestLinked, PasswordResetRequested
 from boxoffice.bookings import handlers as bookings_handlers
-from boxoffice.bookings.events import BookingStatusChanged, involves_booked
+from boxoffice.bookings.events import (
+    BookingSeatsCancelling,
+    BookingStatusChanged,
+    involves_booked,
+)
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.notifications import handlers as notifications_handlers
@@ -33,6 +37,7 @@ def register_handlers() -> None:
     events.subscribe(
         BookingStatusChanged, notifications_handlers.queue_for_status_change, involves_booked
     )
+    events.subscribe(BookingSeatsCancelling, tickets_handlers.refuse_cancel_of_checked_in)
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
