@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     rate_limit_password_reset: str = "10/hour"  # noqa: S105 (a rate)
     rate_limit_password_reset_per_account: str = "3/hour"  # noqa: S105 (a rate)
     rate_limit_holds: str = "120/minute"  # POST /bookings per customer
+    # POST /bookings/{id}/cancel per customer, and per client address (a family, an office).
+    rate_limit_cancels: str = "60/minute"
+    rate_limit_cancels_per_address: str = "300/minute"
+    # Sale-path requests (holds, cancels) in flight in one process at once, per customer and
+    # per client address (with the rate limits; 0 turns either off): no one client can fill
+    # the admission gate (`max_waiting_sale_requests`) and shut the others out.
+    max_sale_requests_in_flight_per_customer: int = Field(default=8, ge=0, le=100_000)
+    max_sale_requests_in_flight_per_address: int = Field(default=200, ge=0, le=100_000)
     # Seats held (PENDING, not run out) at once: per customer over all shows, and per client
     # address in one show (the second applies with the rate limits; 0 turns either off).
     max_held_seats_per_customer: int = Field(default=30, ge=0, le=10_000)
@@ -154,6 +162,8 @@ class Settings(BaseSettings):
         "rate_limit_password_reset",
         "rate_limit_password_reset_per_account",
         "rate_limit_holds",
+        "rate_limit_cancels",
+        "rate_limit_cancels_per_address",
     )
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:

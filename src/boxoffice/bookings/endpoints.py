@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.accounts.dependencies import (
     AdminDep,
+    Principal,
     PrincipalDep,
     TokenPrincipalDep,
     principal_from_token,
@@ -46,6 +47,14 @@ router = APIRouter(tags=["bookings"])
 HOLDS_PATH = "/bookings"
 CANCEL_PATH = "/bookings/{booking_id}/cancel"
 HOLD_LIMIT: tuple[str, LimitSetting] = ("bookings.hold", "rate_limit_holds")  # scope, setting
+
+
+async def limit_cancels(request: Request, principal: Principal) -> None:
+    """Cancels are limited like holds, per customer and per client address, before anything
+    is looked up: a burst of cancels of made-up ids is refused, not answered 404 each."""
+    await enforce(request, "bookings.cancel", "rate_limit_cancels", principal.actor)
+    address = f"ip:{client_network(request)}"
+    await enforce(request, "bookings.cancel_per_address", "rate_limit_cancels_per_address", address)
 
 
 @router.post(
@@ -101,13 +110,17 @@ async def get_booking(
 @router.post(
     CANCEL_PATH,
     response_model=BookingOut,
-    responses={409: {"description": "Not cancellable in its state, or past the cut-off"}},
+    responses={
+        409: {"description": "Not cancellable in its state, past the cut-off, or checked in"},
+        429: {"description": "Too many cancels, or too many requests in flight (`Retry-After`)"},
+    },
 )
 async def cancel_booking(
     booking_id: uuid.UUID, request: Request, principal: TokenPrincipalDep
 ) -> Response:
     """Cancel: a hold frees its seats; a paid booking is refunded."""
-    return await sale.cancel(request.app.state.sale, booking_id, principal)
+    await limit_cancels(request, principal)
+    return await sale.cancel(request.app.state.sale, booking_id, principal, client_network(request))
 
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -158,7 +171,12 @@ class SalePathLane:
                 return
             scope["route"] = self.cancel_route
             booking_id = uuid.UUID(cancel[1])
-            await self._answer(request, send, sale.cancel(state.sale, booking_id, principal))
+
+            async def cancel_it(principal: Principal = principal) -> Response:
+                await limit_cancels(request, principal)
+                return await sale.cancel(state.sale, booking_id, principal, client_network(request))
+
+            await self._answer(request, send, cancel_it())
             return
         body = await request.body()  # bounded: BodySizeLimitMiddleware is outside
         parsed = None

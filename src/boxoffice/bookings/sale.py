@@ -2,7 +2,8 @@
 
 The one path both front doors take: the routes (`bookings.endpoints`) and the lane in front of
 the router (`SalePathLane`, which spares the on-sale's hottest requests FastAPI's routing and
-dependency solving). Each request queues for a slot of the process's admission first, then:
+dependency solving). Each request queues for a slot of the process's admission first (within
+its customer's and its address's share of it), then:
 
 - Without an Idempotency-Key a hold needs no transaction of ours: the store claims it on its
   own (PostgreSQL: one statement in autocommit, one round trip), and the answer is encoded
@@ -80,12 +81,13 @@ async def hold(
     if body.wanted is not None:
         seat_map = sale.seat_maps.current(body.show_id, now)
         best = BestSeatsWanted(principal, body.show_id, body.wanted, now, settings, caps, seat_map)
+    admitted = sale.admission.slot(principal.actor, client_ip)
     if idempotency_key is None:
-        async with sale.admission.slot(), sale.store.seats() as seats:
+        async with admitted, sale.store.seats() as seats:
             view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
         response = _booking_response(view, now, 201, adjacent)
     else:
-        async with sale.admission.slot(), sale.unit_of_work() as session:
+        async with admitted, sale.unit_of_work() as session:
 
             async def hold_once() -> tuple[int, BaseModel]:
                 async with sale.store.seats(session) as seats:
@@ -126,10 +128,12 @@ async def _hold(
     return view, None
 
 
-async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Response:
+async def cancel(
+    sale: Sale, booking_id: uuid.UUID, principal: Principal, client_ip: str
+) -> Response:
     """Cancels the booking: a hold frees its seats; a paid booking is refunded."""
     now = sale.clock.now()
-    async with sale.admission.slot():
+    async with sale.admission.slot(principal.actor, client_ip):
         alone = not lifecycle.hold_cancel_reacts()
         released = None
         if alone:
