@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     # address in one show (the second applies with the rate limits; 0 turns either off).
     max_held_seats_per_customer: int = Field(default=30, ge=0, le=10_000)
     max_held_seats_per_address_per_show: int = Field(default=40, ge=0, le=10_000)
+    # And at most this share of a show's seats held unpaid at once from one address (an IPv6
+    # client: its /64), whatever the cap above says (with the rate limits too).
+    max_held_share_per_address: float = Field(default=0.2, gt=0, le=1)
     # Addresses (or CIDR networks) of the load balancers whose X-Forwarded-For is believed,
     # comma-separated. Empty: the peer address is the client's.
     trusted_proxies: str = ""

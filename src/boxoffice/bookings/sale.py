@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
 
 from boxoffice.accounts.dependencies import Principal
-from boxoffice.bookings import holds, lifecycle
+from boxoffice.bookings import holds, lifecycle, repository
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
 from boxoffice.bookings.holds import HoldStore, SaleSeats
 from boxoffice.bookings.reads import BookingView
@@ -49,6 +49,31 @@ from boxoffice.errors import InvalidInput
 from boxoffice.idempotency import request_fingerprint, respond_once
 
 HOLD_ENDPOINT = "POST /bookings"  # what an Idempotency-Key's record names
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class ShowSizes:
+    """How many seats each show has (fixed when it is scheduled), read once per show by each
+    process: the address's share of a show (`MAX_HELD_SHARE_PER_ADDRESS`) costs the holds after
+    the first no round trip. The cap itself is enforced in the claim, with the address's count."""
+
+    KEPT = 10_000  # shows remembered; past it the memory starts again
+
+    def __init__(self) -> None:
+        self._seats: dict[uuid.UUID, int] = {}
+
+    async def of(self, show_id: uuid.UUID, unit_of_work: UnitOfWork) -> int:
+        """The show's seats; 0 for no such show (the claim then says so)."""
+        seats = self._seats.get(show_id)
+        if seats is None:
+            async with unit_of_work() as session:
+                show = await repository.get_show(session, show_id)
+            seats = show.seat_count if show is not None else 0
+            if seats:
+                if len(self._seats) >= self.KEPT:
+                    self._seats.clear()
+                self._seats[show_id] = seats
+        return seats
 
 
 @dataclass(frozen=True)
@@ -62,7 +87,8 @@ class Sale:
     chooser: SeatChooser
     admission: Admission
     seat_maps: SeatMaps
-    unit_of_work: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    unit_of_work: UnitOfWork
+    show_sizes: ShowSizes = field(default_factory=ShowSizes)
 
 
 async def hold(
@@ -76,7 +102,10 @@ async def hold(
     settings = sale.settings
     now = sale.clock.now()
     _check_size(body, settings)
-    caps = holds.caps_of(principal, settings, client_ip)
+    show_seats = 0
+    if holds.address_caps_apply(settings, client_ip):
+        show_seats = await sale.show_sizes.of(body.show_id, sale.unit_of_work)
+    caps = holds.caps_of(principal, settings, client_ip, show_seats)
     best = None
     if body.wanted is not None:
         seat_map = sale.seat_maps.current(body.show_id, now)
