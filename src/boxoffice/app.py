@@ -47,7 +47,7 @@ from boxoffice.db.engine import (
 )
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import Channel, ChannelListener, LocalChannel, attach
-from boxoffice.dependencies import unit_of_work
+from boxoffice.db.unit_of_work import unit_of_work
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
@@ -61,7 +61,6 @@ from boxoffice.errors import (
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
@@ -69,7 +68,10 @@ from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
+from boxoffice.taxes.endpoints import router as taxes_router
 from boxoffice.tickets.endpoints import router as tickets_router
+from boxoffice.views import bookings as booking_views
+from boxoffice.views.endpoints import router as views_router
 from boxoffice.web import mount_web, not_found_page
 from boxoffice.wiring import register_handlers
 
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         _admission(settings),
         app.state.seat_maps,
         lambda: unit_of_work(app.state),
+        booking_views.answer,
     )
 
     for router in (
@@ -142,9 +145,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me_router,
         catalogue_router,
         pricing_router,
-        money_router,
+        taxes_router,
         bookings_router,
         payments_router,
+        views_router,
         tickets_router,
         staff_router,
         reports_router,

@@ -106,9 +106,11 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> None:
-    from boxoffice.catalogue.demo import seed_demo
+    from boxoffice.demo import seed_demo
+    from boxoffice.wiring import register_handlers
 
     settings = load_settings()
+    register_handlers()
     created = asyncio.run(
         in_transaction(settings, lambda session: seed_demo(session, settings, Clock().now()))
     )
@@ -155,7 +157,7 @@ def payment_keys(settings: Settings) -> Callable[[], Awaitable[RazorpayCredentia
 
 
 def cmd_rotate_ticket_key(args: argparse.Namespace) -> None:
-    import boxoffice.db.models  # noqa: F401 (every table: a ticket's row refers to the others)
+    import boxoffice.metadata  # noqa: F401 (every table: a ticket's row refers to the others)
     from boxoffice.tickets.keys import reissue_tickets, rotate
 
     settings = load_settings()

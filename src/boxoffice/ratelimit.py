@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import Depends, Request
 from fastapi import params as fastapi_params
@@ -37,7 +37,6 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from prometheus_client import Counter
 
-from boxoffice.accounts.dependencies import Principal, token_principal
 from boxoffice.config import Settings
 from boxoffice.errors import BoxofficeError, RateLimited, Unauthenticated
 from boxoffice.logs import get_logger
@@ -46,7 +45,6 @@ from boxoffice.network import client_network
 
 log = get_logger("boxoffice.ratelimit")
 
-KeyKind = Literal["ip", "principal"]
 LimitSetting = Literal[
     "rate_limit_auth",
     "rate_limit_login_per_account",
@@ -240,11 +238,13 @@ async def password_attempt(
     await _quietly(request, GUESSES_PER_CLIENT, PER_PAIR, pair, RateLimiter.clear)
 
 
-def rate_limited(scope: str, setting: LimitSetting, key: KeyKind) -> Any:
-    """A route dependency that allows the limit of `setting` (e.g. "10/minute") per client
-    address or per authenticated principal within `scope`, and answers 429 past it.
-
-    With key="principal" the route needs a bearer token anyway (401 comes first).
+def rate_limited(
+    scope: str, setting: LimitSetting, key: Literal["ip"] | Callable[..., Awaitable[str]]
+) -> Any:
+    """A route dependency that allows the limit of `setting` (e.g. "10/minute") within `scope`
+    per client address (`key="ip"`), or per what the dependency `key` names (the bearer token's
+    caller: `accounts.dependencies.token_actor`; so this module knows nothing of accounts),
+    and answers 429 past it. A `key` dependency that refuses (401) comes first.
     """
 
     if key == "ip":
@@ -255,14 +255,12 @@ def rate_limited(scope: str, setting: LimitSetting, key: KeyKind) -> Any:
         dependency: fastapi_params.Depends = Depends(by_ip)
         return dependency
 
-    if key == "principal":
+    if callable(key):
+        # A default, not `Annotated`: annotations are strings here, and `key` is no global.
+        async def by_key(request: Request, name: str = Depends(key)) -> None:
+            await enforce(request, scope, setting, name)
 
-        async def by_principal(
-            request: Request, principal: Annotated[Principal, Depends(token_principal)]
-        ) -> None:
-            await enforce(request, scope, setting, principal.actor)
-
-        dependency = Depends(by_principal)
+        dependency = Depends(by_key)
         return dependency
 
-    raise ValueError(f"rate limit key must be 'ip' or 'principal', not {key!r}")
+    raise ValueError(f"rate limit key must be 'ip' or a dependency, not {key!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -11,39 +10,13 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from boxoffice.accounts import repository, tokens
-from boxoffice.accounts.models import Role
-from boxoffice.accounts.tokens import PrincipalKind, TokenType
+from boxoffice.accounts.principal import SPENT_GUEST_TOKEN, Principal
+from boxoffice.accounts.tokens import TokenType
 from boxoffice.config import Settings
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import Forbidden, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from /api/v1/auth/*")
-SPENT_GUEST_TOKEN = "This guest token was spent when it was linked to an account."  # noqa: S105
-
-
-@dataclass(frozen=True)
-class Principal:
-    kind: PrincipalKind
-    id: uuid.UUID
-    role: str
-    session_id: uuid.UUID | None = None  # an account's sign-in, from its access token
-
-    @property
-    def is_admin(self) -> bool:
-        return self.kind is PrincipalKind.USER and self.role == Role.ADMIN.value
-
-    @property
-    def is_staff(self) -> bool:
-        return self.kind is PrincipalKind.USER and self.role == Role.STAFF.value
-
-    @property
-    def is_guest(self) -> bool:
-        return self.kind is PrincipalKind.GUEST
-
-    @property
-    def actor(self) -> str:
-        """How this caller is named in audit trails."""
-        return f"{self.kind.value}:{self.id}"
 
 
 async def token_principal(
@@ -57,6 +30,11 @@ async def token_principal(
     if credentials is None:
         raise Unauthenticated("A bearer token is required.")
     return _principal_of(settings, credentials.credentials, now)
+
+
+async def token_actor(principal: Annotated[Principal, Depends(token_principal)]) -> str:
+    """The bearer token's caller as audit trails and rate limits name it (no database read)."""
+    return principal.actor
 
 
 def principal_from_token(settings: Settings, authorization: str | None, now: datetime) -> Principal:

@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events
 from boxoffice.accounts import repository, sessions
-from boxoffice.accounts.dependencies import Principal
 from boxoffice.accounts.errors import InvalidResetToken, WrongPassword
 from boxoffice.accounts.events import PasswordResetRequested
 from boxoffice.accounts.models import PasswordResetToken
+from boxoffice.accounts.principal import Principal
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.errors import Unauthenticated

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events
 from boxoffice.accounts import repository, sessions, tokens
-from boxoffice.accounts.dependencies import Principal
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.accounts.models import Guest, Role, User
 from boxoffice.accounts.passwords import (
@@ -24,6 +23,7 @@ from boxoffice.accounts.passwords import (
     password_needs_rehash,
     verify_password_async,
 )
+from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.schemas import normalize_email
 from boxoffice.accounts.sessions import IssuedTokens, SignedIn
 from boxoffice.accounts.tokens import PrincipalKind, TokenClaims, TokenType

@@ -11,7 +11,8 @@ its customer's and its address's share of it), then:
   both go through one unit of work.
 - A cancel of a live hold is one step of the store's on its own while nothing reacts to it
   (`lifecycle.hold_cancel_reacts`); anything else goes through the general cancel in a unit
-  of work.
+  of work, and is answered with what domains above bookings add (`Sale.answer`: a paid
+  booking's payment and refunds).
 
 Every write is announced once committed (`announce_seat_changes` via the engine): this
 process's seat maps at once, the others' through the seat channel, at no round trip of ours.
@@ -20,17 +21,18 @@ process's seat maps at once, the others' through the seat channel, at no round t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
 
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import holds, lifecycle, repository
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
 from boxoffice.bookings.holds import HoldStore, SaleSeats
@@ -76,6 +78,11 @@ class ShowSizes:
         return seats
 
 
+# A booking's answer (JSON-ready) with what the domains above bookings know of it, read in the
+# caller's session: `boxoffice.views.bookings.answer`, which the app factory gives.
+Answer = Callable[[AsyncSession, BookingView, datetime], Awaitable[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class Sale:
     """What the sale path works with, made once by the app factory (the store for its engine)."""
@@ -88,6 +95,7 @@ class Sale:
     admission: Admission
     seat_maps: SeatMaps
     unit_of_work: UnitOfWork
+    answer: Answer
     show_sizes: ShowSizes = field(default_factory=ShowSizes)
 
 
@@ -170,6 +178,7 @@ async def cancel(
             released = await sale.store.release(release)
         if released is not None:
             view = holds.released_view(booking_id, released, now)
+            document = booking_document(view, now)
         else:
             async with sale.unit_of_work() as session:
                 view = await lifecycle.cancel_booking(
@@ -181,8 +190,9 @@ async def cancel(
                     sale.settings,
                     release_tried=alone,
                 )
+                document = await sale.answer(session, view, now)
     await announce_seat_changes([view.booking.show_id], sale.engine)
-    return _booking_response(view, now)
+    return _response(document)
 
 
 def _check_size(body: HoldRequest, settings: Settings) -> None:
@@ -203,9 +213,13 @@ def _check_size(body: HoldRequest, settings: Settings) -> None:
 def _booking_response(
     view: BookingView, now: datetime, status: int = 200, adjacent: bool | None = None
 ) -> Response:
-    """The booking encoded once, straight from plain data (orjson: no model layers); with
-    `adjacent` when the server chose its seats (best available)."""
+    """A new hold's answer; with `adjacent` when the server chose its seats (best available)."""
     document = booking_document(view, now)
     if adjacent is not None:
         document["adjacent"] = adjacent
+    return _response(document, status)
+
+
+def _response(document: dict[str, Any], status: int = 200) -> Response:
+    """The booking encoded once, straight from plain data (orjson: no model layers)."""
     return Response(orjson.dumps(document), status_code=status, media_type="application/json")

@@ -44,6 +44,7 @@ from boxoffice.catalogue.schemas import (
 )
 from boxoffice.catalogue.seatmap import RenderedMap
 from boxoffice.config import Settings
+from boxoffice.db.unit_of_work import end_unit_of_work_early, run_after_commit
 from boxoffice.dependencies import (
     Limit,
     NowDep,
@@ -51,8 +52,6 @@ from boxoffice.dependencies import (
     ReadSessionDep,
     SessionDep,
     SettingsDep,
-    end_unit_of_work_early,
-    run_after_commit,
 )
 from boxoffice.errors import InvalidInput
 from boxoffice.money.terms import effective_policy

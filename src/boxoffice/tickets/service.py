@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.errors import ShowNotFound
