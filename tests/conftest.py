@@ -26,7 +26,7 @@ import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Engine
 from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
-from tests.support.keys import remember
+from tests.support.keys import SandboxHooksAuth, remember
 
 from boxoffice.app import create_app
 from boxoffice.bookings.endpoints import SalePathLane
@@ -248,7 +248,7 @@ def clock(live_server: LiveServer) -> Clock:
 
 @pytest.fixture
 def client(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, auth=SandboxHooksAuth()) as http:
         yield http
 
 

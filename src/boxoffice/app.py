@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine,
         _hold_store(settings, app),
         SeatChooser(),
-        Admission(settings.db_pool_size, settings.max_waiting_sale_requests),
+        _admission(settings),
         app.state.seat_maps,
         lambda: unit_of_work(app.state),
         booking_views.answer,
@@ -177,6 +177,18 @@ def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:
     if settings.is_sqlite:
         return SqliteHolds(app.state.sessionmaker)
     return PostgresHolds(app.state.engine)
+
+
+def _admission(settings: Settings) -> Admission:
+    """The sale path's gate; each client's share of it is capped with the rate limits (off
+    for load tests from one host)."""
+    shares = settings.rate_limit_enabled
+    return Admission(
+        settings.db_pool_size,
+        settings.max_waiting_sale_requests,
+        settings.max_sale_requests_in_flight_per_customer if shares else 0,
+        settings.max_sale_requests_in_flight_per_address if shares else 0,
+    )
 
 
 def _seat_channel(settings: Settings, maps: SeatMaps) -> Channel:

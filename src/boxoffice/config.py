@@ -122,10 +122,21 @@ class Settings(BaseSettings):
     rate_limit_password_reset: str = "10/hour"  # noqa: S105 (a rate)
     rate_limit_password_reset_per_account: str = "3/hour"  # noqa: S105 (a rate)
     rate_limit_holds: str = "120/minute"  # POST /bookings per customer
+    # POST /bookings/{id}/cancel per customer, and per client address (a family, an office).
+    rate_limit_cancels: str = "60/minute"
+    rate_limit_cancels_per_address: str = "300/minute"
+    # Sale-path requests (holds, cancels) in flight in one process at once, per customer and
+    # per client address (with the rate limits; 0 turns either off): no one client can fill
+    # the admission gate (`max_waiting_sale_requests`) and shut the others out.
+    max_sale_requests_in_flight_per_customer: int = Field(default=8, ge=0, le=100_000)
+    max_sale_requests_in_flight_per_address: int = Field(default=200, ge=0, le=100_000)
     # Seats held (PENDING, not run out) at once: per customer over all shows, and per client
     # address in one show (the second applies with the rate limits; 0 turns either off).
     max_held_seats_per_customer: int = Field(default=30, ge=0, le=10_000)
     max_held_seats_per_address_per_show: int = Field(default=40, ge=0, le=10_000)
+    # And at most this share of a show's seats held unpaid at once from one address (an IPv6
+    # client: its /64), whatever the cap above says (with the rate limits too).
+    max_held_share_per_address: float = Field(default=0.2, gt=0, le=1)
     # Addresses (or CIDR networks) of the load balancers whose X-Forwarded-For is believed,
     # comma-separated. Empty: the peer address is the client's.
     trusted_proxies: str = ""
@@ -154,6 +165,8 @@ class Settings(BaseSettings):
         "rate_limit_password_reset",
         "rate_limit_password_reset_per_account",
         "rate_limit_holds",
+        "rate_limit_cancels",
+        "rate_limit_cancels_per_address",
     )
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:

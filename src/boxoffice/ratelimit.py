@@ -53,6 +53,8 @@ LimitSetting = Literal[
     "rate_limit_password_reset",
     "rate_limit_password_reset_per_account",
     "rate_limit_holds",
+    "rate_limit_cancels",
+    "rate_limit_cancels_per_address",
 ]
 PER_ACCOUNT: LimitSetting = "rate_limit_login_per_account"
 PER_PAIR: LimitSetting = "rate_limit_login_per_account_and_address"

@@ -7,7 +7,11 @@ from boxoffice import events
 from boxoffice.accounts.events import GuestLinked, PasswordResetRequested
 from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings import repository as bookings_repository
-from boxoffice.bookings.events import BookingStatusChanged, involves_booked
+from boxoffice.bookings.events import (
+    BookingSeatsCancelling,
+    BookingStatusChanged,
+    involves_booked,
+)
 from boxoffice.catalogue import ports as catalogue_ports
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.invoicing import handlers as invoicing_handlers
@@ -44,6 +48,7 @@ def register_handlers() -> None:
     events.subscribe(
         BookingStatusChanged, notifications_handlers.queue_for_status_change, involves_booked
     )
+    events.subscribe(BookingSeatsCancelling, tickets_handlers.refuse_cancel_of_checked_in)
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)

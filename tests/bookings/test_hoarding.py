@@ -24,6 +24,7 @@ LIMITS: dict[str, Any] = {
     "rate_limit_guest_tokens": "3/hour",
     "max_held_seats_per_customer": 4,
     "max_held_seats_per_address_per_show": 5,
+    "max_held_share_per_address": 1.0,  # the share of a show: tests/bookings/test_held_share.py
     "metrics_token": METRICS_TOKEN,
 }
 

@@ -22,6 +22,7 @@ from boxoffice.accounts.dependencies import (
     principal_from_token,
     token_actor,
 )
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import sale
 from boxoffice.bookings.schemas import BookingOut, ChosenBookingOut, HoldRequest
 from boxoffice.dependencies import (
@@ -37,6 +38,14 @@ router = APIRouter(tags=["bookings"])
 HOLDS_PATH = "/bookings"
 CANCEL_PATH = "/bookings/{booking_id}/cancel"
 HOLD_LIMIT: tuple[str, LimitSetting] = ("bookings.hold", "rate_limit_holds")  # scope, setting
+
+
+async def limit_cancels(request: Request, principal: Principal) -> None:
+    """Cancels are limited like holds, per customer and per client address, before anything
+    is looked up: a burst of cancels of made-up ids is refused, not answered 404 each."""
+    await enforce(request, "bookings.cancel", "rate_limit_cancels", principal.actor)
+    address = f"ip:{client_network(request)}"
+    await enforce(request, "bookings.cancel_per_address", "rate_limit_cancels_per_address", address)
 
 
 @router.post(
@@ -84,13 +93,17 @@ async def hold_seats(
 @router.post(
     CANCEL_PATH,
     response_model=BookingOut,
-    responses={409: {"description": "Not cancellable in its state, or past the cut-off"}},
+    responses={
+        409: {"description": "Not cancellable in its state, past the cut-off, or checked in"},
+        429: {"description": "Too many cancels, or too many requests in flight (`Retry-After`)"},
+    },
 )
 async def cancel_booking(
     booking_id: uuid.UUID, request: Request, principal: TokenPrincipalDep
 ) -> Response:
     """Cancel: a hold frees its seats; a paid booking is refunded."""
-    return await sale.cancel(request.app.state.sale, booking_id, principal)
+    await limit_cancels(request, principal)
+    return await sale.cancel(request.app.state.sale, booking_id, principal, client_network(request))
 
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -141,7 +154,12 @@ class SalePathLane:
                 return
             scope["route"] = self.cancel_route
             booking_id = uuid.UUID(cancel[1])
-            await self._answer(request, send, sale.cancel(state.sale, booking_id, principal))
+
+            async def cancel_it(principal: Principal = principal) -> Response:
+                await limit_cancels(request, principal)
+                return await sale.cancel(state.sale, booking_id, principal, client_network(request))
+
+            await self._answer(request, send, cancel_it())
             return
         body = await request.body()  # bounded: BodySizeLimitMiddleware is outside
         parsed = None
