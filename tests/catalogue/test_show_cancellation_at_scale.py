@@ -230,4 +230,4 @@ def test_a_show_of_5000_bookings_is_cancelled_in_batches_and_survives_a_kill(
         s=show_id,
     )
     assert sorted(r[0] for r in refunds) == ["PROCESSED"] * PAID
-    money_audit(db)
+    money_audit(client, db)

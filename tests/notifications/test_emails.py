@@ -18,8 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, free_port, make_settings
-from tests.payments.checkout import capture, checkout, start_payment, verify
-from tests.payments.test_reconciliation import SANDBOX
+from tests.payments.checkout import SANDBOX, capture, checkout, start_payment, verify
 from tests.support.keys import sandbox_keys
 from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
 

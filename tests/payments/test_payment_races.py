@@ -72,4 +72,4 @@ def test_verify_racing_webhooks_across_processes_books_once(
     assert (
         db.query("SELECT count(*) FROM booking_transitions WHERE to_status = 'BOOKED'")[0][0] == 8
     )
-    money_audit(db)
+    money_audit(client, db)

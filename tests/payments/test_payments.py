@@ -10,12 +10,14 @@ from tests.api import Headers, guest, login, problem, register
 from tests.bookings.test_holds import hold, seat_statuses
 from tests.payments.checkout import (
     booking,
+    change_provider_payment,
     checked_out,
     checkout,
     eventually,
     money_audit,
     pay,
     payment_event,
+    provider_refunds,
     send_webhook,
     start_payment,
     verify,
@@ -64,7 +66,7 @@ def test_pay_and_verify_books_the_seats(
     # Verifying again changes nothing.
     assert verify(client, customer, paid).json()["history"] == confirmed["history"]
     problem(start_payment(client, customer, pending["id"]), 409)
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_a_tampered_signature_is_refused_and_changes_nothing(
@@ -129,7 +131,7 @@ def test_webhooks_alone_book_the_seats(
         "PENDING",
         "BOOKED",
     ]
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_duplicate_and_out_of_order_webhooks_take_effect_once(
@@ -153,7 +155,7 @@ def test_duplicate_and_out_of_order_webhooks_take_effect_once(
     final = booking(client, customer, pending["id"])
     assert [h["to"] for h in final["history"]] == ["PENDING", "BOOKED"]
     assert db.query("SELECT count(*) FROM payments")[0][0] == 1
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_bad_or_missing_webhook_signatures_change_nothing(
@@ -174,22 +176,30 @@ def test_bad_or_missing_webhook_signatures_change_nothing(
     assert response.status_code == 200 and response.json()["status"] == "unknown order"
 
 
-def test_an_amount_mismatch_is_refunded_not_booked(
-    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+def test_a_payment_captured_for_another_amount_is_refunded_for_what_was_captured(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, live_server: Any
 ) -> None:
+    """SPEC (settled 2026-12-07): the refund is for the amount captured, not the order's."""
     customer = register(client)
     pending = held(client, customer, show, [seats[0]])
     order, paid = checked_out(client, customer, pending["id"])
-    event = payment_event(
-        "payment.captured", order["order_id"], paid["razorpay_payment_id"], order["amount"] - 1
-    )
+    payment_id = paid["razorpay_payment_id"]
+    change_provider_payment(db, live_server.settings, payment_id, amount=order["amount"] - 1)
 
-    assert send_webhook(client, event).status_code == 200
+    body = problem(verify(client, customer, paid), 409)
 
+    assert body["type"].endswith("/payment-refunded")
+    assert body["refund_amount"] == order["amount"] - 1
     current = booking(client, customer, pending["id"])
     assert current["status"] != "BOOKED"
-    assert len(current["refunds"]) == 1
-    money_audit(db)
+    assert [r["amount"] for r in current["refunds"]] == [order["amount"] - 1]
+    assert eventually(
+        lambda: booking(client, customer, pending["id"])["refunds"][0]["status"] == "PROCESSED"
+    )
+    returned = provider_refunds(client, payment_id)
+    assert [(r["amount"], r["status"]) for r in returned] == [(order["amount"] - 1, "processed")]
+    assert booking(client, customer, pending["id"])["payment"]["status"] == "REFUNDED"
+    money_audit(client, db)
 
 
 def test_a_failed_payment_leaves_the_hold_until_it_expires(
@@ -223,7 +233,7 @@ def test_a_late_payment_rebooks_seats_that_are_still_free(
     assert [h["to"] for h in confirmed["history"]] == ["PENDING", "EXPIRED", "BOOKED"]
     statuses = seat_statuses(client, show["id"])
     assert [statuses[s] for s in seats[:2]] == ["BOOKED", "BOOKED"]
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_a_late_payment_for_taken_seats_is_refunded(
@@ -250,7 +260,7 @@ def test_a_late_payment_for_taken_seats_is_refunded(
     )
     assert processed
     assert booking(client, slow, pending["id"])["payment"]["status"] == "REFUNDED"
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_cancelling_a_paid_booking_refunds_it_once(
@@ -276,7 +286,7 @@ def test_cancelling_a_paid_booking_refunds_it_once(
     assert [statuses[s] for s in seats[:2]] == ["AVAILABLE", "AVAILABLE"]
     problem(client.post(f"/api/v1/bookings/{pending['id']}/cancel", headers=customer), 409)
     assert db.query("SELECT count(*) FROM refunds")[0][0] == 1
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_no_cancellation_inside_the_cutoff(
@@ -319,4 +329,4 @@ def test_cancelling_a_show_cancels_and_refunds_every_booking(
     assert booking(client, holder, pending_only["id"])["status"] == "CANCELLED"
     assert set(seat_statuses(client, show["id"]).values()) == {"AVAILABLE"}
     assert db.query("SELECT count(*) FROM refunds")[0][0] == 3
-    money_audit(db)
+    money_audit(client, db)

@@ -17,8 +17,14 @@ import httpx
 import pytest
 from tests.api import register
 from tests.bookings.test_holds import hold
-from tests.payments.checkout import checkout, eventually, start_payment, verify
-from tests.payments.test_reconciliation import SANDBOX, sandbox_auth
+from tests.payments.checkout import (
+    SANDBOX,
+    checkout,
+    eventually,
+    sandbox_auth,
+    start_payment,
+    verify,
+)
 
 SLOW = 3.0
 
