@@ -13,7 +13,7 @@ started=$SECONDS
 
 BOXOFFICE_TEST_DB=postgres "$pytest" "$@" >"$logs/postgres.log" 2>&1 &
 postgres=$!
-BOXOFFICE_TEST_DB=sqlite "$pytest" -m "not postgres_only and not cluster" "$@" >"$logs/sqlite.log" 2>&1 &
+BOXOFFICE_TEST_DB=sqlite "$pytest" -m "not postgres_only" "$@" >"$logs/sqlite.log" 2>&1 &
 sqlite=$!
 trap 'kill -INT "$postgres" "$sqlite" 2>/dev/null' INT TERM
 echo "make test: PostgreSQL and SQLite runs started together; logs: $logs/postgres.log, $logs/sqlite.log"

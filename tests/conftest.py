@@ -38,7 +38,7 @@ TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 TEST_METRICS_TOKEN = "test-metrics-token-for-the-scraper"
 METRICS = {"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}  # headers a scraper sends
 KEPT_TABLES = {"seat_types", "alembic_version", "razorpay_sandbox_credentials"}
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.programs"]
 
 
 @dataclass

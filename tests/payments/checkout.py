@@ -163,6 +163,14 @@ def webhook_event(event: str, payment: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def webhooks_answered(client: httpx.Client, order_id: str) -> bool:
+    """Whether every webhook the sandbox made for an order was delivered and answered."""
+    listed = client.get(f"{SANDBOX}/events", params={"order_id": order_id})
+    assert listed.status_code == 200, listed.text
+    events = listed.json()["items"]
+    return bool(events) and all(e["last_status"] is not None for e in events)
+
+
 def eventually(check: Callable[[], Any], seconds: float = 10) -> Any:
     """Polls until `check` returns something truthy (after-commit work runs in the background)."""
     deadline = time.monotonic() + seconds

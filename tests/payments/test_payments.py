@@ -21,6 +21,7 @@ from tests.payments.checkout import (
     send_webhook,
     start_payment,
     verify,
+    webhooks_answered,
 )
 
 TTL = timedelta(seconds=600)
@@ -211,6 +212,7 @@ def test_a_failed_payment_leaves_the_hold_until_it_expires(
 
     checkout(client, order["order_id"], outcome="failure", deliver_webhooks=True)
 
+    assert eventually(lambda: webhooks_answered(client, order["order_id"]))  # payment.failed
     assert booking(client, customer, pending["id"])["status"] == "PENDING"
     clock.advance(TTL + timedelta(seconds=1))
     assert booking(client, customer, pending["id"])["status"] == "EXPIRED"

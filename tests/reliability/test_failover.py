@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from tests.api import Headers, make_admin, problem, ready_show, register, seat_ids
 from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, free_port, make_settings
 from tests.conftest import running_app as running_app_on
-from tests.payments.checkout import pay
+from tests.payments.checkout import eventually, pay
 from tests.support.private_postgres import PrivatePostgres, private_postgres
 from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
 
@@ -208,8 +208,12 @@ def test_the_seat_map_listener_and_the_worker_reconnect_after_the_primary_restar
                 customer = register(http)
                 show = ready_show(http, admin)
                 seats = seat_ids(http, show["id"])
+                worker_log = tmp_path / "worker.log"
+                before = len(worker_log.read_text())
                 postgres.stop()
-                time.sleep(1)  # the worker's passes fail meanwhile
+                assert eventually(
+                    lambda: "worker_pass_failed" in worker_log.read_text()[before:]
+                ), "the worker's passes did not fail while the primary was down"
                 postgres.start()
                 listening = server.app.state.seat_maps
                 deadline = time.monotonic() + 15

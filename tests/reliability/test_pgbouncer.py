@@ -2,8 +2,8 @@
 path, payment and check-in of two API processes work while their transactions share two server
 connections, and the seat-map LISTEN goes around the pooler (DATABASE_LISTEN_URL).
 
-Marked `cluster`: it needs Debian's pgbouncer, which `make test` does not install; the cluster
-targets run it (`pytest -m cluster`).
+Marked `pgbouncer`: it runs on the PostgreSQL pass of `make test` whenever Debian's pgbouncer is
+installed (`.ci/run` installs it), and in `make failover-test`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.support.pgbouncer import pgbouncer
 from tests.support.servers import serve
 from tests.tickets.helpers import make_staff, scan, show_soon
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.cluster]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.pgbouncer]
 
 CUSTOMERS = 5  # two seats paid and one held then cancelled each: 15 of the show's 16
 
@@ -31,7 +31,7 @@ def test_holds_cancels_payments_and_check_in_through_pgbouncer(
 ) -> None:
     through_pgbouncer = {"DATABASE_POOLER": "pgbouncer", "DATABASE_LISTEN_URL": db.url}
     with (
-        pgbouncer(db.url, free_port(), server_connections=2) as pooled,
+        pgbouncer(db.url, server_connections=2) as pooled,
         serve(
             2, pooled, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path, **through_pgbouncer
         ) as (first, second),
