@@ -65,13 +65,6 @@ class TestDatabase:
             connection.execute(sa.text(sql), params)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
     backend = os.environ.get("BOXOFFICE_TEST_DB", "postgres")
@@ -138,28 +131,17 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
+def listening_socket() -> socket.socket:
+    """A loopback socket bound to a free port and listening, for a server in this process: the
+    port is never released before the server has it."""
+    return socket.create_server(("127.0.0.1", 0), backlog=2048)
+
+
 @contextmanager
-def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
-    """The real app with these settings, served by uvicorn on a free loopback port in a thread
-    (its own sandbox, webhooks to itself), until the block ends."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = make_settings(
-        database_url,
-        **{
-            "public_base_url": url,
-            "razorpay_base_url": f"{url}/_sandbox/razorpay",
-            "razorpay_sandbox_webhook_url": f"{url}/api/v1/webhooks/razorpay",
-            **overrides,
-        },
-    )
-    clock = Clock()
-    app = create_app(settings, clock)
-    # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
-    server = _ThreadedServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, proxy_headers=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+def serving(app: Any, sock: socket.socket, **config: Any) -> Iterator[None]:
+    """Serves `app` with uvicorn on `sock` in a daemon thread until the block ends."""
+    server = _ThreadedServer(uvicorn.Config(app, log_config=None, **config))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -167,10 +149,32 @@ def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=url, clock=clock, settings=settings, app=app)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
+    """The real app with these settings, served by uvicorn on a free loopback port in a thread
+    (its own sandbox, webhooks to itself), until the block ends."""
+    with listening_socket() as sock:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        settings = make_settings(
+            database_url,
+            **{
+                "public_base_url": url,
+                "razorpay_base_url": f"{url}/_sandbox/razorpay",
+                "razorpay_sandbox_webhook_url": f"{url}/api/v1/webhooks/razorpay",
+                **overrides,
+            },
+        )
+        clock = Clock()
+        app = create_app(settings, clock)
+        # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
+        with serving(app, sock, proxy_headers=False):
+            yield LiveServer(url=url, clock=clock, settings=settings, app=app)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from tests.api import guest, make_admin
 from tests.bookings.test_concurrency import audit, big_show
 from tests.bookings.test_concurrency_one_process import live_seat_owners
-from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, free_port
+from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase
 from tests.support.servers import serve
 
 Outcome = tuple[int, int, dict[str, Any]]  # status, quantity asked, body
@@ -68,8 +68,7 @@ def test_fifty_buyers_through_two_processes_get_distinct_seats(
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=6, per_row=20)  # 120 seats; asked for ~125 in all
     buyers = [guest(client)[0] for _ in range(50)]
-    ports = [free_port(), free_port()]
-    with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path, up_within=120) as urls:
+    with serve(2, db.url, TEST_JWT_SECRET, tmp_path, up_within=120) as urls:
         outcomes = storm(urls, show, buyers, seed=50)
     statuses = check(outcomes, capacity=120)
     assert statuses[201] >= 40, statuses  # lost races are retried, not answered

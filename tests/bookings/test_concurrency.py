@@ -25,7 +25,7 @@ from tests.api import (
     make_admin,
     set_theatre_prices,
 )
-from tests.conftest import TEST_JWT_SECRET, free_port
+from tests.conftest import TEST_JWT_SECRET
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.postgres_only
@@ -94,9 +94,8 @@ def test_hammering_overlapping_seats_never_double_books(
     show = big_show(client, admin, rows=4, per_row=10)  # 40 seats, heavy overlap
     seat_ids = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
     customers = [guest(client)[0] for _ in range(CLIENTS)]
-    ports = [free_port(), free_port()]
 
-    with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path) as urls:
+    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
 
         def storm(index: int) -> list[tuple[int, dict[str, Any], list[str]]]:
             rng = random.Random(index)
@@ -146,9 +145,8 @@ def test_sell_out_grants_exactly_the_seats_there_are(
     show = big_show(client, admin, rows=2, per_row=15)  # 30 seats
     seat_ids = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
     buyers = [guest(client)[0] for _ in range(CLIENTS)]
-    ports = [free_port(), free_port()]
 
-    with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path) as urls:
+    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
 
         def buy(index: int) -> int:
             """Tries free seats until one hold sticks or the show is sold out."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from tests.api import Headers, bearer, create_show, future, problem, register
-from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port, running_app
-from tests.support.servers import bare_env, serve_output
+from tests.conftest import TEST_JWT_SECRET, TestDatabase, running_app
+from tests.support.servers import bare_env, launched
 
 METRICS_TOKEN = "metrics-token-for-the-hoarding-tests"
 LIMITS: dict[str, Any] = {
@@ -196,14 +197,13 @@ def test_sign_in_is_throttled_per_account_from_any_address(limited: httpx.Client
 
 
 def test_several_processes_without_redis_warn_that_limits_are_per_process(
-    db: TestDatabase,
+    db: TestDatabase, tmp_path: Path
 ) -> None:
     env = bare_env(db.url, TEST_JWT_SECRET, RAZORPAY_SANDBOX="true")
-    with serve_output(env, free_port(), "--workers", "2") as until:
-        output = until("rate_limits_per_process")
+    with launched(env, tmp_path / "alone.log", "--workers", "2") as server:
+        output = server.until("rate_limits_per_process")
     assert '"rate_limits_per_process"' in output and '"warning"' in output, output
-    with serve_output(
-        {**env, "REDIS_URL": "redis://127.0.0.1:6379/0"}, free_port(), "--workers", "2"
-    ) as until:
-        quiet = until("Application startup complete")
+    shared = {**env, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    with launched(shared, tmp_path / "shared.log", "--workers", "2") as server:
+        quiet = server.until("Application startup complete")
     assert "rate_limits_per_process" not in quiet

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.api import Headers, problem, ready_show, register, set_theatre_prices
-from tests.conftest import TEST_JWT_SECRET, LiveServer, free_port, running_app
+from tests.conftest import TEST_JWT_SECRET, LiveServer, running_app
 from tests.support.servers import serve
 
 READ_TIMEOUT = 10.0  # seconds a test waits for an event before it fails (no timing asserted)
@@ -236,7 +236,7 @@ def test_a_cancelled_show_ends_the_stream(
 def test_a_hold_made_through_another_process_reaches_this_ones_subscribers(
     client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, tmp_path: Path
 ) -> None:
-    with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
+    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
         watching, writing = urls
         with (
             subscribe(watching, show["id"]) as stream,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -30,10 +29,10 @@ from tests.api import (
     set_theatre_prices,
 )
 from tests.bookings.test_holds import hold
-from tests.conftest import TEST_JWT_SECRET, free_port
+from tests.conftest import TEST_JWT_SECRET
 from tests.payments.checkout import booking, eventually, money_audit, pay
 from tests.support.keys import sandbox_keys
-from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env, wait_until_up
+from tests.support.servers import launched, server_env
 
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.payments.provider import get_provider
@@ -125,26 +124,15 @@ def test_a_show_of_5000_bookings_is_cancelled_in_batches_and_survives_a_kill(
     assert live_bookings(db, show["id"]) == BOOKINGS
 
     # One server process cancels the show in small batches; it is killed in the middle.
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = server_env(
         db.url,
         TEST_JWT_SECRET,
-        PUBLIC_BASE_URL=url,
         RAZORPAY_BASE_URL=f"{live_server.url}/_sandbox/razorpay",
         RAZORPAY_SANDBOX_WEBHOOK_URL=f"{live_server.url}/api/v1/webhooks/razorpay",
         SHOW_CANCEL_BATCH_SIZE="25",
     )
-    with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen(
-            [BOXOFFICE, "serve", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_up(url, server)
+    with launched(env, tmp_path / "server.log") as server:
+        url = server.wait_until_up()
         answers: list[Any] = []
 
         def cancel() -> None:
@@ -167,13 +155,9 @@ def test_a_show_of_5000_bookings_is_cancelled_in_batches_and_survives_a_kill(
         assert refused["type"].endswith("/show-not-on-sale"), refused
         # ... while its bookings are cancelled batch by batch, each batch committed.
         assert eventually(lambda: cancelled_bookings(db, show["id"]) >= 50, seconds=60)
-        os.kill(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
         canceller.join(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
 
     assert answers and not isinstance(answers[0], httpx.Response)  # it died mid-way
     left = live_bookings(db, show["id"])

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from tests.api import register
 from tests.bookings.test_holds import hold
-from tests.conftest import TEST_JWT_SECRET, free_port
+from tests.conftest import TEST_JWT_SECRET
 from tests.payments.checkout import (
     checkout,
     money_audit,
@@ -61,7 +61,7 @@ def race_to_confirm(
 def test_verify_racing_webhooks_across_processes_books_once(
     client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, tmp_path: Path
 ) -> None:
-    with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
+    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
         with (
             httpx.Client(base_url=urls[0], timeout=30) as a,
             httpx.Client(base_url=urls[1], timeout=30) as b,

@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,8 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from tests.conftest import LiveServer, _ThreadedServer, free_port
+from tests.conftest import LiveServer, listening_socket, serving
 from tests.payments.checkout import eventually
 from tests.support.keys import sandbox_keys
 
@@ -394,18 +392,8 @@ def test_config_is_validated_and_resets(client: httpx.Client) -> None:
 @pytest.fixture
 def standalone(live_server: LiveServer) -> Iterator[str]:
     """`boxoffice sandbox` in-process: the sandbox alone, on the same database."""
-    port = free_port()
-    app = create_sandbox_app(live_server.settings)
-    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with listening_socket() as sock, serving(create_sandbox_app(live_server.settings), sock):
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_the_standalone_sandbox_shares_state_with_the_servers_sandbox(

@@ -10,7 +10,6 @@ is. The cluster tests (`make failover-test`) do the same with a real standby.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +19,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from tests.api import Headers, make_admin, problem, ready_show, register, seat_ids
-from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, free_port, make_settings
+from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, make_settings
 from tests.conftest import running_app as running_app_on
 from tests.payments.checkout import eventually, pay
 from tests.support.private_postgres import PrivatePostgres, private_postgres
-from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
+from tests.support.servers import BOXOFFICE, running, server_env
 
 from boxoffice.db.migrate import upgrade_to_head
 
@@ -36,7 +35,7 @@ ANSWER_WITHIN = 15
 
 @contextmanager
 def primary() -> Iterator[tuple[PrivatePostgres, TestDatabase]]:
-    with private_postgres(free_port()) as postgres:
+    with private_postgres() as postgres:
         asyncio.run(upgrade_to_head(make_settings(postgres.url)))
         engine = sa.create_engine(
             postgres.url.replace("postgresql://", "postgresql+psycopg://", 1),
@@ -194,21 +193,14 @@ def test_the_seat_map_listener_and_the_worker_reconnect_after_the_primary_restar
 ) -> None:
     with primary() as (postgres, db):
         env = server_env(db.url, TEST_JWT_SECRET, HOLD_TTL_SECONDS="1")
-        log = (tmp_path / "worker.log").open("wb")
-        worker = subprocess.Popen(
-            [BOXOFFICE, "worker", "--interval", "0.2"],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
+        worker_log = tmp_path / "worker.log"
+        argv = [BOXOFFICE, "worker", "--interval", "0.2"]
+        with running(argv, env, worker_log) as worker:
             with sale(db.url, hold_ttl_seconds=1) as (server, http):
                 admin = make_admin(http, db)
                 customer = register(http)
                 show = ready_show(http, admin)
                 seats = seat_ids(http, show["id"])
-                worker_log = tmp_path / "worker.log"
                 before = len(worker_log.read_text())
                 postgres.stop()
                 assert eventually(
@@ -233,6 +225,3 @@ def test_the_seat_map_listener_and_the_worker_reconnect_after_the_primary_restar
                     time.sleep(0.2)
                 assert expired(), "the worker did not carry on after the restart"
                 assert worker.poll() is None
-        finally:
-            worker.terminate()
-            worker.wait(timeout=20)
