@@ -43,6 +43,8 @@ from tests.api import (
 from tests.conftest import LiveServer, running_app
 from tests.support.statements import driver_queries
 
+from boxoffice.bookings.service import SeatChooser
+
 # Best available: the read of the free seats, then the hold's one (the show's grid is read once
 # per process, by the first).
 ROUND_TRIPS = {"hold": 1, "cancel": 1, "best": 2}  # PostgreSQL, BEGIN and COMMIT included
@@ -138,8 +140,10 @@ def test_best_available_chooses_from_a_read_of_a_moment_ago_without_reading_agai
     db: Any, show: dict[str, Any]
 ) -> None:
     """With the read reused (BEST_AVAILABLE_READ_REUSE_SECONDS), a best-available hold right
-    after another costs a manual hold's round trips, and does not pick the seats the first took."""
+    after another costs a manual hold's round trips, and does not pick the seats the first took.
+    The chooser's clock is stopped: "right after" holds however slowly the machine runs."""
     with running_app(db.url, best_available_read_reuse_seconds=1) as server:
+        server.app.state.seat_chooser = SeatChooser(monotonic=lambda: 1000.0)
         with httpx.Client(base_url=server.url, timeout=30) as client:
             who = guest(client)[0]
             counting = (

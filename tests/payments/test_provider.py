@@ -318,11 +318,9 @@ def test_a_silent_provider_times_out_and_only_reads_are_repeated(
             time.sleep(0.02)
         return len(accepted)
 
-    started = time.monotonic()
-    with pytest.raises(ProviderUnavailable):
-        run(slow.fetch_order("order_Whatever000000"))
-    assert time.monotonic() - started < 5
-    assert connections_settle_at(3) == 3
+    with pytest.raises(ProviderUnavailable):  # each attempt timed out (else: a hang, and the
+        run(slow.fetch_order("order_Whatever000000"))  # test's own timeout fails it)
+    assert connections_settle_at(3) == 3  # a read is tried three times
 
     with pytest.raises(ProviderUnavailable):  # it may have been created: not repeated
         run(slow.create_order(10_000, "INR", "r"))

@@ -129,15 +129,12 @@ def test_a_demoted_primary_is_left_for_the_new_one() -> None:
             seats = seat_ids(http, show["id"])
             assert hold(http, customer, show["id"], seats[:1]).status_code == 201
 
-            db.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-            db.execute("SELECT pg_reload_conf()")
-            time.sleep(0.5)  # every backend has read the new configuration
+            read_only(db, True, listeners_too=False)
             unavailable(hold(http, customer, show["id"], seats[1:2]))  # a pooled connection
             unavailable(http.post("/api/v1/auth/guest"))  # through the ORM
             unavailable(hold(http, customer, show["id"], seats[1:2]))  # a new one: refused
 
-            db.execute("ALTER SYSTEM RESET default_transaction_read_only")
-            db.execute("SELECT pg_reload_conf()")
+            read_only(db, False)
             until_answered(lambda: hold(http, customer, show["id"], seats[1:2]), 201)
             assert http.post("/api/v1/auth/guest").status_code in (200, 201)
 
@@ -166,15 +163,20 @@ def test_a_multi_host_url_follows_the_primary_from_host_to_host() -> None:
             assert _listening_on(first_db), "the LISTEN connection did not follow"
 
 
-def read_only(db: TestDatabase, on: bool) -> None:
-    db.execute(f"ALTER SYSTEM SET default_transaction_read_only = {'on' if on else 'off'}")
+def read_only(db: TestDatabase, on: bool, listeners_too: bool = True) -> None:
+    value = "on" if on else "off"
+    db.execute(f"ALTER SYSTEM SET default_transaction_read_only = {value}")
     db.execute("SELECT pg_reload_conf()")
-    if on:  # the LISTEN session sits idle and would never notice: a demotion restarts it
-        db.execute(
+    # The postmaster reloads, then signals every backend, which reads the file again before its
+    # next statement: once a session sees the new value, every later statement anywhere does.
+    assert eventually(lambda: db.query("SHOW default_transaction_read_only")[0][0] == value), (
+        f"the server did not reload default_transaction_read_only = {value}"
+    )
+    if on and listeners_too:  # the LISTEN session sits idle, would never notice: a demotion
+        db.execute(  # restarts it
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name LIKE 'boxoffice-listen%'"
         )
-    time.sleep(0.5)  # every backend has read the new configuration
 
 
 def guests(db: TestDatabase) -> int:
