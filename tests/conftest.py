@@ -27,6 +27,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
 from tests.support.keys import remember
+from tests.support.servers import Servers, serve
 
 from boxoffice.app import create_app
 from boxoffice.clock import Clock
@@ -39,6 +40,38 @@ TEST_METRICS_TOKEN = "test-metrics-token-for-the-scraper"
 METRICS = {"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}  # headers a scraper sends
 KEPT_TABLES = {"seat_types", "alembic_version", "razorpay_sandbox_credentials"}
 pytest_plugins = ["tests.support.programs"]
+
+
+# A seed Hypothesis uses for every test when CI=true (HYPOTHESIS_SEED overrides it, anywhere): a
+# CI run draws the same examples each time, and prints how to draw them again here.
+CI_HYPOTHESIS_SEED = "20261207"
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's own plugin reads its options
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.hypothesis_seed is not None:
+        return
+    if os.environ.get("HYPOTHESIS_SEED"):
+        config.option.hypothesis_seed = os.environ["HYPOTHESIS_SEED"]
+    elif os.environ.get("CI", "").lower() == "true":  # Hypothesis loads its "ci" profile too
+        config.option.hypothesis_seed = CI_HYPOTHESIS_SEED
+
+
+def _hypothesis_seed_line(config: pytest.Config) -> str | None:
+    seed = config.option.hypothesis_seed
+    if seed is None:
+        return None
+    return f"hypothesis seed {seed} for every test; again: HYPOTHESIS_SEED={seed} make test"
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return _hypothesis_seed_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = _hypothesis_seed_line(terminalreporter.config)
+    if line:
+        terminalreporter.write_line(line)
 
 
 @dataclass
@@ -184,13 +217,8 @@ def live_server(database: TestDatabase) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts from an empty catalogue and the real clock."""
-    yield
-    if "database" not in request.fixturenames:
-        return
-    database: TestDatabase = request.getfixturevalue("database")
+def delete_all_rows(database: TestDatabase) -> None:
+    """Empties every table but the few kept for the whole run (KEPT_TABLES)."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
     for attempt in range(5):
         # Background work of the test just ended (webhook deliveries, refunds issued after a
@@ -207,8 +235,37 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
             if attempt == 4:
                 raise
             time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from an empty catalogue and the real clock."""
+    yield
+    if "database" not in request.fixturenames:
+        return
+    database: TestDatabase = request.getfixturevalue("database")
+    delete_all_rows(database)
     if "live_server" in request.fixturenames:
         request.getfixturevalue("live_server").clock.offset = timedelta(0)
+
+
+@pytest.fixture(scope="session")
+def _server_pair(
+    database: TestDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Servers]:
+    # Started once, on first use: each `boxoffice serve` costs seconds of imports.
+    logs = tmp_path_factory.mktemp("server-pair")
+    with serve(2, database.url, TEST_JWT_SECRET, logs, up_within=120) as urls:
+        yield Servers(urls, [logs / f"server-{index}.log" for index in range(2)])
+
+
+@pytest.fixture
+def two_servers(_server_pair: Servers) -> Servers:
+    """Two `boxoffice serve` processes on the test database, for tests that need real
+    parallelism between API processes and nothing else of them (their own settings, a restart):
+    shared by all such tests of the session."""
+    _server_pair.test_begins()
+    return _server_pair
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,8 +24,7 @@ from tests.api import (
     make_admin,
     set_theatre_prices,
 )
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.servers import serve
+from tests.support.servers import Servers
 
 pytestmark = pytest.mark.postgres_only
 
@@ -88,36 +86,35 @@ def audit(db: Any, show_id: str) -> None:
 
 
 def test_hammering_overlapping_seats_never_double_books(
-    client: httpx.Client, db: Any, tmp_path: Path
+    client: httpx.Client, db: Any, two_servers: Servers
 ) -> None:
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=4, per_row=10)  # 40 seats, heavy overlap
     seat_ids = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
     customers = [guest(client)[0] for _ in range(CLIENTS)]
+    urls = two_servers.urls
 
-    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
-
-        def storm(index: int) -> list[tuple[int, dict[str, Any], list[str]]]:
-            rng = random.Random(index)
-            results = []
-            with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
-                for attempt in range(4):
-                    wanted = rng.sample(seat_ids, rng.randint(1, 4))
-                    response = http.post(
-                        "/api/v1/bookings",
-                        json={"show_id": show["id"], "seat_ids": wanted},
+    def storm(index: int) -> list[tuple[int, dict[str, Any], list[str]]]:
+        rng = random.Random(index)
+        results = []
+        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
+            for attempt in range(4):
+                wanted = rng.sample(seat_ids, rng.randint(1, 4))
+                response = http.post(
+                    "/api/v1/bookings",
+                    json={"show_id": show["id"], "seat_ids": wanted},
+                    headers=customers[index],
+                )
+                results.append((response.status_code, response.json(), wanted))
+                if response.status_code == 201 and attempt % 2 == 1:
+                    http.post(
+                        f"/api/v1/bookings/{response.json()['id']}/cancel",
                         headers=customers[index],
                     )
-                    results.append((response.status_code, response.json(), wanted))
-                    if response.status_code == 201 and attempt % 2 == 1:
-                        http.post(
-                            f"/api/v1/bookings/{response.json()['id']}/cancel",
-                            headers=customers[index],
-                        )
-            return results
+        return results
 
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            outcomes = [r for batch in pool.map(storm, range(CLIENTS)) for r in batch]
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        outcomes = [r for batch in pool.map(storm, range(CLIENTS)) for r in batch]
 
     statuses = Counter(status for status, _, _ in outcomes)
     assert set(statuses) <= {201, 409}, statuses
@@ -132,44 +129,41 @@ def test_hammering_overlapping_seats_never_double_books(
                     wanted
                 )
     audit(db, show["id"])
-    for log in tmp_path.glob("server-*.log"):
-        text = log.read_text()
-        assert "deadlock" not in text.lower(), text[-2000:]
-        assert "Traceback" not in text, text[-2000:]
+    logged = two_servers.output()
+    assert "deadlock" not in logged.lower() and "Traceback" not in logged, logged[-2000:]
 
 
 def test_sell_out_grants_exactly_the_seats_there_are(
-    client: httpx.Client, db: Any, tmp_path: Path
+    client: httpx.Client, db: Any, two_servers: Servers
 ) -> None:
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=2, per_row=15)  # 30 seats
     seat_ids = [s["id"] for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]]
     buyers = [guest(client)[0] for _ in range(CLIENTS)]
+    urls = two_servers.urls
 
-    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
+    def buy(index: int) -> int:
+        """Tries free seats until one hold sticks or the show is sold out."""
+        rng = random.Random(1000 + index)
+        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
+            for _ in range(40):
+                seat_map = http.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]
+                free = [s["id"] for s in seat_map if s["status"] == "AVAILABLE"]
+                if not free:
+                    return 0
+                wanted = rng.sample(free, min(len(free), rng.randint(1, 2)))
+                response = http.post(
+                    "/api/v1/bookings",
+                    json={"show_id": show["id"], "seat_ids": wanted},
+                    headers=buyers[index],
+                )
+                assert response.status_code in (201, 409), response.text
+                if response.status_code == 201:
+                    return len(wanted)
+        return 0
 
-        def buy(index: int) -> int:
-            """Tries free seats until one hold sticks or the show is sold out."""
-            rng = random.Random(1000 + index)
-            with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
-                for _ in range(40):
-                    seat_map = http.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]
-                    free = [s["id"] for s in seat_map if s["status"] == "AVAILABLE"]
-                    if not free:
-                        return 0
-                    wanted = rng.sample(free, min(len(free), rng.randint(1, 2)))
-                    response = http.post(
-                        "/api/v1/bookings",
-                        json={"show_id": show["id"], "seat_ids": wanted},
-                        headers=buyers[index],
-                    )
-                    assert response.status_code in (201, 409), response.text
-                    if response.status_code == 201:
-                        return len(wanted)
-            return 0
-
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            granted = sum(pool.map(buy, range(CLIENTS)))
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        granted = sum(pool.map(buy, range(CLIENTS)))
 
     taken = db.query(
         "SELECT count(*) FROM show_seats WHERE show_id = :s AND booking_id IS NOT NULL",

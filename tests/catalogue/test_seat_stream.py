@@ -9,14 +9,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from tests.api import Headers, problem, ready_show, register, set_theatre_prices
-from tests.conftest import TEST_JWT_SECRET, LiveServer, running_app
-from tests.support.servers import serve
+from tests.conftest import LiveServer, running_app
+from tests.support.servers import Servers
 
 READ_TIMEOUT = 10.0  # seconds a test waits for an event before it fails (no timing asserted)
 
@@ -218,23 +217,22 @@ def test_a_cancelled_show_ends_the_stream(
 
 @pytest.mark.postgres_only
 def test_a_hold_made_through_another_process_reaches_this_ones_subscribers(
-    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, tmp_path: Path
+    client: httpx.Client, show: dict[str, Any], seats: list[str], two_servers: Servers
 ) -> None:
-    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
-        watching, writing = urls
-        with (
-            subscribe(watching, show["id"]) as stream,
-            httpx.Client(base_url=writing, timeout=30) as elsewhere,
-        ):
-            assert stream.next() is not None
-            customer = register(elsewhere)
-            booking = hold(elsewhere, customer, show["id"], seats[:3])
-            held = stream.next()
-            assert held is not None and statuses(held) == dict.fromkeys(seats[:3], "HELD")
-            cancel = elsewhere.post(f"/api/v1/bookings/{booking}/cancel", headers=customer)
-            assert cancel.status_code == 200, cancel.text
-            freed = stream.next()
-            assert freed is not None and statuses(freed) == dict.fromkeys(seats[:3], "AVAILABLE")
+    watching, writing = two_servers.urls
+    with (
+        subscribe(watching, show["id"]) as stream,
+        httpx.Client(base_url=writing, timeout=30) as elsewhere,
+    ):
+        assert stream.next() is not None
+        customer = register(elsewhere)
+        booking = hold(elsewhere, customer, show["id"], seats[:3])
+        held = stream.next()
+        assert held is not None and statuses(held) == dict.fromkeys(seats[:3], "HELD")
+        cancel = elsewhere.post(f"/api/v1/bookings/{booking}/cancel", headers=customer)
+        assert cancel.status_code == 200, cancel.text
+        freed = stream.next()
+        assert freed is not None and statuses(freed) == dict.fromkeys(seats[:3], "AVAILABLE")
 
 
 def test_a_subscriber_that_does_not_read_is_dropped_and_the_others_keep_up(

@@ -55,6 +55,14 @@ class PrivatePostgres:
     def stop(self) -> None:
         self._ctl("-m", "immediate", "-w", "stop")
 
+    def running(self) -> bool:
+        status = subprocess.run(
+            as_postgres([_bin("pg_ctl"), "-D", str(self.data), "status"]),
+            capture_output=True,
+            timeout=60,
+        )
+        return status.returncode == 0
+
 
 @contextmanager
 def private_postgres() -> Iterator[PrivatePostgres]:

@@ -157,7 +157,7 @@ def serve(
     **extra: str,
 ) -> Iterator[list[str]]:
     """Starts `count` server processes at once, waits until each answers /health as itself,
-    yields their addresses, and stops them after."""
+    yields their addresses, and stops them after. Each logs into `log_dir`/server-N.log."""
     with ExitStack() as stack:
         servers = [
             stack.enter_context(
@@ -169,6 +169,27 @@ def serve(
             for index in range(count)
         ]
         yield [server.wait_until_up(up_within) for server in servers]
+
+
+class Servers:
+    """API processes serving the test database, shared by every test that needs them as they
+    are (tests/conftest.py `two_servers`): `output()` is what they logged since the current test
+    began."""
+
+    def __init__(self, urls: list[str], logs: list[Path]) -> None:
+        self.urls, self._logs = urls, logs
+        self._since = [0] * len(logs)
+
+    def test_begins(self) -> None:
+        self._since = [log.stat().st_size for log in self._logs]
+
+    def output(self) -> str:
+        text = []
+        for log, since in zip(self._logs, self._since, strict=True):
+            with log.open("rb") as file:
+                file.seek(since)
+                text.append(file.read().decode(errors="replace"))
+        return "".join(text)
 
 
 def serve_refusing(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
