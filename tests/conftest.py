@@ -251,8 +251,14 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def _server_pair(
-    database: TestDatabase, tmp_path_factory: pytest.TempPathFactory
+    database: TestDatabase, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Servers]:
+    if database.is_sqlite:
+        # One process, as `make run` serves the embedded database: its requests interleave on
+        # one event loop and reach SQLite from aiosqlite's threads, one writer at a time.
+        url = request.getfixturevalue("live_server").url
+        yield Servers([url, url], [])
+        return
     # Started once, on first use: each `boxoffice serve` costs seconds of imports.
     logs = tmp_path_factory.mktemp("server-pair")
     with serve(2, database.url, TEST_JWT_SECRET, logs, up_within=120) as urls:
@@ -263,7 +269,8 @@ def _server_pair(
 def two_servers(_server_pair: Servers) -> Servers:
     """Two `boxoffice serve` processes on the test database, for tests that need real
     parallelism between API processes and nothing else of them (their own settings, a restart):
-    shared by all such tests of the session."""
+    shared by all such tests of the session. On SQLite, the one process of the embedded mode
+    twice over (the test's threads and barrier make the parallelism)."""
     _server_pair.test_begins()
     return _server_pair
 

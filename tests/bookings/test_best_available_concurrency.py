@@ -60,7 +60,7 @@ def check(outcomes: list[Outcome], capacity: int) -> Counter[int]:
     return statuses
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only  # two processes share a database only on PostgreSQL; one, below
 def test_fifty_buyers_through_two_processes_get_distinct_seats(
     client: httpx.Client, db: Any, two_servers: Servers
 ) -> None:

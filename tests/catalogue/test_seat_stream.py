@@ -215,7 +215,7 @@ def test_a_cancelled_show_ends_the_stream(
     assert [e.kind if e else None for e in late] == ["snapshot", "show-cancelled", None]
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only  # LISTEN/NOTIFY between processes; SQLite is served by one process
 def test_a_hold_made_through_another_process_reaches_this_ones_subscribers(
     client: httpx.Client, show: dict[str, Any], seats: list[str], two_servers: Servers
 ) -> None:

@@ -1,4 +1,5 @@
-"""Verify and two webhooks racing in two server processes: one payment, one BOOKED."""
+"""Verify and two webhooks racing in two server processes (on SQLite, in the one process of the
+embedded mode): one payment, one BOOKED."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import threading
 from typing import Any
 
 import httpx
-import pytest
 from tests.api import register
 from tests.bookings.test_holds import hold
 from tests.payments.checkout import (
@@ -18,8 +18,6 @@ from tests.payments.checkout import (
     verify,
 )
 from tests.support.servers import Servers
-
-pytestmark = pytest.mark.postgres_only
 
 
 def race_to_confirm(

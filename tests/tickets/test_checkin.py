@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import pytest
 from tests.api import Headers, problem, ready_show, register
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.servers import BOXOFFICE, REPO_ROOT, Servers, server_env
@@ -190,7 +189,6 @@ def test_rotation_keeps_old_tickets_verifying(
     assert b"PRIVATE" not in rotated.stdout + rotated.stderr
 
 
-@pytest.mark.postgres_only
 def test_two_gates_on_two_servers_admit_a_ticket_once(
     client: httpx.Client, admin: Headers, db: Any, two_servers: Servers
 ) -> None:
