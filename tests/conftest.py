@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -34,13 +34,22 @@ from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
 from boxoffice.db.models import Base
+from boxoffice.sandbox import store as sandbox_store
+from boxoffice.sandbox.migrate import VERSION_TABLE as SANDBOX_VERSION_TABLE
+from boxoffice.sandbox.models import SandboxBase
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 TEST_METRICS_TOKEN = "test-metrics-token-for-the-scraper"
 METRICS = {"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}  # headers a scraper sends
-KEPT_TABLES = {"seat_types", "alembic_version", "razorpay_sandbox_credentials"}
+KEPT_TABLES = {
+    "seat_types",
+    "alembic_version",
+    SANDBOX_VERSION_TABLE,
+    "razorpay_sandbox_credentials",
+}
+# Tables the migrations seed (India's tax rules): a test's own rows go, the seeded ones stay.
+SEEDED_ROWS = {"tax_rule_versions": "id", "tax_slabs": "version_id"}
 pytest_plugins = ["tests.support.programs"]
-
 
 # A seed Hypothesis uses for every test when CI=true (HYPOTHESIS_SEED overrides it, anywhere): a
 # CI run draws the same examples each time, and prints how to draw them again here.
@@ -79,6 +88,7 @@ class TestDatabase:
     __test__ = False  # a fixture value, not a test class
     url: str  # the plain URL the app is configured with
     sync_engine: Engine  # for set-up and audits from the tests
+    seeded_ids: list[object] = field(default_factory=list)  # of the rows SEEDED_ROWS keeps
 
     @property
     def is_sqlite(self) -> bool:
@@ -126,9 +136,18 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]
         admin.dispose()
 
 
+def migrated(url: str, engine: Engine) -> TestDatabase:
+    """The database at `url` migrated, as `boxoffice migrate` does with the sandbox on."""
+    settings = make_settings(url)
+    asyncio.run(upgrade_to_head(settings))
+    asyncio.run(sandbox_store.migrate(settings))
+    with engine.connect() as connection:
+        seeded = list(connection.scalars(sa.text("SELECT id FROM tax_rule_versions")))
+    return TestDatabase(url=url, sync_engine=engine, seeded_ids=seeded)
+
+
 def _migrated(url: str, engine: Engine) -> Iterator[TestDatabase]:
-    asyncio.run(upgrade_to_head(make_settings(url)))
-    yield TestDatabase(url=url, sync_engine=engine)
+    yield migrated(url, engine)
     engine.dispose()
 
 
@@ -218,8 +237,16 @@ def live_server(database: TestDatabase) -> Iterator[LiveServer]:
 
 
 def delete_all_rows(database: TestDatabase) -> None:
-    """Empties every table but the few kept for the whole run (KEPT_TABLES)."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    """Empties every table but the few kept for the whole run (KEPT_TABLES) and the rows the
+    migrations seed (SEEDED_ROWS)."""
+    # The sandbox's tables too where they share the database (on SQLite they have a file).
+    metadatas = [Base.metadata] + ([] if database.is_sqlite else [SandboxBase.metadata])
+    tables = [
+        table.name
+        for metadata in metadatas
+        for table in reversed(metadata.sorted_tables)
+        if table.name not in KEPT_TABLES
+    ]
     for attempt in range(5):
         # Background work of the test just ended (webhook deliveries, refunds issued after a
         # commit) may still be writing: the clean-up can deadlock with it; then wait and retry.
@@ -229,7 +256,13 @@ def delete_all_rows(database: TestDatabase) -> None:
         try:
             with database.sync_engine.begin() as connection:
                 for table in tables:
-                    connection.execute(sa.text(f'DELETE FROM "{table}"'))
+                    if table in SEEDED_ROWS:
+                        rows = sa.table(table, sa.column(SEEDED_ROWS[table]))
+                        kept = sa.bindparam("kept", database.seeded_ids, expanding=True)
+                        where = rows.c[SEEDED_ROWS[table]].not_in(kept)
+                        connection.execute(sa.delete(rows).where(where))
+                    else:
+                        connection.execute(sa.text(f'DELETE FROM "{table}"'))
             break
         except (sa.exc.OperationalError, sa.exc.IntegrityError):  # a row added meanwhile
             if attempt == 4:

@@ -32,7 +32,7 @@ from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.clock import Clock
-from boxoffice.config import Settings
+from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
     create_engine,
@@ -55,12 +55,13 @@ from boxoffice.errors import (
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.provider import get_provider
-from boxoffice.payments.sandbox import router as sandbox_router
-from boxoffice.payments.sandbox.store import store_of
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
+from boxoffice.sandbox import router as sandbox_router
+from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.web import mount_web
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me_router,
         catalogue_router,
         pricing_router,
+        money_router,
         bookings_router,
         payments_router,
         tickets_router,
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:
-        app.include_router(sandbox_router, prefix="/_sandbox/razorpay", include_in_schema=False)
+        app.include_router(sandbox_router, prefix=SANDBOX_PATH, include_in_schema=False)
 
     _add_operational_routes(app)
     mount_web(app, settings)

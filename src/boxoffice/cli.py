@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import socket
 import sys
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.clock import Clock
-from boxoffice.config import Settings
+from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.logs import configure_logging, get_logger
 
@@ -96,8 +97,14 @@ def _listen_on_any_port(host: str) -> socket.socket:
 def cmd_migrate(_args: argparse.Namespace) -> None:
     from boxoffice.db.migrate import upgrade_to_head
 
-    asyncio.run(upgrade_to_head(load_settings()))
+    settings = load_settings()
+    asyncio.run(upgrade_to_head(settings))
     print("database migrated to the newest revision")
+    if settings.razorpay_sandbox:  # its tables only where it is on (it would make them anyway)
+        from boxoffice.sandbox.store import migrate
+
+        asyncio.run(migrate(settings))
+        print("the Razorpay sandbox's tables migrated to their newest revision")
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> None:
@@ -128,9 +135,25 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from boxoffice.worker import run_worker
 
+    settings = load_settings(takes_payments=True)
     asyncio.run(
-        run_worker(load_settings(takes_payments=True), once=args.once, interval=args.interval)
+        run_worker(settings, payment_keys(settings), once=args.once, interval=args.interval)
     )
+
+
+def payment_keys(settings: Settings) -> Callable[[], Awaitable[RazorpayCredentials]]:
+    """The keys a process without a sandbox of its own pays with: the configured ones, else the
+    sandbox's own, read from its tables when first asked (the database may not answer yet)."""
+    configured = settings.razorpay_keys
+    if configured is None:
+        from boxoffice.sandbox.store import load_credentials
+
+        return functools.partial(load_credentials, settings)
+
+    async def keys() -> RazorpayCredentials:
+        return configured
+
+    return keys
 
 
 def cmd_rotate_ticket_key(_args: argparse.Namespace) -> None:
@@ -153,7 +176,7 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     os.environ.setdefault("RAZORPAY_SANDBOX", "true")
     load_settings()
     uvicorn.run(
-        "boxoffice.payments.sandbox:create_sandbox_app",
+        "boxoffice.sandbox:create_sandbox_app",
         factory=True,
         host=args.host,
         port=args.port,

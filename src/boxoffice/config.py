@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_SQLITE_PATH = Path("var/boxoffice.db")
+# Where a server with the sandbox on mounts it, and where the SDK then calls (it adds `/v1`).
+SANDBOX_PATH = "/_sandbox/razorpay"
 
 
 class Settings(BaseSettings):
@@ -246,7 +248,7 @@ class Settings(BaseSettings):
     @cached_property
     def razorpay_keys(self) -> RazorpayCredentials | None:
         """The configured Razorpay keys; None in sandbox mode without keys, where the sandbox's
-        own per-database credentials are used (`boxoffice.payments.sandbox.store`)."""
+        own per-database credentials are used (`boxoffice.sandbox.store`)."""
         if not (self.razorpay_key_id and self.razorpay_key_secret and self.razorpay_webhook_secret):
             return None
         return RazorpayCredentials(

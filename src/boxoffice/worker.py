@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.bookings import service as bookings_service
 from boxoffice.clock import Clock
-from boxoffice.config import Settings
+from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.dependencies import run_after_commit
 from boxoffice.idempotency import purge_expired
@@ -27,7 +28,6 @@ from boxoffice.logs import configure_logging, get_logger
 from boxoffice.notifications import service as notifications_service
 from boxoffice.payments import service as payments_service
 from boxoffice.payments.provider import PaymentProvider, get_provider
-from boxoffice.payments.sandbox.store import load_credentials
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")
@@ -78,7 +78,15 @@ async def run_pass(
         )
 
 
-async def run_worker(settings: Settings, *, once: bool, interval: float) -> None:
+async def run_worker(
+    settings: Settings,
+    keys: Callable[[], Awaitable[RazorpayCredentials]],
+    *,
+    once: bool,
+    interval: float,
+) -> None:
+    """Passes until stopped; `keys` gives the Razorpay keys to pay with (the command line's
+    wiring: the configured ones, or the sandbox's own)."""
     configure_logging(settings.log_level, settings.log_json)
     register_handlers()
     engine = create_engine(settings)
@@ -95,7 +103,7 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> None
             try:
                 # Made in the loop: in sandbox mode the keys are read from the database, which
                 # may not answer yet when the worker starts.
-                provider = provider or get_provider(settings, await load_credentials(settings))
+                provider = provider or get_provider(settings, await keys())
                 await run_pass(sessionmaker, settings, provider, clock)
             except Exception:
                 if once:

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 from tests.conftest import TEST_JWT_SECRET
 
+from boxoffice.money.gst import check_gstin
+
 BOXOFFICE = Path(sys.executable).parent / "boxoffice"
 
 
@@ -33,6 +35,10 @@ def test_seed_demo_is_idempotent_and_browsable(client: httpx.Client, db: Any) ->
     theatres = client.get("/api/v1/theatres").json()["items"]
     assert {t["city"] for t in theatres} == {"Mumbai", "Bengaluru"}
     assert len(theatres) == 4
+    for theatre in theatres:  # registered for GST, with a fee and a policy (SPEC "Money")
+        assert check_gstin(theatre["gstin"]) and theatre["state_code"] == theatre["gstin"][:2]
+        assert theatre["legal_name"] and theatre["sac"].startswith("9996")
+        assert theatre["convenience_fee"] and theatre["cancellation_policy"]
     assert len(client.get("/api/v1/movies").json()["items"]) >= 5
 
     shows: list[dict[str, Any]] = []

@@ -1,22 +1,35 @@
-"""The migrations, on the engine of the run: all the way down and up again on a database of
-their own, and the head's indexes are the models' (a hot-path index that the models name but no
-migration creates would only show up as a slow on-sale)."""
+"""The migrations, on the engine of the run, on a database of their own: the application's and the
+sandbox's lineages all the way down and up again, each to its models' indexes (a hot-path index
+that the models name but no migration creates would only show up as a slow on-sale); the sandbox's
+tables only where the sandbox is on; and the way existing databases, which got those tables from
+the application's own migrations, move on."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from tests.conftest import make_settings
+from alembic.config import Config
+from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.support.servers import BOXOFFICE, bare_env
 
+from boxoffice.db import migrate as application
 from boxoffice.db.base import Base
 from boxoffice.db.engine import create_engine
-from boxoffice.db.migrate import alembic_config
+from boxoffice.sandbox import migrate as sandbox
+from boxoffice.sandbox.models import SandboxBase, SandboxCredentials
+from boxoffice.sandbox.store import SandboxStore
+
+SANDBOX_TABLES = set(SandboxBase.metadata.tables)
+# The application's head before the sandbox's tables left its lineage.
+BEFORE_THE_MOVE = "0010"
 
 
 @pytest.fixture
@@ -44,33 +57,200 @@ _INDEXES = {
 }
 
 
-async def _alembic(url: str, *steps: tuple[str, str]) -> dict[str, set[str]]:
-    """Runs (command, revision) steps in order; returns each table's index names after them."""
-    engine = create_engine(make_settings(url))
-    try:
-        async with engine.begin() as connection:
+def _on(url: str, work: Callable[[sa.Connection], Any]) -> Any:
+    """Runs `work` on the database in one transaction, as `boxoffice migrate` does."""
 
-            def run(sync: sa.Connection) -> dict[str, set[str]]:
-                config = alembic_config()
-                config.attributes["connection"] = sync
-                for step, revision in steps:
-                    getattr(command, step)(config, revision)
-                # The catalogues themselves: SQLite's reflection skips expression indexes.
-                listed = sync.execute(sa.text(_INDEXES[sync.dialect.name]))
-                indexes: dict[str, set[str]] = {}
-                for table, name in listed:
-                    indexes.setdefault(table, set()).add(name)
-                return indexes
+    async def run() -> Any:
+        engine = create_engine(make_settings(url))
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(work)
+        finally:
+            await engine.dispose()
 
-            return await connection.run_sync(run)
-    finally:
-        await engine.dispose()
+    return asyncio.run(run())
+
+
+def _steps(
+    config: Callable[[], Config], *steps: tuple[str, str]
+) -> Callable[[sa.Connection], None]:
+    """(command, revision) steps of one lineage, in order."""
+
+    def run(sync: sa.Connection) -> None:
+        for step, revision in steps:
+            lineage = config()
+            lineage.attributes["connection"] = sync
+            getattr(command, step)(lineage, revision)
+
+    return run
+
+
+def application_steps(*steps: tuple[str, str]) -> Callable[[sa.Connection], None]:
+    return _steps(application.alembic_config, *steps)
+
+
+def sandbox_steps(*steps: tuple[str, str]) -> Callable[[sa.Connection], None]:
+    return _steps(sandbox.alembic_config, *steps)
+
+
+def indexes(sync: sa.Connection) -> dict[str, set[str]]:
+    """Each table's index names. The catalogues themselves: SQLite's reflection skips
+    expression indexes."""
+    found: dict[str, set[str]] = {}
+    for table, name in sync.execute(sa.text(_INDEXES[sync.dialect.name])):
+        found.setdefault(table, set()).add(name)
+    return found
+
+
+def tables(sync: sa.Connection) -> set[str]:
+    return set(sa.inspect(sync).get_table_names())
+
+
+def assert_indexes_of(metadata: sa.MetaData, present: dict[str, set[str]]) -> None:
+    for table in metadata.sorted_tables:
+        modelled = {index.name for index in table.indexes}
+        assert modelled <= present.get(table.name, set()), (table.name, modelled)
 
 
 def test_the_migrations_go_down_and_up_again_to_the_models_indexes(empty_database: str) -> None:
-    indexes = asyncio.run(
-        _alembic(empty_database, ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
+    _on(empty_database, application_steps(("upgrade", "head"), ("downgrade", "base")))
+    _on(empty_database, application_steps(("upgrade", "head")))
+    assert_indexes_of(Base.metadata, _on(empty_database, indexes))
+    assert not SANDBOX_TABLES & _on(empty_database, tables)
+
+
+def test_the_sandbox_migrations_go_down_and_up_again_beside_the_applications(
+    empty_database: str,
+) -> None:
+    _on(empty_database, application_steps(("upgrade", "head")))
+    _on(empty_database, sandbox_steps(("upgrade", "head"), ("downgrade", "base")))
+    assert not SANDBOX_TABLES & _on(empty_database, tables)
+    _on(empty_database, sandbox_steps(("upgrade", "head")))
+    assert_indexes_of(SandboxBase.metadata, _on(empty_database, indexes))
+    assert_indexes_of(Base.metadata, _on(empty_database, indexes))
+    _on(empty_database, lambda sync: sync.execute(sa.insert(SandboxCredentials).values(KEYS)))
+
+    # The application's lineage, down and up, leaves the sandbox's tables and rows alone.
+    _on(empty_database, application_steps(("downgrade", "base"), ("upgrade", "head")))
+    assert _on(empty_database, credential_rows) == [tuple(KEYS.values())]
+    assert _on(empty_database, sandbox.current_revision) == sandbox.head_revision()
+
+
+def test_migrate_makes_the_sandboxs_tables_only_with_the_sandbox_on(empty_database: str) -> None:
+    real_keys = {
+        "RAZORPAY_KEY_ID": "rzp_live_boxofficeTest",
+        "RAZORPAY_KEY_SECRET": "a-real-key-secret-nobody-knows",
+        "RAZORPAY_WEBHOOK_SECRET": "a-real-webhook-secret-nobody-knows",
+    }
+    with_keys = migrate_command(empty_database, **real_keys)
+    assert "sandbox" not in with_keys
+    assert not SANDBOX_TABLES & _on(empty_database, tables)
+
+    with_sandbox = migrate_command(empty_database, RAZORPAY_SANDBOX="true")
+    assert "sandbox's tables migrated" in with_sandbox
+    assert SANDBOX_TABLES <= asyncio.run(in_the_sandboxs_database(empty_database, tables))
+    if empty_database.startswith("sqlite"):  # there the sandbox keeps a file of its own
+        assert not SANDBOX_TABLES & _on(empty_database, tables)
+
+
+async def in_the_sandboxs_database(database_url: str, work: Callable[[sa.Connection], Any]) -> Any:
+    """`work` on the database a sandbox store for `database_url` uses."""
+    store = SandboxStore(make_settings(database_url))
+    try:
+        async with store.engine.connect() as connection:  # not a transaction: no migrating
+            return await connection.run_sync(work)
+    finally:
+        await store.dispose()
+
+
+def migrate_command(database_url: str, **env: str) -> str:
+    done = subprocess.run(
+        [BOXOFFICE, "migrate"],
+        env=bare_env(database_url, TEST_JWT_SECRET, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    for table in Base.metadata.sorted_tables:
-        modelled = {index.name for index in table.indexes}
-        assert modelled <= indexes.get(table.name, set()), (table.name, modelled)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+# --- Databases migrated before the sandbox's tables left the application's lineage -------------
+
+KEYS = {"id": 1, "key_id": "rzp_test_kept", "key_secret": "kept-secret", "webhook_secret": "kept"}
+
+
+def credential_rows(sync: sa.Connection) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in sync.execute(sa.select(SandboxCredentials.__table__))]
+
+
+def made_by_the_old_migrations(*, before_0003: bool = False) -> Callable[[sa.Connection], None]:
+    """The sandbox's tables as the application's 0002, 0003 and 0005 made them (the models' DDL:
+    they did not change since, as `pg_dump -s` showed when the tables moved); `before_0003`:
+    as a database that stopped at 0002 has them (no keys table, a config without the columns
+    that 0003 and 0005 added)."""
+
+    def create(sync: sa.Connection) -> None:
+        SandboxBase.metadata.create_all(sync)
+        if before_0003:
+            sync.execute(sa.text("DROP TABLE razorpay_sandbox_credentials"))
+            for column in ("auto_capture", "delay_seconds"):
+                sync.execute(sa.text(f"ALTER TABLE razorpay_sandbox_config DROP COLUMN {column}"))
+
+    return create
+
+
+def test_a_database_used_with_real_keys_loses_the_sandbox_tables_it_never_used(
+    empty_database: str,
+) -> None:
+    _on(empty_database, application_steps(("upgrade", BEFORE_THE_MOVE)))
+    _on(empty_database, made_by_the_old_migrations())
+
+    _on(empty_database, application_steps(("upgrade", "head")))
+
+    assert not SANDBOX_TABLES & _on(empty_database, tables)
+
+
+def test_a_database_a_sandbox_ran_on_keeps_its_tables_and_keys(empty_database: str) -> None:
+    _on(empty_database, application_steps(("upgrade", BEFORE_THE_MOVE)))
+    _on(empty_database, made_by_the_old_migrations())
+    _on(empty_database, lambda sync: sync.execute(sa.insert(SandboxCredentials).values(KEYS)))
+
+    _on(empty_database, application_steps(("upgrade", "head")))
+    _on(empty_database, sandbox_steps(("upgrade", "head")))
+
+    assert _on(empty_database, credential_rows) == [tuple(KEYS.values())]
+    assert _on(empty_database, sandbox.current_revision) == sandbox.head_revision()
+    if not empty_database.startswith("sqlite"):  # a store on PostgreSQL reads these very tables
+        keys = asyncio.run(in_the_sandboxs_database(empty_database, credential_rows))
+        assert keys == [tuple(KEYS.values())]
+
+
+def test_a_database_that_stopped_at_0002_gets_the_sandbox_tables_it_lacks(
+    empty_database: str,
+) -> None:
+    _on(empty_database, application_steps(("upgrade", "0002")))
+    _on(empty_database, made_by_the_old_migrations(before_0003=True))
+    _on(
+        empty_database,
+        lambda sync: sync.execute(
+            sa.text(
+                "INSERT INTO razorpay_sandbox_config (id, refund_status, auto_deliver_webhooks,"
+                " fail_next_requests, fail_after_applying) VALUES (1, 'pending', true, 0, false)"
+            )
+        ),
+    )
+
+    _on(empty_database, application_steps(("upgrade", "head")))
+    _on(empty_database, sandbox_steps(("upgrade", "head")))
+
+    assert SANDBOX_TABLES <= _on(empty_database, tables)
+    config = _on(
+        empty_database,
+        lambda sync: sync.execute(
+            sa.text(
+                "SELECT refund_status, auto_capture, delay_seconds FROM razorpay_sandbox_config"
+            )
+        ).all(),
+    )
+    assert [tuple(row) for row in config] == [("pending", True, 0.0)]

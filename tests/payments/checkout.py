@@ -16,7 +16,7 @@ from tests.api import Headers
 from tests.support.keys import sandbox_keys
 
 from boxoffice.config import Settings
-from boxoffice.payments.sandbox.store import sandbox_database_url
+from boxoffice.sandbox.store import sandbox_database_url
 
 SANDBOX = "/_sandbox/razorpay"
 

@@ -22,7 +22,7 @@ from tests.payments.checkout import eventually
 from tests.support.keys import sandbox_keys
 
 from boxoffice.payments.provider import RazorpayProvider, get_provider
-from boxoffice.payments.sandbox import create_sandbox_app
+from boxoffice.sandbox import create_sandbox_app
 
 SANDBOX = "/_sandbox/razorpay"
 

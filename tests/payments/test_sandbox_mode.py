@@ -29,7 +29,7 @@ from tests.support.keys import sandbox_keys
 from tests.support.servers import bare_env, launched, serve_refusing
 
 from boxoffice.db.migrate import upgrade_to_head
-from boxoffice.payments.sandbox.api import api, hooks
+from boxoffice.sandbox.api import api, hooks
 
 # The constants every copy of the code used to carry.
 OLD_PUBLIC_KEY_SECRET = "boxoffice-sandbox-key-secret"

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,7 +41,7 @@ from tests.api import (
 from tests.conftest import running_app
 from tests.support.keys import sandbox_keys
 
-from boxoffice.payments.sandbox.api import api as sandbox_api
+from boxoffice.sandbox.api import api as sandbox_api
 
 ROLES = ("anonymous", "guest", "other", "customer", "staff", "admin")  # the allowed ones act last
 OK = "2xx"
@@ -383,6 +383,23 @@ def prices_body(_world: World) -> list[dict[str, Any]]:
     ]
 
 
+def tax_rule_body(_world: World) -> dict[str, Any]:
+    return {
+        "category": "FEE",
+        "effective_from": str(date(2030, 1, 1) + timedelta(days=uuid.uuid4().int % 3000)),
+        "slabs": [{"up_to": None, "rate_bp": 1800}],
+    }
+
+
+def exemption_body(world: World) -> dict[str, Any]:
+    return {
+        "movie_id": world.movie_id,
+        "state_code": "27",
+        "from": "2027-01-01",
+        "to": "2027-01-31",
+    }
+
+
 def fresh_screen(world: World) -> str:
     """A screen with no shows, whose layout may change."""
     return str(
@@ -417,6 +434,8 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/shows/{{show_id}}", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats/stream", PUBLIC, endless=True),
+    Row("GET", f"{V1}/admin/tax-rules", PUBLIC),
+    Row("GET", f"{V1}/admin/tax-exemptions", PUBLIC),
     # -- accounts ----------------------------------------------------------------------------
     Row(
         "POST",
@@ -466,6 +485,8 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/refunds", ADMIN_ONLY),
     Row("POST", f"{V1}/admin/refunds/{{refund_id}}/retry", ADMIN_ONLY, retry_call),
+    Row("POST", f"{V1}/admin/tax-rules", ADMIN_ONLY, with_body(tax_rule_body)),
+    Row("POST", f"{V1}/admin/tax-exemptions", ADMIN_ONLY, with_body(exemption_body)),
     Row("POST", f"{V1}/theatres", ADMIN_ONLY, with_body(theatre_body)),
     Row(
         "PATCH",

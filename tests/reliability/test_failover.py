@@ -9,7 +9,6 @@ is. The cluster tests (`make failover-test`) do the same with a real standby.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,14 +23,12 @@ from tests.conftest import (
     LiveServer,
     TestDatabase,
     delete_all_rows,
-    make_settings,
+    migrated,
 )
 from tests.conftest import running_app as running_app_on
 from tests.payments.checkout import eventually, pay
 from tests.support.private_postgres import PrivatePostgres, private_postgres
 from tests.support.servers import BOXOFFICE, running, server_env
-
-from boxoffice.db.migrate import upgrade_to_head
 
 pytestmark = pytest.mark.postgres_only
 
@@ -45,14 +42,13 @@ Primary = tuple[PrivatePostgres, TestDatabase]
 @contextmanager
 def private_primary() -> Iterator[Primary]:
     with private_postgres() as postgres:
-        asyncio.run(upgrade_to_head(make_settings(postgres.url)))
         engine = sa.create_engine(
             postgres.url.replace("postgresql://", "postgresql+psycopg://", 1),
             isolation_level="AUTOCOMMIT",
             pool_pre_ping=True,
         )
         try:
-            yield postgres, TestDatabase(url=postgres.url, sync_engine=engine)
+            yield postgres, migrated(postgres.url, engine)
         finally:
             engine.dispose()
 

@@ -103,6 +103,22 @@ async def current_staff_or_admin(
     return principal
 
 
+async def ensure_manages_theatre(principal: Principal, theatre_id: uuid.UUID) -> None:
+    """The one check of who may run a theatre (its settings, prices, taxes and fees, policy): an
+    admin runs every theatre. The manager role (SPEC "Back office") will add its own theatres
+    here, and every route that runs a theatre follows."""
+    if not principal.is_admin:
+        raise Forbidden("This needs the admin role.")
+
+
+async def current_theatre_manager(
+    theatre_id: uuid.UUID, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
+    """For routes under /theatres/{theatre_id}: the caller, when it may run that theatre."""
+    await ensure_manages_theatre(principal, theatre_id)
+    return principal
+
+
 async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """A registered account (not a guest)."""
     if principal.is_guest:
@@ -115,3 +131,4 @@ TokenPrincipalDep = Annotated[Principal, Depends(token_principal)]
 AdminDep = Annotated[Principal, Depends(current_admin)]
 UserDep = Annotated[Principal, Depends(current_user)]
 StaffOrAdminDep = Annotated[Principal, Depends(current_staff_or_admin)]
+TheatreManagerDep = Annotated[Principal, Depends(current_theatre_manager)]

@@ -1,6 +1,8 @@
 """The demo catalogue `make run` loads (`boxoffice seed-demo`): two cities, four theatres in
 Asia/Kolkata, six screens of VIP/GOLD/SILVER seats with aisles, six (invented) movies, and four
 shows a day on every screen for the next seven days, with weekday, weekend and holiday prices.
+Each theatre is registered for GST (invented GSTINs of a valid form, check character included),
+charges a convenience fee and has a cancellation policy.
 
 It goes through the same service functions as the API (validation, pricing, overlap checks,
 inventory rows), and does nothing when the demo is already there.
@@ -16,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository, service
 from boxoffice.catalogue.models import DayType
-from boxoffice.catalogue.schemas import MovieCreate, ScreenCreate, ShowCreate, TheatreCreate
+from boxoffice.catalogue.schemas import (
+    MovieCreate,
+    ScreenCreate,
+    ShowCreate,
+    TheatreCreate,
+    TheatrePatch,
+)
 from boxoffice.config import Settings
 from boxoffice.pricing import service as pricing_service
 from boxoffice.pricing.schemas import PriceRuleIn
@@ -58,6 +66,25 @@ HOLIDAY = {"VIP": 60000, "GOLD": 42000, "SILVER": 26000}
 
 MARKER_THEATRE = ("Starlight Cinemas Lower Parel", "Mumbai")
 
+# ₹20 a ticket up to ₹200, 10 % of the price above (GST on top); a chain's tiered refunds.
+MULTIPLEX_FEE = [{"up_to": 20000, "amount": 2000}, {"up_to": None, "rate_bp": 1000}]
+SINGLE_SCREEN_FEE = [{"up_to": None, "amount": 1500}]
+TIERED_POLICY = [
+    {"until_minutes_before": 120, "refund_bp": 7500},
+    {"until_minutes_before": 20, "refund_bp": 5000},
+]
+ALL_OR_NOTHING = [{"until_minutes_before": 240, "refund_bp": 10000}]
+
+
+def _registration(legal_name: str, gstin: str, prefix: str) -> dict[str, Any]:
+    return {
+        "legal_name": legal_name,
+        "gstin": gstin,
+        "state_code": gstin[:2],
+        "sac": "999614",  # invented for the demo: a 6-digit code under heading 9996
+        "invoice_prefix": prefix,
+    }
+
 
 def _next(month: int, day: int, today: date) -> date:
     candidate = date(today.year, month, day)
@@ -75,6 +102,8 @@ def _theatres(today: date) -> list[dict[str, Any]]:
             "holidays": sorted({today + timedelta(days=3), christmas}),
             "screens": [("Audi 1", LARGE_SCREEN), ("Audi 2", SMALL_SCREEN)],
             "holiday_prices": True,
+            "money": _registration("Starlight Cinemas Pvt Ltd", "27AAKCS4821M1ZW", "SLP")
+            | {"convenience_fee": MULTIPLEX_FEE, "cancellation_policy": TIERED_POLICY},
         },
         {
             "name": "Marine Lines Talkies",
@@ -83,6 +112,8 @@ def _theatres(today: date) -> list[dict[str, Any]]:
             "holidays": [christmas, republic_day],
             "screens": [("Screen 1", SMALL_SCREEN)],
             "holiday_prices": False,
+            "money": _registration("Marine Lines Talkies", "27AAFFM7302Q1ZV", "MLT")
+            | {"convenience_fee": SINGLE_SCREEN_FEE, "cancellation_policy": ALL_OR_NOTHING},
         },
         {
             "name": "Indiranagar Picture Palace",
@@ -91,6 +122,8 @@ def _theatres(today: date) -> list[dict[str, Any]]:
             "holidays": [christmas, republic_day],
             "screens": [("Gold Class", LARGE_SCREEN), ("Screen 2", SMALL_SCREEN)],
             "holiday_prices": True,
+            "money": _registration("Indiranagar Picture Palace Pvt Ltd", "29AADCI5517B1ZT", "IPP")
+            | {"convenience_fee": MULTIPLEX_FEE, "cancellation_policy": TIERED_POLICY},
         },
         {
             "name": "Starlight Cinemas Whitefield",
@@ -99,6 +132,8 @@ def _theatres(today: date) -> list[dict[str, Any]]:
             "holidays": [christmas],
             "screens": [("Audi 1", SMALL_SCREEN)],
             "holiday_prices": False,
+            "money": _registration("Starlight Cinemas Pvt Ltd", "29AAKCS4821M1ZS", "SLW")
+            | {"convenience_fee": MULTIPLEX_FEE, "cancellation_policy": TIERED_POLICY},
         },
     ]
 
@@ -135,6 +170,9 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
                 holidays=spec["holidays"],
             ),
             now,
+        )
+        await service.update_theatre(
+            session, theatre.id, TheatrePatch.model_validate(spec["money"]), now
         )
         rules = _rules(DayType.WEEKDAY, WEEKDAY) + _rules(DayType.WEEKEND, WEEKEND)
         if spec["holiday_prices"]:

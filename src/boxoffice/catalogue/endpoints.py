@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import asdict
 from datetime import date
 from types import SimpleNamespace
 from typing import Annotated
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from boxoffice.accounts.dependencies import AdminDep
+from boxoffice.accounts.dependencies import AdminDep, TheatreManagerDep
 from boxoffice.catalogue import service
 from boxoffice.catalogue.models import Movie, Screen, ShowStatus, Theatre
 from boxoffice.catalogue.repository import ShowFilter
@@ -39,6 +40,7 @@ from boxoffice.catalogue.schemas import (
     TheatrePatch,
 )
 from boxoffice.catalogue.seatmap import RenderedMap
+from boxoffice.config import Settings
 from boxoffice.dependencies import (
     Limit,
     NowDep,
@@ -50,6 +52,7 @@ from boxoffice.dependencies import (
     run_after_commit,
 )
 from boxoffice.errors import InvalidInput
+from boxoffice.money.terms import effective_policy
 
 router = APIRouter(tags=["catalogue"])
 
@@ -57,8 +60,10 @@ PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE)]
 
 
-def theatre_out(theatre: Theatre) -> TheatreOut:
-    return TheatreOut.model_validate(theatre, from_attributes=True)
+def theatre_out(theatre: Theatre, settings: Settings) -> TheatreOut:
+    fields = {name: getattr(theatre, name) for name in TheatreOut.model_fields}
+    policy = effective_policy(theatre.cancellation_policy, settings.cancellation_cutoff_minutes)
+    return TheatreOut.model_validate({**fields, "cancellation_policy": [asdict(t) for t in policy]})
 
 
 def screen_out(view: service.ScreenView) -> ScreenOut:
@@ -106,33 +111,53 @@ def show_out(view: service.ShowView) -> ShowOut:
 
 @router.post("/theatres", status_code=201, response_model=TheatreOut)
 async def create_theatre(
-    body: TheatreCreate, session: SessionDep, now: NowDep, _admin: AdminDep
+    body: TheatreCreate, session: SessionDep, now: NowDep, settings: SettingsDep, _admin: AdminDep
 ) -> TheatreOut:
-    return theatre_out(await service.create_theatre(session, body, now))
+    return theatre_out(await service.create_theatre(session, body, now), settings)
 
 
 @router.get("/theatres", response_model=TheatreList)
 async def list_theatres(
-    session: ReadSessionDep, city: Filter = None, limit: Limit = 50, offset: Offset = 0
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    city: Filter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> TheatreList:
     theatres = await service.list_theatres(session, city, limit, offset)
-    return TheatreList(items=[theatre_out(t) for t in theatres], limit=limit, offset=offset)
+    items = [theatre_out(t, settings) for t in theatres]
+    return TheatreList(items=items, limit=limit, offset=offset)
 
 
 @router.get("/theatres/{theatre_id}", response_model=TheatreOut)
-async def get_theatre(theatre_id: uuid.UUID, session: ReadSessionDep) -> TheatreOut:
-    return theatre_out(await service.get_theatre(session, theatre_id))
+async def get_theatre(
+    theatre_id: uuid.UUID, session: ReadSessionDep, settings: SettingsDep
+) -> TheatreOut:
+    return theatre_out(await service.get_theatre(session, theatre_id), settings)
 
 
 @router.patch(
     "/theatres/{theatre_id}",
     response_model=TheatreOut,
-    responses={409: {"description": "The new timezone or holidays would leave a show unpriced"}},
+    responses={
+        409: {"description": "The new timezone or holidays would leave a show unpriced"},
+        422: {"description": "An incomplete GST registration, or prices no tax slab fits"},
+    },
 )
 async def update_theatre(
-    theatre_id: uuid.UUID, body: TheatrePatch, session: SessionDep, now: NowDep, _admin: AdminDep
+    theatre_id: uuid.UUID,
+    body: TheatrePatch,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    _manager: TheatreManagerDep,
 ) -> TheatreOut:
-    return theatre_out(await service.update_theatre(session, theatre_id, body, now))
+    """A partial update, the theatre's money terms included (SPEC "Money"): a `gstin` (its
+    check character verified) needs `legal_name`, `sac` and the `state_code` it starts with;
+    turning prices tax-inclusive, or registering, refuses (422 naming the band) prices that no
+    GST slab in force fits."""
+    theatre = await service.update_theatre(session, theatre_id, body, now)
+    return theatre_out(theatre, settings)
 
 
 # --- screens ------------------------------------------------------------------------------------

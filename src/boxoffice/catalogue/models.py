@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +40,18 @@ class Theatre(IdMixin, TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(500))
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     holidays: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates, local
+    # Money (SPEC "Money", shapes in money.terms; migration 0011). No gstin: not registered for
+    # GST, so its tickets carry none. `cancellation_policy` null: the default policy.
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    gstin: Mapped[str | None] = mapped_column(String(15))
+    state_code: Mapped[str | None] = mapped_column(String(2))
+    sac: Mapped[str | None] = mapped_column(String(6))
+    invoice_prefix: Mapped[str] = mapped_column(String(8), default="INV", server_default="INV")
+    prices_include_tax: Mapped[bool] = mapped_column(default=True, server_default=true())
+    convenience_fee: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
+    cancellation_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Screen(IdMixin, TimestampMixin, Base):

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from boxoffice.catalogue.models import DayType, ShowStatus
+from boxoffice.money import terms
 
 MAX_ROWS = 60
 MAX_SEATS_PER_ROW = 100
@@ -103,6 +104,7 @@ IsoInstant = Annotated[
     AwareDatetime, BeforeValidator(_iso_datetime_string), AfterValidator(_within_calendar)
 ]
 StrictInt = Annotated[int, Strict()]
+StrictBool = Annotated[bool, Strict()]
 Amount = Annotated[int, Strict(), Field(ge=MIN_AMOUNT, le=MAX_AMOUNT)]
 SeatTypeCode = Annotated[
     str,
@@ -169,6 +171,14 @@ class TheatrePatch(Patch):
     address: Text500 | None = None
     timezone: Timezone | None = None
     holidays: Holidays | None = None
+    legal_name: Text200 | None = None
+    gstin: terms.Gstin | None = None
+    state_code: terms.StateCode | None = None
+    sac: terms.Sac | None = None
+    invoice_prefix: terms.InvoicePrefix | None = None
+    prices_include_tax: StrictBool | None = None
+    convenience_fee: terms.FeeSchedule | None = None
+    cancellation_policy: terms.Policy | None = None
 
 
 class TheatreOut(BaseModel):
@@ -179,6 +189,16 @@ class TheatreOut(BaseModel):
     timezone: str
     holidays: list[date]
     created_at: datetime
+    legal_name: str | None
+    gstin: str | None = Field(description="null: not registered for GST (no GST charged)")
+    state_code: str | None
+    sac: str | None
+    invoice_prefix: str
+    prices_include_tax: bool
+    convenience_fee: list[terms.FeeSlabIn]
+    cancellation_policy: list[terms.PolicyTierIn] = Field(
+        description="the theatre's tiers, or the default policy's when it has set none"
+    )
 
 
 class TheatreList(BaseModel):

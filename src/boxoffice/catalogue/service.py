@@ -45,6 +45,8 @@ from boxoffice.catalogue.schemas import (
 from boxoffice.catalogue.seatmap import RenderedMap, SeatMaps, Snapshot, snapshot_of
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
+from boxoffice.money import gst
+from boxoffice.money.errors import InvalidRegistration
 from boxoffice.pricing import repository as pricing_repository
 from boxoffice.pricing import service as pricing_service
 from boxoffice.pricing.rules import day_type_of
@@ -88,6 +90,19 @@ async def update_theatre(
     changes = body.changes()
     if "holidays" in changes:
         changes["holidays"] = [d.isoformat() for d in changes["holidays"]]
+    for name in ("convenience_fee", "cancellation_policy"):
+        if name in changes:
+            changes[name] = [item.model_dump() for item in changes[name]]
+    after = {name: changes.get(name, getattr(theatre, name)) for name in TAXING}
+    problems = gst.registration_problems(
+        **{name: after[name] for name in ("legal_name", "gstin", "state_code", "sac")}
+    )
+    if problems:
+        raise InvalidRegistration("; ".join(problems) + ".", problems=problems)
+    # Prices that just became tax-inclusive must each fit a slab (SPEC "Per ticket").
+    newly_inclusive = _includes_tax(after) and not _includes_tax(
+        {name: getattr(theatre, name) for name in TAXING}
+    )
     reprice = any(
         name in changes and changes[name] != getattr(theatre, name)
         for name in ("timezone", "holidays")
@@ -99,7 +114,17 @@ async def update_theatre(
     await session.flush()
     if reprice:
         await pricing_service.reprice_upcoming_shows(session, theatre, now)
+    if newly_inclusive:
+        await pricing_service.ensure_theatre_prices_fit(session, theatre, now)
     return theatre
+
+
+TAXING = ("legal_name", "gstin", "state_code", "sac", "prices_include_tax")
+
+
+def _includes_tax(theatre: dict[str, Any]) -> bool:
+    """Its prices include GST: registered (a gstin) and pricing tax-inclusive."""
+    return theatre["gstin"] is not None and bool(theatre["prices_include_tax"])
 
 
 async def list_theatres(
@@ -290,7 +315,7 @@ async def create_show(
     day_type = day_type_of(starts_at, theatre.timezone, theatre.holidays)
     seat_types = (await repository.seat_types_of_screens(session, [screen.id]))[screen.id]
     prices, missing = await pricing_service.prices_for_new_show(
-        session, theatre.id, screen.id, day_type, seat_types, overrides
+        session, theatre, screen.id, day_type, seat_types, overrides, now
     )
     if missing:
         raise UnpriceableShow(

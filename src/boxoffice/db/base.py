@@ -44,9 +44,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How a plain `Mapped[datetime]` or `Mapped[uuid.UUID]` is stored, in every declarative base.
+TYPE_ANNOTATIONS: dict[Any, Any] = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+    type_annotation_map = TYPE_ANNOTATIONS
 
 
 def new_id() -> uuid.UUID:

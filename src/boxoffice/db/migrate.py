@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.config import Settings
@@ -20,6 +23,18 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
+
+
+def only_tables_of(metadata: MetaData) -> Callable[[str | None, str, Any], bool]:
+    """Alembic's `include_name` for a lineage that shares its database with another (on
+    PostgreSQL the sandbox's tables sit beside the application's): it compares, and so would
+    drop, only the tables of its own metadata. A table a lineage stops using is dropped by a
+    revision written for that."""
+
+    def include(name: str | None, type_: str, _parents: Any) -> bool:
+        return type_ != "table" or name in metadata.tables
+
+    return include
 
 
 def head_revision() -> str | None:

@@ -5,9 +5,9 @@ from boxoffice.accounts import models as accounts
 from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
+from boxoffice.money import models as money
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
-from boxoffice.payments import sandbox_models as razorpay_sandbox
 from boxoffice.pricing import models as pricing
 from boxoffice.reports import models as reports
 from boxoffice.staff import models as staff
@@ -19,10 +19,10 @@ __all__ = [
     "bookings",
     "catalogue",
     "idempotency",
+    "money",
     "notifications",
     "payments",
     "pricing",
-    "razorpay_sandbox",
     "reports",
     "staff",
     "tickets",

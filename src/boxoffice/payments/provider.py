@@ -1,7 +1,7 @@
 """The payment provider as the booking-payment service sees it: Razorpay, through its official SDK.
 
 With real keys the SDK talks to Razorpay; with `RAZORPAY_SANDBOX=true` it talks to the offline
-sandbox (`boxoffice.payments.sandbox`), on this server or wherever `RAZORPAY_BASE_URL` points.
+sandbox (`boxoffice.sandbox`), on this server or wherever `RAZORPAY_BASE_URL` points.
 Either way the same SDK code path runs.
 
 The SDK is synchronous (`requests`), so every call runs in a worker thread (`asyncio.to_thread`),
@@ -36,14 +36,13 @@ import requests
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 from urllib3.exceptions import ConnectTimeoutError
 
-from boxoffice.config import RazorpayCredentials, Settings
+from boxoffice.config import SANDBOX_PATH, RazorpayCredentials, Settings
 from boxoffice.errors import BadGateway
 from boxoffice.logs import get_logger
 
 log = get_logger("boxoffice.payments.provider")
 
 RAZORPAY_API_URL = "https://api.razorpay.com"
-SANDBOX_PATH = "/_sandbox/razorpay"
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
@@ -503,7 +502,7 @@ def razorpay_api_base_url(settings: Settings) -> str:
 
 def get_provider(settings: Settings, credentials: RazorpayCredentials) -> RazorpayProvider:
     """The process's provider for these settings and keys (the configured ones, or the sandbox's
-    own: see `boxoffice.payments.sandbox.store`). Built once; the SDK client is reusable."""
+    own: see `boxoffice.sandbox.store`). Built once; the SDK client is reusable."""
     return _provider_for(
         credentials, razorpay_api_base_url(settings), settings.razorpay_timeout_seconds
     )

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from boxoffice.accounts.dependencies import AdminDep
+from boxoffice.accounts.dependencies import AdminDep, TheatreManagerDep
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.pricing import service
 from boxoffice.pricing.schemas import PriceRuleOut, PriceRuleSet
@@ -25,7 +25,11 @@ async def theatre_prices(theatre_id: uuid.UUID, session: ReadSessionDep) -> list
     responses={409: {"description": "An upcoming show would be left unpriced"}},
 )
 async def replace_theatre_prices(
-    theatre_id: uuid.UUID, body: PriceRuleSet, session: SessionDep, now: NowDep, _admin: AdminDep
+    theatre_id: uuid.UUID,
+    body: PriceRuleSet,
+    session: SessionDep,
+    now: NowDep,
+    _manager: TheatreManagerDep,
 ) -> list[PriceRuleOut]:
     """Replaces the theatre's rules and re-prices its upcoming shows (409 if one would have no
     price; then nothing changes). Amounts are paise, 100..10,000,000."""

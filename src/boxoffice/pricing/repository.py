@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.catalogue.models import DayType
+from boxoffice.catalogue.models import DayType, Screen, Show, ShowStatus
 from boxoffice.db.base import new_id
 from boxoffice.pricing.models import PriceRule, ShowPriceOverride
 from boxoffice.pricing.rules import RuleKey
@@ -97,3 +98,24 @@ async def insert_overrides(
                 for seat_type, amount in overrides.items()
             ],
         )
+
+
+async def amounts_set_for_theatre(
+    session: AsyncSession, theatre_id: uuid.UUID, now: datetime
+) -> set[int]:
+    """Every amount set for a theatre: its rules, its screens' rules, and the overrides of its
+    scheduled shows still to start."""
+    screens = select(Screen.id).where(Screen.theatre_id == theatre_id)
+    rules = select(PriceRule.amount).where(
+        or_(PriceRule.theatre_id == theatre_id, PriceRule.screen_id.in_(screens))
+    )
+    overrides = (
+        select(ShowPriceOverride.amount)
+        .join(Show, Show.id == ShowPriceOverride.show_id)
+        .where(
+            Show.theatre_id == theatre_id,
+            Show.status == ShowStatus.SCHEDULED,
+            Show.starts_at > now,
+        )
+    )
+    return set(await session.scalars(union(rules, overrides)))

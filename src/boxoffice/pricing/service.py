@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.catalogue import repository as catalogue_repository
 from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound, UnknownSeatTypes
 from boxoffice.catalogue.models import DayType, Theatre
+from boxoffice.money import service as money_service
 from boxoffice.pricing import repository
 from boxoffice.pricing.errors import RulesLeaveShowsUnpriced
 from boxoffice.pricing.repository import RuleSet
@@ -77,6 +78,7 @@ async def replace_theatre_rules(
     await ensure_seat_types_exist(session, (r.seat_type for r in rules))
     await catalogue_repository.lock_screens_of_theatre(session, theatre_id)
     new_rules = _rule_set(rules)
+    await money_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
     await repository.replace_rules(session, new_rules, theatre_id=theatre_id)
     await reprice_upcoming_shows(session, theatre, now)
     return rules_out(new_rules)
@@ -92,6 +94,7 @@ async def replace_screen_rules(
     theatre = await catalogue_repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
     new_rules = _rule_set(rules)
+    await money_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
     await repository.replace_rules(session, new_rules, screen_id=screen_id)
     await reprice_upcoming_shows(session, theatre, now, screen_ids=[screen_id])
     return rules_out(new_rules)
@@ -99,16 +102,26 @@ async def replace_screen_rules(
 
 async def prices_for_new_show(
     session: AsyncSession,
-    theatre_id: uuid.UUID,
+    theatre: Theatre,
     screen_id: uuid.UUID,
     day_type: DayType,
     seat_types: Iterable[str],
     overrides: Mapping[str, int],
+    now: datetime,
 ) -> tuple[dict[str, int], list[str]]:
-    """Prices of the seat types of a show about to be created, and the ones nothing prices."""
-    theatre_rule_set = await repository.rules_of_theatre(session, theatre_id)
+    """Prices of the seat types of a show about to be created, and the ones nothing prices.
+    Its overrides must fit a tax slab like any price set (422 otherwise)."""
+    await money_service.ensure_prices_consistent(session, theatre, overrides.values(), now)
+    theatre_rule_set = await repository.rules_of_theatre(session, theatre.id)
     screen_rule_set = (await repository.rules_of_screens(session, [screen_id])).get(screen_id, {})
     return resolve_prices(seat_types, day_type, overrides, screen_rule_set, theatre_rule_set)
+
+
+async def ensure_theatre_prices_fit(session: AsyncSession, theatre: Theatre, now: datetime) -> None:
+    """Every price set for the theatre (its rules, its screens', its upcoming shows' overrides)
+    fits a tax slab, as if set now (422 naming the band otherwise)."""
+    amounts = await repository.amounts_set_for_theatre(session, theatre.id, now)
+    await money_service.ensure_prices_consistent(session, theatre, amounts, now)
 
 
 async def reprice_upcoming_shows(

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from boxoffice.db.migrate import only_tables_of
 from boxoffice.db.models import Base
 
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=only_tables_of(target_metadata),
     )
     with context.begin_transaction():
         context.run_migrations()

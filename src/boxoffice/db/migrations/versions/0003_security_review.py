@@ -4,9 +4,8 @@ caps, refresh-token grace
 Revision ID: 0003
 Revises: 0002
 
-- razorpay_sandbox_credentials: the sandbox's random key id and secrets, made once per database
-  (on SQLite the sandbox keeps its tables in a file of its own; these stay empty there).
-- razorpay_sandbox_config.auto_capture: accounts without automatic capture.
+- (The sandbox's credentials table and its config's `auto_capture` were added here; they are the
+  sandbox's own migrations' now, see 0002.)
 - refunds.provider_payment_id: which provider payment a refund returns. Unique instead of
   refunds.payment_id, so a second payment captured for an already-paid order can be refunded
   too, and still no provider payment is ever refunded twice.
@@ -27,19 +26,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "razorpay_sandbox_credentials",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("key_id", sa.String(length=40), nullable=False),
-        sa.Column("key_secret", sa.String(length=100), nullable=False),
-        sa.Column("webhook_secret", sa.String(length=100), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_razorpay_sandbox_credentials")),
-    )
-    with op.batch_alter_table("razorpay_sandbox_config") as batch:
-        batch.add_column(
-            sa.Column("auto_capture", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-
     with op.batch_alter_table("refunds") as batch:
         batch.add_column(sa.Column("provider_payment_id", sa.String(length=64), nullable=True))
     op.execute(
@@ -75,6 +61,3 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("uq_refunds_provider_payment_id"), type_="unique")
         batch.create_unique_constraint("uq_refunds_payment_id", ["payment_id"])
         batch.drop_column("provider_payment_id")
-    with op.batch_alter_table("razorpay_sandbox_config") as batch:
-        batch.drop_column("auto_capture")
-    op.drop_table("razorpay_sandbox_credentials")

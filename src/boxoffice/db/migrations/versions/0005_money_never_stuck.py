@@ -12,7 +12,8 @@ Create Date: 2026-12-01 10:00:00
   rebuild): screen names unique per theatre whatever their case; one seat per (row, number) and
   per grid position of a screen; two scheduled shows never start at the same instant on one
   screen.
-- The sandbox's config gains `delay_seconds` (its tables are the sandbox's own on SQLite).
+- (The sandbox's config gained `delay_seconds` here; that is the sandbox's own migrations' now,
+  see 0002.)
 """
 
 from collections.abc import Sequence
@@ -95,14 +96,9 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'SCHEDULED'"),
         sqlite_where=sa.text("status = 'SCHEDULED'"),
     )
-    op.add_column(
-        "razorpay_sandbox_config",
-        sa.Column("delay_seconds", sa.Float(), nullable=False, server_default="0"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_column("razorpay_sandbox_config", "delay_seconds")
     op.drop_index("uq_shows_screen_id_starts_at_scheduled", table_name="shows")
     op.drop_index("uq_seats_screen_id_x_y", table_name="seats")
     op.drop_index("uq_seats_screen_id_row_number", table_name="seats")

@@ -3,10 +3,11 @@
 The sandbox has an engine of its own, never the application's pool: the application calls the
 sandbox while holding one of its connections, so sharing the pool could leave every connection
 waiting on a sandbox request that waits for a connection. On PostgreSQL the tables live in the
-application database (migration 0002), so every server process on that database shares one
-sandbox. On SQLite they live in `<database>.razorpay-sandbox.db` next to the application's file:
-a request that holds the application database's write lock while it calls the provider (as a
-unit of work that creates an order does) must not find the sandbox waiting on that same lock.
+application database, so every server process on that database shares one sandbox. On SQLite
+they live in `<database>.razorpay-sandbox.db` next to the application's file: a request that
+holds the application database's write lock while it calls the provider (as a unit of work that
+creates an order does) must not find the sandbox waiting on that same lock. Either way the
+sandbox's own migrations make them (`boxoffice.sandbox.migrate`), on the store's first use.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from boxoffice.config import RazorpayCredentials, Settings
-from boxoffice.db.base import Base
 from boxoffice.db.engine import dialect_insert, engine_for
-from boxoffice.payments.sandbox_models import SANDBOX_TABLES, SandboxConfig, SandboxCredentials
+from boxoffice.sandbox.migrate import upgrade_database
+from boxoffice.sandbox.models import SandboxConfig, SandboxCredentials
 
 CONFIG_ROW = 1
 
@@ -80,27 +81,23 @@ class SandboxStore:
         self._credentials: RazorpayCredentials | None = None
         self.engine = _create_engine(settings)
         self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        # On PostgreSQL the migrations made the tables; the SQLite file is the sandbox's own.
-        self._schema_ready = not settings.is_sqlite
+        self._schema_ready = False
         self._schema_lock = asyncio.Lock()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        await self._ensure_schema()
+        await self.ensure_schema()
         async with self._sessionmaker() as session, session.begin():
             yield session
 
-    async def _ensure_schema(self) -> None:
+    async def ensure_schema(self) -> None:
+        """The sandbox's tables, migrated to the newest revision, once per store."""
         if self._schema_ready:
             return
         async with self._schema_lock:
-            if self._schema_ready:
-                return
-            async with self.engine.begin() as connection:  # BEGIN IMMEDIATE: one process at a time
-                await connection.run_sync(
-                    lambda sync: Base.metadata.create_all(sync, tables=SANDBOX_TABLES)
-                )
-            self._schema_ready = True
+            if not self._schema_ready:
+                await upgrade_database(self.engine)
+                self._schema_ready = True
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -183,10 +180,17 @@ def _config_of(row: SandboxConfig) -> Config:
     )
 
 
+async def migrate(settings: Settings) -> None:
+    """`boxoffice migrate` with the sandbox on: its tables too, beside the application's."""
+    store = SandboxStore(settings)
+    try:
+        await store.ensure_schema()
+    finally:
+        await store.dispose()
+
+
 async def load_credentials(settings: Settings) -> RazorpayCredentials:
-    """The Razorpay keys a process without a sandbox of its own (the worker) pays with."""
-    if settings.razorpay_keys is not None:
-        return settings.razorpay_keys
+    """The sandbox's keys, for a process without a sandbox of its own (the worker)."""
     store = SandboxStore(settings)
     try:
         return await store.credentials()

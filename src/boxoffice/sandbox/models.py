@@ -1,9 +1,10 @@
-"""Tables of the offline Razorpay sandbox (`boxoffice.payments.sandbox`): a test double's own
+"""Tables of the offline Razorpay sandbox (`boxoffice.sandbox`): a test double's own
 state, not part of the booking logic. Ids and statuses are Razorpay's (`order_...`, `captured`).
 
-On PostgreSQL they live in the application database (migration 0002). On SQLite the sandbox keeps
-them in a file of its own next to the application database, so that a request which holds the
-application database's write lock while it calls the provider cannot wait on itself.
+They have a metadata of their own (`SandboxBase`), not the application's, and migrations of their
+own (`boxoffice.sandbox.migrations`), run only where the sandbox is on: a database built with
+real keys has none of them. On PostgreSQL they live in the application database; on SQLite in a
+file of the sandbox's own next to it (see `boxoffice.sandbox.store`).
 """
 
 from __future__ import annotations
@@ -17,17 +18,22 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from boxoffice.db.base import Base
+from boxoffice.db.base import NAMING_CONVENTION, TYPE_ANNOTATIONS
 
 
-class SandboxOrder(Base):
+class SandboxBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = TYPE_ANNOTATIONS
+
+
+class SandboxOrder(SandboxBase):
     __tablename__ = "razorpay_sandbox_orders"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -41,7 +47,7 @@ class SandboxOrder(Base):
     created_at: Mapped[datetime]
 
 
-class SandboxPayment(Base):
+class SandboxPayment(SandboxBase):
     __tablename__ = "razorpay_sandbox_payments"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -59,7 +65,7 @@ class SandboxPayment(Base):
     created_at: Mapped[datetime]
 
 
-class SandboxRefund(Base):
+class SandboxRefund(SandboxBase):
     __tablename__ = "razorpay_sandbox_refunds"
     # Razorpay's X-Refund-Idempotency: one refund per (payment, key).
     __table_args__ = (UniqueConstraint("payment_id", "idempotency_key"),)
@@ -76,7 +82,7 @@ class SandboxRefund(Base):
     created_at: Mapped[datetime]
 
 
-class SandboxEvent(Base):
+class SandboxEvent(SandboxBase):
     """A webhook the sandbox generated, with the exact body it signs and sends every time."""
 
     __tablename__ = "razorpay_sandbox_events"
@@ -92,7 +98,7 @@ class SandboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class SandboxConfig(Base):
+class SandboxConfig(SandboxBase):
     """One row (id 1) of knobs for tests; no row means the defaults."""
 
     __tablename__ = "razorpay_sandbox_config"
@@ -106,7 +112,7 @@ class SandboxConfig(Base):
     delay_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
-class SandboxCredentials(Base):
+class SandboxCredentials(SandboxBase):
     """One row (id 1): the key id and secrets of a sandbox without configured keys, random and
     made once per database, so no secret that signs a payment is a constant in the code."""
 
@@ -116,16 +122,3 @@ class SandboxCredentials(Base):
     key_id: Mapped[str] = mapped_column(String(40))
     key_secret: Mapped[str] = mapped_column(String(100))
     webhook_secret: Mapped[str] = mapped_column(String(100))
-
-
-SANDBOX_TABLES: list[Table] = [
-    Base.metadata.tables[model.__tablename__]
-    for model in (
-        SandboxOrder,
-        SandboxPayment,
-        SandboxRefund,
-        SandboxEvent,
-        SandboxConfig,
-        SandboxCredentials,
-    )
-]

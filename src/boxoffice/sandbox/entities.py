@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from boxoffice.payments.sandbox_models import SandboxOrder, SandboxPayment, SandboxRefund
+from boxoffice.sandbox.models import SandboxOrder, SandboxPayment, SandboxRefund
 
 _ALNUM = string.ascii_letters + string.digits
 ACCOUNT_ID = "acc_sandbox"

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from boxoffice.config import Settings
+from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.logs import configure_logging
-from boxoffice.payments.provider import SANDBOX_PATH
 
 
 def create_sandbox_app(settings: Settings | None = None) -> FastAPI:
@@ -17,7 +16,7 @@ def create_sandbox_app(settings: Settings | None = None) -> FastAPI:
     same key id and secrets (the configured keys, or the database's own sandbox keys), and
     sends webhooks to
     `RAZORPAY_SANDBOX_WEBHOOK_URL` (default: `PUBLIC_BASE_URL`/api/v1/webhooks/razorpay)."""
-    from boxoffice.payments.sandbox.api import router
+    from boxoffice.sandbox.api import router
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)

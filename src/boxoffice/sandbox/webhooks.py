@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.config import Settings
 from boxoffice.logs import get_logger
-from boxoffice.payments.sandbox.entities import ACCOUNT_ID, new_event_id, unix
-from boxoffice.payments.sandbox.store import SandboxStore
-from boxoffice.payments.sandbox_models import SandboxEvent
+from boxoffice.sandbox import repository
+from boxoffice.sandbox.entities import ACCOUNT_ID, new_event_id, unix
+from boxoffice.sandbox.models import SandboxEvent
+from boxoffice.sandbox.store import SandboxStore
 
-log = get_logger("boxoffice.payments.sandbox")
+log = get_logger("boxoffice.sandbox")
 
 DELIVERY_TIMEOUT_SECONDS = 5.0
 AUTOMATIC_ATTEMPTS = 3
@@ -45,7 +45,7 @@ class EventLog:
 
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self._session = session
-        self._now = now
+        self.now = now
         self.ids: list[str] = []
 
     def add(
@@ -64,7 +64,7 @@ class EventLog:
                 "event": event_type,
                 "contains": list(entities),
                 "payload": {name: {"entity": entity} for name, entity in entities.items()},
-                "created_at": unix(self._now),
+                "created_at": unix(self.now),
             },
             separators=(",", ":"),
         )
@@ -77,11 +77,28 @@ class EventLog:
             body=body,
             deliveries=0,
             last_status=None,
-            created_at=self._now + timedelta(microseconds=len(self.ids)),
+            created_at=self.now + timedelta(microseconds=len(self.ids)),
         )
-        self._session.add(event)
+        repository.add(self._session, event)
         self.ids.append(event.id)
         return event.id
+
+
+def event_json(event: SandboxEvent, webhook_secret: str) -> dict[str, Any]:
+    """A generated event as the test hooks list it: the exact body it signs, and its signature."""
+    return {
+        "id": event.id,
+        "event": event.event,
+        "order_id": event.order_id,
+        "payment_id": event.payment_id,
+        "refund_id": event.refund_id,
+        "created_at": unix(event.created_at),
+        "body": event.body,
+        "payload": json.loads(event.body),
+        "signature": sign(event.body, webhook_secret),
+        "deliveries": event.deliveries,
+        "last_status": event.last_status,
+    }
 
 
 @dataclass(frozen=True)
@@ -109,7 +126,7 @@ async def deliver(
     """Sends one stored event (None if there is no such event); retries non-2xx answers and
     connection errors up to `attempts` times."""
     async with store.transaction() as session:
-        event = await session.get(SandboxEvent, event_id)
+        event = await repository.event(session, event_id)
         if event is None:
             return None
         event_type, body = event.event, event.body
@@ -132,7 +149,8 @@ async def deliver(
                 status, error = response.status_code, None
             except httpx.HTTPError as exc:
                 status, error = None, type(exc).__name__
-            await _record_delivery(store, event_id, status)
+            async with store.transaction() as session:
+                await repository.record_delivery(session, event_id, status)
             ok = status is not None and 200 <= status < 300
             (log.info if ok else log.warning)(
                 "sandbox_webhook_delivery",
@@ -160,12 +178,3 @@ async def deliver_in_order(store: SandboxStore, settings: Settings, event_ids: l
                 await deliver(store, settings, event_id, attempts=AUTOMATIC_ATTEMPTS, client=client)
             except Exception as exc:  # a test double's courier must not take the server down
                 log.warning("sandbox_webhook_failed", event_id=event_id, error=type(exc).__name__)
-
-
-async def _record_delivery(store: SandboxStore, event_id: str, status: int | None) -> None:
-    async with store.transaction() as session:
-        await session.execute(
-            update(SandboxEvent)
-            .where(SandboxEvent.id == event_id)
-            .values(deliveries=SandboxEvent.deliveries + 1, last_status=status)
-        )

@@ -7,7 +7,7 @@ webhooks. `boxoffice.app` mounts `router` at /_sandbox/razorpay when no real key
 and test hooks, `store` for where the state lives.
 """
 
-from boxoffice.payments.sandbox.api import router
-from boxoffice.payments.sandbox.app import create_sandbox_app
+from boxoffice.sandbox.api import router
+from boxoffice.sandbox.app import create_sandbox_app
 
 __all__ = ["create_sandbox_app", "router"]
