@@ -18,6 +18,7 @@ from tests.payments.checkout import (
     eventually,
     money_audit,
     pay,
+    provider_refunds,
     start_payment,
 )
 from tests.support.keys import sandbox_keys
@@ -97,8 +98,7 @@ def test_a_refund_whose_request_failed_is_issued_by_the_worker_once(
 
     refunds = booking(client, customer, booking_id)["refunds"]
     assert [r["status"] for r in refunds] == ["PROCESSED"]
-    provider_refunds = db.query("SELECT provider_refund_id FROM refunds")
-    assert provider_refunds[0][0]
+    assert db.query("SELECT provider_refund_id FROM refunds")[0][0]
     payment_id = db.query("SELECT payment_id FROM payments")[0][0]
     assert len(provider_refunds(client, payment_id)) == 1
     money_audit(client, db)
