@@ -11,12 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from tests.api import Headers
 from tests.support.keys import sandbox_keys
-
-from boxoffice.config import Settings
-from boxoffice.sandbox.store import sandbox_database_url
 
 SANDBOX = "/_sandbox/razorpay"
 
@@ -32,11 +28,17 @@ def start_payment(
 
 
 def checkout(
-    client: httpx.Client, order_id: str, outcome: str = "success", deliver_webhooks: bool = False
+    client: httpx.Client,
+    order_id: str,
+    outcome: str = "success",
+    deliver_webhooks: bool = False,
+    **paid: Any,
 ) -> dict[str, Any]:
+    """The customer pays at the sandbox's Checkout; `amount` or `currency` in `paid`: a payment
+    for another amount or currency than the order's, as a provider that took one reports it."""
     response = client.post(
         f"/_sandbox/razorpay/checkout/{order_id}",
-        json={"outcome": outcome, "deliver_webhooks": deliver_webhooks},
+        json={"outcome": outcome, "deliver_webhooks": deliver_webhooks, **paid},
     )
     assert response.status_code in (200, 402), response.text
     return dict(response.json())
@@ -51,27 +53,6 @@ def capture(client: httpx.Client, paid: dict[str, Any], amount: int) -> None:
         auth=(keys.key_id, keys.key_secret),
     )
     assert captured.status_code == 200, captured.text
-
-
-def change_provider_payment(db: Any, settings: Settings, payment_id: str, **values: Any) -> None:
-    """Changes the provider's own record of a payment (`amount`, `currency`, `status`,
-    `captured`): a provider that took another amount or currency than the order's. The
-    sandbox's Checkout always pays the order's own, so its record is changed where it keeps it
-    (on SQLite, a file of its own)."""
-    engine = (
-        sa.create_engine(sandbox_database_url(settings).replace("+aiosqlite", ""))
-        if db.is_sqlite
-        else db.sync_engine
-    )
-    assignments = ", ".join(f"{name} = :{name}" for name in values)
-    with engine.begin() as connection:
-        changed = connection.execute(
-            sa.text(f"UPDATE razorpay_sandbox_payments SET {assignments} WHERE id = :id"),
-            {**values, "id": payment_id},
-        )
-    assert changed.rowcount == 1
-    if db.is_sqlite:
-        engine.dispose()
 
 
 def provider_payment(client: httpx.Client, payment_id: str) -> dict[str, Any]:
@@ -161,6 +142,23 @@ def webhook_event(event: str, payment: dict[str, Any]) -> dict[str, Any]:
         "payload": payload,
         "created_at": int(time.time()),
     }
+
+
+def close_gate(client: httpx.Client, matching: str) -> str:
+    """From now on the sandbox holds every REST call that contains `matching` (a booking's id
+    names its order's create) until `open_gate`; DELETE /config opens every gate too."""
+    closed = client.post(f"{SANDBOX}/gates", json={"matching": matching})
+    assert closed.status_code == 201, closed.text
+    return str(closed.json()["id"])
+
+
+def calls_held(client: httpx.Client, gate_id: str) -> int:
+    return int(client.get(f"{SANDBOX}/gates/{gate_id}").json()["waiting"])
+
+
+def open_gate(client: httpx.Client, gate_id: str) -> None:
+    opened = client.post(f"{SANDBOX}/gates/{gate_id}/open")
+    assert opened.status_code == 200, opened.text
 
 
 def webhooks_answered(client: httpx.Client, order_id: str) -> bool:

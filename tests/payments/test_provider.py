@@ -256,12 +256,13 @@ def test_a_500_is_retried_for_a_fetch_but_not_for_a_create(
     provider: RazorpayProvider, client: httpx.Client
 ) -> None:
     order = new_order(provider)
-    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 2})
+    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 2, "fail_matching": order.id})
     assert run(provider.fetch_order(order.id)) == order  # two 500s, then the answer
 
-    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 1})
+    receipt = str(uuid.uuid4())
+    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 1, "fail_matching": receipt})
     with pytest.raises(ProviderUnavailable) as failed:
-        new_order(provider)
+        run(provider.create_order(45_000, "INR", receipt, {}))
     assert failed.value.retryable and failed.value.status == 502
     assert client.get(f"{SANDBOX}/config").json()["fail_next_requests"] == 0
 
@@ -270,7 +271,10 @@ def test_a_refund_whose_answer_was_lost_is_retried_safely(
     provider: RazorpayProvider, client: httpx.Client
 ) -> None:
     payment_id = pay(client, new_order(provider).id)["razorpay_payment_id"]
-    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 1, "fail_after_applying": True})
+    client.patch(
+        f"{SANDBOX}/config",
+        json={"fail_next_requests": 1, "fail_after_applying": True, "fail_matching": payment_id},
+    )
 
     refund = run(provider.refund_payment(payment_id, receipt=str(uuid.uuid4())))
 

@@ -84,8 +84,10 @@ def test_a_refund_whose_request_failed_is_issued_by_the_worker_once(
     clock: Any,
 ) -> None:
     customer, booking_id = paid_booking(client, show, [seats[0]])
-    # The provider answers 500 to everything for a while: the after-commit refund call fails.
-    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 20})
+    # The provider answers 500 to every call about this payment for a while: the after-commit
+    # refund call fails.
+    payment_id = db.query("SELECT payment_id FROM payments")[0][0]
+    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 20, "fail_matching": payment_id})
     cancelled = client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=customer)
     assert cancelled.status_code == 200
     assert eventually(lambda: db.query("SELECT count(*) FROM refund_attempts")[0][0] == 1)
@@ -99,7 +101,6 @@ def test_a_refund_whose_request_failed_is_issued_by_the_worker_once(
     refunds = booking(client, customer, booking_id)["refunds"]
     assert [r["status"] for r in refunds] == ["PROCESSED"]
     assert db.query("SELECT provider_refund_id FROM refunds")[0][0]
-    payment_id = db.query("SELECT payment_id FROM payments")[0][0]
     assert len(provider_refunds(client, payment_id)) == 1
     money_audit(client, db)
 

@@ -211,6 +211,7 @@ def test_a_refund_the_provider_made_but_whose_answer_was_lost_is_adopted_not_rep
         json={
             "fail_next_requests": 6,
             "fail_after_applying": True,
+            "fail_matching": db.query("SELECT payment_id FROM payments")[0][0],
             "auto_deliver_webhooks": False,
         },
     )
