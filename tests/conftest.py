@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
 from tests.support.keys import remember
 from tests.support.servers import Servers, serve
+from tests.support.traffic import Traffic
 
 from boxoffice.app import create_app
 from boxoffice.clock import Clock
@@ -176,6 +177,11 @@ class LiveServer:
     clock: Clock
     settings: Settings
     app: Any
+    traffic: Traffic
+
+    def wait_until_quiet(self) -> None:
+        """Until no request and no after-commit work of this server is under way."""
+        self.traffic.wait_until_quiet()
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -224,9 +230,10 @@ def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
         )
         clock = Clock()
         app = create_app(settings, clock)
+        traffic = Traffic(app)
         # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
-        with serving(app, sock, proxy_headers=False):
-            yield LiveServer(url=url, clock=clock, settings=settings, app=app)
+        with serving(traffic, sock, proxy_headers=False):
+            yield LiveServer(url=url, clock=clock, settings=settings, app=app, traffic=traffic)
 
 
 @pytest.fixture(scope="session")
@@ -247,27 +254,17 @@ def delete_all_rows(database: TestDatabase) -> None:
         for table in reversed(metadata.sorted_tables)
         if table.name not in KEPT_TABLES
     ]
-    for attempt in range(5):
-        # Background work of the test just ended (webhook deliveries, refunds issued after a
-        # commit) may still be writing: the clean-up can deadlock with it; then wait and retry.
-        # DELETE, children first, on both engines: a test leaves a few rows in a few tables, and
-        # PostgreSQL's TRUNCATE costs new files for every table and index whatever they hold
-        # (measured: seven times the teardown time of DELETE over the same tests).
-        try:
-            with database.sync_engine.begin() as connection:
-                for table in tables:
-                    if table in SEEDED_ROWS:
-                        rows = sa.table(table, sa.column(SEEDED_ROWS[table]))
-                        kept = sa.bindparam("kept", database.seeded_ids, expanding=True)
-                        where = rows.c[SEEDED_ROWS[table]].not_in(kept)
-                        connection.execute(sa.delete(rows).where(where))
-                    else:
-                        connection.execute(sa.text(f'DELETE FROM "{table}"'))
-            break
-        except (sa.exc.OperationalError, sa.exc.IntegrityError):  # a row added meanwhile
-            if attempt == 4:
-                raise
-            time.sleep(0.2)
+    # DELETE, children first, on both engines: a test leaves a few rows in a few tables, and
+    # PostgreSQL's TRUNCATE costs new files for every table and index whatever they hold
+    # (measured: seven times the teardown time of DELETE over the same tests).
+    with database.sync_engine.begin() as connection:
+        for table in tables:
+            if table in SEEDED_ROWS:
+                rows = sa.table(table, sa.column(SEEDED_ROWS[table]))
+                kept = sa.bindparam("kept", database.seeded_ids, expanding=True)
+                connection.execute(sa.delete(rows).where(rows.c[SEEDED_ROWS[table]].not_in(kept)))
+            else:
+                connection.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture(autouse=True)
@@ -277,9 +274,16 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     if "database" not in request.fixturenames:
         return
     database: TestDatabase = request.getfixturevalue("database")
+    live: LiveServer | None = (
+        request.getfixturevalue("live_server") if "live_server" in request.fixturenames else None
+    )
+    if live is not None:
+        # What the test left in flight (a webhook delivered, a refund issued after its commit)
+        # ends first: it must not write under the deletes, nor into the next test.
+        live.wait_until_quiet()
     delete_all_rows(database)
-    if "live_server" in request.fixturenames:
-        request.getfixturevalue("live_server").clock.offset = timedelta(0)
+    if live is not None:
+        live.clock.offset = timedelta(0)
 
 
 @pytest.fixture(scope="session")

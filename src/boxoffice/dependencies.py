@@ -72,6 +72,11 @@ async def unit_of_work(state: Any) -> AsyncIterator[AsyncSession]:
 _running: set[asyncio.Task[None]] = set()
 
 
+def after_commit_hooks_running() -> int:
+    """How many after-commit hooks of this process are still at work (a test waits for none)."""
+    return len(_running)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request: commit when the route returned, roll back when it raised.
 
