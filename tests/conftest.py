@@ -214,9 +214,12 @@ def serving(app: Any, sock: socket.socket, **config: Any) -> Iterator[None]:
 
 
 @contextmanager
-def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
+def running_app(
+    database_url: str, clock: Clock | None = None, **overrides: object
+) -> Iterator[LiveServer]:
     """The real app with these settings, served by uvicorn on a free loopback port in a thread
-    (its own sandbox, webhooks to itself), until the block ends."""
+    (its own sandbox, webhooks to itself), until the block ends; on `clock` when given (a
+    second server that moves with the first)."""
     with listening_socket() as sock:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         settings = make_settings(
@@ -228,7 +231,7 @@ def running_app(database_url: str, **overrides: object) -> Iterator[LiveServer]:
                 **overrides,
             },
         )
-        clock = Clock()
+        clock = clock or Clock()
         app = create_app(settings, clock)
         traffic = Traffic(app)
         # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.

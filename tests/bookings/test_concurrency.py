@@ -49,9 +49,10 @@ def big_show(client: httpx.Client, admin: Headers, rows: int, per_row: int) -> d
     )
 
 
-def audit(db: Any, show_id: str) -> None:
-    """Every seat in at most one live booking, and every live booking owns exactly its seats."""
-    now = datetime.now(UTC)
+def audit(db: Any, show_id: str, now: datetime | None = None) -> None:
+    """Every seat in at most one live booking (live at `now`, by default the real time), and
+    every live booking owns exactly its seats."""
+    now = now or datetime.now(UTC)
     show, now = db.id(show_id), now.replace(tzinfo=None) if db.is_sqlite else now
     doubly_held = db.query(
         """

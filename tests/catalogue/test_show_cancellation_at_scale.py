@@ -8,7 +8,6 @@ through the API and by an audit of the database.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import threading
@@ -31,12 +30,8 @@ from tests.api import (
 from tests.bookings.test_holds import hold
 from tests.conftest import TEST_JWT_SECRET
 from tests.payments.checkout import booking, eventually, money_audit, pay
-from tests.support.keys import sandbox_keys
+from tests.payments.test_reconciliation import whole_worker_pass
 from tests.support.servers import launched, server_env
-
-from boxoffice.db.engine import create_engine, create_sessionmaker
-from boxoffice.payments.provider import get_provider
-from boxoffice.worker import run_pass
 
 pytestmark = pytest.mark.postgres_only
 
@@ -165,19 +160,7 @@ def test_a_show_of_5000_bookings_is_cancelled_in_batches_and_survives_a_kill(
     assert cancelled_bookings(db, show["id"]) + left == BOOKINGS  # nothing half-done
 
     # The worker finishes what the killed process left.
-    async def worker_pass() -> None:
-        engine = create_engine(live_server.settings)
-        try:
-            await run_pass(
-                create_sessionmaker(engine),
-                live_server.settings,
-                get_provider(live_server.settings, sandbox_keys()),
-                live_server.clock,
-            )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(worker_pass())
+    whole_worker_pass(live_server)
 
     # Through the API: the show is cancelled, every seat is free, paid bookings are refunded.
     assert client.get(f"/api/v1/shows/{show['id']}").json()["status"] == "CANCELLED"

@@ -26,6 +26,7 @@ from tests.support.keys import sandbox_keys
 from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.payments.provider import get_provider
 from boxoffice.payments.service import GRACE, reconcile, retry_delay
+from boxoffice.worker import run_pass
 
 
 @pytest.fixture(autouse=True)
@@ -35,10 +36,22 @@ def sandbox_defaults(client: httpx.Client) -> Iterator[None]:
 
 
 def run_worker_pass(live_server: Any) -> int:
-    async def run() -> int:
+    """The worker's payment share (`reconcile`) once, in this thread, on the test clock; how
+    many payments it settled."""
+    return int(_on_an_engine_of_its_own(live_server, reconcile))
+
+
+def whole_worker_pass(live_server: Any) -> None:
+    """One whole pass of `boxoffice worker` (sweep, cancellations, payments, emails), in this
+    thread, on the test clock, as a worker process of its own would."""
+    _on_an_engine_of_its_own(live_server, run_pass)
+
+
+def _on_an_engine_of_its_own(live_server: Any, work: Any) -> Any:
+    async def run() -> Any:
         engine = create_engine(live_server.settings)
         try:
-            return await reconcile(
+            return await work(
                 create_sessionmaker(engine),
                 live_server.settings,
                 get_provider(live_server.settings, sandbox_keys()),
