@@ -16,7 +16,7 @@ help:
 	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
 	@echo "make test    install, run the whole suite on PostgreSQL and on SQLite (at once)"
 	@echo "make test-postgres, make test-sqlite    one engine, output as it runs"
-	@echo "make lint    ruff + mypy"
+	@echo "make lint    ruff + mypy (src and bench)"
 
 .tools/bin/uv:
 	python3 -m venv .tools

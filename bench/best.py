@@ -43,7 +43,7 @@ async def compare(
     seconds: float,
     rounds: int,
 ) -> dict[str, Any]:
-    from boxoffice.bookings.repository import RELEASE_HOLD
+    from boxoffice.bookings.holds_postgres import RELEASE_HOLD
 
     if 2 * concurrency > len(seat_ids):
         raise ValueError("each manual client needs two seats of its own")

@@ -15,6 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -35,7 +39,7 @@ def plain_url(url: str) -> str:
     )
 
 
-def _admin_connection(server_url: str):  # type: ignore[no-untyped-def]
+def _admin_connection(server_url: str) -> psycopg.Connection[Any]:
     import psycopg
 
     return psycopg.connect(plain_url(server_url), autocommit=True)

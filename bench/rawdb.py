@@ -1,5 +1,5 @@
 """The database's own limit for the hold path: the application's own hold and release statements
-(`bookings.repository.HOLD` / `RELEASE_HOLD`, the functions of migration 0004, so they stay the
+(`bookings.holds_postgres.HOLD` / `RELEASE_HOLD`, the functions of migration 0004, so they stay the
 same statements when the code changes) issued straight to PostgreSQL by asyncpg clients in
 autocommit, as the API sends them: no HTTP, no Python beyond the driver."""
 
@@ -45,7 +45,7 @@ async def measure(
     """`connect`: extra asyncpg.connect arguments (statement_cache_size=0 through pgbouncer).
     `think_seconds`: each client pauses about this long between holds (many idle-ish clients,
     as behind a pooler) instead of sending the next one at once."""
-    from boxoffice.bookings.repository import HOLD, RELEASE_HOLD
+    from boxoffice.bookings.holds_postgres import HOLD, RELEASE_HOLD
 
     seats = [uuid.UUID(s) for s in seat_ids]
     show = uuid.UUID(show_id)
@@ -134,6 +134,7 @@ async def measure(
             )
             elapsed = time.monotonic() - started
             usage = cpu.stop()
+            hold_tx = latency_summary(latencies)
             row = {
                 "concurrency": concurrency,
                 "seconds": round(elapsed, 2),
@@ -141,14 +142,14 @@ async def measure(
                 "holds_per_s": round(held / elapsed, 1),
                 "conflicts": conflicts,
                 "failures": dict(failures),
-                "hold_tx": latency_summary(latencies),
+                "hold_tx": hold_tx,
                 "cpu": usage,
             }
             results[str(concurrency)] = row
             log(
                 f"  db C={concurrency:<3} {row['holds_per_s']:>8} hold+release/s"
                 f"  ({row['tx_per_s']} tx/s incl. {conflicts} conflicts)"
-                f"  hold tx p99 {row['hold_tx']['p99_ms']} ms"
+                f"  hold tx p99 {hold_tx['p99_ms']} ms"
                 + (f"  FAILURES {dict(failures)}" if failures else "")
             )
     finally:

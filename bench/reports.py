@@ -143,8 +143,8 @@ async def main(bookings: int, runs: int) -> int:
     admin = sa.create_engine(
         server.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    with admin.connect() as on_server:
+        on_server.execute(sa.text(f'CREATE DATABASE "{name}"'))
     settings = Settings(database_url=f"{base}/{name}", jwt_secret="bench-" + "x" * 40)
     engine = None
     try:
@@ -208,8 +208,8 @@ async def main(bookings: int, runs: int) -> int:
     finally:
         if engine is not None:
             await engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with admin.connect() as on_server:
+            on_server.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -53,8 +53,8 @@ def cost_per_request(usage: dict[str, float], requests_per_s: float | None) -> d
         for group in ("api", "postgres", "generator")
     }
     total = sum(per.values())
-    per["cpu_bound_req_per_s"] = round(usage.get("cores", 1) * 1000 / total, 1) if total else None
-    return per
+    bound = round(usage.get("cores", 1) * 1000 / total, 1) if total else None
+    return {**per, "cpu_bound_req_per_s": bound}
 
 
 async def _timed(cpu: CpuMeter, work: Any) -> tuple[float, dict[str, float], Any]:

@@ -95,7 +95,7 @@ async def count(
     from boxoffice.app import create_app
     from boxoffice.config import Settings
 
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         database_url=database_url,
         jwt_secret=jwt_secret,
         rate_limit_enabled=False,

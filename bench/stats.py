@@ -144,7 +144,8 @@ class CpuMeter:
     def _groups(self) -> dict[str, set[int]]:
         api = descendants(self.api_roots) if self.api_roots else set()
         me = os.getpid()
-        postgres, pg_other = set(), set()
+        postgres: set[int] = set()
+        pg_other: set[int] = set()
         for pid in _all_pids():
             fields = _stat_fields(pid)
             if not fields or pid in api or pid == me:

@@ -31,6 +31,7 @@ from tests.support.servers import Servers, serve
 from tests.support.traffic import Traffic
 
 from boxoffice.app import create_app
+from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
@@ -215,11 +216,16 @@ def serving(app: Any, sock: socket.socket, **config: Any) -> Iterator[None]:
 
 @contextmanager
 def running_app(
-    database_url: str, clock: Clock | None = None, **overrides: object
+    database_url: str,
+    clock: Clock | None = None,
+    *,
+    sale_lane: bool = True,
+    **overrides: object,
 ) -> Iterator[LiveServer]:
     """The real app with these settings, served by uvicorn on a free loopback port in a thread
     (its own sandbox, webhooks to itself), until the block ends; on `clock` when given (a
-    second server that moves with the first)."""
+    second server that moves with the first). `sale_lane=False`: without the sale path's
+    lane, so that the routes answer everything (tests/bookings/test_sale_parity.py)."""
     with listening_socket() as sock:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         settings = make_settings(
@@ -233,6 +239,8 @@ def running_app(
         )
         clock = clock or Clock()
         app = create_app(settings, clock)
+        if not sale_lane:
+            app.user_middleware = [m for m in app.user_middleware if m.cls is not SalePathLane]
         traffic = Traffic(app)
         # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
         with serving(traffic, sock, proxy_headers=False):

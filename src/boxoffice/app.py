@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -23,9 +22,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
+from boxoffice.bookings.chooser import SeatChooser
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.bookings.endpoints import router as bookings_router
-from boxoffice.bookings.service import SeatChooser
+from boxoffice.bookings.holds import HoldStore
+from boxoffice.bookings.holds_postgres import PostgresHolds
+from boxoffice.bookings.holds_sqlite import SqliteHolds
+from boxoffice.bookings.sale import Sale
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
@@ -35,13 +38,15 @@ from boxoffice.clock import Clock
 from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
+    DRIVER_ERRORS,
     create_engine,
     create_read_engine,
     create_sessionmaker,
     needs_new_connection,
 )
 from boxoffice.db.migrate import current_revision, head_revision
-from boxoffice.db.notifications import ChannelListener
+from boxoffice.db.notifications import Channel, ChannelListener, LocalChannel, attach
+from boxoffice.dependencies import unit_of_work
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
@@ -57,14 +62,14 @@ from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
-from boxoffice.payments.provider import get_provider
+from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
-from boxoffice.web import mount_web
+from boxoffice.web import mount_web, not_found_page
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.app")
@@ -93,15 +98,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             credentials = credentials or await store_of(app.state).credentials()
         assert credentials is not None  # Settings refuses to load with neither
         app.state.provider = get_provider(settings, credentials)
-        listener = app.state.seat_listener
-        if listener is not None:
-            listener.start()
+        channel = app.state.seat_channel
+        channel.start()
         _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
         yield
         await app.state.seat_feeds.stop()
-        if listener is not None:
-            await listener.stop()
+        await channel.stop()
         await engine.dispose()
         if read_engine is not None:
             await read_engine.dispose()
@@ -119,10 +122,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.read_engine = read_engine
     app.state.read_sessionmaker = create_sessionmaker(read_engine or engine, settings)
     app.state.seat_maps = SeatMaps()
-    app.state.seat_listener = _seat_listener(settings, app.state.seat_maps)
+    app.state.seat_channel = _seat_channel(settings, app.state.seat_maps)
+    attach(engine, SEAT_CHANGES, app.state.seat_channel)
     app.state.seat_feeds = _seat_feeds(app, settings)
-    app.state.seat_chooser = SeatChooser()
-    app.state.sale_admission = Admission(settings.db_pool_size, settings.max_waiting_sale_requests)
+    app.state.sale = Sale(
+        settings,
+        app.state.clock,
+        engine,
+        _hold_store(settings, app),
+        SeatChooser(),
+        Admission(settings.db_pool_size, settings.max_waiting_sale_requests),
+        app.state.seat_maps,
+        lambda: unit_of_work(app.state),
+    )
 
     for router in (
         auth_router,
@@ -147,18 +159,26 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # The last added runs first: the access log, the body limit, then the sale path's answers
     # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
-    app.add_middleware(SalePathLane)
+    app.add_middleware(SalePathLane, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
 
 
-def _seat_listener(settings: Settings, maps: SeatMaps) -> ChannelListener | None:
-    """On PostgreSQL, seat writes anywhere reach this process's seat maps (see
-    `boxoffice.catalogue.seatmap`), and the sale path announces its own through it; SQLite has
-    no notifications and the maps check instead."""
+def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:
+    """The engine's hold store: the one place that chooses it."""
     if settings.is_sqlite:
-        return None
+        return SqliteHolds(app.state.sessionmaker)
+    return PostgresHolds(app.state.engine)
+
+
+def _seat_channel(settings: Settings, maps: SeatMaps) -> Channel:
+    """How seat writes anywhere reach this process's seat maps (see
+    `boxoffice.catalogue.seatmap`). PostgreSQL: LISTEN, which also sends what this process
+    announces. SQLite (one process, no notifications): straight to the maps, which check the
+    database's version themselves."""
+    if settings.is_sqlite:
+        return LocalChannel(lambda show_id: maps.changed(uuid.UUID(show_id)))
 
     def on_gap() -> None:
         maps.notified = listener.connected
@@ -222,8 +242,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
         # Starlette's own errors: unknown route (404), wrong method (405).
+        if error.status_code == 404 and (page := not_found_page(request)) is not None:
+            return page
         body = {
             "type": "about:blank",
             "title": str(error.detail),
@@ -253,16 +275,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         log.error("database_pool_timeout")
         return problem_response(ServiceUnavailable("The database is busy; retry shortly."))
 
-    @app.exception_handler(asyncpg.PostgresError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(asyncpg.InternalClientError)
-    @app.exception_handler(sa_exc.EmulatedDBAPIException)
     async def _driver_error(_request: Request, error: Exception) -> JSONResponse:
-        # The sale path speaks to the driver directly, so its errors arrive unwrapped, or
-        # wrapped only by SQLAlchemy's adapter (its BEGIN, sent by bookings.driver_connection:
-        # a 500 when pgbouncer dropped the connection during a failover).
+        # The sale path's statements outside a session go to the driver itself, so its errors
+        # arrive unwrapped.
         log.error("database_error", error=type(error).__name__, detail=str(error)[:200])
         return problem_response(_database_unavailable(error))
+
+    for driver_error in DRIVER_ERRORS:
+        app.add_exception_handler(driver_error, _driver_error)
 
     @app.exception_handler(OSError)
     async def _connection_error(_request: Request, error: OSError) -> JSONResponse:

@@ -113,6 +113,23 @@ async def run_after_commit(session: AsyncSession, state: Any) -> None:
         await hook(state)
 
 
+async def in_batches(state: Any, batch: Callable[[AsyncSession], Awaitable[int]], size: int) -> int:
+    """Runs `batch` again and again, each run in a unit of work of its own, committed and its
+    after-commit work done (awaited) before the next, until a run does fewer than `size`: work
+    of any size in short transactions, a crash losing only the batch in flight. Returns how
+    many in all. For the owner of that work (the worker, a route), never a service. `state` as
+    for `run_after_commit`."""
+    total = 0
+    while True:
+        async with state.sessionmaker() as session:
+            async with session.begin():
+                done = await batch(session)
+            await run_after_commit(session, state)
+        total += done
+        if done < size:
+            return total
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,7 +63,7 @@ def request_fingerprint(body: BaseModel | None, *parts: str) -> str:
 
 
 async def respond_once(
-    session: AsyncSession,
+    within: AsyncSession | async_sessionmaker[Any],
     *,
     customer: str,
     endpoint: str,
@@ -71,129 +72,104 @@ async def respond_once(
     now: datetime,
     operation: Callable[[], Awaitable[tuple[int, BaseModel]]],
 ) -> JSONResponse:
-    """Runs `operation` at most once per key and returns its (possibly replayed) response."""
+    """Runs `operation` at most once per key and returns its (possibly replayed) response.
+
+    `within` a session: the key is claimed in its transaction before the operation runs, and
+    its response stored there after, so the claim and the effect commit together (a hold).
+    `within` a sessionmaker: for an operation that must run outside any transaction (it calls
+    the payment provider) and is idempotent by itself (it returns the same order when
+    repeated). The key is looked up, the operation runs, then its response is stored, each step
+    in a short transaction of its own; two requests racing with one key both run the operation
+    (harmless), and the first response stored is the one every later request replays.
+    """
     if key is None:
         status, model = await operation()
         return JSONResponse(model.model_dump(mode="json"), status_code=status)
+    record = _Record(customer, endpoint, key, fingerprint, now)
+    if isinstance(within, AsyncSession):
+        if not await record.insert(within, None, None):
+            replay = await record.replay(within)
+            if replay is None:  # its request's transaction ended, with nothing kept, just now
+                raise IdempotentRequestInProgress("Retry this request in a moment.")
+            return replay
+        status, body = await _run(operation)
+        await record.complete(within, status, body)
+        return JSONResponse(body, status_code=status)
+    async with within() as session, session.begin():
+        replay = await record.replay(session)
+    if replay is not None:
+        return replay
+    status, body = await _run(operation)
+    async with within() as session, session.begin():
+        if not await record.insert(session, status, body):
+            replay = await record.replay(session)
+    return replay or JSONResponse(body, status_code=status)
 
-    if not await _claim(session, customer, endpoint, key, fingerprint, now):
-        record = await session.get(
-            IdempotencyRecord, (customer, endpoint, key), populate_existing=True
+
+async def _run(operation: Callable[[], Awaitable[tuple[int, BaseModel]]]) -> tuple[int, Any]:
+    status, model = await operation()
+    return status, model.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A key's record, as one request sees it."""
+
+    customer: str
+    endpoint: str
+    key: str
+    fingerprint: str
+    now: datetime
+
+    async def insert(self, session: AsyncSession, status: int | None, body: Any) -> bool:
+        """Writes the record (without a response: a claim); True unless a live one exists
+        (records older than 24 hours are taken over)."""
+        values = {
+            "customer": self.customer,
+            "endpoint": self.endpoint,
+            "key": self.key,
+            "request_hash": self.fingerprint,
+            "response_status": status,
+            "response_body": body,
+            "created_at": self.now,
+        }
+        insert = dialect_insert(session)(IdempotencyRecord).values(**values)
+        statement = insert.on_conflict_do_update(
+            index_elements=list(PRIMARY_KEY),
+            set_={name: insert.excluded[name] for name in values if name not in PRIMARY_KEY},
+            where=IdempotencyRecord.created_at < self.now - KEEP_FOR,
+        ).returning(IdempotencyRecord.key)
+        return (await session.execute(statement)).scalar_one_or_none() is not None
+
+    async def complete(self, session: AsyncSession, status: int, body: Any) -> None:
+        """Stores the response of the request that claimed the key."""
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.customer == self.customer,
+                IdempotencyRecord.endpoint == self.endpoint,
+                IdempotencyRecord.key == self.key,
+            )
+            .values(response_status=status, response_body=body)
         )
-        if record is None or record.response_status is None:
+
+    async def replay(self, session: AsyncSession) -> JSONResponse | None:
+        """The stored response of a live record; None without one. Refused while its request
+        is still running, or when the key came with another body."""
+        record = await session.get(
+            IdempotencyRecord, (self.customer, self.endpoint, self.key), populate_existing=True
+        )
+        if record is None or record.created_at < self.now - KEEP_FOR:
+            return None
+        if record.response_status is None:
             raise IdempotentRequestInProgress("Retry this request in a moment.")
-        if record.request_hash != fingerprint:
+        if record.request_hash != self.fingerprint:
             raise IdempotencyKeyReused("This Idempotency-Key was used with another request body.")
         return JSONResponse(
             record.response_body,
             status_code=record.response_status,
             headers={REPLAY_HEADER: "true"},
         )
-
-    status, model = await operation()
-    body = model.model_dump(mode="json")
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.customer == customer,
-            IdempotencyRecord.endpoint == endpoint,
-            IdempotencyRecord.key == key,
-        )
-        .values(response_status=status, response_body=body)
-    )
-    return JSONResponse(body, status_code=status)
-
-
-async def respond_once_unlocked(
-    sessionmaker: async_sessionmaker[Any],
-    *,
-    customer: str,
-    endpoint: str,
-    key: str | None,
-    fingerprint: str,
-    now: datetime,
-    operation: Callable[[], Awaitable[tuple[int, BaseModel]]],
-) -> JSONResponse:
-    """`respond_once` for an operation that must run outside any transaction (it calls the
-    payment provider) and is idempotent by itself (it returns the same order when repeated).
-
-    The key is looked up, the operation runs, then its response is stored with INSERT ... ON
-    CONFLICT DO NOTHING, each step in a short transaction of its own. Two requests racing with
-    one key both run the operation (harmless, it is idempotent); the first response stored is
-    the one every later request replays.
-    """
-    if key is None:
-        status, model = await operation()
-        return JSONResponse(model.model_dump(mode="json"), status_code=status)
-    async with sessionmaker() as session, session.begin():
-        replay = await _replay(session, customer, endpoint, key, fingerprint, now)
-    if replay is not None:
-        return replay
-    status, model = await operation()
-    body = model.model_dump(mode="json")
-    async with sessionmaker() as session, session.begin():
-        values = {
-            "customer": customer,
-            "endpoint": endpoint,
-            "key": key,
-            "request_hash": fingerprint,
-            "response_status": status,
-            "response_body": body,
-            "created_at": now,
-        }
-        insert = dialect_insert(session)(IdempotencyRecord).values(**values)
-        stored = (
-            await session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=list(PRIMARY_KEY),
-                    set_={
-                        name: insert.excluded[name] for name in values if name not in PRIMARY_KEY
-                    },
-                    where=IdempotencyRecord.created_at < now - KEEP_FOR,
-                ).returning(IdempotencyRecord.key)
-            )
-        ).scalar_one_or_none()
-        if stored is None:
-            replay = await _replay(session, customer, endpoint, key, fingerprint, now)
-    return replay or JSONResponse(body, status_code=status)
-
-
-async def _replay(
-    session: AsyncSession, customer: str, endpoint: str, key: str, fingerprint: str, now: datetime
-) -> JSONResponse | None:
-    record = await session.get(IdempotencyRecord, (customer, endpoint, key), populate_existing=True)
-    if record is None or record.created_at < now - KEEP_FOR:
-        return None
-    if record.request_hash != fingerprint:
-        raise IdempotencyKeyReused("This Idempotency-Key was used with another request body.")
-    if record.response_status is None:
-        raise IdempotentRequestInProgress("Retry this request in a moment.")
-    return JSONResponse(
-        record.response_body, status_code=record.response_status, headers={REPLAY_HEADER: "true"}
-    )
-
-
-async def _claim(
-    session: AsyncSession, customer: str, endpoint: str, key: str, fingerprint: str, now: datetime
-) -> bool:
-    """True when this request owns the key (new, or the old record was past its 24 hours)."""
-    values = {
-        "customer": customer,
-        "endpoint": endpoint,
-        "key": key,
-        "request_hash": fingerprint,
-        "response_status": None,
-        "response_body": None,
-        "created_at": now,
-    }
-    insert = dialect_insert(session)(IdempotencyRecord).values(**values)
-    statement = insert.on_conflict_do_update(
-        index_elements=list(PRIMARY_KEY),
-        set_={name: insert.excluded[name] for name in values if name not in PRIMARY_KEY},
-        where=IdempotencyRecord.created_at < now - KEEP_FOR,
-    ).returning(IdempotencyRecord.key)
-    claimed = (await session.execute(statement)).scalar_one_or_none()
-    return claimed is not None
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> None:

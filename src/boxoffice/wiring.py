@@ -9,6 +9,7 @@ from boxoffice import events
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
@@ -37,6 +38,8 @@ def register_handlers() -> None:
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
+    # The shows list reads the seats sold that reports keeps.
+    catalogue_service.read_sold_seats_with(reports_repository.sold_seats)
     # The totals those handlers add up are written as each transaction commits.
     if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
         sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)

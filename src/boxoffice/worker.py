@@ -18,16 +18,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings import lifecycle as bookings_lifecycle
+from boxoffice.bookings.handlers import cancel_show_bookings
 from boxoffice.clock import Clock
 from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
-from boxoffice.dependencies import run_after_commit
+from boxoffice.dependencies import in_batches
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.notifications import service as notifications_service
-from boxoffice.payments import service as payments_service
-from boxoffice.payments.provider import PaymentProvider, get_provider
+from boxoffice.payments.provider import PaymentProvider
+from boxoffice.payments.razorpay_sdk import get_provider
+from boxoffice.payments.reconcile import reconcile
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")
@@ -36,13 +38,20 @@ SWEEP_BATCH = 500
 
 
 async def sweep_expired_holds(sessionmaker: async_sessionmaker[Any], clock: Clock) -> int:
+    async def batch(session: AsyncSession) -> int:
+        return await bookings_lifecycle.sweep_expired(session, clock.now(), SWEEP_BATCH)
+
+    return await in_batches(SimpleNamespace(sessionmaker=sessionmaker), batch, SWEEP_BATCH)
+
+
+async def finish_show_cancellations(state: Any) -> int:
+    """Finishes cancelling the bookings of shows whose cancelling process died."""
+    async with state.sessionmaker() as session:
+        shows = await bookings_lifecycle.shows_left_cancelling(session, state.clock.now())
     total = 0
-    while True:
-        async with sessionmaker() as session, session.begin():
-            swept = await bookings_service.sweep_expired(session, clock.now(), SWEEP_BATCH)
-        total += swept
-        if swept < SWEEP_BATCH:
-            return total
+    for show_id in shows:
+        total += await cancel_show_bookings(state, show_id, "worker")
+    return total
 
 
 async def run_pass(
@@ -57,16 +66,10 @@ async def run_pass(
     state = SimpleNamespace(
         sessionmaker=sessionmaker, provider=provider, clock=clock, settings=settings
     )
-
-    async def after_batch(session: AsyncSession) -> None:
-        await run_after_commit(session, state)
-
-    resumed = await bookings_service.resume_show_cancellations(
-        sessionmaker, clock, settings.show_cancel_batch_size, after_batch
-    )
+    resumed = await finish_show_cancellations(state)
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
-    settled = await payments_service.reconcile(sessionmaker, settings, provider, clock)
+    settled = await reconcile(sessionmaker, settings, provider, clock)
     emailed = await notifications_service.send_due(sessionmaker, settings, clock)
     if swept or settled or resumed or emailed:
         log.info(

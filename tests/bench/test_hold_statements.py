@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ from tests.api import (
 from tests.conftest import LiveServer, running_app
 from tests.support.statements import driver_queries, of_request, request_id
 
-from boxoffice.bookings.service import SeatChooser
+from boxoffice.bookings.chooser import SeatChooser
 
 # Best available: the read of the free seats, then the hold's one (the show's grid is read once
 # per process, by the first).
@@ -144,7 +145,8 @@ def test_best_available_chooses_from_a_read_of_a_moment_ago_without_reading_agai
     after another costs a manual hold's round trips, and does not pick the seats the first took.
     The chooser's clock is stopped: "right after" holds however slowly the machine runs."""
     with running_app(db.url, best_available_read_reuse_seconds=1) as server:
-        server.app.state.seat_chooser = SeatChooser(monotonic=lambda: 1000.0)
+        stopped = SeatChooser(monotonic=lambda: 1000.0)
+        server.app.state.sale = replace(server.app.state.sale, chooser=stopped)
         with httpx.Client(base_url=server.url, timeout=30) as client:
             who = guest(client)[0]
             counting = cost_counter(db, server)

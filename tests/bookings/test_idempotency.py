@@ -96,3 +96,22 @@ def test_a_payment_order_request_replays_by_key_and_never_makes_a_second_order(
     reused = problem(start_payment(client, customer, second_booking, **key), 422)
     assert reused["type"].endswith("/idempotency-key-reused")
     assert db.query("SELECT count(*) FROM payments")[0][0] == 1
+
+
+def test_a_payment_orders_key_replays_its_answer_and_refuses_another_booking(
+    client: httpx.Client, show: dict[str, Any], seats: list[str]
+) -> None:
+    """The order's key is looked up and stored around the call to the provider, each in a
+    transaction of its own (`respond_once` with a sessionmaker)."""
+    customer = register(client)
+    first = hold(client, customer, show["id"], seats[:1]).json()["id"]
+    second = hold(client, customer, show["id"], seats[1:2]).json()["id"]
+    key = {"Idempotency-Key": "order-1"}
+    ordered = start_payment(client, customer, first, **key)
+    again = start_payment(client, customer, first, **key)
+    assert ordered.status_code == again.status_code == 201, (ordered.text, again.text)
+    assert again.json() == ordered.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert "Idempotent-Replayed" not in ordered.headers
+    other = problem(start_payment(client, customer, second, **key), 422)
+    assert other["type"].endswith("/idempotency-key-reused")

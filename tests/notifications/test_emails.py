@@ -26,7 +26,7 @@ from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offli
 
 from boxoffice.clock import Clock
 from boxoffice.db.engine import create_engine, create_sessionmaker
-from boxoffice.payments.provider import get_provider
+from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.wiring import register_handlers
 from boxoffice.worker import run_pass
 

@@ -33,7 +33,7 @@ from tests.payments.checkout import (
 from tests.payments.test_payments import held
 from tests.payments.test_reconciliation import run_worker_pass
 
-from boxoffice.payments.service import GRACE
+from boxoffice.payments.reconcile import GRACE
 
 
 @pytest.fixture(autouse=True)

@@ -50,7 +50,8 @@ from tests.support.race import at_once, request, through
 from tests.support.servers import Servers
 
 from boxoffice.clock import Clock
-from boxoffice.payments.service import GRACE, retry_delay
+from boxoffice.payments.reconcile import GRACE
+from boxoffice.payments.refunds import retry_delay
 
 ROUNDS = 4  # a race per seat: which side wins varies from round to round
 # The claims of a refund's next attempt are a few milliseconds: more rounds to see them meet.

@@ -18,14 +18,8 @@ from tests.conftest import LiveServer, make_settings
 from tests.support.keys import sandbox_keys
 
 from boxoffice.config import RazorpayCredentials
-from boxoffice.payments.provider import (
-    PaymentProviderError,
-    ProviderRejected,
-    ProviderUnavailable,
-    RazorpayProvider,
-    get_provider,
-    razorpay_api_base_url,
-)
+from boxoffice.payments.provider import PaymentProviderError, ProviderRejected, ProviderUnavailable
+from boxoffice.payments.razorpay_sdk import RazorpayProvider, get_provider, razorpay_api_base_url
 
 SANDBOX = "/_sandbox/razorpay"
 

@@ -24,8 +24,9 @@ from tests.payments.checkout import (
 from tests.support.keys import sandbox_keys
 
 from boxoffice.db.engine import create_engine, create_sessionmaker
-from boxoffice.payments.provider import get_provider
-from boxoffice.payments.service import GRACE, reconcile, retry_delay
+from boxoffice.payments.razorpay_sdk import get_provider
+from boxoffice.payments.reconcile import GRACE, reconcile
+from boxoffice.payments.refunds import retry_delay
 from boxoffice.worker import run_pass
 
 

@@ -26,7 +26,7 @@ from tests.payments.checkout import (
 )
 from tests.payments.test_reconciliation import run_worker_pass
 
-from boxoffice.payments.service import retry_delay
+from boxoffice.payments.refunds import retry_delay
 
 
 @pytest.fixture(autouse=True)

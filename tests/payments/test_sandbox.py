@@ -21,7 +21,7 @@ from tests.conftest import LiveServer, listening_socket, serving
 from tests.payments.checkout import eventually
 from tests.support.keys import sandbox_keys
 
-from boxoffice.payments.provider import RazorpayProvider, get_provider
+from boxoffice.payments.razorpay_sdk import RazorpayProvider, get_provider
 from boxoffice.sandbox import create_sandbox_app
 
 SANDBOX = "/_sandbox/razorpay"

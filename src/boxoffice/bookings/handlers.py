@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.events import GuestLinked
-from boxoffice.bookings import repository, service
+from boxoffice.bookings import lifecycle, repository
 from boxoffice.catalogue.events import ShowCancelled
-from boxoffice.dependencies import after_commit, run_after_commit
+from boxoffice.dependencies import after_commit, in_batches
 
 
 async def move_guest_bookings(session: AsyncSession, event: GuestLinked) -> None:
@@ -18,22 +19,23 @@ async def move_guest_bookings(session: AsyncSession, event: GuestLinked) -> None
 
 
 async def cancel_bookings_of_show(session: AsyncSession, event: ShowCancelled) -> None:
-    """Once the show's cancellation commits: its bookings are cancelled in batches that commit
-    as they go, each batch's refunds issued after it (`service.cancel_show_bookings`). Run by
-    whoever commits the show's cancellation (the route awaits it); what a dead process left,
-    `boxoffice worker` finishes."""
+    """Once the show's cancellation commits, its bookings are cancelled in batches (run by
+    whoever commits it: the route awaits them); what a dead process left, `boxoffice worker`
+    finishes."""
 
     async def cancel_all(state: Any) -> None:
-        async def after_batch(batch: AsyncSession) -> None:
-            await run_after_commit(batch, state)
-
-        await service.cancel_show_bookings(
-            state.sessionmaker,
-            event.show_id,
-            event.actor,
-            state.clock,
-            state.settings.show_cancel_batch_size,
-            after_batch,
-        )
+        await cancel_show_bookings(state, event.show_id, event.actor)
 
     after_commit(session, cancel_all)
+
+
+async def cancel_show_bookings(state: Any, show_id: uuid.UUID, actor: str) -> int:
+    """Cancels every live booking of a cancelled show, a batch a unit of work, each batch's
+    refunds issued once it committed (`lifecycle.cancel_show_batch`). Safe from several
+    processes at once, and to resume after a crash. `state` as for `in_batches`."""
+    size = state.settings.show_cancel_batch_size
+
+    async def batch(session: AsyncSession) -> int:
+        return await lifecycle.cancel_show_batch(session, show_id, actor, state.clock.now(), size)
+
+    return await in_batches(state, batch, size)

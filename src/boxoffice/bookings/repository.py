@@ -11,25 +11,22 @@ seat, with any number of API processes:
   other instead of deadlocking; under READ COMMITTED a waiting row lock re-checks "free" on the
   row it finally gets.
 - On SQLite every transaction is BEGIN IMMEDIATE (db/engine.py), so writers are serialised.
+
+A hold's own statements are its store's (`holds_postgres`, `holds_sqlite`).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from sqlalchemy import (
     ColumnElement,
     Row,
-    ScalarSelect,
     Update,
     and_,
-    func,
     insert,
     literal,
     or_,
@@ -37,43 +34,13 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
-from boxoffice.catalogue.models import Screen, Seat, Show, ShowSeat, ShowStatus
-from boxoffice.catalogue.repository import announce_seat_changes
-from boxoffice.db.base import Base
-from boxoffice.db.engine import is_postgres
-
-
-@dataclass(frozen=True)
-class HoldCaps:
-    """What a new hold must stay within; 0 turns a seat cap off, no `client_ip` the address's."""
-
-    kind: str  # "user" | "guest"
-    customer_id: uuid.UUID
-    pending_bookings: int  # live holds of the customer in the show
-    held_seats: int  # seats the customer holds over all shows
-    client_ip: str | None
-    held_seats_per_address: int  # seats held from that address in the show
-
-    def conditions(
-        self, show_id: uuid.UUID, requested: int, now: datetime
-    ) -> list[ColumnElement[bool]]:
-        conditions = [
-            _live_holds_query(show_id, self.kind, self.customer_id, now) < self.pending_bookings
-        ]
-        if self.held_seats:
-            held = held_seats_query(now, customer_filter(self.kind, self.customer_id))
-            conditions.append(held + requested <= self.held_seats)
-        if self.held_seats_per_address and self.client_ip:
-            held = held_seats_query(now, *self.address_filter(show_id))
-            conditions.append(held + requested <= self.held_seats_per_address)
-        return conditions
-
-    def address_filter(self, show_id: uuid.UUID) -> list[ColumnElement[bool]]:
-        return [Booking.show_id == show_id, Booking.client_ip == self.client_ip]
+from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
+from boxoffice.catalogue.seat_labels import seat_order
+from boxoffice.catalogue.seatmap import announce_seat_changes
+from boxoffice.db.base import Base, random_uuid
 
 
 async def claim_seats(
@@ -84,13 +51,13 @@ async def claim_seats(
     held_until: datetime | None,
     now: datetime,
     *,
-    caps: HoldCaps | None = None,
+    only_if: Sequence[ColumnElement[bool]] = (),
 ) -> Sequence[Row[uuid.UUID, str, str, int]]:
     """Gives the free ones among `seat_ids` to the booking; returns the rows it got.
 
     `held_until=None` confirms the seats (BOOKED); a time makes it a hold until then. With
-    `caps` it claims nothing once the hold would go past one of them (checked in the same
-    statement, so under the customer's row lock no concurrent hold can slip past). The caller
+    `only_if` it claims nothing unless those hold too (checked in the same statement: a hold's
+    caps, which under the customer's row lock no concurrent hold can slip past). The caller
     must roll back unless every requested seat came back.
     """
     condition = and_(
@@ -102,18 +69,16 @@ async def claim_seats(
             ShowSeat.held_until <= now,
         ),
     )
-    if caps is not None:
-        condition = and_(condition, *caps.conditions(show_id, len(seat_ids), now))
     result = await session.execute(
         _in_seat_order(
-            condition,
+            and_(condition, *only_if),
             booking_id=booking_id,
             held_until=held_until,
         ).returning(ShowSeat.seat_id, ShowSeat.label, ShowSeat.seat_type, ShowSeat.price)
     )
     claimed = result.all()
     if claimed:
-        await announce_seat_changes(session, [show_id])
+        await announce_seat_changes([show_id], session)
     return claimed
 
 
@@ -137,7 +102,7 @@ async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID])
             held_until=None,
         ).returning(ShowSeat.show_id)
     )
-    await announce_seat_changes(session, set(released))
+    await announce_seat_changes(set(released), session)
 
 
 def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:
@@ -163,138 +128,19 @@ def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:
     )
 
 
-async def existing_seat_ids(
-    session: AsyncSession, show_id: uuid.UUID, seat_ids: Sequence[uuid.UUID]
-) -> set[uuid.UUID]:
-    result = await session.scalars(
-        select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids))
-    )
-    return set(result)
-
-
 def customer_filter(kind: str, customer_id: uuid.UUID) -> ColumnElement[bool]:
+    """A customer's bookings: a user's, or a guest's not yet moved to an account."""
     if kind == "user":
         return Booking.user_id == customer_id
     return and_(Booking.guest_id == customer_id, Booking.user_id.is_(None))
-
-
-async def lock_customer_and_get_show(
-    session: AsyncSession,
-    kind: str,
-    customer_id: uuid.UUID,
-    show_id: uuid.UUID,
-    client_ip: str | None = None,
-) -> Show | None:
-    """Reads the show and locks the customer's row, in one round trip.
-
-    With `client_ip` (PostgreSQL), also takes a transaction lock on (show, address): holds from
-    one address on one show queue, so the per-address cap that the claim checks cannot be raced
-    past by many guests behind that address. SQLite serialises writers anyway.
-    """
-    customer = User if kind == "user" else Guest
-    statement = select(Show)
-    if client_ip and is_postgres(session):
-        key = func.hashtextextended(func.concat(str(show_id), "|", client_ip), 0)
-        statement = statement.add_columns(func.pg_advisory_xact_lock(key))
-    result = await session.execute(
-        statement.join(customer, and_(customer.id == customer_id, _can_hold(kind)))
-        .where(Show.id == show_id)
-        .with_for_update(of=customer)
-    )
-    return result.scalars().one_or_none()
-
-
-def _can_hold(kind: str) -> ColumnElement[bool]:
-    """A user, or a guest not linked to an account (linking spends the guest's token)."""
-    return literal(True) if kind == "user" else Guest.linked_user_id.is_(None)
-
-
-async def customer_can_hold(session: AsyncSession, kind: str, customer_id: uuid.UUID) -> bool:
-    customer = User if kind == "user" else Guest
-    found = await session.scalar(
-        select(customer.id).where(customer.id == customer_id, _can_hold(kind))
-    )
-    return found is not None
-
-
-def _live_holds_query(
-    show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
-) -> ScalarSelect[int]:
-    return (
-        select(func.count())
-        .select_from(Booking)
-        .where(
-            Booking.show_id == show_id,
-            customer_filter(kind, customer_id),
-            Booking.status == BookingStatus.PENDING,
-            Booking.expires_at > now,
-        )
-        .scalar_subquery()
-    )
-
-
-def held_seats_query(now: datetime, *conditions: ColumnElement[bool]) -> ScalarSelect[int]:
-    """Seats of live (PENDING, not run out) bookings matching `conditions`."""
-    return (
-        select(func.count())
-        .select_from(BookingSeat)
-        .join(Booking, Booking.id == BookingSeat.booking_id)
-        .where(Booking.status == BookingStatus.PENDING, Booking.expires_at > now, *conditions)
-        .scalar_subquery()
-    )
-
-
-async def held_seats(
-    session: AsyncSession, now: datetime, conditions: Sequence[ColumnElement[bool]]
-) -> tuple[int, datetime | None]:
-    """How many seats live holds matching `conditions` have, and when the first runs out."""
-    row = (
-        await session.execute(
-            select(func.count(), func.min(Booking.expires_at))
-            .select_from(BookingSeat)
-            .join(Booking, Booking.id == BookingSeat.booking_id)
-            .where(Booking.status == BookingStatus.PENDING, Booking.expires_at > now, *conditions)
-        )
-    ).one()
-    return int(row[0]), row[1]
-
-
-async def live_holds(
-    session: AsyncSession, show_id: uuid.UUID, kind: str, customer_id: uuid.UUID, now: datetime
-) -> int:
-    return int(
-        await session.scalar(select(_live_holds_query(show_id, kind, customer_id, now))) or 0
-    )
 
 
 async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
     return await session.get(Show, show_id)
 
 
-async def insert_booking(
-    session: AsyncSession, booking: Booking, seats: Sequence[BookingSeat], first: BookingTransition
-) -> None:
-    """Writes a new booking, its seats and its first history row: one statement on PostgreSQL.
-
-    Plain Core inserts of the objects' column values: the hot path pays for no unit-of-work
-    flush, and the objects stay transient data for the response.
-    """
-    booking_insert = insert(Booking).values(_columns(booking))
-    seats_insert = insert(BookingSeat).values([_columns(seat) for seat in seats])
-    history_insert = insert(BookingTransition).values(_columns(first))
-    if is_postgres(session):
-        # Data-modifying CTEs: all three rows in one round trip.
-        await session.execute(
-            history_insert.add_cte(booking_insert.cte("new_booking")).add_cte(
-                seats_insert.cte("new_seats")
-            )
-        )
-        return
-    for statement in (booking_insert, seats_insert, history_insert):
-        await session.execute(statement)
-
-
-def _columns(entity: Base) -> dict[str, Any]:
+def column_values(entity: Base) -> dict[str, Any]:
+    """An entity's column values, for a plain Core insert (no unit-of-work flush)."""
     return {column.key: getattr(entity, column.key) for column in entity.__table__.columns}
 
 
@@ -333,13 +179,12 @@ async def set_status(
 async def seats_of(
     session: AsyncSession, booking_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BookingSeat]]:
+    """Each booking's seats, in seat order (H8 before H10)."""
     seats: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
     result = await session.scalars(
-        select(BookingSeat)
-        .where(BookingSeat.booking_id.in_(booking_ids))
-        .order_by(BookingSeat.label)
+        select(BookingSeat).where(BookingSeat.booking_id.in_(booking_ids))
     )
-    for seat in result:
+    for seat in sorted(result, key=lambda seat: seat_order(seat.label)):
         seats[seat.booking_id].append(seat)
     return seats
 
@@ -414,16 +259,11 @@ async def record_expiries(session: AsyncSession, booking_ids: Sequence[uuid.UUID
     A server-side INSERT ... SELECT: a batch of hundreds costs one small statement, not a
     VALUES list with seven parameters a row for Python to build and the driver to send.
     """
-    new_id = (
-        func.gen_random_uuid()
-        if is_postgres(session)
-        else func.lower(func.hex(func.randomblob(16)))  # how Uuid is stored on SQLite
-    )
     await session.execute(
         insert(BookingTransition).from_select(
             ["id", "booking_id", "from_status", "to_status", "at", "reason", "actor"],
             select(
-                new_id,
+                random_uuid(),
                 Booking.id,
                 literal(BookingStatus.PENDING.value),
                 literal(BookingStatus.EXPIRED.value),
@@ -439,7 +279,7 @@ async def insert_transitions(
     session: AsyncSession, transitions: Sequence[BookingTransition]
 ) -> None:
     """Many history rows in one statement, without the unit of work."""
-    await session.execute(insert(BookingTransition).values([_columns(t) for t in transitions]))
+    await session.execute(insert(BookingTransition).values([column_values(t) for t in transitions]))
 
 
 async def link_guest_bookings(
@@ -487,214 +327,3 @@ async def cancelled_shows_with_live_bookings(
         .limit(limit)
     )
     return list(result)
-
-
-async def release_show(session: AsyncSession, show_id: uuid.UUID) -> None:
-    """Frees every seat of a (cancelled) show."""
-    await session.execute(
-        _in_seat_order(
-            and_(ShowSeat.show_id == show_id, ShowSeat.booking_id.is_not(None)),
-            booking_id=None,
-            held_until=None,
-        )
-    )
-    await announce_seat_changes(session, [show_id])
-
-
-# --- best available: the show's grid once, then its free seats per request ----------------------
-
-
-async def seat_grid(executor: AsyncSession | AsyncConnection, show_id: uuid.UUID) -> list[Any]:
-    """Every seat of the show with its place and type, each with the screen's sweet spot (row,
-    number; null for the default). None of it changes while the show can have bookings."""
-    result = await executor.execute(
-        select(
-            ShowSeat.seat_id,
-            Seat.row,
-            Seat.number,
-            Seat.x,
-            Seat.y,
-            ShowSeat.seat_type,
-            Screen.sweet_spot_row,
-            Screen.sweet_spot_number,
-        )
-        .join(Seat, Seat.id == ShowSeat.seat_id)
-        .join(Screen, Screen.id == Seat.screen_id)
-        .where(ShowSeat.show_id == show_id)
-    )
-    return list(result.all())
-
-
-async def sale_state(
-    executor: AsyncSession | AsyncConnection, show_id: uuid.UUID
-) -> Row[ShowStatus, datetime] | None:
-    """The show's status and start, or None when there is no such show."""
-    result = await executor.execute(select(Show.status, Show.starts_at).where(Show.id == show_id))
-    return result.one_or_none()
-
-
-# A seat is free as `claim_seats` and `boxoffice_hold` see it: no booking, or a run-out hold.
-# As two arrays in one row: asyncpg decodes them in C, for about half the client CPU of a row
-# a seat (measured: 0.26 against 0.46 ms for 300 seats).
-FREE_SEATS = (
-    "SELECT array_agg(seat_id), array_agg(price) FROM show_seats "
-    "WHERE show_id = $1 AND (booking_id IS NULL OR held_until <= $2)"
-)
-
-
-async def free_seats(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> dict[Any, int]:
-    """The show's free seats now, seat id -> price: one statement, on the driver on PostgreSQL
-    (the sale path's way: no ORM result processing for hundreds of rows)."""
-    if is_postgres(session):
-        return await free_seats_on(await driver_connection(session), show_id, now)
-    result = await session.execute(
-        select(ShowSeat.seat_id, ShowSeat.price).where(
-            ShowSeat.show_id == show_id,
-            or_(ShowSeat.booking_id.is_(None), ShowSeat.held_until <= now),
-        )
-    )
-    return {seat_id: price for seat_id, price in result}
-
-
-async def free_seats_on(connection: Any, show_id: uuid.UUID, now: datetime) -> dict[Any, int]:
-    """`free_seats` on an asyncpg connection (PostgreSQL's autocommit hold)."""
-    seat_ids, prices = await connection.fetchrow(FREE_SEATS, show_id, now)
-    return dict(zip(seat_ids, prices, strict=True)) if seat_ids else {}
-
-
-# --- PostgreSQL's sale path: one statement each (functions of migration 0004) ------------------
-#
-# A hold is the hottest write of an on-sale. Through the ORM it was three statements plus BEGIN
-# and COMMIT, each paying SQLAlchemy's statement building and result processing; here it is one
-# call of `boxoffice_hold`, sent on the driver's connection (asyncpg prepares it once per
-# connection and caches it), so in autocommit it is one round trip. The functions apply the
-# same rules as the ORM path that SQLite uses, and report a refusal by raising
-# `boxoffice:<code>` with JSON details; `Refusal` carries them to the service.
-
-HOLD = "SELECT * FROM boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-RELEASE_HOLD = "SELECT * FROM boxoffice_release_hold($1, $2, $3, $4, $5, $6, $7)"
-_REFUSAL_PREFIX = "boxoffice:"
-
-
-class Refusal(Exception):
-    """A sale-path function refused (and rolled back); `code` says why, `details` the rest."""
-
-    def __init__(self, code: str, details: dict[str, Any]) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
-
-
-@dataclass(frozen=True, slots=True)
-class HeldSeat:
-    seat_id: uuid.UUID
-    label: str
-    seat_type: str
-    price: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReleasedHold:
-    """A cancelled hold with all that its answer shows (seats and history as JSON objects)."""
-
-    show_id: uuid.UUID
-    amount_total: int
-    currency: str
-    created_at: datetime
-    user_id: uuid.UUID | None
-    guest_id: uuid.UUID | None
-    seats: list[dict[str, Any]]
-    history: list[dict[str, Any]]
-
-
-async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, inside the session's transaction.
-
-    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs itself;
-    a statement sent on the driver directly would run outside it (in autocommit), and the
-    event handlers' writes in a transaction of their own. So the adapter begins first. That is
-    a private method of the adapter: tests/bench/test_hold_statements.py pins the round trips
-    it gives, and fails if SQLAlchemy changes it.
-    """
-    connection = await session.connection()
-    adapter = (await connection.get_raw_connection()).dbapi_connection
-    if adapter._transaction is None:  # type: ignore[union-attr]
-        await adapter._start_transaction()  # type: ignore[union-attr]
-    return adapter._connection  # type: ignore[union-attr]
-
-
-async def hold_in_one_statement(
-    connection: Any,
-    booking_id: uuid.UUID,
-    show_id: uuid.UUID,
-    seat_ids: Sequence[uuid.UUID],
-    caps: HoldCaps,
-    now: datetime,
-    expires_at: datetime,
-    actor: str,
-) -> tuple[str, list[HeldSeat]]:
-    """The whole hold; returns the currency and the seats, by label. Raises `Refusal`."""
-    rows = await _refusable(
-        connection.fetch(
-            HOLD,
-            booking_id,
-            show_id,
-            list(seat_ids),
-            caps.kind,
-            caps.customer_id,
-            caps.client_ip,
-            now,
-            expires_at,
-            actor,
-            caps.pending_bookings,
-            caps.held_seats,
-            caps.held_seats_per_address,
-        )
-    )
-    return rows[0]["currency"], [HeldSeat(r[0], r[1], r[2], r[3]) for r in rows]
-
-
-async def release_hold_in_one_statement(
-    connection: Any,
-    booking_id: uuid.UUID,
-    kind: str,
-    customer_id: uuid.UUID,
-    is_admin: bool,
-    now: datetime,
-    reason: str,
-    actor: str,
-) -> ReleasedHold | None:
-    """Cancels a live hold of the caller's (any, for an admin) and frees exactly its seats.
-    None, with nothing changed, for anything else: not the caller's, paid, over, cancelled."""
-    rows = await connection.fetch(
-        RELEASE_HOLD, booking_id, kind, customer_id, is_admin, now, reason, actor
-    )
-    if not rows:
-        return None
-    row = rows[0]
-    return ReleasedHold(
-        show_id=row["show_id"],
-        amount_total=row["amount_total"],
-        currency=row["currency"],
-        created_at=row["created_at"],
-        user_id=row["user_id"],
-        guest_id=row["guest_id"],
-        seats=_json(row["seats"]),
-        history=_json(row["history"]),
-    )
-
-
-def _json(value: Any) -> Any:
-    # The pool's connections decode json columns themselves (SQLAlchemy sets a codec).
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-async def _refusable(call: Any) -> Any:
-    try:
-        return await call
-    except asyncpg.RaiseError as error:
-        message = error.message
-        if not message.startswith(_REFUSAL_PREFIX):
-            raise
-        details = json.loads(error.detail) if error.detail else {}
-        raise Refusal(message.removeprefix(_REFUSAL_PREFIX), details) from None

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
-from boxoffice.bookings.service import BookingView
+from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.schemas import SeatTypeCode
 
 

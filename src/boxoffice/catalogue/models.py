@@ -138,6 +138,9 @@ class Show(IdMixin, TimestampMixin, Base):
     status: Mapped[ShowStatus] = mapped_column(str_enum(ShowStatus))
     currency: Mapped[str] = mapped_column(String(3))
     cancelled_at: Mapped[datetime | None]
+    # Its seats (fixed when the show is made: a new layout never touches an existing show), so
+    # that how full a show is needs no count.
+    seat_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ShowSeat(Base):

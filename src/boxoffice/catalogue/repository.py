@@ -44,9 +44,8 @@ from boxoffice.catalogue.models import (
     ShowStatus,
     Theatre,
 )
-from boxoffice.catalogue.seatmap import SEAT_CHANGES
-from boxoffice.db.engine import dialect_insert, is_postgres
-from boxoffice.dependencies import AfterCommitHook, after_commit
+from boxoffice.catalogue.seatmap import announce_seat_changes
+from boxoffice.db.engine import dialect_insert
 
 # --- seat types ---------------------------------------------------------------------------------
 
@@ -236,6 +235,10 @@ async def overlapping_shows(
     return list(await session.scalars(query))
 
 
+async def seat_count(session: AsyncSession, screen_id: uuid.UUID) -> int:
+    return int(await session.scalar(select(func.count()).where(Seat.screen_id == screen_id)) or 0)
+
+
 async def insert_show_seats(
     session: AsyncSession, show_id: uuid.UUID, screen_id: uuid.UUID, prices: Mapping[str, int]
 ) -> None:
@@ -275,6 +278,21 @@ async def get_show_with_timezone(
     )
     row = (await session.execute(query)).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+async def get_show_details(
+    session: AsyncSession, show_id: uuid.UUID
+) -> tuple[Show, Movie, Theatre, str] | None:
+    """The show with its movie, theatre and screen's name, in one statement."""
+    query = (
+        select(Show, Movie, Theatre, Screen.name)
+        .join(Movie, Movie.id == Show.movie_id)
+        .join(Theatre, Theatre.id == Show.theatre_id)
+        .join(Screen, Screen.id == Show.screen_id)
+        .where(Show.id == show_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 @dataclass(frozen=True)
@@ -402,30 +420,7 @@ async def set_show_seat_prices(
         statement,
         [{"b_show_id": s, "b_seat_type": t, "b_price": p} for s, t, p in prices],
     )
-    await announce_seat_changes(session, {show_id for show_id, _, _ in prices})
-
-
-async def announce_seat_changes(session: AsyncSession, show_ids: Iterable[uuid.UUID]) -> None:
-    """Tells every process's seat map, when this transaction commits, that these shows' seats
-    changed (PostgreSQL delivers a NOTIFY at commit, never for a rollback). SQLite has none: its
-    writers are this process, which tells its own maps after the commit (and the maps check the
-    version for anyone else's). For the ORM's seat writes, rarer than holds: the sale path announces
-    its own after they commit (`bookings.endpoints._seats_changed`)."""
-    if not is_postgres(session):
-        after_commit(session, _tell_this_process(list(show_ids)))
-        return
-    for show_id in show_ids:
-        await session.execute(select(func.pg_notify(SEAT_CHANGES, str(show_id))))
-
-
-def _tell_this_process(show_ids: list[uuid.UUID]) -> AfterCommitHook:
-    async def tell(state: Any) -> None:
-        maps = getattr(state, "seat_maps", None)  # the worker keeps none
-        if maps is not None:
-            for show_id in show_ids:
-                maps.changed(show_id)
-
-    return tell
+    await announce_seat_changes({show_id for show_id, _, _ in prices}, session)
 
 
 async def set_show_day_types(

@@ -8,11 +8,13 @@ ETag rendered from them:
   small query checks the show's version before it is served again (and renders nothing when it
   did not change). So no map is ever more than that stale, whoever wrote the seats (another
   process, the worker, a process that crashed before it could tell anyone).
-- On PostgreSQL a hold, once committed, notifies `boxoffice_seats` (`bookings.endpoints.
-  _seats_changed`) and `SeatMaps.changed` drops the show's entry in every process at once:
-  the hold is the write whose staleness matters (a seat shown AVAILABLE that is taken). While
-  the LISTEN connection is up, a request within the window runs no query at all, and a 304
-  renders nothing. Without notifications (SQLite, the connection down) every request checks.
+- Every writer of seats says so through `announce_seat_changes`, the one road: in its
+  transaction, or once its write committed (the sale path's single statements). On
+  PostgreSQL that notifies `boxoffice_seats` and `SeatMaps.changed` drops the show's entry in
+  every process at once: a hold is the write whose staleness matters (a seat shown AVAILABLE
+  that is taken). While the LISTEN connection is up, a request within the window runs no query
+  at all, and a 304 renders nothing. Without notifications (SQLite, the connection down) every
+  request checks.
 - A hold running out changes a status but writes nothing. Each entry knows when the next of its
   holds runs out and re-renders itself from the rows it has (no query) once that instant passes,
   so a run-out hold reads AVAILABLE at once, as the hold path treats it.
@@ -29,12 +31,16 @@ import bisect
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-SEAT_CHANGES = "boxoffice_seats"  # the channel a committed hold notifies
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from boxoffice.db.notifications import announce
+
+SEAT_CHANGES = "boxoffice_seats"  # the channel of "these shows' seats changed"
 TRUSTED_FOR = 0.5  # seconds an entry is served without checking its version
 SeatRow = tuple[Any, ...]  # seat_id, label, row, number, seat_type, x, y, price, booking, until
 
@@ -78,6 +84,17 @@ def snapshot_of(
 ) -> Snapshot:
     expiries = sorted(row[9] for row in seats if row[8] is not None and row[9] is not None)
     return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now], cancelled)
+
+
+def announce_seat_changes(
+    show_ids: Iterable[uuid.UUID], via: AsyncSession | AsyncEngine
+) -> Awaitable[None]:
+    """Tells every process's seat maps (and their live streams) that these shows' seats changed:
+    the one road for every writer of seats. `via` the writer's session: when its transaction
+    commits, never if it rolls back. `via` the engine: the write has committed by itself (the
+    sale path's single statements in autocommit), told now, at no round trip of the writer's
+    (`boxoffice.db.notifications.announce`)."""
+    return announce(via, SEAT_CHANGES, [str(show_id) for show_id in show_ids])
 
 
 def seat_status(booking_id: object, held_until: datetime | None, now: datetime) -> str:

@@ -31,7 +31,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-import asyncpg
 from sqlalchemy import exc as sa_exc
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -39,7 +38,11 @@ from starlette.types import Receive, Scope, Send
 from boxoffice.catalogue.errors import ShowNotFound
 from boxoffice.catalogue.seatmap import RenderedMap, Snapshot, seat_status
 from boxoffice.clock import Clock
+from boxoffice.db.engine import DRIVER_ERRORS
 from boxoffice.logs import get_logger
+
+# The database failing a read: the feed waits a moment and reads again.
+_READ_FAILED: tuple[type[Exception], ...] = (sa_exc.SQLAlchemyError, OSError, *DRIVER_ERRORS)
 
 log = get_logger("boxoffice.catalogue.seatstream")
 
@@ -183,7 +186,7 @@ class ShowFeed:
                 except ShowNotFound:
                     self.end_all(b"")  # deleted: nothing more will come
                     break
-                except (sa_exc.SQLAlchemyError, OSError, asyncpg.PostgresError) as error:
+                except _READ_FAILED as error:
                     log.warning(
                         "seat_feed_read_failed",
                         show_id=str(self.show_id),

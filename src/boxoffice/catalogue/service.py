@@ -9,6 +9,7 @@ A row of 6 with `aisles_after: [3]` has x = 0, 1, 2, 4, 5, 6.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +43,13 @@ from boxoffice.catalogue.schemas import (
     TheatreCreate,
     TheatrePatch,
 )
-from boxoffice.catalogue.seatmap import RenderedMap, SeatMaps, Snapshot, snapshot_of
+from boxoffice.catalogue.seatmap import (
+    RenderedMap,
+    SeatMaps,
+    Snapshot,
+    announce_seat_changes,
+    snapshot_of,
+)
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.money import gst
@@ -346,6 +353,7 @@ async def create_show(
         status=ShowStatus.SCHEDULED,
         currency=settings.default_currency,
         cancelled_at=None,
+        seat_count=await repository.seat_count(session, screen.id),
         created_at=now,
     )
     await repository.add(session, show)
@@ -361,6 +369,42 @@ async def get_show(session: AsyncSession, show_id: uuid.UUID) -> ShowView:
     show, timezone = row
     prices = await repository.prices_of_shows(session, [show.id])
     return ShowView(show, timezone, prices.get(show.id, {}))
+
+
+@dataclass(frozen=True)
+class ShowDetails:
+    view: ShowView
+    movie: Movie
+    theatre: Theatre
+    screen_name: str
+
+
+async def get_show_details(session: AsyncSession, show_id: uuid.UUID) -> ShowDetails:
+    row = await repository.get_show_details(session, show_id)
+    if row is None:
+        raise ShowNotFound()
+    show, movie, theatre, screen_name = row
+    prices = await repository.prices_of_shows(session, [show.id])
+    return ShowDetails(
+        ShowView(show, theatre.timezone, prices.get(show.id, {})), movie, theatre, screen_name
+    )
+
+
+# The seats sold per show, for how full each show is. The domain that sells them keeps the count
+# (reports, as each sale commits); catalogue does not import it: `boxoffice.wiring` hands the
+# reader over. Without one (a script using catalogue alone), nothing reads as sold.
+SoldSeats = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, int]]]
+_sold_seats: list[SoldSeats] = []
+
+
+def read_sold_seats_with(reader: SoldSeats) -> None:
+    _sold_seats[:] = [reader]
+
+
+async def sold_seats(
+    session: AsyncSession, show_ids: Sequence[uuid.UUID]
+) -> Mapping[uuid.UUID, int]:
+    return await _sold_seats[0](session, show_ids) if _sold_seats and show_ids else {}
 
 
 async def list_shows(
@@ -384,7 +428,7 @@ async def cancel_show(
     show.status = ShowStatus.CANCELLED
     show.cancelled_at = now
     await session.flush()
-    await repository.announce_seat_changes(session, [show_id])  # live streams end on it
+    await announce_seat_changes([show_id], session)  # live streams end on it
     # The bookings domain cancels its bookings after this commits, in batches of their own
     # (`bookings.handlers`): the show reads CANCELLED, and refuses holds, at once.
     await events.publish(session, ShowCancelled(show_id, now, actor))

@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, Uuid
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +58,23 @@ class Base(DeclarativeBase):
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+class random_uuid(FunctionElement[uuid.UUID]):
+    """A new random id made by the database, for rows built by an INSERT ... SELECT."""
+
+    type = Uuid()
+    inherit_cache = True
+
+
+@compiles(random_uuid, "postgresql")
+def _random_uuid_postgresql(_element: random_uuid, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return "gen_random_uuid()"
+
+
+@compiles(random_uuid, "sqlite")
+def _random_uuid_sqlite(_element: random_uuid, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return "lower(hex(randomblob(16)))"  # 32 hex digits: how Uuid is stored on SQLite
 
 
 class IdMixin:

@@ -25,7 +25,6 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from boxoffice.config import Settings
+from boxoffice.db.notifications import carry_for
 from boxoffice.errors import DatabaseUnavailable
 
 CONNECT_TIMEOUT_SECONDS = 5  # all of DATABASE_URL's hosts, together
@@ -107,6 +107,7 @@ def engine_for(
         connect_args=connect_args,
     )
     _recover_from_failover(engine)
+    carry_for(engine, notify_in_transaction=True)
     return engine
 
 
@@ -128,6 +129,14 @@ def _recover_from_failover(engine: AsyncEngine) -> None:
         if needs_new_connection(context.original_exception):
             context.is_disconnect = True  # and with it the rest of the pool
 
+
+# What the driver raises itself, on a connection used outside SQLAlchemy (`autocommit_connection`,
+# the seat listener): the error handler answers them 503, as SQLAlchemy's wrapped ones.
+DRIVER_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 # The errors that mean "this connection's server is gone or no longer the primary": the
 # request gets 503 and the connection is never used again.
@@ -158,24 +167,19 @@ def needs_new_connection(error: BaseException) -> bool:
 
 
 @asynccontextmanager
-async def sale_connection(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncConnection, Any]]:
-    """A pooled connection and its asyncpg connection, for the sale path's single statements
-    (in autocommit), discarded if it meets a database that is gone or read-only."""
+async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled connection's driver connection, for statements sent outside any session (each
+    its own transaction: the sale path's single statements). The one place such a connection is
+    taken: it goes back to the pool after, or is discarded if it met a database that is gone or
+    read-only (`needs_new_connection`)."""
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         try:
-            yield connection, driver
+            yield driver
         except Exception as error:
             if needs_new_connection(error):
                 await connection.invalidate()
             raise
-
-
-@asynccontextmanager
-async def driver_connection_of(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """`sale_connection`'s asyncpg connection alone."""
-    async with sale_connection(engine) as (_connection, driver):
-        yield driver
 
 
 def _create_sqlite_engine(url: str) -> AsyncEngine:
@@ -202,6 +206,7 @@ def _create_sqlite_engine(url: str) -> AsyncEngine:
     def _begin_immediate(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    carry_for(engine, notify_in_transaction=False)
     return engine
 
 

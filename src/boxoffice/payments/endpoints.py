@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
-from boxoffice.bookings import service as bookings_service
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings.schemas import BookingOut
 from boxoffice.dependencies import (
     IdempotencyKey,
@@ -18,8 +18,8 @@ from boxoffice.dependencies import (
     end_unit_of_work_early,
 )
 from boxoffice.errors import problem_response
-from boxoffice.idempotency import request_fingerprint, respond_once_unlocked
-from boxoffice.payments import service
+from boxoffice.idempotency import request_fingerprint, respond_once
+from boxoffice.payments import orders, refunds, settlement, webhooks
 from boxoffice.payments.models import Refund, RefundAttempt, RefundStatus
 from boxoffice.payments.provider import PaymentProvider
 from boxoffice.payments.schemas import (
@@ -68,7 +68,7 @@ async def start_payment(
     state = request.app.state
 
     async def create() -> tuple[int, PaymentOrderOut]:
-        order = await service.start_payment(
+        order = await orders.start_payment(
             state.sessionmaker,
             _provider(request),
             principal,
@@ -84,7 +84,7 @@ async def start_payment(
         )
         return (201 if order.created else 200), body
 
-    return await respond_once_unlocked(
+    return await respond_once(
         state.sessionmaker,
         customer=principal.actor,
         endpoint="POST /bookings/{id}/payments",
@@ -113,7 +113,7 @@ async def verify_payment(
 ) -> BookingOut | JSONResponse:
     """Confirm the payment Razorpay Checkout reported: the booking becomes BOOKED."""
     provider = _provider(request)
-    payment = await service.payment_to_verify(
+    payment = await settlement.payment_to_verify(
         session,
         principal,
         body.razorpay_order_id,
@@ -124,13 +124,13 @@ async def verify_payment(
     # No transaction open while the provider answers: through pgbouncer in transaction mode an
     # open one would hold a server connection all that time.
     await end_unit_of_work_early(session)
-    settlement = await service.verify_payment(
+    settled = await settlement.verify_payment(
         session, payment, body.razorpay_payment_id, now, provider
     )
-    refused = service.refused_payment(settlement)
+    refused = settlement.refused_payment(settled)
     if refused is not None:
         return problem_response(refused)
-    view = await bookings_service.get_booking(session, principal, settlement.booking.id)
+    view = await bookings_reads.get_booking(session, principal, settled.booking.id)
     return BookingOut.of(view, now)
 
 
@@ -147,7 +147,7 @@ async def razorpay_webhook(
     event_id: Annotated[str | None, Header(alias="X-Razorpay-Event-Id")] = None,
 ) -> WebhookAck:
     """Razorpay's signed events; each event id takes effect once, in any order."""
-    outcome = await service.handle_webhook(
+    outcome = await webhooks.handle_webhook(
         session, await request.body(), signature, event_id, now, _provider(request)
     )
     return WebhookAck(status=outcome)
@@ -195,7 +195,7 @@ async def list_refunds(
 ) -> AdminRefundList:
     """Refunds, newest first, with their attempts; `?status=FAILED` lists those that need a
     human (or are waiting for their next automatic attempt: see `next_attempt_at`)."""
-    views = await service.list_refunds(request.app.state.sessionmaker, status, limit, offset)
+    views = await refunds.list_refunds(request.app.state.sessionmaker, status, limit, offset)
     return AdminRefundList(items=[_refund_out(*view) for view in views], limit=limit, offset=offset)
 
 
@@ -213,12 +213,12 @@ async def retry_refund(refund_id: uuid.UUID, request: Request, _admin: AdminDep)
     The provider is asked outside any transaction; the answer is the refund after the attempt.
     """
     state = request.app.state
-    await service.retry_failed_refund(
+    await refunds.retry_failed_refund(
         state.sessionmaker,
         _provider(request),
         refund_id,
         state.clock,
         state.settings.refund_max_attempts,
     )
-    (view,) = await service.refund_views(state.sessionmaker, [refund_id])
+    (view,) = await refunds.refund_views(state.sessionmaker, [refund_id])
     return _refund_out(*view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,6 +108,14 @@ def write_show_sales(session: Session) -> None:
 def forget_show_sales(session: Session, *_: Any) -> None:
     """A rolled-back transaction added nothing."""
     session.info.pop(_PENDING_SALES, None)
+
+
+async def sold_seats(session: AsyncSession, show_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Seats of bookings BOOKED now, per show, from the kept totals (one row a show)."""
+    rows = await session.execute(
+        select(ShowSales.show_id, ShowSales.tickets).where(ShowSales.show_id.in_(show_ids))
+    )
+    return {show_id: int(tickets) for show_id, tickets in rows}
 
 
 def _refunded(show_id: Any) -> Any:

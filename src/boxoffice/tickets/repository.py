@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.db.engine import dialect_insert
 from boxoffice.tickets.models import CheckinAnswer, SigningKey, Ticket, TicketStatus
 
@@ -58,11 +59,9 @@ def add_tickets(session: AsyncSession, tickets: Sequence[Ticket]) -> None:
 
 
 async def tickets_of_booking(session: AsyncSession, booking_id: uuid.UUID) -> list[Ticket]:
-    return list(
-        await session.scalars(
-            select(Ticket).where(Ticket.booking_id == booking_id).order_by(Ticket.seat_label)
-        )
-    )
+    """A booking's tickets in seat order (H8 before H10)."""
+    tickets = await session.scalars(select(Ticket).where(Ticket.booking_id == booking_id))
+    return sorted(tickets, key=lambda ticket: seat_order(ticket.seat_label))
 
 
 async def get_ticket(
@@ -99,6 +98,14 @@ async def check_in(
         .execution_options(synchronize_session=False)
     )
     return result.first() is not None
+
+
+async def admitted(session: AsyncSession, show_id: uuid.UUID) -> int:
+    """Tickets of the show checked in so far (by the index on show and status)."""
+    statement = select(func.count()).where(
+        Ticket.show_id == show_id, Ticket.status == TicketStatus.CHECKED_IN
+    )
+    return int(await session.scalar(statement) or 0)
 
 
 async def revoked_of_show(

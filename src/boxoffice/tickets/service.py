@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
 from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
-from boxoffice.bookings import service as bookings_service
 from boxoffice.bookings.errors import ShowNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.config import Settings
@@ -86,7 +86,7 @@ async def issue_tickets(
         )
     repository.add_tickets(session, tickets)
     await session.flush()
-    return sorted(tickets, key=lambda t: t.seat_label)
+    return tickets  # in seat order, as `seats_of` gives the seats
 
 
 async def revoke_tickets(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -> int:
@@ -111,7 +111,7 @@ async def booking_tickets(
     now: datetime,
 ) -> BookingTickets:
     """The tickets of a booking of yours (any, for an admin); 409 if it never was BOOKED."""
-    view = await bookings_service.get_booking(session, principal, booking_id)
+    view = await bookings_reads.get_booking(session, principal, booking_id)
     booking = view.booking
     tickets = await repository.tickets_of_booking(session, booking.id)
     if not tickets:
@@ -134,7 +134,7 @@ async def ticket_for_owner(
     if ticket is None:
         raise TicketNotFound()
     booking = await bookings_repository.get_booking(session, ticket.booking_id)
-    if booking is None or not (principal.is_admin or bookings_service.owns(principal, booking)):
+    if booking is None or not (principal.is_admin or bookings_reads.owns(principal, booking)):
         raise TicketNotFound()
     return ticket
 
@@ -239,6 +239,7 @@ async def _admit(
                 "ticket": ticket_body(ticket, starts_at),
                 "checked_in_at": now.isoformat(),
                 "gate": gate,
+                "admitted": await repository.admitted(session, ticket.show_id),
             },
         )
     # Someone else's scan won (or the ticket was revoked meanwhile): say what happened.

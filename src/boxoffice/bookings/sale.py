@@ -1,0 +1,178 @@
+"""The sale path: a hold (of named seats, or the best available) and a cancel, answered.
+
+The one path both front doors take: the routes (`bookings.endpoints`) and the lane in front of
+the router (`SalePathLane`, which spares the on-sale's hottest requests FastAPI's routing and
+dependency solving). Each request queues for a slot of the process's admission first, then:
+
+- Without an Idempotency-Key a hold needs no transaction of ours: the store claims it on its
+  own (PostgreSQL: one statement in autocommit, one round trip), and the answer is encoded
+  once, straight from the booking. With a key, the key's record must commit with the hold, so
+  both go through one unit of work.
+- A cancel of a live hold is one step of the store's on its own while nothing reacts to it
+  (`lifecycle.hold_cancel_reacts`); anything else goes through the general cancel in a unit
+  of work.
+
+Every write is announced once committed (`announce_seat_changes` via the engine): this
+process's seat maps at once, the others' through the seat channel, at no round trip of ours.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.responses import Response
+
+from boxoffice.accounts.dependencies import Principal
+from boxoffice.bookings import holds, lifecycle
+from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
+from boxoffice.bookings.holds import HoldStore, SaleSeats
+from boxoffice.bookings.reads import BookingView
+from boxoffice.bookings.schemas import (
+    BookingOut,
+    ChosenBookingOut,
+    HoldRequest,
+    booking_document,
+)
+from boxoffice.catalogue.seatmap import SeatMaps, announce_seat_changes
+from boxoffice.clock import Clock
+from boxoffice.config import Settings
+from boxoffice.db.admission import Admission
+from boxoffice.errors import InvalidInput
+from boxoffice.idempotency import request_fingerprint, respond_once
+
+HOLD_ENDPOINT = "POST /bookings"  # what an Idempotency-Key's record names
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What the sale path works with, made once by the app factory (the store for its engine)."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    store: HoldStore
+    chooser: SeatChooser
+    admission: Admission
+    seat_maps: SeatMaps
+    unit_of_work: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def hold(
+    sale: Sale,
+    body: HoldRequest,
+    principal: Principal,
+    client_ip: str,
+    idempotency_key: str | None,
+) -> Response:
+    """Holds the seats asked for (or the best `quantity`): 201 with the booking."""
+    settings = sale.settings
+    now = sale.clock.now()
+    _check_size(body, settings)
+    caps = holds.caps_of(principal, settings, client_ip)
+    best = None
+    if body.wanted is not None:
+        seat_map = sale.seat_maps.current(body.show_id, now)
+        best = BestSeatsWanted(principal, body.show_id, body.wanted, now, settings, caps, seat_map)
+    if idempotency_key is None:
+        async with sale.admission.slot(), sale.store.seats() as seats:
+            view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
+        response = _booking_response(view, now, 201, adjacent)
+    else:
+        async with sale.admission.slot(), sale.unit_of_work() as session:
+
+            async def hold_once() -> tuple[int, BaseModel]:
+                async with sale.store.seats(session) as seats:
+                    view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
+                if adjacent is None:
+                    return 201, BookingOut.of(view, now)
+                document = {**booking_document(view, now), "adjacent": adjacent}
+                return 201, ChosenBookingOut.model_validate(document)
+
+            response = await respond_once(
+                session,
+                customer=principal.actor,
+                endpoint=HOLD_ENDPOINT,
+                key=idempotency_key,
+                fingerprint=request_fingerprint(body),
+                now=now,
+                operation=hold_once,
+            )
+    await announce_seat_changes([body.show_id], sale.engine)
+    return response
+
+
+async def _hold(
+    sale: Sale,
+    seats: SaleSeats,
+    body: HoldRequest,
+    principal: Principal,
+    now: datetime,
+    caps: holds.HoldCaps,
+    best: BestSeatsWanted | None,
+) -> tuple[BookingView, bool | None]:
+    """The booking held, and for best available whether its seats are side by side."""
+    if best is not None:
+        chosen = await hold_best_seats(seats, sale.chooser, best)
+        return chosen.view, chosen.adjacent
+    assert body.seat_ids is not None
+    view = await holds.hold(seats, principal, body.show_id, body.seat_ids, now, sale.settings, caps)
+    return view, None
+
+
+async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Response:
+    """Cancels the booking: a hold frees its seats; a paid booking is refunded."""
+    now = sale.clock.now()
+    async with sale.admission.slot():
+        alone = not lifecycle.hold_cancel_reacts()
+        released = None
+        if alone:
+            release = lifecycle.release_of(principal, booking_id, now)
+            released = await sale.store.release(release)
+        if released is not None:
+            view = holds.released_view(booking_id, released, now)
+        else:
+            async with sale.unit_of_work() as session:
+                view = await lifecycle.cancel_booking(
+                    session,
+                    sale.store,
+                    principal,
+                    booking_id,
+                    now,
+                    sale.settings,
+                    release_tried=alone,
+                )
+    await announce_seat_changes([view.booking.show_id], sale.engine)
+    return _booking_response(view, now)
+
+
+def _check_size(body: HoldRequest, settings: Settings) -> None:
+    limit = settings.max_seats_per_booking
+    if body.seat_ids is not None:
+        if len(set(body.seat_ids)) != len(body.seat_ids):
+            raise InvalidInput("seat_ids lists a seat more than once.")
+        asked = len(body.seat_ids)
+    else:
+        assert body.quantity is not None
+        asked = body.quantity
+    if asked > limit:
+        raise InvalidInput(
+            f"At most {limit} seats can be held in one booking.", max_seats_per_booking=limit
+        )
+
+
+def _booking_response(
+    view: BookingView, now: datetime, status: int = 200, adjacent: bool | None = None
+) -> Response:
+    """The booking encoded once, straight from plain data (orjson: no model layers); with
+    `adjacent` when the server chose its seats (best available)."""
+    document = booking_document(view, now)
+    if adjacent is not None:
+        document["adjacent"] = adjacent
+    return Response(orjson.dumps(document), status_code=status, media_type="application/json")
