@@ -19,7 +19,7 @@ from tests.bookings.test_concurrency import audit
 from tests.bookings.test_holds import hold, seat_statuses
 from tests.bookings.test_lifecycle import sweep
 from tests.payments.checkout import booking
-from tests.support.race import at_once, request
+from tests.support.race import at_once, hold_at
 
 ROUNDS = 8  # each round is one seat: in some rounds the hold wins the race, in others the sweep
 
@@ -39,13 +39,7 @@ def test_the_sweeper_never_frees_a_seat_held_again_meanwhile(
         clock.advance(ttl)  # it ran out; nobody swept it yet
         later = register(client)
 
-        hold_again = request(
-            live_server.url,
-            "POST",
-            "/api/v1/bookings",
-            json={"show_id": show["id"], "seat_ids": [seat]},
-            headers=later,
-        )
+        hold_again = hold_at(live_server.url, later, show["id"], [seat])
 
         _swept, again = at_once(lambda: sweep(live_server), hold_again)
 

@@ -198,6 +198,12 @@ def provider_refunds(client: httpx.Client, payment_id: str) -> list[dict[str, An
     return list(listed.json()["items"])
 
 
+def refund_processed(client: httpx.Client, who: Headers, booking_id: str) -> bool:
+    """Whether the booking's (first) refund is PROCESSED: the money went back."""
+    refunds = booking(client, who, booking_id)["refunds"]
+    return bool(refunds) and refunds[0]["status"] == "PROCESSED"
+
+
 def money_audit(client: httpx.Client, db: Any, settle_within: float = 15) -> None:
     """For every booking with an order, from the provider's own records (its REST API, not our
     `payments` and `refunds` rows): what it captured for the order minus what it refunded is

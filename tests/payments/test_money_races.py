@@ -46,7 +46,7 @@ from tests.payments.checkout import (
 )
 from tests.payments.checkout import verify as verified
 from tests.payments.test_reconciliation import run_worker_pass, whole_worker_pass
-from tests.support.race import at_once, request, through
+from tests.support.race import at_once, hold_at, request, through
 from tests.support.servers import Servers
 
 from boxoffice.clock import Clock
@@ -199,13 +199,7 @@ def test_a_late_payment_and_a_new_hold_on_its_seats_sell_each_seat_once(
             slow, pending, order, paid = held_and_paid(client, show, seat)
             clock.advance(ttl)  # it ran out; nobody swept it
             quick = register(client)
-            holds = request(
-                other.url,
-                "POST",
-                "/api/v1/bookings",
-                json={"show_id": show["id"], "seat_ids": [seat]},
-                headers=quick,
-            )
+            holds = hold_at(other.url, quick, show["id"], [seat])
 
             verified, held = at_once(verify(live_server.url, slow, paid), holds)
 
