@@ -35,7 +35,7 @@ from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
-from boxoffice.db.models import Base
+from boxoffice.metadata import Base
 from boxoffice.sandbox import store as sandbox_store
 from boxoffice.sandbox.migrate import VERSION_TABLE as SANDBOX_VERSION_TABLE
 from boxoffice.sandbox.models import SandboxBase

@@ -16,7 +16,7 @@ import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from boxoffice.dependencies import after_commit_hooks_running
+from boxoffice.db.unit_of_work import after_commit_hooks_running
 
 
 class Traffic:

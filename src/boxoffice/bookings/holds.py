@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
-from boxoffice.accounts.dependencies import SPENT_GUEST_TOKEN, Principal
+from boxoffice.accounts.principal import SPENT_GUEST_TOKEN, Principal
 from boxoffice.bookings.errors import (
     SeatsUnavailable,
     ShowNotFound,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import repository, rules
 from boxoffice.bookings.errors import CancellationClosed, IllegalTransition
 from boxoffice.bookings.events import BookingStatusChanged
@@ -198,7 +198,7 @@ async def cancel_show_batch(
     The batch's bookings are locked (skipping rows another process holds: it is cancelling
     them, or a customer is changing one, and the next batch sees it), moved to CANCELLED through
     `transition` (so every reaction happens: a paid booking's refund is recorded by the payments
-    domain), and their seats freed. Its caller commits each batch (`boxoffice.dependencies.
+    domain), and their seats freed. Its caller commits each batch (`boxoffice.db.unit_of_work.
     in_batches`), so a show of any size is cancelled in short transactions, by several processes
     at once if need be, and a crash loses at most the batch in flight.
     """

@@ -10,7 +10,8 @@ dependency solving). Each request queues for a slot of the process's admission f
   both go through one unit of work.
 - A cancel of a live hold is one step of the store's on its own while nothing reacts to it
   (`lifecycle.hold_cancel_reacts`); anything else goes through the general cancel in a unit
-  of work.
+  of work, and is answered with what domains above bookings add (`Sale.answer`: a paid
+  booking's payment and refunds).
 
 Every write is announced once committed (`announce_seat_changes` via the engine): this
 process's seat maps at once, the others' through the seat channel, at no round trip of ours.
@@ -19,17 +20,18 @@ process's seat maps at once, the others' through the seat channel, at no round t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
 
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import holds, lifecycle
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
 from boxoffice.bookings.holds import HoldStore, SaleSeats
@@ -49,6 +51,10 @@ from boxoffice.idempotency import request_fingerprint, respond_once
 
 HOLD_ENDPOINT = "POST /bookings"  # what an Idempotency-Key's record names
 
+# A booking's answer (JSON-ready) with what the domains above bookings know of it, read in the
+# caller's session: `boxoffice.views.bookings.answer`, which the app factory gives.
+Answer = Callable[[AsyncSession, BookingView, datetime], Awaitable[dict[str, Any]]]
+
 
 @dataclass(frozen=True)
 class Sale:
@@ -62,6 +68,7 @@ class Sale:
     admission: Admission
     seat_maps: SeatMaps
     unit_of_work: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    answer: Answer
 
 
 async def hold(
@@ -137,6 +144,7 @@ async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Res
             released = await sale.store.release(release)
         if released is not None:
             view = holds.released_view(booking_id, released, now)
+            document = booking_document(view, now)
         else:
             async with sale.unit_of_work() as session:
                 view = await lifecycle.cancel_booking(
@@ -148,8 +156,9 @@ async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Res
                     sale.settings,
                     release_tried=alone,
                 )
+                document = await sale.answer(session, view, now)
     await announce_seat_changes([view.booking.show_id], sale.engine)
-    return _booking_response(view, now)
+    return _response(document)
 
 
 def _check_size(body: HoldRequest, settings: Settings) -> None:
@@ -170,9 +179,13 @@ def _check_size(body: HoldRequest, settings: Settings) -> None:
 def _booking_response(
     view: BookingView, now: datetime, status: int = 200, adjacent: bool | None = None
 ) -> Response:
-    """The booking encoded once, straight from plain data (orjson: no model layers); with
-    `adjacent` when the server chose its seats (best available)."""
+    """A new hold's answer; with `adjacent` when the server chose its seats (best available)."""
     document = booking_document(view, now)
     if adjacent is not None:
         document["adjacent"] = adjacent
+    return _response(document, status)
+
+
+def _response(document: dict[str, Any], status: int = 200) -> Response:
+    """The booking encoded once, straight from plain data (orjson: no model layers)."""
     return Response(orjson.dumps(document), status_code=status, media_type="application/json")

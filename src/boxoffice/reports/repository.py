@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -75,10 +75,16 @@ _PENDING_SALES = "pending_show_sales"
 def add_to_show_sales(
     session: AsyncSession, show_id: uuid.UUID, *, tickets: int = 0, gross: int = 0
 ) -> None:
-    """Adds to the show's totals when the caller's transaction commits (see `write_show_sales`)."""
+    """Adds to the show's totals when the caller's transaction commits (see `write_show_sales`).
+    The first addition hooks that write onto this session's commits: only the sessions that
+    sell carry the hook, never every session of the process (the sandbox's, a read's)."""
     pending = session.info.setdefault(_PENDING_SALES, {})
     before = pending.get(show_id, (0, 0))
     pending[show_id] = (before[0] + tickets, before[1] + gross)
+    sync_session = session.sync_session
+    if not event.contains(sync_session, "before_commit", write_show_sales):
+        event.listen(sync_session, "before_commit", write_show_sales)
+        event.listen(sync_session, "after_soft_rollback", forget_show_sales)
 
 
 def write_show_sales(session: Session) -> None:

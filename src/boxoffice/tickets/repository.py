@@ -51,6 +51,54 @@ async def insert_key_if_absent(
     return bool(result.rowcount)
 
 
+async def store_private_key(session: AsyncSession, kid: str, private_key: str) -> None:
+    await session.execute(
+        update(SigningKey)
+        .where(SigningKey.kid == kid)
+        .values(private_key=private_key)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def retire_keys(session: AsyncSession, kids: Sequence[str], now: datetime) -> None:
+    if kids:
+        await session.execute(
+            update(SigningKey)
+            .where(SigningKey.kid.in_(kids), SigningKey.retired_at.is_(None))
+            .values(retired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def kids_with_tickets_valid_after(
+    session: AsyncSession, kids: Sequence[str], now: datetime
+) -> set[str]:
+    """Which of these keys signed a ticket that is valid after `now` (one index probe each)."""
+    if not kids:
+        return set()
+    rows = await session.execute(
+        select(Ticket.kid).where(Ticket.kid.in_(kids), Ticket.valid_until > now).distinct()
+    )
+    return {row[0] for row in rows}
+
+
+async def tickets_of_retired_keys(session: AsyncSession, now: datetime, limit: int) -> list[Ticket]:
+    """Valid tickets, not yet past their show, that a retired key signed."""
+    retired = select(SigningKey.kid).where(SigningKey.retired_at.is_not(None))
+    return list(
+        await session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.kid.in_(retired),
+                Ticket.status == TicketStatus.VALID,
+                Ticket.valid_until > now,
+            )
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+    )
+
+
 # --- tickets --------------------------------------------------------------------------------
 
 
