@@ -32,6 +32,8 @@ from boxoffice.bookings.sale import Sale
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
+from boxoffice.catalogue.poster_endpoints import POSTER_UPLOAD
+from boxoffice.catalogue.poster_endpoints import router as posters_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.clock import Clock
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         auth_router,
         me_router,
         catalogue_router,
+        posters_router,
         pricing_router,
         money_router,
         bookings_router,
@@ -160,7 +163,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
     app.add_middleware(SalePathLane, prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        larger={POSTER_UPLOAD: settings.max_poster_bytes},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 

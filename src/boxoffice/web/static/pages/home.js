@@ -2,6 +2,7 @@
 // movie's showtimes by theatre, coloured by how full each show is.
 import { get } from "../api.js";
 import { isoDay, price, showDate, showTime } from "../format.js";
+import { poster } from "../components/poster.js";
 import { field, h, loads, messageBox, render } from "../ui.js";
 
 const DAYS = 7;
@@ -127,9 +128,9 @@ function movieCard(movie, shows, theatreById) {
   const title = movie ? movie.title : "Movie";
   const facts = movie ? `${movie.language} · ${movie.certificate} · ${movie.duration_minutes} min · ${movie.genres.join(", ")}` : "";
   return h("section", { class: "movie", "aria-label": title },
-    h("h2", {}, title),
-    h("p", { class: "muted" }, facts),
-    [...byTheatre].map(([theatreId, theatreShows]) => {
+    poster(movie),
+    h("div", { class: "movie-head" }, h("h2", {}, title), h("p", { class: "muted" }, facts)),
+    h("div", { class: "movie-shows" }, [...byTheatre].map(([theatreId, theatreShows]) => {
       const theatre = theatreById.get(theatreId);
       return h("div", { class: "theatre" },
         h("h3", {}, theatre ? theatre.name : "Theatre"),
@@ -142,5 +143,5 @@ function movieCard(movie, shows, theatreById) {
             "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
           }, time, h("small", {}, `from ${from}`)));
         })));
-    }));
+    })));
 }
