@@ -40,6 +40,7 @@ from boxoffice.clock import Clock
 from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
+    DRIVER_CONFLICTS,
     DRIVER_ERRORS,
     create_engine,
     create_read_engine,
@@ -266,11 +267,17 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
-    @app.exception_handler(sa_exc.IntegrityError)
-    async def _integrity_error(_request: Request, error: sa_exc.IntegrityError) -> JSONResponse:
-        # A safety net: services check first, but a racing request can still trip a constraint.
-        log.warning("integrity_error", error=type(error.orig).__name__)
+    async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
+        # A safety net: services check first, but a racing request can still trip a constraint
+        # (or a new booking's id its code's: `bookings.codes`). Through SQLAlchemy or, on the
+        # sale path's own connection, from the driver itself.
+        cause = error.orig if isinstance(error, sa_exc.IntegrityError) else error
+        log.warning("integrity_error", error=type(cause).__name__)
         return problem_response(Conflict("The change conflicts with the current state; retry."))
+
+    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    for driver_conflict in DRIVER_CONFLICTS:
+        app.add_exception_handler(driver_conflict, _integrity_error)
 
     @app.exception_handler(sa_exc.DBAPIError)
     async def _database_error(_request: Request, error: sa_exc.DBAPIError) -> JSONResponse:

@@ -327,6 +327,11 @@ def tickets_call(world: World, _role: str, _allowed: bool) -> Call:
     return Call({**world.ids(), "booking_id": world.shared_paid()})
 
 
+def code_call(world: World, _role: str, _allowed: bool) -> Call:
+    booking = world.client.get(f"/api/v1/bookings/{world.booking_id}", headers=world.admin)
+    return Call({"code": booking.json()["code"]})
+
+
 def qr_call(world: World, _role: str, _allowed: bool) -> Call:
     return Call({"ticket_id": world.ticket(world.shared_paid())["id"]})
 
@@ -498,6 +503,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/tickets/{{ticket_id}}/qr.svg", OWNER_OR_ADMIN, qr_call),
     Row("POST", f"{V1}/checkin", STAFF_OR_ADMIN, checkin_call),
     Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),
+    Row("GET", f"{V1}/bookings/code/{{code}}", STAFF_OR_ADMIN, code_call),
     # -- reports -----------------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/report", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),

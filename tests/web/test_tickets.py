@@ -49,8 +49,10 @@ def test_a_card_per_seat_whose_qr_code_reads_back_as_the_ticket(
     buy_two(page, show["id"])
     cards = page.get_by_role("article", name=re.compile(r"^Ticket for seat [A-Z]+\d+$"))
     expect(cards).to_have_count(2)
+    code = page.locator(".booking-ref .booking-code").text_content() or ""
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{8}", code), code
     for card in cards.all():
-        for text in (details["movie"]["title"], "PVR Phoenix · Audi 1", "Valid"):
+        for text in (details["movie"]["title"], "PVR Phoenix · Audi 1", "Valid", f"Booking {code}"):
             expect(card).to_contain_text(text)
         expect(card).to_contain_text(re.compile(r"\d\d:\d\d [ap]m"))
         image = card.get_by_role("img", name=re.compile("^QR code of the ticket for seat"))

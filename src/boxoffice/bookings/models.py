@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from boxoffice.bookings.codes import id_prefix_of
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
 
 
@@ -88,3 +89,8 @@ class BookingTransition(IdMixin, Base):
     at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str | None] = mapped_column(String(100))  # "user:<id>", "guest:<id>", "worker"
+
+
+# One short code per booking (`bookings.codes`): no two ids begin with the same 40 bits
+# (migration 0016).
+Index("uq_bookings_code", id_prefix_of(Booking.id), unique=True)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from boxoffice.bookings.schemas import BookingOut
 from boxoffice.tickets.models import Ticket
 
 
@@ -41,6 +42,13 @@ class TicketOut(BaseModel):
 
 class TicketList(BaseModel):
     items: list[TicketOut]
+
+
+class DoorBookingOut(BaseModel):
+    """A booking found by its code, with its tickets (none when it was never BOOKED)."""
+
+    booking: BookingOut
+    tickets: list[TicketOut]
 
 
 class PublicKey(BaseModel):

@@ -18,10 +18,12 @@ from boxoffice import metrics
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
-from boxoffice.bookings.errors import ShowNotFound
+from boxoffice.bookings.codes import LENGTH as CODE_LENGTH
+from boxoffice.bookings.codes import id_prefix
+from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.config import Settings
-from boxoffice.errors import BoxofficeError
+from boxoffice.errors import BoxofficeError, InvalidInput
 from boxoffice.logs import get_logger
 from boxoffice.staff.service import ensure_may_work_at
 from boxoffice.tickets import keys, repository
@@ -125,6 +127,36 @@ async def booking_tickets(
     show = await bookings_repository.get_show(session, booking.show_id)
     assert show is not None
     return BookingTickets(booking, show.starts_at, tickets)
+
+
+@dataclass(frozen=True)
+class DoorBooking:
+    """A booking as the door sees it: the booking, its show's start, its tickets (none when it
+    was never BOOKED)."""
+
+    view: bookings_reads.BookingView
+    starts_at: datetime
+    tickets: list[Ticket]
+
+
+async def booking_by_code(session: AsyncSession, principal: Principal, code: str) -> DoorBooking:
+    """The booking a short code names, for staff of its show's theatre (403 elsewhere) or an
+    admin: 422 for what is no code, 404 for a code of no booking."""
+    prefix = id_prefix(code)
+    if prefix is None:
+        raise InvalidInput(
+            f"A booking code is {CODE_LENGTH} letters and digits (without I, L, O or U).",
+            field="code",
+        )
+    booking = await bookings_repository.booking_by_code(session, prefix)
+    if booking is None:
+        raise BookingNotFound("No booking has this code.")
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    await ensure_may_work_at(session, principal, show.theatre_id)
+    view = (await bookings_reads.load_views(session, [booking]))[0]
+    tickets = await repository.tickets_of_booking(session, booking.id)
+    return DoorBooking(view, show.starts_at, tickets)
 
 
 async def ticket_for_owner(

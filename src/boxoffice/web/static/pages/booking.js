@@ -34,9 +34,9 @@ export default async function bookingPage(main, bookingId) {
 
   render(main, title,
     h("p", { class: "status", "data-booking-status": booking.status }, BOOKING_STATUS[booking.status] || booking.status),
-    tickets.length ? h("section", { class: "tickets", "aria-label": "Tickets" }, [...tickets].sort(bySeat).map((ticket) => ticketCard(ticket, show))) : null,
+    h("p", { class: "booking-ref" }, "Booking code ", h("strong", { class: "booking-code" }, booking.code)),
+    tickets.length ? h("section", { class: "tickets", "aria-label": "Tickets" }, [...tickets].sort(bySeat).map((ticket) => ticketCard(ticket, show, { code: booking.code }))) : null,
     bookingSummary(booking, show),
-    h("p", { class: "muted" }, `Booking ${booking.id}`),
     refunds(booking),
     messages.element,
     booking.status === "BOOKED" ? h("div", { class: "actions" }, cancel, sure) : null,
