@@ -500,6 +500,7 @@ MATRIX: list[Row] = [
     # -- tickets and the door ----------------------------------------------------------------
     Row("GET", f"{V1}/tickets/keys", PUBLIC),
     Row("GET", f"{V1}/bookings/{{booking_id}}/tickets", OWNER_OR_ADMIN, tickets_call),
+    Row("GET", f"{V1}/bookings/{{booking_id}}/tickets.pdf", OWNER_OR_ADMIN, tickets_call),
     Row("GET", f"{V1}/tickets/{{ticket_id}}/qr.svg", OWNER_OR_ADMIN, qr_call),
     Row("POST", f"{V1}/checkin", STAFF_OR_ADMIN, checkin_call),
     Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),

@@ -19,9 +19,10 @@ from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.codes import LENGTH as CODE_LENGTH
-from boxoffice.bookings.codes import id_prefix
+from boxoffice.bookings.codes import booking_code, id_prefix
 from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.config import Settings
 from boxoffice.errors import BoxofficeError, InvalidInput
 from boxoffice.logs import get_logger
@@ -36,6 +37,7 @@ from boxoffice.tickets.errors import (
     TicketRevoked,
 )
 from boxoffice.tickets.models import Ticket, TicketStatus
+from boxoffice.tickets.pdf import PrintedShow
 from boxoffice.tickets.signing import BadTicket, TicketClaims, sign, verify
 
 log = get_logger("boxoffice.tickets")
@@ -127,6 +129,31 @@ async def booking_tickets(
     show = await bookings_repository.get_show(session, booking.show_id)
     assert show is not None
     return BookingTickets(booking, show.starts_at, tickets)
+
+
+async def printed_tickets(
+    session: AsyncSession,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> tuple[PrintedShow, list[Ticket]]:
+    """A booking's tickets to print (yours, or any for an admin), and what each page says of
+    its show; 409 as `booking_tickets` for a booking never BOOKED."""
+    found = await booking_tickets(session, principal, booking_id, settings, now)
+    details = await catalogue_service.get_show_details(session, found.booking.show_id)
+    movie, theatre = details.movie, details.theatre
+    show = PrintedShow(
+        movie_title=movie.title,
+        movie_facts=f"{movie.language} · {movie.certificate} · {movie.duration_minutes} min",
+        theatre_name=theatre.name,
+        theatre_address=theatre.address,
+        screen_name=details.screen_name,
+        starts_at=found.starts_at,
+        timezone=details.view.timezone,
+        booking_code=booking_code(found.booking.id),
+    )
+    return show, found.tickets
 
 
 @dataclass(frozen=True)
