@@ -16,7 +16,7 @@ help:
 	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
 	@echo "make test    install, run the whole suite on PostgreSQL and on SQLite (at once)"
 	@echo "make test-postgres, make test-sqlite    one engine, output as it runs"
-	@echo "make lint    ruff + mypy (src and bench)"
+	@echo "make lint    ruff + mypy (src and bench) + the import contracts (lint-imports)"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -79,10 +79,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -26,14 +26,14 @@ import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Engine
 from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
-from tests.support.keys import remember
+from tests.support.keys import SandboxHooksAuth, remember
 
 from boxoffice.app import create_app
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
-from boxoffice.db.models import Base
+from boxoffice.metadata import Base
 from boxoffice.sandbox import store as sandbox_store
 from boxoffice.sandbox.migrate import VERSION_TABLE as SANDBOX_VERSION_TABLE
 from boxoffice.sandbox.models import SandboxBase
@@ -248,7 +248,7 @@ def clock(live_server: LiveServer) -> Clock:
 
 @pytest.fixture
 def client(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, auth=SandboxHooksAuth()) as http:
         yield http
 
 

@@ -22,9 +22,9 @@ METRICS_TOKEN = "metrics-token-for-the-hoarding-tests"
 LIMITS: dict[str, Any] = {
     "rate_limit_enabled": True,
     "rate_limit_guest_tokens": "3/hour",
-    "rate_limit_login_per_account": "3 per 15 minutes",
     "max_held_seats_per_customer": 4,
     "max_held_seats_per_address_per_show": 5,
+    "max_held_share_per_address": 1.0,  # the share of a show: tests/bookings/test_held_share.py
     "metrics_token": METRICS_TOKEN,
 }
 
@@ -169,30 +169,6 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(
         for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
             assert http.post("/api/v1/auth/guest", headers=from_address(address)).status_code == 201
         assert_429(http.post("/api/v1/auth/guest", headers=from_address("203.0.113.4")))
-
-
-def test_sign_in_is_throttled_per_account_from_any_address(limited: httpx.Client) -> None:
-    email = "target@example.com"
-    register(limited, email=email, password="the-right-password")
-    for index in range(3):
-        wrong = limited.post(
-            "/api/v1/auth/login",
-            json={"email": email, "password": "a-wrong-guess"},
-            headers=from_address(f"203.0.113.{100 + index}"),
-        )
-        assert wrong.status_code == 401
-    refused = limited.post(
-        "/api/v1/auth/login",
-        json={"email": email, "password": "the-right-password"},
-        headers=from_address("203.0.113.200"),
-    )
-    assert_429(refused)
-    other = limited.post(
-        "/api/v1/auth/login",
-        json={"email": "someone-else@example.com", "password": "whatever-it-is"},
-        headers=from_address("203.0.113.200"),
-    )
-    assert other.status_code == 401  # other accounts are untouched
 
 
 def test_several_processes_without_redis_warn_that_limits_are_per_process(

@@ -138,6 +138,27 @@ def test_version_and_etag_follow_every_write_and_a_hold_running_out(
     assert {s["status"] for s in ran_out.json()["seats"]} == {"AVAILABLE"}
 
 
+def test_an_etag_names_one_state_in_every_process_and_read(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
+) -> None:
+    """A map read after a hold ran out (by another process behind the load balancer, or by this
+    one after a notification emptied its memory) must not carry the ETag of the map that showed
+    the hold: a client polling with If-None-Match would never see those seats free again."""
+    held = client.post(
+        "/api/v1/bookings",
+        json={"show_id": show["id"], "seat_ids": seats[:2]},
+        headers=register(client),
+    )
+    assert held.status_code == 201, held.text
+    while_held = seat_map(client, show["id"])
+    with running_app(db.url) as later, httpx.Client(base_url=later.url, timeout=30) as other:
+        later.clock.advance(timedelta(seconds=601))
+        ran_out = seat_map(other, show["id"], **{"If-None-Match": while_held.headers["etag"]})
+        assert ran_out.status_code == 200
+        assert {s["status"] for s in ran_out.json()["seats"]} == {"AVAILABLE"}
+        assert ran_out.headers["etag"] != while_held.headers["etag"]
+
+
 def test_a_hold_made_through_another_process_shows_within_a_second(
     client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
 ) -> None:

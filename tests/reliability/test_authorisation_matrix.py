@@ -69,6 +69,8 @@ OWNER_OR_ADMIN: Expect = {
     "admin": OK,
 }
 OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
+ACCOUNTS_ONLY: Expect = {**SIGNED_IN, "guest": 403}
+OWNER_STAFF_OR_ADMIN: Expect = {**OWNER_OR_ADMIN, "staff": OK}  # staff of the booking's theatre
 
 CUSTOMER_PASSWORD = "customer-password-123"
 
@@ -222,6 +224,19 @@ class World:
             self.shared["paid"] = self.paid_booking()
         return str(self.shared["paid"])
 
+    def credited(self) -> tuple[str, str]:
+        """A booking paid and cancelled (by an admin: its show starts soon), and its credit
+        note's id."""
+        if "credited" not in self.shared:
+            booking_id = self.paid_booking()
+            cancelled = self.client.post(
+                f"/api/v1/bookings/{booking_id}/cancel", headers=self.admin
+            )
+            assert cancelled.status_code == 200, cancelled.text
+            invoice = self.client.get(f"/api/v1/bookings/{booking_id}/invoice", headers=self.admin)
+            self.shared["credited"] = (booking_id, invoice.json()["credit_notes"][0]["id"])
+        return self.shared["credited"]  # type: ignore[no-any-return]
+
     def refresh_token(self) -> str:
         response = self.client.post(
             "/api/v1/auth/login",
@@ -330,6 +345,15 @@ def tickets_call(world: World, _role: str, _allowed: bool) -> Call:
 def code_call(world: World, _role: str, _allowed: bool) -> Call:
     booking = world.client.get(f"/api/v1/bookings/{world.booking_id}", headers=world.admin)
     return Call({"code": booking.json()["code"]})
+
+
+def credit_note_call(world: World, _role: str, _allowed: bool) -> Call:
+    booking_id, credit_note_id = world.credited()
+    return Call({"booking_id": booking_id, "credit_note_id": credit_note_id})
+
+
+def gst_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call(params={"theatre_id": world.theatre_id, "month": datetime.now().strftime("%Y-%m")})
 
 
 def qr_call(world: World, _role: str, _allowed: bool) -> Call:
@@ -488,6 +512,32 @@ MATRIX: list[Row] = [
         with_body(lambda w: {"refresh_token": w.refresh_token()}),
     ),
     Row("POST", f"{V1}/auth/guest", PUBLIC),
+    Row(
+        "POST",
+        f"{V1}/auth/logout",
+        PUBLIC,  # whoever holds a refresh token may end its session
+        with_body(lambda w: {"refresh_token": w.refresh_token()}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/auth/password-reset",
+        {role: 202 for role in ROLES},
+        with_body(lambda w: {"email": w.customer_email}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/auth/password-reset/confirm",
+        {role: 400 for role in ROLES},  # the token decides, not who sends it
+        with_body(lambda _w: {"token": "A" * 43, "new_password": "a-fine-password-2"}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/me/password",
+        {**ACCOUNTS_ONLY, "other": 403, "staff": 403, "admin": 403},  # their passwords differ
+        with_body(
+            lambda _w: {"current_password": CUSTOMER_PASSWORD, "new_password": CUSTOMER_PASSWORD}
+        ),
+    ),
     Row("GET", f"{V1}/me", SIGNED_IN),
     Row("PATCH", f"{V1}/me", SIGNED_IN, with_body(lambda _w: {"phone": "+919800000000"})),
     Row("GET", f"{V1}/me/bookings", SIGNED_IN),
@@ -502,12 +552,22 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/bookings/{{booking_id}}/tickets", OWNER_OR_ADMIN, tickets_call),
     Row("GET", f"{V1}/bookings/{{booking_id}}/tickets.pdf", OWNER_OR_ADMIN, tickets_call),
     Row("GET", f"{V1}/tickets/{{ticket_id}}/qr.svg", OWNER_OR_ADMIN, qr_call),
+    # -- invoices ----------------------------------------------------------------------------
+    Row("GET", f"{V1}/bookings/{{booking_id}}/invoice", OWNER_STAFF_OR_ADMIN, tickets_call),
+    Row("GET", f"{V1}/bookings/{{booking_id}}/invoice.pdf", OWNER_STAFF_OR_ADMIN, tickets_call),
+    Row(
+        "GET",
+        f"{V1}/bookings/{{booking_id}}/credit-notes/{{credit_note_id}}.pdf",
+        OWNER_STAFF_OR_ADMIN,
+        credit_note_call,
+    ),
     Row("POST", f"{V1}/checkin", STAFF_OR_ADMIN, checkin_call),
     Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),
     Row("GET", f"{V1}/bookings/code/{{code}}", STAFF_OR_ADMIN, code_call),
     # -- reports -----------------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/report", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),
+    Row("GET", f"{V1}/admin/reports/gst", ADMIN_ONLY, gst_call),
     Row("POST", f"{V1}/admin/staff", ADMIN_ONLY, with_body(staff_body)),
     # -- administration ----------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
@@ -559,6 +619,7 @@ MATRIX: list[Row] = [
         ADMIN_ONLY,
         fresh_for_allowed("movie_id", World.movie_with_poster),
     ),
+    Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
 ]
 
 

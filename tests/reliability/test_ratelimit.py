@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from tests.conftest import free_port, make_settings
 from tests.reliability.logcapture import capture_logs
 
-from boxoffice.accounts.dependencies import Principal, token_principal
+from boxoffice.accounts.dependencies import token_actor, token_principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.tokens import PrincipalKind
 from boxoffice.app import create_app, problem_response
 from boxoffice.errors import BoxofficeError, Unauthenticated
@@ -61,7 +62,7 @@ def tiny_app(
         return {"status": "ok"}
 
     @app.post(
-        "/hold", dependencies=[rate_limited(scope + ".hold", "rate_limit_auth", key="principal")]
+        "/hold", dependencies=[rate_limited(scope + ".hold", "rate_limit_auth", key=token_actor)]
     )
     async def hold() -> dict[str, str]:
         return {"status": "held"}
@@ -244,7 +245,7 @@ def test_in_the_real_app_a_principal_is_keyed_by_its_verified_token(db: Any) -> 
     app = create_app(make_settings(db.url, rate_limit_enabled=True, rate_limit_holds="2/minute"))
 
     @app.post(
-        "/_probe", dependencies=[rate_limited("probe.hold", "rate_limit_holds", key="principal")]
+        "/_probe", dependencies=[rate_limited("probe.hold", "rate_limit_holds", key=token_actor)]
     )
     async def probe() -> dict[str, str]:
         return {"status": "ok"}

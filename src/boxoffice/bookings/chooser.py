@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from boxoffice import metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import best_available, holds
 from boxoffice.bookings.best_available import GridSeat, SeatLayout, Wanted
 from boxoffice.bookings.errors import NotEnoughSeats, SeatsUnavailable, ShowNotFound, ShowNotOnSale

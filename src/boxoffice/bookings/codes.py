@@ -5,7 +5,7 @@ reads as something else; typed, `O` counts as 0, `I` and `L` as 1, case and dash
 matter): the first 40 bits of the booking's id, written out. Derived from the id, the code costs
 the hold nothing: no column, no round trip, no change to the claim, and the hold's own answer
 already has it. It is unique because the database refuses a second booking whose id begins with
-the same 40 bits (`uq_bookings_code`, a unique index on that prefix, migration 0016). Among n
+the same 40 bits (`uq_bookings_code`, a unique index on that prefix, migration 0020). Among n
 bookings a new random id meets that refusal with a chance of n / 2^40 (one hold in about 110,000
 with ten million bookings kept); the hold then fails as any tripped constraint does (409, retry,
 nothing held).

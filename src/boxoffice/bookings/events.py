@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,16 @@ class BookingStatusChanged:
     status: BookingStatus
     at: datetime
     reason: str
+
+
+@dataclass(frozen=True)
+class BookingSeatsCancelling:
+    """A cancel of a BOOKED booking's seats (`seat_ids`; every seat when None) by its customer
+    or an admin is about to happen, in the transaction that holds the booking's lock. A domain
+    that must refuse it raises (tickets: once a ticket of those seats is checked in)."""
+
+    booking: Booking
+    seat_ids: tuple[uuid.UUID, ...] | None
 
 
 def involves_booked(event: BookingStatusChanged) -> bool:

@@ -8,15 +8,16 @@ racing on one booking (cancel vs. payment, two sweepers) cannot both win.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import repository, rules
 from boxoffice.bookings.errors import CancellationClosed, IllegalTransition
-from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged
 from boxoffice.bookings.holds import (
     CANCEL_REASON,
     HoldStore,
@@ -82,10 +83,22 @@ async def cancel_booking(
                 "minutes before the show starts.",
                 cancellable_until=cutoff.isoformat(),
             )
+        await ensure_seats_cancellable(session, booking)
     # A paid booking's refund is the payments domain's reaction to the transition's event.
     await transition(session, booking, BookingStatus.CANCELLED, now, CANCEL_REASON, principal.actor)
     await repository.release_seats(session, [booking.id])
     return (await load_views(session, [booking]))[0]
+
+
+async def ensure_seats_cancellable(
+    session: AsyncSession, booking: Booking, seat_ids: Sequence[uuid.UUID] | None = None
+) -> None:
+    """Refuses a customer's (or an admin's) cancel of a BOOKED booking's seats (all of them
+    when `seat_ids` is None) that another domain forbids: 409 `checked-in` once a ticket of them
+    was used at the door. Called with the booking locked, so no scan slips in before the cancel
+    commits (the tickets' check locks their rows too)."""
+    chosen = None if seat_ids is None else tuple(seat_ids)
+    await events.publish(session, BookingSeatsCancelling(booking, chosen))
 
 
 async def transition(
@@ -198,7 +211,7 @@ async def cancel_show_batch(
     The batch's bookings are locked (skipping rows another process holds: it is cancelling
     them, or a customer is changing one, and the next batch sees it), moved to CANCELLED through
     `transition` (so every reaction happens: a paid booking's refund is recorded by the payments
-    domain), and their seats freed. Its caller commits each batch (`boxoffice.dependencies.
+    domain), and their seats freed. Its caller commits each batch (`boxoffice.db.unit_of_work.
     in_batches`), so a show of any size is cancelled in short transactions, by several processes
     at once if need be, and a crash loses at most the batch in flight.
     """

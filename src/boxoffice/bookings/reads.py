@@ -1,31 +1,28 @@
-"""Reading bookings: a booking with all that its answer shows, whose it is, the lists."""
+"""Reading bookings: a booking with its seats and history, whose it is, the lists. (A booking's
+answer adds its payment and refunds from above both domains: `boxoffice.views.bookings`.)"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import repository
 from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingSeat, BookingTransition
 from boxoffice.catalogue.seat_labels import seat_order
-from boxoffice.payments import repository as payments_repository
-from boxoffice.payments.models import Payment, Refund
 
 
 @dataclass
 class BookingView:
-    """A booking with everything its API shape shows."""
+    """A booking with what the bookings domain knows of it."""
 
     booking: Booking
     seats: list[BookingSeat]
     history: list[BookingTransition]
-    payment: Payment | None = None
-    refunds: list[Refund] = field(default_factory=list)
 
 
 def in_seat_order(seats: Iterable[BookingSeat]) -> list[BookingSeat]:
@@ -57,18 +54,13 @@ def owns(principal: Principal, booking: Booking) -> bool:
 
 
 async def load_views(session: AsyncSession, bookings: Sequence[Booking]) -> list[BookingView]:
-    """Seats, history and payments for a page of bookings: three queries, whatever the page."""
+    """Seats and history for a page of bookings: two queries, whatever the page."""
     ids = [booking.id for booking in bookings]
     if not ids:
         return []
     seats = await repository.seats_of(session, ids)
     history = await repository.history_of(session, ids)
-    payments = await payments_repository.payments_of(session, ids)
-    views = []
-    for booking in bookings:
-        payment, refunds = payments.get(booking.id, (None, []))
-        views.append(BookingView(booking, seats[booking.id], history[booking.id], payment, refunds))
-    return views
+    return [BookingView(b, seats[b.id], history[b.id]) for b in bookings]
 
 
 async def list_my_bookings(

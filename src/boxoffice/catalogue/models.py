@@ -99,7 +99,7 @@ class Movie(IdMixin, TimestampMixin, Base):
     genres: Mapped[list[str]] = mapped_column(JSON, default=list)
     release_date: Mapped[date]
     # The poster's ETag while it has one (its bytes are in `movie_posters`): the movie's answer
-    # names the poster's address without reading the image (migration 0015).
+    # names the poster's address without reading the image (migration 0019).
     poster_etag: Mapped[str | None] = mapped_column(String(32))
 
 

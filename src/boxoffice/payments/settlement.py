@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import lifecycle as bookings_lifecycle
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository

@@ -3,7 +3,8 @@
 - `/v1/...`: the part of Razorpay's REST API the SDK calls (basic auth with the key id and
   secret; errors in Razorpay's `{"error": {"code", "description", ...}}` shape).
 - `/checkout/{order_id}`: what Razorpay Checkout does in the customer's browser (no auth).
-- Test hooks (no auth): the events generated and their redelivery, settling a pending refund,
+- Test hooks (the same basic auth as the REST API: they can break every payment or show every
+  webhook's signature): the events generated and their redelivery, settling a pending refund,
   and a few knobs (`/config`).
 
 Routes read the request and render the answer; what changes is in `orders` and `refunds`, every
@@ -31,7 +32,7 @@ from boxoffice.sandbox.entities import (
     refund_json,
 )
 from boxoffice.sandbox.models import SandboxOrder, SandboxPayment, SandboxRefund
-from boxoffice.sandbox.routing import RazorpayApiRoute, SandboxRoute
+from boxoffice.sandbox.routing import RazorpayApiRoute, SandboxHookRoute, SandboxRoute
 from boxoffice.sandbox.store import Config, SandboxStore, get_store, read_config
 from boxoffice.sandbox.webhooks import EventLog, deliver, deliver_in_order, event_json, sign
 
@@ -170,12 +171,12 @@ async def fetch_refund(request: Request, refund_id: str) -> JSONResponse:
         return JSONResponse(refund_json(refund))
 
 
-# --- Checkout stand-in and test hooks (no auth) -------------------------------------------------
+# --- Checkout's stand-in (no auth: the customer's browser calls it) ---------------------------
 
-hooks = APIRouter(route_class=SandboxRoute)
+checkout_stand_in = APIRouter(route_class=SandboxRoute)
 
 
-@hooks.post("/checkout/{order_id}")
+@checkout_stand_in.post("/checkout/{order_id}")
 async def checkout(request: Request, order_id: str, background: BackgroundTasks) -> JSONResponse:
     """What Razorpay Checkout does for the customer: `{"outcome": "success" | "failure",
     "deliver_webhooks": bool (default: the config's auto_deliver_webhooks, true), "email"?,
@@ -233,6 +234,11 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
             **ids,
         }
     )
+
+
+# --- Test hooks (the sandbox's key id and secret, as its REST API) ------------------------------
+
+hooks = APIRouter(route_class=SandboxHookRoute)
 
 
 @hooks.get("/events")
@@ -342,4 +348,5 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(tags=["razorpay-sandbox"], lifespan=_lifespan)
 router.include_router(api)
+router.include_router(checkout_stand_in)
 router.include_router(hooks)

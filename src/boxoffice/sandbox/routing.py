@@ -1,5 +1,9 @@
 """Route classes of the sandbox: Razorpay's error shape, its basic auth and the injected failures.
 
+Everything but Checkout's stand-in (what a customer's browser does) asks for the sandbox's key
+id and secret: its REST API as Razorpay's does, and its test hooks too, which can break every
+payment (`/config`) or show every webhook's signature (`/events`).
+
 Errors are answered in Razorpay's `{"error": {"code", "description", ...}}` shape (not as the
 application's problems), so the SDK reads them as it reads Razorpay's.
 """
@@ -45,6 +49,14 @@ class SandboxRoute(APIRoute):
         return route_handler
 
     async def guarded(self, request: Request, handler: Handler) -> Response:
+        return await handler(request)
+
+
+class SandboxHookRoute(SandboxRoute):
+    """The test hooks: the sandbox's key id and secret (basic auth), no injected failures."""
+
+    async def guarded(self, request: Request, handler: Handler) -> Response:
+        _authenticate(request, await get_store(request).credentials())
         return await handler(request)
 
 

@@ -1,4 +1,4 @@
-"""All SQL of money: tax rule versions with their slabs, and films' state waivers."""
+"""All SQL of taxes: tax rule versions with their slabs, and films' state waivers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.engine import dialect_insert
-from boxoffice.money.models import TaxCategory, TaxExemption, TaxRuleVersion, TaxSlab
 from boxoffice.money.tax import Slab
+from boxoffice.taxes.models import TaxCategory, TaxExemption, TaxRuleVersion, TaxSlab
 
 
 async def slabs_of(
@@ -99,3 +99,20 @@ async def list_exemptions(
     if state_code is not None:
         query = query.where(TaxExemption.state_code == state_code)
     return list(await session.scalars(query.limit(limit).offset(offset)))
+
+
+async def sgst_waived(
+    session: AsyncSession, movie_id: uuid.UUID, state_code: str, day: date
+) -> bool:
+    """Whether the state waives its half of the GST on the film's tickets on that day."""
+    found = await session.scalar(
+        select(TaxExemption.id)
+        .where(
+            TaxExemption.movie_id == movie_id,
+            TaxExemption.state_code == state_code,
+            TaxExemption.starts_on <= day,
+            TaxExemption.ends_on >= day,
+        )
+        .limit(1)
+    )
+    return found is not None

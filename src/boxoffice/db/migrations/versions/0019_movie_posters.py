@@ -1,7 +1,7 @@
 """movies have posters
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0017
 Create Date: 2026-12-08 10:00:00
 
 A poster's bytes live in a table of their own (`movie_posters`), so that reading a movie, a show
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0019"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,99 @@
+"""All SQL of invoicing: documents, their lines, and the counters that number them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.catalogue.models import Movie, Show, Theatre
+from boxoffice.invoicing.models import Document, DocumentLine, Series
+
+
+async def sale_facts(session: AsyncSession, show_id: uuid.UUID) -> tuple[Show, Theatre, str]:
+    """The show, its theatre and its film's title."""
+    show, theatre, title = (
+        await session.execute(
+            select(Show, Theatre, Movie.title)
+            .join(Theatre, Theatre.id == Show.theatre_id)
+            .join(Movie, Movie.id == Show.movie_id)
+            .where(Show.id == show_id)
+        )
+    ).one()
+    return show, theatre, title
+
+
+async def add_document(
+    session: AsyncSession, document: Document, lines: Sequence[DocumentLine]
+) -> None:
+    """Writes a document (unnumbered) and its lines. The database numbers it: on PostgreSQL as
+    the transaction commits (migration 0017's deferred trigger), on SQLite at once."""
+    values = {column.key: getattr(document, column.key) for column in Document.__table__.columns}
+    await session.execute(insert(Document).values(**values))
+    await session.execute(
+        insert(DocumentLine),
+        [
+            {column.key: getattr(line, column.key) for column in DocumentLine.__table__.columns}
+            for line in lines
+        ],
+    )
+
+
+async def invoice_of(session: AsyncSession, booking_id: uuid.UUID) -> Document | None:
+    """The booking's tax invoice or receipt."""
+    found: Document | None = await session.scalar(
+        select(Document).where(
+            Document.booking_id == booking_id, Document.series != Series.CREDIT_NOTE
+        )
+    )
+    return found
+
+
+async def credit_note_of_refund(session: AsyncSession, refund_id: uuid.UUID) -> Document | None:
+    found: Document | None = await session.scalar(
+        select(Document).where(Document.refund_id == refund_id)
+    )
+    return found
+
+
+async def credit_notes_of(session: AsyncSession, invoice_id: uuid.UUID) -> list[Document]:
+    return list(
+        await session.scalars(
+            select(Document)
+            .where(Document.invoice_id == invoice_id)
+            .order_by(Document.issued_at, Document.serial)
+        )
+    )
+
+
+async def lines_of(
+    session: AsyncSession, document_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DocumentLine]]:
+    found: dict[uuid.UUID, list[DocumentLine]] = {document_id: [] for document_id in document_ids}
+    if document_ids:
+        rows = await session.scalars(
+            select(DocumentLine)
+            .where(DocumentLine.document_id.in_(document_ids))
+            .order_by(DocumentLine.document_id, DocumentLine.position)
+        )
+        for line in rows:
+            found[line.document_id].append(line)
+    return found
+
+
+async def invoice_numbers(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The number of each of these bookings' invoices (or receipts), where it has one."""
+    if not booking_ids:
+        return {}
+    rows = await session.scalars(
+        select(Document).where(
+            Document.booking_id.in_(booking_ids),
+            Document.series != Series.CREDIT_NOTE,
+            Document.serial.is_not(None),
+        )
+    )
+    return {document.booking_id: document.number for document in rows if document.number}
