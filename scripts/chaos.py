@@ -435,15 +435,16 @@ AUDIT: list[tuple[str, str]] = [
 
 AUDIT += [
     (
-        "money: captured - refunded differs from the total if BOOKED, else 0 (a FAILED refund "
-        "returns nothing and is left for an admin)",
-        """SELECT b.id, b.status, b.amount_total, p.amount, r.status, r.amount FROM bookings b
+        "money: captured (as the provider records it) - refunded differs from the total if "
+        "BOOKED, else 0 (a FAILED refund returns nothing and is left for an admin)",
+        """SELECT b.id, b.status, b.amount_total, s.amount, r.status, r.amount FROM bookings b
             JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
+            LEFT JOIN razorpay_sandbox_payments s ON s.id = p.payment_id AND s.captured
             LEFT JOIN refunds r ON r.payment_id = p.id
             WHERE NOT (
-                (b.status = 'BOOKED' AND r.id IS NULL AND p.amount = b.amount_total)
+                (b.status = 'BOOKED' AND r.id IS NULL AND s.amount = b.amount_total)
                 OR (b.status <> 'BOOKED' AND r.status IN ('PENDING', 'PROCESSED')
-                    AND r.amount = p.amount)
+                    AND r.amount = s.amount)
                 OR (b.status <> 'BOOKED' AND r.status = 'FAILED'))""",
     ),
     (

@@ -415,8 +415,11 @@ def _add_operational_routes(app: FastAPI) -> None:
     async def health(request: Request) -> JSONResponse:
         """Liveness: the process answers; says whether the database does too."""
         database = "up" if await _database_reachable(request) else "down"
-        payments = _payments_mode(request.app.state.settings)
-        return JSONResponse({"status": "ok", "database": database, "payments": payments})
+        settings = request.app.state.settings
+        body = {"status": "ok", "database": database, "payments": _payments_mode(settings)}
+        if settings.instance_id:
+            body["instance"] = settings.instance_id
+        return JSONResponse(body)
 
     @app.get("/ready", tags=["operations"])
     async def ready(request: Request) -> JSONResponse:

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import os
 import resource
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -60,9 +61,12 @@ def _open_files_as_allowed() -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # --port 0: any free port, bound here (so it is known before the app starts) and printed.
+    listener = _listen_on_any_port(args.host) if args.port == 0 else None
+    port = listener.getsockname()[1] if listener else args.port
     # The sandbox and its webhooks are reached through this server's own address.
     local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{args.port}")
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{port}")
     settings = load_settings(takes_payments=True)  # fail here, once, not in every worker
     if args.workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
         configure_logging(settings.log_level, settings.log_json)
@@ -76,11 +80,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
         from boxoffice.metrics import share_between_processes
 
         share_between_processes()  # /metrics sums every worker's counters
+    if listener is not None:
+        print(f"boxoffice serving on http://{local_host}:{port}", flush=True)
     uvicorn.run(
         "boxoffice.app:create_app",
         factory=True,
         host=args.host,
-        port=args.port,
+        port=port,
+        fd=listener.fileno() if listener else None,
         workers=args.workers,
         loop="uvloop",
         http="httptools",
@@ -90,6 +97,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
         timeout_graceful_shutdown=20,
         log_config=None,
     )
+
+
+def _listen_on_any_port(host: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, 0), family=family, backlog=2048)
+    listener.set_inheritable(True)  # the worker processes of --workers serve it too
+    return listener
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -221,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0: any free port (printed)")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
 

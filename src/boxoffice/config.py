@@ -148,6 +148,9 @@ class Settings(BaseSettings):
     refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=300)
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # Named in GET /health when set: whoever started this process (a supervisor, a test) can
+    # tell that it reached this process and not another one on the same address.
+    instance_id: str | None = Field(default=None, max_length=100)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
 

@@ -57,6 +57,11 @@ async def unit_of_work(state: Any) -> AsyncIterator[AsyncSession]:
 _running: set[asyncio.Task[None]] = set()
 
 
+def after_commit_hooks_running() -> int:
+    """How many after-commit hooks of this process are still at work (a test waits for none)."""
+    return len(_running)
+
+
 async def end_unit_of_work_early(session: AsyncSession) -> None:
     """Commits the request's unit of work now, for a route whose remaining work must run with no
     transaction of the request's open: a call to the payment provider (resolving the caller may

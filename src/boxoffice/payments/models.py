@@ -35,6 +35,7 @@ class Payment(IdMixin, TimestampMixin, Base):
     provider: Mapped[str] = mapped_column(String(20))
     order_id: Mapped[str] = mapped_column(String(64), unique=True)
     payment_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The order's amount and currency; once a payment is captured, what it captured.
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus))

@@ -10,7 +10,6 @@ application's problems), so the SDK reads them as it reads Razorpay's.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -61,15 +60,15 @@ class SandboxHookRoute(SandboxRoute):
 
 
 class RazorpayApiRoute(SandboxRoute):
-    """The REST API: basic auth first, then any failure a test injected through /config."""
+    """The REST API: basic auth first, then the gates and failures a test set for the call."""
 
     async def guarded(self, request: Request, handler: Handler) -> Response:
         store = get_store(request)
         _authenticate(request, await store.credentials())
-        delay = (await store.config()).delay_seconds
-        if delay > 0:
-            await asyncio.sleep(delay)  # holds no connection of the sandbox's, nor the app's
-        after_applying = await store.take_injected_failure()
+        body = (await request.body()).decode("utf-8", "replace")
+        call = f"{request.url.path}?{request.url.query} {body}"  # what gates and failures match
+        await store.wait_at_gates(call)
+        after_applying = await store.take_injected_failure(call)
         if after_applying is False:
             raise server_error()
         response = await handler(request)
