@@ -5,6 +5,7 @@ Only the first admin is made directly in the database, as `boxoffice create-admi
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -140,6 +141,30 @@ def create_movie(client: httpx.Client, admin: Headers, **overrides: Any) -> dict
     }
     response = client.post("/api/v1/movies", json=body, headers=admin)
     assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def poster_image(
+    size: tuple[int, int] = (600, 900), kind: str = "JPEG", colour: str = "darkred"
+) -> bytes:
+    """An image file to upload as a poster."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def upload_poster(
+    client: httpx.Client, admin: Headers, movie_id: str, image: bytes | None = None
+) -> dict[str, Any]:
+    """The movie, with a poster (a JPEG) uploaded for it."""
+    response = client.put(
+        f"/api/v1/movies/{movie_id}/poster",
+        content=poster_image() if image is None else image,
+        headers={**admin, "Content-Type": "image/jpeg"},
+    )
+    assert response.status_code == 200, response.text
     return dict(response.json())
 
 

@@ -32,6 +32,8 @@ from boxoffice.bookings.sale import Sale
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
+from boxoffice.catalogue.poster_endpoints import POSTER_UPLOAD
+from boxoffice.catalogue.poster_endpoints import router as posters_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.catalogue.streamquota import StreamQuota
@@ -39,6 +41,7 @@ from boxoffice.clock import Clock
 from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
+    DRIVER_CONFLICTS,
     DRIVER_ERRORS,
     create_engine,
     create_read_engine,
@@ -145,6 +148,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         auth_router,
         me_router,
         catalogue_router,
+        posters_router,
         pricing_router,
         taxes_router,
         bookings_router,
@@ -167,7 +171,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
     app.add_middleware(SalePathLane, prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        larger={POSTER_UPLOAD: settings.max_poster_bytes},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 
@@ -279,11 +287,17 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
-    @app.exception_handler(sa_exc.IntegrityError)
-    async def _integrity_error(_request: Request, error: sa_exc.IntegrityError) -> JSONResponse:
-        # A safety net: services check first, but a racing request can still trip a constraint.
-        log.warning("integrity_error", error=type(error.orig).__name__)
+    async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
+        # A safety net: services check first, but a racing request can still trip a constraint
+        # (or a new booking's id its code's: `bookings.codes`). Through SQLAlchemy or, on the
+        # sale path's own connection, from the driver itself.
+        cause = error.orig if isinstance(error, sa_exc.IntegrityError) else error
+        log.warning("integrity_error", error=type(cause).__name__)
         return problem_response(Conflict("The change conflicts with the current state; retry."))
+
+    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    for driver_conflict in DRIVER_CONFLICTS:
+        app.add_exception_handler(driver_conflict, _integrity_error)
 
     @app.exception_handler(sa_exc.DBAPIError)
     async def _database_error(_request: Request, error: sa_exc.DBAPIError) -> JSONResponse:

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     cancellation_cutoff_minutes: int = Field(default=60, ge=0)
     show_cleaning_gap_minutes: int = Field(default=15, ge=0, le=600)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_poster_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # before re-encoding
     default_currency: str = Field(default="INR", pattern=r"^[A-Z]{3}$")
 
     razorpay_key_id: str | None = None

@@ -1,6 +1,7 @@
 """The demo catalogue `make run` loads (`boxoffice seed-demo`): two cities, four theatres in
-Asia/Kolkata, six screens of VIP/GOLD/SILVER seats with aisles, six (invented) movies, and four
-shows a day on every screen for the next seven days, with weekday, weekend and holiday prices.
+Asia/Kolkata, six screens of VIP/GOLD/SILVER seats with aisles, six (invented) movies with
+posters drawn here, and four shows a day on every screen for the next seven days, with weekday,
+weekend and holiday prices.
 Each theatre is registered for GST (invented GSTINs of a valid form, check character included),
 charges a convenience fee and has a cancellation policy.
 
@@ -10,12 +11,16 @@ inventory rows), and does nothing when the demo is already there.
 
 from __future__ import annotations
 
+import io
+import textwrap
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.catalogue import posters
 from boxoffice.catalogue import repository as catalogue_repository
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.models import DayType
@@ -60,12 +65,23 @@ MOVIES: list[dict[str, Any]] = [
      "certificate": "A", "genres": ["Action"]},
 ]  # fmt: skip
 
+# Each movie's poster: drawn here (a gradient, a sun, the title), top colour to bottom colour.
+POSTER_COLOURS = [
+    ((24, 70, 120), (8, 14, 32)),
+    ((120, 40, 30), (22, 10, 10)),
+    ((30, 110, 90), (8, 30, 28)),
+    ((190, 110, 20), (80, 20, 40)),
+    ((60, 30, 120), (6, 6, 20)),
+    ((150, 20, 20), (30, 6, 6)),
+]
+
 # amounts in paise
 WEEKDAY = {"VIP": 45000, "GOLD": 30000, "SILVER": 18000}
 WEEKEND = {"VIP": 55000, "GOLD": 38000, "SILVER": 24000}
 HOLIDAY = {"VIP": 60000, "GOLD": 42000, "SILVER": 26000}
 
 MARKER_THEATRE = ("Starlight Cinemas Lower Parel", "Mumbai")
+Colour = tuple[int, int, int]
 
 # ₹20 a ticket up to ₹200, 10 % of the price above (GST on top); a chain's tiered refunds.
 MULTIPLEX_FEE = [{"up_to": 20000, "amount": 2000}, {"up_to": None, "rate_bp": 1000}]
@@ -139,6 +155,34 @@ def _theatres(today: date) -> list[dict[str, Any]]:
     ]
 
 
+def _poster(title: str, language: str, top: Colour, bottom: Colour) -> bytes:
+    """A demo movie's poster, as a PNG an admin might upload."""
+    width, height = 480, 720
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        share = y / (height - 1)
+        draw.line([(0, y), (width, y)], fill=_mix(top, bottom, share))
+    sun = _mix(top, (255, 230, 180), 0.55)
+    draw.ellipse((72, 96, width - 72, 96 + width - 144), fill=sun)
+    for index, line in enumerate(textwrap.wrap(title.upper(), 12)):
+        at = (width / 2, height * 0.62 + index * 62)
+        draw.text(at, line, font=ImageFont.load_default(54), fill="white", anchor="ma")
+    small = ImageFont.load_default(26)
+    draw.text((width / 2, height - 60), language.upper(), font=small, fill="white", anchor="ma")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _mix(a: Colour, b: Colour, share: float) -> Colour:
+    return (
+        round(a[0] + (b[0] - a[0]) * share),
+        round(a[1] + (b[1] - a[1]) * share),
+        round(a[2] + (b[2] - a[2]) * share),
+    )
+
+
 def _rules(day_type: DayType, prices: dict[str, int]) -> list[PriceRuleIn]:
     return [PriceRuleIn(seat_type=t, day_type=day_type, amount=a) for t, a in prices.items()]
 
@@ -158,6 +202,9 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
         )
         for i, movie in enumerate(MOVIES)
     ]
+    for movie, (top, bottom) in zip(movies, POSTER_COLOURS, strict=True):
+        poster = _poster(movie.title, movie.language, top, bottom)
+        await posters.replace_poster(session, movie.id, "image/png", poster, now)
 
     screen_index = 0
     for spec in _theatres(today):

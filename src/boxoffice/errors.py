@@ -84,6 +84,12 @@ class PayloadTooLarge(BoxofficeError):
     title = "Request body too large"
 
 
+class UnsupportedMediaType(BoxofficeError):
+    status = 415
+    type_slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class RateLimited(BoxofficeError):
     status = 429
     type_slug = "rate-limited"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -68,19 +70,26 @@ class BodySizeLimitMiddleware:
     it reads the body into a 400.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[re.Pattern[str], int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})  # paths whose bodies may be larger (a poster's image)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next(
+            (size for path, size in self.larger.items() if path.match(scope["path"])),
+            self.max_bytes,
+        )
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             # The server refuses a body longer than its Content-Length, so this is the size.
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                await _send_problem(send, PayloadTooLarge(self._detail()))
+            if declared.isdigit() and int(declared) > limit:
+                await _send_problem(send, PayloadTooLarge(_detail(limit)))
                 return
             await self.app(scope, receive, send)
             return
@@ -91,16 +100,17 @@ class BodySizeLimitMiddleware:
                 await self.app(scope, replaying(message, receive), send)
                 return
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await _send_problem(send, PayloadTooLarge(self._detail()))
+            if len(body) > limit:
+                await _send_problem(send, PayloadTooLarge(_detail(limit)))
                 return
             if not message.get("more_body", False):
                 break
         request = {"type": "http.request", "body": bytes(body), "more_body": False}
         await self.app(scope, replaying(request, receive), send)
 
-    def _detail(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes."
+
+def _detail(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
 
 
 def replaying(first: Message, receive: Receive) -> Receive:

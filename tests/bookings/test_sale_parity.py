@@ -78,10 +78,15 @@ class Door:
         return dict(body)
 
     def _anonymous(self, value: Any) -> Any:
-        """Ids as the order they first appeared in, the provider's and instants as a mark: what
-        differs between two runs of the same requests."""
+        """Ids (and booking codes, made from them) as the order they first appeared in, the
+        provider's and instants as a mark: what differs between two runs of the same requests."""
         if isinstance(value, dict):
-            return {key: self._anonymous(item) for key, item in value.items()}
+            return {
+                key: self._ids.setdefault(item, f"<code {len(self._ids)}>")
+                if key == "code"
+                else self._anonymous(item)
+                for key, item in value.items()
+            }
         if isinstance(value, list):
             return [self._anonymous(item) for item in value]
         if isinstance(value, str):

@@ -39,7 +39,11 @@ def test_seed_demo_is_idempotent_and_browsable(client: httpx.Client, db: Any) ->
         assert check_gstin(theatre["gstin"]) and theatre["state_code"] == theatre["gstin"][:2]
         assert theatre["legal_name"] and theatre["sac"].startswith("9996")
         assert theatre["convenience_fee"] and theatre["cancellation_policy"]
-    assert len(client.get("/api/v1/movies").json()["items"]) >= 5
+    movies = client.get("/api/v1/movies").json()["items"]
+    assert len(movies) >= 5
+    for movie in movies:  # each with its poster, drawn for the demo and re-encoded as uploads are
+        poster = client.get(movie["poster_url"])
+        assert poster.status_code == 200 and poster.headers["content-type"] == "image/webp"
 
     shows: list[dict[str, Any]] = []
     for city in ("Mumbai", "Bengaluru"):

@@ -158,9 +158,10 @@ def test_booking_and_cancelling_send_one_email_each(
     ]
     assert {str(m["To"]) for m in messages} == {address}
     confirmation = next(
-        m for m in messages if kept["id"] in _text(m) and "Your tickets" in str(m["Subject"])
+        m for m in messages if kept["code"] in _text(m) and "Your tickets" in str(m["Subject"])
     )
     text = _text(confirmation)
+    assert f"Booking {kept['code']} is confirmed." in text  # the short code
     assert "The Long Night" in text and "The Long Night" in str(confirmation["Subject"])
     for seat in kept["seats"]:
         assert seat["label"] in text
@@ -185,7 +186,7 @@ def test_booking_and_cancelling_send_one_email_each(
         verify_offline(ticket["qr"], published)
 
     cancellation = next(m for m in messages if "cancelled" in str(m["Subject"]))
-    assert dropped["id"] in _text(cancellation)
+    assert dropped["code"] in _text(cancellation)
     amount = dropped["amount_total"]
     assert f"refund of INR {amount // 100:,}.{amount % 100:02d}" in _text(cancellation)
     rows = db.query("SELECT status, COUNT(*) FROM outbox_emails GROUP BY status")
@@ -233,7 +234,7 @@ def test_without_smtp_the_emails_are_eml_files(
     assert len(files) == 1
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(message["To"]) == address
-    assert isinstance(message, EmailMessage) and confirmed["id"] in _text(message)
+    assert isinstance(message, EmailMessage) and confirmed["code"] in _text(message)
 
 
 def _money(amount: int) -> str:
@@ -290,7 +291,7 @@ def test_every_refund_sends_one_email_naming_it(
     by_booking: dict[str, list[str]] = {}
     for message in mine:
         text = _text(message)
-        booking_id = next(b["id"] for b in (kept, late, twice) if b["id"] in text)
+        booking_id = next(b["id"] for b in (kept, late, twice) if b["code"] in text)
         by_booking.setdefault(booking_id, []).append(str(message["Subject"]).split(":")[0])
     assert {k: sorted(v) for k, v in by_booking.items()} == {
         kept["id"]: ["Booking cancelled", "Your tickets"],
@@ -302,16 +303,16 @@ def test_every_refund_sends_one_email_naming_it(
         text = _text(message)
         subject = str(message["Subject"])
         if subject.startswith("Payment refunded"):
-            amount = late["amount_total"] if late["id"] in text else twice["amount_total"]
+            amount = late["amount_total"] if late["code"] in text else twice["amount_total"]
             assert f"A refund of {_money(amount)} has been started" in text
             assert not [p for p in message.walk() if p.get_content_type() == "image/png"]
-        if subject.startswith("Payment refunded") and late["id"] in text:
+        if subject.startswith("Payment refunded") and late["code"] in text:
             assert "seats were taken" in text and "no tickets were issued" in text
-        if subject.startswith("Payment refunded") and twice["id"] in text:
+        if subject.startswith("Payment refunded") and twice["code"] in text:
             assert "second payment" in text and "Your booking stands" in text
         if subject.startswith("Booking cancelled"):
             assert "show cancelled" in text
-            amount = kept["amount_total"] if kept["id"] in text else twice["amount_total"]
+            amount = kept["amount_total"] if kept["code"] in text else twice["amount_total"]
             assert f"A refund of {_money(amount)} has been started" in text
     rows = db.query("SELECT kind, COUNT(*) FROM outbox_emails GROUP BY kind")
     assert dict((r[0], r[1]) for r in rows) == {"BOOKED": 2, "CANCELLED": 2, "REFUNDED": 2}

@@ -35,8 +35,10 @@ from tests.api import (
     future,
     login,
     make_admin,
+    poster_image,
     register,
     set_theatre_prices,
+    upload_poster,
 )
 from tests.conftest import running_app
 from tests.support.keys import sandbox_keys
@@ -123,6 +125,13 @@ class World:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
+
+    def movie_with_poster(self) -> str:
+        return str(
+            upload_poster(self.client, self.admin, create_movie(self.client, self.admin)["id"])[
+                "id"
+            ]
+        )
 
     def paid_checkout(self) -> dict[str, str]:
         """What Checkout hands the customer's front end for a fresh booking: order, payment,
@@ -318,8 +327,24 @@ def retry_call(world: World, _role: str, allowed: bool) -> Call:
     return Call({**world.ids(), "refund_id": refund_id})
 
 
+def poster_call(world: World, _role: str, _allowed: bool) -> Call:
+    """The shared movie's poster (uploaded once, by the admin)."""
+    if "poster" not in world.shared:
+        world.shared["poster"] = upload_poster(world.client, world.admin, world.movie_id)
+    return Call(world.ids())
+
+
+def upload_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call(world.ids(), content=poster_image(), headers={"Content-Type": "image/jpeg"})
+
+
 def tickets_call(world: World, _role: str, _allowed: bool) -> Call:
     return Call({**world.ids(), "booking_id": world.shared_paid()})
+
+
+def code_call(world: World, _role: str, _allowed: bool) -> Call:
+    booking = world.client.get(f"/api/v1/bookings/{world.booking_id}", headers=world.admin)
+    return Call({"code": booking.json()["code"]})
 
 
 def credit_note_call(world: World, _role: str, _allowed: bool) -> Call:
@@ -454,6 +479,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/screens/{{screen_id}}/prices", PUBLIC),
     Row("GET", f"{V1}/movies", PUBLIC),
     Row("GET", f"{V1}/movies/{{movie_id}}", PUBLIC),
+    Row("GET", f"{V1}/movies/{{movie_id}}/poster", PUBLIC, poster_call),
     Row("GET", f"{V1}/shows", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats", PUBLIC),
@@ -524,6 +550,7 @@ MATRIX: list[Row] = [
     # -- tickets and the door ----------------------------------------------------------------
     Row("GET", f"{V1}/tickets/keys", PUBLIC),
     Row("GET", f"{V1}/bookings/{{booking_id}}/tickets", OWNER_OR_ADMIN, tickets_call),
+    Row("GET", f"{V1}/bookings/{{booking_id}}/tickets.pdf", OWNER_OR_ADMIN, tickets_call),
     Row("GET", f"{V1}/tickets/{{ticket_id}}/qr.svg", OWNER_OR_ADMIN, qr_call),
     # -- invoices ----------------------------------------------------------------------------
     Row("GET", f"{V1}/bookings/{{booking_id}}/invoice", OWNER_STAFF_OR_ADMIN, tickets_call),
@@ -536,6 +563,7 @@ MATRIX: list[Row] = [
     ),
     Row("POST", f"{V1}/checkin", STAFF_OR_ADMIN, checkin_call),
     Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),
+    Row("GET", f"{V1}/bookings/code/{{code}}", STAFF_OR_ADMIN, code_call),
     # -- reports -----------------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/report", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),
@@ -570,6 +598,7 @@ MATRIX: list[Row] = [
         ADMIN_ONLY,
         with_body(lambda _w: {"language": "Hindi"}),
     ),
+    Row("PUT", f"{V1}/movies/{{movie_id}}/poster", ADMIN_ONLY, upload_call),
     Row("POST", f"{V1}/shows", ADMIN_ONLY, with_body(show_body)),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(
@@ -583,6 +612,12 @@ MATRIX: list[Row] = [
         f"{V1}/shows/{{show_id}}/cancel",
         ADMIN_ONLY,
         fresh_for_allowed("show_id", World.fresh_show),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/movies/{{movie_id}}/poster",
+        ADMIN_ONLY,
+        fresh_for_allowed("movie_id", World.movie_with_poster),
     ),
     Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
 ]
@@ -693,6 +728,8 @@ def test_every_route_answers_each_role_as_the_table_says(client: httpx.Client, d
     assert shared_ticket["status"] == "VALID", shared_ticket  # refused scans admitted no one
     layout = client.get(f"/api/v1/screens/{world.screen_id}").json()
     assert len(layout["seats"]) == 16  # DEFAULT_ROWS: 4 + 6 + 6, untouched by refused callers
+    movie = client.get(f"/api/v1/movies/{world.movie_id}").json()
+    assert movie["poster_url"] is not None  # refused callers took no poster down
 
 
 def test_a_spent_or_wrong_kind_of_token_is_401(client: httpx.Client, db: Any) -> None:

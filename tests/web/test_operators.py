@@ -94,6 +94,39 @@ def test_a_typed_code_is_admitted_once_with_the_show_the_count_and_theatre_times
     expect(page.get_by_role("alert")).to_have_text("Not a valid ticket")
 
 
+def test_a_customer_without_a_ticket_is_found_by_booking_code_and_admitted(
+    new_page: NewPage, live_server: LiveServer, client: httpx.Client, admin: Headers
+) -> None:
+    show = show_soon(client, admin)
+    customer, _ = guest(client)
+    client.patch("/api/v1/me", json={"email": "flat-phone@example.com"}, headers=customer)
+    paid = booked(client, customer, show["id"], 2)
+    staff_at_the_door(client, admin, show)
+
+    page = new_page(live_server.url, viewport=PHONE)
+    page.goto("/checkin")
+    sign_in(page, "gate@example.com", "staff-password-1")
+    lookup = page.get_by_role("region", name="Find a booking")
+    typed = f"{paid['code'][:4]}-{paid['code'][4:]}".lower()  # as read out, and typed
+    lookup.get_by_label("Booking code").fill(typed)
+    lookup.get_by_role("button", name="Find").click()
+    expect(lookup).to_contain_text(paid["code"])
+    expect(lookup).to_contain_text("Confirmed")
+    expect(lookup).to_contain_text("The Long Night")
+    seats = sorted(seat["label"] for seat in paid["seats"])
+    lookup.get_by_role("button", name=f"Admit seat {seats[0]}").click()
+    expect(page.locator(".verdict")).to_have_attribute("data-result", "ok")
+    expect(page.locator(".admitted")).to_contain_text("1 admitted")
+    tickets_now = lookup.get_by_role("list", name="Tickets of this booking").get_by_role("listitem")
+    expect(tickets_now.filter(has_text=f"Seat {seats[0]} · Checked in")).to_have_count(1)
+    expect(lookup.get_by_role("button", name=re.compile("^Admit seat"))).to_have_count(1)
+    screenshot(page, "checkin-by-code")
+
+    lookup.get_by_label("Booking code").fill("ZZZZZZZZ")
+    lookup.get_by_role("button", name="Find").click()
+    expect(lookup.get_by_role("alert")).to_contain_text("No booking has this code")
+
+
 def test_admin_pages_show_occupancy_and_a_sales_chart(
     new_page: NewPage,
     live_server: LiveServer,

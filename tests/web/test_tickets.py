@@ -5,6 +5,7 @@ the Web Share sheet or, without one, a link that opens the same card for whoever
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import LiveServer
+from tests.support.pdf import page_streams, qr_modules, qr_of, shown_text
 from tests.web.conftest import NewPage, screenshot
 from tests.web.shop import hold, open_show, pay_in_sandbox, pick
 
@@ -49,8 +51,10 @@ def test_a_card_per_seat_whose_qr_code_reads_back_as_the_ticket(
     buy_two(page, show["id"])
     cards = page.get_by_role("article", name=re.compile(r"^Ticket for seat [A-Z]+\d+$"))
     expect(cards).to_have_count(2)
+    code = page.locator(".booking-ref .booking-code").text_content() or ""
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{8}", code), code
     for card in cards.all():
-        for text in (details["movie"]["title"], "PVR Phoenix · Audi 1", "Valid"):
+        for text in (details["movie"]["title"], "PVR Phoenix · Audi 1", "Valid", f"Booking {code}"):
             expect(card).to_contain_text(text)
         expect(card).to_contain_text(re.compile(r"\d\d:\d\d [ap]m"))
         image = card.get_by_role("img", name=re.compile("^QR code of the ticket for seat"))
@@ -87,3 +91,24 @@ def test_a_ticket_is_shared_through_the_share_sheet_or_as_a_link(
     shared_data = page.evaluate("window.shared")
     assert unquote(shared_data["url"].split("#", 1)[1]) == other.get_attribute("data-qr")
     assert "The Long Night" in shared_data["text"]
+
+
+def test_the_tickets_download_as_a_pdf_a_page_a_seat_with_their_qr_codes(
+    new_page: NewPage, live_server: LiveServer, show: dict[str, Any], viewport: dict[str, int]
+) -> None:
+    page = new_page(live_server.url, viewport=viewport)
+    buy_two(page, show["id"])
+    code = page.locator(".booking-ref .booking-code").text_content() or ""
+    cards = page.get_by_role("article", name=re.compile(r"^Ticket for seat "))
+    expect(cards).to_have_count(2)
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download tickets (PDF)").click()
+    saved = downloading.value
+    assert saved.suggested_filename == f"tickets-{code}.pdf"
+    pages = page_streams(Path(saved.path()).read_bytes())
+    assert len(pages) == 2
+    for card, drawn in zip(cards.all(), pages, strict=True):  # both in seat order
+        seat = (card.get_attribute("aria-label") or "").removeprefix("Ticket for seat ")
+        text = shown_text(drawn)
+        assert f"Seat {seat} · " in text and f"Booking {code}" in text and "The Long Night" in text
+        assert qr_of(drawn) == qr_modules(card.get_attribute("data-qr") or "")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from boxoffice.bookings.codes import id_prefix_of
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
 
 
@@ -103,3 +104,8 @@ class BookingTransition(IdMixin, Base):
     at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str | None] = mapped_column(String(100))  # "user:<id>", "guest:<id>", "worker"
+
+
+# One short code per booking (`bookings.codes`): no two ids begin with the same 40 bits
+# (migration 0020).
+Index("uq_bookings_code", id_prefix_of(Booking.id), unique=True)

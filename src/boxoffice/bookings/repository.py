@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.bookings.codes import id_prefix_of
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.catalogue.models import Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.seat_labels import seat_order
@@ -153,6 +154,12 @@ async def get_booking(
         statement = statement.with_for_update()
     result = await session.execute(statement.execution_options(populate_existing=True))
     return result.scalar_one_or_none()
+
+
+async def booking_by_code(session: AsyncSession, id_prefix: str) -> Booking | None:
+    """The booking whose id begins with these 40 bits (`bookings.codes`): one at most."""
+    statement = select(Booking).where(id_prefix_of(Booking.id) == id_prefix)
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def set_status(

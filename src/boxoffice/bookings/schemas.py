@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
+from boxoffice.bookings.codes import booking_code
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.schemas import SeatTypeCode
 
@@ -83,6 +84,7 @@ class RefundInfo(BaseModel):
 
 class BookingOut(BaseModel):
     id: str
+    code: str = Field(description="the short code a customer reads out (`bookings.codes`)")
     status: str
     show_id: str
     expires_at: datetime | None
@@ -115,6 +117,7 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
     status = rules.effective_status(booking.status, booking.expires_at, now)
     return {
         "id": str(booking.id),
+        "code": booking_code(booking.id),
         "status": status.value,
         "show_id": str(booking.show_id),
         "expires_at": iso(booking.expires_at) if status is rules.PENDING else None,

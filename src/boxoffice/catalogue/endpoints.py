@@ -60,6 +60,9 @@ from boxoffice.text import PRINTABLE_PATTERN
 
 router = APIRouter(tags=["catalogue"])
 
+API_PREFIX = "/api/v1"  # where the app mounts this router (`boxoffice.app`)
+POSTER_PATH = "/movies/{movie_id}/poster"
+
 Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
 
 
@@ -87,7 +90,16 @@ def _sweet_spot(screen: Screen) -> SweetSpotOut | None:
 
 
 def movie_out(movie: Movie) -> MovieOut:
-    return MovieOut.model_validate(movie, from_attributes=True)
+    fields = {name: getattr(movie, name) for name in MovieOut.model_fields if name != "poster_url"}
+    return MovieOut(**fields, poster_url=_poster_url(movie))
+
+
+def _poster_url(movie: Movie) -> str | None:
+    """The poster's address with its version: a new poster has a new one, so either is cached
+    for good."""
+    if movie.poster_etag is None:
+        return None
+    return f"{API_PREFIX}{POSTER_PATH.format(movie_id=movie.id)}?v={movie.poster_etag}"
 
 
 def show_out(view: service.ShowView) -> ShowOut:

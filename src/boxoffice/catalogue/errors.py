@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boxoffice.errors import Conflict, InvalidInput, NotFound, RateLimited
+from boxoffice.errors import Conflict, InvalidInput, NotFound, RateLimited, UnsupportedMediaType
 
 
 class TheatreNotFound(NotFound):
@@ -18,6 +18,21 @@ class ScreenNotFound(NotFound):
 class MovieNotFound(NotFound):
     type_slug = "movie-not-found"
     title = "Movie not found"
+
+
+class PosterNotFound(NotFound):
+    type_slug = "poster-not-found"
+    title = "Poster not found"
+
+
+class NotAnImage(UnsupportedMediaType):
+    type_slug = "not-an-image"
+    title = "Not an image the server takes"
+
+
+class UnreadableImage(InvalidInput):
+    type_slug = "unreadable-image"
+    title = "The image cannot be used"
 
 
 class ShowNotFound(NotFound):

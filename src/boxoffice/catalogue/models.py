@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     func,
@@ -97,6 +98,24 @@ class Movie(IdMixin, TimestampMixin, Base):
     certificate: Mapped[str] = mapped_column(String(10))
     genres: Mapped[list[str]] = mapped_column(JSON, default=list)
     release_date: Mapped[date]
+    # The poster's ETag while it has one (its bytes are in `movie_posters`): the movie's answer
+    # names the poster's address without reading the image (migration 0019).
+    poster_etag: Mapped[str | None] = mapped_column(String(32))
+
+
+class MoviePoster(Base):
+    """A movie's poster as the server re-encoded it, in a table of its own so that no read of
+    a movie loads its bytes. In the database, not on a disk, so that every API process on any
+    host serves the same poster with nothing else to share (README "Posters")."""
+
+    __tablename__ = "movie_posters"
+
+    movie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movies.id"), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(30))
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
 
 
 class ShowStatus(enum.StrEnum):

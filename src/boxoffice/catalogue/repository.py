@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.catalogue.models import (
     DayType,
     Movie,
+    MoviePoster,
     Screen,
     Seat,
     SeatType,
@@ -185,6 +186,29 @@ async def list_movies(
         query = query.where(func.lower(Movie.language) == language.lower())
     query = query.order_by(Movie.title, Movie.id).limit(limit).offset(offset)
     return list(await session.scalars(query))
+
+
+async def put_poster(session: AsyncSession, poster: MoviePoster) -> None:
+    """Keeps the movie's poster, replacing the one it had (without reading it)."""
+    values = {c.key: getattr(poster, c.key) for c in MoviePoster.__table__.columns}
+    insert_poster = dialect_insert(session)(MoviePoster).values(**values)
+    await session.execute(
+        insert_poster.on_conflict_do_update(index_elements=["movie_id"], set_=values)
+    )
+
+
+async def delete_poster(session: AsyncSession, movie_id: uuid.UUID) -> None:
+    await session.execute(delete(MoviePoster).where(MoviePoster.movie_id == movie_id))
+
+
+async def poster_etag(session: AsyncSession, movie_id: uuid.UUID) -> tuple[str | None] | None:
+    """The movie's poster ETag (null: no poster); None: no such movie."""
+    row = (await session.execute(select(Movie.poster_etag).where(Movie.id == movie_id))).first()
+    return None if row is None else (row[0],)
+
+
+async def get_poster(session: AsyncSession, movie_id: uuid.UUID) -> MoviePoster | None:
+    return await session.get(MoviePoster, movie_id)
 
 
 async def movie_has_running_shows(

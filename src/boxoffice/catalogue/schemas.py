@@ -288,6 +288,9 @@ class MovieOut(BaseModel):
     genres: list[str]
     release_date: date
     created_at: datetime
+    poster_url: str | None = Field(
+        description="The poster (WebP), this version of it: cacheable for good; null: none"
+    )
 
 
 class MovieList(BaseModel):

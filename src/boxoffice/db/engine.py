@@ -137,6 +137,9 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
 )
+# Among them, a constraint the statement tripped (class 23): a conflict, answered 409 as
+# SQLAlchemy's IntegrityError is, not the database being unavailable.
+DRIVER_CONFLICTS: tuple[type[Exception], ...] = (asyncpg.IntegrityConstraintViolationError,)
 
 # The errors that mean "this connection's server is gone or no longer the primary": the
 # request gets 503 and the connection is never used again.

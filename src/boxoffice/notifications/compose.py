@@ -73,7 +73,7 @@ def booked_email(
     *,
     sender: str,
     recipient: str,
-    booking_id: str,
+    booking_code: str,
     facts: ShowFacts,
     starts_at: datetime,
     seats: Sequence[str],
@@ -92,7 +92,7 @@ def booked_email(
     subject = f"Your tickets: {facts.title}, {when}"
     seat_list = ", ".join(seats)
     lines = [
-        f"Booking {booking_id} is confirmed.",
+        f"Booking {booking_code} is confirmed.",
         "",
         f"Show:    {facts.title}",
         f"When:    {when}",
@@ -127,7 +127,7 @@ def booked_email(
         f"<p>Seats: {html.escape(seat_list)}<br>Amount: {html.escape(money(amount, currency))}"
         f'<br>Invoice: <a href="{html.escape(invoice_url)}">{INVOICE_NUMBER}</a></p>'
         f"{ticket_html}"
-        f"<p>Booking {html.escape(booking_id)}</p>"
+        f"<p>Booking code <b>{html.escape(booking_code)}</b></p>"
         "</body></html>",
         subtype="html",
     )
@@ -193,14 +193,14 @@ def _refund_started(amount: int, currency: str) -> str:
 
 def cancelled_email(
     *,
-    booking_id: str,
+    booking_code: str,
     refund_amount: int | None,
     reason: str,
     **common: Any,
 ) -> EmailMessage:
     return _notice(
         subject="Booking cancelled",
-        opening=f"Booking {booking_id} was cancelled ({reason}). Its tickets no longer admit.",
+        opening=f"Booking {booking_code} was cancelled ({reason}). Its tickets no longer admit.",
         closing=(
             _refund_started(refund_amount, common["currency"])
             if refund_amount
@@ -211,7 +211,7 @@ def cancelled_email(
 
 
 def refunded_email(
-    *, booking_id: str, refund_amount: int, reason: str, booked: bool, **common: Any
+    *, booking_code: str, refund_amount: int, reason: str, booked: bool, **common: Any
 ) -> EmailMessage:
     """A payment that arrived and could not book (or paid a second time) is refunded."""
     outcome = (
@@ -221,7 +221,7 @@ def refunded_email(
     )
     return _notice(
         subject="Payment refunded",
-        opening=f"A payment for booking {booking_id} could not be used ({reason}). {outcome}",
+        opening=f"A payment for booking {booking_code} could not be used ({reason}). {outcome}",
         closing=_refund_started(refund_amount, common["currency"]),
         **common,
     )

@@ -32,6 +32,7 @@ from boxoffice import metrics
 from boxoffice.accounts import repository as accounts_repository
 from boxoffice.accounts.events import PasswordResetRequested
 from boxoffice.bookings import repository as bookings_repository
+from boxoffice.bookings.codes import booking_code
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.clock import Clock
@@ -153,7 +154,7 @@ async def _queue(
         {
             "sender": settings.smtp_from if settings else DEFAULT_SENDER,
             "recipient": recipient,
-            "booking_id": str(booking.id),
+            "booking_code": booking_code(booking.id),
             "facts": await repository.show_facts(session, show.id),
             "starts_at": show.starts_at,
             "seats": [s.label for s in seats[booking.id]],

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from boxoffice.accounts.dependencies import PrincipalDep, StaffOrAdminDep
+from boxoffice.bookings.schemas import BookingOut
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import PROBLEM_CONTENT_TYPE, InvalidInput
-from boxoffice.tickets import keys, service
+from boxoffice.tickets import keys, pdf, service
 from boxoffice.tickets.schemas import (
     CheckinOut,
     CheckinRequest,
+    DoorBookingOut,
     PublicKey,
     PublicKeys,
     RevokedTicket,
@@ -46,6 +49,62 @@ async def booking_tickets(
     """One signed ticket per seat; a cancelled booking's read as REVOKED."""
     found = await service.booking_tickets(session, principal, booking_id, settings, now)
     return TicketList(items=[TicketOut.of(t, found.starts_at) for t in found.tickets])
+
+
+@router.get(
+    "/bookings/{booking_id}/tickets.pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "A page per seat"},
+        404: {"description": "Not your booking, or no such booking"},
+        409: {"description": "The booking is not BOOKED and never was"},
+    },
+)
+async def booking_tickets_pdf(
+    booking_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Response:
+    """The booking's tickets as a PDF to print or keep: a page per seat with the movie, theatre,
+    screen, time (the theatre's), seat, booking code and QR code; a cancelled ticket's page
+    says so, without its QR code."""
+    show, tickets = await service.printed_tickets(session, principal, booking_id, settings, now)
+    content = await asyncio.to_thread(pdf.render, show, tickets)  # ms of CPU: off the loop
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="tickets-{show.booking_code}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/bookings/code/{code}",
+    response_model=DoorBookingOut,
+    responses={
+        403: {"description": "A booking for a show at a theatre the staff member does not work at"},
+        404: {"description": "No booking has this code"},
+        422: {"description": "Not a booking code"},
+    },
+)
+async def booking_by_code(
+    code: Annotated[str, Path(min_length=1, max_length=20)],
+    principal: StaffOrAdminDep,
+    session: SessionDep,
+    now: NowDep,
+) -> DoorBookingOut:
+    """A booking found by its short code (any case; dashes and spaces ignored; O read as 0, I
+    and L as 1), with its tickets: for staff of its show's theatre, say at the door for a
+    customer whose phone is flat, and for admins."""
+    found = await service.booking_by_code(session, principal, code)
+    return DoorBookingOut(
+        booking=BookingOut.of(found.view, now),
+        tickets=[TicketOut.of(t, found.starts_at) for t in found.tickets],
+    )
 
 
 @router.get(

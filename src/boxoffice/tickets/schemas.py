@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from boxoffice.bookings.schemas import BookingOut
 from boxoffice.text import Text40, Text100, Text1000
 from boxoffice.tickets.models import Ticket
 
@@ -42,6 +43,13 @@ class TicketOut(BaseModel):
 
 class TicketList(BaseModel):
     items: list[TicketOut]
+
+
+class DoorBookingOut(BaseModel):
+    """A booking found by its code, with its tickets (none when it was never BOOKED)."""
+
+    booking: BookingOut
+    tickets: list[TicketOut]
 
 
 class PublicKey(BaseModel):

@@ -18,10 +18,13 @@ from boxoffice import metrics
 from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
-from boxoffice.bookings.errors import ShowNotFound
+from boxoffice.bookings.codes import LENGTH as CODE_LENGTH
+from boxoffice.bookings.codes import booking_code, id_prefix
+from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.config import Settings
-from boxoffice.errors import BoxofficeError
+from boxoffice.errors import BoxofficeError, InvalidInput
 from boxoffice.logs import get_logger
 from boxoffice.staff.service import ensure_may_work_at
 from boxoffice.tickets import keys, repository
@@ -34,6 +37,7 @@ from boxoffice.tickets.errors import (
     TicketRevoked,
 )
 from boxoffice.tickets.models import Ticket, TicketStatus
+from boxoffice.tickets.pdf import PrintedShow
 from boxoffice.tickets.signing import BadTicket, TicketClaims, verify
 
 log = get_logger("boxoffice.tickets")
@@ -112,6 +116,61 @@ async def booking_tickets(
     show = await bookings_repository.get_show(session, booking.show_id)
     assert show is not None
     return BookingTickets(booking, show.starts_at, tickets)
+
+
+async def printed_tickets(
+    session: AsyncSession,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> tuple[PrintedShow, list[Ticket]]:
+    """A booking's tickets to print (yours, or any for an admin), and what each page says of
+    its show; 409 as `booking_tickets` for a booking never BOOKED."""
+    found = await booking_tickets(session, principal, booking_id, settings, now)
+    details = await catalogue_service.get_show_details(session, found.booking.show_id)
+    movie, theatre = details.movie, details.theatre
+    show = PrintedShow(
+        movie_title=movie.title,
+        movie_facts=f"{movie.language} · {movie.certificate} · {movie.duration_minutes} min",
+        theatre_name=theatre.name,
+        theatre_address=theatre.address,
+        screen_name=details.screen_name,
+        starts_at=found.starts_at,
+        timezone=details.view.timezone,
+        booking_code=booking_code(found.booking.id),
+    )
+    return show, found.tickets
+
+
+@dataclass(frozen=True)
+class DoorBooking:
+    """A booking as the door sees it: the booking, its show's start, its tickets (none when it
+    was never BOOKED)."""
+
+    view: bookings_reads.BookingView
+    starts_at: datetime
+    tickets: list[Ticket]
+
+
+async def booking_by_code(session: AsyncSession, principal: Principal, code: str) -> DoorBooking:
+    """The booking a short code names, for staff of its show's theatre (403 elsewhere) or an
+    admin: 422 for what is no code, 404 for a code of no booking."""
+    prefix = id_prefix(code)
+    if prefix is None:
+        raise InvalidInput(
+            f"A booking code is {CODE_LENGTH} letters and digits (without I, L, O or U).",
+            field="code",
+        )
+    booking = await bookings_repository.booking_by_code(session, prefix)
+    if booking is None:
+        raise BookingNotFound("No booking has this code.")
+    show = await bookings_repository.get_show(session, booking.show_id)
+    assert show is not None
+    await ensure_may_work_at(session, principal, show.theatre_id)
+    view = (await bookings_reads.load_views(session, [booking]))[0]
+    tickets = await repository.tickets_of_booking(session, booking.id)
+    return DoorBooking(view, show.starts_at, tickets)
 
 
 async def ticket_for_owner(

@@ -79,8 +79,8 @@ async function errorOf(response) {
 }
 
 // auth: "none" (public), "any" (whatever token there is), "customer" (a guest is made when
-// nobody is signed in). Answers the parsed JSON, or null for 204/304.
-export async function api(method, path, { body, auth = "any", headers } = {}) {
+// nobody is signed in). Answers the response, once it is a success.
+async function authorised(method, path, { body, auth = "any", headers } = {}) {
   let token = auth === "none" ? null : session.token();
   if (!token && auth === "customer") token = await guestToken();
   let response = await send(method, path, body, token, headers);
@@ -90,8 +90,25 @@ export async function api(method, path, { body, auth = "any", headers } = {}) {
     store.removeItem(KEYS.guest); // expired, or spent by linking to an account
   }
   if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+// The parsed JSON, or null for 204/304.
+export async function api(method, path, options = {}) {
+  const response = await authorised(method, path, options);
   if (response.status === 204) return null;
   return response.json();
+}
+
+// A file of ours that needs the visitor's token (a link cannot send it), saved as `filename`.
+export async function download(path, filename, accept) {
+  const response = await authorised("GET", path, { headers: { Accept: accept } });
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 export const get = (path, options) => api("GET", path, options);

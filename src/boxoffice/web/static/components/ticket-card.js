@@ -21,8 +21,8 @@ export function ticketLink(code) {
 }
 
 // ticket: {seat_label, qr, and where the buyer's own: id, seat_type, status}; show: a show with
-// its movie, theatre and screen.
-export function ticketCard(ticket, show, { share = true } = {}) {
+// its movie, theatre and screen; code: the booking's short code, where known.
+export function ticketCard(ticket, show, { share = true, code = null } = {}) {
   const seat = `Seat ${ticket.seat_label}`;
   const revoked = ticket.status === "REVOKED";
   const when = dateTime(show.starts_at, show.timezone);
@@ -37,6 +37,7 @@ export function ticketCard(ticket, show, { share = true } = {}) {
       h("p", {}, when),
       h("p", {}, `${show.theatre.name} · ${show.screen.name}`)),
     h("p", { class: "ticket-seat" }, h("strong", {}, seat), ticket.seat_type ? ` · ${ticket.seat_type}` : null),
+    code ? h("p", { class: "ticket-code" }, "Booking ", h("strong", { class: "booking-code" }, code)) : null,
     ticket.status ? h("p", { class: "ticket-state", "data-ticket-status": ticket.status }, STATES[ticket.status] || ticket.status) : null,
     revoked
       ? h("p", { class: "revoked-note" }, "This ticket was cancelled: it will not be admitted.")

@@ -1,6 +1,6 @@
 // One booking: the confirmation with a ticket card per seat, cancelling, and the refund's
 // progress.
-import { get, post } from "../api.js";
+import { download, get, post } from "../api.js";
 import { BOOKING_STATUS, bySeat, money } from "../format.js";
 import { loadBooking } from "../components/booking-loader.js";
 import { bookingSummary } from "../components/summary.js";
@@ -34,13 +34,22 @@ export default async function bookingPage(main, bookingId) {
 
   render(main, title,
     h("p", { class: "status", "data-booking-status": booking.status }, BOOKING_STATUS[booking.status] || booking.status),
-    tickets.length ? h("section", { class: "tickets", "aria-label": "Tickets" }, [...tickets].sort(bySeat).map((ticket) => ticketCard(ticket, show))) : null,
+    h("p", { class: "booking-ref" }, "Booking code ", h("strong", { class: "booking-code" }, booking.code)),
+    booking.status === "BOOKED" && tickets.length ? h("div", { class: "actions" }, downloadButton(booking, messages)) : null,
+    tickets.length ? h("section", { class: "tickets", "aria-label": "Tickets" }, [...tickets].sort(bySeat).map((ticket) => ticketCard(ticket, show, { code: booking.code }))) : null,
     bookingSummary(booking, show),
-    h("p", { class: "muted" }, `Booking ${booking.id}`),
     refunds(booking),
     messages.element,
     booking.status === "BOOKED" ? h("div", { class: "actions" }, cancel, sure) : null,
     h("p", {}, h("a", { href: "/bookings" }, "All my bookings")));
+}
+
+// The tickets as a PDF (a page a seat, with its QR code), to print or keep offline.
+function downloadButton(booking, messages) {
+  const button = h("button", { type: "button", class: "download-button" }, "Download tickets (PDF)");
+  button.addEventListener("click", () => busy(button, messages, () =>
+    download(`/api/v1/bookings/${booking.id}/tickets.pdf`, `tickets-${booking.code}.pdf`, "application/pdf")));
+  return button;
 }
 
 const REFUND_POLL_MS = 3000;

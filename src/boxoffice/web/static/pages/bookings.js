@@ -29,6 +29,7 @@ export default async function bookingsPage(main) {
     return h("li", { "data-booking-id": booking.id, "data-booking-status": booking.status },
       h("a", { href: booking.status === "PENDING" ? `/checkout/${booking.id}` : `/bookings/${booking.id}` }, movie.title),
       h("span", {}, ` · ${dateTime(show.starts_at, show.timezone)} · ${booking.seats.map((s) => s.label).join(", ")} · ${money(booking.amount_total, booking.currency)} · `),
+      h("span", { class: "booking-code" }, booking.code), " · ",
       h("strong", {}, BOOKING_STATUS[booking.status] || booking.status),
       refund ? h("span", {}, ` · refund ${refund.status.toLowerCase()}`) : null);
   })));

@@ -1,9 +1,11 @@
 // Check-in at the door (staff or admin): a ticket's code scanned with the camera (the browser's
 // BarcodeDetector where it has one, else the vendored jsQR), or typed or pasted (a USB scanner
 // types it too); a big green or red answer naming the show (movie, time, screen), the times in
-// the theatre's timezone, and how many of the show are in so far.
+// the theatre's timezone, and how many of the show are in so far. Without a ticket to scan, the
+// booking is found by its short code.
 import { get, post, session } from "../api.js";
 import { accountForm } from "../components/account-form.js";
+import { doorLookup } from "../components/door-lookup.js";
 import { startScanner } from "../components/scanner.js";
 import { ticketClaims } from "../components/ticket-code.js";
 import { showTime } from "../format.js";
@@ -108,6 +110,6 @@ export default async function checkinPage(main) {
     count.textContent = show ? `${number} admitted to ${show.movie.title} at ${showTime(show.starts_at, show.timezone)}, ${show.screen.name}` : `${number} admitted`;
   }
 
-  render(main, "Check-in", h("div", { class: "scan-bar" }, scan), camera.element, video, form, answer, count);
+  render(main, "Check-in", h("div", { class: "scan-bar" }, scan), camera.element, video, form, answer, count, doorLookup({ showOf, admit }));
   qr.focus();
 }

@@ -2,11 +2,21 @@
 // movie's showtimes by theatre, coloured by how full each show is.
 import { get } from "../api.js";
 import { isoDay, price, showDate, showTime } from "../format.js";
+import { facetChips } from "../components/facets.js";
+import { poster } from "../components/poster.js";
 import { field, h, loads, messageBox, render } from "../ui.js";
 
 const DAYS = 7;
 // How full a show is, in words as well as colour: [below this share sold, class, words].
 const FILL = [[0.5, "fill-low", "Available"], [0.85, "fill-mid", "Filling fast"], [1, "fill-high", "Almost full"], [Infinity, "fill-full", "Sold out"]];
+// Parts of the day, in the theatre's own timezone: [from this hour, name].
+const PARTS = [[0, "night"], [5, "morning"], [12, "afternoon"], [17, "evening"], [21, "night"]];
+const PART_WORDS = { morning: "Morning", afternoon: "Afternoon", evening: "Evening", night: "Night" };
+
+function partOfDay(show) {
+  const hour = Number(new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: show.timezone }).format(new Date(show.starts_at)));
+  return PARTS.filter(([from]) => hour >= from).at(-1)[1];
+}
 
 export default async function home(main) {
   const messages = messageBox("home");
@@ -31,7 +41,15 @@ export default async function home(main) {
   const list = h("div", { class: "movies" });
   const filters = h("form", { class: "filters", role: "search", "aria-label": "Choose city and movie" }, field("City", city), field("Search by title", search));
   filters.addEventListener("submit", (event) => event.preventDefault());
-  render(main, "Now showing", filters, strip, fillLegend(), messages.element, list);
+  // Shows gaining a format (SPEC "Back office") add { name: "format", label: "Format", of: (show) => show.format }.
+  const facets = facetChips([
+    { name: "language", label: "Language", of: (show) => movieById.get(show.movie_id)?.language },
+    { name: "time", label: "Time", of: partOfDay, order: ["morning", "afternoon", "evening", "night"], words: (part) => PART_WORDS[part] },
+  ], {
+    chosen: Object.fromEntries(["language", "time"].map((name) => [name, (params.get(name) || "").split(",").filter(Boolean)])),
+    onChange: () => { address(); draw(); },
+  });
+  render(main, "Now showing", filters, strip, facets.element, fillLegend(), messages.element, list);
 
   const theatreById = new Map(theatres.items.map((t) => [t.id, t]));
   const movieById = new Map(movies.items.map((m) => [m.id, m]));
@@ -46,7 +64,7 @@ export default async function home(main) {
   }
 
   function address() {
-    const query = new URLSearchParams({ city: city.value, date: day });
+    const query = new URLSearchParams({ city: city.value, date: day, ...facets.params() });
     if (search.value.trim()) query.set("q", search.value.trim());
     history.replaceState(null, "", `/?${query}`);
   }
@@ -57,14 +75,15 @@ export default async function home(main) {
     for (const show of shown) {
       const movie = movieById.get(show.movie_id);
       if (wanted && !(movie?.title || "").toLowerCase().includes(wanted)) continue;
+      if (!facets.matches(show)) continue;
       if (!byMovie.has(show.movie_id)) byMovie.set(show.movie_id, []);
       byMovie.get(show.movie_id).push(show);
     }
     if (byMovie.size) {
       list.replaceChildren(...[...byMovie].map(([movieId, movieShows]) => movieCard(movieById.get(movieId), movieShows, theatreById)));
     } else if (shown.length) {
-      list.replaceChildren(h("p", {}, `No movie matching “${search.value.trim()}” in ${city.value} that day. `,
-        h("button", { type: "button", class: "link", onclick: () => { search.value = ""; draw(); } }, "Show all movies")));
+      list.replaceChildren(h("p", {}, `No show matching your search and filters in ${city.value} that day. `,
+        h("button", { type: "button", class: "link", onclick: () => { search.value = ""; facets.clear(); address(); draw(); } }, "Show all movies")));
     } else {
       list.replaceChildren(h("p", {}, `No more shows in ${city.value} that day. Try another date above.`));
     }
@@ -91,6 +110,7 @@ export default async function home(main) {
       messages.error(error.message);
       return;
     }
+    facets.update(shown);
     const next = days[days.indexOf(day) + 1];
     if (!shown.length && autoAdvance && next) {
       day = next; // late in the evening: today's shows have all started
@@ -127,9 +147,9 @@ function movieCard(movie, shows, theatreById) {
   const title = movie ? movie.title : "Movie";
   const facts = movie ? `${movie.language} · ${movie.certificate} · ${movie.duration_minutes} min · ${movie.genres.join(", ")}` : "";
   return h("section", { class: "movie", "aria-label": title },
-    h("h2", {}, title),
-    h("p", { class: "muted" }, facts),
-    [...byTheatre].map(([theatreId, theatreShows]) => {
+    poster(movie),
+    h("div", { class: "movie-head" }, h("h2", {}, title), h("p", { class: "muted" }, facts)),
+    h("div", { class: "movie-shows" }, [...byTheatre].map(([theatreId, theatreShows]) => {
       const theatre = theatreById.get(theatreId);
       return h("div", { class: "theatre" },
         h("h3", {}, theatre ? theatre.name : "Theatre"),
@@ -142,5 +162,5 @@ function movieCard(movie, shows, theatreById) {
             "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
           }, time, h("small", {}, `from ${from}`)));
         })));
-    }));
+    })));
 }

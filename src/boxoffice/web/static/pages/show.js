@@ -4,6 +4,7 @@
 import { get, post, session } from "../api.js";
 import { dateTime, money } from "../format.js";
 import { clockText, ticking } from "../components/countdown.js";
+import { poster } from "../components/poster.js";
 import { seatPicker } from "../components/seatpicker.js";
 import { watchSeats } from "../components/live.js";
 import { busy, go, h, messageBox, meta, notice, render } from "../ui.js";
@@ -75,7 +76,7 @@ export default async function showPage(main, showId) {
   const ask = howMany({ showId, map, maxSeats, messages, onQuantity: (count) => picker.setQuantity(count) });
   const facts = [`${theatre.name}, ${show.screen.name}`, dateTime(show.starts_at, show.timezone), movie.language, movie.certificate];
   render(main, movie.title,
-    h("p", { class: "muted" }, facts.join(" · ")),
+    h("div", { class: "show-head" }, poster(movie, "thumb"), h("p", { class: "muted" }, facts.join(" · "))),
     show.status === "CANCELLED" ? h("p", { class: "error", role: "alert" }, "This show has been cancelled.") : null,
     resume.element,
     ask,
