@@ -57,6 +57,7 @@ from boxoffice.errors import (
     Unauthenticated,
     problem_response,
 )
+from boxoffice.invoicing.endpoints import router as invoicing_router
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         money_router,
         bookings_router,
         payments_router,
+        invoicing_router,
         tickets_router,
         staff_router,
         reports_router,

@@ -10,9 +10,12 @@ from boxoffice.accounts.events import GuestLinked
 from boxoffice.bookings import handlers as bookings_handlers
 from boxoffice.bookings.events import BookingStatusChanged, involves_booked
 from boxoffice.catalogue.events import ShowCancelled
+from boxoffice.invoicing import handlers as invoicing_handlers
+from boxoffice.invoicing import repository as invoicing_repository
+from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
-from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival
+from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival, SeatsRefunded
 from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
 from boxoffice.tickets import handlers as tickets_handlers
@@ -20,12 +23,14 @@ from boxoffice.tickets import handlers as tickets_handlers
 
 def register_handlers() -> None:
     """Subscribes every domain's handlers; idempotent, called by the app factory and the worker."""
-    # In this order: the refund is recorded, then the tickets issued or revoked, then the email
-    # (which names both) is queued.
+    # In this order: the refund is recorded (and its credit note issued), the invoice issued,
+    # then the tickets issued or revoked, then the email (which names them) is queued.
     # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.
     events.subscribe(
         BookingStatusChanged, payments_handlers.refund_cancelled_booking, involves_booked
     )
+    events.subscribe(SeatsRefunded, invoicing_handlers.credit_refunded_seats)
+    events.subscribe(BookingStatusChanged, invoicing_handlers.invoice_booked, involves_booked)
     events.subscribe(
         BookingStatusChanged, tickets_handlers.tickets_on_status_change, involves_booked
     )
@@ -35,9 +40,15 @@ def register_handlers() -> None:
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
+    events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
-    # The totals those handlers add up are written as each transaction commits.
-    if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
-        sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)
-        sa_event.listen(Session, "after_soft_rollback", reports_repository.forget_show_sales)
+    # As each transaction commits: the totals those handlers add up are written, and then, last,
+    # the documents it issued are numbered (their counters locked for the commit alone).
+    for before_commit, after_rollback in (
+        (reports_repository.write_show_sales, reports_repository.forget_show_sales),
+        (invoicing_repository.number_pending, invoicing_repository.forget_pending),
+    ):
+        if not sa_event.contains(Session, "before_commit", before_commit):
+            sa_event.listen(Session, "before_commit", before_commit)
+            sa_event.listen(Session, "after_soft_rollback", after_rollback)

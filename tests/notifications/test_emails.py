@@ -147,6 +147,11 @@ def test_booking_and_cancelling_send_one_email_each(
     for seat in kept["seats"]:
         assert seat["label"] in text
     assert f"INR {kept['amount_total'] // 100:,}.{kept['amount_total'] % 100:02d}" in text
+    # It names the booking's invoice and links to it: the number was given as the booking
+    # committed, after the email was queued; the worker wrote it in.
+    number = client.get(f"/api/v1/bookings/{kept['id']}/invoice", headers=who).json()["number"]
+    link = f"{live_server.url}/api/v1/bookings/{kept['id']}/invoice.pdf"
+    assert f"Invoice: {number} ({link})" in text
     # The tickets' QR codes are inline images of the HTML part, one per seat.
     html = confirmation.get_body(preferencelist=("html",))
     assert html is not None
@@ -155,6 +160,7 @@ def test_booking_and_cancelling_send_one_email_each(
     for image in images:
         assert image.get_content().startswith(b"\x89PNG")
         assert f"cid:{str(image['Content-ID']).strip('<>')}" in str(html.get_content())
+    assert f'<a href="{link}">{number}</a>' in str(html.get_content())
     published = client.get("/api/v1/tickets/keys").json()
     for ticket in tickets(client, who, kept["id"]):
         assert ticket["qr"] in text

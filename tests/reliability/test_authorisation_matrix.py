@@ -67,6 +67,7 @@ OWNER_OR_ADMIN: Expect = {
     "admin": OK,
 }
 OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
+OWNER_STAFF_OR_ADMIN: Expect = {**OWNER_OR_ADMIN, "staff": OK}  # staff of the booking's theatre
 
 CUSTOMER_PASSWORD = "customer-password-123"
 
@@ -213,6 +214,19 @@ class World:
             self.shared["paid"] = self.paid_booking()
         return str(self.shared["paid"])
 
+    def credited(self) -> tuple[str, str]:
+        """A booking paid and cancelled (by an admin: its show starts soon), and its credit
+        note's id."""
+        if "credited" not in self.shared:
+            booking_id = self.paid_booking()
+            cancelled = self.client.post(
+                f"/api/v1/bookings/{booking_id}/cancel", headers=self.admin
+            )
+            assert cancelled.status_code == 200, cancelled.text
+            invoice = self.client.get(f"/api/v1/bookings/{booking_id}/invoice", headers=self.admin)
+            self.shared["credited"] = (booking_id, invoice.json()["credit_notes"][0]["id"])
+        return self.shared["credited"]  # type: ignore[no-any-return]
+
     def refresh_token(self) -> str:
         response = self.client.post(
             "/api/v1/auth/login",
@@ -305,6 +319,15 @@ def retry_call(world: World, _role: str, allowed: bool) -> Call:
 
 def tickets_call(world: World, _role: str, _allowed: bool) -> Call:
     return Call({**world.ids(), "booking_id": world.shared_paid()})
+
+
+def credit_note_call(world: World, _role: str, _allowed: bool) -> Call:
+    booking_id, credit_note_id = world.credited()
+    return Call({"booking_id": booking_id, "credit_note_id": credit_note_id})
+
+
+def gst_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call(params={"theatre_id": world.theatre_id, "month": datetime.now().strftime("%Y-%m")})
 
 
 def qr_call(world: World, _role: str, _allowed: bool) -> Call:
@@ -475,11 +498,21 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/tickets/keys", PUBLIC),
     Row("GET", f"{V1}/bookings/{{booking_id}}/tickets", OWNER_OR_ADMIN, tickets_call),
     Row("GET", f"{V1}/tickets/{{ticket_id}}/qr.svg", OWNER_OR_ADMIN, qr_call),
+    # -- invoices ----------------------------------------------------------------------------
+    Row("GET", f"{V1}/bookings/{{booking_id}}/invoice", OWNER_STAFF_OR_ADMIN, tickets_call),
+    Row("GET", f"{V1}/bookings/{{booking_id}}/invoice.pdf", OWNER_STAFF_OR_ADMIN, tickets_call),
+    Row(
+        "GET",
+        f"{V1}/bookings/{{booking_id}}/credit-notes/{{credit_note_id}}.pdf",
+        OWNER_STAFF_OR_ADMIN,
+        credit_note_call,
+    ),
     Row("POST", f"{V1}/checkin", STAFF_OR_ADMIN, checkin_call),
     Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),
     # -- reports -----------------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/report", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),
+    Row("GET", f"{V1}/admin/reports/gst", ADMIN_ONLY, gst_call),
     Row("POST", f"{V1}/admin/staff", ADMIN_ONLY, with_body(staff_body)),
     # -- administration ----------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),

@@ -65,6 +65,13 @@ def test_show_report_matches_the_hand_computed_numbers(
         "refunded": 35000 + 20000,
         "net": 50000 * 2 + 20000,
         "checked_in": 1,
+        "currency": "INR",
+        # The theatre is not registered: its receipts charged no GST, so all of `gross` that
+        # booked is taxable value.
+        "taxable": 50000 * 2 + 35000 + 20000 + 20000,
+        "cgst": 0,
+        "sgst": 0,
+        "fees": 0,
     }
     assert by_type == {
         "VIP": {
@@ -106,7 +113,9 @@ def test_sales_report_days_movies_totals_and_csv(client: httpx.Client, admin: He
     response = client.get("/api/v1/admin/reports/sales", params=params, headers=admin)
     assert response.status_code == 200, response.text
     report = response.json()
+    no_tax = {"cgst": 0, "sgst": 0, "fees": 0}
     zero = {"shows": 0, "tickets": 0, "gross": 0, "refunded": 0, "net": 0, "occupancy": 0.0}
+    zero |= {"taxable": 0, **no_tax}
     assert report["days"] == [
         {"date": (day - timedelta(days=1)).isoformat(), **zero},
         {
@@ -117,21 +126,37 @@ def test_sales_report_days_movies_totals_and_csv(client: httpx.Client, admin: He
             "refunded": 55000,
             "net": 120000,
             "occupancy": 0.1875,
+            "taxable": 175000,
+            **no_tax,
         },
         {"date": (day + timedelta(days=1)).isoformat(), **zero},
     ]
     assert report["by_movie"] == [
         {"movie_id": show["movie_id"], "title": "The Long Night", "tickets": 3, "net": 120000}
     ]
-    assert report["totals"] == {"tickets": 3, "gross": 175000, "refunded": 55000, "net": 120000}
+    assert report["totals"] == {
+        "tickets": 3,
+        "gross": 175000,
+        "refunded": 55000,
+        "net": 120000,
+        "taxable": 175000,
+        **no_tax,
+    }
+    assert report["currency"] == "INR"
 
     as_csv = client.get(
         "/api/v1/admin/reports/sales", params={**params, "format": "csv"}, headers=admin
     )
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert rows[0] == ["date", "shows", "tickets", "gross", "refunded", "net", "occupancy"]
-    assert rows[2] == [day.isoformat(), "1", "3", "175000", "55000", "120000", "0.1875"]
+    assert rows[0] == [
+        *("date", "shows", "tickets", "gross", "refunded", "net", "occupancy"),
+        *("taxable", "cgst", "sgst", "fees"),
+    ]
+    assert rows[2] == [
+        *(day.isoformat(), "1", "3", "175000", "55000", "120000", "0.1875"),
+        *("175000", "0", "0", "0"),
+    ]
     assert len(rows) == 4
 
     problem(

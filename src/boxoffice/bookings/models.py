@@ -3,8 +3,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -62,10 +63,15 @@ class Booking(IdMixin, TimestampMixin, Base):
     updated_at: Mapped[datetime]
     # Who held the seats, as far as the network can tell: for the held-seats cap per address.
     client_ip: Mapped[str | None] = mapped_column(String(45))
+    # The theatre's cancellation tiers when the seats were held (SPEC "Money"; migration 0013).
+    cancellation_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class BookingSeat(Base):
-    """The seats a booking asked for, with the price frozen when they were held."""
+    """The seats a booking asked for, with the price frozen when they were held, and what the
+    price comes to (SPEC "Shapes"; `money.charges`, migration 0013): the ticket's taxable value,
+    rate and GST, its convenience fee and the fee's GST. NULL: a seat whose hold froze no charges
+    (`money.service.booking_lines` works them out)."""
 
     __tablename__ = "booking_seats"
 
@@ -74,6 +80,15 @@ class BookingSeat(Base):
     label: Mapped[str] = mapped_column(String(10))
     seat_type: Mapped[str] = mapped_column(String(20))
     price: Mapped[int] = mapped_column(Integer)
+    taxable: Mapped[int | None] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    cgst: Mapped[int | None] = mapped_column(Integer)
+    sgst: Mapped[int | None] = mapped_column(Integer)
+    ticket_total: Mapped[int | None] = mapped_column(Integer)
+    fee: Mapped[int | None] = mapped_column(Integer)
+    fee_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    fee_cgst: Mapped[int | None] = mapped_column(Integer)
+    fee_sgst: Mapped[int | None] = mapped_column(Integer)
 
 
 class BookingTransition(IdMixin, Base):

@@ -5,6 +5,7 @@ from boxoffice.accounts import models as accounts
 from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
+from boxoffice.invoicing import models as invoicing
 from boxoffice.money import models as money
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
@@ -19,6 +20,7 @@ __all__ = [
     "bookings",
     "catalogue",
     "idempotency",
+    "invoicing",
     "money",
     "notifications",
     "payments",

@@ -7,7 +7,9 @@ every second value doubled, a product written in base 36 and its two digits adde
 value brings the sum to a multiple of 36).
 
 Invoices and credit notes are numbered per theatre and financial year (1 April to 31 March, in
-the theatre's timezone): `PLZ/2026-27/000042`, `PLZ/CN/2026-27/000007`.
+the theatre's timezone): `PLZ/2026-27/000042`, `PLZ/CN/2026-27/000007`; an unregistered theatre's
+receipts have a series of their own, `PLZ/RC/2026-27/000003`, so that a theatre registering in
+mid-year never issues two documents under one number.
 """
 
 from __future__ import annotations
@@ -141,3 +143,7 @@ def invoice_number(prefix: str, year: str, serial: int) -> str:
 
 def credit_note_number(prefix: str, year: str, serial: int) -> str:
     return f"{prefix}/CN/{year}/{serial:06d}"
+
+
+def receipt_number(prefix: str, year: str, serial: int) -> str:
+    return f"{prefix}/RC/{year}/{serial:06d}"

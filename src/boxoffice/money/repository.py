@@ -99,3 +99,20 @@ async def list_exemptions(
     if state_code is not None:
         query = query.where(TaxExemption.state_code == state_code)
     return list(await session.scalars(query.limit(limit).offset(offset)))
+
+
+async def sgst_waived(
+    session: AsyncSession, movie_id: uuid.UUID, state_code: str, day: date
+) -> bool:
+    """Whether the state waives its half of the GST on the film's tickets on that day."""
+    found = await session.scalar(
+        select(TaxExemption.id)
+        .where(
+            TaxExemption.movie_id == movie_id,
+            TaxExemption.state_code == state_code,
+            TaxExemption.starts_on <= day,
+            TaxExemption.ends_on >= day,
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -9,19 +9,21 @@ hold of a local day sees one version.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
 from boxoffice.catalogue.errors import UnknownReference
-from boxoffice.catalogue.models import Theatre
+from boxoffice.catalogue.models import Show, Theatre
 from boxoffice.db.base import new_id
-from boxoffice.money import repository, tax
+from boxoffice.money import charges, repository, tax
+from boxoffice.money.charges import FrozenSeat
 from boxoffice.money.errors import InconsistentPrice, InvalidTaxRule, TaxRuleDateTaken
 from boxoffice.money.models import TaxCategory, TaxExemption, TaxRuleVersion
 from boxoffice.money.schemas import ExemptionCreate, SlabOut, TaxRuleCreate, TaxRuleOut
+from boxoffice.money.terms import fee_schedule_of
 from boxoffice.pricing.rules import local_date
 
 EARLIEST_OFFSET = timedelta(hours=14)  # UTC+14 (Kiritimati): where a date begins first
@@ -125,3 +127,45 @@ async def ensure_prices_consistent(
         inconsistent_prices=list(refused),
         bands=[{"from": first, "to": last} for first, last in bands],
     )
+
+
+async def terms_on(session: AsyncSession, show: Show, theatre: Theatre, day: date) -> tax.Terms:
+    """What a seat of the show held on `day` (the theatre's local date) is charged under: the
+    theatre's settings, the rules in force that day and the film's waiver in its state. A
+    theatre without a GSTIN (or a day before any rule) charges no GST."""
+    admission = await repository.slabs_in_force(session, TaxCategory.ADMISSION, day)
+    fee_tax = await repository.slabs_in_force(session, TaxCategory.FEE, day)
+    registered = theatre.gstin is not None and admission is not None and fee_tax is not None
+    waived = (
+        registered
+        and theatre.state_code is not None
+        and await repository.sgst_waived(session, show.movie_id, theatre.state_code, day)
+    )
+    return tax.Terms(
+        registered=registered,
+        prices_include_tax=theatre.prices_include_tax,
+        admission=admission or (),
+        fee_tax=fee_tax or (),
+        fee_schedule=fee_schedule_of(theatre.convenience_fee),
+        sgst_waived=waived,
+    )
+
+
+async def booking_lines(
+    session: AsyncSession, show_id: uuid.UUID, held_at: datetime, seats: Sequence[FrozenSeat]
+) -> list[tax.SeatCharge]:
+    """Each seat's line as its hold froze it. A seat whose hold froze no charges (held before
+    the claim wrote them) gets its line worked out from the theatre's terms on the hold's local
+    date, without a fee: its booking's total is the sum of its prices, which charged none."""
+    lines = [charges.frozen_charge(seat) for seat in seats]
+    if all(line is not None for line in lines):
+        return [line for line in lines if line is not None]
+    show = await session.get(Show, show_id)
+    assert show is not None
+    theatre = await session.get(Theatre, show.theatre_id)
+    assert theatre is not None
+    terms = await terms_on(session, show, theatre, local_date(held_at, theatre.timezone))
+    return [
+        line or tax.seat_charge(seat.price, terms, with_fee=False)
+        for line, seat in zip(lines, seats, strict=True)
+    ]

@@ -43,6 +43,23 @@ def _base(sender: str, recipient: str, subject: str, now: datetime) -> EmailMess
     return message
 
 
+# Where the confirmation names its invoice's number: the number is given as the booking's
+# transaction commits (its series' counter is locked for the commit alone), after the email was
+# queued, so the worker writes it in when it sends the email (`fill_invoice_number`).
+INVOICE_NUMBER = "[invoice-number]"
+
+
+def fill_invoice_number(message: EmailMessage, number: str | None) -> None:
+    """Writes the invoice's number where the text and HTML parts name it."""
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        content = str(part.get_content())
+        if INVOICE_NUMBER in content:
+            filled = content.replace(INVOICE_NUMBER, number or "(see the invoice link)")
+            part.set_content(filled, subtype=part.get_content_subtype())
+
+
 @dataclass(frozen=True)
 class InlineQr:
     """A ticket's QR code that the HTML part shows as `cid:<cid>`, drawn when the email is sent."""
@@ -63,6 +80,7 @@ def booked_email(
     amount: int,
     currency: str,
     tickets: Sequence[tuple[str, str, str]],  # (ticket id, seat label, signed qr)
+    invoice_url: str,
     now: datetime,
 ) -> tuple[EmailMessage, list[InlineQr]]:
     """The confirmation, and the QR images its HTML part refers to, for `attach_qr_images`.
@@ -81,6 +99,7 @@ def booked_email(
         f"Where:   {facts.theatre}, {facts.screen} ({facts.address})",
         f"Seats:   {seat_list}",
         f"Amount:  {money(amount, currency)}",
+        f"Invoice: {INVOICE_NUMBER} ({invoice_url})",
         "",
         "Show the QR code of each ticket at the door (they are in the HTML part of this email).",
         "",
@@ -105,7 +124,8 @@ def booked_email(
         "<html><body>"
         f"<h1>{html.escape(facts.title)}</h1>"
         f"<p>{html.escape(when)}<br>{html.escape(facts.theatre)}, {html.escape(facts.screen)}</p>"
-        f"<p>Seats: {html.escape(seat_list)}<br>Amount: {html.escape(money(amount, currency))}</p>"
+        f"<p>Seats: {html.escape(seat_list)}<br>Amount: {html.escape(money(amount, currency))}"
+        f'<br>Invoice: <a href="{html.escape(invoice_url)}">{INVOICE_NUMBER}</a></p>'
         f"{ticket_html}"
         f"<p>Booking {html.escape(booking_id)}</p>"
         "</body></html>",

@@ -1,7 +1,8 @@
 """Emails through an outbox: decided in the transaction of the change, sent by the worker.
 
-A booking that becomes BOOKED queues its confirmation (with the tickets' QR codes inline, drawn
-by the worker when it sends); a BOOKED booking that is cancelled (refunded) queues one
+A booking that becomes BOOKED queues its confirmation (with the tickets' QR codes inline and
+its invoice's number, both written in by the worker when it sends: the number is given as the
+booking's transaction commits); a BOOKED booking that is cancelled (refunded) queues one
 cancellation email naming the refund; a payment refunded on arrival (it could not book, or paid
 an order twice) queues one email naming that refund.
 Rows are written in the change's own transaction, so a rolled-back change sends nothing, and
@@ -35,6 +36,7 @@ from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import session_settings
+from boxoffice.invoicing import repository as invoicing_repository
 from boxoffice.logs import get_logger
 from boxoffice.notifications import compose, repository
 from boxoffice.notifications.models import EmailStatus, OutboxEmail
@@ -75,9 +77,15 @@ async def queue_for_status_change(session: AsyncSession, event: BookingStatusCha
         tickets = await tickets_repository.tickets_of_booking(session, booking.id)
         inline: list[compose.InlineQr] = []
 
+        settings = session_settings(session)
+        base_url = settings.public_base_url if settings else ""
+        invoice_url = f"{base_url}/api/v1/bookings/{booking.id}/invoice.pdf"
+
         def confirmation(common: dict[str, Any]) -> EmailMessage:
             message, images = compose.booked_email(
-                **common, tickets=[(str(t.id), t.seat_label, t.qr) for t in tickets]
+                **common,
+                tickets=[(str(t.id), t.seat_label, t.qr) for t in tickets],
+                invoice_url=invoice_url,
             )
             inline.extend(images)
             return message
@@ -176,10 +184,15 @@ async def _queue(
 # --- sending (the worker) -------------------------------------------------------------------
 
 
-async def deliver(settings: Settings, email: OutboxEmail) -> None:
-    """One email over SMTP, or into OUTBOX_DIR as a .eml file when SMTP_URL is unset."""
+async def deliver(
+    settings: Settings, email: OutboxEmail, invoice_number: str | None = None
+) -> None:
+    """One email over SMTP, or into OUTBOX_DIR as a .eml file when SMTP_URL is unset; a
+    confirmation with its invoice's number written in."""
     message = BytesParser(policy=SMTP).parsebytes(email.message.encode("ascii"))
     assert isinstance(message, EmailMessage)
+    if email.kind == "BOOKED":
+        compose.fill_invoice_number(message, invoice_number)
     if email.inline_qr:
         # Drawn here, off the request path: a few ms of CPU a ticket.
         await asyncio.to_thread(
@@ -219,9 +232,12 @@ async def send_due(sessionmaker: async_sessionmaker[Any], settings: Settings, cl
     while True:
         async with sessionmaker() as session, session.begin():
             claimed = await repository.claim_due(session, clock.now(), BATCH, LEASE)
+            invoices = await invoicing_repository.invoice_numbers(
+                session, [email.booking_id for email in claimed if email.kind == "BOOKED"]
+            )
         for email in claimed:
             try:
-                await deliver(settings, email)
+                await deliver(settings, email, invoices.get(email.booking_id))
             except (aiosmtplib.SMTPException, OSError) as exc:
                 # The message names the server's complaint; SMTP_URL (with any password) never.
                 error = f"{type(exc).__name__}: {exc}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from boxoffice.bookings.models import Booking
+from boxoffice.money.cancellation import Reversal
 from boxoffice.payments.models import Refund
 
 
@@ -32,3 +35,19 @@ class PaymentRefundedOnArrival:
     booking: Booking
     refund: Refund
     at: datetime
+
+
+@dataclass(frozen=True)
+class SeatsRefunded:
+    """Seats of a paid booking are being refunded, in the transaction now open: `reversals`
+    says what each seat's line gives back (by seat id); `refund` returns their sum.
+
+    Not published for a payment refunded on arrival (it paid for no seat): only the refund of
+    seats a booking held.
+    """
+
+    booking: Booking
+    refund: Refund
+    reversals: Mapping[uuid.UUID, Reversal]
+    at: datetime
+    reason: str

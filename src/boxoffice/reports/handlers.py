@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import BookingStatus
+from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.payments.events import PaymentCaptured
 from boxoffice.reports import repository
 
@@ -27,3 +28,16 @@ async def count_tickets(session: AsyncSession, event: BookingStatusChanged) -> N
 
 async def count_capture(session: AsyncSession, event: PaymentCaptured) -> None:
     repository.add_to_show_sales(session, event.booking.show_id, gross=event.amount)
+
+
+async def count_invoice(session: AsyncSession, event: InvoiceIssued) -> None:
+    """What an invoice charged, split: the tickets' taxable value, the GST on tickets and fees,
+    and the fees' taxable value (together, the invoice's total)."""
+    repository.add_to_show_sales(
+        session,
+        event.show_id,
+        taxable=event.tickets.taxable,
+        cgst=event.tickets.cgst + event.fees.cgst,
+        sgst=event.tickets.sgst + event.fees.sgst,
+        fees=event.fees.taxable,
+    )

@@ -15,6 +15,9 @@ class ShowSales(Base):
     `tickets`: seats of its bookings BOOKED now. `gross`: money captured for its bookings (a
     second payment for a paid order included; its refund is counted with the refunds, which the
     reports sum from `refunds` because their status moves back and forth while they retry).
+    `taxable`, `cgst`, `sgst`, `fees`: what its bookings' invoices (and receipts) charged, split
+    into the tickets' taxable value, the GST on tickets and fees, and the fees' taxable value
+    (migration 0013; sales from before invoices count in `gross` only).
     """
 
     __tablename__ = "show_sales"
@@ -22,3 +25,7 @@ class ShowSales(Base):
     show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"), primary_key=True)
     tickets: Mapped[int] = mapped_column(Integer)
     gross: Mapped[int] = mapped_column(BigInteger)
+    taxable: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    fees: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

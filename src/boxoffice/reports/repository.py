@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from boxoffice.bookings.models import BookingSeat
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowSeat, ShowStatus
 from boxoffice.db.engine import dialect_insert
+from boxoffice.invoicing.models import Document, DocumentLine, LineKind, Series
 from boxoffice.payments.models import Refund, RefundStatus
 from boxoffice.reports.models import ShowSales
 from boxoffice.tickets.models import Ticket, TicketStatus
@@ -63,25 +64,42 @@ async def seat_counts(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
 
 
 @dataclass(frozen=True)
+class Split:
+    """What invoices charged: the tickets' taxable value, the GST on tickets and fees, and the
+    fees' taxable value."""
+
+    taxable: int = 0
+    cgst: int = 0
+    sgst: int = 0
+    fees: int = 0
+
+
+SPLIT = ("taxable", "cgst", "sgst", "fees")
+
+
+@dataclass(frozen=True)
 class ShowMoney:
     gross: int
     refunded: int
+    split: Split
 
 
 _PENDING_SALES = "pending_show_sales"
+SALES_FIGURES = ("tickets", "gross", "taxable", "cgst", "sgst", "fees")
 
 
-def add_to_show_sales(
-    session: AsyncSession, show_id: uuid.UUID, *, tickets: int = 0, gross: int = 0
-) -> None:
-    """Adds to the show's totals when the caller's transaction commits (see `write_show_sales`)."""
+def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int) -> None:
+    """Adds to the show's totals (`SALES_FIGURES`) when the caller's transaction commits (see
+    `write_show_sales`)."""
     pending = session.info.setdefault(_PENDING_SALES, {})
-    before = pending.get(show_id, (0, 0))
-    pending[show_id] = (before[0] + tickets, before[1] + gross)
+    totals = pending.setdefault(show_id, dict.fromkeys(SALES_FIGURES, 0))
+    for name, amount in figures.items():
+        totals[name] += amount
 
 
 def write_show_sales(session: Session) -> None:
-    """Writes the totals a transaction added up, as the last thing before it commits.
+    """Writes the totals a transaction added up, as it commits (before its documents are
+    numbered: `boxoffice.wiring`).
 
     A show's row is a hot spot (every sale of the show changes it): locked only for the
     commit, not for the rest of the transaction, and in show order, so two transactions never
@@ -89,16 +107,13 @@ def write_show_sales(session: Session) -> None:
     """
     pending = session.info.pop(_PENDING_SALES, None)
     for show_id in sorted(pending or ()):
-        tickets, gross = pending[show_id]
-        statement = dialect_insert(session)(ShowSales).values(
-            show_id=show_id, tickets=tickets, gross=gross
-        )
+        statement = dialect_insert(session)(ShowSales).values(show_id=show_id, **pending[show_id])
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[ShowSales.show_id],
                 set_={
-                    "tickets": ShowSales.tickets + statement.excluded.tickets,
-                    "gross": ShowSales.gross + statement.excluded.gross,
+                    name: getattr(ShowSales, name) + getattr(statement.excluded, name)
+                    for name in SALES_FIGURES
                 },
             )
         )
@@ -120,15 +135,15 @@ def _refunded(show_id: Any) -> Any:
 
 
 async def show_money(session: AsyncSession, show_id: uuid.UUID) -> ShowMoney:
-    row = (
-        await session.execute(
-            select(
-                select(ShowSales.gross).where(ShowSales.show_id == show_id).scalar_subquery(),
-                _refunded(show_id),
-            )
+    kept = [
+        func.coalesce(
+            select(getattr(ShowSales, name)).where(ShowSales.show_id == show_id).scalar_subquery(),
+            0,
         )
-    ).one()
-    return ShowMoney(int(row[0] or 0), int(row[1]))
+        for name in ("gross", *SPLIT)
+    ]
+    gross, *split, refunded = (await session.execute(select(*kept, _refunded(show_id)))).one()
+    return ShowMoney(int(gross), int(refunded), Split(*map(int, split)))
 
 
 async def checked_in(session: AsyncSession, show_id: uuid.UUID) -> int:
@@ -151,6 +166,8 @@ class SoldShow:
     tickets: int
     gross: int
     refunded: int
+    split: Split
+    currency: str
 
 
 async def sales_by_show(
@@ -177,10 +194,12 @@ async def sales_by_show(
             Movie.title,
             Show.starts_at,
             Show.status,
+            Show.currency,
             func.coalesce(capacity.c.seats, 0),
             func.coalesce(ShowSales.tickets, 0),
             func.coalesce(ShowSales.gross, 0),
             _refunded(Show.id),
+            *(func.coalesce(getattr(ShowSales, name), 0) for name in SPLIT),
         )
         .join(Movie, Movie.id == Show.movie_id)
         .outerjoin(ShowSales, ShowSales.show_id == Show.id)
@@ -195,10 +214,100 @@ async def sales_by_show(
             title=r[2],
             starts_at=r[3],
             scheduled=r[4] is ShowStatus.SCHEDULED,
-            capacity=int(r[5]),
-            tickets=int(r[6]),
-            gross=int(r[7]),
-            refunded=int(r[8]),
+            currency=r[5],
+            capacity=int(r[6]),
+            tickets=int(r[7]),
+            gross=int(r[8]),
+            refunded=int(r[9]),
+            split=Split(*(int(value) for value in r[10:])),
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class TaxedLines:
+    """The sums of a theatre's tax-invoice lines (or their credit notes') of one kind and rate
+    over a period."""
+
+    credit: bool  # credit notes' lines, to subtract
+    kind: LineKind
+    rate_bp: int
+    taxable: int
+    cgst: int
+    sgst: int
+
+
+async def gst_lines(
+    session: AsyncSession, theatre_id: uuid.UUID, start: datetime, end: datetime
+) -> list[TaxedLines]:
+    """Per kind and rate, the lines of the theatre's documents issued in [start, end) while it
+    was registered (a receipt and its credit notes carry no GST), invoices apart from credit
+    notes; by the documents' index on (theatre, issued_at)."""
+    credit = Document.series == Series.CREDIT_NOTE
+    rows = await session.execute(
+        select(
+            credit,
+            DocumentLine.kind,
+            DocumentLine.rate_bp,
+            func.sum(DocumentLine.taxable),
+            func.sum(DocumentLine.cgst),
+            func.sum(DocumentLine.sgst),
+        )
+        .join(Document, Document.id == DocumentLine.document_id)
+        .where(
+            Document.theatre_id == theatre_id,
+            Document.issued_at >= start,
+            Document.issued_at < end,
+            Document.gstin.is_not(None),
+        )
+        .group_by(credit, DocumentLine.kind, DocumentLine.rate_bp)
+    )
+    return [TaxedLines(bool(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    series: Series
+    first: str
+    last: str
+    count: int
+
+
+async def number_ranges(
+    session: AsyncSession, theatre_id: uuid.UUID, start: datetime, end: datetime
+) -> list[NumberRange]:
+    """The documents the theatre issued in [start, end), per series: the first and last
+    numbers and how many (one financial year: a period never spans 1 April)."""
+    in_period = (
+        Document.theatre_id == theatre_id,
+        Document.issued_at >= start,
+        Document.issued_at < end,
+    )
+    groups = await session.execute(
+        select(
+            Document.series,
+            Document.financial_year,
+            func.min(Document.serial),
+            func.max(Document.serial),
+            func.count(),
+        )
+        .where(*in_period)
+        .group_by(Document.series, Document.financial_year)
+        .order_by(Document.series, Document.financial_year)
+    )
+    ranges = []
+    for series, year, first, last, count in list(groups):
+        ends = {
+            document.serial: document.number
+            for document in await session.scalars(
+                select(Document).where(
+                    *in_period,
+                    Document.series == series,
+                    Document.financial_year == year,
+                    Document.serial.in_([first, last]),
+                )
+            )
+        }
+        ranges.append(NumberRange(series, ends[first] or "", ends[last] or "", int(count)))
+    return ranges

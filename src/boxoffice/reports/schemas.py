@@ -15,8 +15,20 @@ class SeatTypeReport(BaseModel):
     net: int
 
 
-class ShowReport(BaseModel):
+class GrossSplit(BaseModel):
+    """`gross` as the invoices (and receipts) split it: `taxable` (the tickets' taxable value)
+    + `cgst` + `sgst` (on tickets and fees) + `fees` (the fees' taxable value). Money captured
+    that booked nothing (refunded on arrival) is in `gross` only."""
+
+    taxable: int
+    cgst: int
+    sgst: int
+    fees: int
+
+
+class ShowReport(GrossSplit):
     show_id: uuid.UUID
+    currency: str
     capacity: int
     booked: int
     held: int
@@ -29,7 +41,7 @@ class ShowReport(BaseModel):
     by_seat_type: list[SeatTypeReport]
 
 
-class SalesDay(BaseModel):
+class SalesDay(GrossSplit):
     date: dt.date
     shows: int
     tickets: int
@@ -46,7 +58,7 @@ class MovieSales(BaseModel):
     net: int
 
 
-class SalesTotals(BaseModel):
+class SalesTotals(GrossSplit):
     tickets: int
     gross: int
     refunded: int
@@ -55,6 +67,46 @@ class SalesTotals(BaseModel):
 
 class SalesReport(BaseModel):
     theatre_id: uuid.UUID
+    currency: str
     days: list[SalesDay]
     by_movie: list[MovieSales]
     totals: SalesTotals
+
+
+class Tax(BaseModel):
+    taxable: int
+    cgst: int
+    sgst: int
+
+
+class CreditedTax(BaseModel):
+    tickets: Tax
+    fees: Tax
+
+
+class GstRate(BaseModel):
+    """One rate's supplies of the month, credit notes subtracted (`credited` says by how much)."""
+
+    rate_bp: int
+    tickets: Tax
+    fees: Tax
+    credited: CreditedTax
+
+
+class NumberRangeOut(BaseModel):
+    series: str  # TAX_INVOICE, RECEIPT, CREDIT_NOTE
+    first: str
+    last: str
+    count: int
+
+
+class GstReport(BaseModel):
+    """A month's GST on a theatre's sales, as a GSTR-1 summary for consumers (B2C) wants it."""
+
+    theatre_id: uuid.UUID
+    month: str
+    gstin: str | None
+    currency: str
+    rates: list[GstRate]
+    totals: Tax
+    documents: list[NumberRangeOut]

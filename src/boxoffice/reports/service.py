@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,15 +20,22 @@ from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.errors import ShowNotFound
 from boxoffice.catalogue.errors import TheatreNotFound
 from boxoffice.catalogue.models import Theatre
+from boxoffice.db.engine import session_settings
 from boxoffice.errors import InvalidInput
+from boxoffice.invoicing.models import LineKind
 from boxoffice.reports import repository
 from boxoffice.reports.schemas import (
+    CreditedTax,
+    GstRate,
+    GstReport,
     MovieSales,
+    NumberRangeOut,
     SalesDay,
     SalesReport,
     SalesTotals,
     SeatTypeReport,
     ShowReport,
+    Tax,
 )
 
 MAX_DAYS = 366
@@ -38,7 +46,8 @@ def _ratio(part: int, whole: int) -> float:
 
 
 async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> ShowReport:
-    if await bookings_repository.get_show(session, show_id) is None:
+    show = await bookings_repository.get_show(session, show_id)
+    if show is None:
         raise ShowNotFound()
     by_type = await repository.seat_counts(session, show_id, now)
     money = await repository.show_money(session, show_id)
@@ -47,6 +56,8 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
     held = sum(c.held for c in by_type)
     return ShowReport(
         show_id=show_id,
+        currency=show.currency,
+        **asdict(money.split),
         capacity=capacity,
         booked=booked,
         held=held,
@@ -98,6 +109,8 @@ async def sales_report(
         day["tickets"] += show.tickets
         day["gross"] += show.gross
         day["refunded"] += show.refunded
+        for name, amount in asdict(show.split).items():
+            day[name] += amount
         movie = movies[show.movie_id]
         titles[show.movie_id] = show.title
         movie["tickets"] += show.tickets
@@ -111,11 +124,14 @@ async def sales_report(
             refunded=d["refunded"],
             net=d["gross"] - d["refunded"],
             occupancy=_ratio(d["tickets"], d["capacity"]),
+            **{name: d[name] for name in repository.SPLIT},
         )
         for date, d in days.items()
     ]
+    settings = session_settings(session)
     return SalesReport(
         theatre_id=theatre_id,
+        currency=shows[0].currency if shows else settings.default_currency if settings else "INR",
         days=day_rows,
         by_movie=sorted(
             (
@@ -129,5 +145,64 @@ async def sales_report(
             gross=sum(d.gross for d in day_rows),
             refunded=sum(d.refunded for d in day_rows),
             net=sum(d.net for d in day_rows),
+            **{name: sum(getattr(d, name) for d in day_rows) for name in repository.SPLIT},
         ),
+    )
+
+
+async def gst_report(session: AsyncSession, theatre_id: uuid.UUID, month: str) -> GstReport:
+    """Per rate, the taxable value, CGST and SGST of the month's tax invoices, tickets apart
+    from fees, less their credit notes of the month; and the numbers the month used."""
+    theatre = await session.get(Theatre, theatre_id)
+    if theatre is None:
+        raise TheatreNotFound()
+    zone = ZoneInfo(theatre.timezone)
+    first = dt.date.fromisoformat(f"{month}-01")
+    following = (first + timedelta(days=31)).replace(day=1)
+    start = datetime.combine(first, dt.time(), zone)
+    end = datetime.combine(following, dt.time(), zone)
+    sums: dict[tuple[int, bool, LineKind], Tax] = {}
+    for lines in await repository.gst_lines(session, theatre_id, start, end):
+        sums[lines.rate_bp, lines.credit, lines.kind] = Tax(
+            taxable=lines.taxable, cgst=lines.cgst, sgst=lines.sgst
+        )
+
+    def tax(rate_bp: int, credit: bool, kind: LineKind) -> Tax:
+        return sums.get((rate_bp, credit, kind), Tax(taxable=0, cgst=0, sgst=0))
+
+    def net(rate_bp: int, kind: LineKind) -> Tax:
+        issued, credited = tax(rate_bp, False, kind), tax(rate_bp, True, kind)
+        return Tax(
+            taxable=issued.taxable - credited.taxable,
+            cgst=issued.cgst - credited.cgst,
+            sgst=issued.sgst - credited.sgst,
+        )
+
+    rates = [
+        GstRate(
+            rate_bp=rate_bp,
+            tickets=net(rate_bp, LineKind.TICKET),
+            fees=net(rate_bp, LineKind.FEE),
+            credited=CreditedTax(
+                tickets=tax(rate_bp, True, LineKind.TICKET), fees=tax(rate_bp, True, LineKind.FEE)
+            ),
+        )
+        for rate_bp in sorted({rate_bp for rate_bp, _, _ in sums})
+    ]
+    settings = session_settings(session)
+    return GstReport(
+        theatre_id=theatre_id,
+        month=month,
+        gstin=theatre.gstin,
+        currency=settings.default_currency if settings else "INR",
+        rates=rates,
+        totals=Tax(
+            taxable=sum(r.tickets.taxable + r.fees.taxable for r in rates),
+            cgst=sum(r.tickets.cgst + r.fees.cgst for r in rates),
+            sgst=sum(r.tickets.sgst + r.fees.sgst for r in rates),
+        ),
+        documents=[
+            NumberRangeOut(series=r.series.value, first=r.first, last=r.last, count=r.count)
+            for r in await repository.number_ranges(session, theatre_id, start, end)
+        ],
     )

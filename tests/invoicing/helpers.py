@@ -1,0 +1,175 @@
+"""Theatres registered for GST, paid bookings, and documents read as a customer would."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from datetime import datetime
+from typing import Any
+
+import httpx
+from tests.api import (
+    Headers,
+    create_movie,
+    create_screen,
+    create_show,
+    create_theatre,
+    future,
+    set_theatre_prices,
+)
+from tests.tickets.helpers import hold
+
+from boxoffice.money import gst
+from boxoffice.money.charges import seat_columns
+from boxoffice.money.tax import FeeSlab, Slab, Terms
+
+REGISTRATION = {
+    "legal_name": "PLZ Cinemas Pvt Ltd",
+    "gstin": "27AAPFU0939F1ZV",
+    "state_code": "27",
+    "sac": "999614",
+    "invoice_prefix": "PLZ",
+}
+
+
+def theatre(client: httpx.Client, admin: Headers, registered: bool = True, **terms: Any) -> str:
+    """A theatre in Mumbai (Maharashtra, 27), registered for GST unless told otherwise."""
+    theatre_id = str(create_theatre(client, admin)["id"])
+    body = {**(REGISTRATION if registered else {}), **terms}
+    if body:
+        response = client.patch(f"/api/v1/theatres/{theatre_id}", json=body, headers=admin)
+        assert response.status_code == 200, response.text
+    return theatre_id
+
+
+def show(
+    client: httpx.Client,
+    admin: Headers,
+    theatre_id: str,
+    prices: dict[str, int] | None = None,
+    *,
+    rows: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A show of the theatre two days ahead, at these prices."""
+    set_theatre_prices(client, admin, theatre_id, prices)
+    screen = create_screen(client, admin, theatre_id, rows, name=f"Audi {uuid.uuid4().hex[:6]}")
+    movie = create_movie(client, admin, title=f"Film {uuid.uuid4().hex[:6]}")
+    starts = future(datetime.now().astimezone())
+    return create_show(client, admin, movie["id"], screen["id"], starts)
+
+
+def seats_of_type(client: httpx.Client, show_id: str, seat_type: str, count: int) -> list[str]:
+    seats = client.get(f"/api/v1/shows/{show_id}/seats").json()["seats"]
+    free = [s["id"] for s in seats if s["seat_type"] == seat_type and s["status"] == "AVAILABLE"]
+    return free[:count]
+
+
+def hold_seats(client: httpx.Client, who: Headers, show_id: str, seat_ids: list[str]) -> str:
+    response = client.post(
+        "/api/v1/bookings", json={"show_id": show_id, "seat_ids": seat_ids}, headers=who
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def invoice(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/bookings/{booking_id}/invoice", headers=who)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def this_year() -> str:
+    return gst.financial_year_at(datetime.now().astimezone(), "Asia/Kolkata")
+
+
+def pdf_text(content: bytes) -> str:
+    """The text a PDF shows, from its (Flate-compressed) content streams, after checking that
+    it is built as a PDF: header, cross-reference table, trailer, end marker, pages."""
+    assert content.startswith(b"%PDF-1."), content[:20]
+    assert content.rstrip().endswith(b"%%EOF")
+    assert b"xref" in content and b"trailer" in content and b"/Type /Page" in content
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL):
+        try:
+            data = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        # Text operators: (string) Tj, and the strings of [...] TJ arrays.
+        shown += [s.decode("latin-1") for s in re.findall(rb"\(((?:\\.|[^\\)])*)\)", data)]
+    return "".join(shown).replace("\\(", "(").replace("\\)", ")")
+
+
+def paid(client: Any, who: Headers, show_id: str, count: int = 2) -> dict[str, Any]:
+    from tests.payments.checkout import pay
+
+    return pay(client, who, hold(client, who, show_id, count)["id"])
+
+
+# The fee schedule of SPEC "Convenience fee": ₹10 a ticket up to ₹100, 10 % above.
+FEE = [{"up_to": 10000, "amount": 1000}, {"up_to": None, "rate_bp": 1000}]
+TERMS = Terms(
+    registered=True,
+    prices_include_tax=True,
+    admission=(Slab(10000, 500), Slab(None, 1800)),
+    fee_tax=(Slab(None, 1800),),
+    fee_schedule=tuple(FeeSlab(**slab) for slab in FEE),
+)
+
+
+def freeze_charges(db: Any, booking_id: str, terms: Terms = TERMS) -> None:
+    """What the hold's claim is to write with the seats (issue 23's "charges", not merged yet):
+    each seat's charges under `terms`, and the booking's total their sum."""
+    booking = db.id(booking_id)
+    total = 0
+    for seat_id, price in db.query(
+        "SELECT seat_id, price FROM booking_seats WHERE booking_id = :b", b=booking
+    ):
+        columns = seat_columns(price, terms)
+        total += (
+            columns["ticket_total"] + columns["fee"] + columns["fee_cgst"] + columns["fee_sgst"]
+        )
+        assignments = ", ".join(f"{name} = :{name}" for name in columns)
+        db.execute(
+            f"UPDATE booking_seats SET {assignments} WHERE booking_id = :b AND seat_id = :s",
+            b=booking,
+            s=seat_id,
+            **columns,
+        )
+    db.execute("UPDATE bookings SET amount_total = :t WHERE id = :b", t=total, b=booking)
+
+
+def documents_audit(db: Any) -> None:
+    """Every document committed is numbered; each series runs 1..N with no gap or repeat and its
+    counter reads N; the reports' per-show split of `gross` equals the show's invoices."""
+    for series_key, serials, counter in _series(db):
+        assert None not in serials, series_key
+        assert sorted(serials) == list(range(1, len(serials) + 1)), (series_key, sorted(serials))
+        assert counter == len(serials), (series_key, counter, len(serials))
+    rows = db.query(
+        """
+        SELECT s.show_id, s.taxable + s.cgst + s.sgst + s.fees,
+               (SELECT COALESCE(SUM(d.total), 0) FROM documents d
+                JOIN bookings b ON b.id = d.booking_id
+                WHERE b.show_id = s.show_id AND d.series <> 'CREDIT_NOTE')
+        FROM show_sales s
+        """
+    )
+    for show_id, split, invoiced in rows:
+        assert split == invoiced, (show_id, split, invoiced)
+
+
+def _series(db: Any) -> list[tuple[tuple[Any, ...], list[int | None], int]]:
+    found: dict[tuple[Any, ...], list[int | None]] = {}
+    for theatre_id, year, series, serial in db.query(
+        "SELECT theatre_id, financial_year, series, serial FROM documents"
+    ):
+        found.setdefault((str(theatre_id), year, series), []).append(serial)
+    counters = {
+        (str(t), y, s): n
+        for t, y, s, n in db.query(
+            "SELECT theatre_id, financial_year, series, last_serial FROM document_counters"
+        )
+    }
+    assert set(counters) == set(found)
+    return [(key, serials, counters[key]) for key, serials in found.items()]
