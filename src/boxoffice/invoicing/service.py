@@ -27,7 +27,7 @@ from boxoffice.accounts.dependencies import Principal, ensure_manages_theatre
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import Booking
-from boxoffice.bookings.service import owns
+from boxoffice.bookings.reads import owns
 from boxoffice.catalogue.models import Theatre
 from boxoffice.errors import Forbidden
 from boxoffice.invoicing import repository

@@ -1,8 +1,8 @@
 """invoices, receipts and credit notes numbered per theatre, financial year and series; each
 seat's charges; the reports' tax split
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 10:00:00
 
 - `document_counters` (theatre, financial year, series): the last serial handed out, locked by
@@ -26,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
