@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import repository, rules
-from boxoffice.bookings.errors import CancellationClosed, IllegalTransition
+from boxoffice.bookings.errors import NotCancellable, IllegalTransition
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.holds import (
     CANCEL_REASON,
@@ -77,7 +77,7 @@ async def cancel_booking(
         assert show is not None
         cutoff = show.starts_at - timedelta(minutes=settings.cancellation_cutoff_minutes)
         if now > cutoff and not principal.is_admin:
-            raise CancellationClosed(
+            raise NotCancellable(
                 f"Bookings can be cancelled until {settings.cancellation_cutoff_minutes} "
                 "minutes before the show starts.",
                 cancellable_until=cutoff.isoformat(),

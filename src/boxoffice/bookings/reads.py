@@ -13,6 +13,8 @@ from boxoffice.bookings import repository
 from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingSeat, BookingTransition
 from boxoffice.catalogue.seat_labels import seat_order
+from boxoffice.money.charges import frozen_charge
+from boxoffice.money.tax import SeatCharge, untaxed
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.models import Payment, Refund
 
@@ -26,6 +28,17 @@ class BookingView:
     history: list[BookingTransition]
     payment: Payment | None = None
     refunds: list[Refund] = field(default_factory=list)
+
+
+def seat_line(seat: BookingSeat) -> SeatCharge:
+    """The seat's line as its hold froze it (a seat from before charges were frozen: its price,
+    untaxed, no fee, as migration 0014 wrote them)."""
+    return frozen_charge(seat) or SeatCharge(seat.price, untaxed(seat.price), untaxed(0))
+
+
+def line_total(seat: BookingSeat) -> int:
+    """What the seat cost: its ticket and its fee, GST included."""
+    return seat_line(seat).total
 
 
 def in_seat_order(seats: Iterable[BookingSeat]) -> list[BookingSeat]:

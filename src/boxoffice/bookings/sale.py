@@ -31,7 +31,9 @@ from starlette.responses import Response
 
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import holds, lifecycle
+from boxoffice.bookings.charges import ChargeTable, ChargeTables
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
+from boxoffice.bookings.errors import ChargesChanged
 from boxoffice.bookings.holds import HoldStore, SaleSeats
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.schemas import (
@@ -62,6 +64,7 @@ class Sale:
     admission: Admission
     seat_maps: SeatMaps
     unit_of_work: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    charges: ChargeTables
 
 
 async def hold(
@@ -71,41 +74,60 @@ async def hold(
     client_ip: str,
     idempotency_key: str | None,
 ) -> Response:
-    """Holds the seats asked for (or the best `quantity`): 201 with the booking."""
-    settings = sale.settings
+    """Holds the seats asked for (or the best `quantity`): 201 with the booking, each seat with
+    its charges as the show's charge table has them. A table the claim finds stale (nothing was
+    held) is built again and the hold tried once more."""
     now = sale.clock.now()
-    _check_size(body, settings)
+    _check_size(body, sale.settings)
+    try:
+        response = await _hold_at(sale, body, principal, client_ip, idempotency_key, now)
+    except ChargesChanged:
+        sale.charges.forget(body.show_id)
+        response = await _hold_at(sale, body, principal, client_ip, idempotency_key, now)
+    await announce_seat_changes([body.show_id], sale.engine)
+    return response
+
+
+async def _hold_at(
+    sale: Sale,
+    body: HoldRequest,
+    principal: Principal,
+    client_ip: str,
+    idempotency_key: str | None,
+    now: datetime,
+) -> Response:
+    settings = sale.settings
     caps = holds.caps_of(principal, settings, client_ip)
+    charges = await sale.charges.of(body.show_id, now)
     best = None
     if body.wanted is not None:
         seat_map = sale.seat_maps.current(body.show_id, now)
-        best = BestSeatsWanted(principal, body.show_id, body.wanted, now, settings, caps, seat_map)
+        best = BestSeatsWanted(
+            principal, body.show_id, body.wanted, now, settings, caps, seat_map, charges
+        )
     if idempotency_key is None:
         async with sale.admission.slot(), sale.store.seats() as seats:
-            view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
-        response = _booking_response(view, now, 201, adjacent)
-    else:
-        async with sale.admission.slot(), sale.unit_of_work() as session:
+            view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
+        return _booking_response(view, now, 201, adjacent)
+    async with sale.admission.slot(), sale.unit_of_work() as session:
 
-            async def hold_once() -> tuple[int, BaseModel]:
-                async with sale.store.seats(session) as seats:
-                    view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
-                if adjacent is None:
-                    return 201, BookingOut.of(view, now)
-                document = {**booking_document(view, now), "adjacent": adjacent}
-                return 201, ChosenBookingOut.model_validate(document)
+        async def hold_once() -> tuple[int, BaseModel]:
+            async with sale.store.seats(session) as seats:
+                view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
+            if adjacent is None:
+                return 201, BookingOut.of(view, now)
+            document = {**booking_document(view, now), "adjacent": adjacent}
+            return 201, ChosenBookingOut.model_validate(document)
 
-            response = await respond_once(
-                session,
-                customer=principal.actor,
-                endpoint=HOLD_ENDPOINT,
-                key=idempotency_key,
-                fingerprint=request_fingerprint(body),
-                now=now,
-                operation=hold_once,
-            )
-    await announce_seat_changes([body.show_id], sale.engine)
-    return response
+        return await respond_once(
+            session,
+            customer=principal.actor,
+            endpoint=HOLD_ENDPOINT,
+            key=idempotency_key,
+            fingerprint=request_fingerprint(body),
+            now=now,
+            operation=hold_once,
+        )
 
 
 async def _hold(
@@ -115,6 +137,7 @@ async def _hold(
     principal: Principal,
     now: datetime,
     caps: holds.HoldCaps,
+    charges: ChargeTable,
     best: BestSeatsWanted | None,
 ) -> tuple[BookingView, bool | None]:
     """The booking held, and for best available whether its seats are side by side."""
@@ -122,7 +145,9 @@ async def _hold(
         chosen = await hold_best_seats(seats, sale.chooser, best)
         return chosen.view, chosen.adjacent
     assert body.seat_ids is not None
-    view = await holds.hold(seats, principal, body.show_id, body.seat_ids, now, sale.settings, caps)
+    view = await holds.hold(
+        seats, principal, body.show_id, body.seat_ids, now, sale.settings, caps, charges
+    )
     return view, None
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -8,8 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
-from boxoffice.bookings.reads import BookingView
+from boxoffice.bookings.models import BookingSeat
+from boxoffice.bookings.reads import BookingView, seat_line
 from boxoffice.catalogue.schemas import SeatTypeCode
+from boxoffice.money.charges import columns_of
+from boxoffice.money.tax import Subtotal, charges_of
 
 
 class HoldRequest(BaseModel):
@@ -43,10 +47,57 @@ class HoldRequest(BaseModel):
 
 
 class BookedSeat(BaseModel):
+    """A seat with its price and what it comes to (SPEC "Shapes"): the ticket's taxable value,
+    GST rate and halves, its total, and the convenience fee with the fee's GST on top."""
+
     seat_id: str
     label: str
     seat_type: str
     price: int
+    taxable: int
+    tax_rate_bp: int
+    cgst: int
+    sgst: int
+    ticket_total: int
+    fee: int
+    fee_rate_bp: int
+    fee_cgst: int
+    fee_sgst: int
+
+
+class CancelledSeat(BookedSeat):
+    """A seat given back while the booking stayed BOOKED: when, and what it gave back."""
+
+    cancelled_at: datetime
+    refund: int
+
+
+class SubtotalOut(BaseModel):
+    taxable: int
+    cgst: int
+    sgst: int
+    total: int
+
+
+class ChargesOut(BaseModel):
+    """The booking's sums of its seats' lines, tickets apart from fees; `grand_total` is what
+    it costs (= `amount_total`, what the payment order asks)."""
+
+    tickets: SubtotalOut
+    fees: SubtotalOut
+    grand_total: int
+
+
+class CancellationOut(BaseModel):
+    """What cancelling the whole booking now gives back by its policy: `refund_now` while
+    `allowed`, until `until` (the current tier's end); after `cancellable_until` it cannot be
+    cancelled by its customer."""
+
+    allowed: bool
+    refund_now: int
+    until: datetime | None
+    cancellable_until: datetime | None
+    refund_bp: int
 
 
 class Customer(BaseModel):
@@ -87,13 +138,16 @@ class BookingOut(BaseModel):
     show_id: str
     expires_at: datetime | None
     seats: list[BookedSeat]
+    cancelled_seats: list[CancelledSeat] = []
     amount_total: int
+    charges: ChargesOut
     currency: str
     customer: Customer
     created_at: datetime
     history: list[HistoryEntry]
     payment: PaymentInfo | None = None
     refunds: list[RefundInfo] = []
+    cancellation: CancellationOut | None = None
 
     @classmethod
     def of(cls, view: BookingView, now: datetime) -> BookingOut:
@@ -118,16 +172,14 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "status": status.value,
         "show_id": str(booking.show_id),
         "expires_at": _iso(booking.expires_at) if status is rules.PENDING else None,
-        "seats": [
-            {
-                "seat_id": str(s.seat_id),
-                "label": s.label,
-                "seat_type": s.seat_type,
-                "price": s.price,
-            }
+        "seats": [_seat(s) for s in view.seats if s.cancelled_at is None],
+        "cancelled_seats": [
+            {**_seat(s), "cancelled_at": _iso(s.cancelled_at), "refund": s.refunded or 0}
             for s in view.seats
+            if s.cancelled_at is not None
         ],
         "amount_total": booking.amount_total,
+        "charges": _charges(view.seats),
         "currency": booking.currency,
         "customer": {"kind": "user", "id": str(booking.user_id)}
         if booking.user_id
@@ -163,6 +215,36 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
             }
             for r in view.refunds
         ],
+    }
+
+
+def _seat(seat: BookingSeat) -> dict[str, Any]:
+    return {
+        "seat_id": str(seat.seat_id),
+        "label": seat.label,
+        "seat_type": seat.seat_type,
+        "price": seat.price,
+        **columns_of(seat_line(seat)),
+    }
+
+
+def _charges(seats: Sequence[BookingSeat]) -> dict[str, Any]:
+    """The sums of every seat's line as sold (seats given back since included: the booking's
+    invoice; its credit notes and refunds say what went back)."""
+    charges = charges_of([seat_line(seat) for seat in seats])
+    return {
+        "tickets": _subtotal(charges.tickets),
+        "fees": _subtotal(charges.fees),
+        "grand_total": charges.grand_total,
+    }
+
+
+def _subtotal(subtotal: Subtotal) -> dict[str, int]:
+    return {
+        "taxable": subtotal.taxable,
+        "cgst": subtotal.cgst,
+        "sgst": subtotal.sgst,
+        "total": subtotal.total,
     }
 
 
