@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import events, metrics
 from boxoffice.accounts.dependencies import Principal
 from boxoffice.bookings import repository, rules
-from boxoffice.bookings.errors import NotCancellable, IllegalTransition
+from boxoffice.bookings.errors import IllegalTransition, NotCancellable
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.holds import (
     CANCEL_REASON,
