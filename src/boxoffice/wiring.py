@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session
 from boxoffice import events
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.bookings import handlers as bookings_handlers
-from boxoffice.bookings.events import BookingStatusChanged, involves_booked
+from boxoffice.bookings.events import (
+    BookingStatusChanged,
+    SeatsCancelled,
+    involves_booked,
+    partly,
+)
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.invoicing import handlers as invoicing_handlers
 from boxoffice.invoicing import repository as invoicing_repository
@@ -23,13 +28,14 @@ from boxoffice.tickets import handlers as tickets_handlers
 
 def register_handlers() -> None:
     """Subscribes every domain's handlers; idempotent, called by the app factory and the worker."""
-    # In this order: the refund is recorded (and its credit note issued), the invoice issued,
-    # then the tickets issued or revoked, then the email (which names them) is queued.
+    # In this order: the refund of seats given back is recorded (and its credit note issued)
+    # before the booking's status changes; then the invoice is issued, the tickets issued or
+    # revoked, and the email (which names them) queued.
     # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.
-    events.subscribe(
-        BookingStatusChanged, payments_handlers.refund_cancelled_booking, involves_booked
-    )
+    events.subscribe(SeatsCancelled, payments_handlers.refund_given_back_seats)
     events.subscribe(SeatsRefunded, invoicing_handlers.credit_refunded_seats)
+    events.subscribe(SeatsCancelled, tickets_handlers.revoke_given_back, partly)
+    events.subscribe(SeatsCancelled, reports_handlers.uncount_given_back, partly)
     events.subscribe(BookingStatusChanged, invoicing_handlers.invoice_booked, involves_booked)
     events.subscribe(
         BookingStatusChanged, tickets_handlers.tickets_on_status_change, involves_booked

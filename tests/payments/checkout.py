@@ -130,7 +130,10 @@ def booking(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, An
 
 
 def money_audit(db: Any) -> None:
-    """For every booking: captured minus refunded equals its total if BOOKED, else 0.
+    """For every booking: captured minus refunded equals what the theatre keeps of it (SPEC
+    "Money audit"): the totals of the seats it still holds, and of the seats it gave back what
+    their refunds did not return (fees kept, the policy's share kept); 0 for a booking that was
+    never BOOKED. With the charges' own audit (`charges_audit`).
 
     Captured counts the booking's payment and any second payment captured for its order (known
     by the refund that returns it). A refund counts as money returned while it is PENDING or
@@ -152,18 +155,34 @@ def money_audit(db: Any) -> None:
                    SELECT 1 FROM refunds r
                    WHERE r.payment_id = p.id AND r.provider_payment_id = p.payment_id
                      AND r.status = 'FAILED'
-               ) AS own_refund_failed
+               ) AS own_refund_failed,
+               EXISTS (
+                   SELECT 1 FROM booking_transitions t
+                   WHERE t.booking_id = b.id AND t.to_status = 'BOOKED'
+               ) AS was_booked,
+               (SELECT COALESCE(sum(bs.refunded), 0) FROM booking_seats bs
+                WHERE bs.booking_id = b.id) AS given_back
         FROM bookings b
         LEFT JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
         """
     )
-    for booking_id, status, total, captured, refunded, own_refund_failed in rows:
+    for (
+        booking_id,
+        status,
+        total,
+        captured,
+        refunded,
+        own_refund_failed,
+        was_booked,
+        given_back,
+    ) in rows:
+        kept = total - given_back if was_booked else 0
         if own_refund_failed:
-            assert status != "BOOKED" and captured - refunded == total, (booking_id, status)
+            assert status != "BOOKED" and captured - refunded >= kept, (booking_id, status)
             continue
-        expected = total if status == "BOOKED" else 0
-        assert captured - refunded == expected, (booking_id, status, total, captured, refunded)
+        assert captured - refunded == kept, (booking_id, status, total, captured, refunded, kept)
     _show_sales_audit(db)
+    charges_audit(db)
 
 
 def _show_sales_audit(db: Any) -> None:
@@ -191,3 +210,76 @@ def _show_sales_audit(db: Any) -> None:
     for show_id, tickets, sold, gross, captured, misfiled_refunds in rows:
         assert (tickets, gross) == (sold, captured), (show_id, tickets, sold, gross, captured)
         assert misfiled_refunds == 0
+
+
+LINE_TOTAL = "bs.ticket_total + bs.fee + bs.fee_cgst + bs.fee_sgst"
+
+
+def charges_audit(db: Any) -> None:
+    """The money of each seat (SPEC "Money audit"):
+    - a booking's total is the sum of its seats' lines, and its payment asked exactly that;
+    - a payment's refunds not FAILED never exceed what it captured;
+    - each seat given back returned what its booking's policy allows: a tier's share of its
+      ticket (the fee kept), or everything when the theatre cancelled; the seats of a booking
+      gave back exactly what its refunds of seats ask;
+    - each invoice's totals less its credit notes are what the theatre keeps of its booking.
+    """
+    for booking_id, total, lines, ordered in db.query(
+        f"""
+        SELECT b.id, b.amount_total,
+               (SELECT sum({LINE_TOTAL}) FROM booking_seats bs WHERE bs.booking_id = b.id),
+               (SELECT p.amount FROM payments p WHERE p.booking_id = b.id)
+        FROM bookings b
+        """
+    ):
+        assert total == lines and ordered in (None, total), (booking_id, total, lines, ordered)
+    for payment_id, captured, refunded in db.query(
+        """
+        SELECT p.id, p.amount, COALESCE((SELECT sum(r.amount) FROM refunds r
+                                         WHERE r.payment_id = p.id AND r.status <> 'FAILED'
+                                           AND r.provider_payment_id = p.payment_id), 0)
+        FROM payments p WHERE p.payment_id IS NOT NULL
+        """
+    ):
+        assert refunded <= captured, (payment_id, captured, refunded)
+    _seats_given_back_audit(db)
+    for invoice_id, invoiced, credited, total, given_back in db.query(
+        """
+        SELECT d.id, d.total,
+               COALESCE((SELECT sum(n.total) FROM documents n WHERE n.invoice_id = d.id), 0),
+               b.amount_total,
+               (SELECT COALESCE(sum(bs.refunded), 0) FROM booking_seats bs
+                WHERE bs.booking_id = b.id)
+        FROM documents d JOIN bookings b ON b.id = d.booking_id
+        WHERE d.series <> 'CREDIT_NOTE'
+        """
+    ):
+        assert invoiced - credited == total - given_back, (invoice_id, invoiced, credited)
+
+
+def _seats_given_back_audit(db: Any) -> None:
+    rows = db.query(
+        f"""
+        SELECT b.id, b.cancellation_policy, bs.seat_id, bs.ticket_total, {LINE_TOTAL},
+               bs.refunded
+        FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
+        WHERE bs.refunded IS NOT NULL
+        """
+    )
+    given_back: dict[Any, int] = {}
+    for booking_id, policy, seat_id, ticket_total, line_total, refunded in rows:
+        tiers = json.loads(policy) if isinstance(policy, str) else policy
+        shares = {(2 * ticket_total * tier["refund_bp"] + 10000) // 20000 for tier in tiers or []}
+        allowed = {line_total, ticket_total} | shares  # theatre; the default 100 % tier
+        assert refunded in allowed, (booking_id, seat_id, refunded, sorted(allowed))
+        given_back[booking_id] = given_back.get(booking_id, 0) + refunded
+    asked = {
+        booking_id: amount
+        for booking_id, amount in db.query(
+            """
+            SELECT p.booking_id, sum(r.amount) FROM refunds r JOIN payments p ON p.id = r.payment_id
+            WHERE r.for_seats GROUP BY p.booking_id
+            """
+        )
+    }
+    assert {b: n for b, n in given_back.items() if n} == asked, (given_back, asked)

@@ -30,12 +30,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from boxoffice.bookings.models import BookingSeat
 from boxoffice.catalogue.models import Show, ShowSeat, Theatre
 from boxoffice.config import Settings
 from boxoffice.money import service as money_service
 from boxoffice.money.cancellation import Tier
-from boxoffice.money.charges import columns_of
-from boxoffice.money.tax import SeatCharge, seat_charge
+from boxoffice.money.charges import columns_of, frozen_charge
+from boxoffice.money.tax import SeatCharge, seat_charge, untaxed
 from boxoffice.money.terms import effective_policy
 from boxoffice.pricing.rules import local_date
 
@@ -130,6 +131,17 @@ class ChargeTables:
             theatre.cancellation_policy, self._settings.cancellation_cutoff_minutes
         )
         return ChargeTable(show_id, day, theatre.timezone, theatre.terms_version, lines, policy)
+
+
+def seat_line(seat: BookingSeat) -> SeatCharge:
+    """The seat's line as its hold froze it (a seat from before charges were frozen: its price,
+    untaxed, no fee, as migration 0014 wrote them)."""
+    return frozen_charge(seat) or SeatCharge(seat.price, untaxed(seat.price), untaxed(0))
+
+
+def line_total(seat: BookingSeat) -> int:
+    """What the seat cost: its ticket and its fee, GST included."""
+    return seat_line(seat).total
 
 
 def seat_columns(table: ChargeTable, price: int) -> dict[str, int]:

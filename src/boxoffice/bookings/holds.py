@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
 from boxoffice.accounts.dependencies import SPENT_GUEST_TOKEN, Principal
-from boxoffice.bookings.charges import ChargeTable, seat_columns
+from boxoffice.bookings.charges import ChargeTable, line_total, seat_columns
 from boxoffice.bookings.errors import (
     ChargesChanged,
     SeatsUnavailable,
@@ -33,7 +33,7 @@ from boxoffice.bookings.errors import (
     UnknownSeats,
 )
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
-from boxoffice.bookings.reads import BookingView, in_seat_order, line_total
+from boxoffice.bookings.reads import BookingView, in_seat_order
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.config import Settings
 from boxoffice.errors import BoxofficeError, Unauthenticated

@@ -19,7 +19,7 @@ process's seat maps at once, the others' through the seat channel, at no round t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,11 +151,17 @@ async def _hold(
     return view, None
 
 
-async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Response:
-    """Cancels the booking: a hold frees its seats; a paid booking is refunded."""
+async def cancel(
+    sale: Sale,
+    booking_id: uuid.UUID,
+    principal: Principal,
+    seat_ids: Sequence[uuid.UUID] | None = None,
+) -> Response:
+    """Cancels the booking: a hold frees its seats; a paid booking gives back all of them, or
+    `seat_ids` of them, refunded by its policy."""
     now = sale.clock.now()
     async with sale.admission.slot():
-        alone = not lifecycle.hold_cancel_reacts()
+        alone = seat_ids is None and not lifecycle.hold_cancel_reacts()
         released = None
         if alone:
             release = lifecycle.release_of(principal, booking_id, now)
@@ -171,6 +177,7 @@ async def cancel(sale: Sale, booking_id: uuid.UUID, principal: Principal) -> Res
                     booking_id,
                     now,
                     sale.settings,
+                    seat_ids=seat_ids,
                     release_tried=alone,
                 )
     await announce_seat_changes([view.booking.show_id], sale.engine)

@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
+from boxoffice.bookings.charges import seat_line
 from boxoffice.bookings.models import BookingSeat
-from boxoffice.bookings.reads import BookingView, seat_line
+from boxoffice.bookings.policy import quote_now
+from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.schemas import SeatTypeCode
 from boxoffice.money.charges import columns_of
 from boxoffice.money.tax import Subtotal, charges_of
@@ -44,6 +46,15 @@ class HoldRequest(BaseModel):
         if self.quantity is None:
             return None
         return Wanted(self.quantity, self.seat_type, self.max_price)
+
+
+class CancelRequest(BaseModel):
+    """Cancel only these seats of a BOOKED booking (the booking stays BOOKED with the rest;
+    all that it still holds cancels it); without a body, the whole booking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
 
 
 class BookedSeat(BaseModel):
@@ -215,6 +226,22 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
             }
             for r in view.refunds
         ],
+        "cancellation": _cancellation(view, now) if status is rules.BOOKED else None,
+    }
+
+
+def _cancellation(view: BookingView, now: datetime) -> dict[str, Any] | None:
+    """What its customer cancelling the whole booking now would get back, by its policy."""
+    if view.starts_at is None:
+        return None
+    held = [seat for seat in view.seats if seat.cancelled_at is None]
+    quote, refund = quote_now(view.policy, view.starts_at, now, held)
+    return {
+        "allowed": quote.allowed,
+        "refund_now": refund,
+        "until": _iso(quote.refund_until),
+        "cancellable_until": _iso(quote.cancellable_until),
+        "refund_bp": quote.refund_bp,
     }
 
 
