@@ -193,7 +193,7 @@ def _show_sales_audit(db: Any) -> None:
         SELECT s.id,
                COALESCE((SELECT ss.tickets FROM show_sales ss WHERE ss.show_id = s.id), 0),
                (SELECT COUNT(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
-                WHERE b.show_id = s.id AND b.status = 'BOOKED'),
+                WHERE b.show_id = s.id AND b.status = 'BOOKED' AND bs.cancelled_at IS NULL),
                COALESCE((SELECT ss.gross FROM show_sales ss WHERE ss.show_id = s.id), 0),
                COALESCE((SELECT SUM(p.amount) FROM payments p JOIN bookings b ON b.id = p.booking_id
                          WHERE b.show_id = s.id AND p.payment_id IS NOT NULL), 0)
