@@ -71,7 +71,7 @@ from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
 from boxoffice.tickets.endpoints import router as tickets_router
-from boxoffice.web import mount_web
+from boxoffice.web import mount_web, not_found_page
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.app")
@@ -246,8 +246,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
         # Starlette's own errors: unknown route (404), wrong method (405).
+        if error.status_code == 404 and (page := not_found_page(request)) is not None:
+            return page
         body = {
             "type": "about:blank",
             "title": str(error.detail),

@@ -14,9 +14,9 @@ from boxoffice.bookings.events import (
     involves_booked,
     partly,
 )
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.invoicing import handlers as invoicing_handlers
-from boxoffice.invoicing import repository as invoicing_repository
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
@@ -49,12 +49,9 @@ def register_handlers() -> None:
     events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
-    # As each transaction commits: the totals those handlers add up are written, and then, last,
-    # the documents it issued are numbered (their counters locked for the commit alone).
-    for before_commit, after_rollback in (
-        (reports_repository.write_show_sales, reports_repository.forget_show_sales),
-        (invoicing_repository.number_pending, invoicing_repository.forget_pending),
-    ):
-        if not sa_event.contains(Session, "before_commit", before_commit):
-            sa_event.listen(Session, "before_commit", before_commit)
-            sa_event.listen(Session, "after_soft_rollback", after_rollback)
+    # The shows list reads the seats sold that reports keeps.
+    catalogue_service.read_sold_seats_with(reports_repository.sold_seats)
+    # The totals those handlers add up are written as each transaction commits.
+    if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
+        sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)
+        sa_event.listen(Session, "after_soft_rollback", reports_repository.forget_show_sales)

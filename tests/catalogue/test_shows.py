@@ -18,9 +18,11 @@ from tests.api import (
     create_show,
     create_theatre,
     future,
+    guest,
     problem,
     set_theatre_prices,
 )
+from tests.tickets.helpers import booked, hold
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -73,7 +75,8 @@ def test_created_show_has_its_times_day_type_and_prices(
     assert datetime.fromisoformat(show["starts_at"]) == starts_at
     assert show["starts_at"].endswith("+05:30")  # rendered in the theatre's offset
     assert datetime.fromisoformat(show["ends_at"]) == starts_at + timedelta(minutes=120)
-    assert client.get(f"/api/v1/shows/{show['id']}").json() == show
+    found = client.get(f"/api/v1/shows/{show['id']}").json()
+    assert {k: found[k] for k in show} == show
 
 
 def test_saturday_half_past_midnight_ist_is_a_weekend_show(
@@ -372,3 +375,39 @@ def test_concurrent_creations_on_one_screen_admit_exactly_one(
 
     assert sorted(statuses) == [201] + [409] * 7, statuses
     assert len(client.get("/api/v1/shows").json()["items"]) == 1
+
+
+def test_one_show_names_its_movie_theatre_and_screen(
+    client: httpx.Client, show: dict[str, Any]
+) -> None:
+    """A page about a show needs one answer, not four."""
+    found = client.get(f"/api/v1/shows/{show['id']}")
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert {k: body[k] for k in show} == show  # everything a show is, as before
+    assert body["movie"]["id"] == show["movie_id"] and body["movie"]["title"]
+    assert body["theatre"]["id"] == show["theatre_id"] and body["theatre"]["address"]
+    assert body["screen"] == {"id": show["screen_id"], "name": "Audi 1"}
+
+
+def test_the_shows_list_says_how_full_each_show_is(
+    client: httpx.Client, show: dict[str, Any]
+) -> None:
+    """Seats sold out of the show's seats, from kept totals (no count per request); a hold is
+    not a sale, a cancelled sale gives its seats back."""
+    customer, _ = guest(client)
+    client.patch("/api/v1/me", json={"email": "full@example.com"}, headers=customer)
+
+    def listed() -> tuple[int, int]:
+        items = client.get("/api/v1/shows", params={"movie_id": show["movie_id"]}).json()["items"]
+        [item] = [i for i in items if i["id"] == show["id"]]
+        return item["seats_sold"], item["seat_count"]
+
+    assert show["seat_count"] == 16
+    assert listed() == (0, 16)
+    paid = booked(client, customer, show["id"], 3)
+    hold(client, customer, show["id"], 2)  # held, not sold
+    assert listed() == (3, 16)
+    cancelled = client.post(f"/api/v1/bookings/{paid['id']}/cancel", headers=customer)
+    assert cancelled.status_code == 200, cancelled.text
+    assert listed() == (0, 16)

@@ -18,19 +18,13 @@ from tests.api import (
     future,
     set_theatre_prices,
 )
+from tests.money.test_theatre_terms import REGISTRATION
+from tests.payments.checkout import pay
 from tests.tickets.helpers import hold
 
 from boxoffice.money import gst
 from boxoffice.money.charges import seat_columns
 from boxoffice.money.tax import FeeSlab, Slab, Terms
-
-REGISTRATION = {
-    "legal_name": "PLZ Cinemas Pvt Ltd",
-    "gstin": "27AAPFU0939F1ZV",
-    "state_code": "27",
-    "sac": "999614",
-    "invoice_prefix": "PLZ",
-}
 
 
 def theatre(client: httpx.Client, admin: Headers, registered: bool = True, **terms: Any) -> str:
@@ -100,9 +94,8 @@ def pdf_text(content: bytes) -> str:
     return "".join(shown).replace("\\(", "(").replace("\\)", ")")
 
 
-def paid(client: Any, who: Headers, show_id: str, count: int = 2) -> dict[str, Any]:
-    from tests.payments.checkout import pay
-
+def paid(client: httpx.Client, who: Headers, show_id: str, count: int = 2) -> dict[str, Any]:
+    """A BOOKED booking of `count` free seats, paid as a customer pays."""
     return pay(client, who, hold(client, who, show_id, count)["id"])
 
 
@@ -141,11 +134,26 @@ def freeze_charges(db: Any, booking_id: str, terms: Terms = TERMS) -> None:
 
 def documents_audit(db: Any) -> None:
     """Every document committed is numbered; each series runs 1..N with no gap or repeat and its
-    counter reads N; the reports' per-show split of `gross` equals the show's invoices."""
+    counter reads N; each invoice's total less its credit notes' is what the theatre keeps of
+    the booking's payment (captured less the refunds owed on it); the reports' per-show split of
+    `gross` equals the show's invoices."""
     for series_key, serials, counter in _series(db):
         assert None not in serials, series_key
         assert sorted(serials) == list(range(1, len(serials) + 1)), (series_key, sorted(serials))
         assert counter == len(serials), (series_key, counter, len(serials))
+    kept = db.query(
+        """
+        SELECT d.booking_id, d.total - COALESCE((SELECT SUM(c.total) FROM documents c
+                                                 WHERE c.invoice_id = d.id), 0),
+               p.amount - COALESCE((SELECT SUM(r.amount) FROM refunds r
+                                    WHERE r.payment_id = p.id
+                                      AND r.provider_payment_id = p.payment_id), 0)
+        FROM documents d JOIN payments p ON p.booking_id = d.booking_id
+        WHERE d.series <> 'CREDIT_NOTE'
+        """
+    )
+    for booking_id, invoiced, paid in kept:
+        assert invoiced == paid, (booking_id, invoiced, paid)
     rows = db.query(
         """
         SELECT s.show_id, s.taxable + s.cgst + s.sgst + s.fees,

@@ -30,6 +30,7 @@ def test_a_ticket_checks_in_once_then_says_when_and_where(
     body = ok.json()
     assert body["result"] == "ok" and body["gate"] == "G1"
     assert body["ticket"]["id"] == first["id"] and body["ticket"]["status"] == "CHECKED_IN"
+    assert body["admitted"] == 1  # of the show, so far: the door's live count
 
     again = problem(scan(client, admin, first["qr"], gate="G2"), 409)
     assert again["type"].endswith("already-checked-in")
@@ -39,7 +40,9 @@ def test_a_ticket_checks_in_once_then_says_when_and_where(
     )
     statuses = {t["id"]: t["status"] for t in tickets(client, customer, first["booking_id"])}
     assert statuses == {first["id"]: "CHECKED_IN", second["id"]: "VALID"}
-    assert scan(client, admin, second["qr"], gate=None).status_code == 200  # admins anywhere
+    admin_scan = scan(client, admin, second["qr"], gate=None)
+    assert admin_scan.status_code == 200  # admins anywhere
+    assert admin_scan.json()["admitted"] == 2
 
 
 def test_garbage_forged_or_unknown_key_is_422(

@@ -12,8 +12,8 @@ from tests.support.browser import chromium
 from tests.support.servers import REPO_ROOT
 
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
-DESKTOP = {"width": 1200, "height": 900}
-PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 
 NewPage = Callable[..., Page]
 
@@ -49,6 +49,13 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
     for context in contexts:
         context.close()
     assert errors == []
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    """The two sizes the shop is tried at: a phone's (most buyers) and a laptop's."""
+    size: dict[str, int] = request.param
+    return size
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -34,6 +34,12 @@ def pick(page: Page, count: int) -> list[str]:
     return ids
 
 
+def how_many(page: Page, count: int) -> None:
+    """Answers "How many seats?" (a row of radio chips)."""
+    page.get_by_role("group", name="How many seats?").get_by_text(str(count), exact=True).click()
+    expect(page.get_by_role("radio", name=str(count), exact=True)).to_be_checked()
+
+
 def hold(page: Page) -> str:
     """Holds the picked seats; the booking id from the checkout page's address."""
     page.get_by_role("button", name=re.compile(r"^Hold \d+ seats?")).click()

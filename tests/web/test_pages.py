@@ -12,6 +12,7 @@ from tests.payments.test_sandbox_mode import REAL_KEYS
 
 from boxoffice.web.pages import PAGES, SANDBOX_CHECKOUT, STATIC
 
+VENDOR = STATIC / "vendor"
 EXAMPLES = {"{show_id}": "00000000-0000-0000-0000-000000000001", "{booking_id}": "x"}
 
 
@@ -53,9 +54,10 @@ def test_every_asset_is_served_by_the_app_and_none_comes_from_elsewhere(
         assert response.status_code == 200, asset
         if asset.suffix == ".js":
             assert response.headers["content-type"].startswith("text/javascript")
+    ours = [asset for asset in assets if VENDOR not in asset.parents]
     foreign = {
         (asset.name, url)
-        for asset in assets
+        for asset in ours
         for url in re.findall(r"https?://[^\s\"'`)]+", asset.read_text())
         if not url.startswith(("https://checkout.razorpay.com/", "http://www.w3.org/"))
     }
@@ -64,7 +66,26 @@ def test_every_asset_is_served_by_the_app_and_none_comes_from_elsewhere(
     assert [a.name for a in assets if script_url.search(a.read_text())] == ["payment.js"]
 
 
-def test_unknown_paths_are_still_problems_not_the_shell(client: httpx.Client) -> None:
-    response = client.get("/no-such-page")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
+def test_every_vendored_library_is_listed_with_its_licence() -> None:
+    """Libraries from the npm registry, committed as shipped (their comments name their authors'
+    sites; the policy lets the pages load nothing from anywhere but here)."""
+    listing = (VENDOR / "README.md").read_text()
+    for library in VENDOR.glob("*.js"):
+        assert f"`{library.name}`" in listing, library
+        licence = library.with_suffix(".LICENSE")
+        assert licence.is_file() and f"`{licence.name}`" in listing, licence
+
+
+def test_an_unknown_page_is_the_apps_not_found_page_for_browsers_and_a_problem_for_the_rest(
+    client: httpx.Client,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="/static/app.js">' in page.text  # it draws "not found"
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    for path, headers in [("/no-such-page", {}), ("/api/v1/no-such-thing", browser)]:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"

@@ -135,7 +135,7 @@ class ChargeTables:
 
 def seat_line(seat: BookingSeat) -> SeatCharge:
     """The seat's line as its hold froze it (a seat from before charges were frozen: its price,
-    untaxed, no fee, as migration 0014 wrote them)."""
+    untaxed, no fee, as migration 0015 wrote them)."""
     return frozen_charge(seat) or SeatCharge(seat.price, untaxed(seat.price), untaxed(0))
 
 

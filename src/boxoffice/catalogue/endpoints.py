@@ -27,11 +27,14 @@ from boxoffice.catalogue.schemas import (
     MovieOut,
     MoviePatch,
     ScreenCreate,
+    ScreenName,
     ScreenOut,
     SeatMap,
     SeatOut,
     ShowCreate,
+    ShowDetailOut,
     ShowList,
+    ShowListItem,
     ShowOut,
     SweetSpotOut,
     TheatreCreate,
@@ -103,6 +106,7 @@ def show_out(view: service.ShowView) -> ShowOut:
         prices=dict(sorted(view.prices.items())),
         cancelled_at=show.cancelled_at,
         created_at=show.created_at,
+        seat_count=show.seat_count,
     )
 
 
@@ -278,12 +282,26 @@ async def list_shows(
         starts_after=now if upcoming else None,
     )
     views = await service.list_shows(session, where, limit, offset)
-    return ShowList(items=[show_out(v) for v in views], limit=limit, offset=offset)
+    sold = await service.sold_seats(session, [view.show.id for view in views])
+    items = [
+        ShowListItem(**show_out(view).model_dump(), seats_sold=sold.get(view.show.id, 0))
+        for view in views
+    ]
+    return ShowList(items=items, limit=limit, offset=offset)
 
 
-@router.get("/shows/{show_id}", response_model=ShowOut)
-async def get_show(show_id: uuid.UUID, session: ReadSessionDep) -> ShowOut:
-    return show_out(await service.get_show(session, show_id))
+@router.get("/shows/{show_id}", response_model=ShowDetailOut)
+async def get_show(
+    show_id: uuid.UUID, session: ReadSessionDep, settings: SettingsDep
+) -> ShowDetailOut:
+    """The show, with its movie, theatre (its terms too) and screen."""
+    details = await service.get_show_details(session, show_id)
+    return ShowDetailOut(
+        **show_out(details.view).model_dump(),
+        movie=movie_out(details.movie),
+        theatre=theatre_out(details.theatre, settings),
+        screen=ScreenName(id=details.view.show.screen_id, name=details.screen_name),
+    )
 
 
 @router.post(

@@ -53,7 +53,7 @@ class Theatre(IdMixin, TimestampMixin, Base):
     )
     cancellation_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Bumped by every change of its terms: the sale path's charge tables name the version they
-    # were built from, and the claim refuses an older one (migration 0015).
+    # were built from, and the claim refuses an older one (migration 0016).
     terms_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
@@ -141,6 +141,9 @@ class Show(IdMixin, TimestampMixin, Base):
     status: Mapped[ShowStatus] = mapped_column(str_enum(ShowStatus))
     currency: Mapped[str] = mapped_column(String(3))
     cancelled_at: Mapped[datetime | None]
+    # Its seats (fixed when the show is made: a new layout never touches an existing show), so
+    # that how full a show is needs no count.
+    seat_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ShowSeat(Base):

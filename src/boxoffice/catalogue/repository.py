@@ -246,6 +246,10 @@ async def overlapping_shows(
     return list(await session.scalars(query))
 
 
+async def seat_count(session: AsyncSession, screen_id: uuid.UUID) -> int:
+    return int(await session.scalar(select(func.count()).where(Seat.screen_id == screen_id)) or 0)
+
+
 async def insert_show_seats(
     session: AsyncSession, show_id: uuid.UUID, screen_id: uuid.UUID, prices: Mapping[str, int]
 ) -> None:
@@ -285,6 +289,21 @@ async def get_show_with_timezone(
     )
     row = (await session.execute(query)).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+async def get_show_details(
+    session: AsyncSession, show_id: uuid.UUID
+) -> tuple[Show, Movie, Theatre, str] | None:
+    """The show with its movie, theatre and screen's name, in one statement."""
+    query = (
+        select(Show, Movie, Theatre, Screen.name)
+        .join(Movie, Movie.id == Show.movie_id)
+        .join(Theatre, Theatre.id == Show.theatre_id)
+        .join(Screen, Screen.id == Show.screen_id)
+        .where(Show.id == show_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 @dataclass(frozen=True)

@@ -375,10 +375,29 @@ class ShowOut(BaseModel):
     prices: dict[str, int]
     cancelled_at: datetime | None
     created_at: datetime
+    seat_count: int = Field(description="the show's seats")
+
+
+class ScreenName(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class ShowDetailOut(ShowOut):
+    """One show with what a page about it names, so that it needs one answer: the movie, the
+    theatre (its address and timezone) and the screen."""
+
+    movie: MovieOut
+    theatre: TheatreOut
+    screen: ScreenName
+
+
+class ShowListItem(ShowOut):
+    seats_sold: int = Field(description="seats of bookings BOOKED now (held seats not counted)")
 
 
 class ShowList(BaseModel):
-    items: list[ShowOut]
+    items: list[ShowListItem]
     limit: int
     offset: int
 

@@ -9,6 +9,7 @@ A row of 6 with `aisles_after: [3]` has x = 0, 1, 2, 4, 5, 6.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -355,6 +356,7 @@ async def create_show(
         status=ShowStatus.SCHEDULED,
         currency=settings.default_currency,
         cancelled_at=None,
+        seat_count=await repository.seat_count(session, screen.id),
         created_at=now,
     )
     await repository.add(session, show)
@@ -370,6 +372,42 @@ async def get_show(session: AsyncSession, show_id: uuid.UUID) -> ShowView:
     show, timezone = row
     prices = await repository.prices_of_shows(session, [show.id])
     return ShowView(show, timezone, prices.get(show.id, {}))
+
+
+@dataclass(frozen=True)
+class ShowDetails:
+    view: ShowView
+    movie: Movie
+    theatre: Theatre
+    screen_name: str
+
+
+async def get_show_details(session: AsyncSession, show_id: uuid.UUID) -> ShowDetails:
+    row = await repository.get_show_details(session, show_id)
+    if row is None:
+        raise ShowNotFound()
+    show, movie, theatre, screen_name = row
+    prices = await repository.prices_of_shows(session, [show.id])
+    return ShowDetails(
+        ShowView(show, theatre.timezone, prices.get(show.id, {})), movie, theatre, screen_name
+    )
+
+
+# The seats sold per show, for how full each show is. The domain that sells them keeps the count
+# (reports, as each sale commits); catalogue does not import it: `boxoffice.wiring` hands the
+# reader over. Without one (a script using catalogue alone), nothing reads as sold.
+SoldSeats = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, int]]]
+_sold_seats: list[SoldSeats] = []
+
+
+def read_sold_seats_with(reader: SoldSeats) -> None:
+    _sold_seats[:] = [reader]
+
+
+async def sold_seats(
+    session: AsyncSession, show_ids: Sequence[uuid.UUID]
+) -> Mapping[uuid.UUID, int]:
+    return await _sold_seats[0](session, show_ids) if _sold_seats and show_ids else {}
 
 
 async def list_shows(

@@ -32,9 +32,10 @@ class LineKind(enum.StrEnum):
 
 
 class DocumentCounter(Base):
-    """The last serial a series handed out. Its row is locked by the transaction that numbers
-    a document until that transaction ends: a rollback undoes the increment (no gap), a commit
-    keeps it (never reused)."""
+    """The last serial a series handed out, incremented by the database as each document is
+    written (migration 0015's trigger; on PostgreSQL inside the COMMIT). Its row is locked by
+    the transaction that numbers a document until that transaction ends: a rollback undoes the
+    increment (no gap), a commit keeps it (never reused)."""
 
     __tablename__ = "document_counters"
 
@@ -49,8 +50,8 @@ class Document(IdMixin, Base):
     copied as they were, its totals the sums of its lines. A credit note names its invoice and
     the refund it documents.
 
-    `serial` is given as the transaction that issues it commits (`repository.number_pending`),
-    so it is NULL only inside that transaction.
+    `serial` is given by the database (migration 0015's trigger): on PostgreSQL as the
+    transaction that writes the document commits, so it is NULL only inside that transaction.
     """
 
     __tablename__ = "documents"

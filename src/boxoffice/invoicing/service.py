@@ -7,8 +7,8 @@ per seat's convenience fee, copied from the charges its seats froze. A refund of
 issues a credit note in the refund's own transaction, reversing exactly the lines refunded; a
 booking without an invoice (a payment that never booked) gets none.
 
-Every document is numbered from its own gapless series per theatre and financial year as its
-transaction commits (`repository.number_pending`).
+Every document is numbered from its own gapless series per theatre and financial year by the
+database, as its transaction commits (migration 0015's trigger).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class Refund(IdMixin, TimestampMixin, Base):
         Index("ix_refunds_show_id_status", "show_id", "status"),
         # "Never refund a payment twice" for a payment returned whole, even when two processes
         # race to refund it; seats are refunded once each by their cancellation (under the
-        # booking's row lock), so a payment may have many of those (migration 0015).
+        # booking's row lock), so a payment may have many of those (migration 0016).
         Index(
             "uq_refunds_provider_payment_id_whole",
             "provider_payment_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,8 +99,7 @@ def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int)
 
 
 def write_show_sales(session: Session) -> None:
-    """Writes the totals a transaction added up, as it commits (before its documents are
-    numbered: `boxoffice.wiring`).
+    """Writes the totals a transaction added up, as the last thing before it commits.
 
     A show's row is a hot spot (every sale of the show changes it): locked only for the
     commit, not for the rest of the transaction, and in show order, so two transactions never
@@ -122,6 +122,14 @@ def write_show_sales(session: Session) -> None:
 def forget_show_sales(session: Session, *_: Any) -> None:
     """A rolled-back transaction added nothing."""
     session.info.pop(_PENDING_SALES, None)
+
+
+async def sold_seats(session: AsyncSession, show_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Seats of bookings BOOKED now, per show, from the kept totals (one row a show)."""
+    rows = await session.execute(
+        select(ShowSales.show_id, ShowSales.tickets).where(ShowSales.show_id.in_(show_ids))
+    )
+    return {show_id: int(tickets) for show_id, tickets in rows}
 
 
 def _refunded(show_id: Any) -> Any:
@@ -225,6 +233,15 @@ async def sales_by_show(
     ]
 
 
+def _issued(theatre_id: uuid.UUID, start: datetime, end: datetime) -> tuple[Any, ...]:
+    """The theatre's documents issued in [start, end), by their index on (theatre, issued_at)."""
+    return (
+        Document.theatre_id == theatre_id,
+        Document.issued_at >= start,
+        Document.issued_at < end,
+    )
+
+
 @dataclass(frozen=True)
 class TaxedLines:
     """The sums of a theatre's tax-invoice lines (or their credit notes') of one kind and rate
@@ -243,7 +260,7 @@ async def gst_lines(
 ) -> list[TaxedLines]:
     """Per kind and rate, the lines of the theatre's documents issued in [start, end) while it
     was registered (a receipt and its credit notes carry no GST), invoices apart from credit
-    notes; by the documents' index on (theatre, issued_at)."""
+    notes."""
     credit = Document.series == Series.CREDIT_NOTE
     rows = await session.execute(
         select(
@@ -255,12 +272,7 @@ async def gst_lines(
             func.sum(DocumentLine.sgst),
         )
         .join(Document, Document.id == DocumentLine.document_id)
-        .where(
-            Document.theatre_id == theatre_id,
-            Document.issued_at >= start,
-            Document.issued_at < end,
-            Document.gstin.is_not(None),
-        )
+        .where(*_issued(theatre_id, start, end), Document.gstin.is_not(None))
         .group_by(credit, DocumentLine.kind, DocumentLine.rate_bp)
     )
     return [TaxedLines(bool(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
@@ -279,11 +291,7 @@ async def number_ranges(
 ) -> list[NumberRange]:
     """The documents the theatre issued in [start, end), per series: the first and last
     numbers and how many (one financial year: a period never spans 1 April)."""
-    in_period = (
-        Document.theatre_id == theatre_id,
-        Document.issued_at >= start,
-        Document.issued_at < end,
-    )
+    in_period = _issued(theatre_id, start, end)
     groups = await session.execute(
         select(
             Document.series,

@@ -106,6 +106,14 @@ async def check_in(
     return result.first() is not None
 
 
+async def admitted(session: AsyncSession, show_id: uuid.UUID) -> int:
+    """Tickets of the show checked in so far (by the index on show and status)."""
+    statement = select(func.count()).where(
+        Ticket.show_id == show_id, Ticket.status == TicketStatus.CHECKED_IN
+    )
+    return int(await session.scalar(statement) or 0)
+
+
 async def revoked_of_show(
     session: AsyncSession, show_id: uuid.UUID, since: datetime | None, limit: int
 ) -> list[tuple[uuid.UUID, datetime]]:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from boxoffice.tickets.models import Ticket
 
@@ -71,6 +71,7 @@ class CheckinOut(BaseModel):
     ticket: TicketOut
     checked_in_at: datetime
     gate: str | None
+    admitted: int = Field(description="tickets of the show admitted so far, this one included")
 
 
 class RevokedTicket(BaseModel):

@@ -246,6 +246,7 @@ async def _admit(
                 "ticket": ticket_body(ticket, starts_at),
                 "checked_in_at": now.isoformat(),
                 "gate": gate,
+                "admitted": await repository.admitted(session, ticket.show_id),
             },
         )
     # Someone else's scan won (or the ticket was revoked meanwhile): say what happened.

@@ -97,13 +97,6 @@ export async function api(method, path, { body, auth = "any", headers } = {}) {
 export const get = (path, options) => api("GET", path, options);
 export const post = (path, body, options = {}) => api("POST", path, { ...options, body });
 
-// An image the API serves only to its owner (a ticket's QR code) as a blob: URL for <img>.
-export async function imageUrl(path) {
-  const response = await send("GET", path, undefined, session.token(), { Accept: "image/svg+xml" });
-  if (!response.ok) throw await errorOf(response);
-  return URL.createObjectURL(await response.blob());
-}
-
 // Raw access for the seat map's conditional GET (ETag / 304).
 export async function conditional(path, etag) {
   const response = await send("GET", path, undefined, null, etag ? { "If-None-Match": etag } : {});

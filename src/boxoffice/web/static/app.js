@@ -1,13 +1,15 @@
 // Picks the page module for the path (the server answers the same shell for each) and draws it.
 import { session } from "./api.js";
-import { h } from "./ui.js";
+import { h, notice, signInHere, skeleton } from "./ui.js";
 
+// [path, page module, the skeleton drawn while it loads]
 const ROUTES = [
-  [/^\/$/, "home"],
-  [/^\/shows\/([^/]+)$/, "show"],
-  [/^\/checkout\/([^/]+)$/, "checkout"],
-  [/^\/bookings$/, "bookings"],
-  [/^\/bookings\/([^/]+)$/, "booking"],
+  [/^\/$/, "home", "card"],
+  [/^\/shows\/([^/]+)$/, "show", "map"],
+  [/^\/checkout\/([^/]+)$/, "checkout", "card"],
+  [/^\/bookings$/, "bookings", "card"],
+  [/^\/bookings\/([^/]+)$/, "booking", "card"],
+  [/^\/ticket$/, "ticket", "card"],
   [/^\/signin$/, "signin"],
   [/^\/checkin$/, "checkin"],
   [/^\/admin$/, "admin"],
@@ -19,8 +21,7 @@ function drawAccount() {
   const slot = document.getElementById("account");
   const user = session.user();
   if (!user) {
-    const next = encodeURIComponent(location.pathname + location.search);
-    slot.replaceChildren(h("a", { href: `/signin?next=${next}` }, "Sign in"));
+    slot.replaceChildren(h("a", { href: signInHere() }, "Sign in"));
     return;
   }
   const links = [];
@@ -33,16 +34,23 @@ function drawAccount() {
 async function start() {
   drawAccount();
   const main = document.getElementById("main");
-  for (const [pattern, name] of ROUTES) {
+  for (const [pattern, name, shape] of ROUTES) {
     const found = location.pathname.match(pattern);
     if (!found) continue;
+    if (shape) skeleton(main, shape);
     const page = await import(`./pages/${name}.js`);
     await page.default(main, ...found.slice(1).map(decodeURIComponent));
     return;
   }
-  main.replaceChildren(h("p", {}, "There is no such page."));
+  notice(main, "Page not found", "There is no page at this address. It may have moved, or the link was mistyped.",
+    [["See what's showing", "/"], ["My bookings", "/bookings"]]);
 }
 
+// A page brought back by Back (the browser's page cache) is drawn afresh: what it showed, a
+// seat's status or a hold, may have changed meanwhile.
+window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
+
 start().catch((error) => {
-  document.getElementById("main").replaceChildren(h("p", { class: "error", role: "alert" }, error.message));
+  notice(document.getElementById("main"), "Something went wrong", error.message,
+    [["Try again", () => location.reload()], ["Back to the shows", "/"]]);
 });

@@ -23,6 +23,11 @@ export function money(minor, currency = "INR") {
   return `${sign}${symbol}${grouped}${fraction}`;
 }
 
+// As a price tag: whole rupees where there are no paise (₹180, but ₹180.50).
+export function price(minor, currency = "INR") {
+  return money(minor, currency).replace(/\.0+$/, "");
+}
+
 export function showTime(iso, timeZone) {
   return new Date(iso).toLocaleTimeString("en-IN", { hour: "2-digit", minute: "2-digit", timeZone });
 }
@@ -38,6 +43,19 @@ export function dateTime(iso, timeZone) {
 // YYYY-MM-DD of a Date in Asia/Kolkata (the shows' dates are each theatre's local dates).
 export function isoDay(date, timeZone = "Asia/Kolkata") {
   return date.toLocaleDateString("en-CA", { timeZone });
+}
+
+// Seats in the order a person reads them: by row (A…Z, then AA…), then by number (H8 before H10).
+export function bySeat(a, b) {
+  const [, rowA = "", numberA = "0"] = /^([A-Z]*)(\d*)$/.exec(a.label || a.seat_label) || [];
+  const [, rowB = "", numberB = "0"] = /^([A-Z]*)(\d*)$/.exec(b.label || b.seat_label) || [];
+  return rowA.length - rowB.length || rowA.localeCompare(rowB) || Number(numberA) - Number(numberB);
+}
+
+// A message as a sentence: ends with a full stop unless it has its own ending.
+export function sentence(text) {
+  const trimmed = String(text).trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 export function percent(fraction) {

@@ -33,6 +33,38 @@ export function render(main, title, ...children) {
   main.replaceChildren(h("h1", {}, title), ...children.filter((child) => child !== null && child !== undefined));
 }
 
+// A page that cannot show what was asked for: says why, and offers the next steps (links, or
+// [label, onclick] pairs for buttons), the first of them the main one.
+export function notice(main, title, text, steps) {
+  const actions = steps.map(([label, target], index) => {
+    const attributes = { class: index === 0 ? "button primary" : "button" };
+    return typeof target === "function"
+      ? h("button", { ...attributes, type: "button", onclick: target }, label)
+      : h("a", { ...attributes, href: target }, label);
+  });
+  render(main, title, h("p", { class: "lead", "data-notice": title }, text), h("div", { class: "actions" }, actions));
+}
+
+// Where a signed-out visitor goes to sign in and come back here.
+export function signInHere() {
+  return `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+// Grey shapes where the page will be, drawn at once while its answers are on their way: a
+// header, then a seat map ("map") or a card ("card").
+export function skeleton(main, kind) {
+  const bar = (width) => {
+    const bone = h("span", { class: "bone" });
+    bone.style.width = width; // through the CSSOM: the policy admits no style attributes
+    return bone;
+  };
+  const body = kind === "map"
+    ? h("div", { class: "bone-map" }, Array.from({ length: 8 * 14 }, () => h("span", { class: "bone bone-seat" })))
+    : h("div", { class: "panel" }, bar("70%"), bar("45%"), bar("55%"));
+  main.replaceChildren(h("div", { class: "skeleton", "aria-busy": "true", "aria-label": "Loading" },
+    h("span", { class: "bone bone-title" }), bar("60%"), body));
+}
+
 export function meta(name) {
   return document.querySelector(`meta[name="boxoffice:${name}"]`)?.content || "";
 }
@@ -43,6 +75,17 @@ export function field(label, input) {
 
 export function go(path) {
   window.location.assign(path);
+}
+
+// For a page that reloads as its filters change: each call of the returned function starts a
+// load and gives back a check that it is still the latest (a late answer to an older load must
+// not draw over a newer one).
+export function loads() {
+  let current = 0;
+  return () => {
+    const mine = ++current;
+    return () => mine === current;
+  };
 }
 
 // Runs an async action from a button: disabled meanwhile, errors into the message box.

@@ -3,13 +3,14 @@
 import { signIn } from "../api.js";
 import { busy, field, h, messageBox } from "../ui.js";
 
-export function accountForm(onSignedIn, { allowRegister = true } = {}) {
+// quiet: its buttons plain, where another button is the page's main one (Pay at checkout).
+export function accountForm(onSignedIn, { allowRegister = true, quiet = false } = {}) {
   const messages = messageBox("account");
   const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
   const name = h("input", { type: "text", name: "name", autocomplete: "name" });
   const nameField = field("Your name (new accounts)", name);
-  const signInButton = h("button", { type: "submit", class: "primary" }, "Sign in");
+  const signInButton = h("button", { type: "submit", class: quiet ? "" : "primary" }, "Sign in");
   const registerButton = h("button", { type: "button" }, "Create account");
   const form = h("form", { class: "account", "aria-label": "Sign in" },
     field("Email", email), field("Password", password), allowRegister ? nameField : null,

@@ -1,26 +1,30 @@
 // The seat picker: drawn from the seat map's x/y (aisles are the gaps in x), the screen edge on
 // top, seat types told apart by shape and pattern as well as colour, usable from the keyboard
-// (one tab stop, arrow keys move, Enter/Space toggles). Hooks for automated browsers: every
-// seat has data-seat-id, data-status (AVAILABLE, HELD, BOOKED or SELECTED) and an aria-label.
-import { money } from "../format.js";
+// (one tab stop, arrow keys move, Enter/Space toggles) and on a phone (seats of at least 24 px,
+// zoom, a hint where more seats lie off-screen). Hooks for automated browsers: every seat has
+// data-seat-id, data-status (AVAILABLE, HELD, BOOKED or SELECTED) and an aria-label.
+import { money, price } from "../format.js";
 import { h } from "../ui.js";
 
 const WORDS = { AVAILABLE: "available", HELD: "taken", BOOKED: "taken", SELECTED: "selected" };
+const ZOOMS = ["zoom-small", "zoom-medium", "zoom-large"];
 
 export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
   const byId = new Map();
   const selected = new Set();
+  const mine = new Set(); // seats this visitor already holds (an unpaid booking): drawn as theirs
+  let quantity = 0; // "How many seats?": a tap then picks that many side by side
   const rows = groupRows(seats);
   const width = Math.max(...seats.map((s) => s.x)) + 1;
   const grid = h("div", { class: "seat-grid", role: "group", "aria-label": "Seats; use the arrow keys to move and Enter to pick" });
-  grid.style.gridTemplateColumns = `2em repeat(${width}, var(--seat)) 2em`;
+  grid.style.gridTemplateColumns = `var(--label) repeat(${width}, var(--seat)) var(--label)`;
 
   let line = 1;
   let previousType = null;
   for (const row of rows) {
     const type = row.seats[0].seat_type;
     if (type !== previousType) {
-      const header = h("div", { class: "section" }, `${type} · ${money(row.seats[0].price, currency)}`);
+      const header = h("div", { class: "section" }, `${type} · ${price(row.seats[0].price, currency)}`);
       header.style.gridRow = String(line++);
       header.style.gridColumn = `1 / ${width + 3}`;
       grid.append(header);
@@ -48,10 +52,13 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
   if (first) first.button.tabIndex = 0;
 
   function paint(entry) {
-    const shown = selected.has(entry.seat.id) ? "SELECTED" : entry.status;
     const { button, seat } = entry;
+    const shown = selected.has(seat.id) ? "SELECTED" : entry.status;
+    const yours = shown !== "SELECTED" && shown !== "AVAILABLE" && mine.has(seat.id);
     button.dataset.status = shown;
-    button.setAttribute("aria-label", `${seat.label}, ${seat.seat_type}, ${money(seat.price, currency)}, ${WORDS[shown] || shown.toLowerCase()}`);
+    button.toggleAttribute("data-mine", yours);
+    const word = yours ? "held by you" : WORDS[shown] || shown.toLowerCase();
+    button.setAttribute("aria-label", `${seat.label}, ${seat.seat_type}, ${money(seat.price, currency)}, ${word}`);
     button.setAttribute("aria-pressed", shown === "SELECTED" ? "true" : "false");
     button.setAttribute("aria-disabled", shown === "HELD" || shown === "BOOKED" ? "true" : "false");
   }
@@ -60,24 +67,55 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     onChange([...selected].map((id) => byId.get(id).seat));
   }
 
-  grid.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-seat-id]");
-    if (!button) return;
-    const entry = byId.get(button.dataset.seatId);
-    focus(entry);
+  const free = (seat) => seat && byId.get(seat.id).status === "AVAILABLE" && !selected.has(seat.id);
+
+  // The tapped seat and its free neighbours of the same type up to `count`, rightwards then
+  // leftwards, never across an aisle (a gap in x) or a taken seat.
+  function block(entry, count) {
+    const at = new Map(entry.row.seats.map((s) => [s.x, s]));
+    const picked = [entry.seat];
+    for (const step of [1, -1]) {
+      for (let x = entry.seat.x + step; picked.length < count; x += step) {
+        const seat = at.get(x);
+        if (!free(seat) || seat.seat_type !== entry.seat.seat_type) break;
+        picked.push(seat);
+      }
+    }
+    return picked;
+  }
+
+  function choose(entry) {
     if (selected.has(entry.seat.id)) {
       selected.delete(entry.seat.id);
+      paint(entry);
     } else if (entry.status !== "AVAILABLE") {
       onRefused(`Seat ${entry.seat.label} is already taken. Please pick another seat.`);
       return;
+    } else if (quantity > 1 && (selected.size === 0 || selected.size >= quantity)) {
+      const before = [...selected];
+      selected.clear();
+      before.forEach((id) => paint(byId.get(id)));
+      for (const seat of block(entry, quantity)) {
+        selected.add(seat.id);
+        paint(byId.get(seat.id));
+      }
+      if (selected.size < quantity) onRefused(`Only ${selected.size} free seat${selected.size > 1 ? "s" : ""} together here: pick ${quantity - selected.size} more, or start from another seat.`);
     } else if (selected.size >= maxSeats) {
       onRefused(`You can pick up to ${maxSeats} seats in one booking.`);
       return;
     } else {
       selected.add(entry.seat.id);
+      paint(entry);
     }
-    paint(entry);
     changed();
+  }
+
+  grid.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-seat-id]");
+    if (!button) return;
+    const entry = byId.get(button.dataset.seatId);
+    focus(entry);
+    choose(entry);
   });
 
   grid.addEventListener("keydown", (event) => {
@@ -92,7 +130,8 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
   function focus(entry) {
     for (const other of byId.values()) other.button.tabIndex = -1;
     entry.button.tabIndex = 0;
-    entry.button.focus();
+    entry.button.focus({ preventScroll: true });
+    entry.button.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function neighbour(entry, key) {
@@ -112,15 +151,14 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     return pick(nearest);
   }
 
-  const scroller = h("div", { class: "seat-scroll" }, grid);
-  // On a narrow phone the middle of the screen shows first; the sides scroll into view.
-  requestAnimationFrame(() => { scroller.scrollLeft = (scroller.scrollWidth - scroller.clientWidth) / 2; });
+  const view = scrollView(grid, width);
+  const key = legend(rows, currency);
 
   return {
     element: h("div", { class: "seat-picker" },
       h("div", { class: "screen", "aria-hidden": "true" }, "Screen this way"),
-      scroller,
-      legend(rows, currency)),
+      view.element,
+      key),
 
     // Live changes: [{id, status}]. Picked seats someone else took are dropped, and named.
     update(changes) {
@@ -129,7 +167,8 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
         const entry = byId.get(id);
         if (!entry) continue;
         entry.status = status;
-        if (status !== "AVAILABLE" && selected.delete(id)) lost.push(entry.seat.label);
+        if (status === "AVAILABLE") mine.delete(id);
+        else if (selected.delete(id)) lost.push(entry.seat.label);
         paint(entry);
       }
       if (lost.length) {
@@ -137,6 +176,26 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
         onRefused(`${lost.length === 1 ? `Seat ${lost[0]} was` : `Seats ${lost.join(", ")} were`} just taken by someone else and removed from your selection.`);
       }
     },
+
+    // The seats of this visitor's own unpaid booking: drawn as theirs, not as "taken".
+    markMine(ids) {
+      mine.clear();
+      ids.forEach((id) => mine.add(id));
+      for (const entry of byId.values()) paint(entry);
+      key.querySelector('[data-sample="MINE"]').parentElement.hidden = !mine.size;
+    },
+
+    // Picks these seats (those still free), as when changing the seats of a released hold.
+    select(ids) {
+      for (const id of ids) {
+        const entry = byId.get(id);
+        if (entry && entry.status === "AVAILABLE" && selected.size < maxSeats) selected.add(id);
+        if (entry) paint(entry);
+      }
+      changed();
+    },
+
+    setQuantity(count) { quantity = count; },
 
     clear() {
       const ids = [...selected];
@@ -148,7 +207,6 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     // Free seats a pick would leave on their own (between taken or picked seats, an aisle or
     // the row's end), that the pick itself caused.
     stranded() {
-      const free = (seat) => seat && byId.get(seat.id).status === "AVAILABLE" && !selected.has(seat.id);
       const picked = (seat) => seat && selected.has(seat.id);
       const alone = [];
       for (const row of rows) {
@@ -163,6 +221,68 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
       return alone;
     },
   };
+}
+
+// The map's scrolling window: zoom out/in, "more seats" on each side where more lie off-screen
+// (a press scrolls there), and a scroll that rests with a whole seat next to the row letters.
+function scrollView(grid, width) {
+  const scroller = h("div", { class: "seat-scroll" }, grid);
+  const frame = h("div", { class: `seat-frame ${ZOOMS[1]}` }, scroller);
+  let zoom = 1;
+  const zoomOut = h("button", { type: "button", class: "zoom", "aria-label": "Zoom out" }, "−");
+  const zoomIn = h("button", { type: "button", class: "zoom", "aria-label": "Zoom in" }, "+");
+  const before = h("button", { type: "button", class: "more", hidden: true, "aria-label": "More seats to the left" }, "‹ More seats");
+  const after = h("button", { type: "button", class: "more", hidden: true, "aria-label": "More seats to the right" }, "More seats ›");
+
+  function hints() {
+    const end = scroller.scrollWidth - scroller.clientWidth;
+    before.hidden = scroller.scrollLeft <= 1;
+    after.hidden = scroller.scrollLeft >= end - 1;
+  }
+  // Scrolled by c steps, column c of the seats starts just right of the row letters.
+  function step() {
+    const seat = grid.querySelector(".seat");
+    const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+    return seat ? seat.getBoundingClientRect().width + gap : 1;
+  }
+  // The last scroll position, too, rests on a whole seat: the grid is padded on the right.
+  function fit() {
+    grid.style.paddingRight = "0px";
+    const unit = step();
+    const end = scroller.scrollWidth - scroller.clientWidth;
+    grid.style.paddingRight = `${end > 0 ? (unit - (end % unit)) % unit : 0}px`;
+  }
+  function scrollTo(left) {
+    const unit = step();
+    scroller.scrollLeft = Math.max(0, Math.round(left / unit) * unit);
+    hints();
+  }
+  const middle = () => (scroller.scrollLeft + scroller.clientWidth / 2) / (scroller.scrollWidth || 1);
+  const centre = (fraction) => scrollTo(fraction * scroller.scrollWidth - scroller.clientWidth / 2);
+  function setZoom(level) {
+    const fraction = middle();
+    zoom = Math.max(0, Math.min(ZOOMS.length - 1, level));
+    frame.classList.remove(...ZOOMS);
+    frame.classList.add(ZOOMS[zoom]);
+    fit();
+    zoomOut.disabled = zoom === 0;
+    zoomIn.disabled = zoom === ZOOMS.length - 1;
+    centre(fraction); // the same middle stays in view
+  }
+  zoomOut.addEventListener("click", () => setZoom(zoom - 1));
+  zoomIn.addEventListener("click", () => setZoom(zoom + 1));
+  before.addEventListener("click", () => scrollTo(scroller.scrollLeft - scroller.clientWidth * 0.7));
+  after.addEventListener("click", () => scrollTo(scroller.scrollLeft + scroller.clientWidth * 0.7));
+  scroller.addEventListener("scroll", hints, { passive: true });
+  new ResizeObserver(() => { fit(); hints(); }).observe(scroller);
+  // Opens on the middle of the hall (where the best seats are), a whole seat at the left edge.
+  requestAnimationFrame(() => { fit(); centre(0.5); });
+
+  const element = h("div", { class: "seat-view", dataset: { columns: width } },
+    h("div", { class: "zoom-bar" }, before,
+      h("span", { class: "zoom-buttons", role: "group", "aria-label": "Zoom the seat map" }, zoomOut, zoomIn), after),
+    frame);
+  return { element };
 }
 
 function groupRows(seats) {
@@ -183,7 +303,8 @@ function legend(rows, currency) {
   for (const row of rows) for (const seat of row.seats) if (!types.has(seat.seat_type)) types.set(seat.seat_type, seat.price);
   const sample = (cls, status, text) => h("li", {}, h("span", { class: `seat sample ${cls}`, "data-sample": status, "aria-hidden": "true" }), text);
   return h("ul", { class: "legend", "aria-label": "Legend" },
-    [...types].map(([type, price]) => sample(`seat-${type.toLowerCase()}`, "AVAILABLE", `${type} ${money(price, currency)}`)),
+    [...types].map(([type, amount]) => sample(`seat-${type.toLowerCase()}`, "AVAILABLE", `${type} ${price(amount, currency)}`)),
     sample("", "SELECTED", "Your pick"),
+    h("li", { hidden: true }, h("span", { class: "seat sample", "data-sample": "MINE", "aria-hidden": "true" }), "Held by you"),
     sample("", "BOOKED", "Taken"));
 }

@@ -1,27 +1,27 @@
-// One booking: the confirmation with its QR tickets, cancelling, and the refund's progress.
-import { get, imageUrl, post } from "../api.js";
-import { BOOKING_STATUS, dateTime, money } from "../format.js";
+// One booking: the confirmation with a ticket card per seat, cancelling, and the refund's
+// progress.
+import { get, post } from "../api.js";
+import { BOOKING_STATUS, bySeat, money } from "../format.js";
+import { loadBooking } from "../components/booking-loader.js";
+import { bookingSummary } from "../components/summary.js";
+import { ticketCard } from "../components/ticket-card.js";
 import { busy, go, h, messageBox, render } from "../ui.js";
 
 const REFUND = { PENDING: "on its way", PROCESSED: "refunded", FAILED: "failed; our team is retrying it" };
 
 export default async function bookingPage(main, bookingId) {
   const messages = messageBox("booking");
-  let booking;
-  try {
-    booking = await get(`/api/v1/bookings/${bookingId}`);
-  } catch (error) {
-    render(main, "Booking", h("p", { class: "error", role: "alert" }, error.message), h("a", { href: "/bookings" }, "My bookings"));
-    return;
-  }
+  const booking = await loadBooking(main, bookingId);
+  if (!booking) return;
   if (booking.status === "PENDING") {
     go(`/checkout/${bookingId}`);
     return;
   }
-  const show = await get(`/api/v1/shows/${booking.show_id}`, { auth: "none" });
-  const movie = await get(`/api/v1/movies/${show.movie_id}`, { auth: "none" });
   const everBooked = booking.history.some((entry) => entry.to === "BOOKED");
-  const tickets = h("div", { class: "tickets" });
+  const [show, tickets] = await Promise.all([
+    get(`/api/v1/shows/${booking.show_id}`, { auth: "none" }),
+    everBooked ? get(`/api/v1/bookings/${bookingId}/tickets`).then((list) => list.items, (error) => { messages.error(error.message); return []; }) : [],
+  ]);
   const title = booking.status === "BOOKED" ? "You're going to the movies!" : `Booking ${BOOKING_STATUS[booking.status] ? BOOKING_STATUS[booking.status].toLowerCase() : booking.status}`;
 
   const cancel = h("button", { type: "button", class: "danger" }, "Cancel booking");
@@ -34,25 +34,13 @@ export default async function bookingPage(main, bookingId) {
 
   render(main, title,
     h("p", { class: "status", "data-booking-status": booking.status }, BOOKING_STATUS[booking.status] || booking.status),
-    h("section", { class: "panel", "aria-label": "Booking details" },
-      h("h2", {}, movie.title),
-      h("p", {}, dateTime(show.starts_at, show.timezone)),
-      h("p", {}, `Seats ${booking.seats.map((s) => s.label).join(", ")} · ${money(booking.amount_total, booking.currency)}`),
-      h("p", { class: "muted" }, `Booking ${booking.id}`),
-      refunds(booking)),
-    tickets,
+    tickets.length ? h("section", { class: "tickets", "aria-label": "Tickets" }, [...tickets].sort(bySeat).map((ticket) => ticketCard(ticket, show))) : null,
+    bookingSummary(booking, show),
+    h("p", { class: "muted" }, `Booking ${booking.id}`),
+    refunds(booking),
     messages.element,
     booking.status === "BOOKED" ? h("div", { class: "actions" }, cancel, sure) : null,
     h("p", {}, h("a", { href: "/bookings" }, "All my bookings")));
-
-  if (everBooked) {
-    try {
-      const list = await get(`/api/v1/bookings/${bookingId}/tickets`);
-      tickets.replaceChildren(...list.items.map(ticketCard));
-    } catch (error) {
-      messages.error(error.message);
-    }
-  }
 }
 
 const REFUND_POLL_MS = 3000;
@@ -70,13 +58,4 @@ function refunds(booking) {
   };
   follow(booking.refunds);
   return list;
-}
-
-function ticketCard(ticket) {
-  const image = h("img", { alt: `QR code of the ticket for seat ${ticket.seat_label}`, width: 160, height: 160 });
-  imageUrl(`/api/v1/tickets/${ticket.id}/qr.svg`).then((url) => { image.src = url; }).catch(() => { image.alt = "The QR code could not be loaded; reload the page."; });
-  const states = { VALID: "Valid", CHECKED_IN: "Checked in", REVOKED: "Cancelled" };
-  return h("figure", { class: `ticket ticket-${ticket.status.toLowerCase()}`, "data-ticket-id": ticket.id, "data-qr": ticket.qr },
-    image,
-    h("figcaption", {}, h("strong", {}, `Seat ${ticket.seat_label}`), ` · ${ticket.seat_type} · ${states[ticket.status] || ticket.status}`));
 }

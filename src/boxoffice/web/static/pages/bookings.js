@@ -18,15 +18,13 @@ export default async function bookingsPage(main) {
   }
   const showIds = [...new Set(list.items.map((b) => b.show_id))];
   const shows = new Map(await Promise.all(showIds.map(async (id) => [id, await get(`/api/v1/shows/${id}`, { auth: "none" })])));
-  const movieIds = [...new Set([...shows.values()].map((s) => s.movie_id))];
-  const movies = new Map(await Promise.all(movieIds.map(async (id) => [id, await get(`/api/v1/movies/${id}`, { auth: "none" })])));
   if (!list.items.length) {
     render(main, "My bookings", h("p", {}, "No bookings yet. ", h("a", { href: "/" }, "Find a show"), "."));
     return;
   }
   render(main, "My bookings", h("ul", { class: "booking-list" }, list.items.map((booking) => {
     const show = shows.get(booking.show_id);
-    const movie = movies.get(show.movie_id);
+    const { movie } = show;
     const refund = booking.refunds.at(-1);
     return h("li", { "data-booking-id": booking.id, "data-booking-status": booking.status },
       h("a", { href: booking.status === "PENDING" ? `/checkout/${booking.id}` : `/bookings/${booking.id}` }, movie.title),

@@ -1,9 +1,12 @@
-// City and date → movies → shows.
+// What's on: a city, a day of the week ahead (a strip of 7), a search by title, and each
+// movie's showtimes by theatre, coloured by how full each show is.
 import { get } from "../api.js";
-import { isoDay, money, showDate, showTime } from "../format.js";
-import { field, h, messageBox, render } from "../ui.js";
+import { isoDay, price, showDate, showTime } from "../format.js";
+import { field, h, loads, messageBox, render } from "../ui.js";
 
 const DAYS = 7;
+// How full a show is, in words as well as colour: [below this share sold, class, words].
+const FILL = [[0.5, "fill-low", "Available"], [0.85, "fill-mid", "Filling fast"], [1, "fill-high", "Almost full"], [Infinity, "fill-full", "Sold out"]];
 
 export default async function home(main) {
   const messages = messageBox("home");
@@ -15,48 +18,104 @@ export default async function home(main) {
   const cities = [...new Set(theatres.items.map((t) => t.city))].sort();
   const city = h("select", { name: "city" }, cities.map((c) => h("option", { value: c }, c)));
   city.value = params.get("city") || cities[0] || "";
+  if (!city.value) city.value = cities[0] || "";
+  const search = h("input", { type: "search", name: "q", placeholder: "Movie title", autocomplete: "off", value: params.get("q") || "" });
   const today = new Date();
-  const days = Array.from({ length: DAYS }, (_, i) => new Date(today.getTime() + i * 86_400_000));
-  const date = h("select", { name: "date" }, days.map((d) => h("option", { value: isoDay(d) }, showDate(d.toISOString(), "Asia/Kolkata"))));
-  date.value = params.get("date") || isoDay(today);
+  const days = Array.from({ length: DAYS }, (_, i) => isoDay(new Date(today.getTime() + i * 86_400_000)));
+  let day = params.get("date") || days[0];
+  if (!days.includes(day)) {
+    day = days[0]; // a date outside the week listed (an old link, a typo)
+    messages.info("Shows are listed for the next 7 days, so here is today. Pick another day below.");
+  }
+  const strip = h("nav", { class: "date-strip", "aria-label": "Date" });
   const list = h("div", { class: "movies" });
-  const filters = h("form", { class: "filters", "aria-label": "Choose city and date" }, field("City", city), field("Date", date));
-  render(main, "Now showing", filters, messages.element, list);
+  const filters = h("form", { class: "filters", role: "search", "aria-label": "Choose city and movie" }, field("City", city), field("Search by title", search));
+  filters.addEventListener("submit", (event) => event.preventDefault());
+  render(main, "Now showing", filters, strip, fillLegend(), messages.element, list);
 
   const theatreById = new Map(theatres.items.map((t) => [t.id, t]));
   const movieById = new Map(movies.items.map((m) => [m.id, m]));
+  let shown = [];
 
+  function drawStrip() {
+    strip.replaceChildren(...days.map((iso, index) => {
+      const [weekday, date] = index === 0 ? ["Today", dayOfMonth(iso)] : [showDate(`${iso}T12:00:00Z`, "UTC").split(",")[0], dayOfMonth(iso)];
+      return h("button", { type: "button", class: "day", "aria-current": iso === day ? "date" : null, "aria-label": `${weekday}, ${date}`, onclick: () => { day = iso; messages.clear(); load(); } },
+        h("span", {}, weekday), h("strong", {}, date));
+    }));
+  }
+
+  function address() {
+    const query = new URLSearchParams({ city: city.value, date: day });
+    if (search.value.trim()) query.set("q", search.value.trim());
+    history.replaceState(null, "", `/?${query}`);
+  }
+
+  function draw() {
+    const wanted = search.value.trim().toLowerCase();
+    const byMovie = new Map();
+    for (const show of shown) {
+      const movie = movieById.get(show.movie_id);
+      if (wanted && !(movie?.title || "").toLowerCase().includes(wanted)) continue;
+      if (!byMovie.has(show.movie_id)) byMovie.set(show.movie_id, []);
+      byMovie.get(show.movie_id).push(show);
+    }
+    if (byMovie.size) {
+      list.replaceChildren(...[...byMovie].map(([movieId, movieShows]) => movieCard(movieById.get(movieId), movieShows, theatreById)));
+    } else if (shown.length) {
+      list.replaceChildren(h("p", {}, `No movie matching “${search.value.trim()}” in ${city.value} that day. `,
+        h("button", { type: "button", class: "link", onclick: () => { search.value = ""; draw(); } }, "Show all movies")));
+    } else {
+      list.replaceChildren(h("p", {}, `No more shows in ${city.value} that day. Try another date above.`));
+    }
+  }
+
+  const started = loads();
   async function load(autoAdvance = false) {
-    history.replaceState(null, "", `/?city=${encodeURIComponent(city.value)}&date=${date.value}`);
-    messages.clear();
+    const latest = started();
+    drawStrip();
+    address();
+    if (!city.value) {
+      list.replaceChildren(h("p", {}, "No theatres are listed yet."));
+      return;
+    }
     list.replaceChildren(h("p", { class: "muted" }, "Loading shows…"));
-    let shows;
     try {
-      shows = await get(`/api/v1/shows?city=${encodeURIComponent(city.value)}&date=${date.value}&upcoming=true&status=SCHEDULED&limit=100`, { auth: "none" });
+      const query = new URLSearchParams({ city: city.value, date: day, upcoming: "true", status: "SCHEDULED", limit: "100" });
+      const answer = await get(`/api/v1/shows?${query}`, { auth: "none" });
+      if (!latest()) return;
+      shown = answer.items;
     } catch (error) {
+      if (!latest()) return;
       list.replaceChildren();
       messages.error(error.message);
       return;
     }
-    const byMovie = new Map();
-    for (const show of shows.items) {
-      if (!byMovie.has(show.movie_id)) byMovie.set(show.movie_id, []);
-      byMovie.get(show.movie_id).push(show);
-    }
-    if (!byMovie.size && autoAdvance && date.selectedIndex < days.length - 1) {
-      date.selectedIndex += 1; // late in the evening: today's shows have all started
+    const next = days[days.indexOf(day) + 1];
+    if (!shown.length && autoAdvance && next) {
+      day = next; // late in the evening: today's shows have all started
       await load(true);
       return;
     }
-    if (!byMovie.size) {
-      list.replaceChildren(h("p", {}, `No more shows in ${city.value} on that day. Try another date.`));
-      return;
-    }
-    list.replaceChildren(...[...byMovie].map(([movieId, movieShows]) => movieCard(movieById.get(movieId), movieShows, theatreById)));
+    draw();
   }
-  city.addEventListener("change", () => load());
-  date.addEventListener("change", () => load());
+  city.addEventListener("change", () => { messages.clear(); load(); });
+  search.addEventListener("input", () => { address(); draw(); });
   await load(!params.get("date"));
+}
+
+function dayOfMonth(iso) {
+  return new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-IN", { day: "numeric", month: "short", timeZone: "UTC" });
+}
+
+function fill(show) {
+  const share = show.seat_count ? show.seats_sold / show.seat_count : 0;
+  return FILL.find(([below]) => share < below) || FILL[FILL.length - 1];
+}
+
+function fillLegend() {
+  return h("ul", { class: "fill-legend", "aria-label": "How full a show is" },
+    FILL.map(([, cls, words]) => h("li", {}, h("span", { class: `dot ${cls}`, "aria-hidden": "true" }), words)));
 }
 
 function movieCard(movie, shows, theatreById) {
@@ -75,12 +134,13 @@ function movieCard(movie, shows, theatreById) {
       return h("div", { class: "theatre" },
         h("h3", {}, theatre ? theatre.name : "Theatre"),
         h("ul", { class: "times" }, theatreShows.map((show) => {
-          const from = Math.min(...Object.values(show.prices));
+          const from = price(Math.min(...Object.values(show.prices)), show.currency);
           const time = showTime(show.starts_at, show.timezone);
+          const [, cls, words] = fill(show);
           return h("li", {}, h("a", {
-            class: "time", href: `/shows/${show.id}`,
-            "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${money(from, show.currency)}`,
-          }, time, h("small", {}, `from ${money(from, show.currency)}`)));
+            class: `time ${cls}`, href: `/shows/${show.id}`, "data-fill": words,
+            "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
+          }, time, h("small", {}, `from ${from}`)));
         })));
     }));
 }

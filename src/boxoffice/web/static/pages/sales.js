@@ -3,13 +3,14 @@ import { get } from "../api.js";
 import { isoDay, money, percent } from "../format.js";
 import { salesChart } from "../components/chart.js";
 import { needsAdmin } from "../components/admin-gate.js";
-import { field, h, messageBox, render } from "../ui.js";
+import { theatreChoice } from "../components/theatre-choice.js";
+import { field, h, loads, messageBox, render } from "../ui.js";
 
 export default async function salesPage(main) {
   if (needsAdmin(main, "Sales report")) return;
   const messages = messageBox("sales");
   const theatres = await get("/api/v1/theatres?limit=100", { auth: "none" });
-  const theatre = h("select", { name: "theatre" }, theatres.items.map((t) => h("option", { value: t.id }, `${t.name}, ${t.city}`)));
+  const theatre = theatreChoice(theatres.items);
   const now = Date.now();
   const from = h("input", { type: "date", name: "from", value: isoDay(new Date(now - 7 * 86_400_000)) });
   const to = h("input", { type: "date", name: "to", value: isoDay(new Date(now + 7 * 86_400_000)) });
@@ -19,10 +20,13 @@ export default async function salesPage(main) {
     h("form", { class: "filters", "aria-label": "Choose theatre and dates" }, field("Theatre", theatre), field("From", from), field("To", to)),
     messages.element, output);
 
+  const started = loads();
   async function load() {
+    const latest = started();
     messages.clear();
     try {
       const report = await get(`/api/v1/admin/reports/sales?theatre_id=${theatre.value}&from=${from.value}&to=${to.value}`);
+      if (!latest()) return;
       const currency = "INR";
       const t = report.totals;
       output.replaceChildren(
@@ -35,6 +39,7 @@ export default async function salesPage(main) {
           h("thead", {}, h("tr", {}, ["Movie", "Tickets", "Net"].map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, report.by_movie.map((m) => h("tr", {}, h("td", {}, m.title), h("td", {}, m.tickets), h("td", {}, money(m.net, currency)))))));
     } catch (error) {
+      if (!latest()) return;
       output.replaceChildren();
       messages.error(error.message);
     }

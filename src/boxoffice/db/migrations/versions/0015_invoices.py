@@ -1,12 +1,16 @@
 """invoices, receipts and credit notes numbered per theatre, financial year and series; each
 seat's charges; the reports' tax split
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 10:00:00
 
 - `document_counters` (theatre, financial year, series): the last serial handed out, locked by
-  the transaction that numbers a document until it ends, so the series is gapless.
+  the transaction that numbers a document until it ends, so the series is gapless. The database
+  numbers each document: on PostgreSQL a deferred constraint trigger, inside the COMMIT of the
+  transaction that wrote it (the counter row is locked for the end of the commit alone, never
+  across a round trip to the application); on SQLite a plain trigger as it is written (writers
+  take turns on the whole database anyway).
 - `documents` (a tax invoice, a receipt or a credit note, the supplier and recipient copied as
   they were) and `document_lines` (a seat's ticket or fee, with its GST).
 - `booking_seats` gains the charges a hold freezes (SPEC "Shapes"): `taxable`, `tax_rate_bp`,
@@ -26,8 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -63,6 +67,42 @@ def _sales_columns() -> list[sa.Column[Any]]:
 
 def _money(*names: str) -> list[sa.Column[Any]]:
     return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
+
+
+# Both: increment the series' counter, give its value to the document. In insertion order.
+NUMBER_DOCUMENT_POSTGRESQL = """
+CREATE FUNCTION invoicing_number_document() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v_serial integer;
+BEGIN
+    INSERT INTO document_counters AS c (theatre_id, financial_year, series, last_serial)
+    VALUES (NEW.theatre_id, NEW.financial_year, NEW.series, 1)
+    ON CONFLICT (theatre_id, financial_year, series)
+    DO UPDATE SET last_serial = c.last_serial + 1
+    RETURNING c.last_serial INTO v_serial;
+    UPDATE documents SET serial = v_serial WHERE id = NEW.id;
+    RETURN NULL;
+END
+$$
+"""
+AT_COMMIT_POSTGRESQL = """
+CREATE CONSTRAINT TRIGGER documents_numbered_at_commit AFTER INSERT ON documents
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION invoicing_number_document()
+"""
+NUMBER_DOCUMENT_SQLITE = """
+CREATE TRIGGER documents_numbered_at_commit AFTER INSERT ON documents
+BEGIN
+    INSERT INTO document_counters (theatre_id, financial_year, series, last_serial)
+    VALUES (NEW.theatre_id, NEW.financial_year, NEW.series, 1)
+    ON CONFLICT (theatre_id, financial_year, series)
+    DO UPDATE SET last_serial = last_serial + 1;
+    UPDATE documents SET serial = (
+        SELECT c.last_serial FROM document_counters c
+        WHERE c.theatre_id = NEW.theatre_id AND c.financial_year = NEW.financial_year
+          AND c.series = NEW.series
+    ) WHERE id = NEW.id;
+END
+"""
 
 
 def upgrade() -> None:
@@ -151,6 +191,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("document_id", "position", name=op.f("pk_document_lines")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(NUMBER_DOCUMENT_POSTGRESQL)
+        op.execute(AT_COMMIT_POSTGRESQL)
+    else:
+        op.execute(NUMBER_DOCUMENT_SQLITE)
     for column in _seat_columns():
         op.add_column("booking_seats", column)
     op.execute(
@@ -173,6 +218,12 @@ def downgrade() -> None:
         for column in reversed(columns):
             op.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
     op.drop_table("document_lines")
+    op.execute(
+        "DROP TRIGGER documents_numbered_at_commit"
+        + (" ON documents" if op.get_bind().dialect.name == "postgresql" else "")
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION invoicing_number_document()")
     op.drop_index("uq_documents_booking_id_invoice", table_name="documents")
     op.drop_index("ix_documents_theatre_id_issued_at", table_name="documents")
     op.drop_index("ix_documents_invoice_id", table_name="documents")
