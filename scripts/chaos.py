@@ -64,7 +64,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
-from chaos_money import TERMS, money_audit, partial_cancel_phase
+from chaos_money import TERMS, money_audit, new_customer, partial_cancel_phase
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
@@ -518,15 +518,7 @@ def refund_failure_phase(
         booked: list[tuple[str, dict[str, str]]] = []
         for index in range(REFUND_BOOKINGS):
             url = str(servers[index % 2].url)
-            person = http.post(
-                f"{url}/api/v1/auth/register",
-                json={
-                    "email": f"refund-{uuid.uuid4().hex[:10]}@example.com",
-                    "password": "chaos-customer-pw-1",
-                    "name": "Refund Customer",
-                },
-            )
-            who = {"Authorization": f"Bearer {person.json()['access_token']}"}
+            who = new_customer(http, url, "refund")
             held = http.post(
                 f"{url}/api/v1/bookings",
                 json={"show_id": show_id, "seat_ids": [free[index]]},

@@ -155,6 +155,19 @@ PARTIAL_BOOKINGS = 4
 SEATS_EACH = 3
 
 
+def new_customer(http: httpx.Client, url: str, kind: str) -> dict[str, str]:
+    """A freshly registered customer's headers (`kind` names them in the email address)."""
+    person = http.post(
+        f"{url}/api/v1/auth/register",
+        json={
+            "email": f"{kind}-{uuid.uuid4().hex[:10]}@example.com",
+            "password": "chaos-customer-pw-1",
+            "name": f"{kind.title()} Customer",
+        },
+    )
+    return {"Authorization": f"Bearer {person.json()['access_token']}"}
+
+
 def pay_for(http: httpx.Client, url: str, who: dict[str, str], booking_id: str) -> bool:
     order = http.post(f"{url}/api/v1/bookings/{booking_id}/payments", headers=who)
     if order.status_code not in (200, 201):
@@ -214,15 +227,7 @@ def partial_cancel_phase(
         booked: list[tuple[str, dict[str, str], list[str]]] = []
         for index in range(PARTIAL_BOOKINGS):
             url = urls[index % 2]
-            person = http.post(
-                f"{url}/api/v1/auth/register",
-                json={
-                    "email": f"partial-{uuid.uuid4().hex[:10]}@example.com",
-                    "password": "chaos-customer-pw-1",
-                    "name": "Partial Customer",
-                },
-            )
-            who = {"Authorization": f"Bearer {person.json()['access_token']}"}
+            who = new_customer(http, url, "partial")
             seats = free[index * SEATS_EACH : (index + 1) * SEATS_EACH]
             held = http.post(
                 f"{url}/api/v1/bookings", json={"show_id": show_id, "seat_ids": seats}, headers=who

@@ -13,21 +13,12 @@ from tests.api import Headers, register, set_theatre_prices
 from tests.invoicing.helpers import FEE, hold_seats, invoice, seats_of_type, show, theatre
 from tests.payments.checkout import booking, checkout, pay, start_payment, verify
 
+from boxoffice.bookings.charges import LINE_COLUMNS
+
 # SPEC's slabs since 2025-09-22 (5 % up to ₹100 of taxable value, 18 % above) and its fee (₹10 a
 # ticket up to ₹100, 10 % of the price above, GST 18 % on top), prices including GST.
 PRICES = {"VIP": 50000, "GOLD": 10000, "SILVER": 10500}
-LINE = (
-    "price",
-    "taxable",
-    "tax_rate_bp",
-    "cgst",
-    "sgst",
-    "ticket_total",
-    "fee",
-    "fee_rate_bp",
-    "fee_cgst",
-    "fee_sgst",
-)
+LINE = ("price", *LINE_COLUMNS)
 VIP = (50000, 42373, 1800, 3814, 3813, 50000, 5000, 1800, 450, 450)  # 18 %; fee 10 %: 5900
 GOLD = (10000, 9524, 500, 238, 238, 10000, 1000, 1800, 90, 90)  # 5 %; fee ₹10: 1180
 # ₹105 inclusive is the 5 % slab exactly at its top: ₹100 taxable, ₹5 of GST; fee 10 % = ₹10.50.

@@ -24,6 +24,7 @@ from tests.catalogue.test_seat_stream import statuses, subscribe
 from tests.conftest import TEST_JWT_SECRET, LiveServer, free_port
 from tests.invoicing.helpers import documents_audit, invoice
 from tests.payments.checkout import booking, eventually, money_audit
+from tests.support.keys import sandbox_keys
 from tests.support.servers import serve
 from tests.tickets.helpers import tickets
 
@@ -77,6 +78,14 @@ def test_seats_given_back_are_freed_revoked_refunded_and_credited_and_the_rest_s
     assert eventually(
         lambda: booking(client, customer, paid["id"])["payment"]["status"] == "PARTIALLY_REFUNDED"
     )
+    # At the provider: a partial refund of the captured payment, which stays captured.
+    keys = sandbox_keys()
+    at_provider = client.get(
+        f"/_sandbox/razorpay/v1/payments/{kept['payment']['payment_id']}",
+        auth=(keys.key_id, keys.key_secret),
+    ).json()
+    assert (at_provider["status"], at_provider["refund_status"]) == ("captured", "partial")
+    assert at_provider["amount_refunded"] == 7500
 
     # The last seats given back cancel the booking; its seats are those it held till then.
     rest = cancel(client, customer, paid["id"], [silver, vip])
@@ -165,13 +174,17 @@ def _one_won(
     money_audit(db)
 
 
+def _a_paid_pair(client: httpx.Client, admin: Headers) -> tuple[Headers, dict[str, Any]]:
+    sale = show_in(client, admin, policy_theatre(client, admin), 180)
+    who = register(client)
+    return who, paid_seats(client, who, sale["id"], "VIP", "GOLD")
+
+
 @pytest.mark.postgres_only
 def test_two_partial_cancels_of_one_seat_through_two_processes_one_wins(
     client: httpx.Client, admin: Headers, db: Any, tmp_path: Path
 ) -> None:
-    sale = show_in(client, admin, policy_theatre(client, admin), 180)
-    who = register(client)
-    paid = paid_seats(client, who, sale["id"], "VIP", "GOLD")
+    who, paid = _a_paid_pair(client, admin)
     with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
         responses = _race(urls, who, paid["id"], seat_of(paid, "GOLD"))
     _one_won(responses, db, client, who, paid)
@@ -180,8 +193,6 @@ def test_two_partial_cancels_of_one_seat_through_two_processes_one_wins(
 def test_two_partial_cancels_of_one_seat_at_once_one_wins(
     client: httpx.Client, admin: Headers, live_server: LiveServer, db: Any
 ) -> None:
-    sale = show_in(client, admin, policy_theatre(client, admin), 180)
-    who = register(client)
-    paid = paid_seats(client, who, sale["id"], "VIP", "GOLD")
+    who, paid = _a_paid_pair(client, admin)
     responses = _race([live_server.url, live_server.url], who, paid["id"], seat_of(paid, "GOLD"))
     _one_won(responses, db, client, who, paid)

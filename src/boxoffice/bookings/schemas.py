@@ -99,6 +99,14 @@ class ChargesOut(BaseModel):
     grand_total: int
 
 
+class PolicyTierOut(BaseModel):
+    """A tier of the cancellation policy the booking froze when its seats were held: its
+    customer gets `refund_bp` of the tickets back until `until_minutes_before` the show."""
+
+    until_minutes_before: int
+    refund_bp: int
+
+
 class CancellationOut(BaseModel):
     """What cancelling the whole booking now gives back by its policy: `refund_now` while
     `allowed`, until `until` (the current tier's end); after `cancellable_until` it cannot be
@@ -158,6 +166,7 @@ class BookingOut(BaseModel):
     history: list[HistoryEntry]
     payment: PaymentInfo | None = None
     refunds: list[RefundInfo] = []
+    cancellation_policy: list[PolicyTierOut] | None = None
     cancellation: CancellationOut | None = None
 
     @classmethod
@@ -226,6 +235,7 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
             }
             for r in view.refunds
         ],
+        "cancellation_policy": booking.cancellation_policy,
         "cancellation": _cancellation(view, now) if status is rules.BOOKED else None,
     }
 

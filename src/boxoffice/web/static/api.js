@@ -95,6 +95,16 @@ export async function api(method, path, { body, auth = "any", headers } = {}) {
 }
 
 export const get = (path, options) => api("GET", path, options);
+
+// A file the API serves only to its owner (an invoice's PDF): fetched with the token, as a Blob.
+export async function file(path) {
+  let response = await send("GET", path, undefined, session.token(), { Accept: "*/*" });
+  if (response.status === 401 && (await refreshed())) {
+    response = await send("GET", path, undefined, session.token(), { Accept: "*/*" });
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.blob();
+}
 export const post = (path, body, options = {}) => api("POST", path, { ...options, body });
 
 // Raw access for the seat map's conditional GET (ETag / 304).
