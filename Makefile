@@ -16,7 +16,7 @@ help:
 	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
 	@echo "make test    install, run the whole suite on PostgreSQL and on SQLite (at once)"
 	@echo "make test-postgres, make test-sqlite    one engine, output as it runs"
-	@echo "make lint    ruff + mypy (src and bench)"
+	@echo "make lint    ruff + mypy (src and bench) + the import contracts (lint-imports)"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -50,7 +50,7 @@ test-postgres: install
 	BOXOFFICE_TEST_DB=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 test-sqlite: install
-	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only and not cluster" $(PYTEST_ARGS)
+	BOXOFFICE_TEST_DB=sqlite $(BIN)/pytest -m "not postgres_only" $(PYTEST_ARGS)
 
 fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (300), FUZZ_STRICT=1
 	@scripts/ensure-postgres.sh
@@ -68,8 +68,10 @@ cluster: install  ## pg_auto_failover monitor + primary + sync standby, pgbounce
 cluster-down:  ## stop all of it and remove var/cluster/
 	$(BIN)/python scripts/cluster.py down
 
-failover-test: install  ## kill -9 the primary under a hold-and-pay storm, audit; RUNS (3)
+failover-test: install  ## kill -9 the primary under a hold-and-pay storm, audit; RUNS (3); pgbouncer test
 	$(BIN)/python scripts/failover.py --runs $${RUNS:-3}
+	@scripts/ensure-postgres.sh
+	BOXOFFICE_TEST_DB=postgres $(BIN)/pytest -m pgbouncer -p no:cacheprovider $(PYTEST_ARGS)
 
 chaos: install  ## kill -9 servers and the worker under a hold storm, then audit the database
 	@scripts/ensure-postgres.sh
@@ -79,10 +81,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

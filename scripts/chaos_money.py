@@ -77,9 +77,12 @@ MONEY_AUDIT: list[tuple[str, str]] = [
                 WHERE s.id = r.provider_refund_id AND s.status = 'processed')""",
     ),
     (
-        "money: captured - refunded differs from what the theatre keeps of the booking",
-        f"""SELECT b.id, b.status, kept.amount, p.amount - COALESCE(back.amount, 0) FROM bookings b
+        "money: captured (as the provider records it) - refunded differs from what the theatre "
+        "keeps of the booking",
+        f"""SELECT b.id, b.status, kept.amount, s.amount - COALESCE(back.amount, 0)
+            FROM bookings b
             JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
+            JOIN razorpay_sandbox_payments s ON s.id = p.payment_id AND s.captured
             CROSS JOIN LATERAL (
                 SELECT CASE WHEN EXISTS (SELECT 1 FROM booking_transitions t
                                          WHERE t.booking_id = b.id AND t.to_status = 'BOOKED')
@@ -90,7 +93,7 @@ MONEY_AUDIT: list[tuple[str, str]] = [
             LEFT JOIN LATERAL (
                 SELECT sum(r.amount) AS amount FROM refunds r
                 WHERE {OWN_REFUNDS} AND r.status <> 'FAILED') back ON true
-            WHERE p.amount - COALESCE(back.amount, 0) <> kept.amount
+            WHERE s.amount - COALESCE(back.amount, 0) <> kept.amount
               AND NOT EXISTS (SELECT 1 FROM refunds r WHERE {OWN_REFUNDS}
                               AND r.status = 'FAILED')""",  # noqa: S608
     ),

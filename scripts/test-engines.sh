@@ -11,9 +11,10 @@ mkdir -p "$logs"
 pytest=.venv/bin/pytest
 started=$SECONDS
 
-BOXOFFICE_TEST_DB=postgres "$pytest" "$@" >"$logs/postgres.log" 2>&1 &
+# The 25 slowest tests of each run are listed at its end, where time goes is never a guess.
+BOXOFFICE_TEST_DB=postgres "$pytest" --durations=25 "$@" >"$logs/postgres.log" 2>&1 &
 postgres=$!
-BOXOFFICE_TEST_DB=sqlite "$pytest" -m "not postgres_only and not cluster" "$@" >"$logs/sqlite.log" 2>&1 &
+BOXOFFICE_TEST_DB=sqlite "$pytest" -m "not postgres_only" --durations=25 "$@" >"$logs/sqlite.log" 2>&1 &
 sqlite=$!
 trap 'kill -INT "$postgres" "$sqlite" 2>/dev/null' INT TERM
 echo "make test: PostgreSQL and SQLite runs started together; logs: $logs/postgres.log, $logs/sqlite.log"

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 
-from boxoffice.accounts.service import hash_password, password_hasher
+from boxoffice.accounts.passwords import hash_password, password_hasher
 from boxoffice.config import Settings
 
 Headers = dict[str, str]

@@ -26,14 +26,16 @@ import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.engine import Engine
 from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
-from tests.support.keys import remember
+from tests.support.keys import SandboxHooksAuth, remember
+from tests.support.servers import Servers, serve
+from tests.support.traffic import Traffic
 
 from boxoffice.app import create_app
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.migrate import upgrade_to_head
-from boxoffice.db.models import Base
+from boxoffice.metadata import Base
 from boxoffice.sandbox import store as sandbox_store
 from boxoffice.sandbox.migrate import VERSION_TABLE as SANDBOX_VERSION_TABLE
 from boxoffice.sandbox.models import SandboxBase
@@ -49,7 +51,38 @@ KEPT_TABLES = {
 }
 # Tables the migrations seed (India's tax rules): a test's own rows go, the seeded ones stay.
 SEEDED_ROWS = {"tax_rule_versions": "id", "tax_slabs": "version_id"}
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.programs"]
+
+# A seed Hypothesis uses for every test when CI=true (HYPOTHESIS_SEED overrides it, anywhere): a
+# CI run draws the same examples each time, and prints how to draw them again here.
+CI_HYPOTHESIS_SEED = "20261207"
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's own plugin reads its options
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.hypothesis_seed is not None:
+        return
+    if os.environ.get("HYPOTHESIS_SEED"):
+        config.option.hypothesis_seed = os.environ["HYPOTHESIS_SEED"]
+    elif os.environ.get("CI", "").lower() == "true":  # Hypothesis loads its "ci" profile too
+        config.option.hypothesis_seed = CI_HYPOTHESIS_SEED
+
+
+def _hypothesis_seed_line(config: pytest.Config) -> str | None:
+    seed = config.option.hypothesis_seed
+    if seed is None:
+        return None
+    return f"hypothesis seed {seed} for every test; again: HYPOTHESIS_SEED={seed} make test"
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return _hypothesis_seed_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = _hypothesis_seed_line(terminalreporter.config)
+    if line:
+        terminalreporter.write_line(line)
 
 
 @dataclass
@@ -75,13 +108,6 @@ class TestDatabase:
     def execute(self, sql: str, **params: object) -> None:
         with self.sync_engine.begin() as connection:
             connection.execute(sa.text(sql), params)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -112,13 +138,18 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]
         admin.dispose()
 
 
-def _migrated(url: str, engine: Engine) -> Iterator[TestDatabase]:
+def migrated(url: str, engine: Engine) -> TestDatabase:
+    """The database at `url` migrated, as `boxoffice migrate` does with the sandbox on."""
     settings = make_settings(url)
     asyncio.run(upgrade_to_head(settings))
-    asyncio.run(sandbox_store.migrate(settings))  # as `boxoffice migrate` with the sandbox on
+    asyncio.run(sandbox_store.migrate(settings))
     with engine.connect() as connection:
         seeded = list(connection.scalars(sa.text("SELECT id FROM tax_rule_versions")))
-    yield TestDatabase(url=url, sync_engine=engine, seeded_ids=seeded)
+    return TestDatabase(url=url, sync_engine=engine, seeded_ids=seeded)
+
+
+def _migrated(url: str, engine: Engine) -> Iterator[TestDatabase]:
+    yield migrated(url, engine)
     engine.dispose()
 
 
@@ -147,6 +178,11 @@ class LiveServer:
     clock: Clock
     settings: Settings
     app: Any
+    traffic: Traffic
+
+    def wait_until_quiet(self) -> None:
+        """Until no request and no after-commit work of this server is under way."""
+        self.traffic.wait_until_quiet()
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -154,33 +190,17 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
+def listening_socket() -> socket.socket:
+    """A loopback socket bound to a free port and listening, for a server in this process: the
+    port is never released before the server has it."""
+    return socket.create_server(("127.0.0.1", 0), backlog=2048)
+
+
 @contextmanager
-def running_app(
-    database_url: str, *, sale_lane: bool = True, **overrides: object
-) -> Iterator[LiveServer]:
-    """The real app with these settings, served by uvicorn on a free loopback port in a thread
-    (its own sandbox, webhooks to itself), until the block ends. `sale_lane=False`: without the
-    sale path's lane, so that the routes answer everything (tests/bookings/test_sale_parity.py)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = make_settings(
-        database_url,
-        **{
-            "public_base_url": url,
-            "razorpay_base_url": f"{url}/_sandbox/razorpay",
-            "razorpay_sandbox_webhook_url": f"{url}/api/v1/webhooks/razorpay",
-            **overrides,
-        },
-    )
-    clock = Clock()
-    app = create_app(settings, clock)
-    if not sale_lane:
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not SalePathLane]
-    # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
-    server = _ThreadedServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, proxy_headers=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+def serving(app: Any, sock: socket.socket, **config: Any) -> Iterator[None]:
+    """Serves `app` with uvicorn on `sock` in a daemon thread until the block ends."""
+    server = _ThreadedServer(uvicorn.Config(app, log_config=None, **config))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -188,10 +208,43 @@ def running_app(
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=url, clock=clock, settings=settings, app=app)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def running_app(
+    database_url: str,
+    clock: Clock | None = None,
+    *,
+    sale_lane: bool = True,
+    **overrides: object,
+) -> Iterator[LiveServer]:
+    """The real app with these settings, served by uvicorn on a free loopback port in a thread
+    (its own sandbox, webhooks to itself), until the block ends; on `clock` when given (a
+    second server that moves with the first). `sale_lane=False`: without the sale path's
+    lane, so that the routes answer everything (tests/bookings/test_sale_parity.py)."""
+    with listening_socket() as sock:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        settings = make_settings(
+            database_url,
+            **{
+                "public_base_url": url,
+                "razorpay_base_url": f"{url}/_sandbox/razorpay",
+                "razorpay_sandbox_webhook_url": f"{url}/api/v1/webhooks/razorpay",
+                **overrides,
+            },
+        )
+        clock = clock or Clock()
+        app = create_app(settings, clock)
+        if not sale_lane:
+            app.user_middleware = [m for m in app.user_middleware if m.cls is not SalePathLane]
+        traffic = Traffic(app)
+        # proxy_headers off, as `boxoffice serve` runs it: the app reads X-Forwarded-For itself.
+        with serving(traffic, sock, proxy_headers=False):
+            yield LiveServer(url=url, clock=clock, settings=settings, app=app, traffic=traffic)
 
 
 @pytest.fixture(scope="session")
@@ -201,13 +254,9 @@ def live_server(database: TestDatabase) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts from an empty catalogue and the real clock."""
-    yield
-    if "database" not in request.fixturenames:
-        return
-    database: TestDatabase = request.getfixturevalue("database")
+def delete_all_rows(database: TestDatabase) -> None:
+    """Empties every table but the few kept for the whole run (KEPT_TABLES) and the rows the
+    migrations seed (SEEDED_ROWS)."""
     # The sandbox's tables too where they share the database (on SQLite they have a file).
     metadatas = [Base.metadata] + ([] if database.is_sqlite else [SandboxBase.metadata])
     tables = [
@@ -216,29 +265,62 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         for table in reversed(metadata.sorted_tables)
         if table.name not in KEPT_TABLES
     ]
-    for attempt in range(5):
-        # Background work of the test just ended (webhook deliveries, refunds issued after a
-        # commit) may still be writing: the clean-up can deadlock with it; then wait and retry.
-        # DELETE, children first, on both engines: a test leaves a few rows in a few tables, and
-        # PostgreSQL's TRUNCATE costs new files for every table and index whatever they hold
-        # (measured: seven times the teardown time of DELETE over the same tests).
-        try:
-            with database.sync_engine.begin() as connection:
-                for table in tables:
-                    if table in SEEDED_ROWS:
-                        rows = sa.table(table, sa.column(SEEDED_ROWS[table]))
-                        kept = sa.bindparam("kept", database.seeded_ids, expanding=True)
-                        where = rows.c[SEEDED_ROWS[table]].not_in(kept)
-                        connection.execute(sa.delete(rows).where(where))
-                    else:
-                        connection.execute(sa.text(f'DELETE FROM "{table}"'))
-            break
-        except (sa.exc.OperationalError, sa.exc.IntegrityError):  # a row added meanwhile
-            if attempt == 4:
-                raise
-            time.sleep(0.2)
-    if "live_server" in request.fixturenames:
-        request.getfixturevalue("live_server").clock.offset = timedelta(0)
+    # DELETE, children first, on both engines: a test leaves a few rows in a few tables, and
+    # PostgreSQL's TRUNCATE costs new files for every table and index whatever they hold
+    # (measured: seven times the teardown time of DELETE over the same tests).
+    with database.sync_engine.begin() as connection:
+        for table in tables:
+            if table in SEEDED_ROWS:
+                rows = sa.table(table, sa.column(SEEDED_ROWS[table]))
+                kept = sa.bindparam("kept", database.seeded_ids, expanding=True)
+                connection.execute(sa.delete(rows).where(rows.c[SEEDED_ROWS[table]].not_in(kept)))
+            else:
+                connection.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from an empty catalogue and the real clock."""
+    yield
+    if "database" not in request.fixturenames:
+        return
+    database: TestDatabase = request.getfixturevalue("database")
+    live: LiveServer | None = (
+        request.getfixturevalue("live_server") if "live_server" in request.fixturenames else None
+    )
+    if live is not None:
+        # What the test left in flight (a webhook delivered, a refund issued after its commit)
+        # ends first: it must not write under the deletes, nor into the next test.
+        live.wait_until_quiet()
+    delete_all_rows(database)
+    if live is not None:
+        live.clock.offset = timedelta(0)
+
+
+@pytest.fixture(scope="session")
+def _server_pair(
+    database: TestDatabase, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Servers]:
+    if database.is_sqlite:
+        # One process, as `make run` serves the embedded database: its requests interleave on
+        # one event loop and reach SQLite from aiosqlite's threads, one writer at a time.
+        url = request.getfixturevalue("live_server").url
+        yield Servers([url, url], [])
+        return
+    # Started once, on first use: each `boxoffice serve` costs seconds of imports.
+    logs = tmp_path_factory.mktemp("server-pair")
+    with serve(2, database.url, TEST_JWT_SECRET, logs, up_within=120) as urls:
+        yield Servers(urls, [logs / f"server-{index}.log" for index in range(2)])
+
+
+@pytest.fixture
+def two_servers(_server_pair: Servers) -> Servers:
+    """Two `boxoffice serve` processes on the test database, for tests that need real
+    parallelism between API processes and nothing else of them (their own settings, a restart):
+    shared by all such tests of the session. On SQLite, the one process of the embedded mode
+    twice over (the test's threads and barrier make the parallelism)."""
+    _server_pair.test_begins()
+    return _server_pair
 
 
 @pytest.fixture
@@ -248,7 +330,7 @@ def clock(live_server: LiveServer) -> Clock:
 
 @pytest.fixture
 def client(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, auth=SandboxHooksAuth()) as http:
         yield http
 
 

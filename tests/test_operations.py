@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port, make_settings, running_app
+from tests.conftest import TEST_JWT_SECRET, TestDatabase, make_settings, running_app
 from tests.support.private_postgres import private_postgres
 from tests.support.servers import bare_env, serve_refusing
 
@@ -78,7 +78,7 @@ def test_a_chunked_body_over_the_limit_is_413_too(client: httpx.Client) -> None:
 
 @pytest.mark.postgres_only
 def test_ready_and_health_while_postgresql_is_stopped() -> None:
-    with private_postgres(free_port()) as postgres:
+    with private_postgres() as postgres:
         asyncio.run(upgrade_to_head(make_settings(postgres.url)))
         with running_app(postgres.url) as server, httpx.Client(timeout=15) as http:
             assert http.get(f"{server.url}/ready").status_code == 200

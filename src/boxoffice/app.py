@@ -35,6 +35,7 @@ from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
+from boxoffice.catalogue.streamquota import StreamQuota
 from boxoffice.clock import Clock
 from boxoffice.config import SANDBOX_PATH, Settings
 from boxoffice.db.admission import Admission
@@ -47,7 +48,7 @@ from boxoffice.db.engine import (
 )
 from boxoffice.db.migrate import current_revision, head_revision
 from boxoffice.db.notifications import Channel, ChannelListener, LocalChannel, attach
-from boxoffice.dependencies import unit_of_work
+from boxoffice.db.unit_of_work import unit_of_work
 from boxoffice.errors import (
     PROBLEM_CONTENT_TYPE,
     BoxofficeError,
@@ -62,7 +63,6 @@ from boxoffice.invoicing.endpoints import router as invoicing_router
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from boxoffice.money.endpoints import router as money_router
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
@@ -70,7 +70,10 @@ from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
 from boxoffice.staff.endpoints import router as staff_router
+from boxoffice.taxes.endpoints import router as taxes_router
 from boxoffice.tickets.endpoints import router as tickets_router
+from boxoffice.views import bookings as booking_views
+from boxoffice.views.endpoints import router as views_router
 from boxoffice.web import mount_web, not_found_page
 from boxoffice.wiring import register_handlers
 
@@ -133,9 +136,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine,
         _hold_store(settings, app),
         SeatChooser(),
-        Admission(settings.db_pool_size, settings.max_waiting_sale_requests),
+        _admission(settings),
         app.state.seat_maps,
         lambda: unit_of_work(app.state),
+        booking_views.answer,
         ChargeTables(app.state.sessionmaker, settings),
     )
 
@@ -144,10 +148,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me_router,
         catalogue_router,
         pricing_router,
-        money_router,
+        taxes_router,
         bookings_router,
         payments_router,
         invoicing_router,
+        views_router,
         tickets_router,
         staff_router,
         reports_router,
@@ -176,6 +181,18 @@ def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:
     return PostgresHolds(app.state.engine)
 
 
+def _admission(settings: Settings) -> Admission:
+    """The sale path's gate; each client's share of it is capped with the rate limits (off
+    for load tests from one host)."""
+    shares = settings.rate_limit_enabled
+    return Admission(
+        settings.db_pool_size,
+        settings.max_waiting_sale_requests,
+        settings.max_sale_requests_in_flight_per_customer if shares else 0,
+        settings.max_sale_requests_in_flight_per_address if shares else 0,
+    )
+
+
 def _seat_channel(settings: Settings, maps: SeatMaps) -> Channel:
     """How seat writes anywhere reach this process's seat maps (see
     `boxoffice.catalogue.seatmap`). PostgreSQL: LISTEN, which also sends what this process
@@ -201,16 +218,17 @@ def _seat_feeds(app: FastAPI, settings: Settings) -> SeatFeeds:
     """The live seat streams of this process, told of every change the seat maps hear of."""
     state = app.state
 
-    def read(show_id: uuid.UUID, now: Any) -> Any:
-        return catalogue_service.seat_map(state.sessionmaker, state.seat_maps, show_id, now)
+    # The feeds read with a few of the pool's connections at most: the rest stay the sale
+    # path's and /health's, however many shows are followed.
+    reads = asyncio.Semaphore(settings.seat_stream_db_connections)
 
-    feeds = SeatFeeds(
-        read,
-        state.clock,
-        settings.seat_stream_heartbeat_seconds,
-        settings.seat_stream_queue_events,
-        settings.seat_stream_coalesce_seconds,
-    )
+    async def read(show_id: uuid.UUID, now: Any) -> Any:
+        async with reads:
+            return await catalogue_service.seat_map(
+                state.sessionmaker, state.seat_maps, show_id, now
+            )
+
+    feeds = SeatFeeds(read, state.clock, settings, StreamQuota.from_settings(settings))
     state.seat_maps.observers.append(feeds.changed)
     return feeds
 
@@ -385,8 +403,11 @@ def _add_operational_routes(app: FastAPI) -> None:
     async def health(request: Request) -> JSONResponse:
         """Liveness: the process answers; says whether the database does too."""
         database = "up" if await _database_reachable(request) else "down"
-        payments = _payments_mode(request.app.state.settings)
-        return JSONResponse({"status": "ok", "database": database, "payments": payments})
+        settings = request.app.state.settings
+        body = {"status": "ok", "database": database, "payments": _payments_mode(settings)}
+        if settings.instance_id:
+            body["instance"] = settings.instance_id
+        return JSONResponse(body)
 
     @app.get("/ready", tags=["operations"])
     async def ready(request: Request) -> JSONResponse:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import os
+import resource
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -46,12 +49,24 @@ async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awai
         await engine.dispose()
 
 
+def _open_files_as_allowed() -> None:
+    """Raises the soft limit on open files to the hard one: a server holds a connection per
+    client, and its seat streams are bounded by that limit less SEAT_STREAM_FD_RESERVE."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):  # an unlimited hard limit, say
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # --port 0: any free port, bound here (so it is known before the app starts) and printed.
+    listener = _listen_on_any_port(args.host) if args.port == 0 else None
+    port = listener.getsockname()[1] if listener else args.port
     # The sandbox and its webhooks are reached through this server's own address.
     local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{args.port}")
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{local_host}:{port}")
     settings = load_settings(takes_payments=True)  # fail here, once, not in every worker
     if args.workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
         configure_logging(settings.log_level, settings.log_json)
@@ -60,15 +75,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
             detail=f"{args.workers} processes and no REDIS_URL: every rate limit is counted per "
             "process, so a client gets up to that many times the limit. Set REDIS_URL.",
         )
+    _open_files_as_allowed()
     if args.workers > 1:
         from boxoffice.metrics import share_between_processes
 
         share_between_processes()  # /metrics sums every worker's counters
+    if listener is not None:
+        print(f"boxoffice serving on http://{local_host}:{port}", flush=True)
     uvicorn.run(
         "boxoffice.app:create_app",
         factory=True,
         host=args.host,
-        port=args.port,
+        port=port,
+        fd=listener.fileno() if listener else None,
         workers=args.workers,
         loop="uvloop",
         http="httptools",
@@ -78,6 +97,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
         timeout_graceful_shutdown=20,
         log_config=None,
     )
+
+
+def _listen_on_any_port(host: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, 0), family=family, backlog=2048)
+    listener.set_inheritable(True)  # the worker processes of --workers serve it too
+    return listener
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -94,9 +120,11 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> None:
-    from boxoffice.catalogue.demo import seed_demo
+    from boxoffice.demo import seed_demo
+    from boxoffice.wiring import register_handlers
 
     settings = load_settings()
+    register_handlers()
     created = asyncio.run(
         in_transaction(settings, lambda session: seed_demo(session, settings, Clock().now()))
     )
@@ -142,8 +170,9 @@ def payment_keys(settings: Settings) -> Callable[[], Awaitable[RazorpayCredentia
     return keys
 
 
-def cmd_rotate_ticket_key(_args: argparse.Namespace) -> None:
-    from boxoffice.tickets.keys import rotate
+def cmd_rotate_ticket_key(args: argparse.Namespace) -> None:
+    import boxoffice.metadata  # noqa: F401 (every table: a ticket's row refers to the others)
+    from boxoffice.tickets.keys import reissue_tickets, rotate
 
     settings = load_settings()
     if settings.ticket_signing_key is not None:
@@ -151,8 +180,38 @@ def cmd_rotate_ticket_key(_args: argparse.Namespace) -> None:
             "boxoffice: TICKET_SIGNING_KEY is set, so that key signs; to rotate, publish a new "
             "key there (keys added here only sign once it is unset)\n"
         )
-    kid = asyncio.run(in_transaction(settings, lambda session: rotate(session, Clock().now())))
-    print(f"new ticket signing key {kid}; older keys keep verifying")
+        if args.retire_old:
+            raise SystemExit(2)
+    clock = Clock()
+
+    async def rotate_and_reissue() -> tuple[str, list[str], int]:
+        engine = create_engine(settings)
+        sessions = create_sessionmaker(engine, settings)
+        try:
+            # The retirement commits first: from then on the old keys verify nothing.
+            async with sessions() as session, session.begin():
+                kid, retired = await rotate(
+                    session, settings, clock.now(), retire_old=args.retire_old
+                )
+            reissued = 0
+            while args.retire_old:  # also finishes what an interrupted run left
+                async with sessions() as session, session.begin():
+                    batch = await reissue_tickets(session, settings, clock.now())
+                if not batch:
+                    break
+                reissued += batch
+            return kid, retired, reissued
+        finally:
+            await engine.dispose()
+
+    kid, retired, reissued = asyncio.run(rotate_and_reissue())
+    if not args.retire_old:
+        print(f"new ticket signing key {kid}; older keys keep verifying until their shows end")
+        return
+    print(
+        f"new ticket signing key {kid}; retired at once: {', '.join(retired) or 'none'} "
+        f"(they verify nothing any more); {reissued} tickets signed again with {kid}"
+    )
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
@@ -176,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0: any free port (printed)")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
 
@@ -196,9 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
     worker.set_defaults(func=cmd_worker)
 
-    commands.add_parser(
+    rotate = commands.add_parser(
         "rotate-ticket-key", help="add a new ticket signing key (old tickets keep verifying)"
-    ).set_defaults(func=cmd_rotate_ticket_key)
+    )
+    rotate.add_argument(
+        "--retire-old",
+        action="store_true",
+        help="a key leaked: older keys stop verifying at once and their tickets are signed again",
+    )
+    rotate.set_defaults(func=cmd_rotate_ticket_key)
 
     sandbox = commands.add_parser("sandbox", help="run the Razorpay sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     seat_stream_heartbeat_seconds: float = Field(default=15.0, gt=0, le=15)
     seat_stream_queue_events: int = Field(default=64, ge=1, le=10_000)
     seat_stream_coalesce_seconds: float = Field(default=0.25, ge=0, le=1)
+    # What one process spends on streams (issue 22): open streams per client address (IPv4, or
+    # IPv6 /64; lifted with the rate limits) and in all, shows with a live feed, a stream's
+    # lifetime (clients resume with Last-Event-ID), the file descriptors streams never take (the
+    # process's limit less these bounds the streams too), and the pooled connections the feeds
+    # may read with at once (the rest are the sale path's and /health's).
+    seat_streams_per_address: int = Field(default=20, ge=1, le=100_000)
+    seat_streams_per_process: int = Field(default=2000, ge=1, le=1_000_000)
+    seat_stream_shows_per_process: int = Field(default=100, ge=1, le=100_000)
+    seat_stream_max_seconds: float = Field(default=900.0, ge=1, le=86_400)
+    seat_stream_fd_reserve: int = Field(default=512, ge=16, le=1_000_000)
+    seat_stream_db_connections: int = Field(default=2, ge=1, le=200)
     max_pending_bookings_per_customer: int = Field(default=3, ge=1, le=100)
     cancellation_cutoff_minutes: int = Field(default=60, ge=0)
     show_cleaning_gap_minutes: int = Field(default=15, ge=0, le=600)
@@ -84,9 +95,15 @@ class Settings(BaseSettings):
 
     # base64url of a 32-byte Ed25519 private key; unset, signing keys live in the database.
     ticket_signing_key: SecretStr | None = None
-    # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH); unset, the worker
-    # writes each email as a .eml file under OUTBOX_DIR.
+    # base64url of a 32-byte AES key that seals the database's signing keys at rest (AES-GCM);
+    # unset, they are stored as they are. Keep it apart from the database and its backups.
+    ticket_key_encryption_key: SecretStr | None = None
+    # smtp://host:port (smtps:// for implicit TLS; user:password@ for AUTH, which then requires
+    # TLS: smtps://, or STARTTLS); unset, the worker writes each email as a .eml file under
+    # OUTBOX_DIR. SMTP_CA_FILE: the CA certificates (PEM) that sign the server's certificate,
+    # when it is not one the system trusts (a private relay).
     smtp_url: SecretStr | None = None
+    smtp_ca_file: Path | None = None
     smtp_from: str = "Boxoffice <tickets@boxoffice.local>"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     outbox_dir: Path = Path("var/outbox")
@@ -96,13 +113,30 @@ class Settings(BaseSettings):
     # Rate limits, in the `limits` notation ("10/minute", "20 per hour"). Generous enough for a
     # family or an office behind one address, tight enough to make guessing and hoarding slow.
     rate_limit_auth: str = "30/minute"  # login, register and refresh, per client address
-    rate_limit_login_per_account: str = "10 per 15 minutes"  # login attempts per email
+    # Wrong passwords (sign-in, password change) per account and client, and per account from
+    # anywhere: the second is looser, so guesses from elsewhere do not lock the owner out.
+    rate_limit_login_per_account_and_address: str = "10 per 15 minutes"
+    rate_limit_login_per_account: str = "50 per 15 minutes"
     rate_limit_guest_tokens: str = "20/hour"  # new guest identities per client address
+    # Password reset emails asked for, per client address and per email address.
+    rate_limit_password_reset: str = "10/hour"  # noqa: S105 (a rate)
+    rate_limit_password_reset_per_account: str = "3/hour"  # noqa: S105 (a rate)
     rate_limit_holds: str = "120/minute"  # POST /bookings per customer
+    # POST /bookings/{id}/cancel per customer, and per client address (a family, an office).
+    rate_limit_cancels: str = "60/minute"
+    rate_limit_cancels_per_address: str = "300/minute"
+    # Sale-path requests (holds, cancels) in flight in one process at once, per customer and
+    # per client address (with the rate limits; 0 turns either off): no one client can fill
+    # the admission gate (`max_waiting_sale_requests`) and shut the others out.
+    max_sale_requests_in_flight_per_customer: int = Field(default=8, ge=0, le=100_000)
+    max_sale_requests_in_flight_per_address: int = Field(default=200, ge=0, le=100_000)
     # Seats held (PENDING, not run out) at once: per customer over all shows, and per client
     # address in one show (the second applies with the rate limits; 0 turns either off).
     max_held_seats_per_customer: int = Field(default=30, ge=0, le=10_000)
     max_held_seats_per_address_per_show: int = Field(default=40, ge=0, le=10_000)
+    # And at most this share of a show's seats held unpaid at once from one address (an IPv6
+    # client: its /64), whatever the cap above says (with the rate limits too).
+    max_held_share_per_address: float = Field(default=0.2, gt=0, le=1)
     # Addresses (or CIDR networks) of the load balancers whose X-Forwarded-For is believed,
     # comma-separated. Empty: the peer address is the client's.
     trusted_proxies: str = ""
@@ -113,6 +147,9 @@ class Settings(BaseSettings):
     refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=300)
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # Named in GET /health when set: whoever started this process (a supervisor, a test) can
+    # tell that it reached this process and not another one on the same address.
+    instance_id: str | None = Field(default=None, max_length=100)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
 
@@ -126,8 +163,13 @@ class Settings(BaseSettings):
     @field_validator(
         "rate_limit_auth",
         "rate_limit_login_per_account",
+        "rate_limit_login_per_account_and_address",
         "rate_limit_guest_tokens",
+        "rate_limit_password_reset",
+        "rate_limit_password_reset_per_account",
         "rate_limit_holds",
+        "rate_limit_cancels",
+        "rate_limit_cancels_per_address",
     )
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:
@@ -152,9 +194,9 @@ class Settings(BaseSettings):
         parts = (part.strip() for part in self.trusted_proxies.split(","))
         return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
-    @field_validator("ticket_signing_key")
+    @field_validator("ticket_signing_key", "ticket_key_encryption_key")
     @classmethod
-    def _ticket_key_is_ed25519(cls, value: SecretStr | None) -> SecretStr | None:
+    def _ticket_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
         text = value.get_secret_value().strip()
@@ -163,8 +205,8 @@ class Settings(BaseSettings):
         except ValueError:
             raw = b""
         if len(raw) != 32:
-            # Never echo the value: it is a private key.
-            raise ValueError("must be base64url of a 32-byte Ed25519 private key")
+            # Never echo the value: it is a secret key.
+            raise ValueError("must be base64url of a 32-byte key")
         return SecretStr(text)
 
     @field_validator("smtp_url")

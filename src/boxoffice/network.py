@@ -1,4 +1,5 @@
-"""Who is on the other end of a request, as far as the network can tell."""
+"""Who is on the other end of a request, as far as the network can tell, and what a per-address
+limit counts against: `client_network`, used by every limit and cap keyed on an address."""
 
 from __future__ import annotations
 
@@ -7,6 +8,28 @@ import ipaddress
 from starlette.requests import HTTPConnection
 
 from boxoffice.config import IPNetwork, Settings
+
+# An IPv6 subscriber gets a /64 (or more) to pick addresses from at will: a limit per address
+# would be a limit per guess. Every address of one /64 counts as one client.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_network(request: HTTPConnection) -> str:
+    """The key of every per-address limit and cap: the client's IPv4 address, or its IPv6 /64
+    (`2001:db8:1:2::/64`); an IPv4 address written as IPv6 (`::ffff:192.0.2.1`) is the IPv4."""
+    return address_key(client_address(request))
+
+
+def address_key(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a test client's name): itself
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return str(ip)
 
 
 def client_address(request: HTTPConnection) -> str:

@@ -15,7 +15,8 @@ Over the limit the request gets a 429 problem with `Retry-After`, counted in
 `boxoffice_rate_limited_total{scope}`. With `RATE_LIMIT_ENABLED=false` nothing is counted. A
 limiter that cannot reach Redis lets requests through and logs a warning: an outage of the
 counters must never turn into an outage of the box office. Client addresses come from
-`boxoffice.network.client_address` (X-Forwarded-For only from `TRUSTED_PROXIES`).
+`boxoffice.network.client_network` (an IPv6 client is its /64; X-Forwarded-For only from
+`TRUSTED_PROXIES`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import asyncio
 import functools
 import math
 import time
-from typing import Annotated, Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Literal
 
 from fastapi import Depends, Request
 from fastapi import params as fastapi_params
@@ -34,19 +37,27 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from prometheus_client import Counter
 
-from boxoffice.accounts.dependencies import Principal, token_principal
 from boxoffice.config import Settings
-from boxoffice.errors import RateLimited
+from boxoffice.errors import BoxofficeError, RateLimited, Unauthenticated
 from boxoffice.logs import get_logger
 from boxoffice.metrics import RATE_LIMITED
-from boxoffice.network import client_address
+from boxoffice.network import client_network
 
 log = get_logger("boxoffice.ratelimit")
 
-KeyKind = Literal["ip", "principal"]
 LimitSetting = Literal[
-    "rate_limit_auth", "rate_limit_login_per_account", "rate_limit_guest_tokens", "rate_limit_holds"
+    "rate_limit_auth",
+    "rate_limit_login_per_account",
+    "rate_limit_login_per_account_and_address",
+    "rate_limit_guest_tokens",
+    "rate_limit_password_reset",
+    "rate_limit_password_reset_per_account",
+    "rate_limit_holds",
+    "rate_limit_cancels",
+    "rate_limit_cancels_per_address",
 ]
+PER_ACCOUNT: LimitSetting = "rate_limit_login_per_account"
+PER_PAIR: LimitSetting = "rate_limit_login_per_account_and_address"
 
 REDIS_TIMEOUT_SECONDS = 0.5  # one limiter round trip; past it the request goes through
 REDIS_RETRY_AFTER_SECONDS = 5.0  # after a Redis failure, skip it for this long (no log flood)
@@ -97,17 +108,49 @@ class RateLimiter:
 
     async def hit(self, item: RateLimitItem, scope: str, key: str) -> int | None:
         """Counts one hit. None when allowed; else the seconds until one more would be."""
+        return await self._guarded(self._hit, item, scope, key)
+
+    async def test(self, item: RateLimitItem, scope: str, key: str) -> int | None:
+        """Like `hit`, without counting: None while one more hit would be allowed."""
+        return await self._guarded(self._test, item, scope, key)
+
+    async def clear(self, item: RateLimitItem, scope: str, key: str) -> None:
+        """Forgets every hit of `key` within `scope`."""
+        await self._guarded(self._clear, item, scope, key)
+
+    async def _hit(self, item: RateLimitItem, scope: str, key: str) -> int | None:
+        if await self.strategy.hit(item, scope, key):
+            return None
+        return await self._retry_after(item, scope, key)
+
+    async def _test(self, item: RateLimitItem, scope: str, key: str) -> int | None:
+        if await self.strategy.test(item, scope, key):
+            return None
+        return await self._retry_after(item, scope, key)
+
+    async def _clear(self, item: RateLimitItem, scope: str, key: str) -> None:
+        await self.strategy.clear(item, scope, key)
+
+    async def _retry_after(self, item: RateLimitItem, scope: str, key: str) -> int:
+        stats = await self.strategy.get_window_stats(item, scope, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def _guarded(
+        self,
+        operation: Callable[[RateLimitItem, str, str], Awaitable[int | None]],
+        item: RateLimitItem,
+        scope: str,
+        key: str,
+    ) -> int | None:
+        """Runs a storage operation; a storage that fails or is slow lets the request through."""
         if time.monotonic() < self._storage_down_until:
             return None
         try:
             async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
-                if await self.strategy.hit(item, scope, key):
-                    return None
-                stats = await self.strategy.get_window_stats(item, scope, key)
+                return await operation(item, scope, key)
         except (StorageError, OSError, TimeoutError) as exc:
             self._storage_failed(exc)
             return None
-        return max(1, math.ceil(stats.reset_time - time.time()))
 
     def _storage_failed(self, exc: BaseException) -> None:
         RATE_LIMITER_ERRORS.inc()
@@ -132,11 +175,21 @@ def get_limiter(request: Request) -> RateLimiter:
 
 async def enforce(request: Request, scope: str, setting: LimitSetting, key: str) -> None:
     """Counts one request of `key` against the limit the setting names; 429 past it."""
+    await _limit(request, scope, setting, key, RateLimiter.hit)
+
+
+Operation = Callable[["RateLimiter", RateLimitItem, str, str], Awaitable[int | None]]
+
+
+async def _limit(
+    request: Request, scope: str, setting: LimitSetting, key: str, operation: Operation
+) -> None:
+    """`operation` (a hit, or a test) on the setting's limit; 429 when it says no."""
     settings: Settings = request.app.state.settings
     if not settings.rate_limit_enabled:
         return
     item = RateLimiter.item(getattr(settings, setting))
-    retry_after = await get_limiter(request).hit(item, scope, key)
+    retry_after = await operation(get_limiter(request), item, scope, key)
     if retry_after is not None:
         RATE_LIMITED.labels(scope).inc()
         log.info("rate_limited", scope=scope, key_kind=key.split(":", 1)[0])
@@ -146,29 +199,68 @@ async def enforce(request: Request, scope: str, setting: LimitSetting, key: str)
         )
 
 
-def rate_limited(scope: str, setting: LimitSetting, key: KeyKind) -> Any:
-    """A route dependency that allows the limit of `setting` (e.g. "10/minute") per client
-    address or per authenticated principal within `scope`, and answers 429 past it.
+async def _quietly(
+    request: Request, scope: str, setting: LimitSetting, key: str, operation: Operation
+) -> None:
+    """`operation` (a hit, or a clear) on the setting's limit, whatever it says."""
+    settings: Settings = request.app.state.settings
+    if settings.rate_limit_enabled:
+        item = RateLimiter.item(getattr(settings, setting))
+        await operation(get_limiter(request), item, scope, key)
 
-    With key="principal" the route needs a bearer token anyway (401 comes first).
+
+GUESSES_PER_ACCOUNT = "auth.password.account"
+GUESSES_PER_CLIENT = "auth.password.account_address"
+
+
+@asynccontextmanager
+async def password_attempt(
+    request: Request, account: str, wrong: type[BoxofficeError] = Unauthenticated
+) -> AsyncIterator[None]:
+    """Guards a check of an account's password (sign-in, a password change) by its failures:
+    `RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS` from this client, and the looser
+    `RATE_LIMIT_LOGIN_PER_ACCOUNT` from anywhere. Past either, 429 before the password is
+    looked at. A wrong password (`wrong` raised in the block) counts against both; a
+    right one forgets this client's failures. So guesses from elsewhere cost the owner nothing
+    until the account's own limit, which is there to slow a guesser with many addresses.
+
+    This client's attempts are counted before the check, so they cannot race past their limit;
+    the account's failures once known, so guesses already under way when its limit is reached
+    still count (a few more than the limit: as many as were in flight)."""
+    pair = f"{account}|ip:{client_network(request)}"
+    await _limit(request, GUESSES_PER_CLIENT, PER_PAIR, pair, RateLimiter.hit)
+    await _limit(request, GUESSES_PER_ACCOUNT, PER_ACCOUNT, account, RateLimiter.test)
+    try:
+        yield
+    except wrong:
+        await _quietly(request, GUESSES_PER_ACCOUNT, PER_ACCOUNT, account, RateLimiter.hit)
+        raise
+    await _quietly(request, GUESSES_PER_CLIENT, PER_PAIR, pair, RateLimiter.clear)
+
+
+def rate_limited(
+    scope: str, setting: LimitSetting, key: Literal["ip"] | Callable[..., Awaitable[str]]
+) -> Any:
+    """A route dependency that allows the limit of `setting` (e.g. "10/minute") within `scope`
+    per client address (`key="ip"`), or per what the dependency `key` names (the bearer token's
+    caller: `accounts.dependencies.token_actor`; so this module knows nothing of accounts),
+    and answers 429 past it. A `key` dependency that refuses (401) comes first.
     """
 
     if key == "ip":
 
         async def by_ip(request: Request) -> None:
-            await enforce(request, scope, setting, f"ip:{client_address(request)}")
+            await enforce(request, scope, setting, f"ip:{client_network(request)}")
 
         dependency: fastapi_params.Depends = Depends(by_ip)
         return dependency
 
-    if key == "principal":
+    if callable(key):
+        # A default, not `Annotated`: annotations are strings here, and `key` is no global.
+        async def by_key(request: Request, name: str = Depends(key)) -> None:
+            await enforce(request, scope, setting, name)
 
-        async def by_principal(
-            request: Request, principal: Annotated[Principal, Depends(token_principal)]
-        ) -> None:
-            await enforce(request, scope, setting, principal.actor)
-
-        dependency = Depends(by_principal)
+        dependency = Depends(by_key)
         return dependency
 
-    raise ValueError(f"rate limit key must be 'ip' or 'principal', not {key!r}")
+    raise ValueError(f"rate limit key must be 'ip' or a dependency, not {key!r}")

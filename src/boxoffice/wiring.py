@@ -1,33 +1,41 @@
-"""The one place that knows which domain reacts to which event (see `boxoffice.events`)."""
+"""The one place that knows the domains together: which reacts to which event (see
+`boxoffice.events`), and what the catalogue asks of the domains above it (`catalogue.ports`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
-
 from boxoffice import events
-from boxoffice.accounts.events import GuestLinked
+from boxoffice.accounts.events import GuestLinked, PasswordResetRequested
 from boxoffice.bookings import handlers as bookings_handlers
+from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import (
+    BookingSeatsCancelling,
     BookingStatusChanged,
     SeatsCancelled,
     involves_booked,
     partly,
 )
-from boxoffice.catalogue import service as catalogue_service
+from boxoffice.catalogue import ports as catalogue_ports
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.invoicing import handlers as invoicing_handlers
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.notifications import handlers as notifications_handlers
 from boxoffice.payments import handlers as payments_handlers
 from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival, SeatsRefunded
+from boxoffice.pricing import service as pricing_service
 from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
 from boxoffice.tickets import handlers as tickets_handlers
 
 
 def register_handlers() -> None:
-    """Subscribes every domain's handlers; idempotent, called by the app factory and the worker."""
+    """Subscribes every domain's handlers and gives the catalogue what it asks of the domains
+    above it (`catalogue.ports`); idempotent, called by the app factory, the worker and the
+    command line."""
+    catalogue_ports.provide(
+        catalogue_ports.Ports(
+            pricing=pricing_service, seat_use=bookings_repository, sales=reports_repository
+        )
+    )
     # In this order: the refund of seats given back is recorded (and its credit note issued)
     # before the booking's status changes; then the invoice is issued, the tickets issued or
     # revoked, and the email (which names them) queued.
@@ -43,15 +51,11 @@ def register_handlers() -> None:
     events.subscribe(
         BookingStatusChanged, notifications_handlers.queue_for_status_change, involves_booked
     )
+    events.subscribe(BookingSeatsCancelling, tickets_handlers.refuse_cancel_of_checked_in)
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
     events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
+    events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
-    # The shows list reads the seats sold that reports keeps.
-    catalogue_service.read_sold_seats_with(reports_repository.sold_seats)
-    # The totals those handlers add up are written as each transaction commits.
-    if not sa_event.contains(Session, "before_commit", reports_repository.write_show_sales):
-        sa_event.listen(Session, "before_commit", reports_repository.write_show_sales)
-        sa_event.listen(Session, "after_soft_rollback", reports_repository.forget_show_sales)

@@ -23,7 +23,7 @@ from boxoffice.bookings.handlers import cancel_show_bookings
 from boxoffice.clock import Clock
 from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
-from boxoffice.dependencies import in_batches
+from boxoffice.db.unit_of_work import in_batches
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.notifications import service as notifications_service

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +42,9 @@ from tests.api import (
     set_theatre_prices,
 )
 from tests.conftest import LiveServer, running_app
-from tests.support.statements import driver_queries
+from tests.support.statements import driver_queries, of_request, request_id
+
+from boxoffice.bookings.chooser import SeatChooser
 
 # Best available: the read of the free seats, then the hold's one (the show's grid is read once
 # per process, by the first).
@@ -52,19 +55,25 @@ SQLITE_STATEMENTS = {"hold": 5, "cancel": 8, "best": 6}
 _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
-def cost_counter(db: Any, server: LiveServer) -> Callable[[], AbstractContextManager[list[Any]]]:
-    """What a request costs: SQLite's ORM statements, or PostgreSQL's round trips."""
+Counter = Callable[[str], AbstractContextManager[list[Any]]]
+
+
+def cost_counter(db: Any, server: LiveServer) -> Counter:
+    """What the request with a given X-Request-ID costs: SQLite's ORM statements, or PostgreSQL's
+    round trips (tests/support/statements.py); nothing of another request's counts."""
     if db.is_sqlite:
         return sqlite_statements
-    return lambda: driver_queries(server.app.state.engine)
+    return lambda request: driver_queries(server.app.state.engine, request)
 
 
 @contextmanager
-def sqlite_statements() -> Iterator[list[str]]:
+def sqlite_statements(request: str) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.dialect.driver == "aiosqlite" and not _CONTROL.match(statement):
+        if conn.dialect.driver != "aiosqlite" or _CONTROL.match(statement):
+            return
+        if of_request(request):
             seen.append(" ".join(statement.split())[:80])
 
     event.listen(Engine, "before_cursor_execute", record)
@@ -72,6 +81,10 @@ def sqlite_statements() -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(Engine, "before_cursor_execute", record)
+
+
+def post(client: httpx.Client, url: str, who: dict[str, str], request: str, **body: Any) -> Any:
+    return client.post(url, json=body or None, headers={**who, "X-Request-ID": request})
 
 
 @pytest.fixture
@@ -91,28 +104,19 @@ def counts(
 ) -> dict[str, list[int]]:
     seats = seat_ids(client, show["id"])
     found: dict[str, list[int]] = {"hold": [], "cancel": [], "best": []}
+    counting = cost_counter(db, live_server)
     for index in range(3):  # the first one also warms caches; all three must agree
-        counting = (
-            sqlite_statements
-            if db.is_sqlite
-            else lambda: driver_queries(live_server.app.state.engine)
-        )
-        with counting() as seen:
-            held = client.post(
-                "/api/v1/bookings",
-                json={"show_id": show["id"], "seat_ids": seats[2 * index : 2 * index + 2]},
-                headers=who,
-            )
+        with counting(request := request_id()) as seen:
+            pair = seats[2 * index : 2 * index + 2]
+            held = post(client, "/api/v1/bookings", who, request, show_id=show["id"], seat_ids=pair)
         assert held.status_code == 201, held.text
         found["hold"].append(len(seen))
-        with counting() as seen:
-            cancelled = client.post(f"/api/v1/bookings/{held.json()['id']}/cancel", headers=who)
+        with counting(request := request_id()) as seen:
+            cancelled = post(client, f"/api/v1/bookings/{held.json()['id']}/cancel", who, request)
         assert cancelled.status_code == 200, cancelled.text
         found["cancel"].append(len(seen))
-        with counting() as seen:
-            chosen = client.post(
-                "/api/v1/bookings", json={"show_id": show["id"], "quantity": 2}, headers=who
-            )
+        with counting(request := request_id()) as seen:
+            chosen = post(client, "/api/v1/bookings", who, request, show_id=show["id"], quantity=2)
         assert chosen.status_code == 201, chosen.text
         found["best"].append(len(seen))
         client.post(f"/api/v1/bookings/{chosen.json()['id']}/cancel", headers=who)
@@ -138,20 +142,19 @@ def test_best_available_chooses_from_a_read_of_a_moment_ago_without_reading_agai
     db: Any, show: dict[str, Any]
 ) -> None:
     """With the read reused (BEST_AVAILABLE_READ_REUSE_SECONDS), a best-available hold right
-    after another costs a manual hold's round trips, and does not pick the seats the first took."""
+    after another costs a manual hold's round trips, and does not pick the seats the first took.
+    The chooser's clock is stopped: "right after" holds however slowly the machine runs."""
     with running_app(db.url, best_available_read_reuse_seconds=1) as server:
+        stopped = SeatChooser(monotonic=lambda: 1000.0)
+        server.app.state.sale = replace(server.app.state.sale, chooser=stopped)
         with httpx.Client(base_url=server.url, timeout=30) as client:
             who = guest(client)[0]
-            counting = (
-                sqlite_statements
-                if db.is_sqlite
-                else lambda: driver_queries(server.app.state.engine)
-            )
+            counting = cost_counter(db, server)
             held, costs = [], []
             for _ in range(2):
-                with counting() as seen:
-                    chosen = client.post(
-                        "/api/v1/bookings", json={"show_id": show["id"], "quantity": 2}, headers=who
+                with counting(request := request_id()) as seen:
+                    chosen = post(
+                        client, "/api/v1/bookings", who, request, show_id=show["id"], quantity=2
                     )
                 assert chosen.status_code == 201, chosen.text
                 costs.append(len(seen))

@@ -8,7 +8,6 @@ import random
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +15,8 @@ import pytest
 from tests.api import guest, make_admin
 from tests.bookings.test_concurrency import audit, big_show
 from tests.bookings.test_concurrency_one_process import live_seat_owners
-from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, free_port
-from tests.support.servers import serve
+from tests.conftest import LiveServer, TestDatabase
+from tests.support.servers import Servers
 
 Outcome = tuple[int, int, dict[str, Any]]  # status, quantity asked, body
 
@@ -61,22 +60,19 @@ def check(outcomes: list[Outcome], capacity: int) -> Counter[int]:
     return statuses
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only  # two processes share a database only on PostgreSQL; one, below
 def test_fifty_buyers_through_two_processes_get_distinct_seats(
-    client: httpx.Client, db: Any, tmp_path: Path
+    client: httpx.Client, db: Any, two_servers: Servers
 ) -> None:
     admin = make_admin(client, db)
     show = big_show(client, admin, rows=6, per_row=20)  # 120 seats; asked for ~125 in all
     buyers = [guest(client)[0] for _ in range(50)]
-    ports = [free_port(), free_port()]
-    with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path, up_within=120) as urls:
-        outcomes = storm(urls, show, buyers, seed=50)
+    outcomes = storm(two_servers.urls, show, buyers, seed=50)
     statuses = check(outcomes, capacity=120)
     assert statuses[201] >= 40, statuses  # lost races are retried, not answered
     audit(db, show["id"])
-    for log in tmp_path.glob("server-*.log"):
-        text = log.read_text()
-        assert "Traceback" not in text and "deadlock" not in text.lower(), text[-2000:]
+    logged = two_servers.output()
+    assert "Traceback" not in logged and "deadlock" not in logged.lower(), logged[-2000:]
 
 
 def test_buyers_at_once_against_one_process_get_distinct_seats(

@@ -73,7 +73,7 @@ def test_a_booking_quotes_its_cancellation_and_its_customer_gets_the_tier_back_w
         assert note["totals"]["total"] == refund
     [vip, _gold] = sorted(note["lines"], key=lambda line: -line["total"])
     assert (vip["taxable"], vip["cgst"], vip["sgst"], vip["total"]) == (21186, 1907, 1907, 25000)
-    money_audit(db)
+    money_audit(client, db)
     documents_audit(db)
 
 
@@ -101,7 +101,7 @@ def test_after_the_last_tier_the_customer_cannot_cancel_and_nothing_changes(
         assert booking(client, customer, paid["id"]) == before
     assert set(seat_statuses(client, soon["id"]).values()) == {"AVAILABLE", "BOOKED"}
     assert db.query("SELECT count(*) FROM refunds")[0][0] == 0
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_the_policy_a_booking_froze_holds_when_its_theatre_changes_policy(
@@ -147,5 +147,5 @@ def test_the_theatre_cancelling_gives_everything_back_fees_included(
         document = invoice(client, customer, paid["id"])
         [note] = document["credit_notes"]
         assert note["lines"] == document["lines"] and note["totals"] == document["totals"]
-    money_audit(db)
+    money_audit(client, db)
     documents_audit(db)

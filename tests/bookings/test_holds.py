@@ -29,13 +29,15 @@ def seat_statuses(client: httpx.Client, show_id: str) -> dict[str, str]:
 
 
 def test_hold_returns_a_pending_booking_with_frozen_prices(
-    client: httpx.Client, show: dict[str, Any], seats: list[str], admin: Headers
+    client: httpx.Client, show: dict[str, Any], seats: list[str], admin: Headers, clock: Any
 ) -> None:
     customer = register(client)
     seat_map = {s["id"]: s for s in client.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]}
     chosen = [seats[0], seats[5]]  # a VIP and a GOLD seat
 
+    before = clock.now()
     response = hold(client, customer, show["id"], chosen)
+    after = clock.now()
 
     assert response.status_code == 201, response.text
     booking = response.json()
@@ -51,9 +53,10 @@ def test_hold_returns_a_pending_booking_with_frozen_prices(
     assert booking["customer"]["kind"] == "user"
     expires_at = datetime.fromisoformat(booking["expires_at"])
     assert expires_at.utcoffset() is not None
-    remaining = expires_at - datetime.now(expires_at.tzinfo)
-    assert timedelta(seconds=590) < remaining <= timedelta(seconds=600)
     assert [(h["from"], h["to"]) for h in booking["history"]] == [(None, "PENDING")]
+    held_at = datetime.fromisoformat(booking["history"][0]["at"])
+    assert before <= held_at <= after  # the server's clock, read while it answered
+    assert expires_at - held_at == timedelta(seconds=600)  # HOLD_TTL_SECONDS from then
 
     statuses = seat_statuses(client, show["id"])
     assert {statuses[s] for s in chosen} == {"HELD"}

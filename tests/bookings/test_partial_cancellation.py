@@ -99,7 +99,7 @@ def test_seats_given_back_are_freed_revoked_refunded_and_credited_and_the_rest_s
     assert {t["status"] for t in tickets(client, customer, paid["id"])} == {"REVOKED"}
     kept_by_theatre = paid["amount_total"] - 7500 - 37500 - 7875
     assert kept_by_theatre == sum(FEE_TOTAL.values()) + 2500 + 12500 + 2625
-    money_audit(db)
+    money_audit(client, db)
     documents_audit(db)
 
 
@@ -142,7 +142,7 @@ def test_bad_partial_cancels_are_refused_and_change_nothing(
     for field in ("status", "seats", "cancelled_seats", "history"):
         assert after[field] == given.json()[field]
     assert [r["id"] for r in after["refunds"]] == [r["id"] for r in given.json()["refunds"]]
-    money_audit(db)
+    money_audit(client, db)
 
 
 def _race(urls: list[str], who: Headers, booking_id: str, seat_id: str) -> list[httpx.Response]:
@@ -171,7 +171,7 @@ def _one_won(
     after = booking(client, who, paid["id"])
     assert len(after["cancelled_seats"]) == 1 and len(after["refunds"]) == 1
     assert db.query("SELECT count(*) FROM refunds")[0][0] == 1
-    money_audit(db)
+    money_audit(client, db)
 
 
 def _a_paid_pair(client: httpx.Client, admin: Headers) -> tuple[Headers, dict[str, Any]]:

@@ -39,6 +39,7 @@ CAPS = {
     "max_pending_bookings_per_customer": 2,
     "max_held_seats_per_customer": 5,
     "max_held_seats_per_address_per_show": 6,
+    "max_held_share_per_address": 1.0,  # the per-address cap above is the one met here
     "max_seats_per_booking": 4,
 }
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -353,7 +353,6 @@ def test_list_filters_and_prices(client: httpx.Client, admin: Headers) -> None:
         problem(client.get("/api/v1/shows", params=bad), 422)
 
 
-@pytest.mark.postgres_only
 def test_concurrent_creations_on_one_screen_admit_exactly_one(
     client: httpx.Client, admin: Headers, setup: dict[str, Any], live_server: Any
 ) -> None:

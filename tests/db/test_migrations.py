@@ -192,6 +192,14 @@ def made_by_the_old_migrations(*, before_0003: bool = False) -> Callable[[sa.Con
 
     def create(sync: sa.Connection) -> None:
         SandboxBase.metadata.create_all(sync)
+        # The config as it was until the sandbox's own 0002 (no fail_matching, a delay knob).
+        sync.execute(sa.text("ALTER TABLE razorpay_sandbox_config DROP COLUMN fail_matching"))
+        sync.execute(
+            sa.text(
+                "ALTER TABLE razorpay_sandbox_config"
+                " ADD COLUMN delay_seconds FLOAT NOT NULL DEFAULT 0"
+            )
+        )
         if before_0003:
             sync.execute(sa.text("DROP TABLE razorpay_sandbox_credentials"))
             for column in ("auto_capture", "delay_seconds"):
@@ -249,8 +257,8 @@ def test_a_database_that_stopped_at_0002_gets_the_sandbox_tables_it_lacks(
         empty_database,
         lambda sync: sync.execute(
             sa.text(
-                "SELECT refund_status, auto_capture, delay_seconds FROM razorpay_sandbox_config"
+                "SELECT refund_status, auto_capture, fail_matching FROM razorpay_sandbox_config"
             )
         ).all(),
     )
-    assert [tuple(row) for row in config] == [("pending", True, 0.0)]
+    assert [tuple(row) for row in config] == [("pending", True, "")]

@@ -7,6 +7,8 @@ import asyncio
 import email
 import email.policy
 import json
+import socket
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -17,9 +19,8 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from tests.api import Headers, login, problem, register
-from tests.conftest import LiveServer, free_port, make_settings
-from tests.payments.checkout import capture, checkout, start_payment, verify
-from tests.payments.test_reconciliation import SANDBOX
+from tests.conftest import LiveServer, make_settings
+from tests.payments.checkout import SANDBOX, capture, checkout, start_payment, verify
 from tests.support.keys import sandbox_keys
 from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
 
@@ -45,24 +46,41 @@ class Inbox:
         return "250 Message accepted"
 
 
+class _Controller(Controller):
+    """aiosmtpd's threaded server on a socket bound here, never released and bound again."""
+
+    def __init__(self, handler: Inbox, sock: socket.socket) -> None:
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1])
+        self._sock = sock
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock)
+
+
 class MailServer:
+    """An SMTP server on a loopback port of its own: bound at once, so that until `start`
+    nobody listens there (connections are refused) and nobody else can take the port."""
+
     def __init__(self) -> None:
-        self.port = free_port()
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
         self.inbox = Inbox()
         self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"smtp://127.0.0.1:{self._sock.getsockname()[1]}"
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._sock.listen()
+        self._controller = _Controller(self.inbox, self._sock)
         self._controller.start()
 
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+        self._sock.close()
 
 
 @pytest.fixture
@@ -99,7 +117,7 @@ def worker_passes(live_server: LiveServer, clock: Clock, count: int = 1, **overr
 
 
 def customer_with_email(client: httpx.Client) -> tuple[Headers, str]:
-    address = f"moviegoer-{free_port()}@example.com"
+    address = f"moviegoer-{uuid.uuid4().hex}@example.com"
     register(client, address, PASSWORD)
     return login(client, address, PASSWORD), address
 

@@ -1,16 +1,14 @@
-"""Verify and two webhooks racing in two server processes: one payment, one BOOKED."""
+"""Verify and two webhooks racing in two server processes (on SQLite, in the one process of the
+embedded mode): one payment, one BOOKED."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from tests.api import register
 from tests.bookings.test_holds import hold
-from tests.conftest import TEST_JWT_SECRET, free_port
 from tests.payments.checkout import (
     checkout,
     money_audit,
@@ -19,9 +17,7 @@ from tests.payments.checkout import (
     start_payment,
     verify,
 )
-from tests.support.servers import serve
-
-pytestmark = pytest.mark.postgres_only
+from tests.support.servers import Servers
 
 
 def race_to_confirm(
@@ -59,17 +55,16 @@ def race_to_confirm(
 
 
 def test_verify_racing_webhooks_across_processes_books_once(
-    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, tmp_path: Path
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, two_servers: Servers
 ) -> None:
-    with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
-        with (
-            httpx.Client(base_url=urls[0], timeout=30) as a,
-            httpx.Client(base_url=urls[1], timeout=30) as b,
-        ):
-            for seat in seats[:8]:
-                assert race_to_confirm(client, a, b, show["id"], seat) == ["PENDING", "BOOKED"]
+    with (
+        httpx.Client(base_url=two_servers.urls[0], timeout=30) as a,
+        httpx.Client(base_url=two_servers.urls[1], timeout=30) as b,
+    ):
+        for seat in seats[:8]:
+            assert race_to_confirm(client, a, b, show["id"], seat) == ["PENDING", "BOOKED"]
     assert db.query("SELECT count(*) FROM payments WHERE payment_id IS NOT NULL")[0][0] == 8
     assert (
         db.query("SELECT count(*) FROM booking_transitions WHERE to_status = 'BOOKED'")[0][0] == 8
     )
-    money_audit(db)
+    money_audit(client, db)

@@ -16,9 +16,12 @@ from tests.payments.checkout import (
     money_audit,
     pay,
     payment_event,
+    provider_refunds,
+    refund_processed,
     send_webhook,
     start_payment,
     verify,
+    webhooks_answered,
 )
 
 TTL = timedelta(seconds=600)
@@ -64,7 +67,7 @@ def test_pay_and_verify_books_the_seats(
     # Verifying again changes nothing.
     assert verify(client, customer, paid).json()["history"] == confirmed["history"]
     problem(start_payment(client, customer, pending["id"]), 409)
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_a_tampered_signature_is_refused_and_changes_nothing(
@@ -129,7 +132,7 @@ def test_webhooks_alone_book_the_seats(
         "PENDING",
         "BOOKED",
     ]
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_duplicate_and_out_of_order_webhooks_take_effect_once(
@@ -153,7 +156,7 @@ def test_duplicate_and_out_of_order_webhooks_take_effect_once(
     final = booking(client, customer, pending["id"])
     assert [h["to"] for h in final["history"]] == ["PENDING", "BOOKED"]
     assert db.query("SELECT count(*) FROM payments")[0][0] == 1
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_bad_or_missing_webhook_signatures_change_nothing(
@@ -174,22 +177,28 @@ def test_bad_or_missing_webhook_signatures_change_nothing(
     assert response.status_code == 200 and response.json()["status"] == "unknown order"
 
 
-def test_an_amount_mismatch_is_refunded_not_booked(
+def test_a_payment_captured_for_another_amount_is_refunded_for_what_was_captured(
     client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
 ) -> None:
+    """SPEC (settled 2026-12-07): the refund is for the amount captured, not the order's."""
     customer = register(client)
     pending = held(client, customer, show, [seats[0]])
-    order, paid = checked_out(client, customer, pending["id"])
-    event = payment_event(
-        "payment.captured", order["order_id"], paid["razorpay_payment_id"], order["amount"] - 1
-    )
+    order = start_payment(client, customer, pending["id"]).json()
+    paid = checkout(client, order["order_id"], amount=order["amount"] - 1)
+    payment_id = paid["razorpay_payment_id"]
 
-    assert send_webhook(client, event).status_code == 200
+    body = problem(verify(client, customer, paid), 409)
 
+    assert body["type"].endswith("/payment-refunded")
+    assert body["refund_amount"] == order["amount"] - 1
     current = booking(client, customer, pending["id"])
     assert current["status"] != "BOOKED"
-    assert len(current["refunds"]) == 1
-    money_audit(db)
+    assert [r["amount"] for r in current["refunds"]] == [order["amount"] - 1]
+    assert eventually(lambda: refund_processed(client, customer, pending["id"]))
+    returned = provider_refunds(client, payment_id)
+    assert [(r["amount"], r["status"]) for r in returned] == [(order["amount"] - 1, "processed")]
+    assert booking(client, customer, pending["id"])["payment"]["status"] == "REFUNDED"
+    money_audit(client, db)
 
 
 def test_a_failed_payment_leaves_the_hold_until_it_expires(
@@ -201,6 +210,7 @@ def test_a_failed_payment_leaves_the_hold_until_it_expires(
 
     checkout(client, order["order_id"], outcome="failure", deliver_webhooks=True)
 
+    assert eventually(lambda: webhooks_answered(client, order["order_id"]))  # payment.failed
     assert booking(client, customer, pending["id"])["status"] == "PENDING"
     clock.advance(TTL + timedelta(seconds=1))
     assert booking(client, customer, pending["id"])["status"] == "EXPIRED"
@@ -223,7 +233,7 @@ def test_a_late_payment_rebooks_seats_that_are_still_free(
     assert [h["to"] for h in confirmed["history"]] == ["PENDING", "EXPIRED", "BOOKED"]
     statuses = seat_statuses(client, show["id"])
     assert [statuses[s] for s in seats[:2]] == ["BOOKED", "BOOKED"]
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_a_late_payment_for_taken_seats_is_refunded(
@@ -245,12 +255,10 @@ def test_a_late_payment_for_taken_seats_is_refunded(
     statuses = seat_statuses(client, show["id"])
     assert statuses[seats[0]] == "AVAILABLE" and statuses[seats[1]] == "HELD"
     assert booking(client, quick, taken["id"])["status"] == "PENDING"
-    processed = eventually(
-        lambda: booking(client, slow, pending["id"])["refunds"][0]["status"] == "PROCESSED"
-    )
+    processed = eventually(lambda: refund_processed(client, slow, pending["id"]))
     assert processed
     assert booking(client, slow, pending["id"])["payment"]["status"] == "REFUNDED"
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_cancelling_a_paid_booking_refunds_it_once(
@@ -268,15 +276,13 @@ def test_cancelling_a_paid_booking_refunds_it_once(
     assert [(r["amount"], r["status"]) for r in cancelled["refunds"]] == [
         (pending["amount_total"], "PENDING")
     ]
-    assert eventually(
-        lambda: booking(client, customer, pending["id"])["refunds"][0]["status"] == "PROCESSED"
-    )
+    assert eventually(lambda: refund_processed(client, customer, pending["id"]))
     assert booking(client, customer, pending["id"])["payment"]["status"] == "REFUNDED"
     statuses = seat_statuses(client, show["id"])
     assert [statuses[s] for s in seats[:2]] == ["AVAILABLE", "AVAILABLE"]
     problem(client.post(f"/api/v1/bookings/{pending['id']}/cancel", headers=customer), 409)
     assert db.query("SELECT count(*) FROM refunds")[0][0] == 1
-    money_audit(db)
+    money_audit(client, db)
 
 
 def test_no_cancellation_inside_the_cutoff(
@@ -319,4 +325,4 @@ def test_cancelling_a_show_cancels_and_refunds_every_booking(
     assert booking(client, holder, pending_only["id"])["status"] == "CANCELLED"
     assert set(seat_statuses(client, show["id"]).values()) == {"AVAILABLE"}
     assert db.query("SELECT count(*) FROM refunds")[0][0] == 3
-    money_audit(db)
+    money_audit(client, db)

@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,8 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from tests.conftest import LiveServer, _ThreadedServer, free_port
+from tests.conftest import LiveServer, listening_socket, serving
 from tests.payments.checkout import eventually
 from tests.support.keys import sandbox_keys
 
@@ -374,13 +372,14 @@ def test_config_is_validated_and_resets(client: httpx.Client) -> None:
         "auto_deliver_webhooks": True,
         "fail_next_requests": 0,
         "fail_after_applying": False,
+        "fail_matching": "",
         "auto_capture": True,
-        "delay_seconds": 0.0,
     }
     for bad in (
         {"refund_status": "lost"},
-        {"delay_seconds": -1},
-        {"delay_seconds": 31},
+        {"delay_seconds": 3},
+        {"fail_matching": "x" * 201},
+        {"fail_matching": 7},
         {"fail_next_requests": -1},
         {"fail_next_requests": "2"},
         {"nonsense": True},
@@ -391,21 +390,96 @@ def test_config_is_validated_and_resets(client: httpx.Client) -> None:
     assert client.get(f"{SANDBOX}/config").json() == defaults
 
 
+def test_injected_failures_go_only_to_the_calls_that_name_their_key(
+    client: httpx.Client,
+) -> None:
+    mine, other = create_order(client), create_order(client)
+    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 1, "fail_matching": mine["id"]})
+
+    assert client.get(f"{SANDBOX}/v1/orders/{other['id']}", headers=auth()).status_code == 200
+    assert client.get(f"{SANDBOX}/v1/orders/{mine['id']}", headers=auth()).status_code == 500
+    assert client.get(f"{SANDBOX}/v1/orders/{mine['id']}", headers=auth()).status_code == 200
+    assert client.get(f"{SANDBOX}/config").json()["fail_next_requests"] == 0
+
+
+def test_a_gate_holds_the_calls_that_name_its_key_until_it_opens(
+    client: httpx.Client, live_server: LiveServer
+) -> None:
+    held, free = create_order(client), create_order(client)
+    gate = client.post(f"{SANDBOX}/gates", json={"matching": held["id"]})
+    assert gate.status_code == 201, gate.text
+    assert gate.json() | {"id": None} == {
+        "id": None,
+        "matching": held["id"],
+        "open": False,
+        "waiting": 0,
+    }
+    url = f"{SANDBOX}/v1/orders/{held['id']}"
+
+    with httpx.Client(base_url=live_server.url, timeout=30) as other:
+        waiting = threading.Thread(target=lambda: answers.append(other.get(url, headers=auth())))
+        answers: list[httpx.Response] = []
+        waiting.start()
+        state = f"{SANDBOX}/gates/{gate.json()['id']}"
+        assert eventually(lambda: client.get(state).json()["waiting"] == 1)
+        # Other calls go on, and the held one has not been answered.
+        assert client.get(f"{SANDBOX}/v1/orders/{free['id']}", headers=auth()).status_code == 200
+        assert answers == []
+        opened = client.post(f"{state}/open")
+        assert opened.status_code == 200 and opened.json()["open"] is True
+        waiting.join(timeout=30)
+    assert [a.status_code for a in answers] == [200]
+    assert client.get(state).json()["waiting"] == 0
+    assert client.get(url, headers=auth()).status_code == 200  # an open gate holds nothing
+    for bad in ({}, {"matching": ""}, {"matching": 5}, {"matching": "x", "extra": 1}):
+        assert client.post(f"{SANDBOX}/gates", json=bad).status_code == 400
+    assert client.get(f"{SANDBOX}/gates/gate_Unknown0000000").status_code == 404
+
+
+def test_resetting_the_config_opens_every_gate(
+    client: httpx.Client, live_server: LiveServer
+) -> None:
+    order = create_order(client)
+    gate = client.post(f"{SANDBOX}/gates", json={"matching": order["id"]}).json()
+    answers: list[int] = []
+
+    def fetch() -> None:
+        with httpx.Client(base_url=live_server.url, timeout=30) as other:
+            answers.append(
+                other.get(f"{SANDBOX}/v1/orders/{order['id']}", headers=auth()).status_code
+            )
+
+    waiting = threading.Thread(target=fetch)
+    waiting.start()
+    assert eventually(lambda: client.get(f"{SANDBOX}/gates/{gate['id']}").json()["waiting"] == 1)
+    client.delete(f"{SANDBOX}/config")
+    waiting.join(timeout=30)
+    assert answers == [200]
+
+
+def test_checkout_can_pay_another_amount_or_currency_than_the_orders(
+    client: httpx.Client,
+) -> None:
+    order = create_order(client, amount=30_000)
+    paid = client.post(
+        f"{SANDBOX}/checkout/{order['id']}",
+        json={"amount": 29_999, "currency": "USD", "deliver_webhooks": False},
+    )
+    assert paid.status_code == 200, paid.text
+    payment = client.get(
+        f"{SANDBOX}/v1/payments/{paid.json()['razorpay_payment_id']}", headers=auth()
+    ).json()
+    assert (payment["amount"], payment["currency"], payment["captured"]) == (29_999, "USD", True)
+    for bad in ({"amount": 5}, {"amount": "30000"}, {"currency": "XYZ"}):
+        other = create_order(client)
+        assert client.post(f"{SANDBOX}/checkout/{other['id']}", json=bad).status_code == 400
+
+
 @pytest.fixture
 def standalone(live_server: LiveServer) -> Iterator[str]:
     """`boxoffice sandbox` in-process: the sandbox alone, on the same database."""
-    port = free_port()
-    app = create_sandbox_app(live_server.settings)
-    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with listening_socket() as sock, serving(create_sandbox_app(live_server.settings), sock):
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_the_standalone_sandbox_shares_state_with_the_servers_sandbox(

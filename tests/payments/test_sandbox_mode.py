@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,14 +20,13 @@ from tests.conftest import (
     TEST_JWT_SECRET,
     LiveServer,
     TestDatabase,
-    free_port,
     make_settings,
     running_app,
 )
 from tests.payments.checkout import booking, start_payment
 from tests.payments.test_payments import held
 from tests.support.keys import sandbox_keys
-from tests.support.servers import bare_env, serve_output, serve_refusing
+from tests.support.servers import bare_env, launched, serve_refusing
 
 from boxoffice.db.migrate import upgrade_to_head
 from boxoffice.sandbox.api import api, hooks
@@ -50,10 +50,10 @@ def test_without_keys_or_the_flag_the_server_refuses_to_start(db: TestDatabase) 
     assert "RAZORPAY_SANDBOX" in refused.stderr
 
 
-def test_the_sandbox_says_so_loudly_at_start(db: TestDatabase) -> None:
+def test_the_sandbox_says_so_loudly_at_start(db: TestDatabase, tmp_path: Path) -> None:
     env = bare_env(db.url, TEST_JWT_SECRET, RAZORPAY_SANDBOX="true")
-    with serve_output(env, free_port()) as until:
-        output = until("Application startup complete")
+    with launched(env, tmp_path / "server.log") as server:
+        output = server.until("Application startup complete")
     warnings = [
         json.loads(line)
         for line in output.splitlines()

@@ -1,8 +1,8 @@
 """No provider call while a booking's row is locked or a transaction is open (issue 16, item 2).
 
-The sandbox answers every REST call 3 s late (`delay_seconds`): while one request waits for its
-order, other requests on the same booking and the same show go on, and a second request for the
-same booking waits for that order instead of creating another.
+The sandbox holds the booking's order create at a gate until the test opens it: while one
+request waits for its order, other requests on the same booking and the same show go on, and a
+second request for the same booking waits for that order instead of creating another.
 """
 
 from __future__ import annotations
@@ -17,16 +17,23 @@ import httpx
 import pytest
 from tests.api import register
 from tests.bookings.test_holds import hold
-from tests.payments.checkout import checkout, eventually, start_payment, verify
-from tests.payments.test_reconciliation import SANDBOX, sandbox_auth
-
-SLOW = 3.0
+from tests.payments.checkout import (
+    SANDBOX,
+    calls_held,
+    checkout,
+    close_gate,
+    eventually,
+    open_gate,
+    sandbox_auth,
+    start_payment,
+    verify,
+)
 
 
 @pytest.fixture(autouse=True)
 def sandbox_defaults(client: httpx.Client) -> Iterator[None]:
     yield
-    client.delete(f"{SANDBOX}/config")
+    client.delete(f"{SANDBOX}/config")  # opens any gate left closed too
 
 
 def reservations(db: Any, booking_id: str) -> int:
@@ -49,7 +56,7 @@ def test_a_slow_provider_blocks_neither_the_booking_nor_the_show(
     pending = hold(client, customer, show["id"], seats[:2]).json()
     neighbour = register(client)
     earlier = hold(client, neighbour, show["id"], [seats[2]]).json()
-    client.patch(f"{SANDBOX}/config", json={"delay_seconds": SLOW})
+    gate = close_gate(client, pending["id"])  # the order's create carries the booking's id
 
     def order() -> httpx.Response:
         with httpx.Client(base_url=live_server.url, timeout=30) as own:
@@ -57,8 +64,9 @@ def test_a_slow_provider_blocks_neither_the_booking_nor_the_show(
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(order)
-        # The order is reserved; the provider has not answered yet.
-        assert eventually(lambda: reservations(db, pending["id"]) == 1)
+        # The order is reserved, and the provider holds its create, unanswered.
+        assert eventually(lambda: calls_held(client, gate) == 1)
+        assert reservations(db, pending["id"]) == 1
         second = pool.submit(order)
 
         # Meanwhile, on the same show and the same booking, everything else goes on.
@@ -70,17 +78,19 @@ def test_a_slow_provider_blocks_neither_the_booking_nor_the_show(
         assert released.status_code == 200, released.text
         seat_map = client.get(f"/api/v1/shows/{show['id']}/seats")
         assert seat_map.status_code == 200
-        # ... and all of it happened while the provider was still working on the order.
+        # ... and all of it while the provider still holds the order's create: the second
+        # request waits for the first one's order, it asks the provider for nothing.
+        assert calls_held(client, gate) == 1
         assert reservations(db, pending["id"]) == 1
         assert not first.done()
 
+        open_gate(client, gate)
         answers = [first.result(), second.result()]
 
     assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
     assert answers[0].json()["order_id"] == answers[1].json()["order_id"]
     assert [o["id"] for o in orders_for(client, pending["id"])] == [answers[0].json()["order_id"]]
     assert reservations(db, pending["id"]) == 0
-    client.delete(f"{SANDBOX}/config")
     paid = verify(client, customer, checkout(client, answers[0].json()["order_id"]))
     assert paid.status_code == 200 and paid.json()["status"] == "BOOKED"
 
@@ -123,7 +133,10 @@ def test_an_order_whose_create_failed_is_looked_for_before_another_is_made(
     customer = register(client)
     pending = hold(client, customer, show["id"], seats[:1]).json()
     # The provider makes the order but the answer is lost.
-    client.patch(f"{SANDBOX}/config", json={"fail_next_requests": 1, "fail_after_applying": True})
+    client.patch(
+        f"{SANDBOX}/config",
+        json={"fail_next_requests": 1, "fail_after_applying": True, "fail_matching": pending["id"]},
+    )
     lost = start_payment(client, customer, pending["id"])
     assert lost.status_code == 502, lost.text
     assert len(orders_for(client, pending["id"])) == 1

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.models import DayType
-from boxoffice.pricing.rules import day_type_of, resolve_prices
+from boxoffice.pricing.rules import resolve_prices
 
 ZONES = [
     "Asia/Kolkata",  # +05:30

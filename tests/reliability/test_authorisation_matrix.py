@@ -67,6 +67,7 @@ OWNER_OR_ADMIN: Expect = {
     "admin": OK,
 }
 OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
+ACCOUNTS_ONLY: Expect = {**SIGNED_IN, "guest": 403}
 OWNER_STAFF_OR_ADMIN: Expect = {**OWNER_OR_ADMIN, "staff": OK}  # staff of the booking's theatre
 
 CUSTOMER_PASSWORD = "customer-password-123"
@@ -485,6 +486,32 @@ MATRIX: list[Row] = [
         with_body(lambda w: {"refresh_token": w.refresh_token()}),
     ),
     Row("POST", f"{V1}/auth/guest", PUBLIC),
+    Row(
+        "POST",
+        f"{V1}/auth/logout",
+        PUBLIC,  # whoever holds a refresh token may end its session
+        with_body(lambda w: {"refresh_token": w.refresh_token()}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/auth/password-reset",
+        {role: 202 for role in ROLES},
+        with_body(lambda w: {"email": w.customer_email}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/auth/password-reset/confirm",
+        {role: 400 for role in ROLES},  # the token decides, not who sends it
+        with_body(lambda _w: {"token": "A" * 43, "new_password": "a-fine-password-2"}),
+    ),
+    Row(
+        "POST",
+        f"{V1}/me/password",
+        {**ACCOUNTS_ONLY, "other": 403, "staff": 403, "admin": 403},  # their passwords differ
+        with_body(
+            lambda _w: {"current_password": CUSTOMER_PASSWORD, "new_password": CUSTOMER_PASSWORD}
+        ),
+    ),
     Row("GET", f"{V1}/me", SIGNED_IN),
     Row("PATCH", f"{V1}/me", SIGNED_IN, with_body(lambda _w: {"phone": "+919800000000"})),
     Row("GET", f"{V1}/me/bookings", SIGNED_IN),
@@ -557,6 +584,7 @@ MATRIX: list[Row] = [
         ADMIN_ONLY,
         fresh_for_allowed("show_id", World.fresh_show),
     ),
+    Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
 ]
 
 

@@ -9,8 +9,6 @@ is. The cluster tests (`make failover-test`) do the same with a real standby.
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,13 +18,17 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from tests.api import Headers, make_admin, problem, ready_show, register, seat_ids
-from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase, free_port, make_settings
+from tests.conftest import (
+    TEST_JWT_SECRET,
+    LiveServer,
+    TestDatabase,
+    delete_all_rows,
+    migrated,
+)
 from tests.conftest import running_app as running_app_on
-from tests.payments.checkout import pay
+from tests.payments.checkout import eventually, pay
 from tests.support.private_postgres import PrivatePostgres, private_postgres
-from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
-
-from boxoffice.db.migrate import upgrade_to_head
+from tests.support.servers import BOXOFFICE, running, server_env
 
 pytestmark = pytest.mark.postgres_only
 
@@ -34,19 +36,44 @@ pytestmark = pytest.mark.postgres_only
 ANSWER_WITHIN = 15
 
 
+Primary = tuple[PrivatePostgres, TestDatabase]
+
+
 @contextmanager
-def primary() -> Iterator[tuple[PrivatePostgres, TestDatabase]]:
-    with private_postgres(free_port()) as postgres:
-        asyncio.run(upgrade_to_head(make_settings(postgres.url)))
+def private_primary() -> Iterator[Primary]:
+    with private_postgres() as postgres:
         engine = sa.create_engine(
             postgres.url.replace("postgresql://", "postgresql+psycopg://", 1),
             isolation_level="AUTOCOMMIT",
             pool_pre_ping=True,
         )
         try:
-            yield postgres, TestDatabase(url=postgres.url, sync_engine=engine)
+            yield postgres, migrated(postgres.url, engine)
         finally:
             engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[list[Primary]]:
+    """Two PostgreSQL servers of this module's own (initdb and a start cost seconds each)."""
+    with private_primary() as first, private_primary() as second:
+        yield [first, second]
+
+
+@pytest.fixture
+def primaries(cluster: list[Primary]) -> Iterator[list[Primary]]:
+    """The module's servers; each test leaves them as it found them: up, writable, empty."""
+    yield cluster
+    for postgres, db in cluster:
+        if not postgres.running():
+            postgres.start()
+        read_only(db, False)
+        delete_all_rows(db)
+
+
+@pytest.fixture
+def primary(primaries: list[Primary]) -> Primary:
+    return primaries[0]
 
 
 @contextmanager
@@ -80,8 +107,11 @@ def hold(http: httpx.Client, who: Headers, show_id: str, seats: list[str]) -> ht
     return http.post("/api/v1/bookings", json={"show_id": show_id, "seat_ids": seats}, headers=who)
 
 
-def test_while_the_primary_is_down_every_request_is_503_then_it_recovers_alone() -> None:
-    with primary() as (postgres, db), sale(db.url) as (_server, http):
+def test_while_the_primary_is_down_every_request_is_503_then_it_recovers_alone(
+    primary: Primary,
+) -> None:
+    postgres, db = primary
+    with sale(db.url) as (_server, http):
         admin = make_admin(http, db)
         customer = register(http)
         show = ready_show(http, admin)
@@ -117,65 +147,69 @@ def test_while_the_primary_is_down_every_request_is_503_then_it_recovers_alone()
         assert pay(http, customer, paid_later)["status"] == "BOOKED"
 
 
-def test_a_demoted_primary_is_left_for_the_new_one() -> None:
+def test_a_demoted_primary_is_left_for_the_new_one(primary: Primary) -> None:
     """A primary turned read-only (pg_auto_failover demotes the old primary; here
     default_transaction_read_only does it) refuses writes: 503, the connections are dropped,
     and with target_session_attrs=read-write no new one is made to it until it is writable."""
-    with primary() as (_postgres, db):
-        url = f"{db.url}?target_session_attrs=read-write"
-        with sale(url) as (_server, http):
-            admin = make_admin(http, db)
-            customer = register(http)
-            show = ready_show(http, admin)
-            seats = seat_ids(http, show["id"])
-            assert hold(http, customer, show["id"], seats[:1]).status_code == 201
+    _postgres, db = primary
+    url = f"{db.url}?target_session_attrs=read-write"
+    with sale(url) as (_server, http):
+        admin = make_admin(http, db)
+        customer = register(http)
+        show = ready_show(http, admin)
+        seats = seat_ids(http, show["id"])
+        assert hold(http, customer, show["id"], seats[:1]).status_code == 201
 
-            db.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-            db.execute("SELECT pg_reload_conf()")
-            time.sleep(0.5)  # every backend has read the new configuration
-            unavailable(hold(http, customer, show["id"], seats[1:2]))  # a pooled connection
-            unavailable(http.post("/api/v1/auth/guest"))  # through the ORM
-            unavailable(hold(http, customer, show["id"], seats[1:2]))  # a new one: refused
+        read_only(db, True, listeners_too=False)
+        unavailable(hold(http, customer, show["id"], seats[1:2]))  # a pooled connection
+        unavailable(http.post("/api/v1/auth/guest"))  # through the ORM
+        unavailable(hold(http, customer, show["id"], seats[1:2]))  # a new one: refused
 
-            db.execute("ALTER SYSTEM RESET default_transaction_read_only")
-            db.execute("SELECT pg_reload_conf()")
-            until_answered(lambda: hold(http, customer, show["id"], seats[1:2]), 201)
-            assert http.post("/api/v1/auth/guest").status_code in (200, 201)
+        read_only(db, False)
+        until_answered(lambda: hold(http, customer, show["id"], seats[1:2]), 201)
+        assert http.post("/api/v1/auth/guest").status_code in (200, 201)
 
 
-def test_a_multi_host_url_follows_the_primary_from_host_to_host() -> None:
+def test_a_multi_host_url_follows_the_primary_from_host_to_host(
+    primaries: list[Primary],
+) -> None:
     """Two servers, one writable at a time (no replication: each has data of its own). With
     both in DATABASE_URL and target_session_attrs=read-write, writes go to the writable one,
     and to the other once they swap, with only 503s in between."""
-    with primary() as (first, first_db), primary() as (second, second_db):
-        read_only(first_db, True)
-        url = (
-            f"postgresql://postgres@127.0.0.1:{first.port},127.0.0.1:{second.port}/postgres"
-            "?target_session_attrs=read-write"
-        )
-        with sale(url) as (_server, http):
-            assert http.post("/api/v1/auth/guest").status_code in (200, 201)
-            assert guests(second_db) == 1 and guests(first_db) == 0
+    (first, first_db), (second, second_db) = primaries
+    read_only(first_db, True)
+    url = (
+        f"postgresql://postgres@127.0.0.1:{first.port},127.0.0.1:{second.port}/postgres"
+        "?target_session_attrs=read-write"
+    )
+    with sale(url) as (_server, http):
+        assert http.post("/api/v1/auth/guest").status_code in (200, 201)
+        assert guests(second_db) == 1 and guests(first_db) == 0
 
-            read_only(first_db, False)  # the failover: the other host is the primary now
-            read_only(second_db, True)
-            until_answered(lambda: http.post("/api/v1/auth/guest"), 201)
-            assert guests(first_db) == 1 and guests(second_db) == 1
-            deadline = time.monotonic() + 15
-            while not _listening_on(first_db) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert _listening_on(first_db), "the LISTEN connection did not follow"
+        read_only(first_db, False)  # the failover: the other host is the primary now
+        read_only(second_db, True)
+        until_answered(lambda: http.post("/api/v1/auth/guest"), 201)
+        assert guests(first_db) == 1 and guests(second_db) == 1
+        deadline = time.monotonic() + 15
+        while not _listening_on(first_db) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _listening_on(first_db), "the LISTEN connection did not follow"
 
 
-def read_only(db: TestDatabase, on: bool) -> None:
-    db.execute(f"ALTER SYSTEM SET default_transaction_read_only = {'on' if on else 'off'}")
+def read_only(db: TestDatabase, on: bool, listeners_too: bool = True) -> None:
+    value = "on" if on else "off"
+    db.execute(f"ALTER SYSTEM SET default_transaction_read_only = {value}")
     db.execute("SELECT pg_reload_conf()")
-    if on:  # the LISTEN session sits idle and would never notice: a demotion restarts it
-        db.execute(
+    # The postmaster reloads, then signals every backend, which reads the file again before its
+    # next statement: once a session sees the new value, every later statement anywhere does.
+    assert eventually(lambda: db.query("SHOW default_transaction_read_only")[0][0] == value), (
+        f"the server did not reload default_transaction_read_only = {value}"
+    )
+    if on and listeners_too:  # the LISTEN session sits idle, would never notice: a demotion
+        db.execute(  # restarts it
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name LIKE 'boxoffice-listen%'"
         )
-    time.sleep(0.5)  # every backend has read the new configuration
 
 
 def guests(db: TestDatabase) -> int:
@@ -190,45 +224,39 @@ def _listening_on(db: TestDatabase) -> bool:
 
 
 def test_the_seat_map_listener_and_the_worker_reconnect_after_the_primary_restarts(
-    tmp_path: Any,
+    primary: Primary, tmp_path: Any
 ) -> None:
-    with primary() as (postgres, db):
-        env = server_env(db.url, TEST_JWT_SECRET, HOLD_TTL_SECONDS="1")
-        log = (tmp_path / "worker.log").open("wb")
-        worker = subprocess.Popen(
-            [BOXOFFICE, "worker", "--interval", "0.2"],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            with sale(db.url, hold_ttl_seconds=1) as (server, http):
-                admin = make_admin(http, db)
-                customer = register(http)
-                show = ready_show(http, admin)
-                seats = seat_ids(http, show["id"])
-                postgres.stop()
-                time.sleep(1)  # the worker's passes fail meanwhile
-                postgres.start()
-                listening = server.app.state.seat_maps
-                deadline = time.monotonic() + 15
-                while not listening.notified and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                assert listening.notified, "the LISTEN connection did not come back"
+    postgres, db = primary
+    env = server_env(db.url, TEST_JWT_SECRET, HOLD_TTL_SECONDS="1")
+    worker_log = tmp_path / "worker.log"
+    argv = [BOXOFFICE, "worker", "--interval", "0.2"]
+    with running(argv, env, worker_log) as worker:
+        with sale(db.url, hold_ttl_seconds=1) as (server, http):
+            admin = make_admin(http, db)
+            customer = register(http)
+            show = ready_show(http, admin)
+            seats = seat_ids(http, show["id"])
+            before = len(worker_log.read_text())
+            postgres.stop()
+            assert eventually(lambda: "worker_pass_failed" in worker_log.read_text()[before:]), (
+                "the worker's passes did not fail while the primary was down"
+            )
+            postgres.start()
+            listening = server.app.state.seat_maps
+            deadline = time.monotonic() + 15
+            while not listening.notified and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert listening.notified, "the LISTEN connection did not come back"
 
-                held = until_answered(lambda: hold(http, customer, show["id"], seats[:1]), 201)
-                booking = held.json()["id"]
+            held = until_answered(lambda: hold(http, customer, show["id"], seats[:1]), 201)
+            booking = held.json()["id"]
 
-                def expired() -> bool:
-                    rows = db.query("SELECT status FROM bookings WHERE id = :id", id=booking)
-                    return rows[0].status == "EXPIRED"
+            def expired() -> bool:
+                rows = db.query("SELECT status FROM bookings WHERE id = :id", id=booking)
+                return rows[0].status == "EXPIRED"
 
-                deadline = time.monotonic() + 15
-                while not expired() and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                assert expired(), "the worker did not carry on after the restart"
-                assert worker.poll() is None
-        finally:
-            worker.terminate()
-            worker.wait(timeout=20)
+            deadline = time.monotonic() + 15
+            while not expired() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert expired(), "the worker did not carry on after the restart"
+            assert worker.poll() is None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import METRICS, TEST_JWT_SECRET, TEST_METRICS_TOKEN, TestDatabase, free_port
-from tests.support.servers import serve_output, server_env, wait_until_up
+from tests.conftest import METRICS, TEST_JWT_SECRET, TEST_METRICS_TOKEN, TestDatabase
+from tests.support.servers import launched, server_env
 
 pytestmark = pytest.mark.postgres_only  # two processes on one database
 
@@ -18,7 +18,6 @@ _HEALTH = re.compile(r'^boxoffice_http_requests_total\{[^}]*route="/health"[^}]*
 
 
 def test_every_scrape_counts_the_requests_of_both_workers(db: TestDatabase, tmp_path: Path) -> None:
-    port = free_port()
     env = server_env(
         db.url,
         TEST_JWT_SECRET,
@@ -27,9 +26,8 @@ def test_every_scrape_counts_the_requests_of_both_workers(db: TestDatabase, tmp_
     )
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "counter_999999.db").write_bytes(b"a previous run's")  # wiped
-    url = f"http://127.0.0.1:{port}"
-    with serve_output(env, port, "--workers", "2"):
-        wait_until_up(url, seconds=120)  # two processes importing everything
+    with launched(env, tmp_path / "server.log", "--workers", "2") as server:
+        url = server.wait_until_up(120)  # two processes importing everything
         before = _health_count(url)
         for _ in range(REQUESTS):
             with httpx.Client() as fresh:  # a new connection each: either worker may take it

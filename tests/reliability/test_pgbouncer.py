@@ -2,8 +2,8 @@
 path, payment and check-in of two API processes work while their transactions share two server
 connections, and the seat-map LISTEN goes around the pooler (DATABASE_LISTEN_URL).
 
-Marked `cluster`: it needs Debian's pgbouncer, which `make test` does not install; the cluster
-targets run it (`pytest -m cluster`).
+Marked `pgbouncer`: it runs on the PostgreSQL pass of `make test` whenever Debian's pgbouncer is
+installed (`.ci/run` installs it), and in `make failover-test`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 from tests.api import Headers, make_admin, register
-from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port
+from tests.conftest import TEST_JWT_SECRET, TestDatabase
 from tests.payments.checkout import eventually, pay
 from tests.support.pgbouncer import pgbouncer
 from tests.support.servers import serve
 from tests.tickets.helpers import make_staff, scan, show_soon
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.cluster]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.pgbouncer]
 
 CUSTOMERS = 5  # two seats paid and one held then cancelled each: 15 of the show's 16
 
@@ -30,11 +30,10 @@ def test_holds_cancels_payments_and_check_in_through_pgbouncer(
     db: TestDatabase, tmp_path: Path
 ) -> None:
     through_pgbouncer = {"DATABASE_POOLER": "pgbouncer", "DATABASE_LISTEN_URL": db.url}
+    listening_before = listening(db)  # the session's own test server, when it runs
     with (
-        pgbouncer(db.url, free_port(), server_connections=2) as pooled,
-        serve(
-            2, pooled, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path, **through_pgbouncer
-        ) as (first, second),
+        pgbouncer(db.url, server_connections=2) as pooled,
+        serve(2, pooled, TEST_JWT_SECRET, tmp_path, **through_pgbouncer) as (first, second),
         httpx.Client(base_url=first, timeout=30) as http,
         httpx.Client(base_url=second, timeout=30) as http2,
     ):
@@ -63,11 +62,16 @@ def test_holds_cancels_payments_and_check_in_through_pgbouncer(
         assert {statuses[s] for s in paid} == {"BOOKED"}
         assert sum(status == "AVAILABLE" for status in statuses.values()) == len(seats) - len(paid)
         # Each process LISTENs straight on PostgreSQL, around the pooler.
-        listening = db.query(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name LIKE 'boxoffice-listen%'"
-        )
-        assert listening[0][0] == 2
+        assert listening(db) == listening_before + 2
+
+
+def listening(db: TestDatabase) -> int:
+    """LISTEN sessions on the test database (those go straight to PostgreSQL)."""
+    rows = db.query(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name LIKE 'boxoffice-listen%'"
+    )
+    return int(rows[0][0])
 
 
 def _buy(

@@ -54,7 +54,9 @@ Statement = tuple[str, tuple[Any, ...]]
 @contextmanager
 def recorded(live_server: LiveServer) -> Iterator[list[Statement]]:
     """SQLAlchemy's statements and the driver's own (the sale path's functions), with their
-    arguments flattened."""
+    arguments flattened: all of them, in a window quiet at both ends (nothing of an earlier
+    test's in it, and the webhooks this one caused all in)."""
+    live_server.wait_until_quiet()
     seen: list[Statement] = []
     lock = threading.Lock()
 
@@ -65,8 +67,9 @@ def recorded(live_server: LiveServer) -> Iterator[list[Statement]]:
     engine = live_server.app.state.engine
     event.listen(engine.sync_engine, "before_cursor_execute", orm)
     try:
-        with driver_queries(engine) as sent:
+        with driver_queries(engine, None) as sent:
             yield seen
+            live_server.wait_until_quiet()
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", orm)
         seen.extend((query, _flat(args)) for query, args in sent)

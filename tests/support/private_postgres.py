@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 
 def _bin(tool: str) -> str:
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
@@ -53,9 +55,17 @@ class PrivatePostgres:
     def stop(self) -> None:
         self._ctl("-m", "immediate", "-w", "stop")
 
+    def running(self) -> bool:
+        status = subprocess.run(
+            as_postgres([_bin("pg_ctl"), "-D", str(self.data), "status"]),
+            capture_output=True,
+            timeout=60,
+        )
+        return status.returncode == 0
+
 
 @contextmanager
-def private_postgres(port: int) -> Iterator[PrivatePostgres]:
+def private_postgres() -> Iterator[PrivatePostgres]:
     # Not under pytest's tmp_path: as root that is private to root, and the server runs as
     # `postgres`.
     data = Path(tempfile.mkdtemp(prefix="boxoffice-pg-"))
@@ -68,8 +78,7 @@ def private_postgres(port: int) -> Iterator[PrivatePostgres]:
             capture_output=True,
             timeout=120,
         )
-        server = PrivatePostgres(data, port)
-        server.start()
+        server = _started(data)
         try:
             yield server
         finally:
@@ -79,3 +88,20 @@ def private_postgres(port: int) -> Iterator[PrivatePostgres]:
                 pass  # already stopped
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _started(data: Path) -> PrivatePostgres:
+    """Started on a port that was free a moment ago; on another when something took that one
+    meanwhile (PostgreSQL cannot bind port 0 and say which port it got)."""
+    log = data / "server.log"
+    for attempt in range(1, 6):
+        server = PrivatePostgres(data, free_port())
+        log.unlink(missing_ok=True)
+        try:
+            server.start()
+            return server
+        except subprocess.CalledProcessError:
+            taken = log.exists() and "Address already in use" in log.read_text(errors="replace")
+            if not taken or attempt == 5:
+                raise
+    raise AssertionError("unreachable")

@@ -7,14 +7,12 @@ import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from tests.api import Headers, problem, ready_show, register
-from tests.conftest import TEST_JWT_SECRET, free_port
-from tests.support.servers import BOXOFFICE, REPO_ROOT, serve, server_env
+from tests.conftest import TEST_JWT_SECRET
+from tests.support.servers import BOXOFFICE, REPO_ROOT, Servers, server_env
 from tests.tickets.helpers import booked, make_staff, scan, show_soon, tickets, verify_offline
 
 
@@ -194,37 +192,30 @@ def test_rotation_keeps_old_tickets_verifying(
     assert b"PRIVATE" not in rotated.stdout + rotated.stderr
 
 
-@pytest.mark.postgres_only
 def test_two_gates_on_two_servers_admit_a_ticket_once(
-    client: httpx.Client, admin: Headers, db: Any, tmp_path: Path
+    client: httpx.Client, admin: Headers, db: Any, two_servers: Servers
 ) -> None:
     show = show_soon(client, admin)
     customer = register(client)
     staff = make_staff(client, admin, [show["theatre_id"]])
     *items, uploaded = tickets(client, customer, booked(client, customer, show["id"], 5)["id"])
-    ports = [free_port(), free_port()]
-    with serve(2, db.url, TEST_JWT_SECRET, ports, tmp_path) as urls:
-        clients = [httpx.Client(base_url=url, timeout=30) for url in urls]
-        try:
-            jobs = [
-                (clients[i % 2], ticket["qr"], f"G{i % 2 + 1}")
-                for ticket in items
-                for i in range(12)
-            ]
-            with ThreadPoolExecutor(max_workers=24) as pool:
-                answers = list(pool.map(lambda job: scan(job[0], staff, job[1], gate=job[2]), jobs))
-                # An offline scanner's upload sent to both servers at once: one scan, one answer.
-                replays = list(
-                    pool.map(
-                        lambda http: scan(
-                            http, staff, uploaded["qr"], gate="G9", nonce="offline-1"
-                        ),
-                        clients * 3,
-                    )
+    clients = [httpx.Client(base_url=url, timeout=30) for url in two_servers.urls]
+    try:
+        jobs = [
+            (clients[i % 2], ticket["qr"], f"G{i % 2 + 1}") for ticket in items for i in range(12)
+        ]
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            answers = list(pool.map(lambda job: scan(job[0], staff, job[1], gate=job[2]), jobs))
+            # An offline scanner's upload sent to both servers at once: one scan, one answer.
+            replays = list(
+                pool.map(
+                    lambda http: scan(http, staff, uploaded["qr"], gate="G9", nonce="offline-1"),
+                    clients * 3,
                 )
-        finally:
-            for http in clients:
-                http.close()
+            )
+    finally:
+        for http in clients:
+            http.close()
     by_ticket: dict[str, list[int]] = {}
     for (_, qr, _), answer in zip(jobs, answers, strict=True):
         by_ticket.setdefault(qr, []).append(answer.status_code)

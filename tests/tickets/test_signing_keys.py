@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.api import Headers, register
 from tests.conftest import TEST_JWT_SECRET, running_app
-from tests.support.servers import bare_env, serve_refusing
+from tests.support.race import at_once, request
+from tests.support.servers import Servers, bare_env, serve_refusing
 from tests.tickets.helpers import booked, scan, show_soon, tickets, verify_offline
 
 
@@ -59,3 +60,19 @@ def test_a_malformed_signing_key_stops_the_server_without_printing_it(db: Any) -
         assert refused.returncode == 2, refused.stderr
         assert "TICKET_SIGNING_KEY" in refused.stderr
         assert malformed not in refused.stdout + refused.stderr
+
+
+def test_the_first_key_is_made_once_when_every_process_needs_it_at_once(
+    live_server: Any, db: Any, two_servers: Servers
+) -> None:
+    """No key yet; every server process asks for the keys at the same instant (each would make
+    the first one): one key is made, and every answer publishes that one. (Tried with a plain
+    insert instead of one that yields to a racing process: PostgreSQL answered some 409.)"""
+    assert db.query("SELECT count(*) FROM ticket_signing_keys")[0][0] == 0
+    urls = [live_server.url, *two_servers.urls] * 3
+    answers = at_once(*(request(url, "GET", "/api/v1/tickets/keys") for url in urls))
+
+    assert [a.status_code for a in answers] == [200] * len(urls), [a.text for a in answers]
+    published = {tuple(k["kid"] for k in a.json()["keys"]) for a in answers}
+    assert len(published) == 1 and len(next(iter(published))) == 1, published
+    assert db.query("SELECT count(*) FROM ticket_signing_keys")[0][0] == 1

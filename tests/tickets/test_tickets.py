@@ -16,10 +16,11 @@ from tests.payments.checkout import (
     booking,
     checkout,
     eventually,
+    pay,
     start_payment,
     verify,
 )
-from tests.tickets.helpers import hold, tickets, verify_offline
+from tests.tickets.helpers import hold, scan, show_soon, tickets, verify_offline
 
 TTL = timedelta(seconds=600)
 
@@ -105,21 +106,26 @@ def test_no_tickets_for_a_booking_never_booked_nor_for_others(
     assert client.get(f"/api/v1/tickets/{ticket_id}/qr.svg", headers=admin).status_code == 200
 
 
-def test_a_tampered_ticket_fails_offline_verification(
-    client: httpx.Client, customer: Headers, show: dict[str, Any]
+def test_a_tampered_ticket_fails_offline_verification_and_at_the_gate(
+    client: httpx.Client, customer: Headers, admin: Headers
 ) -> None:
+    show = show_soon(client, admin)  # the doors are open: only the signature can refuse it
     pending = hold(client, customer, show["id"], 1)
-    order = start_payment(client, customer, pending["id"]).json()
-    verify(client, customer, checkout(client, order["order_id"]))
+    pay(client, customer, pending["id"])
     qr = tickets(client, customer, pending["id"])[0]["qr"]
     prefix, kid, payload, signature = qr.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["seat"] = "Z99"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged = f"{prefix}.{kid}.{forged_payload}.{signature}"
+    published = client.get("/api/v1/tickets/keys").json()
+
+    assert verify_offline(qr, published)["seat"] != "Z99"  # the genuine one verifies
     with pytest.raises(InvalidSignature):
-        verify_offline(
-            f"{prefix}.{kid}.{forged}.{signature}", client.get("/api/v1/tickets/keys").json()
-        )
+        verify_offline(forged, published)
+    problem(scan(client, admin, forged), 422)
+    assert tickets(client, customer, pending["id"])[0]["status"] == "VALID"  # nobody came in
+    assert scan(client, admin, qr).status_code == 200
 
 
 def test_the_published_keys_are_stable(client: httpx.Client) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 from tests.api import Headers, guest, ready_show, register
-from tests.conftest import LiveServer, TestDatabase, running_app
+from tests.conftest import LiveServer
 from tests.web.conftest import PHONE, NewPage, screenshot
 from tests.web.shop import available, hold, open_show, pay_in_sandbox, pick, seat
+
+from boxoffice.clock import Clock
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +69,7 @@ def test_a_hold_in_one_browser_greys_the_seat_in_the_other_and_its_attempt_is_re
 
     seat(first, wanted).click()
     hold(first)
-    expect(seat(second, wanted)).to_have_attribute("data-status", "HELD", timeout=2000)
+    expect(seat(second, wanted)).to_have_attribute("data-status", "HELD")  # live, no reload
     expect(second.get_by_role("alert")).to_contain_text("just taken by someone else")
     seat(second, wanted).click(force=True)  # greyed and aria-disabled, but a person may try
     expect(second.get_by_role("alert")).to_contain_text("is already taken")
@@ -100,30 +103,34 @@ def test_a_hold_in_one_browser_greys_the_seat_in_the_other_and_its_attempt_is_re
 
 
 def test_when_the_countdown_runs_out_the_seats_come_back(
-    new_page: NewPage, db: TestDatabase, live_server: LiveServer, show: dict[str, Any]
+    new_page: NewPage, live_server: LiveServer, show: dict[str, Any], clock: Clock
 ) -> None:
-    with running_app(db.url, hold_ttl_seconds=4) as short:
-        page, watcher = new_page(short.url), new_page(short.url)
-        open_show(page, show["id"])
-        open_show(watcher, show["id"])
-        picked = pick(page, 2)
-        hold(page)
-        for seat_id in picked:
-            expect(seat(watcher, seat_id)).to_have_attribute("data-status", "HELD")
-        expect(page.get_by_role("heading", name="Your hold ran out")).to_be_visible(timeout=8000)
-        expect(page.get_by_role("alert")).to_contain_text("gone back on sale")
-        screenshot(page, "hold-ran-out")
-        page.reload()  # the booking now reads EXPIRED: the same story
-        expect(page.get_by_role("heading", name="Your hold ran out")).to_be_visible()
-        for seat_id in picked:  # live, in the other visitor's picker
-            expect(seat(watcher, seat_id)).to_have_attribute(
-                "data-status", "AVAILABLE", timeout=3000
-            )
-        page.get_by_role("link", name="Choose seats again").click()
-        for seat_id in picked:
-            expect(seat(page, seat_id)).to_have_attribute("data-status", "AVAILABLE")
-        for each in (page, watcher):  # their live connections, before this server stops
-            each.close()
+    """The hold runs out by the clocks, the server's and the page's (Playwright's), moved
+    together past its end: no real minute passes, and none can run it out too early."""
+    page, watcher = new_page(live_server.url), new_page(live_server.url)
+    page.clock.install()  # the page's own time, flowing until the test moves it on
+    open_show(page, show["id"])
+    open_show(watcher, show["id"])
+    picked = pick(page, 2)
+    hold(page)
+    for seat_id in picked:
+        expect(seat(watcher, seat_id)).to_have_attribute("data-status", "HELD")
+    expect(page.get_by_role("heading", name="Your hold ran out")).not_to_be_visible()
+
+    past_the_end = timedelta(seconds=live_server.settings.hold_ttl_seconds + 1)
+    clock.advance(past_the_end)
+    page.clock.fast_forward(int(past_the_end.total_seconds() * 1000))
+
+    expect(page.get_by_role("heading", name="Your hold ran out")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("gone back on sale")
+    screenshot(page, "hold-ran-out")
+    page.reload()  # the booking now reads EXPIRED: the same story
+    expect(page.get_by_role("heading", name="Your hold ran out")).to_be_visible()
+    for seat_id in picked:  # live, in the other visitor's picker
+        expect(seat(watcher, seat_id)).to_have_attribute("data-status", "AVAILABLE")
+    page.get_by_role("link", name="Choose seats again").click()
+    for seat_id in picked:
+        expect(seat(page, seat_id)).to_have_attribute("data-status", "AVAILABLE")
 
 
 def test_signing_in_mid_checkout_keeps_the_held_booking(

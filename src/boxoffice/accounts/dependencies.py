@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -11,38 +10,13 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from boxoffice.accounts import repository, tokens
-from boxoffice.accounts.models import Role
-from boxoffice.accounts.tokens import PrincipalKind, TokenType
+from boxoffice.accounts.principal import SPENT_GUEST_TOKEN, Principal
+from boxoffice.accounts.tokens import TokenType
 from boxoffice.config import Settings
 from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
 from boxoffice.errors import Forbidden, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from /api/v1/auth/*")
-SPENT_GUEST_TOKEN = "This guest token was spent when it was linked to an account."  # noqa: S105
-
-
-@dataclass(frozen=True)
-class Principal:
-    kind: PrincipalKind
-    id: uuid.UUID
-    role: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.kind is PrincipalKind.USER and self.role == Role.ADMIN.value
-
-    @property
-    def is_staff(self) -> bool:
-        return self.kind is PrincipalKind.USER and self.role == Role.STAFF.value
-
-    @property
-    def is_guest(self) -> bool:
-        return self.kind is PrincipalKind.GUEST
-
-    @property
-    def actor(self) -> str:
-        """How this caller is named in audit trails."""
-        return f"{self.kind.value}:{self.id}"
 
 
 async def token_principal(
@@ -56,6 +30,11 @@ async def token_principal(
     if credentials is None:
         raise Unauthenticated("A bearer token is required.")
     return _principal_of(settings, credentials.credentials, now)
+
+
+async def token_actor(principal: Annotated[Principal, Depends(token_principal)]) -> str:
+    """The bearer token's caller as audit trails and rate limits name it (no database read)."""
+    return principal.actor
 
 
 def principal_from_token(settings: Settings, authorization: str | None, now: datetime) -> Principal:
@@ -74,7 +53,9 @@ def _principal_of(settings: Settings, token: str, now: datetime) -> Principal:
         raise Unauthenticated("The bearer token is invalid or expired.") from exc
     if claims.token_type is not TokenType.ACCESS:
         raise Unauthenticated("A refresh token cannot be used as an access token.")
-    return Principal(kind=claims.kind, id=claims.subject, role=claims.role)
+    return Principal(
+        kind=claims.kind, id=claims.subject, role=claims.role, session_id=claims.session_id
+    )
 
 
 async def current_principal(

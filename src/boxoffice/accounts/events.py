@@ -16,3 +16,16 @@ class GuestLinked:
     guest_id: uuid.UUID
     user_id: uuid.UUID
     at: datetime
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested:
+    """Someone asked to reset the password of the account that uses `email`, in the
+    transaction now open: the link with `token` (valid until `expires_at`) must reach that
+    address, and nobody else."""
+
+    email: str
+    name: str
+    token: str
+    expires_at: datetime
+    at: datetime

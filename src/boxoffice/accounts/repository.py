@@ -10,7 +10,13 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.models import Guest, RefreshToken, User
+from boxoffice.accounts.models import (
+    Guest,
+    PasswordResetToken,
+    RefreshToken,
+    SignInSession,
+    User,
+)
 
 
 async def get_guest(session: AsyncSession, guest_id: uuid.UUID) -> Guest | None:
@@ -68,15 +74,21 @@ async def add_refresh_token(session: AsyncSession, token: RefreshToken) -> None:
     await session.flush()
 
 
-async def get_refresh_token(session: AsyncSession, token_id: uuid.UUID) -> RefreshToken | None:
-    result = await session.scalars(select(RefreshToken).where(RefreshToken.id == token_id))
+async def get_refresh_token(
+    session: AsyncSession, token_id: uuid.UUID, *, fresh: bool = False
+) -> RefreshToken | None:
+    """The token's row; `fresh`: as the database has it now, not as this session last saw it."""
+    query = select(RefreshToken).where(RefreshToken.id == token_id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    result = await session.scalars(query)
     return result.one_or_none()
 
 
 async def record_rotation(
     session: AsyncSession, token_id: uuid.UUID, refresh_id: uuid.UUID, access_id: uuid.UUID
 ) -> None:
-    """Notes which pair rotating a refresh token issued (see `service.refresh`)."""
+    """Notes which pair rotating a refresh token issued (see `sessions.refresh`)."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == token_id)
@@ -108,14 +120,72 @@ async def use_refresh_token(
     return _rowcount(result) == 1
 
 
-async def revoke_refresh_tokens_of(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
+async def add_session(session: AsyncSession, sign_in_session: SignInSession) -> None:
+    session.add(sign_in_session)
+    await session.flush()
+
+
+async def use_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> bool:
+    """Marks a live session used, locking its row until commit; False when it has ended."""
     result = await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+        update(SignInSession)
+        .where(SignInSession.id == session_id, SignInSession.revoked_at.is_(None))
+        .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(result)
+    return _rowcount(result) == 1
+
+
+async def end_sessions(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    now: datetime,
+    *,
+    keep: uuid.UUID | None = None,
+    only: uuid.UUID | None = None,
+) -> None:
+    """Ends the account's live sessions: all of them, all but `keep`, or `only` that one."""
+    query = update(SignInSession).where(
+        SignInSession.user_id == user_id, SignInSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(SignInSession.id != keep)
+    if only is not None:
+        query = query.where(SignInSession.id == only)
+    await session.execute(query.values(revoked_at=now).execution_options(synchronize_session=False))
+
+
+async def add_reset_token(session: AsyncSession, token: PasswordResetToken) -> None:
+    session.add(token)
+    await session.flush()
+
+
+async def use_reset_token(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> uuid.UUID | None:
+    """Spends a live reset token in one conditional write: its account, or None when there is
+    no such token, or it was used, or it ran out (of two uses at once, one gets the account)."""
+    result = await session.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.token_hash == token_hash,
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(PasswordResetToken.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()
+
+
+async def spend_reset_tokens_of(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def claim_guest(

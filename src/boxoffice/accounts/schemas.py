@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -10,6 +9,7 @@ import email_validator
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 from boxoffice.accounts.models import Guest, User
+from boxoffice.text import NO_CONTROL_CHARACTERS, Text200
 
 EMAIL_MAX = 254
 PHONE_PATTERN = r"^\+?[0-9]{7,15}$"
@@ -27,29 +27,23 @@ def normalize_email(value: str) -> str:
     return normalized
 
 
-def _printable(value: str) -> str:
-    # Control characters (NUL above all, which PostgreSQL cannot store) have no place in a name.
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=EMAIL_MAX),
     AfterValidator(normalize_email),
     WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_MAX}),
 ]
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_printable),
-]
+Name = Text200
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
-# Passwords are taken exactly as typed: no stripping.
-NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+# Passwords are taken exactly as typed: no stripping. A new one is printable; the one given to
+# sign in is checked only against its hash (never stored, shown or sent to a query).
+NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=128), NO_CONTROL_CHARACTERS]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
+Token = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4096),
+    NO_CONTROL_CHARACTERS,
+]
 
 
 class _Request(BaseModel):
@@ -72,6 +66,34 @@ class LoginRequest(_Request):
 
 class RefreshRequest(_Request):
     refresh_token: Token
+
+
+class LogoutRequest(_Request):
+    refresh_token: Token
+
+
+class PasswordChange(_Request):
+    current_password: Password
+    new_password: NewPassword
+
+
+class PasswordResetRequest(_Request):
+    email: Email
+
+
+class PasswordResetConfirm(_Request):
+    token: Token
+    new_password: NewPassword
+
+
+class PasswordResetAccepted(BaseModel):
+    """The one answer to a reset request, whether an account uses the address or not."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str = (
+        "If an account uses this address, an email with a link to choose a new password is on "
+        "its way. The link works once, for 30 minutes."
+    )
 
 
 class ProfilePatch(_Request):

@@ -1,4 +1,5 @@
-"""Accounts: passwords, registration and login, token issue and rotation, guests and linking.
+"""Accounts: registration and login, guests and linking, profiles. Passwords are
+`accounts.passwords`, sessions and their tokens `accounts.sessions`.
 
 Services never commit; the request's unit of work does. Errors are `boxoffice.errors` classes.
 Nothing here logs or returns a password, a hash or a token other than the ones it issues.
@@ -6,25 +7,25 @@ Nothing here logs or returns a password, a hash or a token other than the ones i
 
 from __future__ import annotations
 
-import os
-import secrets
-import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 
-import anyio.to_thread
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events
-from boxoffice.accounts import repository, tokens
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts import repository, sessions, tokens
 from boxoffice.accounts.events import GuestLinked
-from boxoffice.accounts.models import Guest, RefreshToken, Role, User
+from boxoffice.accounts.models import Guest, Role, User
+from boxoffice.accounts.passwords import (
+    hash_password_async,
+    password_hasher,
+    password_needs_rehash,
+    verify_password_async,
+)
+from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.schemas import normalize_email
+from boxoffice.accounts.sessions import IssuedTokens, SignedIn
 from boxoffice.accounts.tokens import PrincipalKind, TokenClaims, TokenType
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
@@ -33,81 +34,6 @@ from boxoffice.errors import Conflict, InvalidInput, Unauthenticated
 GUEST_ROLE = "guest"
 BAD_CREDENTIALS = "The email or password is wrong."
 
-# --- passwords --------------------------------------------------------------------------------
-
-# Each hash holds its memory cost (64 MiB by default); bound how many run at once so a burst of
-# logins cannot exhaust memory.
-_hash_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
-
-
-@cache
-def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-
-
-def password_hasher(settings: Settings) -> PasswordHasher:
-    """argon2id at the cost the settings name (`PASSWORD_HASH_TIME_COST`, `..._MEMORY_KIB`)."""
-    return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
-
-
-def hash_password(hasher: PasswordHasher, password: str) -> str:
-    with _hash_slots:
-        return hasher.hash(password)
-
-
-def verify_password(hasher: PasswordHasher, password: str, password_hash: str) -> bool:
-    with _hash_slots:
-        try:
-            return hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
-
-def password_needs_rehash(hasher: PasswordHasher, password_hash: str) -> bool:
-    try:
-        return hasher.check_needs_rehash(password_hash)
-    except InvalidHashError:
-        return True
-
-
-@cache
-def _decoy_hash(hasher: PasswordHasher) -> str:
-    """A hash of nothing anyone knows: verified when the email is unknown, so that answering
-    "wrong email" takes as long as "wrong password"."""
-    return hash_password(hasher, secrets.token_urlsafe(32))
-
-
-# Hashing is CPU work of ~0.1 s: off the event loop, in a worker thread.
-async def hash_password_async(settings: Settings, password: str) -> str:
-    return await anyio.to_thread.run_sync(hash_password, password_hasher(settings), password)
-
-
-async def verify_password_async(
-    settings: Settings, password: str, password_hash: str | None
-) -> bool:
-    hasher = password_hasher(settings)
-    if password_hash is None:
-        decoy = await anyio.to_thread.run_sync(_decoy_hash, hasher)
-        await anyio.to_thread.run_sync(verify_password, hasher, password, decoy)
-        return False
-    return await anyio.to_thread.run_sync(verify_password, hasher, password, password_hash)
-
-
-# --- tokens -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IssuedTokens:
-    access_token: str
-    expires_in: int
-    refresh_token: str | None = None
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    user: User
-    tokens: IssuedTokens
-
 
 @dataclass(frozen=True)
 class GuestSignedIn:
@@ -115,64 +41,7 @@ class GuestSignedIn:
     tokens: IssuedTokens
 
 
-class RefreshTokenReused(Unauthenticated):
-    """A revoked refresh token came back: someone holds a copy. Every refresh token of the
-    account has been revoked, and that revocation must be committed (see the endpoint)."""
-
-
-def _secret(settings: Settings) -> str:
-    return settings.jwt_secret.get_secret_value()
-
-
-async def _issue_user_tokens(
-    session: AsyncSession,
-    settings: Settings,
-    user: User,
-    now: datetime,
-    rotated: uuid.UUID | None = None,
-) -> IssuedTokens:
-    """A new access and refresh token; with `rotated`, noted on that spent refresh token."""
-    record = RefreshToken(
-        id=new_id(),
-        user_id=user.id,
-        created_at=now,
-        expires_at=tokens.expiring_in(now, settings.refresh_token_ttl_seconds),
-    )
-    await repository.add_refresh_token(session, record)
-    access_id = new_id()
-    if rotated is not None:
-        await repository.record_rotation(session, rotated, record.id, access_id)
-    return _signed_pair(settings, user, access_id, record, now)
-
-
-def _signed_pair(
-    settings: Settings, user: User, access_id: uuid.UUID, refresh: RefreshToken, issued_at: datetime
-) -> IssuedTokens:
-    """The JWTs for these ids and this instant: the same bytes every time they are signed."""
-    access = TokenClaims(
-        subject=user.id,
-        kind=PrincipalKind.USER,
-        role=user.role.value,
-        token_type=TokenType.ACCESS,
-        token_id=access_id,
-        expires_at=tokens.expiring_in(issued_at, settings.access_token_ttl_seconds),
-    )
-    refresh_claims = TokenClaims(
-        subject=user.id,
-        kind=PrincipalKind.USER,
-        role=user.role.value,
-        token_type=TokenType.REFRESH,
-        token_id=refresh.id,
-        expires_at=refresh.expires_at,
-    )
-    return IssuedTokens(
-        access_token=tokens.encode(_secret(settings), access, issued_at),
-        expires_in=settings.access_token_ttl_seconds,
-        refresh_token=tokens.encode(_secret(settings), refresh_claims, issued_at),
-    )
-
-
-# --- registration, login, refresh -------------------------------------------------------------
+# --- registration, login -------------------------------------------------------------------
 
 
 async def register(
@@ -200,7 +69,7 @@ async def register(
     )
     if guest_id is not None:
         await _link_guest(session, guest_id, user.id, now)
-    return SignedIn(user=user, tokens=await _issue_user_tokens(session, settings, user, now))
+    return await sessions.sign_in(session, settings, user, now)
 
 
 async def new_account(
@@ -253,60 +122,7 @@ async def login(
         await repository.save_changes(session)
     if guest_id is not None:
         await _link_guest(session, guest_id, user.id, now)
-    return SignedIn(user=user, tokens=await _issue_user_tokens(session, settings, user, now))
-
-
-async def refresh(
-    session: AsyncSession, settings: Settings, now: datetime, refresh_token: str
-) -> SignedIn:
-    """Rotation: the presented token is spent and a new pair issued. A spent token presented
-    again revokes every refresh token of the account (`RefreshTokenReused`), except within
-    `REFRESH_REUSE_GRACE_SECONDS` of its rotation while the pair it got is unused: then it gets
-    that same pair (two tabs of one browser refreshing at the same moment)."""
-    invalid = Unauthenticated("The refresh token is invalid, expired or revoked.")
-    try:
-        claims = tokens.decode(_secret(settings), refresh_token, now)
-    except tokens.InvalidToken:
-        raise invalid from None
-    if claims.token_type is not TokenType.REFRESH or claims.kind is not PrincipalKind.USER:
-        raise invalid
-    if not await repository.use_refresh_token(session, claims.token_id, claims.subject, now):
-        record = await repository.get_refresh_token(session, claims.token_id)
-        if record is not None and record.user_id == claims.subject and record.revoked_at:
-            replayed = await _pair_of_rotation(session, settings, record, now)
-            if replayed is not None:
-                return replayed
-            await repository.revoke_refresh_tokens_of(session, claims.subject, now)
-            raise RefreshTokenReused(
-                "This refresh token was already used; every session of the account has been "
-                "signed out. Log in again."
-            )
-        raise invalid
-    user = await repository.get_user(session, claims.subject)
-    if user is None:
-        raise invalid
-    issued = await _issue_user_tokens(session, settings, user, now, rotated=claims.token_id)
-    return SignedIn(user=user, tokens=issued)
-
-
-async def _pair_of_rotation(
-    session: AsyncSession, settings: Settings, spent: RefreshToken, now: datetime
-) -> SignedIn | None:
-    """The pair that rotating `spent` issued, if it was rotated (not revoked) moments ago and
-    that pair's refresh token is still unused."""
-    rotated_at = spent.revoked_at
-    if spent.replaced_by_id is None or spent.replaced_access_id is None or rotated_at is None:
-        return None
-    if now - rotated_at > timedelta(seconds=settings.refresh_reuse_grace_seconds):
-        return None
-    successor = await repository.get_refresh_token(session, spent.replaced_by_id)
-    if successor is None or successor.revoked_at is not None:
-        return None
-    user = await repository.get_user(session, spent.user_id)
-    if user is None:
-        return None
-    pair = _signed_pair(settings, user, spent.replaced_access_id, successor, rotated_at)
-    return SignedIn(user=user, tokens=pair)
+    return await sessions.sign_in(session, settings, user, now)
 
 
 async def create_guest(session: AsyncSession, settings: Settings, now: datetime) -> GuestSignedIn:
@@ -321,7 +137,7 @@ async def create_guest(session: AsyncSession, settings: Settings, now: datetime)
         expires_at=tokens.expiring_in(now, settings.guest_token_ttl_seconds),
     )
     issued = IssuedTokens(
-        access_token=tokens.encode(_secret(settings), claims, now),
+        access_token=tokens.encode(sessions.secret(settings), claims, now),
         expires_in=settings.guest_token_ttl_seconds,
     )
     return GuestSignedIn(guest=guest, tokens=issued)
@@ -366,7 +182,7 @@ def _guest_of_token(settings: Settings, guest_token: str, now: datetime) -> uuid
     """The guest id of a valid, unexpired guest access token, else 422 (the account credentials
     may be fine; it is the `guest_token` field that is not)."""
     try:
-        claims = tokens.decode(_secret(settings), guest_token, now)
+        claims = tokens.decode(sessions.secret(settings), guest_token, now)
     except tokens.InvalidToken:
         raise _bad_guest_token() from None
     if claims.kind is not PrincipalKind.GUEST or claims.token_type is not TokenType.ACCESS:

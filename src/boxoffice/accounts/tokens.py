@@ -33,6 +33,7 @@ class TokenClaims:
     token_type: TokenType
     token_id: uuid.UUID
     expires_at: datetime
+    session_id: uuid.UUID | None = None  # an account's sign-in (`sid`); guests have none
 
 
 class InvalidToken(Exception):
@@ -50,15 +51,23 @@ def encode(secret: str, claims: TokenClaims, issued_at: datetime) -> str:
         "iat": int(issued_at.timestamp()),
         "exp": int(claims.expires_at.timestamp()),
     }
+    if claims.session_id is not None:
+        payload["sid"] = str(claims.session_id)
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
 def decode(secret: str, token: str, now: datetime) -> TokenClaims:
     """Verify signature, issuer and expiry (against our clock); raise InvalidToken otherwise."""
-    claims = _verified(secret, token)
+    claims = signed_claims(secret, token)
     if claims.expires_at <= now:
         raise InvalidToken("token expired")
     return claims
+
+
+def signed_claims(secret: str, token: str) -> TokenClaims:
+    """The claims of a token we signed, expired or not (naming a session to end needs no
+    more); InvalidToken otherwise."""
+    return _verified(secret, token)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -86,6 +95,7 @@ def _verified(secret: str, token: str) -> TokenClaims:
             token_type=TokenType(payload["typ"]),
             token_id=uuid.UUID(payload["jti"]),
             expires_at=datetime.fromtimestamp(int(payload["exp"]), tz=UTC),
+            session_id=uuid.UUID(payload["sid"]) if "sid" in payload else None,
         )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc

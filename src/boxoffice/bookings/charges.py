@@ -13,7 +13,7 @@ pooled connection before the claim. A table is never served stale: it names the 
 `terms_version` it was built from and the prices it covers, and the claim refuses it (nothing
 held) when the theatre's terms changed since or the seat's price is not in it (a re-price);
 the sale path then builds it again and retries once. A new tax rule never changes a date that
-has begun anywhere (`money.service.add_rule`), and a table is for one local date.
+has begun anywhere (`taxes.service.add_rule`), and a table is for one local date.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from boxoffice.bookings.models import BookingSeat
+from boxoffice.catalogue.days import local_date
 from boxoffice.catalogue.models import Show, ShowSeat, Theatre
 from boxoffice.config import Settings
-from boxoffice.money import service as money_service
 from boxoffice.money.cancellation import Tier
 from boxoffice.money.charges import columns_of, frozen_charge
 from boxoffice.money.tax import SeatCharge, seat_charge, untaxed
 from boxoffice.money.terms import effective_policy
-from boxoffice.pricing.rules import local_date
+from boxoffice.taxes import service as taxes_service
 
 TABLES_KEPT = 512  # shows whose charge table a process keeps
 # The columns of a line, in the order `boxoffice_hold` takes their arrays after the prices.
@@ -125,7 +125,7 @@ class ChargeTables:
             prices = await session.scalars(
                 select(ShowSeat.price).where(ShowSeat.show_id == show_id).distinct()
             )
-            terms = await money_service.terms_on(session, show, theatre, day)
+            terms = await taxes_service.terms_on(session, show, theatre, day)
             lines = {price: seat_charge(price, terms) for price in prices}
         policy = effective_policy(
             theatre.cancellation_policy, self._settings.cancellation_cutoff_minutes

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from boxoffice import metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import best_available, holds
 from boxoffice.bookings.best_available import GridSeat, SeatLayout, Wanted
 from boxoffice.bookings.charges import ChargeTable
@@ -57,7 +57,8 @@ class SeatChooser:
     (a hint only: when that leaves too few, it chooses without it and the claim decides).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic  # as the seat maps' `checked`; a test may stop it
         self._grids: dict[uuid.UUID, SeatLayout] = {}
         self._claims: dict[uuid.UUID, _ShowClaims] = {}
         self._free: dict[uuid.UUID, tuple[float, dict[Any, int]]] = {}  # (read at, seat -> price)
@@ -93,9 +94,9 @@ class SeatChooser:
         choice from it is only a guess: the seats this process took since are left out (`hint`),
         the claim decides, and a lost race or an empty choice reads afresh."""
         kept = self._free.get(show_id)
-        if kept is not None and time.monotonic() - kept[0] < reuse_for:
+        if kept is not None and self._monotonic() - kept[0] < reuse_for:
             return kept[1], kept[0], True
-        read_at = time.monotonic()
+        read_at = self._monotonic()
         free = await read()
         _keep_newest(self._free, show_id, (read_at, free))
         return free, read_at, False
@@ -105,7 +106,7 @@ class SeatChooser:
         claims = self._claims.get(show_id)
         if claims is None:
             return free
-        too_old = time.monotonic() - TAKEN_REMEMBERED_FOR
+        too_old = self._monotonic() - TAKEN_REMEMBERED_FOR
         while claims.taken and claims.taken[0][0] < too_old:
             claims.taken.popleft()
         skip = set(claims.in_flight)
@@ -128,7 +129,7 @@ class SeatChooser:
 
     def saw_taken(self, show_id: uuid.UUID, seat_ids: Sequence[Any]) -> None:
         claims = self._claims.setdefault(show_id, _ShowClaims())
-        claims.taken.append((time.monotonic(), seat_ids))
+        claims.taken.append((self._monotonic(), seat_ids))
 
 
 def _keep_newest(kept: dict[uuid.UUID, Any], show_id: uuid.UUID, value: Any) -> None:

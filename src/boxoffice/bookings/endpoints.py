@@ -1,4 +1,5 @@
-"""The bookings routes, and the sale path's lane in front of the router.
+"""The sale path's routes (a hold, a cancel), and its lane in front of the router. (The routes
+that read bookings answer with their payments too: `boxoffice.views.endpoints`.)
 
 A hold and a cancel are answered by `bookings.sale`, whichever door they came in by: the routes
 here, or `SalePathLane`, which takes the hottest of them before FastAPI's routing.
@@ -17,29 +18,19 @@ from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.accounts.dependencies import (
-    AdminDep,
-    PrincipalDep,
     TokenPrincipalDep,
     principal_from_token,
+    token_actor,
 )
-from boxoffice.bookings import reads, sale
-from boxoffice.bookings.schemas import (
-    BookingList,
-    BookingOut,
-    CancelRequest,
-    ChosenBookingOut,
-    HoldRequest,
-)
+from boxoffice.accounts.principal import Principal
+from boxoffice.bookings import sale
+from boxoffice.bookings.schemas import BookingOut, CancelRequest, ChosenBookingOut, HoldRequest
 from boxoffice.dependencies import (
     IdempotencyKey,
-    Limit,
-    NowDep,
-    Offset,
-    SessionDep,
 )
 from boxoffice.errors import Unauthenticated
 from boxoffice.middleware import replaying as _replay
-from boxoffice.network import client_address
+from boxoffice.network import client_network
 from boxoffice.ratelimit import LimitSetting, enforce, rate_limited
 
 router = APIRouter(tags=["bookings"])
@@ -49,11 +40,19 @@ CANCEL_PATH = "/bookings/{booking_id}/cancel"
 HOLD_LIMIT: tuple[str, LimitSetting] = ("bookings.hold", "rate_limit_holds")  # scope, setting
 
 
+async def limit_cancels(request: Request, principal: Principal) -> None:
+    """Cancels are limited like holds, per customer and per client address, before anything
+    is looked up: a burst of cancels of made-up ids is refused, not answered 404 each."""
+    await enforce(request, "bookings.cancel", "rate_limit_cancels", principal.actor)
+    address = f"ip:{client_network(request)}"
+    await enforce(request, "bookings.cancel_per_address", "rate_limit_cancels_per_address", address)
+
+
 @router.post(
     HOLDS_PATH,
     status_code=201,
     response_model=BookingOut,
-    dependencies=[rate_limited(*HOLD_LIMIT, key="principal")],
+    dependencies=[rate_limited(*HOLD_LIMIT, key=token_actor)],
     responses={
         201: {
             "description": "Held. With `quantity` (best available), also `adjacent`",
@@ -88,15 +87,7 @@ async def hold_seats(
     PostgreSQL one statement in autocommit); with one, the key's record commits with the hold.
     """
     the_sale = request.app.state.sale
-    return await sale.hold(the_sale, body, principal, client_address(request), idempotency_key)
-
-
-@router.get("/bookings/{booking_id}", response_model=BookingOut)
-async def get_booking(
-    booking_id: uuid.UUID, principal: PrincipalDep, session: SessionDep, now: NowDep
-) -> BookingOut:
-    """A booking of yours (or any, for an admin); another customer's reads as 404."""
-    return BookingOut.of(await reads.get_booking(session, principal, booking_id), now)
+    return await sale.hold(the_sale, body, principal, client_network(request), idempotency_key)
 
 
 @router.post(
@@ -105,9 +96,10 @@ async def get_booking(
     responses={
         409: {
             "description": "Not cancellable in its state, past the policy's last tier "
-            "(`not-cancellable`, `cancellable_until`), or seats given back already"
+            "(`not-cancellable`, `cancellable_until`), seats given back already, or checked in"
         },
         422: {"description": "Seat ids that are not the booking's (`unknown_seat_ids`)"},
+        429: {"description": "Too many cancels, or too many requests in flight (`Retry-After`)"},
     },
 )
 async def cancel_booking(
@@ -119,8 +111,11 @@ async def cancel_booking(
     """Cancel: a hold frees its seats; a paid booking gives back its seats (all, or the
     `seat_ids` given) and is refunded as its cancellation policy says now (the fees kept), or
     everything when an admin cancels it for the theatre."""
+    await limit_cancels(request, principal)
     seat_ids = None if body is None else body.seat_ids
-    return await sale.cancel(request.app.state.sale, booking_id, principal, seat_ids)
+    return await sale.cancel(
+        request.app.state.sale, booking_id, principal, client_network(request), seat_ids
+    )
 
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -175,8 +170,14 @@ class SalePathLane:
                 return
             scope["route"] = self.cancel_route
             booking_id = uuid.UUID(cancel[1])
-            cancelling = sale.cancel(state.sale, booking_id, principal, seat_ids or None)
-            await self._answer(request, send, cancelling)
+
+            async def cancel_it(principal: Principal = principal) -> Response:
+                await limit_cancels(request, principal)
+                network = client_network(request)
+                seats = seat_ids or None
+                return await sale.cancel(state.sale, booking_id, principal, network, seats)
+
+            await self._answer(request, send, cancel_it())
             return
         parsed = None
         if principal is not None and "idempotency-key" not in request.headers:
@@ -191,7 +192,7 @@ class SalePathLane:
 
         async def hold() -> Response:
             await enforce(request, *HOLD_LIMIT, principal.actor)
-            return await sale.hold(state.sale, parsed, principal, client_address(request), None)
+            return await sale.hold(state.sale, parsed, principal, client_network(request), None)
 
         await self._answer(request, send, hold())
 
@@ -223,30 +224,3 @@ def _cancel_seats(body: bytes) -> list[uuid.UUID] | Literal[False] | None:
 def _handler_for(app: Any, error: Exception) -> Any:
     handlers = app.exception_handlers
     return next((handlers[k] for k in type(error).__mro__ if k in handlers), None)
-
-
-@router.get("/me/bookings", response_model=BookingList, tags=["me"])
-async def my_bookings(
-    principal: PrincipalDep,
-    session: SessionDep,
-    now: NowDep,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> BookingList:
-    """Your bookings, newest first (a guest's too, and after linking, the account's)."""
-    views = await reads.list_my_bookings(session, principal, limit, offset)
-    return BookingList(items=[BookingOut.of(v, now) for v in views], limit=limit, offset=offset)
-
-
-@router.get("/admin/shows/{show_id}/bookings", response_model=BookingList, tags=["admin"])
-async def show_bookings(
-    show_id: uuid.UUID,
-    _admin: AdminDep,
-    session: SessionDep,
-    now: NowDep,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> BookingList:
-    """Every booking of a show with its status."""
-    views = await reads.list_show_bookings(session, show_id, limit, offset)
-    return BookingList(items=[BookingOut.of(v, now) for v in views], limit=limit, offset=offset)

@@ -27,6 +27,16 @@ class BookingStatusChanged:
     reason: str
 
 
+@dataclass(frozen=True)
+class BookingSeatsCancelling:
+    """A cancel of a BOOKED booking's seats (`seat_ids`; every seat when None) by its customer
+    or an admin is about to happen, in the transaction that holds the booking's lock. A domain
+    that must refuse it raises (tickets: once a ticket of those seats is checked in)."""
+
+    booking: Booking
+    seat_ids: tuple[uuid.UUID, ...] | None
+
+
 def involves_booked(event: BookingStatusChanged) -> bool:
     """Into or out of BOOKED: what tickets, refunds, emails and sales figures react to."""
     return event.status is BookingStatus.BOOKED or event.previous is BookingStatus.BOOKED

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.accounts.events import GuestLinked
 from boxoffice.bookings import lifecycle, repository
 from boxoffice.catalogue.events import ShowCancelled
-from boxoffice.dependencies import after_commit, in_batches
+from boxoffice.db.unit_of_work import after_commit, in_batches
 
 
 async def move_guest_bookings(session: AsyncSession, event: GuestLinked) -> None:

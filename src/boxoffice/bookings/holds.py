@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
-from boxoffice.accounts.dependencies import SPENT_GUEST_TOKEN, Principal
+from boxoffice.accounts.principal import SPENT_GUEST_TOKEN, Principal
 from boxoffice.bookings.charges import ChargeTable, line_total, seat_columns
 from boxoffice.bookings.errors import (
     ChargesChanged,
@@ -52,6 +52,7 @@ class HoldCaps:
     held_seats: int  # seats the customer holds over all shows
     client_ip: str | None
     held_seats_per_address: int  # seats held from that address in the show
+    held_share_per_address: float | None = None  # when the show's share is what sets it
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +161,31 @@ class HoldStore(Protocol):
         ...
 
 
-def caps_of(principal: Principal, settings: Settings, client_ip: str | None) -> HoldCaps:
+def address_caps_apply(settings: Settings, client_ip: str | None) -> bool:
+    """Whether a hold is capped by its address: keyed by address like the rate limits, and
+    off with them (load tests from one host)."""
+    return settings.rate_limit_enabled and client_ip is not None
+
+
+def caps_of(
+    principal: Principal, settings: Settings, client_ip: str | None, show_seats: int = 0
+) -> HoldCaps:
+    """The caps of a hold; `show_seats` (the show's seats, 0 when unknown) sets the address's
+    share, `MAX_HELD_SHARE_PER_ADDRESS` of them (at least one seat)."""
+    per_address = share = 0
+    if address_caps_apply(settings, client_ip):
+        per_address = settings.max_held_seats_per_address_per_show
+        if show_seats:
+            share = max(1, math.floor(show_seats * settings.max_held_share_per_address))
+    share_binds = bool(share) and (not per_address or share < per_address)
     return HoldCaps(
         kind=principal.kind.value,
         customer_id=principal.id,
         pending_bookings=settings.max_pending_bookings_per_customer,
         held_seats=settings.max_held_seats_per_customer,
         client_ip=client_ip,
-        # Keyed by address like the rate limits, and off with them (load tests from one host).
-        held_seats_per_address=(
-            settings.max_held_seats_per_address_per_show if settings.rate_limit_enabled else 0
-        ),
+        held_seats_per_address=share if share_binds else per_address,
+        held_share_per_address=settings.max_held_share_per_address if share_binds else None,
     )
 
 
@@ -303,7 +318,9 @@ def _refused(refusal: Refusal, caps: HoldCaps, now: datetime) -> BoxofficeError:
         case "too-many-seats-customer":
             return _too_many_seats(details, caps.held_seats, "customer", now)
         case "too-many-seats-address":
-            return _too_many_seats(details, caps.held_seats_per_address, "address", now)
+            return _too_many_seats(
+                details, caps.held_seats_per_address, "address", now, caps.held_share_per_address
+            )
         case "seats-not-held" if details["unknown"]:
             metrics.HOLDS.labels("unknown_seats").inc()
             return UnknownSeats(
@@ -327,16 +344,22 @@ def _refused(refusal: Refusal, caps: HoldCaps, now: datetime) -> BoxofficeError:
 _HOLDERS = {"customer": "you hold", "address": "your network address holds in this show"}
 
 
-def _too_many_seats(details: dict[str, Any], cap: int, scope: str, now: datetime) -> BoxofficeError:
-    """429 over a held-seats cap, with Retry-After until the first of those holds runs out."""
+def _too_many_seats(
+    details: dict[str, Any], cap: int, scope: str, now: datetime, share: float | None = None
+) -> BoxofficeError:
+    """429 over a held-seats cap, with Retry-After until the first of those holds runs out;
+    `share`: the cap is that share of the show's seats (`max_held_share`)."""
     held, first_expiry = details["held"], details["first_expiry"]
     metrics.HOLDS.labels(f"too_many_seats_{scope}").inc()
     metrics.RATE_LIMITED.labels(f"bookings.held_seats_per_{scope}").inc()
     retry_after = max(1, math.ceil(((first_expiry or now) - now).total_seconds()))
+    limit = f"{cap} seats" if share is None else f"{share:.0%} of this show's seats ({cap})"
+    extra = {} if share is None else {"max_held_share": share}
     return TooManyHeldSeats(
         retry_after,
-        f"At most {cap} seats can be held at once; {_HOLDERS[scope]} {held}. Pay for or cancel "
+        f"At most {limit} can be held at once; {_HOLDERS[scope]} {held}. Pay for or cancel "
         "a booking, or wait for a hold to run out.",
         max_held_seats=cap,
         held_seats=held,
+        **extra,
     )

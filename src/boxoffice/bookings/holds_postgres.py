@@ -3,7 +3,7 @@
 A hold is the hottest write of an on-sale. Through the ORM it was three statements plus BEGIN and
 COMMIT, each paying SQLAlchemy's statement building and result processing; here it is one call
 of `boxoffice_hold` (the rules of `holds_sqlite`'s claim, written out whole with the other
-function in db/migrations/versions/0016_sale_path.sql; the seats' charges come with it, as the
+function in db/migrations/versions/0018_sale_path.sql; the seats' charges come with it, as the
 arrays of the show's charge table), sent as the driver's own prepared
 statement, so without an Idempotency-Key, in autocommit, the whole hold is one round trip. A
 cancel of a live hold is one call of `boxoffice_release_hold`, and best available reads the

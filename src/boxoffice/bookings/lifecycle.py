@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import policy, repository, rules
 from boxoffice.bookings.errors import (
     IllegalTransition,
@@ -22,7 +22,7 @@ from boxoffice.bookings.errors import (
     SeatsAlreadyCancelled,
     SeatsNotInBooking,
 )
-from boxoffice.bookings.events import BookingStatusChanged, SeatsCancelled
+from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged, SeatsCancelled
 from boxoffice.bookings.holds import (
     CANCEL_REASON,
     HoldStore,
@@ -128,6 +128,7 @@ async def give_back(
             )
         given = policy.by_customer(quote, chosen)
     whole = len(chosen) == len(held)
+    await ensure_seats_cancellable(session, booking, None if whole else [s.seat_id for s in chosen])
     reason = CANCEL_REASON if whole else "seats cancelled: " + ", ".join(s.label for s in chosen)
     await record_given_back(session, booking, given, now, reason, principal.actor, whole=whole)
     await repository.release_seats(
@@ -191,6 +192,17 @@ async def _chosen_seats(
             cancelled_seat_ids=[str(seat.seat_id) for seat in gone],
         )
     return held, [seat for seat in held if seat.seat_id in wanted]
+
+
+async def ensure_seats_cancellable(
+    session: AsyncSession, booking: Booking, seat_ids: Sequence[uuid.UUID] | None = None
+) -> None:
+    """Refuses a customer's (or an admin's) cancel of a BOOKED booking's seats (all of them
+    when `seat_ids` is None) that another domain forbids: 409 `checked-in` once a ticket of them
+    was used at the door. Called with the booking locked, so no scan slips in before the cancel
+    commits (the tickets' check locks their rows too)."""
+    chosen = None if seat_ids is None else tuple(seat_ids)
+    await events.publish(session, BookingSeatsCancelling(booking, chosen))
 
 
 async def transition(
@@ -303,7 +315,7 @@ async def cancel_show_batch(
     The batch's bookings are locked (skipping rows another process holds: it is cancelling
     them, or a customer is changing one, and the next batch sees it), moved to CANCELLED through
     `transition` (so every reaction happens: a paid booking's refund is recorded by the payments
-    domain), and their seats freed. Its caller commits each batch (`boxoffice.dependencies.
+    domain), and their seats freed. Its caller commits each batch (`boxoffice.db.unit_of_work.
     in_batches`), so a show of any size is cancelled in short transactions, by several processes
     at once if need be, and a crash loses at most the batch in flight.
     """

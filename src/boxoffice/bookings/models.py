@@ -63,15 +63,15 @@ class Booking(IdMixin, TimestampMixin, Base):
     updated_at: Mapped[datetime]
     # Who held the seats, as far as the network can tell: for the held-seats cap per address.
     client_ip: Mapped[str | None] = mapped_column(String(45))
-    # The theatre's cancellation tiers when the seats were held (SPEC "Money"; migration 0015).
+    # The theatre's cancellation tiers when the seats were held (SPEC "Money"; migration 0017).
     cancellation_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class BookingSeat(Base):
     """The seats a booking asked for, with the price frozen when they were held, and what the
-    price comes to (SPEC "Shapes"; `money.charges`, migration 0015): the ticket's taxable value,
+    price comes to (SPEC "Shapes"; `money.charges`, migration 0017): the ticket's taxable value,
     rate and GST, its convenience fee and the fee's GST. NULL: a seat whose hold froze no charges
-    (`money.service.booking_lines` works them out)."""
+    (`taxes.service.booking_lines` works them out)."""
 
     __tablename__ = "booking_seats"
 
@@ -91,7 +91,7 @@ class BookingSeat(Base):
     fee_sgst: Mapped[int | None] = mapped_column(Integer)
     # When the seat was given back by a partial cancellation, the booking staying BOOKED with
     # the rest (NULL: it was not); what cancelling it gave back, set for each seat of a paid
-    # booking that is cancelled, whole or in part (migration 0016).
+    # booking that is cancelled, whole or in part (migration 0018).
     cancelled_at: Mapped[datetime | None]
     refunded: Mapped[int | None] = mapped_column(Integer)
 

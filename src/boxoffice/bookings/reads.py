@@ -1,15 +1,16 @@
-"""Reading bookings: a booking with all that its answer shows, whose it is, the lists."""
+"""Reading bookings: a booking with its seats and history, whose it is, the lists. (A booking's
+answer adds its payment and refunds from above both domains: `boxoffice.views.bookings`.)"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import repository
 from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
@@ -17,20 +18,16 @@ from boxoffice.bookings.policy import policy_of
 from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.db.engine import session_settings
 from boxoffice.money.cancellation import Tier
-from boxoffice.payments import repository as payments_repository
-from boxoffice.payments.models import Payment, Refund
 
 
 @dataclass
 class BookingView:
-    """A booking with everything its API shape shows: of a BOOKED one, also its show's start
-    and its cancellation policy, for the quote of what cancelling it gives back."""
+    """A booking with what the bookings domain knows of it: of a BOOKED one, also its show's
+    start and its cancellation policy, for the quote of what cancelling it gives back."""
 
     booking: Booking
     seats: list[BookingSeat]
     history: list[BookingTransition]
-    payment: Payment | None = None
-    refunds: list[Refund] = field(default_factory=list)
     starts_at: datetime | None = None
     policy: tuple[Tier, ...] = ()
 
@@ -64,21 +61,19 @@ def owns(principal: Principal, booking: Booking) -> bool:
 
 
 async def load_views(session: AsyncSession, bookings: Sequence[Booking]) -> list[BookingView]:
-    """Seats, history and payments for a page of bookings: three queries, whatever the page,
-    and a fourth for the starts of the BOOKED ones' shows."""
+    """Seats and history for a page of bookings: two queries, whatever the page, and a third for
+    the starts of the BOOKED ones' shows."""
     ids = [booking.id for booking in bookings]
     if not ids:
         return []
     seats = await repository.seats_of(session, ids)
     history = await repository.history_of(session, ids)
-    payments = await payments_repository.payments_of(session, ids)
     booked = {b.show_id for b in bookings if b.status is BookingStatus.BOOKED}
     starts = await repository.starts_of_shows(session, booked) if booked else {}
     settings = session_settings(session)
     views = []
     for booking in bookings:
-        payment, refunds = payments.get(booking.id, (None, []))
-        view = BookingView(booking, seats[booking.id], history[booking.id], payment, refunds)
+        view = BookingView(booking, seats[booking.id], history[booking.id])
         if booking.status is BookingStatus.BOOKED:
             view.starts_at = starts[booking.show_id]
             view.policy = policy_of(booking, settings)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    exists,
     insert,
     literal,
     or_,
@@ -39,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
-from boxoffice.catalogue.models import Show, ShowSeat, ShowStatus
+from boxoffice.catalogue.models import Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.catalogue.seatmap import announce_seat_changes
 from boxoffice.db.base import Base, random_uuid
@@ -237,6 +238,13 @@ async def history_of(
     for transition in result:
         history[transition.booking_id].append(transition)
     return history
+
+
+async def screen_has_bookings(session: AsyncSession, screen_id: uuid.UUID) -> bool:
+    """Whether any booking, in any status, names a seat of this screen (the catalogue's
+    `ports.SeatUse`: a screen's layout is fixed from then on)."""
+    query = select(exists().where(BookingSeat.seat_id == Seat.id, Seat.screen_id == screen_id))
+    return bool(await session.scalar(query))
 
 
 async def list_for_customer(

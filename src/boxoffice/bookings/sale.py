@@ -2,7 +2,8 @@
 
 The one path both front doors take: the routes (`bookings.endpoints`) and the lane in front of
 the router (`SalePathLane`, which spares the on-sale's hottest requests FastAPI's routing and
-dependency solving). Each request queues for a slot of the process's admission first, then:
+dependency solving). Each request queues for a slot of the process's admission first (within
+its customer's and its address's share of it), then:
 
 - Without an Idempotency-Key a hold needs no transaction of ours: the store claims it on its
   own (PostgreSQL: one statement in autocommit, one round trip), and the answer is encoded
@@ -10,7 +11,8 @@ dependency solving). Each request queues for a slot of the process's admission f
   both go through one unit of work.
 - A cancel of a live hold is one step of the store's on its own while nothing reacts to it
   (`lifecycle.hold_cancel_reacts`); anything else goes through the general cancel in a unit
-  of work.
+  of work, and is answered with what domains above bookings add (`Sale.answer`: a paid
+  booking's payment and refunds).
 
 Every write is announced once committed (`announce_seat_changes` via the engine): this
 process's seat maps at once, the others' through the seat channel, at no round trip of ours.
@@ -19,18 +21,19 @@ process's seat maps at once, the others' through the seat channel, at no round t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
 
-from boxoffice.accounts.dependencies import Principal
-from boxoffice.bookings import holds, lifecycle
+from boxoffice.accounts.principal import Principal
+from boxoffice.bookings import holds, lifecycle, repository
 from boxoffice.bookings.charges import ChargeTable, ChargeTables
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
 from boxoffice.bookings.errors import ChargesChanged
@@ -50,6 +53,36 @@ from boxoffice.errors import InvalidInput
 from boxoffice.idempotency import request_fingerprint, respond_once
 
 HOLD_ENDPOINT = "POST /bookings"  # what an Idempotency-Key's record names
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class ShowSizes:
+    """How many seats each show has (fixed when it is scheduled), read once per show by each
+    process: the address's share of a show (`MAX_HELD_SHARE_PER_ADDRESS`) costs the holds after
+    the first no round trip. The cap itself is enforced in the claim, with the address's count."""
+
+    KEPT = 10_000  # shows remembered; past it the memory starts again
+
+    def __init__(self) -> None:
+        self._seats: dict[uuid.UUID, int] = {}
+
+    async def of(self, show_id: uuid.UUID, unit_of_work: UnitOfWork) -> int:
+        """The show's seats; 0 for no such show (the claim then says so)."""
+        seats = self._seats.get(show_id)
+        if seats is None:
+            async with unit_of_work() as session:
+                show = await repository.get_show(session, show_id)
+            seats = show.seat_count if show is not None else 0
+            if seats:
+                if len(self._seats) >= self.KEPT:
+                    self._seats.clear()
+                self._seats[show_id] = seats
+        return seats
+
+
+# A booking's answer (JSON-ready) with what the domains above bookings know of it, read in the
+# caller's session: `boxoffice.views.bookings.answer`, which the app factory gives.
+Answer = Callable[[AsyncSession, BookingView, datetime], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -63,8 +96,10 @@ class Sale:
     chooser: SeatChooser
     admission: Admission
     seat_maps: SeatMaps
-    unit_of_work: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    unit_of_work: UnitOfWork
+    answer: Answer
     charges: ChargeTables
+    show_sizes: ShowSizes = field(default_factory=ShowSizes)
 
 
 async def hold(
@@ -97,7 +132,10 @@ async def _hold_at(
     now: datetime,
 ) -> Response:
     settings = sale.settings
-    caps = holds.caps_of(principal, settings, client_ip)
+    show_seats = 0
+    if holds.address_caps_apply(settings, client_ip):
+        show_seats = await sale.show_sizes.of(body.show_id, sale.unit_of_work)
+    caps = holds.caps_of(principal, settings, client_ip, show_seats)
     charges = await sale.charges.of(body.show_id, now)
     best = None
     if body.wanted is not None:
@@ -105,11 +143,12 @@ async def _hold_at(
         best = BestSeatsWanted(
             principal, body.show_id, body.wanted, now, settings, caps, seat_map, charges
         )
+    admitted = sale.admission.slot(principal.actor, client_ip)
     if idempotency_key is None:
-        async with sale.admission.slot(), sale.store.seats() as seats:
+        async with admitted, sale.store.seats() as seats:
             view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
         return _booking_response(view, now, 201, adjacent)
-    async with sale.admission.slot(), sale.unit_of_work() as session:
+    async with admitted, sale.unit_of_work() as session:
 
         async def hold_once() -> tuple[int, BaseModel]:
             async with sale.store.seats(session) as seats:
@@ -155,12 +194,13 @@ async def cancel(
     sale: Sale,
     booking_id: uuid.UUID,
     principal: Principal,
+    client_ip: str,
     seat_ids: Sequence[uuid.UUID] | None = None,
 ) -> Response:
     """Cancels the booking: a hold frees its seats; a paid booking gives back all of them, or
     `seat_ids` of them, refunded by its policy."""
     now = sale.clock.now()
-    async with sale.admission.slot():
+    async with sale.admission.slot(principal.actor, client_ip):
         alone = seat_ids is None and not lifecycle.hold_cancel_reacts()
         released = None
         if alone:
@@ -168,6 +208,7 @@ async def cancel(
             released = await sale.store.release(release)
         if released is not None:
             view = holds.released_view(booking_id, released, now)
+            document = booking_document(view, now)
         else:
             async with sale.unit_of_work() as session:
                 view = await lifecycle.cancel_booking(
@@ -180,8 +221,9 @@ async def cancel(
                     seat_ids=seat_ids,
                     release_tried=alone,
                 )
+                document = await sale.answer(session, view, now)
     await announce_seat_changes([view.booking.show_id], sale.engine)
-    return _booking_response(view, now)
+    return _response(document)
 
 
 def _check_size(body: HoldRequest, settings: Settings) -> None:
@@ -202,9 +244,13 @@ def _check_size(body: HoldRequest, settings: Settings) -> None:
 def _booking_response(
     view: BookingView, now: datetime, status: int = 200, adjacent: bool | None = None
 ) -> Response:
-    """The booking encoded once, straight from plain data (orjson: no model layers); with
-    `adjacent` when the server chose its seats (best available)."""
+    """A new hold's answer; with `adjacent` when the server chose its seats (best available)."""
     document = booking_document(view, now)
     if adjacent is not None:
         document["adjacent"] = adjacent
+    return _response(document, status)
+
+
+def _response(document: dict[str, Any], status: int = 200) -> Response:
+    """The booking encoded once, straight from plain data (orjson: no model layers)."""
     return Response(orjson.dumps(document), status_code=status, media_type="application/json")

@@ -182,19 +182,19 @@ class ChosenBookingOut(BookingOut):
 
 
 def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
-    """The booking's API shape (`BookingOut`) as plain JSON-ready data: the one place that
-    knows it. The sale path encodes it directly; other routes validate it into `BookingOut`."""
+    """The booking's API shape (`BookingOut`) as plain JSON-ready data, as far as bookings know
+    it: the one place that does. The sale path encodes it directly; `boxoffice.views.bookings`
+    adds the payment and refunds to it."""
     booking = view.booking
     status = rules.effective_status(booking.status, booking.expires_at, now)
-    payment = view.payment
     return {
         "id": str(booking.id),
         "status": status.value,
         "show_id": str(booking.show_id),
-        "expires_at": _iso(booking.expires_at) if status is rules.PENDING else None,
+        "expires_at": iso(booking.expires_at) if status is rules.PENDING else None,
         "seats": [_seat(s) for s in view.seats if s.cancelled_at is None],
         "cancelled_seats": [
-            {**_seat(s), "cancelled_at": _iso(s.cancelled_at), "refund": s.refunded or 0}
+            {**_seat(s), "cancelled_at": iso(s.cancelled_at), "refund": s.refunded or 0}
             for s in view.seats
             if s.cancelled_at is not None
         ],
@@ -204,36 +204,15 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "customer": {"kind": "user", "id": str(booking.user_id)}
         if booking.user_id
         else {"kind": "guest", "id": str(booking.guest_id)},
-        "created_at": _iso(booking.created_at),
+        "created_at": iso(booking.created_at),
         "history": [
             {
                 "from": t.from_status.value if t.from_status else None,
                 "to": t.to_status.value,
-                "at": _iso(t.at),
+                "at": iso(t.at),
                 "reason": t.reason,
             }
             for t in view.history
-        ],
-        "payment": {
-            "provider": payment.provider,
-            "order_id": payment.order_id,
-            "payment_id": payment.payment_id,
-            "amount": payment.amount,
-            "currency": payment.currency,
-            "status": payment.status.value,
-        }
-        if payment and payment.payment_id
-        else None,
-        "refunds": [
-            {
-                "id": str(r.id),
-                "amount": r.amount,
-                "status": r.status.value,
-                "created_at": _iso(r.created_at),
-                "attempts": r.attempts,
-                "last_error": r.last_error,
-            }
-            for r in view.refunds
         ],
         "cancellation_policy": booking.cancellation_policy,
         "cancellation": _cancellation(view, now) if status is rules.BOOKED else None,
@@ -249,8 +228,8 @@ def _cancellation(view: BookingView, now: datetime) -> dict[str, Any] | None:
     return {
         "allowed": quote.allowed,
         "refund_now": refund,
-        "until": _iso(quote.refund_until),
-        "cancellable_until": _iso(quote.cancellable_until),
+        "until": iso(quote.refund_until),
+        "cancellable_until": iso(quote.cancellable_until),
         "refund_bp": quote.refund_bp,
     }
 
@@ -285,7 +264,7 @@ def _subtotal(subtotal: Subtotal) -> dict[str, int]:
     }
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     """ISO 8601 as Pydantic writes it, so every route renders instants alike (UTC as "Z")."""
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 

@@ -44,6 +44,7 @@ from boxoffice.catalogue.schemas import (
 )
 from boxoffice.catalogue.seatmap import RenderedMap
 from boxoffice.config import Settings
+from boxoffice.db.unit_of_work import end_unit_of_work_early, run_after_commit
 from boxoffice.dependencies import (
     Limit,
     NowDep,
@@ -51,16 +52,15 @@ from boxoffice.dependencies import (
     ReadSessionDep,
     SessionDep,
     SettingsDep,
-    end_unit_of_work_early,
-    run_after_commit,
 )
 from boxoffice.errors import InvalidInput
 from boxoffice.money.terms import effective_policy
+from boxoffice.network import client_network
+from boxoffice.text import PRINTABLE_PATTERN
 
 router = APIRouter(tags=["catalogue"])
 
-PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE)]
+Filter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
 
 
 def theatre_out(theatre: Theatre, settings: Settings) -> TheatreOut:
@@ -209,7 +209,7 @@ async def create_movie(
 @router.get("/movies", response_model=MovieList)
 async def list_movies(
     session: ReadSessionDep,
-    q: Annotated[str | None, Query(min_length=1, max_length=300, pattern=PRINTABLE)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=300, pattern=PRINTABLE_PATTERN)] = None,
     language: Filter = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -363,12 +363,15 @@ _SEAT_EVENT = {
     "/shows/{show_id}/seats/stream",
     response_class=Response,
     responses={
+        429: {
+            "description": "Too many streams from this address or on this server (too-many-streams)"
+        },
         200: {
             "description": "Server-sent events: `snapshot` (the seat map), then `seats` "
             '(`{"version", "seats": [{"id", "status"}]}`, the seats that changed), '
             "`show-cancelled` (the stream ends); a comment line when quiet",
             "content": {"text/event-stream": {"schema": _SEAT_EVENT}},
-        }
+        },
     },
 )
 async def seat_stream(
@@ -377,8 +380,11 @@ async def seat_stream(
     last_event_id: Annotated[str | None, Header(max_length=100)] = None,
 ) -> Response:
     """The seat map, then its changes as they happen. Reconnecting with `Last-Event-ID` gives
-    what changed since, or a new snapshot. Holds no database connection while open."""
-    return await request.app.state.seat_feeds.stream(show_id, last_event_id)
+    what changed since, or a new snapshot. Holds no database connection while open. A stream
+    ends after `SEAT_STREAM_MAX_SECONDS` (the client resumes with `Last-Event-ID`); past a cap
+    on streams (per client address, per process) or on shows followed, 429."""
+    feeds = request.app.state.seat_feeds
+    return await feeds.stream(show_id, last_event_id, client_network(request))
 
 
 def _seat_map_response(rendered: RenderedMap, if_none_match: str | None) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import Conflict, InvalidInput, NotFound, RateLimited
 
 
 class TheatreNotFound(NotFound):
@@ -70,3 +70,12 @@ class LayoutLocked(Conflict):
 class MovieInUse(Conflict):
     type_slug = "movie-in-use"
     title = "The movie has scheduled shows"
+
+
+class TooManyStreams(RateLimited):
+    """A live seat stream refused: its client address, or this process, has as many open as it
+    may, or this process follows as many shows as it may. The shop polls the seat map instead
+    and tries the stream again later."""
+
+    type_slug = "too-many-streams"
+    title = "Too many live seat streams"

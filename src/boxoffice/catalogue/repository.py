@@ -32,7 +32,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.bookings.models import BookingSeat
 from boxoffice.catalogue.models import (
     DayType,
     Movie,
@@ -165,12 +164,6 @@ async def seat_types_of_screens(
     for screen_id, seat_type in await session.execute(query):
         found[screen_id].add(seat_type)
     return found
-
-
-async def screen_has_bookings(session: AsyncSession, screen_id: uuid.UUID) -> bool:
-    """Whether any booking, in any status, names a seat of this screen."""
-    query = select(exists().where(BookingSeat.seat_id == Seat.id, Seat.screen_id == screen_id))
-    return bool(await session.scalar(query))
 
 
 async def delete_layout(session: AsyncSession, screen_id: uuid.UUID) -> None:

@@ -29,49 +29,12 @@ from pydantic import (
 
 from boxoffice.catalogue.models import DayType, ShowStatus
 from boxoffice.money import terms
+from boxoffice.text import Text10, Text20, Text50, Text100, Text200, Text300, Text500
 
 MAX_ROWS = 60
 MAX_SEATS_PER_ROW = 100
 MIN_AMOUNT = 100  # one rupee: the smallest amount Razorpay accepts
 MAX_AMOUNT = 10_000_000  # one lakh rupees a seat: anything above is a typo
-
-
-def _printable(value: str) -> str:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Text10 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=10),
-    AfterValidator(_printable),
-]
-Text50 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
-    AfterValidator(_printable),
-]
-Text100 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_printable),
-]
-Text200 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_printable),
-]
-Text300 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-    AfterValidator(_printable),
-]
-Text500 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_printable),
-]
 
 
 def _iso_date_string(value: Any) -> Any:
@@ -106,11 +69,7 @@ IsoInstant = Annotated[
 StrictInt = Annotated[int, Strict()]
 StrictBool = Annotated[bool, Strict()]
 Amount = Annotated[int, Strict(), Field(ge=MIN_AMOUNT, le=MAX_AMOUNT)]
-SeatTypeCode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
-    AfterValidator(_printable),
-]
+SeatTypeCode = Text20
 
 
 @lru_cache(maxsize=1)

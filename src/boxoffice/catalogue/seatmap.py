@@ -53,7 +53,7 @@ class Snapshot:
     currency: str
     version: int
     seats: Sequence[SeatRow]
-    # When each live hold among them runs out, sorted: the instants a status changes.
+    # When each hold among them runs out (or ran out), sorted: the instants a status changes.
     expiries: Sequence[datetime]
     cancelled: bool = False  # the show's, as read with the seats
 
@@ -79,11 +79,13 @@ def snapshot_of(
     currency: str,
     version: int,
     seats: Sequence[SeatRow],
-    now: datetime,
     cancelled: bool = False,
 ) -> Snapshot:
+    """Every hold's expiry is kept, those already past too: a map's ETag counts the holds run
+    out, and must count them alike whenever (and in whichever process) the version was read, or
+    a map read after a hold ran out would carry the ETag of the map that showed it held."""
     expiries = sorted(row[9] for row in seats if row[8] is not None and row[9] is not None)
-    return Snapshot(show_id, currency, version, seats, [e for e in expiries if e > now], cancelled)
+    return Snapshot(show_id, currency, version, seats, expiries, cancelled)
 
 
 def announce_seat_changes(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import time
 import uuid
 from collections import deque
@@ -37,7 +38,9 @@ from starlette.types import Receive, Scope, Send
 
 from boxoffice.catalogue.errors import ShowNotFound
 from boxoffice.catalogue.seatmap import RenderedMap, Snapshot, seat_status
+from boxoffice.catalogue.streamquota import StreamQuota, refused
 from boxoffice.clock import Clock
+from boxoffice.config import Settings
 from boxoffice.db.engine import DRIVER_ERRORS
 from boxoffice.logs import get_logger
 
@@ -156,8 +159,11 @@ class ShowFeed:
     def wake(self) -> None:
         self._wake.set()
 
-    async def stop(self) -> None:
+    def cancel(self) -> None:
         self._task.cancel()
+
+    async def stop(self) -> None:
+        self.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
@@ -257,19 +263,15 @@ class ShowFeed:
 class SeatFeeds:
     """This process's feeds, by show; an observer of `SeatMaps` (see the module docstring)."""
 
-    def __init__(
-        self,
-        read: ReadMap,
-        clock: Clock,
-        heartbeat_seconds: float,
-        queue_events: int,
-        coalesce_seconds: float,
-    ) -> None:
+    def __init__(self, read: ReadMap, clock: Clock, settings: Settings, quota: StreamQuota) -> None:
         self.read = read
         self.clock = clock
-        self.heartbeat_seconds = heartbeat_seconds
-        self.queue_events = queue_events
-        self.coalesce_seconds = coalesce_seconds
+        self.heartbeat_seconds = settings.seat_stream_heartbeat_seconds
+        self.queue_events = settings.seat_stream_queue_events
+        self.coalesce_seconds = settings.seat_stream_coalesce_seconds
+        self.lifetime_seconds = settings.seat_stream_max_seconds
+        self.shows_cap = settings.seat_stream_shows_per_process
+        self.quota = quota
         self._feeds: dict[uuid.UUID, ShowFeed] = {}
         self._starting: dict[uuid.UUID, asyncio.Future[ShowFeed]] = {}
 
@@ -285,9 +287,17 @@ class SeatFeeds:
             del self._feeds[feed.show_id]
         feed.end_all(b"")
 
-    async def stream(self, show_id: uuid.UUID, last_event_id: str | None) -> EventStream:
-        """A subscription to the show's seats; raises ShowNotFound before anything is sent."""
-        feed = self._feeds.get(show_id) or await self._start(show_id)
+    async def stream(
+        self, show_id: uuid.UUID, last_event_id: str | None, client: str
+    ) -> EventStream:
+        """A subscription to the show's seats for `client` (its address, as limits key it);
+        raises ShowNotFound, or TooManyStreams past a cap, before anything is sent."""
+        self.quota.admit(client)
+        try:
+            feed = self._feeds.get(show_id) or await self._start(show_id)
+        except BaseException:
+            self.quota.release(client)
+            raise
         subscriber = Subscriber(self.queue_events)
         # No await from here on: the first events and the subscription are one step, so no
         # change falls between them.
@@ -298,13 +308,22 @@ class SeatFeeds:
             if first:
                 subscriber.push(first)
             feed.subscribers.add(subscriber)
-        return EventStream(subscriber, feed)
+        # Each its own lifetime, so that streams opened together (an on-sale, a deploy) do not
+        # all come back together.
+        lifetime = self.lifetime_seconds * random.uniform(0.8, 1.0)
+        return EventStream(subscriber, feed, lifetime, lambda: self.quota.release(client))
 
     async def _start(self, show_id: uuid.UUID) -> ShowFeed:
         """The show's new feed, from one read of its map however many subscribers arrive
         meanwhile (a thousand clients opening at once must not each take a connection)."""
         starting = self._starting.get(show_id)
         if starting is None:
+            if len(self._feeds) + len(self._starting) >= self.shows_cap and not self._drop_idle():
+                raise refused(
+                    "shows",
+                    "This server follows as many shows live as it can; retry later, or follow "
+                    "the seat map without a stream.",
+                )
             starting = self._starting[show_id] = asyncio.ensure_future(self._first_read(show_id))
             starting.add_done_callback(lambda _: self._starting.pop(show_id, None))
         return await asyncio.shield(starting)
@@ -314,6 +333,16 @@ class SeatFeeds:
         rendered = await self.read(show_id, now)
         feed = self._feeds[show_id] = ShowFeed(self, rendered, now)
         return feed
+
+    def _drop_idle(self) -> bool:
+        """Stops one feed that nobody listens to (one lingering for reconnections) to make room;
+        False when every feed has subscribers."""
+        for show_id, feed in self._feeds.items():
+            if not feed.subscribers:
+                del self._feeds[show_id]
+                feed.cancel()
+                return True
+        return False
 
     def close_all(self) -> None:
         """Ends every stream (the server is shutting down: clients reconnect elsewhere)."""
@@ -332,34 +361,53 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, subscriber: Subscriber, feed: ShowFeed) -> None:
+    def __init__(
+        self,
+        subscriber: Subscriber,
+        feed: ShowFeed,
+        lifetime_seconds: float,
+        on_close: Callable[[], None],
+    ) -> None:
         self.status_code = 200
         self.background = None
         self.init_headers({"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         self._subscriber = subscriber
         self._feed = feed
+        self._lifetime = lifetime_seconds
+        self._on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         subscriber = self._subscriber
         watcher = asyncio.create_task(self._until_disconnect(receive))
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            while True:
-                if subscriber.events:
-                    chunk = b"".join(subscriber.events)
-                    subscriber.events.clear()
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    continue
-                if subscriber.closed:
-                    break
-                subscriber.ready.clear()
-                await subscriber.ready.wait()
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            # At the end of its lifetime the stream simply ends: the client reconnects with the
+            # Last-Event-ID it has and gets what it missed (EventSource does it by itself).
+            async with asyncio.timeout(self._lifetime):
+                await self._send_events(send)
+        except TimeoutError:
+            with contextlib.suppress(OSError):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the client went away mid-send
         finally:
             watcher.cancel()
             self._feed.leave(subscriber)
+            self._on_close()
+
+    async def _send_events(self, send: Send) -> None:
+        subscriber = self._subscriber
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        while True:
+            if subscriber.events:
+                chunk = b"".join(subscriber.events)
+                subscriber.events.clear()
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                continue
+            if subscriber.closed:
+                break
+            subscriber.ready.clear()
+            await subscriber.ready.wait()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _until_disconnect(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":

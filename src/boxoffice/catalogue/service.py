@@ -9,7 +9,7 @@ A row of 6 with `aisles_after: [3]` has x = 0, 1, 2, 4, 5, 6.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import events
-from boxoffice.catalogue import repository
+from boxoffice.catalogue import ports, repository
+from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.errors import (
     InvalidShowTime,
     LayoutLocked,
@@ -30,6 +31,7 @@ from boxoffice.catalogue.errors import (
     ShowOverlap,
     TheatreNotFound,
     UnknownReference,
+    UnknownSeatTypes,
     UnpriceableShow,
 )
 from boxoffice.catalogue.events import ShowCancelled
@@ -54,9 +56,6 @@ from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.money import gst
 from boxoffice.money.errors import InvalidRegistration
-from boxoffice.pricing import repository as pricing_repository
-from boxoffice.pricing import service as pricing_service
-from boxoffice.pricing.rules import day_type_of
 
 # How far ahead a show may be scheduled; also keeps absurd dates (year 9999) out of arithmetic.
 MAX_SCHEDULE_AHEAD = timedelta(days=366)
@@ -122,10 +121,11 @@ async def update_theatre(
     # the sale path's charge tables built before are stale.
     theatre.terms_version += 1
     await session.flush()
+    pricing = ports.provided().pricing
     if reprice:
-        await pricing_service.reprice_upcoming_shows(session, theatre, now)
+        await pricing.reprice_upcoming_shows(session, theatre, now)
     if newly_inclusive:
-        await pricing_service.ensure_theatre_prices_fit(session, theatre, now)
+        await pricing.ensure_theatre_prices_fit(session, theatre, now)
     return theatre
 
 
@@ -144,6 +144,15 @@ async def list_theatres(
 
 
 # --- screens ------------------------------------------------------------------------------------
+
+
+async def ensure_seat_types_exist(session: AsyncSession, codes: Iterable[str]) -> None:
+    wanted = set(codes)
+    unknown = sorted(wanted - await repository.existing_seat_types(session, wanted))
+    if unknown:
+        raise UnknownSeatTypes(
+            f"Unknown seat types: {', '.join(unknown)}.", unknown_seat_types=unknown
+        )
 
 
 def seat_grid(rows: list[RowLayout]) -> list[dict[str, Any]]:
@@ -175,7 +184,7 @@ class ScreenView:
 async def _insert_layout(
     session: AsyncSession, screen_id: uuid.UUID, rows: list[RowLayout]
 ) -> None:
-    await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in rows))
+    await ensure_seat_types_exist(session, (row.seat_type for row in rows))
     await repository.insert_seats(
         session,
         [{"id": new_id(), "screen_id": screen_id, **seat} for seat in seat_grid(rows)],
@@ -187,7 +196,7 @@ async def create_screen(
 ) -> ScreenView:
     if await repository.get_theatre(session, theatre_id) is None:
         raise TheatreNotFound()
-    await pricing_service.ensure_seat_types_exist(session, (row.seat_type for row in body.rows))
+    await ensure_seat_types_exist(session, (row.seat_type for row in body.rows))
     spot = body.sweet_spot
     screen = await repository.insert_screen(
         session,
@@ -224,7 +233,7 @@ async def replace_layout(
     screen = await repository.get_screen(session, screen_id, lock=True)
     if screen is None:
         raise ScreenNotFound()
-    if await repository.screen_has_bookings(session, screen_id):
+    if await ports.provided().seat_use.screen_has_bookings(session, screen_id):
         raise LayoutLocked("The screen has bookings; its layout cannot change.")
     shows = await repository.shows_of_screen(session, screen_id)
     old_prices = await repository.prices_of_shows(session, [s.id for s in shows])
@@ -239,7 +248,9 @@ async def replace_layout(
         await repository.insert_show_seats(session, show.id, screen_id, prices)
     theatre = await repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
-    await pricing_service.reprice_upcoming_shows(session, theatre, now, screen_ids=[screen_id])
+    await ports.provided().pricing.reprice_upcoming_shows(
+        session, theatre, now, screen_ids=[screen_id]
+    )
     return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
 
 
@@ -321,10 +332,11 @@ async def create_show(
     assert theatre is not None
 
     overrides = {o.seat_type: o.amount for o in body.price_overrides}
-    await pricing_service.ensure_seat_types_exist(session, overrides)
+    await ensure_seat_types_exist(session, overrides)
     day_type = day_type_of(starts_at, theatre.timezone, theatre.holidays)
     seat_types = (await repository.seat_types_of_screens(session, [screen.id]))[screen.id]
-    prices, missing = await pricing_service.prices_for_new_show(
+    pricing = ports.provided().pricing
+    prices, missing = await pricing.prices_for_new_show(
         session, theatre, screen.id, day_type, seat_types, overrides, now
     )
     if missing:
@@ -360,7 +372,7 @@ async def create_show(
         created_at=now,
     )
     await repository.add(session, show)
-    await pricing_repository.insert_overrides(session, show.id, overrides)
+    await pricing.keep_overrides(session, show.id, overrides)
     await repository.insert_show_seats(session, show.id, screen.id, prices)
     return ShowView(show, theatre.timezone, prices)
 
@@ -393,21 +405,12 @@ async def get_show_details(session: AsyncSession, show_id: uuid.UUID) -> ShowDet
     )
 
 
-# The seats sold per show, for how full each show is. The domain that sells them keeps the count
-# (reports, as each sale commits); catalogue does not import it: `boxoffice.wiring` hands the
-# reader over. Without one (a script using catalogue alone), nothing reads as sold.
-SoldSeats = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, int]]]
-_sold_seats: list[SoldSeats] = []
-
-
-def read_sold_seats_with(reader: SoldSeats) -> None:
-    _sold_seats[:] = [reader]
-
-
 async def sold_seats(
     session: AsyncSession, show_ids: Sequence[uuid.UUID]
 ) -> Mapping[uuid.UUID, int]:
-    return await _sold_seats[0](session, show_ids) if _sold_seats and show_ids else {}
+    """The seats sold per show, for how full each show is: the domain that sells them keeps the
+    count (reports, as each sale commits), asked through `ports.Sales`."""
+    return await ports.provided().sales.sold_seats(session, show_ids) if show_ids else {}
 
 
 async def list_shows(
@@ -459,7 +462,7 @@ async def seat_map(
         version = sum(row[-1] for row in rows)
         cancelled = show.status is ShowStatus.CANCELLED
         seats = [row[:-1] for row in rows]
-        return snapshot_of(show_id, show.currency, version, seats, now, cancelled)
+        return snapshot_of(show_id, show.currency, version, seats, cancelled)
 
     async def version() -> int | None:
         async with sessions() as session:

@@ -6,6 +6,10 @@ takes a slot here before a connection: at most `capacity` at once (the pool's st
 others waiting their turn in order. Only when `max_waiting` requests already wait is the process
 truly saturated (each newcomer would only make every wait longer): then a request is refused at
 once with 429 and `Retry-After`, and counted in `boxoffice_requests_shed_total`.
+
+The gate is shared fairly: a request names its customer and its client address, and one that
+already has its share in flight (waiting or running) is refused at once with 429 too, before
+it takes a place in the queue. So a burst from one client fills its own share, never the gate.
 """
 
 from __future__ import annotations
@@ -25,14 +29,55 @@ class Overloaded(RateLimited):
     title = "The server is busy"
 
 
+class OverShare(RateLimited):
+    """This client already has its share of the sale path's requests in flight."""
+
+    type_slug = "too-many-in-flight"
+    title = "Too many of your requests are in progress"
+
+
 class Admission:
-    def __init__(self, capacity: int, max_waiting: int) -> None:
+    def __init__(
+        self, capacity: int, max_waiting: int, per_customer: int = 0, per_address: int = 0
+    ) -> None:
+        """`per_customer`, `per_address`: each one's share of requests in flight (0: no cap)."""
         self._slots = asyncio.Semaphore(capacity)
         self._max_waiting = max_waiting
         self._waiting = 0
+        self._shares = {"customer": per_customer, "address": per_address}
+        self._in_flight: dict[tuple[str, str], int] = {}
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self, customer: str = "", address: str = "") -> AsyncIterator[None]:
+        clients = [
+            (kind, who)
+            for kind, who in (("customer", customer), ("address", address))
+            if who and self._shares[kind]
+        ]
+        for kind, who in clients:
+            if self._in_flight.get((kind, who), 0) >= self._shares[kind]:
+                SHED.inc()
+                raise OverShare(
+                    RETRY_AFTER_SECONDS,
+                    f"At most {self._shares[kind]} requests per {kind} are handled at once; "
+                    "retry in a second.",
+                    max_in_flight=self._shares[kind],
+                )
+        for client in clients:
+            self._in_flight[client] = self._in_flight.get(client, 0) + 1
+        try:
+            async with self._gate():
+                yield
+        finally:
+            for client in clients:
+                left = self._in_flight[client] - 1
+                if left:
+                    self._in_flight[client] = left
+                else:
+                    del self._in_flight[client]
+
+    @asynccontextmanager
+    async def _gate(self) -> AsyncIterator[None]:
         if self._slots.locked() and self._waiting >= self._max_waiting:
             SHED.inc()
             raise Overloaded(

@@ -33,7 +33,7 @@ class LineKind(enum.StrEnum):
 
 class DocumentCounter(Base):
     """The last serial a series handed out, incremented by the database as each document is
-    written (migration 0015's trigger; on PostgreSQL inside the COMMIT). Its row is locked by
+    written (migration 0017's trigger; on PostgreSQL inside the COMMIT). Its row is locked by
     the transaction that numbers a document until that transaction ends: a rollback undoes the
     increment (no gap), a commit keeps it (never reused)."""
 
@@ -50,7 +50,7 @@ class Document(IdMixin, Base):
     copied as they were, its totals the sums of its lines. A credit note names its invoice and
     the refund it documents.
 
-    `serial` is given by the database (migration 0015's trigger): on PostgreSQL as the
+    `serial` is given by the database (migration 0017's trigger): on PostgreSQL as the
     transaction that writes the document commits, so it is NULL only inside that transaction.
     """
 

@@ -29,7 +29,7 @@ async def add_document(
     session: AsyncSession, document: Document, lines: Sequence[DocumentLine]
 ) -> None:
     """Writes a document (unnumbered) and its lines. The database numbers it: on PostgreSQL as
-    the transaction commits (migration 0015's deferred trigger), on SQLite at once."""
+    the transaction commits (migration 0017's deferred trigger), on SQLite at once."""
     values = {column.key: getattr(document, column.key) for column in Document.__table__.columns}
     await session.execute(insert(Document).values(**values))
     await session.execute(

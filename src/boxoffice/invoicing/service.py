@@ -8,7 +8,7 @@ issues a credit note in the refund's own transaction, reversing exactly the line
 booking without an invoice (a payment that never booked) gets none.
 
 Every document is numbered from its own gapless series per theatre and financial year by the
-database, as its transaction commits (migration 0015's trigger).
+database, as its transaction commits (migration 0017's trigger).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events
 from boxoffice.accounts import repository as accounts_repository
-from boxoffice.accounts.dependencies import Principal, ensure_manages_theatre
+from boxoffice.accounts.dependencies import ensure_manages_theatre
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.errors import BookingNotFound
 from boxoffice.bookings.models import Booking
@@ -35,9 +36,9 @@ from boxoffice.invoicing.errors import CreditNoteNotFound, InvoiceNotFound
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.invoicing.models import Document, DocumentLine, LineKind, Series
 from boxoffice.money import gst, tax
-from boxoffice.money import service as money_service
 from boxoffice.money.cancellation import Reversal
 from boxoffice.staff.service import ensure_may_work_at
+from boxoffice.taxes import service as taxes_service
 
 # A convenience fee is a support service, not an admission (heading 9996): "other support
 # services n.e.c." A theatre's accountant may file it otherwise; it is one constant.
@@ -59,7 +60,7 @@ async def issue_invoice(session: AsyncSession, booking: Booking, at: datetime) -
         return existing
     show, theatre, title = await repository.sale_facts(session, booking.show_id)
     seats = (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
-    charges = await money_service.booking_lines(session, booking.show_id, booking.created_at, seats)
+    charges = await taxes_service.booking_lines(session, booking.show_id, booking.created_at, seats)
     when = show.starts_at.astimezone(ZoneInfo(theatre.timezone)).strftime("%d %b %Y %H:%M")
     registered = theatre.gstin is not None
     document = Document(

@@ -1,7 +1,7 @@
 """Money as an Indian cinema accounts for it (SPEC "Money"): GST per ticket, convenience fees,
-cancellation policies, and the dated tax rules they come from.
+cancellation policies, a theatre's GST registration and money terms.
 
-`tax`, `cancellation` and `gst` are pure (no I/O): the arithmetic every other part relies on.
-The rest is the usual domain: tax rule versions and a film's state waiver as data, their admin
-routes, and the reads the pricing service and the sale path make of them.
+Pure (no I/O, no domain imported): the arithmetic and the checks every other part relies on,
+below every domain. The dated tax rules this arithmetic is fed are data of their own domain,
+`boxoffice.taxes`.
 """

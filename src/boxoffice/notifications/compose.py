@@ -225,3 +225,27 @@ def refunded_email(
         closing=_refund_started(refund_amount, common["currency"]),
         **common,
     )
+
+
+def password_reset_email(
+    *, sender: str, recipient: str, name: str, link: str, expires_at: datetime, now: datetime
+) -> EmailMessage:
+    """The link to choose a new password; plain text only (nothing to draw)."""
+    message = _base(sender, recipient, "Choose a new password", now)
+    minutes = round((expires_at - now).total_seconds() / 60)
+    message.set_content(
+        "\n".join(
+            [
+                f"Hello {name},",
+                "",
+                "Someone (we hope you) asked to reset the password of your Boxoffice account.",
+                f"To choose a new one, open this link within {minutes} minutes; it works once:",
+                "",
+                link,
+                "",
+                "Choosing a new password signs you out everywhere. If you did not ask for this,",
+                "ignore this email: your password stays as it is.",
+            ]
+        )
+    )
+    return message

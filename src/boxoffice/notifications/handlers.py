@@ -1,7 +1,11 @@
-"""How notifications react to the bookings domain's events (subscribed in `boxoffice.wiring`)."""
+"""How notifications react to other domains' events (subscribed in `boxoffice.wiring`)."""
 
 from __future__ import annotations
 
-from boxoffice.notifications.service import queue_for_refund_on_arrival, queue_for_status_change
+from boxoffice.notifications.service import (
+    queue_for_refund_on_arrival,
+    queue_for_status_change,
+    queue_password_reset,
+)
 
-__all__ = ["queue_for_refund_on_arrival", "queue_for_status_change"]
+__all__ = ["queue_for_refund_on_arrival", "queue_for_status_change", "queue_password_reset"]

@@ -21,7 +21,8 @@ class OutboxEmail(IdMixin, TimestampMixin, Base):
     """An email decided by a committed change, waiting to be sent by `boxoffice worker`.
 
     Written in the transaction of the change it tells about, so a rolled-back change leaves no
-    email; (booking, kind) is unique, so one change never queues two.
+    email; (booking, kind) is unique, so one change never queues two (emails of no booking are
+    not held to it: NULLs are distinct).
     """
 
     __tablename__ = "outbox_emails"
@@ -30,8 +31,9 @@ class OutboxEmail(IdMixin, TimestampMixin, Base):
         Index("ix_outbox_emails_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
-    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # BOOKED, CANCELLED, REFUNDED
+    # The booking it tells about; none for an account's email (a password reset link).
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bookings.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # BOOKED, CANCELLED, REFUNDED, PASSWORD_RESET
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, but for:

@@ -4,7 +4,7 @@ A booking that becomes BOOKED queues its confirmation (with the tickets' QR code
 its invoice's number, both written in by the worker when it sends: the number is given as the
 booking's transaction commits); a BOOKED booking that is cancelled (refunded) queues one
 cancellation email naming the refund; a payment refunded on arrival (it could not book, or paid
-an order twice) queues one email naming that refund.
+an order twice) queues one email naming that refund. A password reset queues the link.
 Rows are written in the change's own transaction, so a rolled-back change sends nothing, and
 (booking, kind) is unique, so a change never queues two. `boxoffice worker` claims due rows
 (SKIP LOCKED; many workers at once), sends them over SMTP (or writes .eml files when SMTP_URL
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import metrics
 from boxoffice.accounts import repository as accounts_repository
+from boxoffice.accounts.events import PasswordResetRequested
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import BookingStatusChanged
 from boxoffice.bookings.models import Booking, BookingStatus
@@ -181,6 +182,39 @@ async def _queue(
     )
 
 
+async def queue_password_reset(session: AsyncSession, event: PasswordResetRequested) -> None:
+    """The event handler: the reset link to the account's address. The link carries the token
+    in its fragment (after `#`), which browsers never send to a server or in a Referer."""
+    settings = session_settings(session)
+    base = settings.public_base_url if settings else ""
+    message = compose.password_reset_email(
+        sender=settings.smtp_from if settings else DEFAULT_SENDER,
+        recipient=event.email,
+        name=event.name,
+        link=f"{base.rstrip('/')}/reset-password#token={event.token}",
+        expires_at=event.expires_at,
+        now=event.at,
+    )
+    await repository.enqueue(
+        session,
+        OutboxEmail(
+            id=uuid.uuid4(),
+            booking_id=None,
+            kind="PASSWORD_RESET",
+            recipient=event.email,
+            subject=str(message["Subject"]),
+            message=message.as_bytes().decode("ascii"),
+            inline_qr=None,
+            status=EmailStatus.PENDING,
+            attempts=0,
+            next_attempt_at=event.at,
+            last_error=None,
+            sent_at=None,
+            created_at=event.at,
+        ),
+    )
+
+
 # --- sending (the worker) -------------------------------------------------------------------
 
 
@@ -206,14 +240,19 @@ async def deliver(
         await asyncio.to_thread(_write_eml, Path(settings.outbox_dir), name, raw)
         return
     url = urlsplit(settings.smtp_url.get_secret_value())
+    implicit_tls = url.scheme == "smtps"
     await aiosmtplib.send(
         message,
         hostname=url.hostname or "127.0.0.1",
-        port=url.port or (465 if url.scheme == "smtps" else 25),
+        port=url.port or (465 if implicit_tls else 25),
         username=unquote(url.username) if url.username else None,
         password=unquote(url.password) if url.password else None,
-        use_tls=url.scheme == "smtps",
-        start_tls=False if url.scheme == "smtps" else None,
+        use_tls=implicit_tls,
+        # Credentials never travel in the clear: with them, STARTTLS is required (a server that
+        # does not offer it gets nothing, and the email waits); without them, it is used when
+        # the server offers it.
+        start_tls=False if implicit_tls else (True if url.username else None),
+        cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         timeout=settings.smtp_timeout_seconds,
     )
 
@@ -233,11 +272,12 @@ async def send_due(sessionmaker: async_sessionmaker[Any], settings: Settings, cl
         async with sessionmaker() as session, session.begin():
             claimed = await repository.claim_due(session, clock.now(), BATCH, LEASE)
             invoices = await invoicing_repository.invoice_numbers(
-                session, [email.booking_id for email in claimed if email.kind == "BOOKED"]
+                session, [e.booking_id for e in claimed if e.kind == "BOOKED" and e.booking_id]
             )
         for email in claimed:
             try:
-                await deliver(settings, email, invoices.get(email.booking_id))
+                number = invoices.get(email.booking_id) if email.booking_id else None
+                await deliver(settings, email, number)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 # The message names the server's complaint; SMTP_URL (with any password) never.
                 error = f"{type(exc).__name__}: {exc}"

@@ -7,19 +7,16 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
-from boxoffice.bookings import reads as bookings_reads
-from boxoffice.bookings.schemas import BookingOut
+from boxoffice.db.unit_of_work import end_unit_of_work_early
 from boxoffice.dependencies import (
     IdempotencyKey,
     Limit,
     NowDep,
     Offset,
     SessionDep,
-    end_unit_of_work_early,
 )
-from boxoffice.errors import problem_response
 from boxoffice.idempotency import request_fingerprint, respond_once
-from boxoffice.payments import orders, refunds, settlement, webhooks
+from boxoffice.payments import orders, refunds, webhooks
 from boxoffice.payments.models import Refund, RefundAttempt, RefundStatus
 from boxoffice.payments.provider import PaymentProvider
 from boxoffice.payments.schemas import (
@@ -27,7 +24,6 @@ from boxoffice.payments.schemas import (
     AdminRefundOut,
     PaymentOrderOut,
     RefundAttemptOut,
-    VerifyRequest,
     WebhookAck,
 )
 
@@ -93,45 +89,6 @@ async def start_payment(
         now=now,
         operation=create,
     )
-
-
-@router.post(
-    "/payments/razorpay/verify",
-    response_model=BookingOut,
-    responses={
-        400: {"description": "The signature does not verify; nothing changed"},
-        404: {"description": "No such order of yours"},
-        409: {"description": "`payment-refunded`: the hold ran out and the seats were taken"},
-    },
-)
-async def verify_payment(
-    body: VerifyRequest,
-    request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
-    now: NowDep,
-) -> BookingOut | JSONResponse:
-    """Confirm the payment Razorpay Checkout reported: the booking becomes BOOKED."""
-    provider = _provider(request)
-    payment = await settlement.payment_to_verify(
-        session,
-        principal,
-        body.razorpay_order_id,
-        body.razorpay_payment_id,
-        body.razorpay_signature,
-        provider,
-    )
-    # No transaction open while the provider answers: through pgbouncer in transaction mode an
-    # open one would hold a server connection all that time.
-    await end_unit_of_work_early(session)
-    settled = await settlement.verify_payment(
-        session, payment, body.razorpay_payment_id, now, provider
-    )
-    refused = settlement.refused_payment(settled)
-    if refused is not None:
-        return problem_response(refused)
-    view = await bookings_reads.get_booking(session, principal, settled.booking.id)
-    return BookingOut.of(view, now)
 
 
 @router.post(

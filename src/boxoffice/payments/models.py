@@ -45,6 +45,7 @@ class Payment(IdMixin, TimestampMixin, Base):
     provider: Mapped[str] = mapped_column(String(20))
     order_id: Mapped[str] = mapped_column(String(64), unique=True)
     payment_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The order's amount and currency; once a payment is captured, what it captured.
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus))
@@ -84,7 +85,7 @@ class Refund(IdMixin, TimestampMixin, Base):
         Index("ix_refunds_show_id_status", "show_id", "status"),
         # "Never refund a payment twice" for a payment returned whole, even when two processes
         # race to refund it; seats are refunded once each by their cancellation (under the
-        # booking's row lock), so a payment may have many of those (migration 0016).
+        # booking's row lock), so a payment may have many of those (migration 0018).
         Index(
             "uq_refunds_provider_payment_id_whole",
             "provider_payment_id",

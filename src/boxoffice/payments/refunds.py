@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import metrics
 from boxoffice.bookings.models import Booking
 from boxoffice.clock import Clock
-from boxoffice.dependencies import after_commit
+from boxoffice.db.unit_of_work import after_commit
 from boxoffice.logs import get_logger
 from boxoffice.payments import repository
 from boxoffice.payments.errors import RefundNotFound, RefundNotRetryable

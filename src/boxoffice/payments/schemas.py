@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from boxoffice.text import NO_CONTROL_CHARACTERS
 
 
 class PaymentOrderOut(BaseModel):
@@ -17,9 +19,9 @@ class PaymentOrderOut(BaseModel):
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    razorpay_order_id: str = Field(min_length=1, max_length=64)
-    razorpay_payment_id: str = Field(min_length=1, max_length=64)
-    razorpay_signature: str = Field(min_length=1, max_length=256)
+    razorpay_order_id: Annotated[str, Field(min_length=1, max_length=64), NO_CONTROL_CHARACTERS]
+    razorpay_payment_id: Annotated[str, Field(min_length=1, max_length=64), NO_CONTROL_CHARACTERS]
+    razorpay_signature: Annotated[str, Field(min_length=1, max_length=256), NO_CONTROL_CHARACTERS]
 
 
 class WebhookAck(BaseModel):

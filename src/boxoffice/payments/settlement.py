@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import lifecycle as bookings_lifecycle
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
@@ -180,15 +180,17 @@ async def settle_payment(
         await events.publish(session, PaymentRefundedOnArrival(booking, refund, now))
         return Settlement(booking, booked=False, refund=refund)
 
+    reason = await _why_not_bookable(session, booking, payment, paid, now)
     payment.payment_id = paid.id
+    # From here the row records what was captured, which is what its refund returns should it
+    # not book: the amount captured, not the order's (SPEC, settled 2026-12-07).
+    payment.amount, payment.currency = paid.amount, paid.currency
     payment.status = PaymentStatus.CAPTURED
     payment.captured_at = now
     payment.updated_at = now
     metrics.PAYMENTS.labels("captured").inc()
-    # As the payment row records it (and its refund returns it, should it not book).
     await events.publish(session, PaymentCaptured(booking, payment.amount, now))
 
-    reason = await _why_not_bookable(session, booking, payment, paid, now)
     if reason is None and await bookings_lifecycle.confirm_seats(session, booking, now):
         late = booking_rules.effective_status(booking.status, booking.expires_at, now)
         await bookings_lifecycle.transition(

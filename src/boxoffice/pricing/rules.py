@@ -1,4 +1,5 @@
-"""Pure pricing rules (no I/O): the day type of a show and the price of each seat type.
+"""Pure pricing rules (no I/O): the price of each seat type (a show's day type is the
+catalogue's: `catalogue.days`).
 
 Amounts are integer minor units (paise). The resolution order is SPEC.md "Pricing":
 
@@ -14,31 +15,10 @@ fallback is per seat type: a theatre `HOLIDAY` rule for VIP beats a screen `WEEK
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from boxoffice.catalogue.models import DayType
 
 RuleKey = tuple[str, DayType]  # (seat type, day type)
-
-# Saturday and Sunday (datetime.weekday(): Monday is 0).
-WEEKEND_DAYS = frozenset({5, 6})
-
-
-def local_date(instant: datetime, timezone: str) -> date:
-    """The calendar date of an instant in an IANA timezone."""
-    if instant.tzinfo is None:
-        raise ValueError("a naive datetime has no place in time")
-    return instant.astimezone(ZoneInfo(timezone)).date()
-
-
-def day_type_of(starts_at: datetime, timezone: str, holidays: Iterable[date | str] = ()) -> DayType:
-    """WEEKDAY, WEEKEND or HOLIDAY of a show, from its start in the theatre's own timezone."""
-    day = local_date(starts_at, timezone)
-    holiday_dates = {h if isinstance(h, date) else date.fromisoformat(h) for h in holidays}
-    if day in holiday_dates:
-        return DayType.HOLIDAY
-    return DayType.WEEKEND if day.weekday() in WEEKEND_DAYS else DayType.WEEKDAY
 
 
 def _rule_lookup_order(day_type: DayType) -> list[tuple[str, DayType]]:

@@ -21,14 +21,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
-from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound, UnknownSeatTypes
+from boxoffice.catalogue import service as catalogue_service
+from boxoffice.catalogue.days import day_type_of
+from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound
 from boxoffice.catalogue.models import DayType, Theatre
-from boxoffice.money import service as money_service
 from boxoffice.pricing import repository
 from boxoffice.pricing.errors import RulesLeaveShowsUnpriced
 from boxoffice.pricing.repository import RuleSet
-from boxoffice.pricing.rules import day_type_of, resolve_prices
+from boxoffice.pricing.rules import resolve_prices
 from boxoffice.pricing.schemas import PriceRuleIn, PriceRuleOut
+from boxoffice.taxes import service as taxes_service
 
 _DAY_ORDER = {DayType.WEEKDAY: 0, DayType.WEEKEND: 1, DayType.HOLIDAY: 2}
 MAX_REPORTED_SHOWS = 20
@@ -41,15 +43,6 @@ def rules_out(rules: RuleSet) -> list[PriceRuleOut]:
             rules.items(), key=lambda item: (item[0][0], _DAY_ORDER[item[0][1]])
         )
     ]
-
-
-async def ensure_seat_types_exist(session: AsyncSession, codes: Iterable[str]) -> None:
-    wanted = set(codes)
-    unknown = sorted(wanted - await catalogue_repository.existing_seat_types(session, wanted))
-    if unknown:
-        raise UnknownSeatTypes(
-            f"Unknown seat types: {', '.join(unknown)}.", unknown_seat_types=unknown
-        )
 
 
 def _rule_set(rules: Iterable[PriceRuleIn]) -> RuleSet:
@@ -75,10 +68,10 @@ async def replace_theatre_rules(
     theatre = await catalogue_repository.get_theatre(session, theatre_id, lock=True)
     if theatre is None:
         raise TheatreNotFound()
-    await ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
     await catalogue_repository.lock_screens_of_theatre(session, theatre_id)
     new_rules = _rule_set(rules)
-    await money_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
+    await taxes_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
     await repository.replace_rules(session, new_rules, theatre_id=theatre_id)
     await reprice_upcoming_shows(session, theatre, now)
     return rules_out(new_rules)
@@ -90,11 +83,11 @@ async def replace_screen_rules(
     screen = await catalogue_repository.get_screen(session, screen_id, lock=True)
     if screen is None:
         raise ScreenNotFound()
-    await ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
     theatre = await catalogue_repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
     new_rules = _rule_set(rules)
-    await money_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
+    await taxes_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
     await repository.replace_rules(session, new_rules, screen_id=screen_id)
     await reprice_upcoming_shows(session, theatre, now, screen_ids=[screen_id])
     return rules_out(new_rules)
@@ -111,17 +104,24 @@ async def prices_for_new_show(
 ) -> tuple[dict[str, int], list[str]]:
     """Prices of the seat types of a show about to be created, and the ones nothing prices.
     Its overrides must fit a tax slab like any price set (422 otherwise)."""
-    await money_service.ensure_prices_consistent(session, theatre, overrides.values(), now)
+    await taxes_service.ensure_prices_consistent(session, theatre, overrides.values(), now)
     theatre_rule_set = await repository.rules_of_theatre(session, theatre.id)
     screen_rule_set = (await repository.rules_of_screens(session, [screen_id])).get(screen_id, {})
     return resolve_prices(seat_types, day_type, overrides, screen_rule_set, theatre_rule_set)
+
+
+async def keep_overrides(
+    session: AsyncSession, show_id: uuid.UUID, overrides: Mapping[str, int]
+) -> None:
+    """Records a new show's own prices (they beat every rule)."""
+    await repository.insert_overrides(session, show_id, overrides)
 
 
 async def ensure_theatre_prices_fit(session: AsyncSession, theatre: Theatre, now: datetime) -> None:
     """Every price set for the theatre (its rules, its screens', its upcoming shows' overrides)
     fits a tax slab, as if set now (422 naming the band otherwise)."""
     amounts = await repository.amounts_set_for_theatre(session, theatre.id, now)
-    await money_service.ensure_prices_consistent(session, theatre, amounts, now)
+    await taxes_service.ensure_prices_consistent(session, theatre, amounts, now)
 
 
 async def reprice_upcoming_shows(

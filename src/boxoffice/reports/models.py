@@ -17,7 +17,7 @@ class ShowSales(Base):
     reports sum from `refunds` because their status moves back and forth while they retry).
     `taxable`, `cgst`, `sgst`, `fees`: what its bookings' invoices (and receipts) charged, split
     into the tickets' taxable value, the GST on tickets and fees, and the fees' taxable value
-    (migration 0015; sales from before invoices count in `gross` only).
+    (migration 0017; sales from before invoices count in `gross` only).
     """
 
     __tablename__ = "show_sales"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -91,11 +91,17 @@ SALES_FIGURES = ("tickets", "gross", "taxable", "cgst", "sgst", "fees")
 
 def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int) -> None:
     """Adds to the show's totals (`SALES_FIGURES`) when the caller's transaction commits (see
-    `write_show_sales`)."""
+    `write_show_sales`). The first addition hooks that write onto this session's commits: only
+    the sessions that sell carry the hook, never every session of the process (the sandbox's, a
+    read's)."""
     pending = session.info.setdefault(_PENDING_SALES, {})
     totals = pending.setdefault(show_id, dict.fromkeys(SALES_FIGURES, 0))
     for name, amount in figures.items():
         totals[name] += amount
+    sync_session = session.sync_session
+    if not event.contains(sync_session, "before_commit", write_show_sales):
+        event.listen(sync_session, "before_commit", write_show_sales)
+        event.listen(sync_session, "after_soft_rollback", forget_show_sales)
 
 
 def write_show_sales(session: Session) -> None:

@@ -3,7 +3,8 @@
 - `/v1/...`: the part of Razorpay's REST API the SDK calls (basic auth with the key id and
   secret; errors in Razorpay's `{"error": {"code", "description", ...}}` shape).
 - `/checkout/{order_id}`: what Razorpay Checkout does in the customer's browser (no auth).
-- Test hooks (no auth): the events generated and their redelivery, settling a pending refund,
+- Test hooks (the same basic auth as the REST API: they can break every payment or show every
+  webhook's signature): the events generated and their redelivery, settling a pending refund,
   and a few knobs (`/config`).
 
 Routes read the request and render the answer; what changes is in `orders` and `refunds`, every
@@ -31,8 +32,8 @@ from boxoffice.sandbox.entities import (
     refund_json,
 )
 from boxoffice.sandbox.models import SandboxOrder, SandboxPayment, SandboxRefund
-from boxoffice.sandbox.routing import RazorpayApiRoute, SandboxRoute
-from boxoffice.sandbox.store import Config, SandboxStore, get_store, read_config
+from boxoffice.sandbox.routing import RazorpayApiRoute, SandboxHookRoute, SandboxRoute
+from boxoffice.sandbox.store import Config, Gate, SandboxStore, get_store, read_config
 from boxoffice.sandbox.webhooks import EventLog, deliver, deliver_in_order, event_json, sign
 
 
@@ -170,16 +171,17 @@ async def fetch_refund(request: Request, refund_id: str) -> JSONResponse:
         return JSONResponse(refund_json(refund))
 
 
-# --- Checkout stand-in and test hooks (no auth) -------------------------------------------------
+# --- Checkout's stand-in (no auth: the customer's browser calls it) ---------------------------
 
-hooks = APIRouter(route_class=SandboxRoute)
+checkout_stand_in = APIRouter(route_class=SandboxRoute)
 
 
-@hooks.post("/checkout/{order_id}")
+@checkout_stand_in.post("/checkout/{order_id}")
 async def checkout(request: Request, order_id: str, background: BackgroundTasks) -> JSONResponse:
     """What Razorpay Checkout does for the customer: `{"outcome": "success" | "failure",
     "deliver_webhooks": bool (default: the config's auto_deliver_webhooks, true), "email"?,
-    "contact"?}`.
+    "contact"?, "amount"?, "currency"?}` (the last two: a payment for another amount or
+    currency than the order's, as a provider that took another one would report it).
 
     Success: a captured payment, the order paid, and what Checkout hands the front end
     (`razorpay_order_id`, `razorpay_payment_id`, `razorpay_signature`); webhooks
@@ -194,7 +196,7 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
     be paid again (400).
     """
     body = await inputs.body_of(
-        request, {"outcome", "deliver_webhooks", "email", "contact", "method"}
+        request, {"outcome", "deliver_webhooks", "email", "contact", "method", "amount", "currency"}
     )
     outcome = body.get("outcome", "success")
     if outcome not in ("success", "failure"):
@@ -211,6 +213,8 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
             method=str(body.get("method") or "card")[:20],
             email=str(body.get("email") or "customer@example.com")[:200],
             contact=str(body.get("contact") or "+919000090000")[:30],
+            amount=None if body.get("amount") is None else inputs.amount(body.get("amount")),
+            currency=None if body.get("currency") is None else inputs.currency(body["currency"]),
         )
     deliver_now = config.auto_deliver_webhooks if deliver_webhooks is None else deliver_webhooks
     _deliver(background, request, events.ids, deliver_now)
@@ -233,6 +237,11 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
             **ids,
         }
     )
+
+
+# --- Test hooks (the sandbox's key id and secret, as its REST API) ------------------------------
+
+hooks = APIRouter(route_class=SandboxHookRoute)
 
 
 @hooks.get("/events")
@@ -309,6 +318,36 @@ async def fail_refund(
     return await _settle_refund(request, refund_id, background, "failed")
 
 
+@hooks.post("/gates", status_code=201)
+async def close_gate(request: Request) -> JSONResponse:
+    """`{"matching": "..."}`: from now on this process's sandbox holds every REST call whose
+    path, query or body contain it, until the gate is opened (`waiting` counts the calls held).
+    DELETE /config opens every gate."""
+    matching = inputs.matching(await inputs.body_of(request, {"matching"}))
+    return JSONResponse(get_store(request).close_gate(matching).as_dict(), status_code=201)
+
+
+@hooks.get("/gates/{gate_id}")
+async def read_gate(request: Request, gate_id: str) -> JSONResponse:
+    return JSONResponse(_gate(request, gate_id).as_dict())
+
+
+@hooks.post("/gates/{gate_id}/open")
+async def open_gate(request: Request, gate_id: str) -> JSONResponse:
+    """Lets the calls it holds, and any later ones, through."""
+    await inputs.body_of(request, set())
+    gate = _gate(request, gate_id)
+    gate.opened.set()
+    return JSONResponse(gate.as_dict())
+
+
+def _gate(request: Request, gate_id: str) -> Gate:
+    gate = get_store(request).gates.get(gate_id)
+    if gate is None:
+        raise RazorpayAPIError(404, "No such gate")
+    return gate
+
+
 @hooks.get("/config")
 async def get_config(request: Request) -> JSONResponse:
     return JSONResponse((await get_store(request).config()).as_dict())
@@ -318,15 +357,19 @@ async def get_config(request: Request) -> JSONResponse:
 async def update_config(request: Request) -> JSONResponse:
     """Changes some knobs: `refund_status` ("processed" | "pending"), `auto_deliver_webhooks`,
     `fail_next_requests` (the next N REST calls answer 500), `fail_after_applying` (those
-    failures happen after the work is done, so the answer is lost), `delay_seconds` (every REST
-    call answers that many seconds late, 0 to 30: a slow provider)."""
+    failures happen after the work is done, so the answer is lost), `fail_matching` (only calls
+    whose path, query or body contain this text take them: a booking's, order's or payment's
+    id; empty, any call), `auto_capture`."""
     changes = inputs.config_changes(await inputs.body_of(request, set(Config().as_dict())))
     return JSONResponse((await get_store(request).update_config(**changes)).as_dict())
 
 
 @hooks.delete("/config")
 async def reset_config(request: Request) -> JSONResponse:
-    return JSONResponse((await get_store(request).reset_config()).as_dict())
+    """The knobs back to their defaults, and every gate of this process open."""
+    store = get_store(request)
+    store.open_all_gates()
+    return JSONResponse((await store.reset_config()).as_dict())
 
 
 # --- The router the app mounts ------------------------------------------------------------------
@@ -342,4 +385,5 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(tags=["razorpay-sandbox"], lifespan=_lifespan)
 router.include_router(api)
+router.include_router(checkout_stand_in)
 router.include_router(hooks)

@@ -15,7 +15,7 @@ CURRENCIES = {"INR", "USD", "EUR", "GBP", "SGD", "AED", "MYR"}
 MIN_AMOUNT = 100  # Razorpay: at least one rupee
 MAX_AMOUNT = 2**31 - 1
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,100}$")
-MAX_DELAY_SECONDS = 30
+MAX_MATCHING = 200  # characters of a gate's or an injected failure's `matching`
 
 
 async def body_of(request: Request, allowed: set[str]) -> dict[str, Any]:
@@ -109,10 +109,20 @@ def config_changes(body: dict[str, Any]) -> dict[str, Any]:
             changes[name] = value = float(value)
         if type(value) is not expected:
             raise RazorpayAPIError(400, f"{name} has the wrong type", field=name)
-    if not 0 <= changes.get("delay_seconds", 0) <= MAX_DELAY_SECONDS:
-        raise RazorpayAPIError(400, f"delay_seconds is between 0 and {MAX_DELAY_SECONDS}")
+    if len(changes.get("fail_matching", "")) > MAX_MATCHING:
+        raise RazorpayAPIError(400, f"fail_matching is at most {MAX_MATCHING} characters")
     if changes.get("refund_status", "processed") not in ("processed", "pending"):
         raise RazorpayAPIError(400, 'refund_status is "processed" or "pending"')
     if changes.get("fail_next_requests", 0) < 0:
         raise RazorpayAPIError(400, "fail_next_requests must be >= 0")
     return changes
+
+
+def matching(body: dict[str, Any]) -> str:
+    """A gate's `matching`: the text a REST call's path, query or body must contain."""
+    value = body.get("matching")
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_MATCHING:
+        raise RazorpayAPIError(
+            400, f"matching is a text of 1 to {MAX_MATCHING} characters", field="matching"
+        )
+    return value

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -109,7 +108,7 @@ class SandboxConfig(SandboxBase):
     fail_next_requests: Mapped[int] = mapped_column(Integer)
     fail_after_applying: Mapped[bool] = mapped_column(Boolean)
     auto_capture: Mapped[bool] = mapped_column(Boolean, default=True)
-    delay_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    fail_matching: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class SandboxCredentials(SandboxBase):

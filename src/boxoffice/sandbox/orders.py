@@ -62,9 +62,12 @@ async def pay_at_checkout(
     method: str,
     email: str,
     contact: str,
+    amount: int | None = None,
+    currency: str | None = None,
 ) -> SandboxPayment:
-    """What Checkout does with the customer's payment of the order (see `api.checkout`). A paid
-    order cannot be paid again."""
+    """What Checkout does with the customer's payment of the order (see `api.checkout`): for
+    what the order still asks, unless `amount` or `currency` say otherwise. A paid order cannot
+    be paid again."""
     order = await repository.get(session, SandboxOrder, order_id, lock=True)
     if order.status == "paid":
         raise RazorpayAPIError(400, "Order has already been paid")
@@ -72,8 +75,8 @@ async def pay_at_checkout(
     payment = SandboxPayment(
         id=new_id("pay"),
         order_id=order.id,
-        amount=order.amount - order.amount_paid,
-        currency=order.currency,
+        amount=order.amount - order.amount_paid if amount is None else amount,
+        currency=currency or order.currency,
         status=("captured" if captured else "authorized") if success else "failed",
         method=method,
         captured=captured,

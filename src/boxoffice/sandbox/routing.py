@@ -1,12 +1,15 @@
 """Route classes of the sandbox: Razorpay's error shape, its basic auth and the injected failures.
 
+Everything but Checkout's stand-in (what a customer's browser does) asks for the sandbox's key
+id and secret: its REST API as Razorpay's does, and its test hooks too, which can break every
+payment (`/config`) or show every webhook's signature (`/events`).
+
 Errors are answered in Razorpay's `{"error": {"code", "description", ...}}` shape (not as the
 application's problems), so the SDK reads them as it reads Razorpay's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -48,16 +51,24 @@ class SandboxRoute(APIRoute):
         return await handler(request)
 
 
+class SandboxHookRoute(SandboxRoute):
+    """The test hooks: the sandbox's key id and secret (basic auth), no injected failures."""
+
+    async def guarded(self, request: Request, handler: Handler) -> Response:
+        _authenticate(request, await get_store(request).credentials())
+        return await handler(request)
+
+
 class RazorpayApiRoute(SandboxRoute):
-    """The REST API: basic auth first, then any failure a test injected through /config."""
+    """The REST API: basic auth first, then the gates and failures a test set for the call."""
 
     async def guarded(self, request: Request, handler: Handler) -> Response:
         store = get_store(request)
         _authenticate(request, await store.credentials())
-        delay = (await store.config()).delay_seconds
-        if delay > 0:
-            await asyncio.sleep(delay)  # holds no connection of the sandbox's, nor the app's
-        after_applying = await store.take_injected_failure()
+        body = (await request.body()).decode("utf-8", "replace")
+        call = f"{request.url.path}?{request.url.query} {body}"  # what gates and failures match
+        await store.wait_at_gates(call)
+        after_applying = await store.take_injected_failure(call)
         if after_applying is False:
             raise server_error()
         response = await handler(request)

@@ -16,7 +16,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 
 from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.engine import dialect_insert, engine_for
+from boxoffice.sandbox.entities import new_id
 from boxoffice.sandbox.migrate import upgrade_database
 from boxoffice.sandbox.models import SandboxConfig, SandboxCredentials
 
@@ -44,8 +45,8 @@ class Config:
     auto_deliver_webhooks: bool = True  # send webhooks on their own (checkout can override)
     fail_next_requests: int = 0  # answer the next N REST API calls with 500 SERVER_ERROR
     fail_after_applying: bool = False  # ... after doing the work (the answer is lost) or before
+    fail_matching: str = ""  # ... only calls whose path, query or body contain this (a key)
     auto_capture: bool = True  # False: checkout only authorizes; the merchant must capture
-    delay_seconds: float = 0.0  # every REST API call answers this many seconds late (a slow bank)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,9 +76,31 @@ def _create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+@dataclass
+class Gate:
+    """Holds the REST calls that contain `matching` (a booking's id names its order's create,
+    an order's or a payment's id the calls about it) until it is opened: a test sees a call
+    arrive (`waiting`) and decides when it is answered. Kept in the serving process's memory:
+    it holds the calls that this process's sandbox answers."""
+
+    id: str
+    matching: str
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "matching": self.matching,
+            "open": self.opened.is_set(),
+            "waiting": self.waiting,
+        }
+
+
 class SandboxStore:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self.gates: dict[str, Gate] = {}
         self._credentials: RazorpayCredentials | None = None
         self.engine = _create_engine(settings)
         self._sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -149,17 +172,46 @@ class SandboxStore:
                 await session.delete(row)
         return Config()
 
-    async def take_injected_failure(self) -> bool | None:
-        """None: answer normally. Else consumes one injected failure; True means "after
-        applying"."""
+    async def take_injected_failure(self, call: str) -> bool | None:
+        """None: answer `call` (its path, query and body) normally. Else consumes one injected
+        failure meant for it; True means "after applying"."""
+        config = await self.config()  # the usual case: nothing injected, one read, no lock
+        if config.fail_next_requests <= 0 or config.fail_matching not in call:
+            return None
         async with self.transaction() as session:
             result = await session.execute(
                 update(SandboxConfig)
-                .where(SandboxConfig.id == CONFIG_ROW, SandboxConfig.fail_next_requests > 0)
+                .where(
+                    SandboxConfig.id == CONFIG_ROW,
+                    SandboxConfig.fail_next_requests > 0,
+                    SandboxConfig.fail_matching == config.fail_matching,
+                )
                 .values(fail_next_requests=SandboxConfig.fail_next_requests - 1)
                 .returning(SandboxConfig.fail_after_applying)
             )
             return result.scalar_one_or_none()
+
+    # Gates: calls held until a test lets them through
+
+    def close_gate(self, matching: str) -> Gate:
+        gate = Gate(new_id("gate"), matching)
+        self.gates[gate.id] = gate
+        return gate
+
+    async def wait_at_gates(self, call: str) -> None:
+        """Holds `call` (its path, query and body) while a closed gate matches it. It holds no
+        connection of the sandbox's meanwhile, nor of the application's."""
+        for gate in [g for g in self.gates.values() if g.matching in call]:
+            gate.waiting += 1
+            try:
+                await gate.opened.wait()
+            finally:
+                gate.waiting -= 1
+
+    def open_all_gates(self) -> None:
+        for gate in self.gates.values():
+            gate.opened.set()
+        self.gates.clear()
 
 
 async def read_config(session: AsyncSession) -> Config:
@@ -175,8 +227,8 @@ def _config_of(row: SandboxConfig) -> Config:
         auto_deliver_webhooks=row.auto_deliver_webhooks,
         fail_next_requests=row.fail_next_requests,
         fail_after_applying=row.fail_after_applying,
+        fail_matching=row.fail_matching,
         auto_capture=row.auto_capture,
-        delay_seconds=row.delay_seconds,
     )
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.dependencies import Principal
 from boxoffice.accounts.models import Role, User
+from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.service import new_account
 from boxoffice.config import Settings
 from boxoffice.errors import Forbidden, InvalidInput

@@ -33,3 +33,10 @@ class NotBooked(Conflict):
 class TicketNotFound(NotFound):
     type_slug = "ticket-not-found"
     title = "Ticket not found"
+
+
+class TicketsCheckedIn(Conflict):
+    """A cancel of seats whose tickets were used at the door: `checked_in` lists them."""
+
+    type_slug = "checked-in"
+    title = "A ticket of this booking has been checked in"

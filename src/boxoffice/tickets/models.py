@@ -18,7 +18,8 @@ class TicketStatus(enum.StrEnum):
 
 
 class SigningKey(TimestampMixin, Base):
-    """An Ed25519 key that signs tickets. The newest `generation` signs; every one verifies.
+    """An Ed25519 key that signs tickets. The newest `generation` not retired signs; the others
+    verify (and are published) until the last show they signed a ticket for has ended.
 
     `generation` is unique: processes that race to create the first (or the next) key insert the
     same generation, one insert wins and every process reads the winner back.
@@ -28,9 +29,13 @@ class SigningKey(TimestampMixin, Base):
 
     kid: Mapped[str] = mapped_column(String(40), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, unique=True)
-    # base64url of the raw 32-byte keys. The private half never leaves the tickets domain.
-    private_key: Mapped[str] = mapped_column(String(64))
+    # The raw 32-byte private key, base64url, or sealed with TICKET_KEY_ENCRYPTION_KEY
+    # (`tickets.keys`); the public key, base64url. The private half never leaves the domain.
+    private_key: Mapped[str] = mapped_column(String(200))
     public_key: Mapped[str] = mapped_column(String(64))
+    # Withdrawn at once (a leak: `rotate-ticket-key --retire-old`): it neither signs nor
+    # verifies any more, and its tickets were signed again with the next key.
+    retired_at: Mapped[datetime | None]
 
 
 class Ticket(IdMixin, TimestampMixin, Base):
@@ -41,6 +46,8 @@ class Ticket(IdMixin, TimestampMixin, Base):
         UniqueConstraint("booking_id", "seat_id"),
         Index("ix_tickets_show_id_revoked_at", "show_id", "revoked_at"),
         Index("ix_tickets_show_id_status", "show_id", "status"),
+        # Which keys still have tickets that open a door (the published keys).
+        Index("ix_tickets_kid_valid_until", "kid", "valid_until"),
     )
 
     booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bookings.id"))

@@ -51,6 +51,54 @@ async def insert_key_if_absent(
     return bool(result.rowcount)
 
 
+async def store_private_key(session: AsyncSession, kid: str, private_key: str) -> None:
+    await session.execute(
+        update(SigningKey)
+        .where(SigningKey.kid == kid)
+        .values(private_key=private_key)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def retire_keys(session: AsyncSession, kids: Sequence[str], now: datetime) -> None:
+    if kids:
+        await session.execute(
+            update(SigningKey)
+            .where(SigningKey.kid.in_(kids), SigningKey.retired_at.is_(None))
+            .values(retired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def kids_with_tickets_valid_after(
+    session: AsyncSession, kids: Sequence[str], now: datetime
+) -> set[str]:
+    """Which of these keys signed a ticket that is valid after `now` (one index probe each)."""
+    if not kids:
+        return set()
+    rows = await session.execute(
+        select(Ticket.kid).where(Ticket.kid.in_(kids), Ticket.valid_until > now).distinct()
+    )
+    return {row[0] for row in rows}
+
+
+async def tickets_of_retired_keys(session: AsyncSession, now: datetime, limit: int) -> list[Ticket]:
+    """Valid tickets, not yet past their show, that a retired key signed."""
+    retired = select(SigningKey.kid).where(SigningKey.retired_at.is_not(None))
+    return list(
+        await session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.kid.in_(retired),
+                Ticket.status == TicketStatus.VALID,
+                Ticket.valid_until > now,
+            )
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+    )
+
+
 # --- tickets --------------------------------------------------------------------------------
 
 
@@ -80,7 +128,9 @@ async def revoke_booking_tickets(
     now: datetime,
     seat_ids: Sequence[uuid.UUID] | None = None,
 ) -> int:
-    condition = and_(Ticket.booking_id == booking_id, Ticket.status != TicketStatus.REVOKED)
+    # A checked-in ticket was used: it stays as it is (a show cancelled after the doors opened
+    # refunds its booking, but the door's record of who came in is kept).
+    condition = and_(Ticket.booking_id == booking_id, Ticket.status == TicketStatus.VALID)
     if seat_ids is not None:
         condition = and_(condition, Ticket.seat_id.in_(seat_ids))
     result: Any = await session.execute(
@@ -90,6 +140,19 @@ async def revoke_booking_tickets(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+async def lock_checked_in(
+    session: AsyncSession, booking_id: uuid.UUID, seat_ids: Sequence[uuid.UUID] | None
+) -> list[uuid.UUID]:
+    """The checked-in tickets among a booking's (of `seat_ids` only, when given), with every
+    one of those tickets locked until the transaction ends: a scan's conditional write waits
+    for it, then finds the ticket revoked, or the lock waits for a scan and sees it checked in."""
+    statement = select(Ticket.id, Ticket.status).where(Ticket.booking_id == booking_id)
+    if seat_ids is not None:
+        statement = statement.where(Ticket.seat_id.in_(seat_ids))
+    rows = await session.execute(statement.order_by(Ticket.id).with_for_update())
+    return [row[0] for row in rows if row[1] is TicketStatus.CHECKED_IN]
 
 
 async def check_in(

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from boxoffice.text import Text40, Text100, Text1000
 from boxoffice.tickets.models import Ticket
 
 
@@ -56,14 +57,9 @@ class PublicKeys(BaseModel):
 class CheckinRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    qr: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-    gate: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
-    ) = None
-    nonce: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
+    qr: Text1000
+    gate: Text40 | None = None
+    nonce: Text100 | None = None
 
 
 class CheckinOut(BaseModel):

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
-from boxoffice.accounts.dependencies import Principal
+from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import reads as bookings_reads
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.errors import ShowNotFound
@@ -35,16 +35,12 @@ from boxoffice.tickets.errors import (
     TicketRevoked,
 )
 from boxoffice.tickets.models import Ticket, TicketStatus
-from boxoffice.tickets.signing import BadTicket, TicketClaims, sign, verify
+from boxoffice.tickets.signing import BadTicket, TicketClaims, verify
 
 log = get_logger("boxoffice.tickets")
 
 # A ticket opens the door from 3 hours before the show until the show's end.
 VALID_BEFORE_START = timedelta(hours=3)
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
 
 
 async def issue_tickets(
@@ -61,30 +57,21 @@ async def issue_tickets(
     valid_from = show.starts_at - VALID_BEFORE_START
     tickets = []
     for seat in seats:
-        ticket_id = uuid.uuid4()
-        claims = TicketClaims(
-            ticket_id=str(ticket_id),
-            show_id=str(show.id),
-            seat=seat.label,
-            not_before=_epoch(valid_from),
-            not_after=_epoch(show.ends_at),
+        ticket = Ticket(
+            id=uuid.uuid4(),
+            booking_id=booking.id,
+            show_id=show.id,
+            seat_id=seat.seat_id,
+            seat_label=seat.label,
+            seat_type=seat.seat_type,
+            status=TicketStatus.VALID,
+            kid=signing.kid,
+            valid_from=valid_from,
+            valid_until=show.ends_at,
+            created_at=now,
         )
-        tickets.append(
-            Ticket(
-                id=ticket_id,
-                booking_id=booking.id,
-                show_id=show.id,
-                seat_id=seat.seat_id,
-                seat_label=seat.label,
-                seat_type=seat.seat_type,
-                status=TicketStatus.VALID,
-                kid=signing.kid,
-                qr=sign(signing.private_key, signing.kid, claims),
-                valid_from=valid_from,
-                valid_until=show.ends_at,
-                created_at=now,
-            )
-        )
+        ticket.qr = signing.sign(keys.claims_of(ticket))
+        tickets.append(ticket)
     repository.add_tickets(session, tickets)
     await session.flush()
     return tickets  # in seat order, as `seats_of` gives the seats

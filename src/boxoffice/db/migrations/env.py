@@ -7,9 +7,12 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from boxoffice.db.base import Base
 from boxoffice.db.migrate import only_tables_of
-from boxoffice.db.models import Base
 
+# The application's declarative base holds every table once `boxoffice.metadata` (the top floor,
+# which imports every domain's models) is imported: the tests and any comparison import it first.
+# An upgrade needs none of it: its revisions say what to do.
 target_metadata = Base.metadata
 
 

@@ -115,6 +115,20 @@ export async function conditional(path, etag) {
   return { changed: true, etag: response.headers.get("ETag"), body: await response.json() };
 }
 
+// Sign out on this device: the server ends the session (its refresh token stops working at
+// once), then the tokens are forgotten here, whether the server could be told or not.
+export async function signOut() {
+  const refresh = store.getItem(KEYS.refresh);
+  if (refresh) {
+    try {
+      await send("POST", "/api/v1/auth/logout", { refresh_token: refresh });
+    } catch {
+      // offline: the session runs out by itself
+    }
+  }
+  session.signOut();
+}
+
 export async function signIn(kind, fields) {
   const guest = session.guestToken();
   const path = `/api/v1/auth/${kind}`;

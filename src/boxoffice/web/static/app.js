@@ -1,5 +1,5 @@
 // Picks the page module for the path (the server answers the same shell for each) and draws it.
-import { session } from "./api.js";
+import { session, signOut } from "./api.js";
 import { h, notice, signInHere, skeleton } from "./ui.js";
 
 // [path, page module, the skeleton drawn while it loads]
@@ -11,6 +11,9 @@ const ROUTES = [
   [/^\/bookings\/([^/]+)$/, "booking", "card"],
   [/^\/ticket$/, "ticket", "card"],
   [/^\/signin$/, "signin"],
+  [/^\/account$/, "account"],
+  [/^\/forgot-password$/, "forgot-password"],
+  [/^\/reset-password$/, "reset-password"],
   [/^\/checkin$/, "checkin"],
   [/^\/admin$/, "admin"],
   [/^\/admin\/sales$/, "sales"],
@@ -27,8 +30,8 @@ function drawAccount() {
   const links = [];
   if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
   if (user.role === "admin" || user.role === "staff") links.push(h("a", { href: "/checkin" }, "Check-in"));
-  const out = h("button", { type: "button", class: "link", onclick: () => { session.signOut(); location.assign("/"); } }, "Sign out");
-  slot.replaceChildren(...links, h("span", { class: "who" }, user.name), out);
+  const out = h("button", { type: "button", class: "link", onclick: async () => { await signOut(); location.assign("/"); } }, "Sign out");
+  slot.replaceChildren(...links, h("a", { href: "/account", class: "who", title: "Your account" }, user.name), out);
 }
 
 async function start() {

@@ -77,6 +77,22 @@ export function go(path) {
   window.location.assign(path);
 }
 
+// Where to go back to after a detour (sign-in's `next`, the sandbox payment's `return_to`): the
+// address resolved against this page's origin, as the browser itself would resolve it, kept only
+// when it is on this origin; else `fallback`. Prefix checks cannot do this: "/\evil.example"
+// and "/<TAB>/evil" both start with one "/" and lead elsewhere. An absolute URL is returned, so
+// nothing is resolved a second time.
+export function sameOrigin(address, fallback = "/") {
+  const here = window.location.origin;
+  try {
+    const url = new URL(address || fallback, here);
+    if (url.origin === here) return url.href;
+  } catch {
+    // not an address at all
+  }
+  return new URL(fallback, here).href;
+}
+
 // For a page that reloads as its filters change: each call of the returned function starts a
 // load and gives back a check that it is still the latest (a late answer to an older load must
 // not draw over a newer one).

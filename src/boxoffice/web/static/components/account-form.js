@@ -14,7 +14,8 @@ export function accountForm(onSignedIn, { allowRegister = true, quiet = false } 
   const registerButton = h("button", { type: "button" }, "Create account");
   const form = h("form", { class: "account", "aria-label": "Sign in" },
     field("Email", email), field("Password", password), allowRegister ? nameField : null,
-    h("div", { class: "actions" }, signInButton, allowRegister ? registerButton : null),
+    h("div", { class: "actions" }, signInButton, allowRegister ? registerButton : null,
+      h("a", { href: "/forgot-password" }, "Forgot your password?")),
     messages.element);
   form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,20 +1,28 @@
 // Live seat statuses: the server's event stream when it has one, else the seat map polled with
 // its ETag every second (a 304 costs the server next to nothing).
+//
+// A stream that ends (the server ends each one after a while, or the network drops it) is
+// reopened by EventSource itself, with the Last-Event-ID it last got: the server answers with
+// what changed meanwhile. A stream refused (too many open: 429) or missing (404) closes for
+// good: then the map is polled, and the stream tried again now and then.
 import { conditional } from "../api.js";
 
 const POLL_MS = 1000;
+const STREAM_AGAIN_MS = 30000;
 
 export function watchSeats(showId, { onSeats, onCancelled }) {
   const path = `/api/v1/shows/${showId}/seats`;
   let stopped = false;
+  let polling = false;
   let timer = null;
+  let retry = null;
   let source = null;
   let etag = null;
 
   const all = (map) => onSeats(map.seats.map((s) => ({ id: s.id, status: s.status })));
 
   async function poll() {
-    if (stopped) return;
+    if (stopped || !polling) return;
     try {
       const answer = await conditional(path, etag);
       etag = answer.etag;
@@ -22,34 +30,48 @@ export function watchSeats(showId, { onSeats, onCancelled }) {
     } catch {
       // a missed poll is retried on the next tick
     }
-    if (!stopped) timer = setTimeout(poll, POLL_MS);
+    if (!stopped && polling) timer = setTimeout(poll, POLL_MS);
+  }
+
+  function startPolling() {
+    if (polling || stopped) return;
+    polling = true;
+    poll();
+  }
+
+  function stopPolling() {
+    polling = false;
+    clearTimeout(timer);
+    timer = null;
   }
 
   function fallBack() {
     source?.close();
     source = null;
-    if (!stopped && timer === null) poll();
+    startPolling();
+    clearTimeout(retry);
+    retry = setTimeout(() => { if (!stopped) stream(); }, STREAM_AGAIN_MS);
   }
 
-  if ("EventSource" in window) {
-    let opened = false;
-    source = new EventSource(`${path}/stream`);
-    source.addEventListener("open", () => { opened = true; });
-    source.addEventListener("snapshot", (event) => all(JSON.parse(event.data)));
-    source.addEventListener("seats", (event) => onSeats(JSON.parse(event.data).seats));
-    source.addEventListener("show-cancelled", () => { source.close(); onCancelled(); });
-    // A stream the server does not have (404) closes for good: poll instead. A dropped stream
-    // that had worked reconnects by itself (with Last-Event-ID).
-    source.addEventListener("error", () => {
-      if (source && (source.readyState === EventSource.CLOSED || !opened)) fallBack();
+  function stream() {
+    const opened = new EventSource(`${path}/stream`);
+    source = opened;
+    opened.addEventListener("open", stopPolling);
+    opened.addEventListener("snapshot", (event) => all(JSON.parse(event.data)));
+    opened.addEventListener("seats", (event) => onSeats(JSON.parse(event.data).seats));
+    opened.addEventListener("show-cancelled", () => { opened.close(); onCancelled(); });
+    opened.addEventListener("error", () => {
+      if (source === opened && opened.readyState === EventSource.CLOSED) fallBack();
     });
-  } else {
-    poll();
   }
+
+  if ("EventSource" in window) stream();
+  else startPolling();
 
   return () => {
     stopped = true;
     source?.close();
-    clearTimeout(timer);
+    stopPolling();
+    clearTimeout(retry);
   };
 }

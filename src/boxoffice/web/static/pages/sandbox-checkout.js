@@ -1,13 +1,12 @@
 // Stands in for Razorpay Checkout when the server pays into its offline sandbox: the customer
 // picks success or failure, and goes back to the app with what Checkout would hand it.
 import { money } from "../format.js";
-import { h, messageBox, render } from "../ui.js";
+import { h, messageBox, render, sameOrigin } from "../ui.js";
 
 export default async function sandboxCheckout(main) {
   const params = new URLSearchParams(location.search);
   const orderId = params.get("order_id") || "";
-  const returnTo = params.get("return_to") || "/";
-  const back = returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : "/";
+  const back = sameOrigin(params.get("return_to"));
   const messages = messageBox("sandbox");
   const amount = Number(params.get("amount"));
 
@@ -25,13 +24,13 @@ export default async function sandboxCheckout(main) {
       button.disabled = false;
       return;
     }
-    const query = new URLSearchParams();
+    const target = new URL(back);
     if (answer.error) {
-      query.set("payment_error", answer.error.description || "The payment failed.");
+      target.searchParams.set("payment_error", answer.error.description || "The payment failed.");
     } else {
-      for (const key of ["razorpay_order_id", "razorpay_payment_id", "razorpay_signature"]) query.set(key, answer[key]);
+      for (const key of ["razorpay_order_id", "razorpay_payment_id", "razorpay_signature"]) target.searchParams.set(key, answer[key]);
     }
-    location.replace(`${back}?${query}`);
+    location.replace(target.href);
   }
 
   const pay = h("button", { type: "button", class: "primary" }, `Pay ${money(amount, params.get("currency") || "INR")}`);

@@ -1,4 +1,4 @@
-"""All SQL of money: tax rule versions with their slabs, and films' state waivers."""
+"""All SQL of taxes: tax rule versions with their slabs, and films' state waivers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.engine import dialect_insert
-from boxoffice.money.models import TaxCategory, TaxExemption, TaxRuleVersion, TaxSlab
 from boxoffice.money.tax import Slab
+from boxoffice.taxes.models import TaxCategory, TaxExemption, TaxRuleVersion, TaxSlab
 
 
 async def slabs_of(

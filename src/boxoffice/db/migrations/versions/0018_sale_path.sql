@@ -1,4 +1,4 @@
--- The sale path's functions (PostgreSQL), written out whole: the version of migration 0016.
+-- The sale path's functions (PostgreSQL), written out whole: the version of migration 0018.
 --
 -- boxoffice_hold: the whole hold in one statement, so in autocommit one round trip. Lock the
 -- customer, check the show and the caps, claim the seats (free ones, locked in seat order,

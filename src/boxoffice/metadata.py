@@ -1,4 +1,5 @@
-"""Every table, imported in one place so that Alembic and the tests see the whole schema."""
+"""Every table, imported in one place so that Alembic and the tests see the whole schema: on the top
+floor, since it imports every domain (`db/` imports none)."""
 
 from boxoffice import idempotency
 from boxoffice.accounts import models as accounts
@@ -6,12 +7,12 @@ from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
 from boxoffice.db.base import Base
 from boxoffice.invoicing import models as invoicing
-from boxoffice.money import models as money
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
 from boxoffice.pricing import models as pricing
 from boxoffice.reports import models as reports
 from boxoffice.staff import models as staff
+from boxoffice.taxes import models as taxes
 from boxoffice.tickets import models as tickets
 
 __all__ = [
@@ -21,11 +22,11 @@ __all__ = [
     "catalogue",
     "idempotency",
     "invoicing",
-    "money",
     "notifications",
     "payments",
     "pricing",
     "reports",
     "staff",
+    "taxes",
     "tickets",
 ]

@@ -1,8 +1,8 @@
 """invoices, receipts and credit notes numbered per theatre, financial year and series; each
 seat's charges; the reports' tax split
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 10:00:00
 
 - `document_counters` (theatre, financial year, series): the last serial handed out, locked by
@@ -30,8 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""Rules of money that read or write the database: tax rule versions, films' state waivers, and
+"""Rules of taxes, which read or write the database: tax rule versions, films' state waivers, and
 whether a theatre's inclusive prices fit the slabs in force.
 
 A version's `effective_from` must be a date that has not begun anywhere on Earth (after today
@@ -15,16 +15,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
+from boxoffice.catalogue.days import local_date
 from boxoffice.catalogue.errors import UnknownReference
 from boxoffice.catalogue.models import Show, Theatre
 from boxoffice.db.base import new_id
-from boxoffice.money import charges, repository, tax
+from boxoffice.money import charges, tax
 from boxoffice.money.charges import FrozenSeat
 from boxoffice.money.errors import InconsistentPrice, InvalidTaxRule, TaxRuleDateTaken
-from boxoffice.money.models import TaxCategory, TaxExemption, TaxRuleVersion
-from boxoffice.money.schemas import ExemptionCreate, SlabOut, TaxRuleCreate, TaxRuleOut
 from boxoffice.money.terms import fee_schedule_of
-from boxoffice.pricing.rules import local_date
+from boxoffice.taxes import repository
+from boxoffice.taxes.models import TaxCategory, TaxExemption, TaxRuleVersion
+from boxoffice.taxes.schemas import ExemptionCreate, SlabOut, TaxRuleCreate, TaxRuleOut
 
 EARLIEST_OFFSET = timedelta(hours=14)  # UTC+14 (Kiritimati): where a date begins first
 

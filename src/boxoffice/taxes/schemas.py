@@ -10,8 +10,8 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from boxoffice.catalogue.schemas import IsoDate, Request
 from boxoffice.money import tax
-from boxoffice.money.models import TaxCategory
 from boxoffice.money.terms import Paise, RateBp, StateCode
+from boxoffice.taxes.models import TaxCategory
 
 
 class SlabIn(Request):

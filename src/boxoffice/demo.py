@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.catalogue import repository, service
+from boxoffice.catalogue import repository as catalogue_repository
+from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.models import DayType
 from boxoffice.catalogue.schemas import (
     MovieCreate,
@@ -144,13 +145,13 @@ def _rules(day_type: DayType, prices: dict[str, int]) -> list[PriceRuleIn]:
 
 async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) -> bool:
     """Loads the demo catalogue; False (and nothing done) when it is already present."""
-    if await repository.find_theatre_by_name(session, *MARKER_THEATRE) is not None:
+    if await catalogue_repository.find_theatre_by_name(session, *MARKER_THEATRE) is not None:
         return False
     zone = ZoneInfo(TIMEZONE)
     today = now.astimezone(zone).date()
 
     movies = [
-        await service.create_movie(
+        await catalogue_service.create_movie(
             session,
             MovieCreate.model_validate({**movie, "release_date": today - timedelta(days=7 * i)}),
             now,
@@ -160,7 +161,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
 
     screen_index = 0
     for spec in _theatres(today):
-        theatre = await service.create_theatre(
+        theatre = await catalogue_service.create_theatre(
             session,
             TheatreCreate(
                 name=spec["name"],
@@ -171,7 +172,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
             ),
             now,
         )
-        await service.update_theatre(
+        await catalogue_service.update_theatre(
             session, theatre.id, TheatrePatch.model_validate(spec["money"]), now
         )
         rules = _rules(DayType.WEEKDAY, WEEKDAY) + _rules(DayType.WEEKEND, WEEKEND)
@@ -180,7 +181,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
         await pricing_service.replace_theatre_rules(session, theatre.id, rules, now)
 
         for name, rows in spec["screens"]:
-            screen = await service.create_screen(
+            screen = await catalogue_service.create_screen(
                 session, theatre.id, ScreenCreate.model_validate({"name": name, "rows": rows}), now
             )
             if name == "Gold Class":  # a premium screen: its own VIP prices beat the theatre's
@@ -202,7 +203,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
                         if slot == len(SHOW_TIMES) - 1 and day == 1
                         else []
                     )
-                    await service.create_show(
+                    await catalogue_service.create_show(
                         session,
                         settings,
                         ShowCreate.model_validate(

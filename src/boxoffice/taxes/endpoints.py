@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from boxoffice.accounts.dependencies import AdminDep
 from boxoffice.dependencies import Limit, NowDep, Offset, ReadSessionDep, SessionDep
-from boxoffice.money import service
-from boxoffice.money.models import TaxCategory
-from boxoffice.money.schemas import (
+from boxoffice.money.terms import StateCode
+from boxoffice.taxes import service
+from boxoffice.taxes.models import TaxCategory
+from boxoffice.taxes.schemas import (
     ExemptionCreate,
     ExemptionList,
     ExemptionOut,
@@ -18,7 +19,6 @@ from boxoffice.money.schemas import (
     TaxRuleList,
     TaxRuleOut,
 )
-from boxoffice.money.terms import StateCode
 
 router = APIRouter(tags=["taxes"])
 
