@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,11 +20,11 @@ from tests.bookings.money_helpers import (
     show_in,
 )
 from tests.catalogue.test_seat_stream import statuses, subscribe
-from tests.conftest import TEST_JWT_SECRET, LiveServer, free_port
+from tests.conftest import LiveServer
 from tests.invoicing.helpers import documents_audit, invoice
 from tests.payments.checkout import booking, eventually, money_audit
 from tests.support.keys import sandbox_keys
-from tests.support.servers import serve
+from tests.support.servers import Servers
 from tests.tickets.helpers import tickets
 
 
@@ -182,11 +181,10 @@ def _a_paid_pair(client: httpx.Client, admin: Headers) -> tuple[Headers, dict[st
 
 @pytest.mark.postgres_only
 def test_two_partial_cancels_of_one_seat_through_two_processes_one_wins(
-    client: httpx.Client, admin: Headers, db: Any, tmp_path: Path
+    client: httpx.Client, admin: Headers, db: Any, two_servers: Servers
 ) -> None:
     who, paid = _a_paid_pair(client, admin)
-    with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
-        responses = _race(urls, who, paid["id"], seat_of(paid, "GOLD"))
+    responses = _race(two_servers.urls, who, paid["id"], seat_of(paid, "GOLD"))
     _one_won(responses, db, client, who, paid)
 
 
