@@ -12,6 +12,7 @@ from __future__ import annotations
 import resource
 import socket
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from typing import Any
 import httpx
 from tests.api import guest, ready_show, register
 from tests.catalogue.test_seat_stream import hold, statuses, subscribe
-from tests.conftest import TEST_JWT_SECRET, TestDatabase, free_port, running_app
+from tests.conftest import TEST_JWT_SECRET, TestDatabase, running_app
 from tests.payments.checkout import eventually
-from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env, wait_until_up
+from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
+from tests.support.servers import Server as ServeProcess
 
 FILE_LIMIT = 400  # the server's own file-descriptor limit in the process-limit test
 WAIT_SECONDS = 10  # a test waits this long for an answer at most (no timing asserted)
@@ -67,16 +69,15 @@ class Server:
 def boxoffice_serve(
     db: TestDatabase, tmp_path: Path, file_limit: int | None = None, **settings: str
 ) -> Iterator[Server]:
-    """`boxoffice serve` behind a trusted proxy at 127.0.0.1, with its limits on."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    """`boxoffice serve` behind a trusted proxy at 127.0.0.1, with its limits on: it binds a
+    port of its own (`--port 0`) and says which; its /health must name our instance id."""
+    instance = uuid.uuid4().hex
     env = server_env(
         db.url,
         TEST_JWT_SECRET,
-        PUBLIC_BASE_URL=url,
-        RAZORPAY_BASE_URL=f"{url}/_sandbox/razorpay",
         RATE_LIMIT_ENABLED="true",
         TRUSTED_PROXIES="127.0.0.1",
+        INSTANCE_ID=instance,
         **settings,
     )
 
@@ -84,21 +85,23 @@ def boxoffice_serve(
         if file_limit is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (file_limit, file_limit))
 
-    with (tmp_path / "server.log").open("wb") as log:
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [BOXOFFICE, "serve", "--port", str(port)],
+            [BOXOFFICE, "serve", "--port", "0"],
             env=env,
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=limit_files,
         )
-    server = Server(url, port)
     try:
-        wait_until_up(url, process)
+        url = ServeProcess(process, log_path, instance).wait_until_up()
+        server = Server(url, int(url.rsplit(":", 1)[1]))
         yield server
     finally:
-        server.close_all()
+        if "server" in locals():
+            server.close_all()
         process.terminate()
         try:
             process.wait(timeout=20)

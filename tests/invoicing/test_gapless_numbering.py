@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.api import Headers, register
-from tests.conftest import TEST_JWT_SECRET, free_port
+from tests.conftest import TEST_JWT_SECRET
 from tests.invoicing.helpers import documents_audit, hold_seats, invoice, show, theatre, this_year
 from tests.payments.checkout import (
     booking,
@@ -98,7 +98,7 @@ def test_invoice_numbers_are_gapless_across_processes_and_rollbacks(
     doomed = {booking_id for _, booking_id, _ in random.sample(everyone, FAILED)}
     amount = 25000
 
-    with serve(2, db.url, TEST_JWT_SECRET, [free_port(), free_port()], tmp_path) as urls:
+    with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
         servers = [httpx.Client(base_url=url, timeout=60) for url in urls]
         try:
             # Each payment reaches us by verify or by a webhook (either kind), through either

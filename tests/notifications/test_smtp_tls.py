@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from tests.api import Headers
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer
 from tests.notifications.test_emails import Inbox, customer_with_email, worker_passes
+from tests.support.ports import free_port  # aiosmtpd cannot say which port it bound
 from tests.tickets.helpers import booked, show_soon
 
 from boxoffice.clock import Clock

@@ -55,10 +55,10 @@ def test_every_hook_is_refused_without_the_keys_or_with_wrong_ones(client: httpx
 
 def test_with_the_keys_the_hooks_work_and_checkout_needs_none(client: httpx.Client) -> None:
     keys = httpx.BasicAuth(sandbox_keys().key_id, sandbox_keys().key_secret)
-    changed = client.patch(f"{SANDBOX}/config", json={"delay_seconds": 1}, auth=keys)
-    assert changed.status_code == 200 and changed.json()["delay_seconds"] == 1
-    assert client.get(f"{SANDBOX}/config", auth=keys).json()["delay_seconds"] == 1
-    assert client.delete(f"{SANDBOX}/config", auth=keys).json()["delay_seconds"] == 0
+    changed = client.patch(f"{SANDBOX}/config", json={"refund_status": "pending"}, auth=keys)
+    assert changed.status_code == 200 and changed.json()["refund_status"] == "pending"
+    assert client.get(f"{SANDBOX}/config", auth=keys).json()["refund_status"] == "pending"
+    assert client.delete(f"{SANDBOX}/config", auth=keys).json()["refund_status"] == "processed"
     assert client.get(f"{SANDBOX}/events", auth=keys).status_code == 200
     unknown = client.post(f"{SANDBOX}/refunds/rfnd_NoSuchRefund00/process", json={}, auth=keys)
     assert unknown.status_code in (400, 404), unknown.text
