@@ -11,13 +11,23 @@ What it checks (SPEC "Invariants"), after every process is stopped:
 - no booking half-written: a booking without seats; a live booking whose show_seats rows do not
   point back at it (or count as free); show_seats pointing at a missing booking, a booking of
   another show, a cancelled/expired booking, or holding a seat for a hold that already ran out;
-- totals are the sum of the frozen seat prices;
+- no seat given back by a partial cancellation still held by its booking;
 - no 500 from any server that was up (connection errors from a killed one are expected);
-- money: captured - refunded = total if BOOKED, else 0 (a FAILED refund returns nothing), never
-  two refunds that did not fail at the provider for one payment, no PROCESSED refund the
-  provider did not process. A refund-failure phase runs after the storm: paid bookings are
-  cancelled while the sandbox bounces every refund once and loses one answer, the worker and a
-  server are killed, admins retry from `GET /api/v1/admin/refunds?status=FAILED`.
+- money, as SPEC "Money audit" extends it (scripts/chaos_money.py): totals are the sums of the
+  seats' frozen lines; per payment, refunds not failed <= captured; per booking, captured -
+  refunded = what the theatre keeps (seats still held, fees and the policy's share of seats given
+  back; a FAILED refund returns nothing); each seat's refund allowed by its policy; per invoice,
+  totals - credit notes = what the theatre keeps; never two refunds that did not fail at the
+  provider for one of ours, no PROCESSED refund the provider did not process.
+
+The theatre is registered for GST with a fee and a tiered policy, so every sale carries tax and
+fees, and the storm's paid bookings give some or all of their seats back. After the storm, a
+refund-failure phase: paid bookings are cancelled while the sandbox bounces every refund once and
+loses one answer, the worker and a server are killed, admins retry from `GET
+/api/v1/admin/refunds?status=FAILED`. Then a partial-cancel and refund phase: paid bookings of
+three seats give them back one at a time, two servers racing to cancel the same seat (exactly
+one may win), a server killed between cancels, the last seat cancelling the booking, every
+refund of seats PROCESSED.
 
 With CHAOS_RESTART_POSTGRES=1 (opt-in: it interrupts every other user of the local cluster) the
 PostgreSQL cluster is stopped under load, the API must answer 503 problem+json (never 500, never
@@ -54,6 +64,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
+from chaos_money import TERMS, money_audit, new_customer, partial_cancel_phase
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
@@ -229,6 +240,11 @@ def setup_catalogue(
             },
             headers=admin,
         ).json()
+        # Registered for GST, with a fee and a tiered policy: every sale carries tax and fees,
+        # and every cancellation refunds by a tier (chaos_money).
+        http.patch(
+            f"/api/v1/theatres/{theatre['id']}", json=TERMS, headers=admin
+        ).raise_for_status()
         rules = [
             {"seat_type": t, "day_type": d, "amount": a}
             for t, a in {"VIP": 50000, "GOLD": 35000, "SILVER": 20000}.items()
@@ -367,6 +383,18 @@ def storm_worker(
                                 headers=who,
                             )
                             stats.count(f"verify {verified.status_code}")
+                            if verified.status_code == 200 and rng.random() < 0.4:
+                                # Some seats back (the booking stays BOOKED), or all of them.
+                                some = len(wanted) > 1 and rng.random() < 0.6
+                                given = call(
+                                    "POST",
+                                    f"/api/v1/bookings/{booking}/cancel",
+                                    json={"seat_ids": wanted[:1]} if some else None,
+                                    headers=who,
+                                )
+                                stats.count(
+                                    f"{'partial' if some else 'paid'} cancel {given.status_code}"
+                                )
                 # else: leave the hold to run out (the worker sweeps it)
                 time.sleep(rng.uniform(0.01, 0.04))  # a storm, but one that leaves CPU to restarts
             except httpx.HTTPError as exc:  # a killed server: expected, back off a little
@@ -381,7 +409,7 @@ AUDIT: list[tuple[str, str]] = [
     (
         "seat in two live bookings",
         f"""SELECT b.show_id, bs.seat_id, count(*) FROM booking_seats bs
-            JOIN bookings b ON b.id = bs.booking_id WHERE {LIVE}
+            JOIN bookings b ON b.id = bs.booking_id WHERE {LIVE} AND bs.cancelled_at IS NULL
             GROUP BY b.show_id, bs.seat_id HAVING count(*) > 1""",  # noqa: S608 (constant SQL)
     ),
     (
@@ -394,7 +422,8 @@ AUDIT: list[tuple[str, str]] = [
         f"""SELECT b.id, b.status, bs.seat_id, ss.booking_id, ss.held_until
             FROM bookings b JOIN booking_seats bs ON bs.booking_id = b.id
             LEFT JOIN show_seats ss ON ss.show_id = b.show_id AND ss.seat_id = bs.seat_id
-            WHERE {LIVE} AND (ss.seat_id IS NULL OR ss.booking_id IS DISTINCT FROM b.id
+            WHERE {LIVE} AND bs.cancelled_at IS NULL
+              AND (ss.seat_id IS NULL OR ss.booking_id IS DISTINCT FROM b.id
                    OR (ss.held_until IS NOT NULL AND ss.held_until <= now()))""",  # noqa: S608
     ),
     (
@@ -425,39 +454,11 @@ AUDIT: list[tuple[str, str]] = [
                               WHERE bs.booking_id = b.id AND bs.seat_id = ss.seat_id)""",
     ),
     (
-        "total differs from the sum of its frozen seat prices",
-        """SELECT b.id, b.amount_total, sum(bs.price) FROM bookings b
-            JOIN booking_seats bs ON bs.booking_id = b.id
-            GROUP BY b.id, b.amount_total HAVING b.amount_total <> sum(bs.price)""",
-    ),
-]
-
-
-AUDIT += [
-    (
-        "money: captured (as the provider records it) - refunded differs from the total if "
-        "BOOKED, else 0 (a FAILED refund returns nothing and is left for an admin)",
-        """SELECT b.id, b.status, b.amount_total, s.amount, r.status, r.amount FROM bookings b
-            JOIN payments p ON p.booking_id = b.id AND p.payment_id IS NOT NULL
-            LEFT JOIN razorpay_sandbox_payments s ON s.id = p.payment_id AND s.captured
-            LEFT JOIN refunds r ON r.payment_id = p.id
-            WHERE NOT (
-                (b.status = 'BOOKED' AND r.id IS NULL AND s.amount = b.amount_total)
-                OR (b.status <> 'BOOKED' AND r.status IN ('PENDING', 'PROCESSED')
-                    AND r.amount = s.amount)
-                OR (b.status <> 'BOOKED' AND r.status = 'FAILED'))""",
-    ),
-    (
-        "two refunds at the provider that did not fail, for one payment",
-        """SELECT payment_id, count(*) FROM razorpay_sandbox_refunds WHERE status <> 'failed'
-            GROUP BY payment_id HAVING count(*) > 1""",
-    ),
-    (
-        "a refund PROCESSED here that the provider did not process",
-        """SELECT r.id FROM refunds r JOIN payments p ON p.id = r.payment_id
-            WHERE r.status = 'PROCESSED' AND NOT EXISTS (
-                SELECT 1 FROM razorpay_sandbox_refunds s
-                WHERE s.payment_id = p.payment_id AND s.status = 'processed')""",
+        "seat given back still held by its booking",
+        """SELECT bs.booking_id, bs.seat_id FROM booking_seats bs
+            JOIN bookings b ON b.id = bs.booking_id
+            JOIN show_seats ss ON ss.show_id = b.show_id AND ss.seat_id = bs.seat_id
+            WHERE bs.cancelled_at IS NOT NULL AND ss.booking_id = b.id""",
     ),
 ]
 
@@ -469,6 +470,7 @@ def audit(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
             rows = connection.execute(sql).fetchall()
             if rows:
                 found[name] = rows
+        found.update(money_audit(connection))
         by_status = connection.execute(
             "SELECT status, count(*) FROM bookings GROUP BY status ORDER BY status"
         ).fetchall()
@@ -516,15 +518,7 @@ def refund_failure_phase(
         booked: list[tuple[str, dict[str, str]]] = []
         for index in range(REFUND_BOOKINGS):
             url = str(servers[index % 2].url)
-            person = http.post(
-                f"{url}/api/v1/auth/register",
-                json={
-                    "email": f"refund-{uuid.uuid4().hex[:10]}@example.com",
-                    "password": "chaos-customer-pw-1",
-                    "name": "Refund Customer",
-                },
-            )
-            who = {"Authorization": f"Bearer {person.json()['access_token']}"}
+            who = new_customer(http, url, "refund")
             held = http.post(
                 f"{url}/api/v1/bookings",
                 json={"show_id": show_id, "seat_ids": [free[index]]},
@@ -833,6 +827,25 @@ def main() -> int:
             for thread in threads:
                 thread.join(timeout=20)
             violations.extend(refund_failure_phase(servers, worker, catalogue, database_url))
+
+            def kill_and_restart(index: int) -> None:
+                servers[index].kill9()
+                servers[index].start()
+                servers[index].wait_ready()
+
+            def query(sql: str) -> list[tuple[Any, ...]]:
+                with psycopg.connect(database_url) as connection:
+                    return connection.execute(sql).fetchall()
+
+            violations.extend(
+                partial_cancel_phase(
+                    [str(s.url) for s in servers],
+                    catalogue.show_ids[0],
+                    kill_and_restart,
+                    query,
+                    say,
+                )
+            )
             if restart_postgres:
                 postgres_outage(servers, catalogue, violations)
             time.sleep(1.0)

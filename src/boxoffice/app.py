@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boxoffice.accounts.endpoints import me_router
 from boxoffice.accounts.endpoints import router as auth_router
+from boxoffice.bookings.charges import ChargeTables
 from boxoffice.bookings.chooser import SeatChooser
 from boxoffice.bookings.endpoints import SalePathLane
 from boxoffice.bookings.endpoints import router as bookings_router
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.seat_maps,
         lambda: unit_of_work(app.state),
         booking_views.answer,
+        ChargeTables(app.state.sessionmaker, settings),
     )
 
     for router in (

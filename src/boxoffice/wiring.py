@@ -10,7 +10,9 @@ from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.events import (
     BookingSeatsCancelling,
     BookingStatusChanged,
+    SeatsCancelled,
     involves_booked,
+    partly,
 )
 from boxoffice.catalogue import ports as catalogue_ports
 from boxoffice.catalogue.events import ShowCancelled
@@ -34,13 +36,14 @@ def register_handlers() -> None:
             pricing=pricing_service, seat_use=bookings_repository, sales=reports_repository
         )
     )
-    # In this order: the refund is recorded (and its credit note issued), the invoice issued,
-    # then the tickets issued or revoked, then the email (which names them) is queued.
+    # In this order: the refund of seats given back is recorded (and its credit note issued)
+    # before the booking's status changes; then the invoice is issued, the tickets issued or
+    # revoked, and the email (which names them) queued.
     # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.
-    events.subscribe(
-        BookingStatusChanged, payments_handlers.refund_cancelled_booking, involves_booked
-    )
+    events.subscribe(SeatsCancelled, payments_handlers.refund_given_back_seats)
     events.subscribe(SeatsRefunded, invoicing_handlers.credit_refunded_seats)
+    events.subscribe(SeatsCancelled, tickets_handlers.revoke_given_back, partly)
+    events.subscribe(SeatsCancelled, reports_handlers.uncount_given_back, partly)
     events.subscribe(BookingStatusChanged, invoicing_handlers.invoice_booked, involves_booked)
     events.subscribe(
         BookingStatusChanged, tickets_handlers.tickets_on_status_change, involves_booked

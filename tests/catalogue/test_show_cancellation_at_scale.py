@@ -59,8 +59,12 @@ def seed_holds(db: Any, show_id: str, user_id: Any, count: int) -> None:
             SELECT booking_id, :show, :user, NULL, 'PENDING', price, 'INR', :expires, :now, :now
             FROM free
         ), seats_made AS (
-            INSERT INTO booking_seats (booking_id, seat_id, label, seat_type, price)
-            SELECT booking_id, seat_id, label, seat_type, price FROM free
+            -- With the charges an unregistered theatre without a fee freezes: the price, no GST.
+            INSERT INTO booking_seats (booking_id, seat_id, label, seat_type, price, taxable,
+                                       tax_rate_bp, cgst, sgst, ticket_total, fee, fee_rate_bp,
+                                       fee_cgst, fee_sgst)
+            SELECT booking_id, seat_id, label, seat_type, price, price, 0, 0, 0, price, 0, 0, 0, 0
+            FROM free
         ), history_made AS (
             INSERT INTO booking_transitions (id, booking_id, from_status, to_status, at, reason,
                                              actor)

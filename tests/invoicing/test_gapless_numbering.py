@@ -156,4 +156,4 @@ def test_invoice_numbers_are_gapless_across_processes_and_rollbacks(
     numbers = sorted(invoice(client, who, b)["number"] for who, b, _ in everyone)
     assert numbers == [f"PLZ/{year}/{n:06d}" for n in range(1, COMMITTED + FAILED + 1)]
     documents_audit(db)
-    money_audit(db)
+    money_audit(client, db)

@@ -207,9 +207,12 @@ def refund_processed(client: httpx.Client, who: Headers, booking_id: str) -> boo
 def money_audit(client: httpx.Client, db: Any, settle_within: float = 15) -> None:
     """For every booking with an order, from the provider's own records (its REST API, not our
     `payments` and `refunds` rows): what it captured for the order minus what it refunded is
-    the booking's total if BOOKED, else 0; and it refunded exactly what our refunds not FAILED
-    say. A FAILED refund returned nothing: its money is still held (captured, not BOOKED),
-    which is exactly what the admin list of FAILED refunds shows a human.
+    what the theatre keeps of the booking (SPEC "Money audit"): the totals of the seats it still
+    holds, and of the seats it gave back what their refunds did not return (fees kept, the
+    policy's share kept); 0 for a booking never BOOKED; and it refunded exactly what our
+    refunds not FAILED say. A FAILED refund returned nothing: its money is still held, which is
+    exactly what the admin list of FAILED refunds shows a human. Then the charges' own audit
+    (`charges_audit`).
 
     Refunds are issued after their commit, in the background: the audit waits (bounded) until
     the provider's records agree, then fails naming every booking that still does not.
@@ -218,6 +221,7 @@ def money_audit(client: httpx.Client, db: Any, settle_within: float = 15) -> Non
     while (problems := _money_problems(client, db)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert problems == [], problems
+    charges_audit(db)
 
 
 def _money_problems(client: httpx.Client, db: Any) -> list[Any]:
@@ -227,19 +231,25 @@ def _money_problems(client: httpx.Client, db: Any) -> list[Any]:
                COALESCE((SELECT sum(r.amount) FROM refunds r
                          WHERE r.payment_id = p.id AND r.status <> 'FAILED'), 0),
                COALESCE((SELECT sum(r.amount) FROM refunds r
-                         WHERE r.payment_id = p.id AND r.status = 'FAILED'), 0)
+                         WHERE r.payment_id = p.id AND r.status = 'FAILED'), 0),
+               EXISTS (SELECT 1 FROM booking_transitions t
+                       WHERE t.booking_id = b.id AND t.to_status = 'BOOKED'),
+               (SELECT COALESCE(sum(bs.refunded), 0) FROM booking_seats bs
+                WHERE bs.booking_id = b.id)
         FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id
         """
     )
     problems: list[Any] = []
     captured_by_show: dict[Any, int] = {}
-    for booking_id, show_id, status, total, order_id, ours_refunded, still_held in rows:
+    for row in rows:
+        booking_id, show_id, status, total, order_id, ours_refunded, still_held = row[:7]
+        was_booked, given_back = row[7:]
         ordered = provider_payments(client, order_id) if order_id else []
         paid = [p for p in ordered if p["captured"]]
         captured = sum(p["amount"] for p in paid)
         refunded = sum(p["amount_refunded"] for p in paid)
         captured_by_show[show_id] = captured_by_show.get(show_id, 0) + captured
-        expected = (total if status == "BOOKED" else 0) + still_held
+        expected = (total - given_back if was_booked else 0) + still_held
         if captured - refunded != expected or refunded != ours_refunded:
             problems.append((booking_id, status, total, captured, refunded, ours_refunded))
     return problems + _show_sales_problems(db, captured_by_show)
@@ -254,7 +264,7 @@ def _show_sales_problems(db: Any, captured_by_show: dict[Any, int]) -> list[Any]
         SELECT s.id,
                COALESCE((SELECT ss.tickets FROM show_sales ss WHERE ss.show_id = s.id), 0),
                (SELECT COUNT(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
-                WHERE b.show_id = s.id AND b.status = 'BOOKED'),
+                WHERE b.show_id = s.id AND b.status = 'BOOKED' AND bs.cancelled_at IS NULL),
                COALESCE((SELECT ss.gross FROM show_sales ss WHERE ss.show_id = s.id), 0),
                (SELECT COUNT(*) FROM refunds r JOIN payments p ON p.id = r.payment_id
                 JOIN bookings b ON b.id = p.booking_id
@@ -267,3 +277,75 @@ def _show_sales_problems(db: Any, captured_by_show: dict[Any, int]) -> list[Any]
         for show_id, tickets, sold, gross, misfiled_refunds in rows
         if (tickets, gross) != (sold, captured_by_show.get(show_id, 0)) or misfiled_refunds
     ]
+
+
+LINE_TOTAL = "bs.ticket_total + bs.fee + bs.fee_cgst + bs.fee_sgst"
+
+
+def charges_audit(db: Any) -> None:
+    """The money of each seat (SPEC "Money audit"):
+    - a booking's total is the sum of its seats' lines (what its payment order asked);
+    - a payment's refunds not FAILED never exceed what it captured;
+    - each seat given back returned what its booking's policy allows: a tier's share of its
+      ticket (the fee kept), or everything when the theatre cancelled; the seats of a booking
+      gave back exactly what its refunds of seats ask;
+    - each invoice's totals less its credit notes are what the theatre keeps of its booking.
+    """
+    for booking_id, total, lines in db.query(
+        f"""
+        SELECT b.id, b.amount_total,
+               (SELECT sum({LINE_TOTAL}) FROM booking_seats bs WHERE bs.booking_id = b.id)
+        FROM bookings b
+        """
+    ):
+        assert total == lines, (booking_id, total, lines)
+    for payment_id, captured, refunded in db.query(
+        """
+        SELECT p.id, p.amount, COALESCE((SELECT sum(r.amount) FROM refunds r
+                                         WHERE r.payment_id = p.id AND r.status <> 'FAILED'
+                                           AND r.provider_payment_id = p.payment_id), 0)
+        FROM payments p WHERE p.payment_id IS NOT NULL
+        """
+    ):
+        assert refunded <= captured, (payment_id, captured, refunded)
+    _seats_given_back_audit(db)
+    for invoice_id, invoiced, credited, total, given_back in db.query(
+        """
+        SELECT d.id, d.total,
+               COALESCE((SELECT sum(n.total) FROM documents n WHERE n.invoice_id = d.id), 0),
+               b.amount_total,
+               (SELECT COALESCE(sum(bs.refunded), 0) FROM booking_seats bs
+                WHERE bs.booking_id = b.id)
+        FROM documents d JOIN bookings b ON b.id = d.booking_id
+        WHERE d.series <> 'CREDIT_NOTE'
+        """
+    ):
+        assert invoiced - credited == total - given_back, (invoice_id, invoiced, credited)
+
+
+def _seats_given_back_audit(db: Any) -> None:
+    rows = db.query(
+        f"""
+        SELECT b.id, b.cancellation_policy, bs.seat_id, bs.ticket_total, {LINE_TOTAL},
+               bs.refunded
+        FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
+        WHERE bs.refunded IS NOT NULL
+        """
+    )
+    given_back: dict[Any, int] = {}
+    for booking_id, policy, seat_id, ticket_total, line_total, refunded in rows:
+        tiers = json.loads(policy) if isinstance(policy, str) else policy
+        shares = {(2 * ticket_total * tier["refund_bp"] + 10000) // 20000 for tier in tiers or []}
+        allowed = {line_total, ticket_total} | shares  # theatre; the default 100 % tier
+        assert refunded in allowed, (booking_id, seat_id, refunded, sorted(allowed))
+        given_back[booking_id] = given_back.get(booking_id, 0) + refunded
+    asked = {
+        booking_id: amount
+        for booking_id, amount in db.query(
+            """
+            SELECT p.booking_id, sum(r.amount) FROM refunds r JOIN payments p ON p.id = r.payment_id
+            WHERE r.for_seats GROUP BY p.booking_id
+            """
+        )
+    }
+    assert {b: n for b, n in given_back.items() if n} == asked, (given_back, asked)

@@ -296,7 +296,7 @@ def test_no_cancellation_inside_the_cutoff(
     customer = login(client, "late-canceller@example.com", "correct-horse-9")
 
     body = problem(client.post(f"/api/v1/bookings/{pending['id']}/cancel", headers=customer), 409)
-    assert body["type"].endswith("/cancellation-closed")
+    assert body["type"].endswith("/not-cancellable")
     assert booking(client, customer, pending["id"])["status"] == "BOOKED"
 
 

@@ -71,7 +71,8 @@ def test_the_gst_report_sums_the_months_invoices_less_credit_notes(
     # Tickets, inclusive: VIP ₹500 at 18 % = 42373 + 3814 + 3813; GOLD ₹100 at 5 % = 9524 +
     # 238 + 238; SILVER ₹105 at 5 % = 10000 + 250 + 250. Fees, GST 18 % on top: VIP 10 % =
     # 5000 + 450 + 450; GOLD flat 1000 + 90 + 90; SILVER 10 % = 1050 + 95 + 94. The cancelled
-    # VIP booking's credit note takes back its ticket and its fee.
+    # VIP booking's credit note takes back its ticket; its customer cancelled, so the theatre
+    # keeps the fee (SPEC "Convenience fee").
     zero = {"taxable": 0, "cgst": 0, "sgst": 0}
     assert report["rates"] == [
         {
@@ -84,20 +85,20 @@ def test_the_gst_report_sums_the_months_invoices_less_credit_notes(
             "rate_bp": 1800,
             "tickets": {"taxable": 42373, "cgst": 3814, "sgst": 3813},
             "fees": {
-                "taxable": 5000 + 1000 + 2 * 1050,
-                "cgst": 450 + 90 + 2 * 95,
-                "sgst": 450 + 90 + 2 * 94,
+                "taxable": 2 * 5000 + 1000 + 2 * 1050,
+                "cgst": 2 * 450 + 90 + 2 * 95,
+                "sgst": 2 * 450 + 90 + 2 * 94,
             },
             "credited": {
                 "tickets": {"taxable": 42373, "cgst": 3814, "sgst": 3813},
-                "fees": {"taxable": 5000, "cgst": 450, "sgst": 450},
+                "fees": zero,
             },
         },
     ]
     assert report["totals"] == {
-        "taxable": 29524 + 42373 + 8100,
-        "cgst": 738 + 3814 + 730,
-        "sgst": 738 + 3813 + 728,
+        "taxable": 29524 + 42373 + 13100,
+        "cgst": 738 + 3814 + 1180,
+        "sgst": 738 + 3813 + 1178,
     }
     year = this_year()
     assert report["documents"] == [
@@ -154,7 +155,7 @@ def test_the_gst_report_sums_the_months_invoices_less_credit_notes(
         ["tickets", "500", "29524", "738", "738", "", "", "", ""],
         ["fees", "500", "0", "0", "0", "", "", "", ""],
         ["tickets", "1800", "42373", "3814", "3813", "", "", "", ""],
-        ["fees", "1800", "8100", "730", "728", "", "", "", ""],
+        ["fees", "1800", "13100", "1180", "1178", "", "", "", ""],
         [
             "documents",
             "",

@@ -21,6 +21,7 @@ from boxoffice import metrics
 from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import best_available, holds
 from boxoffice.bookings.best_available import GridSeat, SeatLayout, Wanted
+from boxoffice.bookings.charges import ChargeTable
 from boxoffice.bookings.errors import NotEnoughSeats, SeatsUnavailable, ShowNotFound, ShowNotOnSale
 from boxoffice.bookings.holds import HoldCaps, SaleSeats
 from boxoffice.bookings.reads import BookingView
@@ -150,6 +151,7 @@ class BestSeatsWanted:
     settings: Settings
     caps: HoldCaps
     seat_map: RenderedMap | None  # this process's map of the show, when known current
+    charges: ChargeTable  # the show's, for a hold now
 
 
 async def hold_best_seats(
@@ -208,6 +210,7 @@ async def hold_best_seats(
                     now,
                     ask.settings,
                     ask.caps,
+                    ask.charges,
                     may_retry=True,
                 )
             except SeatsUnavailable as raced:

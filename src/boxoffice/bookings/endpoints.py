@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Awaitable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
@@ -24,7 +24,7 @@ from boxoffice.accounts.dependencies import (
 )
 from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import sale
-from boxoffice.bookings.schemas import BookingOut, ChosenBookingOut, HoldRequest
+from boxoffice.bookings.schemas import BookingOut, CancelRequest, ChosenBookingOut, HoldRequest
 from boxoffice.dependencies import (
     IdempotencyKey,
 )
@@ -94,20 +94,33 @@ async def hold_seats(
     CANCEL_PATH,
     response_model=BookingOut,
     responses={
-        409: {"description": "Not cancellable in its state, past the cut-off, or checked in"},
+        409: {
+            "description": "Not cancellable in its state, past the policy's last tier "
+            "(`not-cancellable`, `cancellable_until`), seats given back already, or checked in"
+        },
+        422: {"description": "Seat ids that are not the booking's (`unknown_seat_ids`)"},
         429: {"description": "Too many cancels, or too many requests in flight (`Retry-After`)"},
     },
 )
 async def cancel_booking(
-    booking_id: uuid.UUID, request: Request, principal: TokenPrincipalDep
+    booking_id: uuid.UUID,
+    request: Request,
+    principal: TokenPrincipalDep,
+    body: CancelRequest | None = None,
 ) -> Response:
-    """Cancel: a hold frees its seats; a paid booking is refunded."""
+    """Cancel: a hold frees its seats; a paid booking gives back its seats (all, or the
+    `seat_ids` given) and is refunded as its cancellation policy says now (the fees kept), or
+    everything when an admin cancels it for the theatre."""
     await limit_cancels(request, principal)
-    return await sale.cancel(request.app.state.sale, booking_id, principal, client_network(request))
+    seat_ids = None if body is None else body.seat_ids
+    return await sale.cancel(
+        request.app.state.sale, booking_id, principal, client_network(request), seat_ids
+    )
 
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _HOLD_BODY = TypeAdapter(HoldRequest)
+_CANCEL_BODY = TypeAdapter(CancelRequest)
 
 
 class SalePathLane:
@@ -148,20 +161,24 @@ class SalePathLane:
             )
         except Unauthenticated:
             principal = None
+        body = await request.body()  # bounded: BodySizeLimitMiddleware is outside
         if cancel is not None:
-            if principal is None:
-                await self.app(scope, receive, send)
+            seat_ids = _cancel_seats(body)
+            if principal is None or seat_ids is False:
+                replayed = _replay({"type": "http.request", "body": body}, receive)
+                await self.app(scope, replayed, send)
                 return
             scope["route"] = self.cancel_route
             booking_id = uuid.UUID(cancel[1])
 
             async def cancel_it(principal: Principal = principal) -> Response:
                 await limit_cancels(request, principal)
-                return await sale.cancel(state.sale, booking_id, principal, client_network(request))
+                network = client_network(request)
+                seats = seat_ids or None
+                return await sale.cancel(state.sale, booking_id, principal, network, seats)
 
             await self._answer(request, send, cancel_it())
             return
-        body = await request.body()  # bounded: BodySizeLimitMiddleware is outside
         parsed = None
         if principal is not None and "idempotency-key" not in request.headers:
             try:
@@ -191,6 +208,17 @@ class SalePathLane:
                 raise
             response = await handler(request, error)
         await response(request.scope, request.receive, send)
+
+
+def _cancel_seats(body: bytes) -> list[uuid.UUID] | Literal[False] | None:
+    """The seats a cancel's body names; None without a body (the whole booking); False for a
+    body that does not parse (the route refuses it)."""
+    if not body.strip():
+        return None
+    try:
+        return _CANCEL_BODY.validate_json(body).seat_ids
+    except ValueError:
+        return False
 
 
 def _handler_for(app: Any, error: Exception) -> Any:

@@ -38,9 +38,35 @@ class IllegalTransition(Conflict):
     title = "That change is not allowed in the booking's current state"
 
 
-class CancellationClosed(Conflict):
-    type_slug = "cancellation-closed"
+class NotCancellable(Conflict):
+    """Later than the last tier of the booking's cancellation policy: `cancellable_until` says
+    when that was."""
+
+    type_slug = "not-cancellable"
     title = "It is too late to cancel this booking"
+
+
+class SeatsAlreadyCancelled(Conflict):
+    """A partial cancellation named seats the booking already gave back (another cancellation
+    of them won): `cancelled_seat_ids`."""
+
+    type_slug = "seats-already-cancelled"
+    title = "Some of these seats were cancelled already"
+
+
+class SeatsNotInBooking(InvalidInput):
+    """A partial cancellation named seats the booking never had: `unknown_seat_ids`."""
+
+    type_slug = "seats-not-in-booking"
+    title = "Some seat ids are not seats of this booking"
+
+
+class ChargesChanged(Conflict):
+    """The show's prices or its theatre's terms changed while the hold was being claimed, twice
+    in a row: nothing was held; asking again holds at the new charges."""
+
+    type_slug = "charges-changed"
+    title = "The show's prices changed while holding; try again"
 
 
 class BookingNotFound(NotFound):

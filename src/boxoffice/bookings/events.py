@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.money.cancellation import Reversal
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,28 @@ class BookingSeatsCancelling:
 def involves_booked(event: BookingStatusChanged) -> bool:
     """Into or out of BOOKED: what tickets, refunds, emails and sales figures react to."""
     return event.status is BookingStatus.BOOKED or event.previous is BookingStatus.BOOKED
+
+
+@dataclass(frozen=True)
+class SeatsCancelled:
+    """Seats of a BOOKED booking are being given back, in the transaction now open: all that it
+    still holds (`whole`: the booking is about to become CANCELLED, and `BookingStatusChanged`
+    follows), or some of them (the booking stays BOOKED with the rest). `reversals` says, by
+    seat id, what each seat's line gives back: by the booking's policy when its customer
+    cancels (the fee kept), everything when the theatre does (its show cancelled, an admin).
+
+    Published before the status change, so that what reacts to that (the email naming the
+    refund) finds the refund recorded.
+    """
+
+    booking: Booking
+    reversals: Mapping[uuid.UUID, Reversal]
+    at: datetime
+    reason: str
+    whole: bool
+
+
+def partly(event: SeatsCancelled) -> bool:
+    """Some seats given back, the booking staying BOOKED: what tickets and sales figures react
+    to (a whole cancellation reaches them as `BookingStatusChanged`)."""
+    return not event.whole

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import metrics
 from boxoffice.accounts.principal import SPENT_GUEST_TOKEN, Principal
+from boxoffice.bookings.charges import ChargeTable, line_total, seat_columns
 from boxoffice.bookings.errors import (
+    ChargesChanged,
     SeatsUnavailable,
     ShowNotFound,
     ShowNotOnSale,
@@ -55,7 +57,8 @@ class HoldCaps:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One hold for a store to claim: a new booking of these seats, for whom, until when."""
+    """One hold for a store to claim: a new booking of these seats, for whom, until when, at
+    the charges of the show's table (refused as `charges-stale` when the table is)."""
 
     booking_id: uuid.UUID
     show_id: uuid.UUID
@@ -64,14 +67,18 @@ class Claim:
     now: datetime
     expires_at: datetime
     actor: str
+    charges: ChargeTable
 
 
 @dataclass(frozen=True, slots=True)
 class HeldSeat:
+    """A seat of a hold: what it is, its price, and the charges frozen with it (by column)."""
+
     seat_id: uuid.UUID
     label: str
     seat_type: str
     price: int
+    charges: Mapping[str, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +111,8 @@ class ReleasedHold:
 class Refusal(Exception):
     """A store refused a hold (and kept nothing of it); `code` says why, as `boxoffice_hold`
     does, `details` the rest: `held` (int) and `first_expiry` (datetime | None) for a cap,
-    `unknown` and `unavailable` (seat ids) for seats it could not hold."""
+    `unknown` and `unavailable` (seat ids) for seats it could not hold. `charges-stale`: the
+    claim's charge table is older than the theatre's terms or lacks a price of the show."""
 
     def __init__(self, code: str, details: dict[str, Any]) -> None:
         super().__init__(code)
@@ -189,13 +197,15 @@ async def hold(
     now: datetime,
     settings: Settings,
     caps: HoldCaps,
+    charges: ChargeTable,
     *,
     may_retry: bool = False,
 ) -> BookingView:
-    """Holds all of `seat_ids` for the caller, or none, within `caps`: the new PENDING booking."""
+    """Holds all of `seat_ids` for the caller, or none, within `caps`, at the charges of the
+    show's table: the new PENDING booking. `ChargesChanged` when the table is stale."""
     booking_id = uuid.uuid4()
     expires_at = now + timedelta(seconds=settings.hold_ttl_seconds)
-    claim = Claim(booking_id, show_id, seat_ids, caps, now, expires_at, principal.actor)
+    claim = Claim(booking_id, show_id, seat_ids, caps, now, expires_at, principal.actor, charges)
     try:
         view = await seats.claim(claim, may_retry=may_retry)
     except Refusal as refusal:
@@ -204,11 +214,18 @@ async def hold(
     return view
 
 
-def held_view(claim: Claim, held: Sequence[Any], currency: str) -> BookingView:
+def held_view(claim: Claim, held: Iterable[Sequence[Any]], currency: str) -> BookingView:
     """The new PENDING booking as the API shows it and as it is stored; `held` are the claimed
-    seats, anything with `seat_id`, `label`, `seat_type` and `price`."""
+    seats' rows (seat id, label, seat type, price, ...), all priced in the claim's charge table
+    (the store checked): each seat with its line, the total their sum."""
     booking_id, now = claim.booking_id, claim.now
-    seats = _booking_seats(booking_id, held)
+    seats = _booking_seats(
+        booking_id,
+        (
+            HeldSeat(row[0], row[1], row[2], row[3], seat_columns(claim.charges, row[3]))
+            for row in held
+        ),
+    )
     is_user = claim.caps.kind == "user"
     booking = Booking(
         id=booking_id,
@@ -216,12 +233,13 @@ def held_view(claim: Claim, held: Sequence[Any], currency: str) -> BookingView:
         user_id=claim.caps.customer_id if is_user else None,
         guest_id=None if is_user else claim.caps.customer_id,
         status=BookingStatus.PENDING,
-        amount_total=sum(seat.price for seat in seats),
+        amount_total=sum(line_total(seat) for seat in seats),
         currency=currency,
         expires_at=claim.expires_at,
         created_at=now,
         updated_at=now,
         client_ip=claim.caps.client_ip,
+        cancellation_policy=claim.charges.policy_document,
     )
     first = history_row(booking_id, None, BookingStatus.PENDING, now, HELD_REASON, claim.actor)
     return BookingView(booking, seats, [first])
@@ -244,9 +262,8 @@ def released_view(booking_id: uuid.UUID, released: ReleasedHold, now: datetime) 
     return BookingView(booking, _booking_seats(booking_id, released.seats), released.history)
 
 
-def _booking_seats(booking_id: uuid.UUID, seats: Sequence[Any]) -> list[BookingSeat]:
-    """The booking's seats, in seat order, from anything with `seat_id`, `label`, `seat_type`
-    and `price`."""
+def _booking_seats(booking_id: uuid.UUID, seats: Iterable[HeldSeat]) -> list[BookingSeat]:
+    """The booking's seats, in seat order."""
     return in_seat_order(
         BookingSeat(
             booking_id=booking_id,
@@ -254,6 +271,7 @@ def _booking_seats(booking_id: uuid.UUID, seats: Sequence[Any]) -> list[BookingS
             label=seat.label,
             seat_type=seat.seat_type,
             price=seat.price,
+            **seat.charges,
         )
         for seat in seats
     )
@@ -308,6 +326,11 @@ def _refused(refusal: Refusal, caps: HoldCaps, now: datetime) -> BoxofficeError:
             return UnknownSeats(
                 "These seat ids are not seats of this show.",
                 unknown_seat_ids=[str(seat_id) for seat_id in details["unknown"]],
+            )
+        case "charges-stale":
+            return ChargesChanged(
+                "The show's prices or its theatre's terms changed while holding; nothing was "
+                "held. Try again."
             )
         case "seats-not-held":
             metrics.HOLDS.labels("conflict").inc()

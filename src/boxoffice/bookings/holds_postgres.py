@@ -3,7 +3,8 @@
 A hold is the hottest write of an on-sale. Through the ORM it was three statements plus BEGIN and
 COMMIT, each paying SQLAlchemy's statement building and result processing; here it is one call
 of `boxoffice_hold` (the rules of `holds_sqlite`'s claim, written out whole with the other
-function in db/migrations/versions/0013_sale_path.sql), sent as the driver's own prepared
+function in db/migrations/versions/0018_sale_path.sql; the seats' charges come with it, as the
+arrays of the show's charge table), sent as the driver's own prepared
 statement, so without an Idempotency-Key, in autocommit, the whole hold is one round trip. A
 cancel of a live hold is one call of `boxoffice_release_hold`, and best available reads the
 free seats in one statement whose two arrays asyncpg decodes in C.
@@ -27,13 +28,17 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from boxoffice.bookings.charges import LINE_COLUMNS
 from boxoffice.bookings.holds import Claim, HeldSeat, Refusal, Release, ReleasedHold, held_view
 from boxoffice.bookings.models import BookingStatus, BookingTransition
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.db.engine import autocommit_connection
 
-HOLD = "SELECT * FROM boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+HOLD = (
+    "SELECT * FROM boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+    "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+)
 RELEASE_HOLD = "SELECT * FROM boxoffice_release_hold($1, $2, $3, $4, $5, $6, $7)"
 # A seat is free as `boxoffice_hold` sees it: no booking, or a run-out hold. As two arrays in one
 # row: asyncpg decodes them in C, for about half the client CPU of a row a seat (measured: 0.26
@@ -110,6 +115,9 @@ class _Seats:
             caps.pending_bookings,
             caps.held_seats,
             caps.held_seats_per_address,
+            claim.charges.terms_version,
+            *claim.charges.arrays,
+            claim.charges.policy_json,
         )
         try:
             if may_retry and self._session is not None:
@@ -123,8 +131,7 @@ class _Seats:
             if refusal is None:
                 raise
             raise refusal from None
-        seats = [HeldSeat(row[0], row[1], row[2], row[3]) for row in rows]
-        return held_view(claim, seats, rows[0][4])
+        return held_view(claim, rows, rows[0][4])
 
     async def free_seats(self, show_id: uuid.UUID, now: datetime) -> dict[Any, int]:
         seat_ids, prices = (await self._fetch(FREE_SEATS, show_id, now))[0]
@@ -172,7 +179,13 @@ def _released(booking_id: uuid.UUID, row: Sequence[Any]) -> ReleasedHold:
         user_id=user_id,
         guest_id=guest_id,
         seats=[
-            HeldSeat(uuid.UUID(seat["seat_id"]), seat["label"], seat["seat_type"], seat["price"])
+            HeldSeat(
+                uuid.UUID(seat["seat_id"]),
+                seat["label"],
+                seat["seat_type"],
+                seat["price"],
+                {name: seat[name] for name in LINE_COLUMNS},
+            )
             for seat in _json(seats)
         ],
         history=[

@@ -1,8 +1,9 @@
 """SQLite's hold store: the hold as plain ORM statements (the embedded mode, one process).
 
 SQLite serialises its writers (every transaction is BEGIN IMMEDIATE, db/engine.py), so the hold
-needs no locks of its own: read the show while checking the customer may hold; claim the free
-seats while within every cap, in one conditional UPDATE; write the booking. The same rules as
+needs no locks of its own: read the show (and its theatre's terms version) while checking the
+customer may hold; claim the free seats while within every cap, in one conditional UPDATE;
+write the booking, each seat with its line of the claim's charge table. The same rules as
 `boxoffice_hold` (PostgreSQL's store), refused with the same codes. Five statements, in the
 session's transaction or, without one, in a transaction of the store's own.
 """
@@ -20,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.bookings import repository
+from boxoffice.bookings.charges import missing_prices
 from boxoffice.bookings.holds import Claim, HoldCaps, Refusal, Release, ReleasedHold, held_view
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus
 from boxoffice.bookings.reads import BookingView
-from boxoffice.catalogue.models import Screen, Seat, Show, ShowSeat, ShowStatus
+from boxoffice.catalogue.models import Screen, Seat, Show, ShowSeat, ShowStatus, Theatre
 
 
 class SqliteHolds:
@@ -97,15 +99,18 @@ class _Seats:
 
 async def _claim(session: AsyncSession, claim: Claim) -> BookingView:
     caps, show_id, now = claim.caps, claim.show_id, claim.now
-    show = await _show_if_customer_may_hold(session, caps, show_id)
-    if show is None:
+    found = await _show_if_customer_may_hold(session, caps, show_id)
+    if found is None:
         if not await _customer_may_hold(session, caps):
             raise Refusal("customer-gone", {})
         raise Refusal("show-not-found", {})
+    show, terms_version = found
     if show.status is not ShowStatus.SCHEDULED:
         raise Refusal("show-cancelled", {})
     if show.starts_at <= now:
         raise Refusal("show-started", {})
+    if terms_version != claim.charges.terms_version:
+        raise Refusal("charges-stale", {})
     claimed = await repository.claim_seats(
         session,
         show_id,
@@ -118,6 +123,8 @@ async def _claim(session: AsyncSession, claim: Claim) -> BookingView:
     if len(claimed) != len(claim.seat_ids):
         # Raising rolls the claim back with the transaction (or the savepoint).
         raise await _why_short(session, claim, {row.seat_id for row in claimed})
+    if missing_prices(claim.charges, [row.price for row in claimed]):
+        raise Refusal("charges-stale", {})  # a re-price since the table was built
     view = held_view(claim, claimed, show.currency)
     # Plain Core inserts of the objects' column values: no unit-of-work flush, and the objects
     # stay transient data for the answer.
@@ -132,16 +139,19 @@ async def _claim(session: AsyncSession, claim: Claim) -> BookingView:
 
 async def _show_if_customer_may_hold(
     session: AsyncSession, caps: HoldCaps, show_id: uuid.UUID
-) -> Show | None:
-    """The show, if the customer may hold (and with its row locked): one statement."""
+) -> tuple[Show, int] | None:
+    """The show and its theatre's terms version, if the customer may hold (and with its row
+    locked): one statement."""
     customer = User if caps.kind == "user" else Guest
     result = await session.execute(
-        select(Show)
+        select(Show, Theatre.terms_version)
+        .join(Theatre, Theatre.id == Show.theatre_id)
         .join(customer, and_(customer.id == caps.customer_id, _may_hold(caps.kind)))
         .where(Show.id == show_id)
         .with_for_update(of=customer)
     )
-    return result.scalars().one_or_none()
+    row = result.one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def _may_hold(kind: str) -> ColumnElement[bool]:

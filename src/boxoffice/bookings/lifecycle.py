@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events, metrics
 from boxoffice.accounts.principal import Principal
-from boxoffice.bookings import repository, rules
-from boxoffice.bookings.errors import CancellationClosed, IllegalTransition
-from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged
+from boxoffice.bookings import policy, repository, rules
+from boxoffice.bookings.errors import (
+    IllegalTransition,
+    NotCancellable,
+    SeatsAlreadyCancelled,
+    SeatsNotInBooking,
+)
+from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged, SeatsCancelled
 from boxoffice.bookings.holds import (
     CANCEL_REASON,
     HoldStore,
@@ -25,9 +30,12 @@ from boxoffice.bookings.holds import (
     history_row,
     released_view,
 )
-from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus
 from boxoffice.bookings.reads import BookingView, load_views, owned_booking
 from boxoffice.config import Settings
+from boxoffice.money import cancellation
+
+SHOW_CANCELLED = "show cancelled"
 
 
 def release_of(principal: Principal, booking_id: uuid.UUID, now: datetime) -> Release:
@@ -53,12 +61,13 @@ async def cancel_booking(
     now: datetime,
     settings: Settings,
     *,
+    seat_ids: Sequence[uuid.UUID] | None = None,
     release_tried: bool = False,
 ) -> BookingView:
-    """PENDING: releases the seats. BOOKED: releases them and refunds (until the cut-off).
-    `release_tried`: the store's one-step release was just tried on its own, and found no live
-    hold of the caller's."""
-    if not release_tried:
+    """PENDING: releases the seats. BOOKED: gives back all its seats, or `seat_ids` of them,
+    refunded by its policy (`give_back`). `release_tried`: the store's one-step release was
+    just tried on its own, and found no live hold of the caller's."""
+    if seat_ids is None and not release_tried:
         # The on-sale case, a live hold given up, is one step of the store's; anything else (a
         # paid booking and its refund, or a refusal to explain) goes the general way below.
         released = await store.release(release_of(principal, booking_id, now), session)
@@ -71,23 +80,118 @@ async def cancel_booking(
                 ),
             )
             return view
+    # The booking's row first, then its seats: the lock order of every change of a booking.
     booking = await owned_booking(session, principal, booking_id, for_update=True)
     status = rules.effective_status(booking.status, booking.expires_at, now)
     if status is BookingStatus.BOOKED:
+        await give_back(session, booking, principal, now, settings, seat_ids)
+    else:
+        if seat_ids is not None:
+            await _chosen_seats(session, booking, seat_ids)  # 422 for seats not in it, first
+            raise IllegalTransition(
+                f"Only a BOOKED booking can give back some of its seats; this one is "
+                f"{status.value}.",
+                current_status=status.value,
+            )
+        await transition(
+            session, booking, BookingStatus.CANCELLED, now, CANCEL_REASON, principal.actor
+        )
+        await repository.release_seats(session, [booking.id])
+    return (await load_views(session, [booking]))[0]
+
+
+async def give_back(
+    session: AsyncSession,
+    booking: Booking,
+    principal: Principal,
+    now: datetime,
+    settings: Settings,
+    seat_ids: Sequence[uuid.UUID] | None,
+) -> None:
+    """A BOOKED booking (its row locked) gives back all its seats, or those of `seat_ids`: its
+    customer gets back what its policy's tier gives now (409 `not-cancellable` after the last
+    tier); an admin cancels for the theatre, everything back. Giving back every seat it still
+    holds cancels it."""
+    held, chosen = await _chosen_seats(session, booking, seat_ids)
+    if principal.is_admin:
+        given = policy.by_theatre(chosen)
+    else:
         show = await repository.get_show(session, booking.show_id)
         assert show is not None
-        cutoff = show.starts_at - timedelta(minutes=settings.cancellation_cutoff_minutes)
-        if now > cutoff and not principal.is_admin:
-            raise CancellationClosed(
-                f"Bookings can be cancelled until {settings.cancellation_cutoff_minutes} "
-                "minutes before the show starts.",
-                cancellable_until=cutoff.isoformat(),
+        quote = cancellation.quote(policy.policy_of(booking, settings), show.starts_at, now)
+        if not quote.allowed:
+            until = quote.cancellable_until
+            raise NotCancellable(
+                "This booking can no longer be cancelled: its cancellation policy allowed it "
+                + (f"until {until.isoformat()}." if until else "at no time."),
+                cancellable_until=until.isoformat() if until else None,
             )
-        await ensure_seats_cancellable(session, booking)
-    # A paid booking's refund is the payments domain's reaction to the transition's event.
-    await transition(session, booking, BookingStatus.CANCELLED, now, CANCEL_REASON, principal.actor)
-    await repository.release_seats(session, [booking.id])
-    return (await load_views(session, [booking]))[0]
+        given = policy.by_customer(quote, chosen)
+    whole = len(chosen) == len(held)
+    await ensure_seats_cancellable(session, booking, None if whole else [s.seat_id for s in chosen])
+    reason = CANCEL_REASON if whole else "seats cancelled: " + ", ".join(s.label for s in chosen)
+    await record_given_back(session, booking, given, now, reason, principal.actor, whole=whole)
+    await repository.release_seats(
+        session, [booking.id], None if whole else [seat.seat_id for seat in chosen]
+    )
+
+
+async def record_given_back(
+    session: AsyncSession,
+    booking: Booking,
+    given: policy.GivenBack,
+    now: datetime,
+    reason: str,
+    actor: str | None,
+    *,
+    whole: bool,
+) -> None:
+    """Writes down what each seat gave back and has it refunded (`SeatsCancelled`: the
+    payments domain refunds the sum, invoicing credits it); then the booking is CANCELLED when
+    it gave back `whole` of what it held, else its history records the partial cancellation.
+    The caller frees the seats."""
+    await repository.record_given_back(
+        session,
+        booking.id,
+        {seat.seat_id: r.total for seat, r in zip(given.seats, given.reversals, strict=True)},
+        None if whole else now,
+    )
+    await events.publish(
+        session, SeatsCancelled(booking, given.by_seat(), now, reason, whole=whole)
+    )
+    if whole:
+        await transition(session, booking, BookingStatus.CANCELLED, now, reason, actor)
+    else:
+        booked = BookingStatus.BOOKED
+        await repository.insert_transitions(
+            session, [history_row(booking.id, booked, booked, now, reason, actor)]
+        )
+
+
+async def _chosen_seats(
+    session: AsyncSession, booking: Booking, seat_ids: Sequence[uuid.UUID] | None
+) -> tuple[list[BookingSeat], list[BookingSeat]]:
+    """The seats the booking still holds, and those of them `seat_ids` names (all, without).
+    Seat ids not of the booking: 422; seats it gave back already: 409 (another cancellation of
+    them won)."""
+    seats = (await repository.seats_of(session, [booking.id]))[booking.id]
+    held = [seat for seat in seats if seat.cancelled_at is None]
+    if seat_ids is None:
+        return held, held
+    wanted = set(seat_ids)
+    unknown = wanted - {seat.seat_id for seat in seats}
+    if unknown:
+        raise SeatsNotInBooking(
+            "These seat ids are not seats of this booking.",
+            unknown_seat_ids=sorted(str(seat_id) for seat_id in unknown),
+        )
+    gone = [seat for seat in seats if seat.seat_id in wanted and seat.cancelled_at is not None]
+    if gone:
+        raise SeatsAlreadyCancelled(
+            "These seats were given back already: " + ", ".join(s.label for s in gone) + ".",
+            cancelled_seat_ids=[str(seat.seat_id) for seat in gone],
+        )
+    return held, [seat for seat in held if seat.seat_id in wanted]
 
 
 async def ensure_seats_cancellable(
@@ -216,8 +320,16 @@ async def cancel_show_batch(
     at once if need be, and a crash loses at most the batch in flight.
     """
     batch = await repository.live_bookings_of_show(session, show_id, now, batch_size)
+    booked = [booking for booking in batch if booking.status is BookingStatus.BOOKED]
+    held = await repository.seats_of(session, [booking.id for booking in booked])
     for booking in batch:
-        await transition(session, booking, BookingStatus.CANCELLED, now, "show cancelled", actor)
+        if booking.status is BookingStatus.BOOKED:
+            # The theatre cancels: every seat the booking still holds back, fees included.
+            seats = [seat for seat in held[booking.id] if seat.cancelled_at is None]
+            given = policy.by_theatre(seats)
+            await record_given_back(session, booking, given, now, SHOW_CANCELLED, actor, whole=True)
+        else:
+            await transition(session, booking, BookingStatus.CANCELLED, now, SHOW_CANCELLED, actor)
     await repository.release_seats(session, [booking.id for booking in batch])
     return len(batch)
 

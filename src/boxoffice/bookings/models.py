@@ -90,6 +90,11 @@ class BookingSeat(Base):
     fee_rate_bp: Mapped[int | None] = mapped_column(Integer)
     fee_cgst: Mapped[int | None] = mapped_column(Integer)
     fee_sgst: Mapped[int | None] = mapped_column(Integer)
+    # When the seat was given back by a partial cancellation, the booking staying BOOKED with
+    # the rest (NULL: it was not); what cancelling it gave back, set for each seat of a paid
+    # booking that is cancelled, whole or in part (migration 0018).
+    cancelled_at: Mapped[datetime | None]
+    refunded: Mapped[int | None] = mapped_column(Integer)
 
 
 class BookingTransition(IdMixin, Base):

@@ -18,15 +18,17 @@ A hold's own statements are its store's (`holds_postgres`, `holds_sqlite`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Table,
     Update,
     and_,
+    bindparam,
     exists,
     insert,
     literal,
@@ -84,8 +86,13 @@ async def claim_seats(
     return claimed
 
 
-async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID]) -> None:
-    """Frees exactly the seats these bookings own now, never a seat re-held by someone else.
+async def release_seats(
+    session: AsyncSession,
+    booking_ids: Sequence[uuid.UUID],
+    seat_ids: Sequence[uuid.UUID] | None = None,
+) -> None:
+    """Frees exactly the seats these bookings own now (only `seat_ids` of them, when given),
+    never a seat re-held by someone else.
 
     The rows are found through booking_seats (show_seats has no index on booking_id: a seat
     write must change no indexed column to stay a HOT update)."""
@@ -94,6 +101,8 @@ async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID])
         .join(Booking, Booking.id == BookingSeat.booking_id)
         .where(BookingSeat.booking_id.in_(booking_ids))
     )
+    if seat_ids is not None:
+        theirs = theirs.where(BookingSeat.seat_id.in_(seat_ids))
     released = await session.scalars(
         _in_seat_order(
             and_(
@@ -105,6 +114,26 @@ async def release_seats(session: AsyncSession, booking_ids: Sequence[uuid.UUID])
         ).returning(ShowSeat.show_id)
     )
     await announce_seat_changes(set(released), session)
+
+
+async def record_given_back(
+    session: AsyncSession,
+    booking_id: uuid.UUID,
+    refunded: Mapping[uuid.UUID, int],
+    cancelled_at: datetime | None,
+) -> None:
+    """Writes what each of these seats of the booking gave back, and when it was given back
+    while the booking stayed BOOKED (None: with the whole booking)."""
+    seats: Table = BookingSeat.__table__  # type: ignore[assignment]
+    await session.execute(
+        update(seats)
+        .where(
+            seats.c.booking_id == booking_id,
+            seats.c.seat_id == bindparam("given_seat_id"),
+        )
+        .values(refunded=bindparam("given_back"), cancelled_at=cancelled_at),
+        [{"given_seat_id": seat_id, "given_back": amount} for seat_id, amount in refunded.items()],
+    )
 
 
 def _in_seat_order(condition: ColumnElement[bool], **values: object) -> Update:
@@ -139,6 +168,13 @@ def customer_filter(kind: str, customer_id: uuid.UUID) -> ColumnElement[bool]:
 
 async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
     return await session.get(Show, show_id)
+
+
+async def starts_of_shows(
+    session: AsyncSession, show_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    rows = await session.execute(select(Show.id, Show.starts_at).where(Show.id.in_(show_ids)))
+    return {show_id: starts_at for show_id, starts_at in rows}
 
 
 def column_values(entity: Base) -> dict[str, Any]:

@@ -21,7 +21,7 @@ process's seat maps at once, the others' through the seat channel, at no round t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +34,9 @@ from starlette.responses import Response
 
 from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import holds, lifecycle, repository
+from boxoffice.bookings.charges import ChargeTable, ChargeTables
 from boxoffice.bookings.chooser import BestSeatsWanted, SeatChooser, hold_best_seats
+from boxoffice.bookings.errors import ChargesChanged
 from boxoffice.bookings.holds import HoldStore, SaleSeats
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.schemas import (
@@ -96,6 +98,7 @@ class Sale:
     seat_maps: SeatMaps
     unit_of_work: UnitOfWork
     answer: Answer
+    charges: ChargeTables
     show_sizes: ShowSizes = field(default_factory=ShowSizes)
 
 
@@ -106,45 +109,64 @@ async def hold(
     client_ip: str,
     idempotency_key: str | None,
 ) -> Response:
-    """Holds the seats asked for (or the best `quantity`): 201 with the booking."""
-    settings = sale.settings
+    """Holds the seats asked for (or the best `quantity`): 201 with the booking, each seat with
+    its charges as the show's charge table has them. A table the claim finds stale (nothing was
+    held) is built again and the hold tried once more."""
     now = sale.clock.now()
-    _check_size(body, settings)
+    _check_size(body, sale.settings)
+    try:
+        response = await _hold_at(sale, body, principal, client_ip, idempotency_key, now)
+    except ChargesChanged:
+        sale.charges.forget(body.show_id)
+        response = await _hold_at(sale, body, principal, client_ip, idempotency_key, now)
+    await announce_seat_changes([body.show_id], sale.engine)
+    return response
+
+
+async def _hold_at(
+    sale: Sale,
+    body: HoldRequest,
+    principal: Principal,
+    client_ip: str,
+    idempotency_key: str | None,
+    now: datetime,
+) -> Response:
+    settings = sale.settings
     show_seats = 0
     if holds.address_caps_apply(settings, client_ip):
         show_seats = await sale.show_sizes.of(body.show_id, sale.unit_of_work)
     caps = holds.caps_of(principal, settings, client_ip, show_seats)
+    charges = await sale.charges.of(body.show_id, now)
     best = None
     if body.wanted is not None:
         seat_map = sale.seat_maps.current(body.show_id, now)
-        best = BestSeatsWanted(principal, body.show_id, body.wanted, now, settings, caps, seat_map)
+        best = BestSeatsWanted(
+            principal, body.show_id, body.wanted, now, settings, caps, seat_map, charges
+        )
     admitted = sale.admission.slot(principal.actor, client_ip)
     if idempotency_key is None:
         async with admitted, sale.store.seats() as seats:
-            view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
-        response = _booking_response(view, now, 201, adjacent)
-    else:
-        async with admitted, sale.unit_of_work() as session:
+            view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
+        return _booking_response(view, now, 201, adjacent)
+    async with admitted, sale.unit_of_work() as session:
 
-            async def hold_once() -> tuple[int, BaseModel]:
-                async with sale.store.seats(session) as seats:
-                    view, adjacent = await _hold(sale, seats, body, principal, now, caps, best)
-                if adjacent is None:
-                    return 201, BookingOut.of(view, now)
-                document = {**booking_document(view, now), "adjacent": adjacent}
-                return 201, ChosenBookingOut.model_validate(document)
+        async def hold_once() -> tuple[int, BaseModel]:
+            async with sale.store.seats(session) as seats:
+                view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
+            if adjacent is None:
+                return 201, BookingOut.of(view, now)
+            document = {**booking_document(view, now), "adjacent": adjacent}
+            return 201, ChosenBookingOut.model_validate(document)
 
-            response = await respond_once(
-                session,
-                customer=principal.actor,
-                endpoint=HOLD_ENDPOINT,
-                key=idempotency_key,
-                fingerprint=request_fingerprint(body),
-                now=now,
-                operation=hold_once,
-            )
-    await announce_seat_changes([body.show_id], sale.engine)
-    return response
+        return await respond_once(
+            session,
+            customer=principal.actor,
+            endpoint=HOLD_ENDPOINT,
+            key=idempotency_key,
+            fingerprint=request_fingerprint(body),
+            now=now,
+            operation=hold_once,
+        )
 
 
 async def _hold(
@@ -154,6 +176,7 @@ async def _hold(
     principal: Principal,
     now: datetime,
     caps: holds.HoldCaps,
+    charges: ChargeTable,
     best: BestSeatsWanted | None,
 ) -> tuple[BookingView, bool | None]:
     """The booking held, and for best available whether its seats are side by side."""
@@ -161,17 +184,24 @@ async def _hold(
         chosen = await hold_best_seats(seats, sale.chooser, best)
         return chosen.view, chosen.adjacent
     assert body.seat_ids is not None
-    view = await holds.hold(seats, principal, body.show_id, body.seat_ids, now, sale.settings, caps)
+    view = await holds.hold(
+        seats, principal, body.show_id, body.seat_ids, now, sale.settings, caps, charges
+    )
     return view, None
 
 
 async def cancel(
-    sale: Sale, booking_id: uuid.UUID, principal: Principal, client_ip: str
+    sale: Sale,
+    booking_id: uuid.UUID,
+    principal: Principal,
+    client_ip: str,
+    seat_ids: Sequence[uuid.UUID] | None = None,
 ) -> Response:
-    """Cancels the booking: a hold frees its seats; a paid booking is refunded."""
+    """Cancels the booking: a hold frees its seats; a paid booking gives back all of them, or
+    `seat_ids` of them, refunded by its policy."""
     now = sale.clock.now()
     async with sale.admission.slot(principal.actor, client_ip):
-        alone = not lifecycle.hold_cancel_reacts()
+        alone = seat_ids is None and not lifecycle.hold_cancel_reacts()
         released = None
         if alone:
             release = lifecycle.release_of(principal, booking_id, now)
@@ -188,6 +218,7 @@ async def cancel(
                     booking_id,
                     now,
                     sale.settings,
+                    seat_ids=seat_ids,
                     release_tried=alone,
                 )
                 document = await sale.answer(session, view, now)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -8,9 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
+from boxoffice.bookings.charges import seat_line
 from boxoffice.bookings.codes import booking_code
+from boxoffice.bookings.models import BookingSeat
+from boxoffice.bookings.policy import quote_now
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.schemas import SeatTypeCode
+from boxoffice.money.charges import columns_of
+from boxoffice.money.tax import Subtotal, charges_of
 
 
 class HoldRequest(BaseModel):
@@ -43,11 +49,75 @@ class HoldRequest(BaseModel):
         return Wanted(self.quantity, self.seat_type, self.max_price)
 
 
+class CancelRequest(BaseModel):
+    """Cancel only these seats of a BOOKED booking (the booking stays BOOKED with the rest;
+    all that it still holds cancels it); without a body, the whole booking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+
+
 class BookedSeat(BaseModel):
+    """A seat with its price and what it comes to (SPEC "Shapes"): the ticket's taxable value,
+    GST rate and halves, its total, and the convenience fee with the fee's GST on top."""
+
     seat_id: str
     label: str
     seat_type: str
     price: int
+    taxable: int
+    tax_rate_bp: int
+    cgst: int
+    sgst: int
+    ticket_total: int
+    fee: int
+    fee_rate_bp: int
+    fee_cgst: int
+    fee_sgst: int
+
+
+class CancelledSeat(BookedSeat):
+    """A seat given back while the booking stayed BOOKED: when, and what it gave back."""
+
+    cancelled_at: datetime
+    refund: int
+
+
+class SubtotalOut(BaseModel):
+    taxable: int
+    cgst: int
+    sgst: int
+    total: int
+
+
+class ChargesOut(BaseModel):
+    """The booking's sums of its seats' lines, tickets apart from fees; `grand_total` is what
+    it costs (= `amount_total`, what the payment order asks)."""
+
+    tickets: SubtotalOut
+    fees: SubtotalOut
+    grand_total: int
+
+
+class PolicyTierOut(BaseModel):
+    """A tier of the cancellation policy the booking froze when its seats were held: its
+    customer gets `refund_bp` of the tickets back until `until_minutes_before` the show."""
+
+    until_minutes_before: int
+    refund_bp: int
+
+
+class CancellationOut(BaseModel):
+    """What cancelling the whole booking now gives back by its policy: `refund_now` while
+    `allowed`, until `until` (the current tier's end); after `cancellable_until` it cannot be
+    cancelled by its customer."""
+
+    allowed: bool
+    refund_now: int
+    until: datetime | None
+    cancellable_until: datetime | None
+    refund_bp: int
 
 
 class Customer(BaseModel):
@@ -89,13 +159,17 @@ class BookingOut(BaseModel):
     show_id: str
     expires_at: datetime | None
     seats: list[BookedSeat]
+    cancelled_seats: list[CancelledSeat] = []
     amount_total: int
+    charges: ChargesOut
     currency: str
     customer: Customer
     created_at: datetime
     history: list[HistoryEntry]
     payment: PaymentInfo | None = None
     refunds: list[RefundInfo] = []
+    cancellation_policy: list[PolicyTierOut] | None = None
+    cancellation: CancellationOut | None = None
 
     @classmethod
     def of(cls, view: BookingView, now: datetime) -> BookingOut:
@@ -121,16 +195,14 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "status": status.value,
         "show_id": str(booking.show_id),
         "expires_at": iso(booking.expires_at) if status is rules.PENDING else None,
-        "seats": [
-            {
-                "seat_id": str(s.seat_id),
-                "label": s.label,
-                "seat_type": s.seat_type,
-                "price": s.price,
-            }
+        "seats": [_seat(s) for s in view.seats if s.cancelled_at is None],
+        "cancelled_seats": [
+            {**_seat(s), "cancelled_at": iso(s.cancelled_at), "refund": s.refunded or 0}
             for s in view.seats
+            if s.cancelled_at is not None
         ],
         "amount_total": booking.amount_total,
+        "charges": _charges(view.seats),
         "currency": booking.currency,
         "customer": {"kind": "user", "id": str(booking.user_id)}
         if booking.user_id
@@ -145,9 +217,53 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
             }
             for t in view.history
         ],
-        # What payments know of it (`boxoffice.views.bookings` fills them in, above both domains).
-        "payment": None,
-        "refunds": [],
+        "cancellation_policy": booking.cancellation_policy,
+        "cancellation": _cancellation(view, now) if status is rules.BOOKED else None,
+    }
+
+
+def _cancellation(view: BookingView, now: datetime) -> dict[str, Any] | None:
+    """What its customer cancelling the whole booking now would get back, by its policy."""
+    if view.starts_at is None:
+        return None
+    held = [seat for seat in view.seats if seat.cancelled_at is None]
+    quote, refund = quote_now(view.policy, view.starts_at, now, held)
+    return {
+        "allowed": quote.allowed,
+        "refund_now": refund,
+        "until": iso(quote.refund_until),
+        "cancellable_until": iso(quote.cancellable_until),
+        "refund_bp": quote.refund_bp,
+    }
+
+
+def _seat(seat: BookingSeat) -> dict[str, Any]:
+    return {
+        "seat_id": str(seat.seat_id),
+        "label": seat.label,
+        "seat_type": seat.seat_type,
+        "price": seat.price,
+        **columns_of(seat_line(seat)),
+    }
+
+
+def _charges(seats: Sequence[BookingSeat]) -> dict[str, Any]:
+    """The sums of every seat's line as sold (seats given back since included: the booking's
+    invoice; its credit notes and refunds say what went back)."""
+    charges = charges_of([seat_line(seat) for seat in seats])
+    return {
+        "tickets": _subtotal(charges.tickets),
+        "fees": _subtotal(charges.fees),
+        "grand_total": charges.grand_total,
+    }
+
+
+def _subtotal(subtotal: Subtotal) -> dict[str, int]:
+    return {
+        "taxable": subtotal.taxable,
+        "cgst": subtotal.cgst,
+        "sgst": subtotal.sgst,
+        "total": subtotal.total,
     }
 
 

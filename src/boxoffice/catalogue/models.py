@@ -53,6 +53,9 @@ class Theatre(IdMixin, TimestampMixin, Base):
         JSON, default=list, server_default="[]"
     )
     cancellation_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Bumped by every change of its terms: the sale path's charge tables name the version they
+    # were built from, and the claim refuses an older one (migration 0018).
+    terms_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Screen(IdMixin, TimestampMixin, Base):

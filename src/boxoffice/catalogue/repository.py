@@ -75,6 +75,17 @@ async def get_theatre(
     return (await session.scalars(query)).one_or_none()
 
 
+async def bump_terms_version(session: AsyncSession, state_code: str) -> None:
+    """The terms of every theatre of a state changed (a film's waiver there): the sale path's
+    charge tables built before are stale (`Theatre.terms_version`)."""
+    await session.execute(
+        update(Theatre)
+        .where(Theatre.state_code == state_code)
+        .values(terms_version=Theatre.terms_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def list_theatres(
     session: AsyncSession, city: str | None, limit: int, offset: int
 ) -> list[Theatre]:

@@ -117,6 +117,9 @@ async def update_theatre(
         await repository.lock_screens_of_theatre(session, theatre.id)
     for name, value in changes.items():
         setattr(theatre, name, value)
+    # Any change may change what a seat costs or its policy (fee, registration, timezone...):
+    # the sale path's charge tables built before are stale.
+    theatre.terms_version += 1
     await session.flush()
     pricing = ports.provided().pricing
     if reprice:

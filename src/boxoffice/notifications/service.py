@@ -96,7 +96,7 @@ async def queue_for_status_change(session: AsyncSession, event: BookingStatusCha
     elif event.previous is BookingStatus.BOOKED and event.status is BookingStatus.CANCELLED:
         payment = await payments_repository.payment_of_booking(session, booking.id)
         refund = (
-            await payments_repository.refund_of_provider_payment(session, payment.payment_id)
+            await payments_repository.refund_of_seats_given_back(session, payment.id, event.at)
             if payment and payment.payment_id
             else None
         )

@@ -5,27 +5,19 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import events
-from boxoffice.bookings import repository as bookings_repository
-from boxoffice.bookings.events import BookingStatusChanged
-from boxoffice.bookings.models import BookingStatus
-from boxoffice.money import cancellation
+from boxoffice.bookings.events import SeatsCancelled
 from boxoffice.payments import refunds
 from boxoffice.payments.events import SeatsRefunded
-from boxoffice.taxes import service as taxes_service
 
 
-async def refund_cancelled_booking(session: AsyncSession, event: BookingStatusChanged) -> None:
-    """A paid booking that is cancelled (by its customer, an admin or its show) is refunded,
-    all of it: every seat's line, fee included, is given back."""
-    if event.previous is not BookingStatus.BOOKED or event.status is not BookingStatus.CANCELLED:
-        return
+async def refund_given_back_seats(session: AsyncSession, event: SeatsCancelled) -> None:
+    """Seats a paid booking gives back (its customer cancelling by the policy, or the theatre)
+    are refunded what their reversals sum to, as a partial refund when that is not all of the
+    payment; the refund is announced with the reversals, for its credit note."""
     booking = event.booking
-    refund = await refunds.request_refund(session, booking, event.at, event.reason)
-    if refund is None:
-        return
-    seats = (await bookings_repository.seats_of(session, [booking.id]))[booking.id]
-    lines = await taxes_service.booking_lines(session, booking.show_id, booking.created_at, seats)
-    reversals = dict(
-        zip((seat.seat_id for seat in seats), cancellation.theatre_refund(lines), strict=True)
-    )
-    await events.publish(session, SeatsRefunded(booking, refund, reversals, event.at, event.reason))
+    amount = sum(reversal.total for reversal in event.reversals.values())
+    refund = await refunds.refund_seats(session, booking, amount, event.at, event.reason)
+    if refund is not None:
+        await events.publish(
+            session, SeatsRefunded(booking, refund, event.reversals, event.at, event.reason)
+        )

@@ -5,7 +5,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -59,7 +69,9 @@ class OrderReservation(Base):
 
 
 class Refund(IdMixin, TimestampMixin, Base):
-    """A full refund of a payment, asked of the provider in one or more attempts.
+    """A refund of a payment, asked of the provider in one or more attempts: of seats given
+    back (`for_seats`: a cancellation, whole or partial, by the policy; a payment may have
+    several), or of the whole payment when it booked nothing (late, second, wrong amount).
 
     PENDING: an attempt is under way (not yet issued, or issued and not settled). FAILED: the
     last attempt failed; `next_attempt_at` says when the worker tries again, and is NULL once the
@@ -71,15 +83,25 @@ class Refund(IdMixin, TimestampMixin, Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_refunds_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_refunds_show_id_status", "show_id", "status"),
+        # "Never refund a payment twice" for a payment returned whole, even when two processes
+        # race to refund it; seats are refunded once each by their cancellation (under the
+        # booking's row lock), so a payment may have many of those (migration 0018).
+        Index(
+            "uq_refunds_provider_payment_id_whole",
+            "provider_payment_id",
+            unique=True,
+            postgresql_where=text("NOT for_seats"),
+            sqlite_where=text("NOT for_seats"),
+        ),
     )
 
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
     # The booking's show, for the reports: they sum a show's refunds by this index.
     show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"))
     # The provider payment this refund returns: the booking's own, or a second payment captured
-    # for an order that was already paid. Unique: "never refund a payment twice" holds even
-    # when two processes race to refund it.
-    provider_payment_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # for an order that was already paid.
+    provider_payment_id: Mapped[str] = mapped_column(String(64))
+    for_seats: Mapped[bool] = mapped_column(default=False, server_default=false())
     provider_refund_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     amount: Mapped[int] = mapped_column(Integer)
     status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus))

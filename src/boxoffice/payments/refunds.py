@@ -62,6 +62,21 @@ async def request_refund(
     )
 
 
+async def refund_seats(
+    session: AsyncSession, booking: Booking, amount: int, now: datetime, reason: str
+) -> Refund | None:
+    """Records the refund of seats the booking gave back (a part of its payment, or all of it)
+    and issues it after the commit; None when nothing was paid or nothing is given back. Each
+    cancellation gives its seats back once (under the booking's row lock), so it is recorded
+    once; a refund never asks for more than the payment has left."""
+    payment = await repository.payment_of_booking(session, booking.id, for_update=True)
+    if payment is None or payment.payment_id is None or amount <= 0:
+        return None
+    return await record_refund(
+        session, booking, payment, payment.payment_id, amount, now, reason, for_seats=True
+    )
+
+
 async def record_refund(
     session: AsyncSession,
     booking: Booking,
@@ -70,12 +85,16 @@ async def record_refund(
     amount: int,
     now: datetime,
     reason: str,
+    *,
+    for_seats: bool = False,
 ) -> Refund:
-    """Records the refund of one provider payment (once: the key is unique) and issues it after
-    the commit. The caller holds the lock on `payment`'s row."""
-    existing = await repository.refund_of_provider_payment(session, provider_payment_id)
-    if existing is not None:
-        return existing
+    """Records the refund of one provider payment and issues it after the commit: whole, once
+    (the key is unique), or `for_seats` given back. The caller holds the lock on `payment`'s
+    row."""
+    if not for_seats:
+        existing = await repository.refund_of_provider_payment(session, provider_payment_id)
+        if existing is not None:
+            return existing
     refund = Refund(
         id=uuid.uuid4(),
         payment_id=payment.id,
@@ -85,6 +104,7 @@ async def record_refund(
         amount=amount,
         status=RefundStatus.PENDING,
         reason=reason[:200],
+        for_seats=for_seats,
         created_at=now,
         updated_at=now,
         attempts=0,
@@ -127,8 +147,8 @@ async def issue_refund(
        ours that did not fail (an earlier attempt whose answer was lost) is adopted, never
        repeated; otherwise ask for the refund with this attempt's own idempotency key;
     3. record the outcome in a short transaction.
-    A full refund can succeed only once at the provider (it refuses to refund more than was
-    captured), so even two processes racing here cannot return the money twice.
+    Two processes racing here cannot return the money twice: an attempt adopts an earlier one
+    the provider knows (step 2), and the provider refuses to refund more than was captured.
     """
     async with sessionmaker() as session, session.begin():
         claim = await repository.claim_refund_attempt(
@@ -283,10 +303,10 @@ async def apply_refund_status(
     assert payment is not None
     if refund.provider_payment_id != payment.payment_id:
         return  # a second payment's refund: the booking's own payment is unchanged
+    await session.flush()  # this refund's new status counts in the sum
+    refunded = await repository.processed_refunds_total(session, payment)
     payment.status = (
-        PaymentStatus.REFUNDED
-        if refund.amount >= payment.amount
-        else PaymentStatus.PARTIALLY_REFUNDED
+        PaymentStatus.REFUNDED if refunded >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
     )
     payment.updated_at = now
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingStatus
@@ -149,10 +149,38 @@ async def record_event(
 async def refund_of_provider_payment(
     session: AsyncSession, provider_payment_id: str
 ) -> Refund | None:
+    """The refund that returns a provider payment whole (it booked nothing), if any."""
     result = await session.execute(
-        select(Refund).where(Refund.provider_payment_id == provider_payment_id)
+        select(Refund).where(
+            Refund.provider_payment_id == provider_payment_id, Refund.for_seats.is_(False)
+        )
     )
     return result.scalar_one_or_none()
+
+
+async def refund_of_seats_given_back(
+    session: AsyncSession, payment_id: uuid.UUID, at: datetime
+) -> Refund | None:
+    """The refund of the seats a cancellation of the payment's booking gave back at `at` (none
+    when they gave back nothing)."""
+    result = await session.scalars(
+        select(Refund)
+        .where(Refund.payment_id == payment_id, Refund.for_seats, Refund.created_at == at)
+        .limit(1)
+    )
+    return result.first()
+
+
+async def processed_refunds_total(session: AsyncSession, payment: Payment) -> int:
+    """What the payment's own refunds gave back so far (PROCESSED at the provider)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.payment_id == payment.id,
+            Refund.provider_payment_id == payment.payment_id,
+            Refund.status == RefundStatus.PROCESSED,
+        )
+    )
+    return int(total or 0)
 
 
 async def get_refund(

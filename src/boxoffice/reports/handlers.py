@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings import repository as bookings_repository
-from boxoffice.bookings.events import BookingStatusChanged
+from boxoffice.bookings.events import BookingStatusChanged, SeatsCancelled
 from boxoffice.bookings.models import BookingStatus
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.payments.events import PaymentCaptured
@@ -23,7 +23,13 @@ async def count_tickets(session: AsyncSession, event: BookingStatusChanged) -> N
     else:
         return
     seats = (await bookings_repository.seats_of(session, [event.booking.id]))[event.booking.id]
-    repository.add_to_show_sales(session, event.booking.show_id, tickets=sign * len(seats))
+    held = [seat for seat in seats if seat.cancelled_at is None]  # not given back before
+    repository.add_to_show_sales(session, event.booking.show_id, tickets=sign * len(held))
+
+
+async def uncount_given_back(session: AsyncSession, event: SeatsCancelled) -> None:
+    """Seats a booking gave back while staying BOOKED no longer count as sold."""
+    repository.add_to_show_sales(session, event.booking.show_id, tickets=-len(event.reversals))
 
 
 async def count_capture(session: AsyncSession, event: PaymentCaptured) -> None:

@@ -85,6 +85,7 @@ async def add_exemption(
         created_at=now,
     )
     repository.add_exemption(session, exemption)
+    await catalogue_repository.bump_terms_version(session, body.state_code)
     await session.flush()
     return exemption
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged
+from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged, SeatsCancelled
 from boxoffice.bookings.models import BookingStatus
 from boxoffice.db.engine import session_settings
 from boxoffice.tickets import repository, service
@@ -19,6 +19,11 @@ async def tickets_on_status_change(session: AsyncSession, event: BookingStatusCh
         await service.issue_tickets(session, event.booking, session_settings(session), event.at)
     elif event.previous is BookingStatus.BOOKED:
         await service.revoke_tickets(session, event.booking.id, event.at)
+
+
+async def revoke_given_back(session: AsyncSession, event: SeatsCancelled) -> None:
+    """Seats a booking gave back while staying BOOKED: their tickets are revoked."""
+    await service.revoke_tickets(session, event.booking.id, event.at, list(event.reversals))
 
 
 async def refuse_cancel_of_checked_in(session: AsyncSession, event: BookingSeatsCancelling) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue.seat_labels import seat_order
@@ -123,13 +123,19 @@ async def get_ticket(
 
 
 async def revoke_booking_tickets(
-    session: AsyncSession, booking_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    booking_id: uuid.UUID,
+    now: datetime,
+    seat_ids: Sequence[uuid.UUID] | None = None,
 ) -> int:
+    # A checked-in ticket was used: it stays as it is (a show cancelled after the doors opened
+    # refunds its booking, but the door's record of who came in is kept).
+    condition = and_(Ticket.booking_id == booking_id, Ticket.status == TicketStatus.VALID)
+    if seat_ids is not None:
+        condition = and_(condition, Ticket.seat_id.in_(seat_ids))
     result: Any = await session.execute(
         update(Ticket)
-        # A checked-in ticket was used: it stays as it is (a show cancelled after the doors
-        # opened refunds its booking, but the door's record of who came in is kept).
-        .where(Ticket.booking_id == booking_id, Ticket.status == TicketStatus.VALID)
+        .where(condition)
         .values(status=TicketStatus.REVOKED, revoked_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -8,6 +8,7 @@ its first answer, so an offline scanner that uploads the same scan twice gets th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,8 +81,14 @@ async def issue_tickets(
     return tickets  # in seat order, as `seats_of` gives the seats
 
 
-async def revoke_tickets(session: AsyncSession, booking_id: uuid.UUID, now: datetime) -> int:
-    revoked = await repository.revoke_booking_tickets(session, booking_id, now)
+async def revoke_tickets(
+    session: AsyncSession,
+    booking_id: uuid.UUID,
+    now: datetime,
+    seat_ids: Sequence[uuid.UUID] | None = None,
+) -> int:
+    """Revokes the booking's tickets (only those of `seat_ids`, when given)."""
+    revoked = await repository.revoke_booking_tickets(session, booking_id, now, seat_ids)
     if revoked:
         log.info("tickets_revoked", booking_id=str(booking_id), count=revoked)
     return revoked

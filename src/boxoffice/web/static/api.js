@@ -112,6 +112,7 @@ export async function download(path, filename, accept) {
 }
 
 export const get = (path, options) => api("GET", path, options);
+
 export const post = (path, body, options = {}) => api("POST", path, { ...options, body });
 
 // Raw access for the seat map's conditional GET (ETag / 304).

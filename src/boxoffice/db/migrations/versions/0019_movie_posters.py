@@ -1,7 +1,7 @@
 """movies have posters
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-08 10:00:00
 
 A poster's bytes live in a table of their own (`movie_posters`), so that reading a movie, a show
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
