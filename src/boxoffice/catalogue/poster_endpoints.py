@@ -17,6 +17,7 @@ from boxoffice.catalogue import posters
 from boxoffice.catalogue.endpoints import POSTER_PATH, movie_out
 from boxoffice.catalogue.schemas import MovieOut
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
+from boxoffice.text import PRINTABLE_PATTERN
 
 router = APIRouter(tags=["catalogue"])
 
@@ -71,7 +72,8 @@ async def poster(
     movie_id: uuid.UUID,
     session: ReadSessionDep,
     v: Annotated[
-        str | None, Query(max_length=64, description="the version poster_url names")
+        str | None,
+        Query(max_length=64, pattern=PRINTABLE_PATTERN, description="the version poster_url names"),
     ] = None,
     if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
