@@ -687,9 +687,7 @@ def test_the_matrix_covers_every_route(client: httpx.Client) -> None:
     assert all(set(row.expect) == set(ROLES) for row in MATRIX)
 
 
-def test_every_route_answers_each_role_as_the_table_says(
-    client: httpx.Client, db: Any
-) -> None:
+def test_every_route_answers_each_role_as_the_table_says(client: httpx.Client, db: Any) -> None:
     world = build_world(client, db)
     wrong: list[str] = []
     for row in MATRIX:
