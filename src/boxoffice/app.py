@@ -40,6 +40,7 @@ from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.catalogue.streamquota import StreamQuota
 from boxoffice.clock import Clock
 from boxoffice.config import SANDBOX_PATH, Settings
+from boxoffice.counter.endpoints import router as counter_router
 from boxoffice.db.admission import Admission
 from boxoffice.db.engine import (
     DRIVER_CONFLICTS,
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         views_router,
         tickets_router,
         staff_router,
+        counter_router,
         reports_router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -40,7 +40,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.codes import id_prefix_of
-from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
+from boxoffice.bookings.models import (
+    Booking,
+    BookingChannel,
+    BookingSeat,
+    BookingStatus,
+    BookingTransition,
+)
 from boxoffice.catalogue.models import Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.catalogue.seatmap import announce_seat_changes
@@ -218,6 +224,17 @@ async def set_status(
         return False
     booking.status, booking.updated_at, booking.expires_at = target, now, expires_at
     return True
+
+
+async def mark_sold_at_counter(session: AsyncSession, booking: Booking) -> None:
+    """The booking just claimed (in this transaction) is a counter sale."""
+    await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id)
+        .values(channel=BookingChannel.COUNTER)
+        .execution_options(synchronize_session=False)
+    )
+    booking.channel = BookingChannel.COUNTER
 
 
 async def seats_of(

@@ -11,7 +11,7 @@ from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
 from boxoffice.bookings.charges import seat_line
 from boxoffice.bookings.codes import booking_code
-from boxoffice.bookings.models import BookingSeat
+from boxoffice.bookings.models import BookingChannel, BookingSeat
 from boxoffice.bookings.policy import quote_now
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.schemas import SeatTypeCode
@@ -164,6 +164,9 @@ class BookingOut(BaseModel):
     charges: ChargesOut
     currency: str
     customer: Customer
+    channel: Literal["online", "counter"] = Field(
+        "online", description="where it was sold: the shop, or the theatre's counter"
+    )
     created_at: datetime
     history: list[HistoryEntry]
     payment: PaymentInfo | None = None
@@ -207,6 +210,7 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "customer": {"kind": "user", "id": str(booking.user_id)}
         if booking.user_id
         else {"kind": "guest", "id": str(booking.guest_id)},
+        "channel": BookingChannel(booking.channel or BookingChannel.ONLINE).value,
         "created_at": iso(booking.created_at),
         "history": [
             {

@@ -19,7 +19,8 @@ router = APIRouter(tags=["reports"])
 
 MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
-# SPEC's day fields, then the split of `gross` (taxable + cgst + sgst + fees).
+# SPEC's day fields, then the split of `gross` (taxable + cgst + sgst + fees), then the split
+# by channel (the counter's seats and net, the shop's).
 CSV_FIELDS = (
     "date",
     "shows",
@@ -32,6 +33,10 @@ CSV_FIELDS = (
     "cgst",
     "sgst",
     "fees",
+    "online_tickets",
+    "online_net",
+    "counter_tickets",
+    "counter_net",
 )
 
 

@@ -19,7 +19,8 @@ router = APIRouter(tags=["admin"])
 async def create_staff(
     body: StaffCreate, _admin: AdminDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> StaffOut:
-    """A staff account that checks tickets in at the given theatres; it signs in as usual."""
+    """A staff account that checks tickets in at the given theatres (and with the `counter`
+    permission sells and refunds at their counters); it signs in as usual."""
     user, theatre_ids = await service.create_staff(
         session,
         settings,
@@ -27,6 +28,13 @@ async def create_staff(
         password=body.password,
         name=body.name,
         theatre_ids=body.theatre_ids,
+        counter="counter" in body.permissions,
         now=now,
     )
-    return StaffOut(id=user.id, email=user.email, name=user.name, theatre_ids=theatre_ids)
+    return StaffOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        theatre_ids=theatre_ids,
+        permissions=sorted(set(body.permissions)),
+    )

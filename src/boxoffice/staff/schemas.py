@@ -7,6 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from boxoffice.accounts.schemas import Email, Name, NewPassword
 
+Permission = Literal["counter"]
+
 
 class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,6 +17,9 @@ class StaffCreate(BaseModel):
     password: NewPassword
     name: Name
     theatre_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
+    # What they may do besides the door, at each of those theatres: `counter`, sell and refund
+    # at its box office.
+    permissions: Annotated[list[Permission], Field(max_length=10)] = []
 
 
 class StaffOut(BaseModel):
@@ -23,3 +28,4 @@ class StaffOut(BaseModel):
     name: str
     role: Literal["staff"] = "staff"
     theatre_ids: list[uuid.UUID]
+    permissions: list[Permission] = []
