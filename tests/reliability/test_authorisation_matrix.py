@@ -71,6 +71,9 @@ OWNER_OR_ADMIN: Expect = {
 OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
 ACCOUNTS_ONLY: Expect = {**SIGNED_IN, "guest": 403}
 OWNER_STAFF_OR_ADMIN: Expect = {**OWNER_OR_ADMIN, "staff": OK}  # staff of the booking's theatre
+# The admin's own shift: nobody else has one (409 `no-open-shift`), or sees it (404).
+NO_SHIFT_BUT_ADMINS: Expect = {**dict.fromkeys(ROLES, 409), "anonymous": 401, "admin": OK}
+NOT_FOUND_BUT_ADMINS: Expect = {**dict.fromkeys(ROLES, 404), "anonymous": 401, "admin": OK}
 
 CUSTOMER_PASSWORD = "customer-password-123"
 
@@ -242,6 +245,31 @@ class World:
             self.shared["credited"] = (booking_id, invoice.json()["credit_notes"][0]["id"])
         return self.shared["credited"]  # type: ignore[no-any-return]
 
+    def counter_shift(self) -> str:
+        """The admin's open shift at the world's theatre's counter (opened when none is)."""
+        current = self.client.get("/api/v1/counter/shifts/current", headers=self.admin)
+        if current.status_code == 200:
+            return str(current.json()["id"])
+        body = {"theatre_id": self.theatre_id, "float": 0}
+        opened = self.client.post("/api/v1/counter/shifts", json=body, headers=self.admin)
+        assert opened.status_code == 201, opened.text
+        return str(opened.json()["id"])
+
+    def counter_sale(self) -> str:
+        """A fresh counter sale by the admin: one seat of a show of its own."""
+        self.counter_shift()
+        show = self.fresh_show()
+        seats = self.client.get(f"/api/v1/shows/{show}/seats").json()["seats"]
+        body = {"show_id": show, "seat_ids": [seats[0]["id"]], "payment": {"method": "CASH"}}
+        sold = self.client.post("/api/v1/counter/sales", json=body, headers=self.admin)
+        assert sold.status_code == 201, sold.text
+        return str(sold.json()["id"])
+
+    def shared_counter_sale(self) -> str:
+        if "counter_sale" not in self.shared:
+            self.shared["counter_sale"] = self.counter_sale()
+        return str(self.shared["counter_sale"])
+
     def refresh_token(self) -> str:
         response = self.client.post(
             "/api/v1/auth/login",
@@ -375,6 +403,37 @@ def checkin_call(world: World, _role: str, allowed: bool) -> Call:
 def sales_call(world: World, _role: str, _allowed: bool) -> Call:
     today = datetime.now().date()
     return Call(params={"theatre_id": world.theatre_id, "from": str(today), "to": str(today)})
+
+
+def shift_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call({"shift_id": world.counter_shift()})
+
+
+def open_shift_call(world: World, _role: str, allowed: bool) -> Call:
+    """The admin opens a shift after closing the one it has; refused callers change nothing."""
+    if allowed:
+        shift = world.counter_shift()
+        world.client.post(f"/api/v1/counter/shifts/{shift}/close", headers=world.admin)
+    return Call(json={"theatre_id": world.theatre_id, "float": 0})
+
+
+def shifts_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call(params={"theatre_id": world.theatre_id, "date": str(datetime.now().date())})
+
+
+def counter_sale_call(world: World, _role: str, allowed: bool) -> Call:
+    """Refused callers try a free seat of the shared show (which must stay free); the admin
+    sells one of a show of its own, in its shift."""
+    show, seat = world.show_id, world.free_seats[-1]
+    if allowed:
+        world.counter_shift()
+        show = world.fresh_show()
+        seat = world.client.get(f"/api/v1/shows/{show}/seats").json()["seats"][0]["id"]
+    return Call(json={"show_id": show, "seat_ids": [seat], "payment": {"method": "CASH"}})
+
+
+def counter_read_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call({"booking_id": world.shared_counter_sale()})
 
 
 def staff_body_for(theatre_id: str) -> dict[str, Any]:
@@ -574,6 +633,13 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),
     Row("GET", f"{V1}/admin/reports/gst", ADMIN_ONLY, gst_call),
     Row("POST", f"{V1}/admin/staff", ADMIN_ONLY, with_body(staff_body)),
+    # -- the box office (the world's staff work the door, without the counter permission) ----
+    Row("POST", f"{V1}/counter/shifts", ADMIN_ONLY, open_shift_call),
+    Row("GET", f"{V1}/counter/shifts/current", NO_SHIFT_BUT_ADMINS, shift_call),
+    Row("GET", f"{V1}/counter/shifts/{{shift_id}}", NOT_FOUND_BUT_ADMINS, shift_call),
+    Row("GET", f"{V1}/admin/shifts", ADMIN_ONLY, shifts_call),
+    Row("POST", f"{V1}/counter/sales", ADMIN_ONLY, counter_sale_call),
+    Row("GET", f"{V1}/counter/sales/{{booking_id}}", ADMIN_ONLY, counter_read_call),
     # -- administration ----------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
     Row("GET", f"{V1}/admin/refunds", ADMIN_ONLY),
@@ -624,6 +690,13 @@ MATRIX: list[Row] = [
         ADMIN_ONLY,
         fresh_for_allowed("movie_id", World.movie_with_poster),
     ),
+    Row(
+        "POST",
+        f"{V1}/counter/sales/{{booking_id}}/refund",
+        ADMIN_ONLY,
+        fresh_for_allowed("booking_id", World.counter_sale),
+    ),
+    Row("POST", f"{V1}/counter/shifts/{{shift_id}}/close", NOT_FOUND_BUT_ADMINS, shift_call),
     Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
 ]
 

@@ -31,7 +31,7 @@ from boxoffice.counter.errors import (
 )
 from boxoffice.counter.models import Method, Shift, ShiftStatus
 from boxoffice.counter.repository import Totals
-from boxoffice.errors import Forbidden
+from boxoffice.errors import Forbidden, InvalidInput
 from boxoffice.staff.service import ensure_may_sell_at
 
 
@@ -162,6 +162,8 @@ async def shifts_of_day(
     """The theatre's shifts opened on `day` (its own timezone's), for a manager or an admin."""
     theatre = await catalogue_service.get_theatre(session, theatre_id)
     await ensure_manages_theatre(principal, theatre_id)
+    if not 1900 <= day.year <= 9000:
+        raise InvalidInput("No shift was ever opened on that date.", field="date")
     zone = ZoneInfo(theatre.timezone)
     start = datetime.combine(day, dt.time(), zone)
     end = datetime.combine(day + timedelta(days=1), dt.time(), zone)
