@@ -42,7 +42,7 @@ def test_a_counter_refund_gives_back_seats_by_the_policy_with_a_credit_note(
     assert note["invoice_number"] == invoice["number"]
 
     rest = refund(client, cashier, sold["id"])
-    assert rest["status"] == "CANCELLED" and rest["seats"] == []
+    assert rest["status"] == "CANCELLED"
     assert len(rest["movements"]) == 3
     invoice = client.get(f"/api/v1/bookings/{sold['id']}/invoice", headers=cashier).json()
     assert len(invoice["credit_notes"]) == 2

@@ -257,7 +257,11 @@ async def history_of(
     result = await session.scalars(
         select(BookingTransition)
         .where(BookingTransition.booking_id.in_(booking_ids))
-        .order_by(BookingTransition.at, BookingTransition.id)
+        # A booking's first row (from nothing) first, even beside a change at the same instant
+        # (a counter sale is held and sold at one `now`).
+        .order_by(
+            BookingTransition.at, BookingTransition.from_status.is_not(None), BookingTransition.id
+        )
     )
     for transition in result:
         history[transition.booking_id].append(transition)
