@@ -6,12 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from boxoffice.accounts.schemas import Email, Name, Phone
-from boxoffice.bookings.best_available import Wanted
-from boxoffice.bookings.schemas import BookingOut
-from boxoffice.catalogue.schemas import SeatTypeCode
+from boxoffice.bookings.schemas import BookingOut, HoldRequest
 from boxoffice.counter.models import Method
 from boxoffice.text import Text100
 
@@ -80,35 +78,14 @@ class Customer(BaseModel):
     phone: Phone | None = None
 
 
-class SaleRequest(BaseModel):
+class SaleRequest(HoldRequest):
     """These seats (`seat_ids`), or the best `quantity` (optionally of a `seat_type`, at most
-    `max_price` each), paid at once. `shift_id`: the caller's open shift (the one it has, when
-    left out)."""
+    `max_price` each), as a hold asks for them, paid at once. `shift_id`: the caller's open
+    shift (the one it has, when left out)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    show_id: uuid.UUID
-    seat_ids: list[uuid.UUID] | None = Field(None, min_length=1, max_length=100)
-    quantity: Annotated[int, Strict(), Field(ge=1, le=100)] | None = None
-    seat_type: SeatTypeCode | None = None
-    max_price: Paise | None = None
     payment: Payment
     customer: Customer | None = None
     shift_id: uuid.UUID | None = None
-
-    @model_validator(mode="after")
-    def _seats_or_quantity(self) -> SaleRequest:
-        if (self.seat_ids is None) == (self.quantity is None):
-            raise ValueError("give either seat_ids or quantity (exactly one of them)")
-        if self.seat_ids is not None and (self.seat_type or self.max_price is not None):
-            raise ValueError("seat_type and max_price go with quantity, not with seat_ids")
-        return self
-
-    @property
-    def wanted(self) -> Wanted | None:
-        return (
-            None if self.quantity is None else Wanted(self.quantity, self.seat_type, self.max_price)
-        )
 
 
 class RefundRequest(BaseModel):
