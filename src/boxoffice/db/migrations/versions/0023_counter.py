@@ -62,14 +62,14 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("expected_cash", sa.Integer(), nullable=True),
-        sa.CheckConstraint("opening_float >= 0", name="ck_counter_shifts_float_not_negative"),
+        sa.CheckConstraint("opening_float >= 0", name=op.f("ck_counter_shifts_float_not_negative")),
         sa.ForeignKeyConstraint(
-            ["theatre_id"], ["theatres.id"], name="fk_counter_shifts_theatre_id_theatres"
+            ["theatre_id"], ["theatres.id"], name=op.f("fk_counter_shifts_theatre_id_theatres")
         ),
         sa.ForeignKeyConstraint(
-            ["cashier_id"], ["users.id"], name="fk_counter_shifts_cashier_id_users"
+            ["cashier_id"], ["users.id"], name=op.f("fk_counter_shifts_cashier_id_users")
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_counter_shifts"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_counter_shifts")),
     )
     op.create_index(
         "uq_counter_shifts_open_cashier",
@@ -95,14 +95,16 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(length=100), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
-        sa.CheckConstraint("amount >= 0", name="ck_counter_movements_amount_not_negative"),
+        sa.CheckConstraint("amount >= 0", name=op.f("ck_counter_movements_amount_not_negative")),
         sa.ForeignKeyConstraint(
-            ["shift_id"], ["counter_shifts.id"], name="fk_counter_movements_shift_id_counter_shifts"
+            ["shift_id"],
+            ["counter_shifts.id"],
+            name=op.f("fk_counter_movements_shift_id_counter_shifts"),
         ),
         sa.ForeignKeyConstraint(
-            ["booking_id"], ["bookings.id"], name="fk_counter_movements_booking_id_bookings"
+            ["booking_id"], ["bookings.id"], name=op.f("fk_counter_movements_booking_id_bookings")
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_counter_movements"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_counter_movements")),
     )
     op.create_index("ix_counter_movements_shift_id", "counter_movements", ["shift_id"])
     op.create_index("ix_counter_movements_booking_id", "counter_movements", ["booking_id"])
