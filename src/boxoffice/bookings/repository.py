@@ -240,10 +240,14 @@ async def mark_sold_at_counter(session: AsyncSession, booking: Booking) -> None:
 async def seats_of(
     session: AsyncSession, booking_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BookingSeat]]:
-    """Each booking's seats, in seat order (H8 before H10)."""
+    """Each booking's seats, in seat order (H8 before H10), as they are now: seats are written
+    by plain UPDATEs (`record_given_back`), so a seat still loaded in the session is read
+    afresh, never answered as it was."""
     seats: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
     result = await session.scalars(
-        select(BookingSeat).where(BookingSeat.booking_id.in_(booking_ids))
+        select(BookingSeat)
+        .where(BookingSeat.booking_id.in_(booking_ids))
+        .execution_options(populate_existing=True)
     )
     for seat in sorted(result, key=lambda seat: seat_order(seat.label)):
         seats[seat.booking_id].append(seat)
