@@ -23,7 +23,7 @@ export default async function counterPrintPage(main, bookingId) {
     h("h2", {}, show.movie_title),
     h("p", {}, `${when} · ${show.screen_name}`),
     h("p", { class: "slip-seat" }, `Seat ${ticket.seat_label}`, h("span", {}, ` ${ticket.seat_type}`)),
-    h("p", {}, `Price ${money(prices.get(ticket.seat_label) ?? 0, sale.currency)} (incl. GST)`),
+    h("p", {}, `Price ${money(prices.get(ticket.seat_label) ?? 0, sale.currency)}${invoice?.kind === "TAX_INVOICE" ? " (incl. GST)" : ""}`),
     qrImage(ticket.qr, `QR code of the ticket for seat ${ticket.seat_label}`),
     h("p", { class: "slip-invoice" }, `${invoice?.kind === "RECEIPT" ? "Receipt" : "Tax invoice"} ${number}`),
     h("p", {}, `Booking ${sale.code}`)));

@@ -62,7 +62,7 @@ async function counter(main, shift) {
   const recent = h("ul", { class: "recent-sales", "aria-label": "Sales of this shift" });
   const lookup = h("input", { name: "booking", placeholder: "Booking code", autocomplete: "off", maxlength: 20 });
   const find = h("button", { type: "submit" }, "Find sale");
-  const findForm = h("form", { class: "find-sale", "aria-label": "Find a sale to reprint or refund" }, field("Reprint or refund", lookup), find);
+  const findForm = h("form", { class: "find-sale", "aria-label": "Look up a sale" }, field("Reprint or refund", lookup), find);
   const showSelect = h("select", { name: "show" });
   let stopWatching = () => {};
 
