@@ -105,7 +105,10 @@ async def close_shift(
     response_model=ShiftList,
     response_model_by_alias=True,
     tags=["admin"],
-    responses={403: {"description": "Not a manager of the theatre, nor an admin"}},
+    responses={
+        403: {"description": "Not a manager of the theatre, nor an admin"},
+        404: {"description": "No such theatre"},
+    },
 )
 async def shifts_of_day(
     principal: PrincipalDep,
