@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
+from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings import reads
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.schemas import BookingList, BookingOut
+from boxoffice.catalogue.access import ShowManagerDep
 from boxoffice.db.unit_of_work import end_unit_of_work_early
 from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep
 from boxoffice.errors import problem_response
@@ -52,13 +53,13 @@ async def my_bookings(
 )
 async def show_bookings(
     show_id: uuid.UUID,
-    _admin: AdminDep,
+    _manager: ShowManagerDep,
     session: SessionDep,
     now: NowDep,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> BookingList:
-    """Every booking of a show with its status."""
+    """Every booking of a show with its status (admins, and managers of its theatre)."""
     views = await reads.list_show_bookings(session, show_id, limit, offset)
     return await _page(session, views, now, limit, offset)
 
