@@ -484,6 +484,7 @@ MATRIX: list[Row] = [
     # -- operations and public reads --------------------------------------------------------
     Row("GET", "/health", PUBLIC),
     Row("GET", "/ready", PUBLIC),
+    Row("GET", f"{V1}/config", PUBLIC),
     Row("GET", f"{V1}/theatres", PUBLIC),
     Row("GET", f"{V1}/theatres/{{theatre_id}}", PUBLIC),
     Row("GET", f"{V1}/theatres/{{theatre_id}}/prices", PUBLIC),
