@@ -289,6 +289,18 @@ async def insert_show_seats(
     )
 
 
+async def continue_version(session: AsyncSession, show_id: uuid.UUID, version: int) -> None:
+    """Sets a new inventory's seat-map version (its rows were just inserted at 0) to `version`,
+    by one row's counter: the seat map's version never goes back."""
+    first = select(func.min(ShowSeat.seat_id)).where(ShowSeat.show_id == show_id)
+    await session.execute(
+        update(ShowSeat)
+        .where(ShowSeat.show_id == show_id, ShowSeat.seat_id == first.scalar_subquery())
+        .values(version=version)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def get_show(session: AsyncSession, show_id: uuid.UUID, *, lock: bool = False) -> Show | None:
     query = select(Show).where(Show.id == show_id)
     if lock:
@@ -427,6 +439,20 @@ async def seat_map_version(session: AsyncSession, show_id: uuid.UUID) -> int | N
         select(func.sum(ShowSeat.version)).where(ShowSeat.show_id == show_id)
     )
     return None if total is None else int(total)
+
+
+async def seat_map_versions(
+    session: AsyncSession, show_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """The seat-map version of each of these shows (those with seats)."""
+    if not show_ids:
+        return {}
+    query = (
+        select(ShowSeat.show_id, func.sum(ShowSeat.version))
+        .where(ShowSeat.show_id.in_(sorted(set(show_ids))))
+        .group_by(ShowSeat.show_id)
+    )
+    return {show_id: int(total) for show_id, total in await session.execute(query)}
 
 
 async def find_theatre_by_name(session: AsyncSession, name: str, city: str) -> Theatre | None:

@@ -220,8 +220,10 @@ async def replace_layout(
 ) -> ScreenView:
     """A new seat layout, allowed while no booking (in any status) names a seat of the screen.
 
-    The inventory of every show of the screen is rebuilt from the new seats; upcoming shows are
-    priced afresh (409 if one cannot be), others keep their last price per seat type.
+    The inventory of every show of the screen is rebuilt from the new seats (with its seat
+    count); upcoming shows are priced afresh (409 if one cannot be), others keep their last price
+    per seat type. Each show's seat-map version goes on from where it was (SPEC: it never
+    decreases, a replaced layout included), so no cached map of the old seats passes for current.
     """
     screen = await repository.get_screen(session, screen_id, lock=True)
     if screen is None:
@@ -229,16 +231,23 @@ async def replace_layout(
     if await ports.provided().seat_use.screen_has_bookings(session, screen_id):
         raise LayoutLocked("The screen has bookings; its layout cannot change.")
     shows = await repository.shows_of_screen(session, screen_id)
-    old_prices = await repository.prices_of_shows(session, [s.id for s in shows])
+    show_ids = [s.id for s in shows]
+    old_prices = await repository.prices_of_shows(session, show_ids)
+    old_versions = await repository.seat_map_versions(session, show_ids)
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)
     new_types = {row.seat_type for row in rows}
+    seat_count = await repository.seat_count(session, screen_id)
     for show in shows:
         kept = old_prices.get(show.id, {})
         # Placeholders for seat types the show had no price for: re-pricing below sets the real
         # price of upcoming shows, or refuses the change.
         prices = {t: kept.get(t, 0) for t in new_types}
         await repository.insert_show_seats(session, show.id, screen_id, prices)
+        await repository.continue_version(session, show.id, old_versions.get(show.id, 0) + 1)
+        show.seat_count = seat_count
+    await session.flush()
+    await announce_seat_changes(show_ids, session)
     theatre = await repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
     await ports.provided().pricing.reprice_upcoming_shows(
