@@ -29,7 +29,7 @@ PASSWORD = "manager-password-1"
 def make_manager(
     client: httpx.Client, admin: Headers, theatre_ids: list[str]
 ) -> tuple[dict[str, Any], Headers]:
-    body = {
+    body: dict[str, Any] = {
         "email": f"manager-{uuid.uuid4().hex[:8]}@example.com",
         "password": PASSWORD,
         "name": "Theatre Manager",
