@@ -497,6 +497,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/formats", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats", PUBLIC),
+    Row("GET", f"{V1}/shows/{{show_id}}/prices", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats/stream", PUBLIC, endless=True),
     Row("GET", f"{V1}/admin/tax-rules", PUBLIC),
     Row("GET", f"{V1}/admin/tax-exemptions", PUBLIC),
@@ -603,6 +604,12 @@ MATRIX: list[Row] = [
     Row("PUT", f"{V1}/theatres/{{theatre_id}}/prices", THEATRE_MANAGERS, with_body(prices_body)),
     Row("POST", f"{V1}/theatres/{{theatre_id}}/screens", THEATRE_MANAGERS, with_body(screen_body)),
     Row("PUT", f"{V1}/screens/{{screen_id}}/prices", THEATRE_MANAGERS, with_body(prices_body)),
+    Row(
+        "PUT",
+        f"{V1}/shows/{{show_id}}/prices",
+        THEATRE_MANAGERS,
+        with_body(lambda _w: [{"seat_type": "GOLD", "amount": 36000}]),
+    ),
     Row(
         "PUT",
         f"{V1}/screens/{{screen_id}}/layout",
