@@ -8,11 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings.schemas import booking_document
-from boxoffice.catalogue import service as catalogue_service
 from boxoffice.counter import sales, shifts
 from boxoffice.counter.sales import CounterSale
 from boxoffice.counter.schemas import (
@@ -139,7 +137,7 @@ async def sell(
     tickets and invoice, and the `change` to hand back. The seats are claimed as any online hold
     claims them: all or none (409 naming those taken)."""
     sold = await sales.sell(session, request.app.state.sale, principal, body, now)
-    return await _answer(session, sold, now)
+    return _answer(sold, now)
 
 
 @router.get(
@@ -151,7 +149,7 @@ async def read_sale(
     booking_id: uuid.UUID, principal: PrincipalDep, session: SessionDep, now: NowDep
 ) -> dict[str, Any]:
     """A counter sale, to print again or to refund."""
-    return await _answer(session, await sales.read_sale(session, principal, booking_id), now)
+    return _answer(await sales.read_sale(session, principal, booking_id), now)
 
 
 @router.post(
@@ -177,22 +175,14 @@ async def refund(
     sold = await sales.refund(
         session, principal, booking_id, body.seat_ids, body.shift_id, now, request.app.state.sale
     )
-    return await _answer(session, sold, now)
+    return _answer(sold, now)
 
 
-async def _answer(session: AsyncSession, sold: CounterSale, now: datetime) -> dict[str, Any]:
-    details = await catalogue_service.get_show_details(session, sold.view.booking.show_id)
+def _answer(sold: CounterSale, now: datetime) -> dict[str, Any]:
     sale = next((m for m in sold.movements if m.kind.value == "SALE"), None)
     return {
         **booking_document(sold.view, now),
         "movements": [movement_document(m) for m in sold.movements],
         "change": sale.change if sale else None,
-        "show": {
-            "movie_title": details.movie.title,
-            "theatre_name": details.theatre.name,
-            "screen_name": details.screen_name,
-            "starts_at": details.view.show.starts_at,
-            "timezone": details.theatre.timezone,
-        },
         "adjacent": sold.adjacent,
     }

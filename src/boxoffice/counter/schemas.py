@@ -109,21 +109,13 @@ class MovementOut(BaseModel):
     at: datetime
 
 
-class ShowSummary(BaseModel):
-    movie_title: str
-    theatre_name: str
-    screen_name: str
-    starts_at: datetime
-    timezone: str
-
-
 class CounterSaleOut(BookingOut):
-    """A counter sale: the booking (`channel: "counter"`), what was paid and given back at the
-    counter (`movements`), its show; with `quantity`, whether its seats are side by side."""
+    """A counter sale: the booking (`channel: "counter"`, its `show`), what was paid and given
+    back at the counter (`movements`), the `change` handed back; with `quantity`, whether its
+    seats are side by side."""
 
     movements: list[MovementOut]
     change: int | None = None
-    show: ShowSummary
     adjacent: bool | None = None
 
 

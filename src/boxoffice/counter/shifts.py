@@ -161,7 +161,7 @@ async def shifts_of_day(
 ) -> list[ShiftView]:
     """The theatre's shifts opened on `day` (its own timezone's), for a manager or an admin."""
     theatre = await catalogue_service.get_theatre(session, theatre_id)
-    await ensure_manages_theatre(principal, theatre_id)
+    await ensure_manages_theatre(session, principal, theatre_id)
     if not 1900 <= day.year <= 9000:
         raise InvalidInput("No shift was ever opened on that date.", field="date")
     zone = ZoneInfo(theatre.timezone)
@@ -181,7 +181,7 @@ async def _readable_shift(
         raise ShiftNotFound()
     if shift.cashier_id != principal.id:
         try:
-            await ensure_manages_theatre(principal, shift.theatre_id)
+            await ensure_manages_theatre(session, principal, shift.theatre_id)
         except Forbidden:
             raise ShiftNotFound() from None
     return shift
