@@ -1,7 +1,7 @@
 """the box office: bookings' channel, the counter permission, shifts and their money
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-07 11:00:00
 
 - `bookings.channel`: `online` (every booking so far) or `counter`.
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"  # 0020 before h-office-api was merged in
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
