@@ -1,12 +1,13 @@
 """Who may work a theatre's counter: staff with the counter permission for that theatre, a
-manager of it (today: admins; `accounts.dependencies.ensure_manages_theatre`), an admin. Every
-one else is refused (403; 401 without a token), and nothing changes."""
+manager of it, an admin. Every one else (a manager of another theatre too) is refused (403;
+401 without a token), and nothing changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+from tests.accounts.test_managers import make_manager
 from tests.api import Headers, guest, problem, register
 from tests.bookings.money_helpers import policy_theatre, show_in
 from tests.counter.helpers import cash, counts, make_cashier, open_shift, sale_body, sell
@@ -28,6 +29,7 @@ def test_each_role_at_the_counter(client: httpx.Client, admin: Headers, db: Any)
         "customer": (register(client), 403),
         "door staff": (make_cashier(client, admin, [theatre_id], counter=False), 403),
         "cashier elsewhere": (make_cashier(client, admin, [other_theatre]), 403),
+        "manager elsewhere": (make_manager(client, admin, [other_theatre])[1], 403),
     }
     seat = seats_of_type(client, show["id"], "VIP", 1)
     before = counts(db)
@@ -60,6 +62,14 @@ def test_each_role_at_the_counter(client: httpx.Client, admin: Headers, db: Any)
         f"/api/v1/admin/shifts?theatre_id={theatre_id}&date=2026-12-07", headers=admin
     )
     assert listed.status_code == 200, listed.text
+    # A manager of the theatre works its counter, and reads its shifts.
+    _, manager = make_manager(client, admin, [theatre_id])
+    open_shift(client, manager, theatre_id)
+    sell(client, manager, show["id"], seats_of_type(client, show["id"], "SILVER", 1))
+    managed = client.get(
+        f"/api/v1/admin/shifts?theatre_id={theatre_id}&date=2026-12-07", headers=manager
+    )
+    assert managed.status_code == 200, managed.text
     # An admin works any counter, in a shift of their own.
     open_shift(client, admin, other_theatre)
     open_shift_elsewhere = client.post(
