@@ -5,6 +5,7 @@ from boxoffice import idempotency
 from boxoffice.accounts import models as accounts
 from boxoffice.bookings import models as bookings
 from boxoffice.catalogue import models as catalogue
+from boxoffice.counter import models as counter
 from boxoffice.db.base import Base
 from boxoffice.invoicing import models as invoicing
 from boxoffice.notifications import models as notifications
@@ -20,6 +21,7 @@ __all__ = [
     "accounts",
     "bookings",
     "catalogue",
+    "counter",
     "idempotency",
     "invoicing",
     "notifications",

@@ -15,7 +15,8 @@ from boxoffice.bookings.events import (
     partly,
 )
 from boxoffice.catalogue import ports as catalogue_ports
-from boxoffice.catalogue.events import ShowCancelled
+from boxoffice.catalogue.events import MovieDeleting, ShowCancelled
+from boxoffice.counter.events import CounterRefunded, CounterSold
 from boxoffice.invoicing import handlers as invoicing_handlers
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.notifications import handlers as notifications_handlers
@@ -24,6 +25,7 @@ from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival,
 from boxoffice.pricing import service as pricing_service
 from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
+from boxoffice.taxes import handlers as taxes_handlers
 from boxoffice.tickets import handlers as tickets_handlers
 
 
@@ -42,6 +44,8 @@ def register_handlers() -> None:
     # Each reacts only into or out of BOOKED, so a hold given up needs no transaction.
     events.subscribe(SeatsCancelled, payments_handlers.refund_given_back_seats)
     events.subscribe(SeatsRefunded, invoicing_handlers.credit_refunded_seats)
+    events.subscribe(CounterRefunded, invoicing_handlers.credit_counter_refund)
+    events.subscribe(CounterRefunded, reports_handlers.count_counter_refund)
     events.subscribe(SeatsCancelled, tickets_handlers.revoke_given_back, partly)
     events.subscribe(SeatsCancelled, reports_handlers.uncount_given_back, partly)
     events.subscribe(BookingStatusChanged, invoicing_handlers.invoice_booked, involves_booked)
@@ -55,7 +59,9 @@ def register_handlers() -> None:
     events.subscribe(PaymentRefundedOnArrival, notifications_handlers.queue_for_refund_on_arrival)
     events.subscribe(BookingStatusChanged, reports_handlers.count_tickets, involves_booked)
     events.subscribe(PaymentCaptured, reports_handlers.count_capture)
+    events.subscribe(CounterSold, reports_handlers.count_counter_sale)
     events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
+    events.subscribe(MovieDeleting, taxes_handlers.drop_waivers_of_movie)

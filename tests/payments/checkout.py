@@ -211,7 +211,9 @@ def money_audit(client: httpx.Client, db: Any, settle_within: float = 15) -> Non
     holds, and of the seats it gave back what their refunds did not return (fees kept, the
     policy's share kept); 0 for a booking never BOOKED; and it refunded exactly what our
     refunds not FAILED say. A FAILED refund returned nothing: its money is still held, which is
-    exactly what the admin list of FAILED refunds shows a human. Then the charges' own audit
+    exactly what the admin list of FAILED refunds shows a human. A counter sale has no provider:
+    its money is what the counter took and gave back (`counter_movements`), which must come to
+    the same, as must the counter's part of the reports' totals. Then the charges' own audit
     (`charges_audit`).
 
     Refunds are issued after their commit, in the background: the audit waits (bounded) until
@@ -226,7 +228,7 @@ def money_audit(client: httpx.Client, db: Any, settle_within: float = 15) -> Non
 
 def _money_problems(client: httpx.Client, db: Any) -> list[Any]:
     rows = db.query(
-        """
+        f"""
         SELECT b.id, b.show_id, b.status, b.amount_total, p.order_id,
                COALESCE((SELECT sum(r.amount) FROM refunds r
                          WHERE r.payment_id = p.id AND r.status <> 'FAILED'), 0),
@@ -235,7 +237,9 @@ def _money_problems(client: httpx.Client, db: Any) -> list[Any]:
                EXISTS (SELECT 1 FROM booking_transitions t
                        WHERE t.booking_id = b.id AND t.to_status = 'BOOKED'),
                (SELECT COALESCE(sum(bs.refunded), 0) FROM booking_seats bs
-                WHERE bs.booking_id = b.id)
+                WHERE bs.booking_id = b.id),
+               b.channel, {_COUNTER_MONEY.format(kind="SALE")},
+               {_COUNTER_MONEY.format(kind="REFUND")}
         FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id
         """
     )
@@ -243,16 +247,27 @@ def _money_problems(client: httpx.Client, db: Any) -> list[Any]:
     captured_by_show: dict[Any, int] = {}
     for row in rows:
         booking_id, show_id, status, total, order_id, ours_refunded, still_held = row[:7]
-        was_booked, given_back = row[7:]
+        was_booked, given_back, channel, counter_taken, counter_given = row[7:]
         ordered = provider_payments(client, order_id) if order_id else []
         paid = [p for p in ordered if p["captured"]]
         captured = sum(p["amount"] for p in paid)
         refunded = sum(p["amount_refunded"] for p in paid)
+        if channel == "counter":
+            assert not ordered, (booking_id, "a counter sale with a provider order")
+            captured, refunded = counter_taken, counter_given
+            ours_refunded = counter_given
         captured_by_show[show_id] = captured_by_show.get(show_id, 0) + captured
         expected = (total - given_back if was_booked else 0) + still_held
         if captured - refunded != expected or refunded != ours_refunded:
             problems.append((booking_id, status, total, captured, refunded, ours_refunded))
-    return problems + _show_sales_problems(db, captured_by_show)
+    return problems + _show_sales_problems(db, captured_by_show) + _counter_sales_problems(db)
+
+
+# What the counter took (SALE) or gave back (REFUND) for the booking `b`.
+_COUNTER_MONEY = (
+    "(SELECT COALESCE(sum(m.amount), 0) FROM counter_movements m "
+    "WHERE m.booking_id = b.id AND m.kind = '{kind}')"
+)
 
 
 def _show_sales_problems(db: Any, captured_by_show: dict[Any, int]) -> list[Any]:
@@ -276,6 +291,32 @@ def _show_sales_problems(db: Any, captured_by_show: dict[Any, int]) -> list[Any]
         ("show_sales", show_id, tickets, sold, gross, captured_by_show.get(show_id, 0))
         for show_id, tickets, sold, gross, misfiled_refunds in rows
         if (tickets, gross) != (sold, captured_by_show.get(show_id, 0)) or misfiled_refunds
+    ]
+
+
+def _counter_sales_problems(db: Any) -> list[Any]:
+    """The counter's part of the reports' per-show totals: its seats BOOKED now, the money it
+    took and gave back."""
+    kept = "COALESCE((SELECT ss.{0} FROM show_sales ss WHERE ss.show_id = s.id), 0)"
+    moved = (
+        "(SELECT COALESCE(sum(m.amount), 0) FROM counter_movements m "
+        "JOIN bookings b ON b.id = m.booking_id WHERE b.show_id = s.id AND m.kind = '{0}')"
+    )
+    rows = db.query(
+        f"""
+        SELECT s.id, {kept.format("counter_tickets")},
+               (SELECT COUNT(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
+                WHERE b.show_id = s.id AND b.status = 'BOOKED' AND bs.cancelled_at IS NULL
+                  AND b.channel = 'counter'),
+               {kept.format("counter_gross")}, {moved.format("SALE")},
+               {kept.format("counter_refunded")}, {moved.format("REFUND")}
+        FROM shows s
+        """
+    )
+    return [
+        ("counter_sales", *row)
+        for row in rows
+        if (row[1], row[3], row[5]) != (row[2], row[4], row[6])
     ]
 
 
@@ -345,6 +386,9 @@ def _seats_given_back_audit(db: Any) -> None:
             """
             SELECT p.booking_id, sum(r.amount) FROM refunds r JOIN payments p ON p.id = r.payment_id
             WHERE r.for_seats GROUP BY p.booking_id
+            UNION ALL
+            SELECT m.booking_id, sum(m.amount) FROM counter_movements m
+            WHERE m.kind = 'REFUND' GROUP BY m.booking_id
             """
         )
     }

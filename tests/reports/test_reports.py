@@ -72,6 +72,11 @@ def test_show_report_matches_the_hand_computed_numbers(
         "cgst": 0,
         "sgst": 0,
         "fees": 0,
+        # Everything sold online: the counter's part is all zeros.
+        "by_channel": [
+            {"channel": "online", "booked": 3, "gross": 175000, "refunded": 55000, "net": 120000},
+            {"channel": "counter", "booked": 0, "gross": 0, "refunded": 0, "net": 0},
+        ],
     }
     assert by_type == {
         "VIP": {
@@ -116,6 +121,8 @@ def test_sales_report_days_movies_totals_and_csv(client: httpx.Client, admin: He
     no_tax = {"cgst": 0, "sgst": 0, "fees": 0}
     zero = {"shows": 0, "tickets": 0, "gross": 0, "refunded": 0, "net": 0, "occupancy": 0.0}
     zero |= {"taxable": 0, **no_tax}
+    zero |= {"online_tickets": 0, "online_net": 0, "counter_tickets": 0, "counter_net": 0}
+    online = {"online_tickets": 3, "online_net": 120000, "counter_tickets": 0, "counter_net": 0}
     assert report["days"] == [
         {"date": (day - timedelta(days=1)).isoformat(), **zero},
         {
@@ -128,6 +135,7 @@ def test_sales_report_days_movies_totals_and_csv(client: httpx.Client, admin: He
             "occupancy": 0.1875,
             "taxable": 175000,
             **no_tax,
+            **online,
         },
         {"date": (day + timedelta(days=1)).isoformat(), **zero},
     ]
@@ -141,6 +149,7 @@ def test_sales_report_days_movies_totals_and_csv(client: httpx.Client, admin: He
         "net": 120000,
         "taxable": 175000,
         **no_tax,
+        **online,
     }
     assert report["currency"] == "INR"
 
@@ -152,10 +161,12 @@ def test_sales_report_days_movies_totals_and_csv(client: httpx.Client, admin: He
     assert rows[0] == [
         *("date", "shows", "tickets", "gross", "refunded", "net", "occupancy"),
         *("taxable", "cgst", "sgst", "fees"),
+        *("online_tickets", "online_net", "counter_tickets", "counter_net"),
     ]
     assert rows[2] == [
         *(day.isoformat(), "1", "3", "175000", "55000", "120000", "0.1875"),
         *("175000", "0", "0", "0"),
+        *("3", "120000", "0", "0"),
     ]
     assert len(rows) == 4
 

@@ -22,13 +22,13 @@ import json
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.bookings.models import BookingSeat
 from boxoffice.catalogue.days import local_date
@@ -78,6 +78,11 @@ class ChargeTable:
         columns = [columns_of(self.lines[price]) for price in prices]
         return [prices, *([line[name] for line in columns] for name in LINE_COLUMNS)]
 
+    def without_fees(self) -> ChargeTable:
+        """The table of a counter sale: the same tickets, no convenience fee (SPEC "Money")."""
+        lines = {price: replace(line, fee=untaxed(0)) for price, line in self.lines.items()}
+        return replace(self, lines=lines)
+
     @cached_property
     def policy_document(self) -> list[dict[str, int]]:
         """The policy as a booking stores it (`bookings.cancellation_policy`)."""
@@ -114,19 +119,27 @@ class ChargeTables:
 
     async def _build(self, show_id: uuid.UUID, now: datetime) -> ChargeTable:
         async with self._sessionmaker() as session:
-            show = await session.get(Show, show_id)
-            theatre = None if show is None else await session.get(Theatre, show.theatre_id)
-            if show is None or theatre is None:
-                # The claim refuses the hold for want of a show before it looks at the table.
-                return ChargeTable(show_id, now.date(), "UTC", NO_THEATRE, {}, ())
-            # The theatre first: its version then names terms at least as old as anything read
-            # after it, so a change committed meanwhile makes the table stale, never wrong.
-            day = local_date(now, theatre.timezone)
-            prices = await session.scalars(
-                select(ShowSeat.price).where(ShowSeat.show_id == show_id).distinct()
-            )
-            terms = await taxes_service.terms_on(session, show, theatre, day)
-            lines = {price: seat_charge(price, terms) for price in prices}
+            return await self.build_in(session, show_id, now)
+
+    async def build_in(
+        self, session: AsyncSession, show_id: uuid.UUID, now: datetime
+    ) -> ChargeTable:
+        """The show's table for a hold at `now`, read in `session` and not kept: for a counter
+        sale, which claims in a transaction of its own that is open already (on SQLite another
+        connection's read would wait for it)."""
+        show = await session.get(Show, show_id)
+        theatre = None if show is None else await session.get(Theatre, show.theatre_id)
+        if show is None or theatre is None:
+            # The claim refuses the hold for want of a show before it looks at the table.
+            return ChargeTable(show_id, now.date(), "UTC", NO_THEATRE, {}, ())
+        # The theatre first: its version then names terms at least as old as anything read
+        # after it, so a change committed meanwhile makes the table stale, never wrong.
+        day = local_date(now, theatre.timezone)
+        prices = await session.scalars(
+            select(ShowSeat.price).where(ShowSeat.show_id == show_id).distinct()
+        )
+        terms = await taxes_service.terms_on(session, show, theatre, day)
+        lines = {price: seat_charge(price, terms) for price in prices}
         policy = effective_policy(
             theatre.cancellation_policy, self._settings.cancellation_cutoff_minutes
         )

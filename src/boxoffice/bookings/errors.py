@@ -85,3 +85,11 @@ class NotEnoughSeats(Conflict):
 
     type_slug = "not-enough-seats"
     title = "Not enough matching seats are free"
+
+
+class SoldAtCounter(Conflict):
+    """A counter sale is refunded at the counter (in cash from the drawer, or back to the card
+    or UPI account it was paid from), not through the shop."""
+
+    type_slug = "sold-at-counter"
+    title = "This booking is refunded at the counter"

@@ -32,7 +32,13 @@ from boxoffice.bookings.errors import (
     TooManyHolds,
     UnknownSeats,
 )
-from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
+from boxoffice.bookings.models import (
+    Booking,
+    BookingChannel,
+    BookingSeat,
+    BookingStatus,
+    BookingTransition,
+)
 from boxoffice.bookings.reads import BookingView, in_seat_order
 from boxoffice.catalogue.models import ShowStatus
 from boxoffice.config import Settings
@@ -240,6 +246,7 @@ def held_view(claim: Claim, held: Iterable[Sequence[Any]], currency: str) -> Boo
         updated_at=now,
         client_ip=claim.caps.client_ip,
         cancellation_policy=claim.charges.policy_document,
+        channel=BookingChannel.ONLINE,  # a counter sale says so once its seats are claimed
     )
     first = history_row(booking_id, None, BookingStatus.PENDING, now, HELD_REASON, claim.actor)
     return BookingView(booking, seats, [first])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from boxoffice.bookings.errors import (
     NotCancellable,
     SeatsAlreadyCancelled,
     SeatsNotInBooking,
+    SoldAtCounter,
 )
 from boxoffice.bookings.events import BookingSeatsCancelling, BookingStatusChanged, SeatsCancelled
 from boxoffice.bookings.holds import (
@@ -30,7 +32,7 @@ from boxoffice.bookings.holds import (
     history_row,
     released_view,
 )
-from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus
+from boxoffice.bookings.models import Booking, BookingChannel, BookingSeat, BookingStatus
 from boxoffice.bookings.reads import BookingView, load_views, owned_booking
 from boxoffice.config import Settings
 from boxoffice.money import cancellation
@@ -84,6 +86,11 @@ async def cancel_booking(
     booking = await owned_booking(session, principal, booking_id, for_update=True)
     status = rules.effective_status(booking.status, booking.expires_at, now)
     if status is BookingStatus.BOOKED:
+        if booking.channel is BookingChannel.COUNTER:
+            raise SoldAtCounter(
+                "This booking was sold at the theatre's counter: it is refunded there, in the "
+                "way it was paid."
+            )
         await give_back(session, booking, principal, now, settings, seat_ids)
     else:
         if seat_ids is not None:
@@ -112,8 +119,35 @@ async def give_back(
     customer gets back what its policy's tier gives now (409 `not-cancellable` after the last
     tier); an admin cancels for the theatre, everything back. Giving back every seat it still
     holds cancels it."""
+    giving = await plan_give_back(
+        session, booking, now, settings, seat_ids, by_theatre=principal.is_admin
+    )
+    await complete_give_back(session, booking, giving, now, principal.actor)
+
+
+@dataclass(frozen=True)
+class Giving:
+    """Seats a BOOKED booking is about to give back, and what each gives back."""
+
+    given: policy.GivenBack
+    whole: bool  # every seat it still holds: the booking becomes CANCELLED
+
+
+async def plan_give_back(
+    session: AsyncSession,
+    booking: Booking,
+    now: datetime,
+    settings: Settings,
+    seat_ids: Sequence[uuid.UUID] | None,
+    *,
+    by_theatre: bool,
+) -> Giving:
+    """What giving back `seat_ids` (all it holds, when None) of a BOOKED booking (its row
+    locked) gives back now: by its policy (409 `not-cancellable` after the last tier), or
+    everything `by_theatre`; refused (409) when another domain forbids it (a checked-in
+    ticket). Changes nothing: `complete_give_back` does."""
     held, chosen = await _chosen_seats(session, booking, seat_ids)
-    if principal.is_admin:
+    if by_theatre:
         given = policy.by_theatre(chosen)
     else:
         show = await repository.get_show(session, booking.show_id)
@@ -129,8 +163,17 @@ async def give_back(
         given = policy.by_customer(quote, chosen)
     whole = len(chosen) == len(held)
     await ensure_seats_cancellable(session, booking, None if whole else [s.seat_id for s in chosen])
+    return Giving(given, whole)
+
+
+async def complete_give_back(
+    session: AsyncSession, booking: Booking, giving: Giving, now: datetime, actor: str
+) -> None:
+    """Gives back the seats of `giving` (`plan_give_back`): recorded, refunded (the payments
+    domain reacts), the seats freed."""
+    chosen, whole = giving.given.seats, giving.whole
     reason = CANCEL_REASON if whole else "seats cancelled: " + ", ".join(s.label for s in chosen)
-    await record_given_back(session, booking, given, now, reason, principal.actor, whole=whole)
+    await record_given_back(session, booking, giving.given, now, reason, actor, whole=whole)
     await repository.release_seats(
         session, [booking.id], None if whole else [seat.seat_id for seat in chosen]
     )

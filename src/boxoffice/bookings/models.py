@@ -12,6 +12,13 @@ from boxoffice.bookings.codes import id_prefix_of
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
 
 
+class BookingChannel(enum.StrEnum):
+    """Where a booking was sold: the shop (a hold, then a payment) or the theatre's counter."""
+
+    ONLINE = "online"
+    COUNTER = "counter"
+
+
 class BookingStatus(enum.StrEnum):
     PENDING = "PENDING"
     BOOKED = "BOOKED"
@@ -66,6 +73,10 @@ class Booking(IdMixin, TimestampMixin, Base):
     client_ip: Mapped[str | None] = mapped_column(String(45))
     # The theatre's cancellation tiers when the seats were held (SPEC "Money"; migration 0017).
     cancellation_policy: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Online (held, then paid) or sold at the theatre's counter (migration 0023).
+    channel: Mapped[BookingChannel] = mapped_column(
+        str_enum(BookingChannel), default=BookingChannel.ONLINE, server_default="online"
+    )
 
 
 class BookingSeat(Base):

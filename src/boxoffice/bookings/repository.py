@@ -40,7 +40,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.bookings.codes import id_prefix_of
-from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
+from boxoffice.bookings.models import (
+    Booking,
+    BookingChannel,
+    BookingSeat,
+    BookingStatus,
+    BookingTransition,
+)
 from boxoffice.catalogue.models import Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.catalogue.seatmap import announce_seat_changes
@@ -220,13 +226,28 @@ async def set_status(
     return True
 
 
+async def mark_sold_at_counter(session: AsyncSession, booking: Booking) -> None:
+    """The booking just claimed (in this transaction) is a counter sale."""
+    await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id)
+        .values(channel=BookingChannel.COUNTER)
+        .execution_options(synchronize_session=False)
+    )
+    booking.channel = BookingChannel.COUNTER
+
+
 async def seats_of(
     session: AsyncSession, booking_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BookingSeat]]:
-    """Each booking's seats, in seat order (H8 before H10)."""
+    """Each booking's seats, in seat order (H8 before H10), as they are now: seats are written
+    by plain UPDATEs (`record_given_back`), so a seat still loaded in the session is read
+    afresh, never answered as it was."""
     seats: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
     result = await session.scalars(
-        select(BookingSeat).where(BookingSeat.booking_id.in_(booking_ids))
+        select(BookingSeat)
+        .where(BookingSeat.booking_id.in_(booking_ids))
+        .execution_options(populate_existing=True)
     )
     for seat in sorted(result, key=lambda seat: seat_order(seat.label)):
         seats[seat.booking_id].append(seat)
@@ -240,7 +261,11 @@ async def history_of(
     result = await session.scalars(
         select(BookingTransition)
         .where(BookingTransition.booking_id.in_(booking_ids))
-        .order_by(BookingTransition.at, BookingTransition.id)
+        # A booking's first row (from nothing) first, even beside a change at the same instant
+        # (a counter sale is held and sold at one `now`).
+        .order_by(
+            BookingTransition.at, BookingTransition.from_status.is_not(None), BookingTransition.id
+        )
     )
     for transition in result:
         history[transition.booking_id].append(transition)

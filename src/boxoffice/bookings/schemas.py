@@ -11,7 +11,7 @@ from boxoffice.bookings import rules
 from boxoffice.bookings.best_available import Wanted
 from boxoffice.bookings.charges import seat_line
 from boxoffice.bookings.codes import booking_code
-from boxoffice.bookings.models import BookingSeat
+from boxoffice.bookings.models import BookingChannel, BookingSeat
 from boxoffice.bookings.policy import quote_now
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.schemas import SeatTypeCode
@@ -152,11 +152,25 @@ class RefundInfo(BaseModel):
     last_error: str | None = None
 
 
+class ShowSummaryOut(BaseModel):
+    """The booking's show as a ticket names it: `starts_at` in the theatre's own offset."""
+
+    movie_title: str
+    theatre_name: str
+    screen_name: str
+    starts_at: datetime
+    timezone: str
+    format: str
+    language: str
+    subtitles: str | None = None
+
+
 class BookingOut(BaseModel):
     id: str
     code: str = Field(description="the short code a customer reads out (`bookings.codes`)")
     status: str
     show_id: str
+    show: ShowSummaryOut | None = None
     expires_at: datetime | None
     seats: list[BookedSeat]
     cancelled_seats: list[CancelledSeat] = []
@@ -164,6 +178,9 @@ class BookingOut(BaseModel):
     charges: ChargesOut
     currency: str
     customer: Customer
+    channel: Literal["online", "counter"] = Field(
+        "online", description="where it was sold: the shop, or the theatre's counter"
+    )
     created_at: datetime
     history: list[HistoryEntry]
     payment: PaymentInfo | None = None
@@ -194,6 +211,7 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "code": booking_code(booking.id),
         "status": status.value,
         "show_id": str(booking.show_id),
+        "show": view.show,
         "expires_at": iso(booking.expires_at) if status is rules.PENDING else None,
         "seats": [_seat(s) for s in view.seats if s.cancelled_at is None],
         "cancelled_seats": [
@@ -207,6 +225,7 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "customer": {"kind": "user", "id": str(booking.user_id)}
         if booking.user_id
         else {"kind": "guest", "id": str(booking.guest_id)},
+        "channel": BookingChannel(booking.channel or BookingChannel.ONLINE).value,
         "created_at": iso(booking.created_at),
         "history": [
             {

@@ -94,3 +94,21 @@ class TooManyStreams(RateLimited):
 
     type_slug = "too-many-streams"
     title = "Too many live seat streams"
+
+
+class UnknownFormat(InvalidInput):
+    type_slug = "unknown-format"
+    title = "Not a format shows are given in"
+
+
+class LanguageNotReleased(InvalidInput):
+    type_slug = "language-not-released"
+    title = "The movie is not released in that language"
+
+
+class ShowBatchRefused(InvalidInput):
+    """Some shows of a batch cannot be scheduled: `errors` names each by its index, with its
+    problem (`type`, `status`, `detail` and what that problem adds); none was scheduled."""
+
+    type_slug = "show-batch-refused"
+    title = "Some shows of the batch cannot be scheduled"

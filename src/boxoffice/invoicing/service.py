@@ -106,17 +106,20 @@ async def issue_credit_note(
     booking: Booking,
     reversals: Mapping[uuid.UUID, Reversal],
     *,
-    refund_id: uuid.UUID,
+    refund_id: uuid.UUID | None,
     reason: str,
     at: datetime,
 ) -> Document | None:
     """The credit note of a refund of the booking's seats: per seat, what `reversals` gives
     back of its ticket and of its fee, at the rates its invoice charged. None when the booking
-    has no invoice (a payment that never booked); once per refund."""
+    has no invoice (a payment that never booked); once per refund. `refund_id` None: a refund
+    paid at the counter (each given back once, under the booking's lock)."""
     invoice = await repository.invoice_of(session, booking.id)
     if invoice is None:
         return None
-    existing = await repository.credit_note_of_refund(session, refund_id)
+    existing = None
+    if refund_id is not None:
+        existing = await repository.credit_note_of_refund(session, refund_id)
     if existing is not None:
         return existing
     theatre = await session.get(Theatre, invoice.theatre_id)
@@ -233,8 +236,8 @@ class InvoiceView:
 async def _readable_booking(
     session: AsyncSession, principal: Principal, booking_id: uuid.UUID
 ) -> Booking:
-    """The booking, for its owner, an admin, staff of its theatre or (later) its manager;
-    anyone else gets 404, which reveals nothing."""
+    """The booking, for its owner, an admin, staff of its theatre or its manager; anyone else
+    gets 404, which reveals nothing."""
     booking = await bookings_repository.get_booking(session, booking_id)
     if booking is None:
         raise BookingNotFound()
@@ -246,7 +249,7 @@ async def _readable_booking(
         await ensure_may_work_at(session, principal, show.theatre_id)
         return booking
     try:
-        await ensure_manages_theatre(principal, show.theatre_id)
+        await ensure_manages_theatre(session, principal, show.theatre_id)
     except Forbidden:
         raise BookingNotFound() from None
     return booking

@@ -18,6 +18,9 @@ class ShowSales(Base):
     `taxable`, `cgst`, `sgst`, `fees`: what its bookings' invoices (and receipts) charged, split
     into the tickets' taxable value, the GST on tickets and fees, and the fees' taxable value
     (migration 0017; sales from before invoices count in `gross` only).
+    `counter_tickets`, `counter_gross`, `counter_refunded`: the part of them sold at the counter
+    (seats BOOKED now, money taken, money given back from the drawer: a counter refund is paid
+    at once and never fails, so its total is kept here; migration 0023).
     """
 
     __tablename__ = "show_sales"
@@ -29,3 +32,6 @@ class ShowSales(Base):
     cgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     sgst: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     fees: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    counter_tickets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    counter_gross: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    counter_refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

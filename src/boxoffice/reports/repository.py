@@ -79,14 +79,37 @@ SPLIT = ("taxable", "cgst", "sgst", "fees")
 
 
 @dataclass(frozen=True)
+class CounterPart:
+    """What of a show's sales the counter made: seats BOOKED now, money taken, given back."""
+
+    tickets: int = 0
+    gross: int = 0
+    refunded: int = 0
+
+
+COUNTER = ("counter_tickets", "counter_gross", "counter_refunded")
+
+
+@dataclass(frozen=True)
 class ShowMoney:
     gross: int
-    refunded: int
+    refunded: int  # the shop's refunds not failed and the counter's
     split: Split
+    counter: CounterPart
 
 
 _PENDING_SALES = "pending_show_sales"
-SALES_FIGURES = ("tickets", "gross", "taxable", "cgst", "sgst", "fees")
+SALES_FIGURES = (
+    "tickets",
+    "gross",
+    "taxable",
+    "cgst",
+    "sgst",
+    "fees",
+    "counter_tickets",
+    "counter_gross",
+    "counter_refunded",
+)
 
 
 def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int) -> None:
@@ -154,10 +177,11 @@ async def show_money(session: AsyncSession, show_id: uuid.UUID) -> ShowMoney:
             select(getattr(ShowSales, name)).where(ShowSales.show_id == show_id).scalar_subquery(),
             0,
         )
-        for name in ("gross", *SPLIT)
+        for name in ("gross", *SPLIT, *COUNTER)
     ]
-    gross, *split, refunded = (await session.execute(select(*kept, _refunded(show_id)))).one()
-    return ShowMoney(int(gross), int(refunded), Split(*map(int, split)))
+    gross, *figures, refunded = (await session.execute(select(*kept, _refunded(show_id)))).one()
+    split, counter = figures[: len(SPLIT)], CounterPart(*map(int, figures[len(SPLIT) :]))
+    return ShowMoney(int(gross), int(refunded) + counter.refunded, Split(*map(int, split)), counter)
 
 
 async def checked_in(session: AsyncSession, show_id: uuid.UUID) -> int:
@@ -179,9 +203,10 @@ class SoldShow:
     capacity: int
     tickets: int
     gross: int
-    refunded: int
+    refunded: int  # the shop's refunds not failed and the counter's
     split: Split
     currency: str
+    counter: CounterPart
 
 
 async def sales_by_show(
@@ -213,7 +238,7 @@ async def sales_by_show(
             func.coalesce(ShowSales.tickets, 0),
             func.coalesce(ShowSales.gross, 0),
             _refunded(Show.id),
-            *(func.coalesce(getattr(ShowSales, name), 0) for name in SPLIT),
+            *(func.coalesce(getattr(ShowSales, name), 0) for name in (*SPLIT, *COUNTER)),
         )
         .join(Movie, Movie.id == Show.movie_id)
         .outerjoin(ShowSales, ShowSales.show_id == Show.id)
@@ -232,8 +257,9 @@ async def sales_by_show(
             capacity=int(r[6]),
             tickets=int(r[7]),
             gross=int(r[8]),
-            refunded=int(r[9]),
-            split=Split(*(int(value) for value in r[10:])),
+            refunded=int(r[9]) + int(r[16]),
+            split=Split(*(int(value) for value in r[10:14])),
+            counter=CounterPart(*(int(value) for value in r[14:17])),
         )
         for r in rows
     ]

@@ -26,6 +26,24 @@ class GrossSplit(BaseModel):
     fees: int
 
 
+class ChannelSplit(BaseModel):
+    """What of it was sold online (the shop) and at the theatre's counter: seats of bookings
+    BOOKED now, and money taken less money given back."""
+
+    online_tickets: int
+    online_net: int
+    counter_tickets: int
+    counter_net: int
+
+
+class ChannelReport(BaseModel):
+    channel: str  # online | counter
+    booked: int
+    gross: int
+    refunded: int
+    net: int
+
+
 class ShowReport(GrossSplit):
     show_id: uuid.UUID
     currency: str
@@ -39,9 +57,10 @@ class ShowReport(GrossSplit):
     net: int
     checked_in: int
     by_seat_type: list[SeatTypeReport]
+    by_channel: list[ChannelReport]
 
 
-class SalesDay(GrossSplit):
+class SalesDay(GrossSplit, ChannelSplit):
     date: dt.date
     shows: int
     tickets: int
@@ -58,7 +77,7 @@ class MovieSales(BaseModel):
     net: int
 
 
-class SalesTotals(GrossSplit):
+class SalesTotals(GrossSplit, ChannelSplit):
     tickets: int
     gross: int
     refunded: int

@@ -25,6 +25,8 @@ from boxoffice.errors import InvalidInput
 from boxoffice.invoicing.models import LineKind
 from boxoffice.reports import repository
 from boxoffice.reports.schemas import (
+    ChannelReport,
+    ChannelSplit,
     CreditedTax,
     GstRate,
     GstReport,
@@ -39,6 +41,7 @@ from boxoffice.reports.schemas import (
 )
 
 MAX_DAYS = 366
+CHANNEL_FIGURES = tuple(ChannelSplit.model_fields)
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -67,6 +70,7 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
         refunded=money.refunded,
         net=money.gross - money.refunded,
         checked_in=await repository.checked_in(session, show_id),
+        by_channel=_by_channel(booked, money.gross, money.refunded, money.counter),
         by_seat_type=[
             SeatTypeReport(
                 seat_type=c.seat_type,
@@ -79,6 +83,20 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
             for c in by_type
         ],
     )
+
+
+def _by_channel(
+    booked: int, gross: int, refunded: int, counter: repository.CounterPart
+) -> list[ChannelReport]:
+    """The show's seats and money, the counter's apart from the shop's."""
+    parts = [
+        ("online", booked - counter.tickets, gross - counter.gross, refunded - counter.refunded),
+        ("counter", counter.tickets, counter.gross, counter.refunded),
+    ]
+    return [
+        ChannelReport(channel=channel, booked=seats, gross=g, refunded=r, net=g - r)
+        for channel, seats, g, r in parts
+    ]
 
 
 async def sales_report(
@@ -109,6 +127,11 @@ async def sales_report(
         day["tickets"] += show.tickets
         day["gross"] += show.gross
         day["refunded"] += show.refunded
+        counter = show.counter
+        day["counter_tickets"] += counter.tickets
+        day["counter_net"] += counter.gross - counter.refunded
+        day["online_tickets"] += show.tickets - counter.tickets
+        day["online_net"] += show.gross - show.refunded - counter.gross + counter.refunded
         for name, amount in asdict(show.split).items():
             day[name] += amount
         movie = movies[show.movie_id]
@@ -124,7 +147,7 @@ async def sales_report(
             refunded=d["refunded"],
             net=d["gross"] - d["refunded"],
             occupancy=_ratio(d["tickets"], d["capacity"]),
-            **{name: d[name] for name in repository.SPLIT},
+            **{name: d[name] for name in (*repository.SPLIT, *CHANNEL_FIGURES)},
         )
         for date, d in days.items()
     ]
@@ -145,7 +168,10 @@ async def sales_report(
             gross=sum(d.gross for d in day_rows),
             refunded=sum(d.refunded for d in day_rows),
             net=sum(d.net for d in day_rows),
-            **{name: sum(getattr(d, name) for d in day_rows) for name in repository.SPLIT},
+            **{
+                name: sum(getattr(d, name) for d in day_rows)
+                for name in (*repository.SPLIT, *CHANNEL_FIGURES)
+            },
         ),
     )
 

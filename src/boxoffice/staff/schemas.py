@@ -7,8 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from boxoffice.accounts.schemas import Email, Name, NewPassword
 
+Permission = Literal["counter"]
 
-class StaffCreate(BaseModel):
+
+class MemberCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
@@ -17,9 +19,25 @@ class StaffCreate(BaseModel):
     theatre_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 
 
-class StaffOut(BaseModel):
+class StaffCreate(MemberCreate):
+    # What they may do besides the door, at each of those theatres: `counter`, sell and refund
+    # at its box office.
+    permissions: Annotated[list[Permission], Field(max_length=10)] = []
+
+
+class MemberOut(BaseModel):
+    """An account of a theatre's people, and the theatres it is theirs at."""
+
     id: uuid.UUID
     email: str
     name: str
-    role: Literal["staff"] = "staff"
     theatre_ids: list[uuid.UUID]
+
+
+class StaffOut(MemberOut):
+    role: Literal["staff"] = "staff"
+    permissions: list[Permission] = []
+
+
+class ManagerOut(MemberOut):
+    role: Literal["manager"] = "manager"

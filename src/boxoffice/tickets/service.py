@@ -22,12 +22,12 @@ from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.codes import LENGTH as CODE_LENGTH
 from boxoffice.bookings.codes import booking_code, id_prefix
 from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
-from boxoffice.bookings.models import Booking, BookingStatus
+from boxoffice.bookings.models import Booking, BookingChannel, BookingStatus
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.config import Settings
-from boxoffice.errors import BoxofficeError, InvalidInput
+from boxoffice.errors import BoxofficeError, Forbidden, InvalidInput
 from boxoffice.logs import get_logger
-from boxoffice.staff.service import ensure_may_work_at
+from boxoffice.staff.service import ensure_may_sell_at, ensure_may_work_at
 from boxoffice.tickets import keys, repository
 from boxoffice.tickets.errors import (
     AlreadyCheckedIn,
@@ -108,8 +108,9 @@ async def booking_tickets(
     settings: Settings,
     now: datetime,
 ) -> BookingTickets:
-    """The tickets of a booking of yours (any, for an admin); 409 if it never was BOOKED."""
-    view = await bookings_reads.get_booking(session, principal, booking_id)
+    """The tickets of a booking of yours (any, for an admin; a counter sale's, for whoever may
+    sell at its theatre's counter, to print them); 409 if it never was BOOKED."""
+    view = await _booking_to_print(session, principal, booking_id)
     booking = view.booking
     tickets = await repository.tickets_of_booking(session, booking.id)
     if not tickets:
@@ -123,6 +124,24 @@ async def booking_tickets(
     show = await bookings_repository.get_show(session, booking.show_id)
     assert show is not None
     return BookingTickets(booking, show.starts_at, tickets)
+
+
+async def _booking_to_print(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID
+) -> bookings_reads.BookingView:
+    try:
+        return await bookings_reads.get_booking(session, principal, booking_id)
+    except BookingNotFound:
+        booking = await bookings_repository.get_booking(session, booking_id)
+        if booking is None or booking.channel is not BookingChannel.COUNTER or principal.is_guest:
+            raise
+        show = await bookings_repository.get_show(session, booking.show_id)
+        assert show is not None
+        try:
+            await ensure_may_sell_at(session, principal, show.theatre_id)
+        except Forbidden:
+            raise BookingNotFound() from None
+        return (await bookings_reads.load_views(session, [booking]))[0]
 
 
 async def printed_tickets(

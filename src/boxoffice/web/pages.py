@@ -29,6 +29,8 @@ PAGES = (
     "/forgot-password",
     "/reset-password",
     "/checkin",
+    "/counter",
+    "/counter/print/{booking_id}",
     "/admin",
     "/admin/sales",
     SANDBOX_CHECKOUT,

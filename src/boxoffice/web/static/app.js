@@ -15,6 +15,8 @@ const ROUTES = [
   [/^\/forgot-password$/, "forgot-password"],
   [/^\/reset-password$/, "reset-password"],
   [/^\/checkin$/, "checkin"],
+  [/^\/counter$/, "counter", "card"],
+  [/^\/counter\/print\/([^/]+)$/, "counter-print"],
   [/^\/admin$/, "admin"],
   [/^\/admin\/sales$/, "sales"],
   [/^\/sandbox\/checkout$/, "sandbox-checkout"],
@@ -30,6 +32,7 @@ function drawAccount() {
   const links = [];
   if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
   if (user.role === "admin" || user.role === "staff") links.push(h("a", { href: "/checkin" }, "Check-in"));
+  if (user.role !== "customer") links.push(h("a", { href: "/counter" }, "Counter"));
   const out = h("button", { type: "button", class: "link", onclick: async () => { await signOut(); location.assign("/"); } }, "Sign out");
   slot.replaceChildren(...links, h("a", { href: "/account", class: "who", title: "Your account" }, user.name), out);
 }
