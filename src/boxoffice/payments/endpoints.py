@@ -105,7 +105,13 @@ async def razorpay_webhook(
 ) -> WebhookAck:
     """Razorpay's signed events; each event id takes effect once, in any order."""
     outcome = await webhooks.handle_webhook(
-        session, await request.body(), signature, event_id, now, _provider(request)
+        session,
+        await request.body(),
+        signature,
+        event_id,
+        now,
+        _provider(request),
+        request.app.state.engine,
     )
     return WebhookAck(status=outcome)
 

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import metrics
 from boxoffice.logs import get_logger
@@ -33,8 +33,12 @@ async def handle_webhook(
     event_id: str | None,
     now: datetime,
     provider: PaymentProvider,
+    engine: AsyncEngine | None = None,
 ) -> str:
-    """Verifies and applies one webhook delivery; a repeated event id changes nothing."""
+    """Verifies and applies one webhook delivery; a repeated event id changes nothing.
+
+    With `engine` (the request's unit of work not begun yet), a payment event that needs no
+    work is told apart first in one statement (`repository.webhook_already_done`)."""
     if not signature or not provider.verify_webhook_signature(raw_body, signature):
         raise InvalidSignature("X-Razorpay-Signature does not match the body.")
     try:
@@ -45,13 +49,27 @@ async def handle_webhook(
         raise InvalidWebhook("The body is signed but is not a Razorpay event.") from exc
     if not isinstance(payload, dict):
         return "ignored"
-    event_id = event_id or f"sha256:{hashlib.sha256(raw_body).hexdigest()}"
-    if not await repository.record_event(session, event_id[:100], event_type[:50], event, now):
+    event_id = (event_id or f"sha256:{hashlib.sha256(raw_body).hexdigest()}")[:100]
+    payment_entity = _entity(payload, "payment")
+    reported = _reported_payment(payment_entity) if payment_entity else None
+    if event_type in PAYMENT_EVENTS and reported is not None and engine is not None:
+        # The usual delivery of an on-sale: verify (or the other event) booked it already, or
+        # it is a redelivery. One round trip, before any transaction of the request's.
+        done = await repository.webhook_already_done(
+            engine,
+            event_id,
+            event_type[:50],
+            str(reported.order_id),
+            reported.id,
+            raw_body.decode(),
+            now,
+        )
+        if done is not None:
+            return done
+    if not await repository.record_event(session, event_id, event_type[:50], event, now):
         return "duplicate"
 
-    payment_entity = _entity(payload, "payment")
     if event_type in PAYMENT_EVENTS and payment_entity:
-        reported = _reported_payment(payment_entity)
         if reported is None:
             # Not enough to act on safely; the worker asks the provider about the order.
             log.warning("webhook_payment_incomplete", event_type=event_type)
