@@ -127,7 +127,8 @@ class RazorpayProvider:
         )
         self._client.set_app_details({"title": "boxoffice", "version": "0.1.0"})
         # The hot path's calls, sent as the SDK sends them (rest=False: all through the SDK).
-        user_agent = self._client._update_user_agent_header({})["headers"]["User-Agent"]
+        # The SDK's ends in a space, which a server reads without (h11 will not send it).
+        user_agent = self._client._update_user_agent_header({})["headers"]["User-Agent"].strip()
         self._rest = (
             RazorpayRest(
                 (credentials.key_id, credentials.key_secret),
