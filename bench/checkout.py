@@ -44,7 +44,9 @@ async def purchase_storm(
     completed: list[tuple[str, str]] = []  # (booking id, order id)
     orders: list[str] = []
     sold_out = False
-    async with new_session() as http:
+    # A buyer's next request to a process can come seconds after its last (the sandbox sees
+    # each buyer once a purchase): idle connections are dropped before the server drops them.
+    async with new_session(keepalive_timeout=3.0) as http:
         buyers = await guests(Api(http, ctx.url(0)), buyers_wanted, 32)
         queue = iter(range(len(buyers)))
         deadline = time.monotonic() + seconds

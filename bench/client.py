@@ -18,10 +18,17 @@ Headers = dict[str, str]
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def new_session(limit: int = 0) -> aiohttp.ClientSession:
-    """Keep-alive connections, no client-side cap unless asked (the tasks are the cap)."""
+def new_session(limit: int = 0, keepalive_timeout: float = 15.0) -> aiohttp.ClientSession:
+    """Keep-alive connections, no client-side cap unless asked (the tasks are the cap).
+    `keepalive_timeout` under uvicorn's 5 s for clients that may leave a connection idle that
+    long: else a request can go out on a connection the server is closing (ClientOSError)."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=limit, ttl_dns_cache=None, enable_cleanup_closed=True),
+        connector=aiohttp.TCPConnector(
+            limit=limit,
+            ttl_dns_cache=None,
+            enable_cleanup_closed=True,
+            keepalive_timeout=keepalive_timeout,
+        ),
         timeout=aiohttp.ClientTimeout(total=30),
         skip_auto_headers=("User-Agent",),
     )
