@@ -221,24 +221,33 @@ def sandbox_process(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 40
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the sandbox did not start (log: {log_dir / 'sandbox.log'})")
-            with suppress(OSError):
-                with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310
-                    break
-            time.sleep(0.1)
+        _await_health(process, f"http://127.0.0.1:{port}", 40, f"the sandbox (log: {log.name})")
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        _terminate(process, 15)
+
+
+def _await_health(process: subprocess.Popen[bytes], url: str, seconds: float, what: str) -> None:
+    """Until `url`/health answers; fails if the process ends or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        with suppress(OSError):
+            with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310
+                return
+        time.sleep(0.1)
+
+
+def _terminate(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then SIGKILL to its session (its own: only its workers) after `grace` s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 @contextmanager
@@ -269,20 +278,8 @@ def trivial_server(workers: int, log_dir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the trivial server did not start")
-            with suppress(OSError):
-                with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310
-                    break
-            time.sleep(0.1)
+        _await_health(process, url, 20, "the trivial server")
         time.sleep(0.5 if workers > 1 else 0)
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        _terminate(process, 10)

@@ -555,6 +555,47 @@ async def expiry_sweep(
 # --- webhook burst -------------------------------------------------------------------------------
 
 
+async def paid_once_audit(db: asyncpg.Connection, booking_ids: list[uuid.UUID]) -> dict[str, int]:
+    """From the database, for bookings that were each paid once: how many are BOOKED, with one
+    BOOKED transition (or several), with one captured payment, and the refunds among them."""
+    transitions = await db.fetch(
+        "SELECT booking_id, count(*) AS n FROM booking_transitions WHERE to_status = 'BOOKED'"
+        " AND booking_id = ANY($1::uuid[]) GROUP BY booking_id",
+        booking_ids,
+    )
+    captured = await db.fetch(
+        "SELECT booking_id, count(*) AS n FROM payments WHERE payment_id IS NOT NULL"
+        " AND status = 'CAPTURED' AND booking_id = ANY($1::uuid[]) GROUP BY booking_id",
+        booking_ids,
+    )
+    booked = await db.fetchval(
+        "SELECT count(*) FROM bookings WHERE status = 'BOOKED' AND id = ANY($1::uuid[])",
+        booking_ids,
+    )
+    refunds = await db.fetchval(
+        "SELECT count(*) FROM refunds r JOIN payments p ON p.id = r.payment_id"
+        " WHERE p.booking_id = ANY($1::uuid[])",
+        booking_ids,
+    )
+    return {
+        "booked": booked,
+        "bookings_with_one_booked_transition": sum(1 for r in transitions if r["n"] == 1),
+        "bookings_with_several_booked_transitions": sum(1 for r in transitions if r["n"] > 1),
+        "bookings_with_one_captured_payment": sum(1 for r in captured if r["n"] == 1),
+        "refunds": refunds,
+    }
+
+
+def paid_once_ok(audit: dict[str, int], bookings: int) -> bool:
+    return (
+        audit["booked"] == bookings
+        and audit["bookings_with_one_booked_transition"] == bookings
+        and audit["bookings_with_several_booked_transitions"] == 0
+        and audit["bookings_with_one_captured_payment"] == bookings
+        and audit["refunds"] == 0
+    )
+
+
 def signed(event: dict[str, Any], secret: str) -> tuple[bytes, str]:
     raw = json.dumps(event, separators=(",", ":")).encode()
     return raw, hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
@@ -692,49 +733,18 @@ async def webhook_burst(
             ctx.cpu, asyncio.gather(*(sender(i, replays) for i in range(concurrency)))
         )
     booking_ids = [uuid.UUID(item["booking"]) for item in paid]
-    booked_transitions = await ctx.db.fetch(
-        "SELECT booking_id, count(*) AS n FROM booking_transitions WHERE to_status = 'BOOKED'"
-        " AND booking_id = ANY($1::uuid[]) GROUP BY booking_id",
-        booking_ids,
-    )
-    captured = await ctx.db.fetch(
-        "SELECT booking_id, count(*) AS n FROM payments WHERE payment_id IS NOT NULL"
-        " AND status = 'CAPTURED' AND booking_id = ANY($1::uuid[]) GROUP BY booking_id",
-        booking_ids,
-    )
-    booked = await ctx.db.fetchval(
-        "SELECT count(*) FROM bookings WHERE status = 'BOOKED' AND id = ANY($1::uuid[])",
-        booking_ids,
-    )
-    refunds = await ctx.db.fetchval(
-        "SELECT count(*) FROM refunds r JOIN payments p ON p.id = r.payment_id"
-        " WHERE p.booking_id = ANY($1::uuid[])",
-        booking_ids,
-    )
+    paid_once = await paid_once_audit(ctx.db, booking_ids)
     events = await ctx.db.fetchval(
         "SELECT count(*) FROM provider_events WHERE event_id = ANY($1::text[])",
         [event_id for event_id, _, _ in unique],
     )
     audit = {
         "bookings": bookings,
-        "booked": booked,
-        "bookings_with_one_booked_transition": sum(1 for r in booked_transitions if r["n"] == 1),
-        "bookings_with_several_booked_transitions": sum(
-            1 for r in booked_transitions if r["n"] > 1
-        ),
-        "bookings_with_one_captured_payment": sum(1 for r in captured if r["n"] == 1),
-        "refunds": refunds,
+        **paid_once,
         "events_recorded": events,
         "distinct_events": len(unique),
     }
-    audit_ok = (
-        booked == bookings
-        and audit["bookings_with_one_booked_transition"] == bookings
-        and audit["bookings_with_several_booked_transitions"] == 0
-        and audit["bookings_with_one_captured_payment"] == bookings
-        and refunds == 0
-        and events == len(unique)
-    )
+    audit_ok = paid_once_ok(paid_once, bookings) and events == len(unique)
     return {
         "deliveries": len(sent),
         "distinct_events": len(unique),
