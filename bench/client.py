@@ -18,10 +18,17 @@ Headers = dict[str, str]
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def new_session(limit: int = 0) -> aiohttp.ClientSession:
-    """Keep-alive connections, no client-side cap unless asked (the tasks are the cap)."""
+def new_session(limit: int = 0, keepalive_timeout: float = 15.0) -> aiohttp.ClientSession:
+    """Keep-alive connections, no client-side cap unless asked (the tasks are the cap).
+    `keepalive_timeout` under uvicorn's 5 s for clients that may leave a connection idle that
+    long: else a request can go out on a connection the server is closing (ClientOSError)."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=limit, ttl_dns_cache=None, enable_cleanup_closed=True),
+        connector=aiohttp.TCPConnector(
+            limit=limit,
+            ttl_dns_cache=None,
+            enable_cleanup_closed=True,
+            keepalive_timeout=keepalive_timeout,
+        ),
         timeout=aiohttp.ClientTimeout(total=30),
         skip_auto_headers=("User-Agent",),
     )
@@ -140,6 +147,8 @@ class Catalogue:
     raw_seats: list[str]
     big_shows: list[str] = field(default_factory=list)  # sweep shows, then the webhook show
     big_seats: dict[str, list[str]] = field(default_factory=dict)
+    checkout_show: str = ""  # the purchase storm's own show (its own screen)
+    checkout_seats: int = 0
 
 
 async def seat_ids(api: Api, show_id: str) -> list[str]:
@@ -148,10 +157,15 @@ async def seat_ids(api: Api, show_id: str) -> list[str]:
 
 
 async def build_catalogue(
-    api: Api, admin: Headers, main: tuple[int, int], big: tuple[int, int], big_shows: int
+    api: Api,
+    admin: Headers,
+    main: tuple[int, int],
+    big: tuple[int, int],
+    big_shows: int,
+    checkout: tuple[int, int] = (1, 2),
 ) -> Catalogue:
-    """A theatre with prices, a main screen (rows x seats) with four shows, and a big screen
-    with `big_shows` shows, all through the admin API."""
+    """A theatre with prices, a main screen (rows x seats) with four shows, a big screen
+    with `big_shows` shows and a sale screen with one show, all through the admin API."""
     theatre = await api.call(
         "POST",
         "/api/v1/theatres",
@@ -171,7 +185,7 @@ async def build_catalogue(
     ]
     await api.call("PUT", f"/api/v1/theatres/{theatre['id']}/prices", rules, admin)
     screens = []
-    for name, (rows, per_row) in (("Audi Main", main), ("Audi Big", big)):
+    for name, (rows, per_row) in (("Audi Main", main), ("Audi Big", big), ("Audi Sale", checkout)):
         screen = await api.call(
             "POST",
             f"/api/v1/theatres/{theatre['id']}/screens",
@@ -203,6 +217,7 @@ async def build_catalogue(
 
     main_shows = [await show(screens[0], i) for i in range(4)]
     big_ids = [await show(screens[1], i) for i in range(big_shows)]
+    checkout_show = await show(screens[2], 0)
     seats = {s: await seat_ids(api, s) for s in [*main_shows, *big_ids]}
     return Catalogue(
         main_show=main_shows[0],
@@ -215,6 +230,8 @@ async def build_catalogue(
         raw_seats=seats[main_shows[2]],
         big_shows=big_ids,
         big_seats={s: seats[s] for s in big_ids},
+        checkout_show=checkout_show,
+        checkout_seats=checkout[0] * checkout[1],
     )
 
 

@@ -120,6 +120,7 @@ class Fleet:
     log_dir: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
+    sandbox_url: str | None = None  # a standalone `boxoffice sandbox`; else each server's own
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +131,7 @@ class Fleet:
             env = {
                 **self.env,
                 "PUBLIC_BASE_URL": url,
-                "RAZORPAY_BASE_URL": f"{url}/_sandbox/razorpay",
+                "RAZORPAY_BASE_URL": self.sandbox_url or f"{url}/_sandbox/razorpay",
                 "RAZORPAY_SANDBOX_WEBHOOK_URL": f"{url}/api/v1/webhooks/razorpay",
             }
             command = [BOXOFFICE, "serve", "--port", str(port)]
@@ -194,13 +195,59 @@ class Fleet:
 
 
 @contextmanager
-def fleet(mode: str, count: int, env: dict[str, str], log_dir: Path) -> Iterator[Fleet]:
-    servers = Fleet(mode, count, env, log_dir)
+def fleet(
+    mode: str, count: int, env: dict[str, str], log_dir: Path, sandbox_url: str | None = None
+) -> Iterator[Fleet]:
+    servers = Fleet(mode, count, env, log_dir, sandbox_url=sandbox_url)
     try:
         servers.start()
         yield servers
     finally:
         servers.stop()
+
+
+@contextmanager
+def sandbox_process(
+    env: dict[str, str], port: int, webhook_url: str, log_dir: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`boxoffice sandbox` in a process of its own (as the payment provider is, in production),
+    on `port`, sending its webhooks to `webhook_url`; stopped on the way out."""
+    log = (log_dir / "sandbox.log").open("wb")
+    process = subprocess.Popen(
+        [BOXOFFICE, "sandbox", "--port", str(port)],
+        env={**env, "RAZORPAY_SANDBOX_WEBHOOK_URL": webhook_url},
+        cwd=REPO_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _await_health(process, f"http://127.0.0.1:{port}", 40, f"the sandbox (log: {log.name})")
+        yield process
+    finally:
+        _terminate(process, 15)
+
+
+def _await_health(process: subprocess.Popen[bytes], url: str, seconds: float, what: str) -> None:
+    """Until `url`/health answers; fails if the process ends or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        with suppress(OSError):
+            with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310
+                return
+        time.sleep(0.1)
+
+
+def _terminate(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then SIGKILL to its session (its own: only its workers) after `grace` s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 @contextmanager
@@ -231,20 +278,8 @@ def trivial_server(workers: int, log_dir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the trivial server did not start")
-            with suppress(OSError):
-                with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310
-                    break
-            time.sleep(0.1)
+        _await_health(process, url, 20, "the trivial server")
         time.sleep(0.5 if workers > 1 else 0)
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        _terminate(process, 10)

@@ -134,21 +134,27 @@ class CpuMeter:
 
     Groups: `api` (the server processes and their children), `postgres` (the backends serving the
     bench database), `pg_other` (every other PostgreSQL process: background writers and anyone
-    else's sessions), `generator` (this process), `other` (the rest of the machine).
+    else's sessions), `generator` (this process), `other` (the rest of the machine), and any
+    `extra` group named by its root processes (e.g. `sandbox`: the standalone payment sandbox).
     """
 
-    def __init__(self, api_roots: list[int], database: str) -> None:
+    def __init__(
+        self, api_roots: list[int], database: str, extra: dict[str, list[int]] | None = None
+    ) -> None:
         self.api_roots = api_roots
         self.database = database
+        self.extra = extra or {}
 
     def _groups(self) -> dict[str, set[int]]:
         api = descendants(self.api_roots) if self.api_roots else set()
+        extra = {name: descendants(roots) for name, roots in self.extra.items()}
+        mine = set().union(api, *extra.values())
         me = os.getpid()
         postgres: set[int] = set()
         pg_other: set[int] = set()
         for pid in _all_pids():
             fields = _stat_fields(pid)
-            if not fields or pid in api or pid == me:
+            if not fields or pid in mine or pid == me:
                 continue
             try:
                 comm = Path(f"/proc/{pid}/comm").read_text().strip()
@@ -156,7 +162,8 @@ class CpuMeter:
                 continue
             if comm.startswith("postgres") or _cmdline(pid).startswith("postgres"):
                 (postgres if f" {self.database} " in _cmdline(pid) else pg_other).add(pid)
-        return {"api": api, "postgres": postgres, "pg_other": pg_other, "generator": {me}}
+        groups = {"api": api, "postgres": postgres, "pg_other": pg_other, "generator": {me}}
+        return {**groups, **extra}
 
     def _sample(self) -> dict[str, dict[int, int]]:
         return {name: {pid: _ticks(pid) for pid in pids} for name, pids in self._groups().items()}

@@ -69,6 +69,7 @@ from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from boxoffice.payments.endpoints import router as payments_router
+from boxoffice.payments.lane import WebhookLane
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.reports.endpoints import router as reports_router
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # The last added runs first: the access log, the body limit, then the sale path's answers
     # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
+    app.add_middleware(WebhookLane, prefix=API_PREFIX)
     app.add_middleware(SalePathLane, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimitMiddleware,

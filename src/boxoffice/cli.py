@@ -225,6 +225,10 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
         factory=True,
         host=args.host,
         port=args.port,
+        # As `serve` runs: a load test must measure the API, not the provider standing in for it.
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
         log_config=None,
     )
 

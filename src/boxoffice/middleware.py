@@ -6,10 +6,12 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import structlog
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boxoffice import metrics
@@ -111,6 +113,21 @@ class BodySizeLimitMiddleware:
 
 def _detail(limit: int) -> str:
     return f"The request body is larger than {limit} bytes."
+
+
+async def answer(request: Request, send: Send, work: Awaitable[Response]) -> None:
+    """Runs `work` and sends its response, or what the app's exception handlers make of what
+    it raised (a problem, a 503), exactly as for a route: for the lanes in front of the router
+    (`bookings.endpoints.SalePathLane`, `payments.lane.WebhookLane`)."""
+    try:
+        response = await work
+    except Exception as error:
+        handlers = request.app.exception_handlers
+        handler = next((handlers[k] for k in type(error).__mro__ if k in handlers), None)
+        if handler is None:
+            raise
+        response = await handler(request, error)
+    await response(request.scope, request.receive, send)
 
 
 def replaying(first: Message, receive: Receive) -> Receive:

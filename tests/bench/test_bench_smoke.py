@@ -37,6 +37,14 @@ def test_bench_runs_and_its_audits_pass(client: httpx.Client, db: Any, tmp_path:
     assert results["expiry_sweep"]["swept"] == Config.smoke().sweep_holds, report
     assert results["webhooks"]["statuses"] == {"200": results["webhooks"]["deliveries"]}, report
     assert results["hold_storm"][0]["hold"]["count"] > 0, report
+    # The purchase storm: whole purchases through a standalone sandbox, webhooks and all.
+    purchases = results["checkout"]
+    assert purchases["completed"] > 0 and purchases["errors_5xx"] == 0, report
+    assert purchases["audit"]["webhooks_undelivered"] == 0, report
+    assert set(purchases["cpu_ms_per_purchase"]) >= {"api_ms", "postgres_ms", "sandbox_ms"}
+    # Every delivery again, all applied before: each answered 200, nothing applied twice.
+    replayed = results["webhooks"]["replayed"]
+    assert replayed["statuses"] == {"200": results["webhooks"]["deliveries"]}, report
     # The raw claim is called as the app calls it (its arguments follow the function's).
     limits = [row for key, row in results["db_limit"].items() if key.isdigit()]
     assert limits and all(row["failures"] == {} for row in limits), report

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Awaitable
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
@@ -29,6 +29,7 @@ from boxoffice.dependencies import (
     IdempotencyKey,
 )
 from boxoffice.errors import Unauthenticated
+from boxoffice.middleware import answer
 from boxoffice.middleware import replaying as _replay
 from boxoffice.network import client_network
 from boxoffice.ratelimit import LimitSetting, enforce, rate_limited
@@ -198,16 +199,7 @@ class SalePathLane:
 
     @staticmethod
     async def _answer(request: Request, send: Send, work: Awaitable[Response]) -> None:
-        """Runs `work` and sends its response, or what the app's exception handlers make of
-        what it raised (a problem, a 503), exactly as for the route."""
-        try:
-            response = await work
-        except Exception as error:
-            handler = _handler_for(request.app, error)
-            if handler is None:
-                raise
-            response = await handler(request, error)
-        await response(request.scope, request.receive, send)
+        await answer(request, send, work)
 
 
 def _cancel_seats(body: bytes) -> list[uuid.UUID] | Literal[False] | None:
@@ -219,8 +211,3 @@ def _cancel_seats(body: bytes) -> list[uuid.UUID] | Literal[False] | None:
         return _CANCEL_BODY.validate_json(body).seat_ids
     except ValueError:
         return False
-
-
-def _handler_for(app: Any, error: Exception) -> Any:
-    handlers = app.exception_handlers
-    return next((handlers[k] for k in type(error).__mro__ if k in handlers), None)

@@ -103,7 +103,10 @@ async def razorpay_webhook(
     signature: Annotated[str | None, Header(alias="X-Razorpay-Signature")] = None,
     event_id: Annotated[str | None, Header(alias="X-Razorpay-Event-Id")] = None,
 ) -> WebhookAck:
-    """Razorpay's signed events; each event id takes effect once, in any order."""
+    """Razorpay's signed events; each event id takes effect once, in any order.
+
+    A payment delivery with nothing left to do is answered in front of the router
+    (`payments.lane.WebhookLane`); this route answers every other delivery."""
     outcome = await webhooks.handle_webhook(
         session, await request.body(), signature, event_id, now, _provider(request)
     )

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.bookings.models import Booking, BookingStatus
-from boxoffice.db.engine import dialect_insert
+from boxoffice.db.engine import autocommit_connection, dialect_insert
 from boxoffice.payments.models import (
     OrderReservation,
     Payment,
@@ -144,6 +144,51 @@ async def record_event(
         .returning(ProviderEvent.event_id)
     )
     return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+# A payment webhook that needs no work, in one statement (PostgreSQL, autocommit: one round
+# trip): its event id was recorded before (a redelivery), or the payment it reports is the one
+# its order's booking is already BOOKED with (verify, or another event, got there first); such
+# an event is recorded as received here. Neither: the caller takes the full path.
+_WEBHOOK_ALREADY_DONE = """
+WITH seen AS (SELECT 1 FROM provider_events WHERE event_id = $1),
+done AS (
+    SELECT 1 FROM payments p JOIN bookings b ON b.id = p.booking_id
+    WHERE p.order_id = $3 AND p.payment_id = $4 AND p.status = 'CAPTURED'
+      AND b.status = 'BOOKED'
+),
+recorded AS (
+    INSERT INTO provider_events (event_id, provider, event_type, payload, received_at)
+    SELECT $1, 'razorpay', $2, $5::json, $6
+    WHERE EXISTS (SELECT 1 FROM done) AND NOT EXISTS (SELECT 1 FROM seen)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM seen) AS seen, EXISTS (SELECT 1 FROM recorded) AS recorded
+"""
+
+
+async def webhook_already_done(
+    engine: AsyncEngine,
+    event_id: str,
+    event_type: str,
+    order_id: str,
+    payment_id: str,
+    raw_body: str,
+    now: datetime,
+) -> str | None:
+    """ "duplicate" (the event id was recorded before), "applied" (the order's booking is BOOKED
+    with this payment; the event is now recorded), or None: not known to be done (and on
+    SQLite, never asked: it has no such statement, and no on-sale to serve)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    async with autocommit_connection(engine) as connection:
+        row = await connection.fetchrow(
+            _WEBHOOK_ALREADY_DONE, event_id, event_type, order_id, payment_id, raw_body, now
+        )
+    if row["seen"]:
+        return "duplicate"
+    return "applied" if row["recorded"] else None
 
 
 async def refund_of_provider_payment(

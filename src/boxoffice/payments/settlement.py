@@ -81,7 +81,15 @@ async def verify_payment(
 ) -> Settlement:
     """Confirms a payment Checkout reported (`payment_to_verify`). The signature only proves
     that Checkout saw this payment for this order: what was paid, and whether it was captured,
-    is asked of the provider itself (with no transaction open: the caller ended it)."""
+    is asked of the provider itself (with no transaction open: the caller ended it).
+
+    Unless this very payment is the one the order was settled with already (a webhook got there
+    first, or the customer verifies twice): what it captured was established then, from the
+    provider's answer or its signed event, so the answer is the settlement's, with no call."""
+    if payment.payment_id == payment_id and payment.status is not PaymentStatus.CREATED:
+        settled = await _settled_already(session, payment, payment_id)
+        if settled is not None:
+            return settled
     reported = await provider.fetch_payment(payment_id)
     paid = await ensure_captured(provider, payment, reported)
     if paid is None:
@@ -92,6 +100,17 @@ async def verify_payment(
     settlement = await settle_payment(session, paid, now, "verify")
     assert settlement is not None
     return settlement
+
+
+async def _settled_already(
+    session: AsyncSession, payment: Payment, payment_id: str
+) -> Settlement | None:
+    """What `settle_payment` answers for a payment it settled before, read without a lock."""
+    booking = await bookings_repository.get_booking(session, payment.booking_id)
+    if booking is None:
+        return None
+    refund = await repository.refund_of_provider_payment(session, payment_id)
+    return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
 
 
 async def ensure_captured(
@@ -167,9 +186,9 @@ async def settle_payment(
         if payment.payment_id == paid.id:
             refund = await repository.refund_of_provider_payment(session, paid.id)
             return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
-        known = await repository.refund_of_provider_payment(session, paid.id)
-        if known is not None:
-            return Settlement(booking, booked=False, refund=known)
+        returned = await repository.refund_of_provider_payment(session, paid.id)
+        if returned is not None:
+            return Settlement(booking, booked=False, refund=returned)
         log.warning("second_payment_for_order", order_id=paid.order_id, payment_id=paid.id)
         metrics.PAYMENTS.labels("duplicate").inc()
         await events.publish(session, PaymentCaptured(booking, paid.amount, now))

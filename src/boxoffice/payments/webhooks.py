@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import metrics
 from boxoffice.logs import get_logger
@@ -26,6 +26,59 @@ from boxoffice.payments.settlement import ensure_captured, settle_payment
 log = get_logger("boxoffice.payments")
 
 
+def _verified(raw_body: bytes, signature: str | None, provider: PaymentProvider) -> dict[str, Any]:
+    """The event of a delivery whose signature verifies (checked first, on the bytes as they
+    came); 400 otherwise, or when the signed body is not a Razorpay event."""
+    if not signature or not provider.verify_webhook_signature(raw_body, signature):
+        raise InvalidSignature("X-Razorpay-Signature does not match the body.")
+    try:
+        event = json.loads(raw_body)
+        str(event["event"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidWebhook("The body is signed but is not a Razorpay event.") from exc
+    return dict(event)
+
+
+def _event_id(raw_body: bytes, event_id: str | None) -> str:
+    return (event_id or f"sha256:{hashlib.sha256(raw_body).hexdigest()}")[:100]
+
+
+async def already_done(
+    engine: AsyncEngine,
+    raw_body: bytes,
+    signature: str | None,
+    event_id: str | None,
+    now: datetime,
+    provider: PaymentProvider,
+) -> str | None:
+    """The answer to a payment delivery that needs no work, in one round trip: "duplicate" (a
+    redelivery) or "applied" (its payment is the one its booking is already BOOKED with: verify
+    or the other event got there first; the event is recorded). None for everything else, the
+    deliveries `handle_webhook` answers: a bad signature or body, any other event, work to do.
+    The signature is checked first, before the database is asked anything. On SQLite (no such
+    statement) always None, before any work."""
+    if engine.dialect.name != "postgresql":
+        return None
+    try:
+        event = _verified(raw_body, signature, provider)
+    except (InvalidSignature, InvalidWebhook):
+        return None
+    event_type, payload = str(event["event"]), event.get("payload")
+    entity = _entity(payload, "payment") if isinstance(payload, dict) else None
+    reported = _reported_payment(entity) if entity else None
+    if event_type not in PAYMENT_EVENTS or reported is None:
+        return None
+    return await repository.webhook_already_done(
+        engine,
+        _event_id(raw_body, event_id),
+        event_type[:50],
+        str(reported.order_id),
+        reported.id,
+        raw_body.decode(),
+        now,
+    )
+
+
 async def handle_webhook(
     session: AsyncSession,
     raw_body: bytes,
@@ -35,18 +88,13 @@ async def handle_webhook(
     provider: PaymentProvider,
 ) -> str:
     """Verifies and applies one webhook delivery; a repeated event id changes nothing."""
-    if not signature or not provider.verify_webhook_signature(raw_body, signature):
-        raise InvalidSignature("X-Razorpay-Signature does not match the body.")
-    try:
-        event = json.loads(raw_body)
-        event_type = str(event["event"])
-        payload = event.get("payload") or {}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidWebhook("The body is signed but is not a Razorpay event.") from exc
+    event = _verified(raw_body, signature, provider)
+    event_type = str(event["event"])
+    payload = event.get("payload") or {}
     if not isinstance(payload, dict):
         return "ignored"
-    event_id = event_id or f"sha256:{hashlib.sha256(raw_body).hexdigest()}"
-    if not await repository.record_event(session, event_id[:100], event_type[:50], event, now):
+    event_id = _event_id(raw_body, event_id)
+    if not await repository.record_event(session, event_id, event_type[:50], event, now):
         return "duplicate"
 
     payment_entity = _entity(payload, "payment")

@@ -51,12 +51,12 @@ async def _change(request: Request) -> AsyncIterator[tuple[AsyncSession, EventLo
 
 
 def _deliver(
-    background: BackgroundTasks, request: Request, event_ids: list[str], deliver_now: bool
+    background: BackgroundTasks, request: Request, events: EventLog, deliver_now: bool
 ) -> None:
     """Sends the events after the answer (when the config or the request says so)."""
-    if event_ids and deliver_now:
+    if events.generated and deliver_now:
         store, settings = get_store(request), request.app.state.settings
-        background.add_task(deliver_in_order, store, settings, list(event_ids))
+        background.add_task(deliver_in_order, store, settings, list(events.generated))
 
 
 # --- REST API (what the SDK calls) --------------------------------------------------------------
@@ -123,7 +123,7 @@ async def capture_payment(
         payment = await orders.capture(
             session, events, payment_id, amount, body.get("currency", orders.UNSET)
         )
-    _deliver(background, request, events.ids, config.auto_deliver_webhooks)
+    _deliver(background, request, events, config.auto_deliver_webhooks)
     return JSONResponse(payment_json(payment))
 
 
@@ -143,7 +143,7 @@ async def refund_payment(
     )
     async with _change(request) as (session, events, config):
         refund = await refunds.refund(session, events, config, payment_id, asked)
-    _deliver(background, request, events.ids, config.auto_deliver_webhooks)
+    _deliver(background, request, events, config.auto_deliver_webhooks)
     return JSONResponse(refund_json(refund))
 
 
@@ -217,7 +217,7 @@ async def checkout(request: Request, order_id: str, background: BackgroundTasks)
             currency=None if body.get("currency") is None else inputs.currency(body["currency"]),
         )
     deliver_now = config.auto_deliver_webhooks if deliver_webhooks is None else deliver_webhooks
-    _deliver(background, request, events.ids, deliver_now)
+    _deliver(background, request, events, deliver_now)
     ids = {"razorpay_order_id": payment.order_id, "razorpay_payment_id": payment.id}
     if success:
         key_secret = (await get_store(request).credentials()).key_secret
@@ -298,7 +298,7 @@ async def _settle_refund(
         refund = await refunds.settle(session, events, refund_id, status)
     deliver_webhooks = body.get("deliver_webhooks")
     deliver_now = config.auto_deliver_webhooks if deliver_webhooks is None else deliver_webhooks
-    _deliver(background, request, events.ids, bool(deliver_now))
+    _deliver(background, request, events, bool(deliver_now))
     return JSONResponse(refund_json(refund))
 
 

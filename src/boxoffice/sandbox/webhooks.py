@@ -40,6 +40,15 @@ def sign(body: str, secret: str) -> str:
     return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Generated:
+    """An event as its transaction stored it: what a delivery sends."""
+
+    id: str
+    event: str
+    body: str
+
+
 class EventLog:
     """The events one transaction generates, in order (their created_at keeps that order)."""
 
@@ -47,6 +56,7 @@ class EventLog:
         self._session = session
         self.now = now
         self.ids: list[str] = []
+        self.generated: list[Generated] = []  # what delivering them needs, no read back
 
     def add(
         self,
@@ -81,6 +91,7 @@ class EventLog:
         )
         repository.add(self._session, event)
         self.ids.append(event.id)
+        self.generated.append(Generated(event.id, event_type, body))
         return event.id
 
 
@@ -121,15 +132,19 @@ async def deliver(
     event_id: str,
     *,
     attempts: int = 1,
-    client: httpx.AsyncClient | None = None,
+    known: Generated | None = None,
 ) -> Delivery | None:
     """Sends one stored event (None if there is no such event); retries non-2xx answers and
-    connection errors up to `attempts` times."""
-    async with store.transaction() as session:
-        event = await repository.event(session, event_id)
-        if event is None:
-            return None
-        event_type, body = event.event, event.body
+    connection errors up to `attempts` times. `known`: the event as its transaction stored it
+    (no read back). Every delivery goes through the store's one HTTP client (keep-alive, one
+    TLS context), and records its outcome in a one-statement transaction."""
+    if known is None:
+        async with store.transaction() as session:
+            event = await repository.event(session, event_id)
+            if event is None:
+                return None
+            known = Generated(event.id, event.event, event.body)
+    event_type, body = known.event, known.body
     target = webhook_url(settings)
     headers = {
         "Content-Type": "application/json",
@@ -137,44 +152,40 @@ async def deliver(
         "X-Razorpay-Event-Id": event_id,
         "User-Agent": "Razorpay-Webhook/v1 (boxoffice sandbox)",
     }
-    own_client = client is None
-    http = client or httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS)
+    http = store.webhook_client(DELIVERY_TIMEOUT_SECONDS)
     status: int | None = None
     error: str | None = None
     attempt = 0
-    try:
-        for attempt in range(1, attempts + 1):
-            try:
-                response = await http.post(target, content=body.encode(), headers=headers)
-                status, error = response.status_code, None
-            except httpx.HTTPError as exc:
-                status, error = None, type(exc).__name__
-            async with store.transaction() as session:
-                await repository.record_delivery(session, event_id, status)
-            ok = status is not None and 200 <= status < 300
-            (log.info if ok else log.warning)(
-                "sandbox_webhook_delivery",
-                event_id=event_id,
-                event_type=event_type,
-                url=target,
-                status=status,
-                error=error,
-                attempt=attempt,
-            )
-            if ok or attempt == attempts:
-                break
-            await asyncio.sleep(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1))
-    finally:
-        if own_client:
-            await http.aclose()
+    for attempt in range(1, attempts + 1):
+        try:
+            response = await http.post(target, content=body.encode(), headers=headers)
+            status, error = response.status_code, None
+        except httpx.HTTPError as exc:
+            status, error = None, type(exc).__name__
+        async with store.transaction() as session:
+            await repository.record_delivery(session, event_id, status)
+        ok = status is not None and 200 <= status < 300
+        (log.info if ok else log.warning)(
+            "sandbox_webhook_delivery",
+            event_id=event_id,
+            event_type=event_type,
+            url=target,
+            status=status,
+            error=error,
+            attempt=attempt,
+        )
+        if ok or attempt == attempts:
+            break
+        await asyncio.sleep(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1))
     return Delivery(event_id, event_type, target, status, error, attempt)
 
 
-async def deliver_in_order(store: SandboxStore, settings: Settings, event_ids: list[str]) -> None:
+async def deliver_in_order(
+    store: SandboxStore, settings: Settings, generated: list[Generated]
+) -> None:
     """A background task: each event in turn, retried a couple of times; never raises."""
-    async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS) as client:
-        for event_id in event_ids:
-            try:
-                await deliver(store, settings, event_id, attempts=AUTOMATIC_ATTEMPTS, client=client)
-            except Exception as exc:  # a test double's courier must not take the server down
-                log.warning("sandbox_webhook_failed", event_id=event_id, error=type(exc).__name__)
+    for event in generated:
+        try:
+            await deliver(store, settings, event.id, attempts=AUTOMATIC_ATTEMPTS, known=event)
+        except Exception as exc:  # a test double's courier must not take the server down
+            log.warning("sandbox_webhook_failed", event_id=event.id, error=type(exc).__name__)
