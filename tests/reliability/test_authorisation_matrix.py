@@ -424,6 +424,10 @@ def hold_body(world: World) -> dict[str, Any]:
     return {"show_id": world.show_id, "seat_ids": [world.free_seats.pop()]}
 
 
+def block_body(world: World) -> dict[str, Any]:
+    return {"seat_ids": [world.free_seats.pop()], "reason": "camera"}
+
+
 def prices_body(_world: World) -> list[dict[str, Any]]:
     return [
         {"seat_type": seat_type, "day_type": day_type, "amount": amount}
@@ -600,6 +604,14 @@ MATRIX: list[Row] = [
     ),
     Row("PUT", f"{V1}/movies/{{movie_id}}/poster", ADMIN_ONLY, upload_call),
     Row("POST", f"{V1}/shows", ADMIN_ONLY, with_body(show_body)),
+    Row("GET", f"{V1}/shows/{{show_id}}/blocks", ADMIN_ONLY),
+    Row("POST", f"{V1}/shows/{{show_id}}/blocks", ADMIN_ONLY, with_body(block_body)),
+    Row(
+        "DELETE",
+        f"{V1}/shows/{{show_id}}/blocks",
+        ADMIN_ONLY,
+        with_body(lambda w: {"seat_ids": [w.free_seats[-1]]}),
+    ),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(
         "POST",
