@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import events
-from boxoffice.catalogue import ports, repository
+from boxoffice.catalogue import block_repository, ports, repository
 from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.errors import (
     InvalidShowTime,
@@ -238,6 +238,7 @@ async def replace_layout(
         raise LayoutLocked("The screen has bookings; its layout cannot change.")
     shows = await repository.shows_of_screen(session, screen_id)
     old_prices = await repository.prices_of_shows(session, [s.id for s in shows])
+    await block_repository.lift_blocks_of_screen(session, screen_id, now)  # their seats go
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)
     new_types = {row.seat_type for row in rows}
