@@ -15,7 +15,6 @@ from tests.invoicing.helpers import (
     hold_seats,
     invoice,
     paid,
-    pdf_text,
     seats_of_type,
     show,
     theatre,
@@ -32,6 +31,7 @@ from tests.payments.checkout import (
     verify,
 )
 from tests.payments.test_reconciliation import run_worker_pass
+from tests.support.pdf import pdf_text
 from tests.tickets.helpers import hold, make_staff
 
 from boxoffice.payments.reconcile import GRACE
