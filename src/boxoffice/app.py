@@ -36,6 +36,7 @@ from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.poster_endpoints import POSTER_UPLOAD
 from boxoffice.catalogue.poster_endpoints import router as posters_router
+from boxoffice.catalogue.schedule_endpoints import router as schedule_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.catalogue.streamquota import StreamQuota
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         channel = app.state.seat_channel
         channel.start()
         _end_streams_on_exit(app.state.seat_feeds)
-        log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
+        log.info("startup", database=engine.dialect.name, payments=settings.payments_mode)
         yield
         await app.state.seat_feeds.stop()
         await channel.stop()
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         auth_router,
         me_router,
         catalogue_router,
+        schedule_router,
         posters_router,
         blocks_router,
         pricing_router,
@@ -420,7 +422,7 @@ def _add_operational_routes(app: FastAPI) -> None:
         """Liveness: the process answers; says whether the database does too."""
         database = "up" if await _database_reachable(request) else "down"
         settings = request.app.state.settings
-        body = {"status": "ok", "database": database, "payments": _payments_mode(settings)}
+        body = {"status": "ok", "database": database, "payments": settings.payments_mode}
         if settings.instance_id:
             body["instance"] = settings.instance_id
         return JSONResponse(body)
@@ -458,10 +460,6 @@ async def _database_reachable(request: Request) -> bool:
         return True
     except (sa_exc.SQLAlchemyError, OSError, DatabaseUnavailable):
         return False
-
-
-def _payments_mode(settings: Settings) -> str:
-    return "sandbox" if settings.razorpay_sandbox else "razorpay"
 
 
 def _not_ready(reason: str) -> JSONResponse:

@@ -1,6 +1,8 @@
 """Catalogue routes: theatres, screens, movies, shows and the live seat map.
 
-Reads are public; writes need the admin role. Routes only parse, call the service and shape.
+Reads are public; writes need the admin role, or the manager role at the theatre they touch
+(`catalogue.access`); movies are shared: any manager creates and edits them. Routes only
+parse, call the service and shape.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from boxoffice.accounts.dependencies import AdminDep, TheatreManagerDep
-from boxoffice.catalogue import service
+from boxoffice.accounts.dependencies import AdminDep, OperatorDep, TheatreManagerDep
+from boxoffice.catalogue import schedule, service
+from boxoffice.catalogue.access import ScreenManagerDep, ShowManagerDep, ensure_manages_screens
 from boxoffice.catalogue.models import Movie, Screen, ShowStatus, Theatre
-from boxoffice.catalogue.repository import ShowFilter
+from boxoffice.catalogue.schedule_repository import ShowFilter
 from boxoffice.catalogue.schemas import (
     Layout,
     MovieCreate,
@@ -112,6 +115,9 @@ def show_out(view: service.ShowView) -> ShowOut:
         starts_at=show.starts_at.astimezone(zone),
         ends_at=show.ends_at.astimezone(zone),
         timezone=view.timezone,
+        format=show.format,
+        language=show.language,
+        subtitles=show.subtitles,
         day_type=show.day_type,
         status=show.status,
         currency=show.currency,
@@ -186,7 +192,11 @@ async def update_theatre(
     responses={409: {"description": "A screen of that name exists in the theatre"}},
 )
 async def create_screen(
-    theatre_id: uuid.UUID, body: ScreenCreate, session: SessionDep, now: NowDep, _admin: AdminDep
+    theatre_id: uuid.UUID,
+    body: ScreenCreate,
+    session: SessionDep,
+    now: NowDep,
+    _manager: TheatreManagerDep,
 ) -> ScreenOut:
     return screen_out(await service.create_screen(session, theatre_id, body, now))
 
@@ -202,7 +212,7 @@ async def get_screen(screen_id: uuid.UUID, session: ReadSessionDep) -> ScreenOut
     responses={409: {"description": "The screen has bookings, or a show would be unpriced"}},
 )
 async def replace_layout(
-    screen_id: uuid.UUID, body: Layout, session: SessionDep, now: NowDep, _admin: AdminDep
+    screen_id: uuid.UUID, body: Layout, session: SessionDep, now: NowDep, _manager: ScreenManagerDep
 ) -> ScreenOut:
     """Replaces the seats; refused (409) once any booking names a seat of the screen."""
     return screen_out(await service.replace_layout(session, screen_id, body.rows, now))
@@ -213,7 +223,7 @@ async def replace_layout(
 
 @router.post("/movies", status_code=201, response_model=MovieOut)
 async def create_movie(
-    body: MovieCreate, session: SessionDep, now: NowDep, _admin: AdminDep
+    body: MovieCreate, session: SessionDep, now: NowDep, _operator: OperatorDep
 ) -> MovieOut:
     return movie_out(await service.create_movie(session, body, now))
 
@@ -241,9 +251,21 @@ async def get_movie(movie_id: uuid.UUID, session: ReadSessionDep) -> MovieOut:
     responses={409: {"description": "The duration cannot change while shows are scheduled"}},
 )
 async def update_movie(
-    movie_id: uuid.UUID, body: MoviePatch, session: SessionDep, now: NowDep, _admin: AdminDep
+    movie_id: uuid.UUID, body: MoviePatch, session: SessionDep, now: NowDep, _operator: OperatorDep
 ) -> MovieOut:
     return movie_out(await service.update_movie(session, movie_id, body, now))
+
+
+@router.delete(
+    "/movies/{movie_id}",
+    status_code=204,
+    responses={409: {"description": "Shows name the movie (cancelled ones too)"}},
+)
+async def delete_movie(movie_id: uuid.UUID, session: SessionDep, _admin: AdminDep) -> Response:
+    """Removes a movie no show names, with its poster: admins only (movies are shared by every
+    theatre's managers, who create and edit them)."""
+    await service.delete_movie(session, movie_id)
+    return Response(status_code=204)
 
 
 # --- shows --------------------------------------------------------------------------------------
@@ -263,9 +285,10 @@ async def create_show(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
-    _admin: AdminDep,
+    principal: OperatorDep,
 ) -> ShowOut:
-    return show_out(await service.create_show(session, settings, body, now))
+    await ensure_manages_screens(session, principal, [body.screen_id])
+    return show_out(await schedule.create_show(session, settings, body, now))
 
 
 @router.get("/shows", response_model=ShowList)
@@ -280,9 +303,14 @@ async def list_shows(
     ] = None,
     status: ShowStatus | None = None,
     upcoming: Annotated[bool, Query(description="only shows that have not started")] = False,
+    format: Annotated[
+        str | None, Query(min_length=1, max_length=20, pattern=PRINTABLE_PATTERN)
+    ] = None,
+    language: Annotated[Filter, Query(description="the audio language")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ShowList:
+    """Shows by start; `format` (e.g. `IMAX 3D`) and `language` (the audio's) in any case."""
     if date is not None and not 2000 <= date.year <= 2200:
         raise InvalidInput("date must be between the years 2000 and 2200.", field="date")
     where = ShowFilter(
@@ -292,6 +320,8 @@ async def list_shows(
         local_date=date,
         status=status,
         starts_after=now if upcoming else None,
+        format=format,
+        language=language,
     )
     views = await service.list_shows(session, where, limit, offset)
     sold = await service.sold_seats(session, [view.show.id for view in views])
@@ -322,12 +352,16 @@ async def get_show(
     responses={409: {"description": "Already cancelled, or already over"}},
 )
 async def cancel_show(
-    show_id: uuid.UUID, request: Request, session: SessionDep, now: NowDep, admin: AdminDep
+    show_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    manager: ShowManagerDep,
 ) -> ShowOut:
     """Cancels the show at once (it reads CANCELLED and refuses holds from this moment), then
     cancels and refunds its bookings in batches that commit as they go; answers when all are
     done. If this process dies meanwhile, `boxoffice worker` finishes the job."""
-    view = await service.cancel_show(session, show_id, now, admin.actor)
+    view = await service.cancel_show(session, show_id, now, manager.actor)
     await end_unit_of_work_early(session)
     await run_after_commit(session, request.app.state)  # the bookings' batches, awaited here
     return show_out(view)

@@ -17,9 +17,18 @@ class StaffCreate(BaseModel):
     theatre_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 
 
-class StaffOut(BaseModel):
+class MemberOut(BaseModel):
+    """An account of a theatre's people, and the theatres it is theirs at."""
+
     id: uuid.UUID
     email: str
     name: str
-    role: Literal["staff"] = "staff"
     theatre_ids: list[uuid.UUID]
+
+
+class StaffOut(MemberOut):
+    role: Literal["staff"] = "staff"
+
+
+class ManagerOut(MemberOut):
+    role: Literal["manager"] = "manager"
