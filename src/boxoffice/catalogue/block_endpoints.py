@@ -13,15 +13,14 @@ from fastapi import APIRouter, Query
 
 from boxoffice.accounts.dependencies import OperatorDep
 from boxoffice.catalogue import blocks
-from boxoffice.catalogue.models import SeatBlock
-from boxoffice.catalogue.schemas import (
-    MAX_ROWS,
-    MAX_SEATS_PER_ROW,
+from boxoffice.catalogue.block_schemas import (
+    MAX_SEATS,
     BlockRequest,
     SeatBlockOut,
     SeatBlocks,
     UnblockRequest,
 )
+from boxoffice.catalogue.models import SeatBlock
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.errors import InvalidInput
 
@@ -90,7 +89,7 @@ async def unblock_seats(
     seat_ids: Annotated[
         list[uuid.UUID] | None,
         Query(
-            max_length=MAX_SEATS_PER_ROW * MAX_ROWS,
+            max_length=MAX_SEATS,
             description="the seats to put back on sale (or `seat_ids` in a JSON body)",
         ),
     ] = None,
