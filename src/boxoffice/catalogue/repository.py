@@ -292,7 +292,12 @@ async def insert_show_seats(
 async def continue_version(session: AsyncSession, show_id: uuid.UUID, version: int) -> None:
     """Sets a new inventory's seat-map version (its rows were just inserted at 0) to `version`,
     by one row's counter: the seat map's version never goes back."""
-    first = select(func.min(ShowSeat.seat_id)).where(ShowSeat.show_id == show_id)
+    first = (
+        select(ShowSeat.seat_id)
+        .where(ShowSeat.show_id == show_id)
+        .order_by(ShowSeat.seat_id)
+        .limit(1)
+    )
     await session.execute(
         update(ShowSeat)
         .where(ShowSeat.show_id == show_id, ShowSeat.seat_id == first.scalar_subquery())
