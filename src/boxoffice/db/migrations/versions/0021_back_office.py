@@ -92,12 +92,11 @@ def downgrade() -> None:
             [f"{owner}_id", "seat_type", "day_type"],
             unique=True,
         )
-    with op.batch_alter_table("price_rules") as batch:
-        batch.drop_column("format")
-    with op.batch_alter_table("shows") as batch:
-        for column in ("subtitles", "language", "format"):
-            batch.drop_column(column)
-    with op.batch_alter_table("movies") as batch:
-        batch.drop_column("languages")
+    # ALTER TABLE ... DROP COLUMN on both engines (SQLite 3.35+): a batch would copy the table,
+    # and SQLite refuses to drop one that other tables' rows refer to.
+    op.drop_column("price_rules", "format")
+    for column in ("subtitles", "language", "format"):
+        op.drop_column("shows", column)
+    op.drop_column("movies", "languages")
     op.drop_table("show_formats")
     op.drop_table("manager_theatres")
