@@ -519,6 +519,13 @@ def hold_body(world: World) -> dict[str, Any]:
     return {"show_id": world.show_id, "seat_ids": [world.free_seats.pop()]}
 
 
+def block_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers block a free seat each; refused ones the first free seat (which must stay
+    free)."""
+    seat = world.free_seats.pop() if allowed else world.free_seats[0]
+    return Call(world.ids(), json={"seat_ids": [seat], "reason": "camera"})
+
+
 def prices_body(_world: World) -> list[dict[str, Any]]:
     return [
         {"seat_type": seat_type, "day_type": day_type, "amount": amount}
@@ -720,6 +727,14 @@ MATRIX: list[Row] = [
         f"{V1}/shows/batch",
         THEATRE_MANAGERS,
         with_body(lambda w: {"shows": [show_body(w), show_body(w)]}),
+    ),
+    Row("GET", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS),
+    Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, block_call),
+    Row(
+        "DELETE",
+        f"{V1}/shows/{{show_id}}/blocks",
+        THEATRE_MANAGERS,
+        with_body(lambda w: {"seat_ids": [w.free_seats[0]]}),
     ),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(

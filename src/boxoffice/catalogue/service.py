@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import events
-from boxoffice.catalogue import ports, repository, schedule_repository
+from boxoffice.catalogue import block_repository, ports, repository, schedule_repository
 from boxoffice.catalogue.errors import (
     LayoutLocked,
     MovieInUse,
@@ -163,6 +163,7 @@ def seat_grid(rows: list[RowLayout]) -> list[dict[str, Any]]:
                     "seat_type": row.seat_type,
                     "x": number - 1 + gaps,
                     "y": y,
+                    "accessibility": row.accessibility_of(number),
                 }
             )
     return seats
@@ -234,6 +235,7 @@ async def replace_layout(
     show_ids = [s.id for s in shows]
     old_prices = await repository.prices_of_shows(session, show_ids)
     old_versions = await repository.seat_map_versions(session, show_ids)
+    await block_repository.lift_blocks_of_screen(session, screen_id, now)  # their seats go
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)
     new_types = {row.seat_type for row in rows}

@@ -49,8 +49,8 @@ CSV_FIELDS = (
 async def show_report(
     show_id: uuid.UUID, principal: OperatorDep, session: ReadSessionDep, now: NowDep
 ) -> ShowReport:
-    """Seats (capacity, booked, held, available) and money (gross, refunded, net) of a show,
-    for admins and the managers of its theatre."""
+    """Seats (capacity, booked, held, blocked, available) and money (gross, refunded, net) of
+    a show, for admins and the managers of its theatre."""
     await ensure_manages_show(session, principal, show_id)
     return await service.show_report(session, show_id, now)
 
