@@ -108,6 +108,11 @@ async def get_screen(
     return (await session.scalars(query)).one_or_none()
 
 
+async def screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) -> list[Screen]:
+    query = select(Screen).where(Screen.theatre_id == theatre_id).order_by(Screen.name)
+    return list(await session.scalars(query))
+
+
 async def lock_screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) -> list[uuid.UUID]:
     """Locks every screen of the theatre, in id order (so two lockers queue, never deadlock)."""
     query = (
@@ -120,11 +125,8 @@ async def lock_screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) 
 
 
 async def insert_screen(session: AsyncSession, screen: Screen) -> Screen | None:
-    """Inserts the screen unless the theatre has one of that name in any letter case.
-
-    The unique index on (theatre_id, lower(name)) decides, so two racing creates cannot both
-    win; False when the name is taken.
-    """
+    """Inserts the screen unless the theatre has one of that name in any letter case (a unique
+    index decides: two racing creates cannot both win); None when the name is taken."""
     statement = (
         dialect_insert(session)(Screen)
         .values(

@@ -37,6 +37,7 @@ from boxoffice.catalogue.errors import (
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowStatus, Theatre
 from boxoffice.catalogue.schemas import (
+    Layout,
     MovieCreate,
     MoviePatch,
     RowLayout,
@@ -222,10 +223,17 @@ async def get_screen(session: AsyncSession, screen_id: uuid.UUID) -> ScreenView:
     return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
 
 
+async def list_screens(session: AsyncSession, theatre_id: uuid.UUID) -> list[Screen]:
+    if await repository.get_theatre(session, theatre_id) is None:
+        raise TheatreNotFound()
+    return await repository.screens_of_theatre(session, theatre_id)
+
+
 async def replace_layout(
-    session: AsyncSession, screen_id: uuid.UUID, rows: list[RowLayout], now: datetime
+    session: AsyncSession, screen_id: uuid.UUID, body: Layout, now: datetime
 ) -> ScreenView:
-    """A new seat layout, allowed while no booking (in any status) names a seat of the screen.
+    """A new seat layout and its sweet spot (none: the default), allowed while no booking (in
+    any status) names a seat of the screen.
 
     The inventory of every show of the screen is rebuilt from the new seats; upcoming shows are
     priced afresh (409 if one cannot be), others keep their last price per seat type.
@@ -237,6 +245,10 @@ async def replace_layout(
         raise LayoutLocked("The screen has bookings; its layout cannot change.")
     shows = await repository.shows_of_screen(session, screen_id)
     old_prices = await repository.prices_of_shows(session, [s.id for s in shows])
+    rows = body.rows
+    spot = body.sweet_spot
+    screen.sweet_spot_row = spot.row if spot else None
+    screen.sweet_spot_number = spot.number if spot else None
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)
     new_types = {row.seat_type for row in rows}

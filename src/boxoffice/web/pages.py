@@ -31,6 +31,13 @@ PAGES = (
     "/checkin",
     "/admin",
     "/admin/sales",
+    "/manage",
+    "/manage/settings",
+    "/manage/screens/new",
+    "/manage/screens/{screen_id}",
+    "/manage/movies",
+    "/manage/schedule",
+    "/manage/prices",
     SANDBOX_CHECKOUT,
 )
 

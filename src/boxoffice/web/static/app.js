@@ -17,6 +17,12 @@ const ROUTES = [
   [/^\/checkin$/, "checkin"],
   [/^\/admin$/, "admin"],
   [/^\/admin\/sales$/, "sales"],
+  [/^\/manage$/, "manage"],
+  [/^\/manage\/settings$/, "manage-settings", "card"],
+  [/^\/manage\/screens\/([^/]+)$/, "manage-layout", "card"],
+  [/^\/manage\/movies$/, "manage-movies", "card"],
+  [/^\/manage\/schedule$/, "manage-schedule", "card"],
+  [/^\/manage\/prices$/, "manage-prices", "card"],
   [/^\/sandbox\/checkout$/, "sandbox-checkout"],
 ];
 
@@ -29,6 +35,7 @@ function drawAccount() {
   }
   const links = [];
   if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
+  if (user.role === "admin" || user.role === "manager") links.push(h("a", { href: "/manage" }, "Manage"));
   if (user.role === "admin" || user.role === "staff") links.push(h("a", { href: "/checkin" }, "Check-in"));
   const out = h("button", { type: "button", class: "link", onclick: async () => { await signOut(); location.assign("/"); } }, "Sign out");
   slot.replaceChildren(...links, h("a", { href: "/account", class: "who", title: "Your account" }, user.name), out);
