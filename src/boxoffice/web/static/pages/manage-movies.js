@@ -2,6 +2,7 @@
 // released in included (a show is in one of them).
 import { get, patch, post } from "../api.js";
 import { manageShell } from "../components/manage-shell.js";
+import { languagesOf } from "../components/show-form.js";
 import { busy, field, h, messageBox } from "../ui.js";
 
 const list = (text) => text.split(",").map((part) => part.trim()).filter(Boolean);
@@ -40,10 +41,6 @@ export default async function moviesPage(main) {
     form.querySelector("input").focus();
   }
   await load();
-}
-
-export function languagesOf(movie) {
-  return movie.languages && movie.languages.length ? movie.languages : [movie.language];
 }
 
 function movieForm(movie, onSaved, onCancel) {
