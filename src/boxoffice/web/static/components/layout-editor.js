@@ -260,7 +260,7 @@ export function layoutBody(rows, spot) {
       const out = { label: row.label, seat_type: row.seat_type, seats: row.seats, aisles_after: [...row.aisles].sort((a, b) => a - b) };
       const of = (kind) => [...row.access].filter(([, k]) => k === kind).map(([n]) => n).sort((a, b) => a - b);
       if (of(WHEELCHAIR).length) out.wheelchair = of(WHEELCHAIR);
-      if (of(COMPANION).length) out.companion = of(COMPANION);
+      if (of(COMPANION).length) out.companions = of(COMPANION);
       return out;
     }),
   };
