@@ -31,6 +31,7 @@ from boxoffice.bookings.holds_postgres import PostgresHolds
 from boxoffice.bookings.holds_sqlite import SqliteHolds
 from boxoffice.bookings.sale import Sale
 from boxoffice.catalogue import service as catalogue_service
+from boxoffice.catalogue.block_endpoints import router as blocks_router
 from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.poster_endpoints import POSTER_UPLOAD
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me_router,
         catalogue_router,
         posters_router,
+        blocks_router,
         pricing_router,
         taxes_router,
         bookings_router,

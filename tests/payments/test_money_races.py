@@ -56,6 +56,7 @@ from boxoffice.payments.refunds import retry_delay
 ROUNDS = 4  # a race per seat: which side wins varies from round to round
 # The claims of a refund's next attempt are a few milliseconds: more rounds to see them meet.
 RETRY_ROUNDS = 12
+WEBHOOKS_OF_A_CAPTURE = ("payment.captured", "order.paid")
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +107,34 @@ def test_cancel_against_verify_or_the_webhook_refunds_exactly_once(
 
         assert cancelled.status_code == 200, cancelled.text
         assert paying.status_code in (200, 409), paying.text
+        final = booking(client, customer, pending["id"])
+        assert final["status"] == "CANCELLED", final
+        assert [r["amount"] for r in final["refunds"]] == [order["amount"]], final
+    money_audit(client, db)
+    audit(db, show["id"])
+
+
+def test_a_cancel_racing_its_payments_late_webhooks_refunds_once_and_never_deadlocks(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, two_servers: Servers
+) -> None:
+    """A booking paid through verify is cancelled on one server while the provider's webhooks
+    for that payment land on the other. Settlement took the payment's row and then the
+    booking's, a cancel's refund the booking's and then the payment's: PostgreSQL broke the
+    deadlock by failing one of them (a 503). One lock order, booking first, for both."""
+    first, second = two_servers.urls
+    for seat in seats[:RETRY_ROUNDS]:
+        customer, pending, order, paid = held_and_paid(client, show, seat)
+        assert verified(client, customer, paid).status_code == 200
+        entity = provider_payment(client, paid["razorpay_payment_id"])
+        cancel = request(
+            first, "POST", f"/api/v1/bookings/{pending['id']}/cancel", headers=customer
+        )
+        late = [webhook(second, webhook_event(name, entity)) for name in WEBHOOKS_OF_A_CAPTURE]
+
+        cancelled, *landed = at_once(cancel, *late)
+
+        assert cancelled.status_code == 200, cancelled.text
+        assert [answer.status_code for answer in landed] == [200, 200], [a.text for a in landed]
         final = booking(client, customer, pending["id"])
         assert final["status"] == "CANCELLED", final
         assert [r["amount"] for r in final["refunds"]] == [order["amount"]], final

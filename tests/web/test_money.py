@@ -98,10 +98,15 @@ def test_checkout_itemises_the_charges_and_the_booking_quotes_cancels_and_invoic
 
 
 def test_after_the_last_tier_the_booking_says_cancellation_is_not_available(
-    new_page: NewPage, live_server: LiveServer, client: httpx.Client, admin: Headers
+    new_page: NewPage,
+    live_server: LiveServer,
+    client: httpx.Client,
+    admin: Headers,
+    viewport: dict[str, int],
 ) -> None:
+    """Past the policy's last tier the booking hides both cancels, on a phone and a desk."""
     soon = show_in(client, admin, policy_theatre(client, admin), 10)
-    page = new_page(live_server.url)
+    page = new_page(live_server.url, viewport)
     hold_two(page, client, soon["id"])
     pay_in_sandbox(page)
 

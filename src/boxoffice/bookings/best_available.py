@@ -12,6 +12,14 @@ In order of preference:
 The sweet spot is the screen's own (a row and a seat number), or by default the middle of the
 row about two thirds of the way back (rows with the smallest `y` are nearest the screen).
 
+Accessible seats (SPEC "Back office": wheelchair spaces and the companion seats next to them) are
+never part of those choices: to them they are like an aisle. They are handed out only when asked
+(`Wanted.accessible`): then `quantity` counts wheelchair places, nearest the sweet spot first,
+each with a free companion seat next to it (same row, the next column) when one is free. Places
+whose companion is free come before places whose companion is taken; a place whose companion is
+taken (or that has none) is still given, alone, when too few places with a free companion are
+left, and `adjacent` is then False. Fewer free places than asked: no choice.
+
 Every tie is broken by the grid itself (further back, then further left), so one grid, one
 request and one set of free seats always give the same choice. Distances are compared exactly,
 as integers in half grid units.
@@ -42,13 +50,31 @@ class GridSeat:
     x: int
     y: int
     seat_type: str
+    accessibility: str | None = None  # WHEELCHAIR, COMPANION or None
+
+
+WHEELCHAIR = "WHEELCHAIR"
+COMPANION = "COMPANION"
 
 
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    quantity: int
+    quantity: int  # seats; with `accessible`, wheelchair places (each with its companion)
     seat_type: str | None = None
     max_price: int | None = None
+    accessible: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A wheelchair space and the companion seats next to it (id, type, x), nearest the sweet
+    spot first."""
+
+    seat_id: SeatId
+    seat_type: str
+    y: int
+    x: int
+    companions: tuple[tuple[SeatId, str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +111,43 @@ class SeatLayout:
             row_seats.sort(key=lambda s: s.x)
         self.seat_ids = frozenset(s.seat_id for row in by_row.values() for s in row)
         self.sweet_x2, self.sweet_y2 = _sweet_spot(by_row, sweet_spot)
+        # Accessible seats are left out of the rows' runs: a gap, like an aisle.
+        general = {
+            label: [s for s in seats if s.accessibility is None] for label, seats in by_row.items()
+        }
         rows = [
             _Row(label, seats[0].y, _runs(seats), 2 * seats[0].y - self.sweet_y2)
-            for label, seats in by_row.items()
+            for label, seats in general.items()
+            if seats
         ]
         # Nearest the sweet spot's row first; of two as near, the one further back.
         self.rows = sorted(rows, key=lambda r: (abs(r.dy), -r.y, r.label))
+        self.places = self._places(by_row)
+
+    def _places(self, by_row: Mapping[str, Sequence[GridSeat]]) -> tuple[_Place, ...]:
+        """Every wheelchair space with its companion seats, nearest the sweet spot first (of two
+        as near, the one further back, then the left one)."""
+        places = []
+        for seats in by_row.values():
+            companions = {s.x: s for s in seats if s.accessibility == COMPANION}
+            for seat in seats:
+                if seat.accessibility != WHEELCHAIR:
+                    continue
+                beside = [companions[x] for x in (seat.x - 1, seat.x + 1) if x in companions]
+                beside.sort(key=lambda c: (self._distance(c), c.x))
+                places.append(
+                    _Place(
+                        seat.seat_id,
+                        seat.seat_type,
+                        seat.y,
+                        seat.x,
+                        tuple((c.seat_id, c.seat_type, c.x) for c in beside),
+                    )
+                )
+        return tuple(sorted(places, key=lambda p: (self._distance(p), -p.y, p.x)))
+
+    def _distance(self, seat: GridSeat | _Place) -> int:
+        return (2 * seat.x - self.sweet_x2) ** 2 + (2 * seat.y - self.sweet_y2) ** 2
 
     def __contains__(self, seat_id: object) -> bool:
         return seat_id in self.seat_ids
@@ -144,7 +201,10 @@ def matches(layout_type: str, price: int, wanted: Wanted) -> bool:
 
 
 def count_matching(layout: SeatLayout, free: Free, wanted: Wanted) -> int:
-    """How many free seats are of the type and within the price (the 409's `available`)."""
+    """How many free seats are of the type and within the price (the 409's `available`); with
+    `accessible`, how many wheelchair places."""
+    if wanted.accessible:
+        return len(_free_places(layout, free, wanted))
     return sum(
         1
         for row in layout.rows
@@ -156,7 +216,9 @@ def count_matching(layout: SeatLayout, free: Free, wanted: Wanted) -> int:
 
 def choose(layout: SeatLayout, free: Free, wanted: Wanted) -> Choice | None:
     """The best `wanted.quantity` seats among `free` (seat id -> current price), or None when
-    fewer than that many match."""
+    fewer than that many match; with `accessible`, that many wheelchair places."""
+    if wanted.accessible:
+        return _accessible(layout, free, wanted)
     found = _side_by_side(layout, free, wanted)
     if found is not None:
         return Choice(found, True)
@@ -266,3 +328,43 @@ def _fewest_rows(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatId
         row, candidates = rows[index]
         chosen += [(row.y, x, sid) for _, x, sid in candidates[:take]]
     return tuple(sid for _, _, sid in sorted(chosen, key=lambda c: (c[0], c[1])))
+
+
+def _free_places(layout: SeatLayout, free: Free, wanted: Wanted) -> list[_Place]:
+    """The free wheelchair places that match (type, price), nearest the sweet spot first."""
+    return [
+        place
+        for place in layout.places
+        if place.seat_id in free and matches(place.seat_type, free[place.seat_id], wanted)
+    ]
+
+
+def _accessible(layout: SeatLayout, free: Free, wanted: Wanted) -> Choice | None:
+    """`wanted.quantity` wheelchair places, nearest the sweet spot first, each with a free
+    companion seat when one is left (see the module docstring)."""
+    places = _free_places(layout, free, wanted)
+    if len(places) < wanted.quantity:
+        return None
+    companion_of: dict[SeatId, tuple[int, SeatId]] = {}  # place -> (x, companion seat)
+    for place in places:
+        companion = next(
+            (
+                (x, seat_id)
+                for seat_id, seat_type, x in place.companions
+                if seat_id in free
+                and all(seat_id != c for _, c in companion_of.values())
+                and matches(seat_type, free[seat_id], wanted)
+            ),
+            None,
+        )
+        if companion is not None:
+            companion_of[place.seat_id] = companion
+            if len(companion_of) == wanted.quantity:
+                break
+    alone = [p for p in places if p.seat_id not in companion_of]
+    chosen = [p for p in places if p.seat_id in companion_of]
+    chosen += alone[: wanted.quantity - len(chosen)]
+    seats = [(p.y, p.x, p.seat_id) for p in chosen]
+    seats += [(p.y, *companion_of[p.seat_id]) for p in chosen if p.seat_id in companion_of]
+    ordered = tuple(seat_id for _, _, seat_id in sorted(seats, key=lambda s: (s[0], s[1])))
+    return Choice(ordered, all(p.seat_id in companion_of for p in chosen))

@@ -26,7 +26,7 @@ from boxoffice.bookings.errors import NotEnoughSeats, SeatsUnavailable, ShowNotF
 from boxoffice.bookings.holds import HoldCaps, SaleSeats
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.models import ShowStatus
-from boxoffice.catalogue.seatmap import RenderedMap, seat_status
+from boxoffice.catalogue.seatmap import RenderedMap, row_status
 from boxoffice.config import Settings
 from boxoffice.errors import BoxofficeError
 
@@ -170,12 +170,12 @@ async def hold_best_seats(
         return _layout(await seats.grid(show_id))
 
     if seat_map is not None:
-        # The rows as SeatMaps keeps them: seat_id, ..., price, booking_id, held_until.
+        # The rows as SeatMaps keeps them (`catalogue.seatmap.SeatRow`): seat_id, ..., price.
         read_at = seat_map.checked
         free = {
             row[0]: row[7]
             for row in seat_map.snapshot.seats
-            if seat_status(row[8], row[9], ask.now) == "AVAILABLE"
+            if row_status(row, ask.now) == "AVAILABLE"
         }
         reused = False
     else:
@@ -231,7 +231,11 @@ def _layout(rows: Sequence[Sequence[Any]]) -> SeatLayout | None:
         return None
     spot_row, spot_number = rows[0][6], rows[0][7]
     spot = None if spot_row is None or spot_number is None else (spot_row, spot_number)
-    return SeatLayout((GridSeat(*row[:6]) for row in rows), spot)
+    seats = (
+        GridSeat(seat_id, row, number, x, y, seat_type, accessibility)
+        for seat_id, row, number, x, y, seat_type, _, _, accessibility in rows
+    )
+    return SeatLayout(seats, spot)
 
 
 async def _short_of_seats(

@@ -55,7 +55,8 @@ async def limit_cancels(request: Request, principal: Principal) -> None:
     dependencies=[rate_limited(*HOLD_LIMIT, key=token_actor)],
     responses={
         201: {
-            "description": "Held. With `quantity` (best available), also `adjacent`",
+            "description": "Held. With `quantity` or `accessible` (best available), also "
+            "`adjacent`",
             "model": ChosenBookingOut,
         },
         409: {
@@ -63,8 +64,9 @@ async def limit_cancels(request: Request, principal: Principal) -> None:
             "seats free (`not-enough-seats`, `available`), show not on sale"
         },
         422: {
-            "description": "Empty, duplicate, unknown or too many seat ids; quantity above "
-            "MAX_SEATS_PER_BOOKING; both or neither of seat_ids and quantity"
+            "description": "Empty, duplicate, unknown or too many seat ids; quantity (or twice "
+            "accessible) above MAX_SEATS_PER_BOOKING; not exactly one of seat_ids, quantity "
+            "and accessible"
         },
         429: {
             "description": "Too many holds or seats held at once, or the server is saturated "
@@ -80,7 +82,10 @@ async def hold_seats(
 ) -> Response:
     """Hold seats of a show for a few minutes: all of them, or none (409). Name the seats
     (`seat_ids`), or ask for the best `quantity` seats (`seat_type`, `max_price` optional):
-    side by side in one row, stranding no single seat, nearest the screen's sweet spot.
+    side by side in one row, stranding no single seat, nearest the screen's sweet spot, never a
+    wheelchair space or companion seat. Or ask for `accessible` wheelchair places: each comes
+    with a companion seat next to it when one is free; when its companions are taken the place
+    is still held, alone (`adjacent` false). A blocked seat is never held.
 
     The on-sale's hottest route (see `bookings.sale`; `SalePathLane` answers it in front of the
     router when it can). Without an Idempotency-Key the hold takes no transaction of ours (on

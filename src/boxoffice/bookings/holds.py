@@ -134,8 +134,8 @@ class SaleSeats(Protocol):
         ...
 
     async def grid(self, show_id: uuid.UUID) -> Sequence[Sequence[Any]]:
-        """Every seat of the show: seat id, row, number, x, y, seat type, and the screen's sweet
-        spot row and number (null for the default)."""
+        """Every seat of the show: seat id, row, number, x, y, seat type, the screen's sweet
+        spot row and number (null for the default), and the seat's accessibility."""
         ...
 
     async def sale_state(self, show_id: uuid.UUID) -> tuple[ShowStatus, datetime] | None:

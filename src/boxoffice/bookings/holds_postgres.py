@@ -3,7 +3,7 @@
 A hold is the hottest write of an on-sale. Through the ORM it was three statements plus BEGIN and
 COMMIT, each paying SQLAlchemy's statement building and result processing; here it is one call
 of `boxoffice_hold` (the rules of `holds_sqlite`'s claim, written out whole with the other
-function in db/migrations/versions/0018_sale_path.sql; the seats' charges come with it, as the
+function in db/migrations/versions/0022_sale_path.sql; the seats' charges come with it, as the
 arrays of the show's charge table), sent as the driver's own prepared
 statement, so without an Idempotency-Key, in autocommit, the whole hold is one round trip. A
 cancel of a live hold is one call of `boxoffice_release_hold`, and best available reads the
@@ -40,16 +40,16 @@ HOLD = (
     "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
 )
 RELEASE_HOLD = "SELECT * FROM boxoffice_release_hold($1, $2, $3, $4, $5, $6, $7)"
-# A seat is free as `boxoffice_hold` sees it: no booking, or a run-out hold. As two arrays in one
-# row: asyncpg decodes them in C, for about half the client CPU of a row a seat (measured: 0.26
-# against 0.46 ms for 300 seats).
+# A seat is free as `boxoffice_hold` sees it: no booking, or a run-out hold, and not blocked. As
+# two arrays in one row: asyncpg decodes them in C, for about half the client CPU of a row a seat
+# (measured: 0.26 against 0.46 ms for 300 seats).
 FREE_SEATS = (
     "SELECT array_agg(seat_id), array_agg(price) FROM show_seats "
-    "WHERE show_id = $1 AND (booking_id IS NULL OR held_until <= $2)"
+    "WHERE show_id = $1 AND (booking_id IS NULL OR held_until <= $2) AND NOT blocked"
 )
 GRID = (
     "SELECT ss.seat_id, s.row, s.number, s.x, s.y, ss.seat_type, "
-    "sc.sweet_spot_row, sc.sweet_spot_number "
+    "sc.sweet_spot_row, sc.sweet_spot_number, s.accessibility "
     "FROM show_seats ss JOIN seats s ON s.id = ss.seat_id JOIN screens sc ON sc.id = s.screen_id "
     "WHERE ss.show_id = $1"
 )

@@ -2,10 +2,10 @@
 
 SQLite serialises its writers (every transaction is BEGIN IMMEDIATE, db/engine.py), so the hold
 needs no locks of its own: read the show (and its theatre's terms version) while checking the
-customer may hold; claim the free seats while within every cap, in one conditional UPDATE;
-write the booking, each seat with its line of the claim's charge table. The same rules as
-`boxoffice_hold` (PostgreSQL's store), refused with the same codes. Five statements, in the
-session's transaction or, without one, in a transaction of the store's own.
+customer may hold; claim the free seats (not blocked) while within every cap, in one
+conditional UPDATE; write the booking, each seat with its line of the claim's charge table. The
+same rules as `boxoffice_hold` (PostgreSQL's store), refused with the same codes. Five
+statements, in the session's transaction or, without one, in a transaction of the store's own.
 """
 
 from __future__ import annotations
@@ -16,7 +16,17 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, insert, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    and_,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.accounts.models import Guest, User
@@ -67,6 +77,7 @@ class _Seats:
             select(ShowSeat.seat_id, ShowSeat.price).where(
                 ShowSeat.show_id == show_id,
                 or_(ShowSeat.booking_id.is_(None), ShowSeat.held_until <= now),
+                not_(ShowSeat.blocked),
             )
         )
         return {seat_id: price for seat_id, price in result}
@@ -82,6 +93,7 @@ class _Seats:
                 ShowSeat.seat_type,
                 Screen.sweet_spot_row,
                 Screen.sweet_spot_number,
+                Seat.accessibility,
             )
             .join(Seat, Seat.id == ShowSeat.seat_id)
             .join(Screen, Screen.id == Seat.screen_id)

@@ -5,7 +5,8 @@ seats are single conditional UPDATEs of those rows, so the database itself decid
 seat, with any number of API processes:
 
 - A seat is free when it has no booking, or its hold ran out (`held_until <= now`), or it is
-  already this booking's own (a late payment re-claiming its expired hold).
+  already this booking's own (a late payment re-claiming its expired hold); and it is not blocked
+  from sale (`catalogue.blocks`): no claim, a late payment's included, takes a blocked seat.
 - On PostgreSQL the rows are locked in (show, seat) order by every statement that changes them
   (`_in_seat_order`), so holds, cancels and sweeps touching the same seats queue behind each
   other instead of deadlocking; under READ COMMITTED a waiting row lock re-checks "free" on the
@@ -32,6 +33,7 @@ from sqlalchemy import (
     exists,
     insert,
     literal,
+    not_,
     or_,
     select,
     tuple_,
@@ -72,6 +74,7 @@ async def claim_seats(
             ShowSeat.booking_id == booking_id,
             ShowSeat.held_until <= now,
         ),
+        not_(ShowSeat.blocked),
     )
     result = await session.execute(
         _in_seat_order(

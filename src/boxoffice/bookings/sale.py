@@ -228,14 +228,9 @@ async def cancel(
 
 def _check_size(body: HoldRequest, settings: Settings) -> None:
     limit = settings.max_seats_per_booking
-    if body.seat_ids is not None:
-        if len(set(body.seat_ids)) != len(body.seat_ids):
-            raise InvalidInput("seat_ids lists a seat more than once.")
-        asked = len(body.seat_ids)
-    else:
-        assert body.quantity is not None
-        asked = body.quantity
-    if asked > limit:
+    if body.seat_ids is not None and len(set(body.seat_ids)) != len(body.seat_ids):
+        raise InvalidInput("seat_ids lists a seat more than once.")
+    if body.most_seats > limit:
         raise InvalidInput(
             f"At most {limit} seats can be held in one booking.", max_seats_per_booking=limit
         )

@@ -20,8 +20,10 @@ from boxoffice.money.tax import Subtotal, charges_of
 
 
 class HoldRequest(BaseModel):
-    """These seats (`seat_ids`), or the best `quantity` seats the server finds, optionally of
-    one `seat_type` and at most `max_price` each: exactly one of `seat_ids` and `quantity`."""
+    """These seats (`seat_ids`), or the best `quantity` seats the server finds, or the best
+    `accessible` wheelchair places, each with its companion seat when that is free (SPEC "Back
+    office"; `bookings.best_available`); the last two optionally of one `seat_type` and at most
+    `max_price` each. Exactly one of `seat_ids`, `quantity` and `accessible`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -30,13 +32,19 @@ class HoldRequest(BaseModel):
     # route.
     seat_ids: list[uuid.UUID] | None = Field(None, min_length=1, max_length=100)
     quantity: Annotated[int, Strict(), Field(ge=1, le=100)] | None = None
+    accessible: Annotated[int, Strict(), Field(ge=1, le=50)] | None = Field(
+        None,
+        description="wheelchair places, each held with a companion seat next to it when one is "
+        "free (a place whose companion is taken is still held, alone: `adjacent` is then false)",
+    )
     seat_type: SeatTypeCode | None = None
     max_price: Annotated[int, Strict(), Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _seats_or_quantity(self) -> HoldRequest:
-        if (self.seat_ids is None) == (self.quantity is None):
-            raise ValueError("give either seat_ids or quantity (exactly one of them)")
+        forms = (self.seat_ids, self.quantity, self.accessible)
+        if sum(form is not None for form in forms) != 1:
+            raise ValueError("give one of seat_ids, quantity and accessible (exactly one of them)")
         if self.seat_ids is not None and (self.seat_type or self.max_price is not None):
             raise ValueError("seat_type and max_price go with quantity, not with seat_ids")
         return self
@@ -44,9 +52,21 @@ class HoldRequest(BaseModel):
     @property
     def wanted(self) -> Wanted | None:
         """What best available is asked for; None for the seat ids form."""
+        if self.accessible is not None:
+            return Wanted(self.accessible, self.seat_type, self.max_price, accessible=True)
         if self.quantity is None:
             return None
         return Wanted(self.quantity, self.seat_type, self.max_price)
+
+    @property
+    def most_seats(self) -> int:
+        """The most seats the hold may take: a wheelchair place comes with its companion."""
+        if self.seat_ids is not None:
+            return len(self.seat_ids)
+        if self.accessible is not None:
+            return 2 * self.accessible
+        assert self.quantity is not None
+        return self.quantity
 
 
 class CancelRequest(BaseModel):

@@ -94,3 +94,18 @@ class TooManyStreams(RateLimited):
 
     type_slug = "too-many-streams"
     title = "Too many live seat streams"
+
+
+class SeatsNotBlockable(Conflict):
+    """Blocking seats that are held or booked in the show (`unavailable_seat_ids`,
+    `unavailable_seats` by label): nothing was blocked."""
+
+    type_slug = "seats-not-blockable"
+    title = "Some of the seats are held or booked"
+
+
+class UnknownShowSeats(InvalidInput):
+    """Seat ids that are not seats of the show (`unknown_seat_ids`)."""
+
+    type_slug = "unknown-seats"
+    title = "Some seat ids are not seats of this show"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
     func,
     text,
     true,
@@ -74,6 +75,11 @@ class Screen(IdMixin, TimestampMixin, Base):
 Index("uq_screens_theatre_id_lower_name", Screen.theatre_id, func.lower(Screen.name), unique=True)
 
 
+class Accessibility(enum.StrEnum):
+    WHEELCHAIR = "WHEELCHAIR"  # a space for a wheelchair
+    COMPANION = "COMPANION"  # a seat next to a wheelchair space, for the person with them
+
+
 class Seat(IdMixin, Base):
     __tablename__ = "seats"
     __table_args__ = (
@@ -90,6 +96,9 @@ class Seat(IdMixin, Base):
     seat_type: Mapped[str] = mapped_column(ForeignKey("seat_types.code"))
     x: Mapped[int] = mapped_column(Integer)
     y: Mapped[int] = mapped_column(Integer)
+    # Independent of its type (SPEC "Back office"): a wheelchair space, a companion seat next to
+    # one, or neither (null); best available hands them out only when asked (migration 0022).
+    accessibility: Mapped[Accessibility | None] = mapped_column(str_enum(Accessibility))
 
 
 class Movie(IdMixin, TimestampMixin, Base):
@@ -188,3 +197,35 @@ class ShowSeat(Base):
     held_until: Mapped[datetime | None]
     # Times this row was written: a show's seat-map version is their sum (migration 0004).
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Off sale (house seats, a broken seat, a camera): every claim refuses it, in the claim's own
+    # conditional write; `seat_blocks` says why, who and when (migration 0022).
+    blocked: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class SeatBlock(IdMixin, Base):
+    """The audit of a seat taken off sale in one show: why, by whom and when, and, once it is
+    back on sale, by whom and when. `ShowSeat.blocked` is what the claim reads; at most one block
+    of a seat is open (not yet lifted) at a time."""
+
+    __tablename__ = "seat_blocks"
+    __table_args__ = (
+        Index("ix_seat_blocks_show_id_blocked_at", "show_id", "blocked_at"),
+        Index(
+            "uq_seat_blocks_show_id_seat_id_open",
+            "show_id",
+            "seat_id",
+            unique=True,
+            postgresql_where=text("unblocked_at IS NULL"),
+            sqlite_where=text("unblocked_at IS NULL"),
+        ),
+    )
+
+    show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"))
+    # No foreign key: the audit outlives a layout that is replaced; the label says which seat.
+    seat_id: Mapped[uuid.UUID]
+    label: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(200))
+    blocked_by: Mapped[str] = mapped_column(String(100))  # the actor: "user:<id>"
+    blocked_at: Mapped[datetime]
+    unblocked_by: Mapped[str | None] = mapped_column(String(100))
+    unblocked_at: Mapped[datetime | None]

@@ -478,6 +478,8 @@ async def seat_map_rows(session: AsyncSession, show_id: uuid.UUID) -> list[Any]:
             ShowSeat.price,
             ShowSeat.booking_id,
             ShowSeat.held_until,
+            ShowSeat.blocked,
+            Seat.accessibility,
             ShowSeat.version,
         )
         .join(Seat, Seat.id == ShowSeat.seat_id)

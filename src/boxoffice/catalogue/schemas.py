@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from boxoffice.catalogue.models import DayType, ShowStatus
+from boxoffice.catalogue.models import Accessibility, DayType, ShowStatus
 from boxoffice.money import terms
 from boxoffice.text import Text10, Text20, Text50, Text100, Text200, Text300, Text500
 
@@ -181,6 +181,17 @@ class RowLayout(Request):
         max_length=MAX_SEATS_PER_ROW,
         description="seat numbers followed by an aisle, each within 1..seats-1",
     )
+    wheelchair: list[StrictInt] = Field(
+        default_factory=list,
+        max_length=MAX_SEATS_PER_ROW,
+        description="seat numbers that are wheelchair spaces (accessibility WHEELCHAIR)",
+    )
+    companions: list[StrictInt] = Field(
+        default_factory=list,
+        max_length=MAX_SEATS_PER_ROW,
+        description="seat numbers that are companion seats (accessibility COMPANION), each "
+        "next to a wheelchair space of the row with no aisle between",
+    )
 
     @model_validator(mode="after")
     def _aisles_inside_the_row(self) -> RowLayout:
@@ -192,6 +203,39 @@ class RowLayout(Request):
                 f"aisles_after {outside} outside 1..{self.seats - 1} (a row of {self.seats})"
             )
         return self
+
+    @model_validator(mode="after")
+    def _companions_beside_wheelchair_spaces(self) -> RowLayout:
+        for name in ("wheelchair", "companions"):
+            numbers = getattr(self, name)
+            if len(set(numbers)) != len(numbers):
+                raise ValueError(f"{name} has a seat number twice")
+            outside = [n for n in numbers if not 1 <= n <= self.seats]
+            if outside:
+                raise ValueError(f"{name} {outside} outside 1..{self.seats} (row {self.label})")
+        both = sorted(set(self.wheelchair) & set(self.companions))
+        if both:
+            raise ValueError(f"seats {both} of row {self.label} are both wheelchair and companion")
+        spaces, aisles = set(self.wheelchair), set(self.aisles_after)
+        alone = [
+            n
+            for n in self.companions
+            if not (n - 1 in spaces and n - 1 not in aisles)
+            and not (n + 1 in spaces and n not in aisles)
+        ]
+        if alone:
+            raise ValueError(
+                f"companions {alone} of row {self.label} are not next to a wheelchair space "
+                "(same row, no aisle between)"
+            )
+        return self
+
+    def accessibility_of(self, number: int) -> Accessibility | None:
+        if number in self.wheelchair:
+            return Accessibility.WHEELCHAIR
+        if number in self.companions:
+            return Accessibility.COMPANION
+        return None
 
 
 class SweetSpot(Request):
@@ -241,6 +285,9 @@ class SeatOut(BaseModel):
     seat_type: str
     x: int
     y: int
+    accessibility: Accessibility | None = Field(
+        description="WHEELCHAIR (a space), COMPANION (next to one) or null"
+    )
 
 
 class SweetSpotOut(BaseModel):
@@ -388,7 +435,10 @@ class SeatMapSeat(BaseModel):
     x: int
     y: int
     price: int
-    status: str  # AVAILABLE, HELD or BOOKED
+    status: str = Field(description="AVAILABLE, HELD, BOOKED or BLOCKED (off sale)")
+    accessibility: Accessibility | None = Field(
+        description="WHEELCHAIR (a space), COMPANION (next to one) or null"
+    )
 
 
 class SeatMap(BaseModel):
@@ -396,3 +446,30 @@ class SeatMap(BaseModel):
     currency: str
     version: int  # never decreases; grows with every write to the show's seats
     seats: list[SeatMapSeat]
+
+
+# --- blocked seats ----------------------------------------------------------------------------
+
+
+class BlockRequest(Request):
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS_PER_ROW * MAX_ROWS)
+    reason: Text200 = Field(description="why: house seats, a broken seat, a camera position...")
+
+
+class UnblockRequest(Request):
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS_PER_ROW * MAX_ROWS)
+
+
+class SeatBlockOut(BaseModel):
+    seat_id: uuid.UUID
+    label: str
+    reason: str
+    blocked_by: str = Field(description="who blocked it, as audit trails name callers")
+    blocked_at: datetime
+    unblocked_by: str | None
+    unblocked_at: datetime | None = Field(description="null while the seat is blocked")
+
+
+class SeatBlocks(BaseModel):
+    show_id: uuid.UUID
+    items: list[SeatBlockOut] = Field(description="the blocks, in seat order")

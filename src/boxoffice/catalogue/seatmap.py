@@ -42,7 +42,8 @@ from boxoffice.db.notifications import announce
 
 SEAT_CHANGES = "boxoffice_seats"  # the channel of "these shows' seats changed"
 TRUSTED_FOR = 0.5  # seconds an entry is served without checking its version
-SeatRow = tuple[Any, ...]  # seat_id, label, row, number, seat_type, x, y, price, booking, until
+# seat_id, label, row, number, seat_type, x, y, price, booking, until, blocked, accessibility
+SeatRow = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,24 @@ def announce_seat_changes(
     return announce(via, SEAT_CHANGES, [str(show_id) for show_id in show_ids])
 
 
-def seat_status(booking_id: object, held_until: datetime | None, now: datetime) -> str:
-    """AVAILABLE, HELD or BOOKED; a hold that ran out (`held_until <= now`) is AVAILABLE, as in
-    bookings.repository.claim_seats, whether or not the sweeper has run."""
+def seat_status(
+    booking_id: object, held_until: datetime | None, now: datetime, blocked: bool = False
+) -> str:
+    """AVAILABLE, HELD, BOOKED or BLOCKED; a hold that ran out (`held_until <= now`) is
+    AVAILABLE, as in bookings.repository.claim_seats, whether or not the sweeper has run. A
+    blocked seat is off sale whatever else its row says (no claim takes it)."""
+    if blocked:
+        return "BLOCKED"
     if booking_id is None:
         return "AVAILABLE"
     if held_until is None:
         return "BOOKED"
     return "HELD" if held_until > now else "AVAILABLE"
+
+
+def row_status(row: SeatRow, now: datetime) -> str:
+    """The status of a seat of a snapshot at `now`."""
+    return seat_status(row[8], row[9], now, row[10])
 
 
 def render(snapshot: Snapshot, now: datetime) -> RenderedMap:
@@ -125,11 +136,23 @@ def render(snapshot: Snapshot, now: datetime) -> RenderedMap:
                 "x": x,
                 "y": y,
                 "price": price,
-                "status": seat_status(booking_id, held_until, now),
+                "status": seat_status(booking_id, held_until, now, blocked),
+                "accessibility": accessibility,
             }
-            for seat_id, label, row, number, seat_type, x, y, price, booking_id, held_until in (
-                snapshot.seats
-            )
+            for (
+                seat_id,
+                label,
+                row,
+                number,
+                seat_type,
+                x,
+                y,
+                price,
+                booking_id,
+                held_until,
+                blocked,
+                accessibility,
+            ) in snapshot.seats
         ],
     }
     body = json.dumps(document, separators=(",", ":")).encode()

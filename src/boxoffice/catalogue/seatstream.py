@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from boxoffice.catalogue.errors import ShowNotFound
-from boxoffice.catalogue.seatmap import RenderedMap, Snapshot, seat_status
+from boxoffice.catalogue.seatmap import RenderedMap, Snapshot, row_status
 from boxoffice.catalogue.streamquota import StreamQuota, refused
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
@@ -117,8 +117,9 @@ class ShowFeed:
         snapshot = rendered.snapshot
         self.rendered = rendered
         self.event_id = state_id(snapshot, now)
-        self.statuses = {str(row[0]): seat_status(row[8], row[9], now) for row in snapshot.seats}
-        self.layout = [tuple(row[:8]) for row in snapshot.seats]  # all a seat shows but status
+        self.statuses = {str(row[0]): row_status(row, now) for row in snapshot.seats}
+        # All a seat shows but its status.
+        self.layout = [(*row[:8], row[11]) for row in snapshot.seats]
         self.cancelled = snapshot.cancelled
 
     # --- what a subscriber gets --------------------------------------------------------------

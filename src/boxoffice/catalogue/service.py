@@ -171,6 +171,7 @@ def seat_grid(rows: list[RowLayout]) -> list[dict[str, Any]]:
                     "seat_type": row.seat_type,
                     "x": number - 1 + gaps,
                     "y": y,
+                    "accessibility": row.accessibility_of(number),
                 }
             )
     return seats

@@ -4,9 +4,9 @@ Every way a payment can reach us — the customer's browser (verify), the provid
 (`payment.authorized`, `payment.captured`, `order.paid`, in any order, any number of times), or
 the worker asking the provider about an order nobody heard back from — first makes sure the money
 was taken (`ensure_captured`: an authorized payment is captured for exactly the order's amount,
-before any lock is taken), then ends in `settle_payment`, which locks the payment row, so it
-takes effect once however many of them race in however many processes. A payment that cannot
-book its seats is refunded (`refunds`).
+before any lock is taken), then ends in `settle_payment`, which locks the booking's row and then
+the payment's, so it takes effect once however many of them race in however many processes. A
+payment that cannot book its seats is refunded (`refunds`).
 """
 
 from __future__ import annotations
@@ -153,11 +153,16 @@ async def settle_payment(
     second payment captured for an order that is already paid is refunded.
     """
     assert paid.order_id is not None and paid.is_captured
-    payment = await repository.payment_by_order(session, paid.order_id, for_update=True)
-    if payment is None:
+    known = await repository.payment_by_order(session, paid.order_id)
+    if known is None:
         return None
-    booking = await bookings_repository.get_booking(session, payment.booking_id, for_update=True)
+    # One lock order for a booking and its payment, whoever changes them: the booking's row
+    # first, as a cancel (and its refund), an expiry and an order's creation take it, then the
+    # payment's. Taken the other way round, a late webhook racing a cancel deadlocked.
+    booking = await bookings_repository.get_booking(session, known.booking_id, for_update=True)
     assert booking is not None
+    payment = await repository.payment_by_order(session, paid.order_id, for_update=True)
+    assert payment is not None
     if payment.payment_id is not None:
         if payment.payment_id == paid.id:
             refund = await repository.refund_of_provider_payment(session, paid.id)

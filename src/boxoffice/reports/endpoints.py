@@ -43,7 +43,8 @@ CSV_FIELDS = (
 async def show_report(
     show_id: uuid.UUID, _admin: AdminDep, session: ReadSessionDep, now: NowDep
 ) -> ShowReport:
-    """Seats (capacity, booked, held, available) and money (gross, refunded, net) of a show."""
+    """Seats (capacity, booked, held, blocked, available) and money (gross, refunded, net) of
+    a show."""
     return await service.show_report(session, show_id, now)
 
 

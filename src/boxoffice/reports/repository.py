@@ -28,10 +28,13 @@ class SeatCounts:
     booked: int
     held: int
     net: int  # the frozen prices of the seats of bookings BOOKED now
+    blocked: int = 0  # off sale (`show_seats.blocked`): never also held or booked
 
 
 async def seat_counts(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> list[SeatCounts]:
-    """Per seat type: capacity, sold, held by a live hold; from the show's inventory rows."""
+    """Per seat type: capacity, sold, held by a live hold, blocked from sale; from the show's
+    inventory rows (a blocked seat is never held or booked: the claim refuses it, and a held or
+    booked seat cannot be blocked)."""
     is_booked = and_(ShowSeat.booking_id.is_not(None), ShowSeat.held_until.is_(None))
     is_held = and_(ShowSeat.booking_id.is_not(None), ShowSeat.held_until > now)
     rows = await session.execute(
@@ -40,11 +43,12 @@ async def seat_counts(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
             func.count(),
             func.coalesce(func.sum(case((is_booked, 1), else_=0)), 0),
             func.coalesce(func.sum(case((is_held, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((ShowSeat.blocked, 1), else_=0)), 0),
         )
         .where(ShowSeat.show_id == show_id)
         .group_by(ShowSeat.seat_type)
     )
-    counts = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+    counts = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
     money_rows = await session.execute(
         select(BookingSeat.seat_type, func.sum(BookingSeat.price))
         .join(
@@ -59,8 +63,8 @@ async def seat_counts(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
     )
     money = {r[0]: int(r[1] or 0) for r in money_rows}
     return [
-        SeatCounts(seat_type, capacity, booked, held, money.get(seat_type, 0))
-        for seat_type, (capacity, booked, held) in counts.items()
+        SeatCounts(seat_type, capacity, booked, held, money.get(seat_type, 0), blocked)
+        for seat_type, (capacity, booked, held, blocked) in counts.items()
     ]
 
 

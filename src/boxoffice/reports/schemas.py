@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SeatTypeReport(BaseModel):
@@ -11,6 +11,7 @@ class SeatTypeReport(BaseModel):
     capacity: int
     booked: int
     held: int
+    blocked: int = Field(description="off sale in this show (never also held or booked)")
     available: int
     net: int
 
@@ -32,7 +33,8 @@ class ShowReport(GrossSplit):
     capacity: int
     booked: int
     held: int
-    available: int
+    blocked: int = Field(description="off sale in this show (never also held or booked)")
+    available: int = Field(description="capacity - booked - held - blocked")
     occupancy: float
     gross: int
     refunded: int

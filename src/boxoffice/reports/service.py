@@ -2,7 +2,8 @@
 
 Money: `gross` is what was captured for the bookings, `refunded` the refunds started and not
 failed, `net` = gross - refunded. Seats: `booked` are seats of bookings BOOKED now, `held` seats
-of live holds. A sales report's days are the shows' dates in the theatre's own timezone.
+of live holds, `blocked` seats off sale, `available` the rest (capacity counts them all). A
+sales report's days are the shows' dates in the theatre's own timezone.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
     capacity = sum(c.capacity for c in by_type)
     booked = sum(c.booked for c in by_type)
     held = sum(c.held for c in by_type)
+    blocked = sum(c.blocked for c in by_type)
     return ShowReport(
         show_id=show_id,
         currency=show.currency,
@@ -61,7 +63,8 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
         capacity=capacity,
         booked=booked,
         held=held,
-        available=capacity - booked - held,
+        blocked=blocked,
+        available=capacity - booked - held - blocked,
         occupancy=_ratio(booked, capacity),
         gross=money.gross,
         refunded=money.refunded,
@@ -73,7 +76,8 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
                 capacity=c.capacity,
                 booked=c.booked,
                 held=c.held,
-                available=c.capacity - c.booked - c.held,
+                blocked=c.blocked,
+                available=c.capacity - c.booked - c.held - c.blocked,
                 net=c.net,
             )
             for c in by_type
