@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         channel = app.state.seat_channel
         channel.start()
         _end_streams_on_exit(app.state.seat_feeds)
-        log.info("startup", database=engine.dialect.name, payments=_payments_mode(settings))
+        log.info("startup", database=engine.dialect.name, payments=settings.payments_mode)
         yield
         await app.state.seat_feeds.stop()
         await channel.stop()
@@ -420,7 +420,7 @@ def _add_operational_routes(app: FastAPI) -> None:
         """Liveness: the process answers; says whether the database does too."""
         database = "up" if await _database_reachable(request) else "down"
         settings = request.app.state.settings
-        body = {"status": "ok", "database": database, "payments": _payments_mode(settings)}
+        body = {"status": "ok", "database": database, "payments": settings.payments_mode}
         if settings.instance_id:
             body["instance"] = settings.instance_id
         return JSONResponse(body)
@@ -458,10 +458,6 @@ async def _database_reachable(request: Request) -> bool:
         return True
     except (sa_exc.SQLAlchemyError, OSError, DatabaseUnavailable):
         return False
-
-
-def _payments_mode(settings: Settings) -> str:
-    return "sandbox" if settings.razorpay_sandbox else "razorpay"
 
 
 def _not_ready(reason: str) -> JSONResponse:

@@ -273,6 +273,11 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def payments_mode(self) -> Literal["razorpay", "sandbox"]:
+        """Where payments go, as /health and /config say it."""
+        return "sandbox" if self.razorpay_sandbox else "razorpay"
+
     def payments_problem(self) -> str | None:
         """Why this configuration must not take payments, or None. Checked by every process that
         does (the server, the worker): a server without keys must not quietly take payments into

@@ -1,7 +1,8 @@
 """Who may do what: every route of the OpenAPI document, called as each kind of caller.
 
 Roles: anonymous (no token), guest (POST /auth/guest), customer (owns the booking), other (another
-registered customer), staff (at the world's theatre), admin. Path parameters are real ids, so a
+registered customer), outsider (a manager of another theatre), staff (at the world's theatre),
+manager (of the world's theatre), admin. Path parameters are real ids, so a
 refusal is about who asks, not about a missing object. The expectations are one table (`MATRIX`),
 built from SPEC.md's API surface; `test_the_matrix_covers_every_route` keeps it in step with the
 document.
@@ -45,7 +46,8 @@ from tests.support.keys import sandbox_keys
 
 from boxoffice.sandbox.api import api as sandbox_api
 
-ROLES = ("anonymous", "guest", "other", "customer", "staff", "admin")  # the allowed ones act last
+# The allowed ones act last.
+ROLES = ("anonymous", "guest", "other", "customer", "outsider", "staff", "manager", "admin")
 OK = "2xx"
 Expect = dict[str, int | str]
 
@@ -56,21 +58,29 @@ ADMIN_ONLY: Expect = {
     "guest": 403,
     "other": 403,
     "customer": 403,
+    "outsider": 403,
     "staff": 403,
+    "manager": 403,
     "admin": OK,
 }
-STAFF_OR_ADMIN: Expect = {**ADMIN_ONLY, "staff": OK}
+# What runs a theatre: its managers and admins (SPEC "Back office"); a manager elsewhere is 403.
+THEATRE_MANAGERS: Expect = {**ADMIN_ONLY, "manager": OK}
+OPERATORS: Expect = {**THEATRE_MANAGERS, "outsider": OK}  # movies: shared by every manager
+STAFF_OR_ADMIN: Expect = {**THEATRE_MANAGERS, "staff": OK}  # the door: its managers too
 OWNER_OR_ADMIN: Expect = {
     "anonymous": 401,
     "guest": 404,
     "other": 404,
     "customer": OK,
+    "outsider": 404,
     "staff": 404,
+    "manager": 404,
     "admin": OK,
 }
 OWNER_ONLY: Expect = {**OWNER_OR_ADMIN, "admin": 404}
 ACCOUNTS_ONLY: Expect = {**SIGNED_IN, "guest": 403}
-OWNER_STAFF_OR_ADMIN: Expect = {**OWNER_OR_ADMIN, "staff": OK}  # staff of the booking's theatre
+# Staff and managers of the booking's theatre.
+OWNER_STAFF_OR_ADMIN: Expect = {**OWNER_OR_ADMIN, "staff": OK, "manager": OK}
 
 CUSTOMER_PASSWORD = "customer-password-123"
 
@@ -84,6 +94,8 @@ class World:
     other: Headers
     guest: Headers
     staff: Headers
+    manager: Headers
+    outsider: Headers
     theatre_id: str
     screen_id: str
     movie_id: str
@@ -472,6 +484,7 @@ MATRIX: list[Row] = [
     # -- operations and public reads --------------------------------------------------------
     Row("GET", "/health", PUBLIC),
     Row("GET", "/ready", PUBLIC),
+    Row("GET", f"{V1}/config", PUBLIC),
     Row("GET", f"{V1}/theatres", PUBLIC),
     Row("GET", f"{V1}/theatres/{{theatre_id}}", PUBLIC),
     Row("GET", f"{V1}/theatres/{{theatre_id}}/prices", PUBLIC),
@@ -533,7 +546,10 @@ MATRIX: list[Row] = [
     Row(
         "POST",
         f"{V1}/me/password",
-        {**ACCOUNTS_ONLY, "other": 403, "staff": 403, "admin": 403},  # their passwords differ
+        {  # their passwords differ
+            **ACCOUNTS_ONLY,
+            **dict.fromkeys(("other", "outsider", "staff", "manager", "admin"), 403),
+        },
         with_body(
             lambda _w: {"current_password": CUSTOMER_PASSWORD, "new_password": CUSTOMER_PASSWORD}
         ),
@@ -565,12 +581,13 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/shows/{{show_id}}/revoked-tickets", STAFF_OR_ADMIN),
     Row("GET", f"{V1}/bookings/code/{{code}}", STAFF_OR_ADMIN, code_call),
     # -- reports -----------------------------------------------------------------------------
-    Row("GET", f"{V1}/admin/shows/{{show_id}}/report", ADMIN_ONLY),
-    Row("GET", f"{V1}/admin/reports/sales", ADMIN_ONLY, sales_call),
-    Row("GET", f"{V1}/admin/reports/gst", ADMIN_ONLY, gst_call),
-    Row("POST", f"{V1}/admin/staff", ADMIN_ONLY, with_body(staff_body)),
+    Row("GET", f"{V1}/admin/shows/{{show_id}}/report", THEATRE_MANAGERS),
+    Row("GET", f"{V1}/admin/reports/sales", THEATRE_MANAGERS, sales_call),
+    Row("GET", f"{V1}/admin/reports/gst", THEATRE_MANAGERS, gst_call),
+    Row("POST", f"{V1}/admin/staff", THEATRE_MANAGERS, with_body(staff_body)),
+    Row("POST", f"{V1}/admin/managers", ADMIN_ONLY, with_body(staff_body)),
     # -- administration ----------------------------------------------------------------------
-    Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", ADMIN_ONLY),
+    Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", THEATRE_MANAGERS),
     Row("GET", f"{V1}/admin/refunds", ADMIN_ONLY),
     Row("POST", f"{V1}/admin/refunds/{{refund_id}}/retry", ADMIN_ONLY, retry_call),
     Row("POST", f"{V1}/admin/tax-rules", ADMIN_ONLY, with_body(tax_rule_body)),
@@ -579,27 +596,27 @@ MATRIX: list[Row] = [
     Row(
         "PATCH",
         f"{V1}/theatres/{{theatre_id}}",
-        ADMIN_ONLY,
+        THEATRE_MANAGERS,
         with_body(lambda _w: {"city": "Mumbai"}),
     ),
-    Row("PUT", f"{V1}/theatres/{{theatre_id}}/prices", ADMIN_ONLY, with_body(prices_body)),
-    Row("POST", f"{V1}/theatres/{{theatre_id}}/screens", ADMIN_ONLY, with_body(screen_body)),
-    Row("PUT", f"{V1}/screens/{{screen_id}}/prices", ADMIN_ONLY, with_body(prices_body)),
+    Row("PUT", f"{V1}/theatres/{{theatre_id}}/prices", THEATRE_MANAGERS, with_body(prices_body)),
+    Row("POST", f"{V1}/theatres/{{theatre_id}}/screens", THEATRE_MANAGERS, with_body(screen_body)),
+    Row("PUT", f"{V1}/screens/{{screen_id}}/prices", THEATRE_MANAGERS, with_body(prices_body)),
     Row(
         "PUT",
         f"{V1}/screens/{{screen_id}}/layout",
-        ADMIN_ONLY,  # refused callers try the screen with bookings: 403 before 409
+        THEATRE_MANAGERS,  # refused callers try the screen with bookings: 403 before 409
         fresh_for_allowed("screen_id", fresh_screen, {"rows": DEFAULT_ROWS}),
     ),
-    Row("POST", f"{V1}/movies", ADMIN_ONLY, with_body(movie_body)),
+    Row("POST", f"{V1}/movies", OPERATORS, with_body(movie_body)),
     Row(
         "PATCH",
         f"{V1}/movies/{{movie_id}}",
-        ADMIN_ONLY,
+        OPERATORS,
         with_body(lambda _w: {"language": "Hindi"}),
     ),
-    Row("PUT", f"{V1}/movies/{{movie_id}}/poster", ADMIN_ONLY, upload_call),
-    Row("POST", f"{V1}/shows", ADMIN_ONLY, with_body(show_body)),
+    Row("PUT", f"{V1}/movies/{{movie_id}}/poster", OPERATORS, upload_call),
+    Row("POST", f"{V1}/shows", THEATRE_MANAGERS, with_body(show_body)),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(
         "POST",
@@ -610,13 +627,13 @@ MATRIX: list[Row] = [
     Row(
         "POST",
         f"{V1}/shows/{{show_id}}/cancel",
-        ADMIN_ONLY,
+        THEATRE_MANAGERS,
         fresh_for_allowed("show_id", World.fresh_show),
     ),
     Row(
         "DELETE",
         f"{V1}/movies/{{movie_id}}/poster",
-        ADMIN_ONLY,
+        OPERATORS,
         fresh_for_allowed("movie_id", World.movie_with_poster),
     ),
     Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
@@ -651,6 +668,14 @@ def build_world(client: httpx.Client, db: Any) -> World:
     )
     staff = client.post("/api/v1/admin/staff", json=staff_body_for(theatre["id"]), headers=admin)
     assert staff.status_code == 201, staff.text
+    elsewhere = create_theatre(client, admin, name="Elsewhere")
+    managers = {}
+    for role, managed in (("manager", theatre), ("outsider", elsewhere)):
+        made = client.post(
+            "/api/v1/admin/managers", json=staff_body_for(managed["id"]), headers=admin
+        )
+        assert made.status_code == 201, made.text
+        managers[role] = login(client, made.json()["email"], "staff-password-1")
     return World(
         client=client,
         admin=admin,
@@ -659,6 +684,8 @@ def build_world(client: httpx.Client, db: Any) -> World:
         other=other,
         guest=bearer(guest_response.json()["access_token"]),
         staff=login(client, staff.json()["email"], "staff-password-1"),
+        manager=managers["manager"],
+        outsider=managers["outsider"],
         soon_show_id=soon["id"],
         theatre_id=theatre["id"],
         screen_id=screen["id"],

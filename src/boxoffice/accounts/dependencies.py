@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts import repository, tokens
 from boxoffice.accounts.principal import SPENT_GUEST_TOKEN, Principal
@@ -78,25 +79,52 @@ async def current_admin(principal: Annotated[Principal, Depends(current_principa
 async def current_staff_or_admin(
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:
-    """Staff (scoped to their theatres by the route's service) or an admin (everywhere)."""
-    if not (principal.is_admin or principal.is_staff):
-        raise Forbidden("This needs the staff or admin role.")
+    """Staff or a manager (each scoped to their theatres by the route's service: `staff.service.
+    ensure_may_work_at`) or an admin (everywhere): who may work a theatre's door."""
+    if not (principal.is_admin or principal.is_staff or principal.is_manager):
+        raise Forbidden("This needs the staff, manager or admin role.")
     return principal
 
 
-async def ensure_manages_theatre(principal: Principal, theatre_id: uuid.UUID) -> None:
-    """The one check of who may run a theatre (its settings, prices, taxes and fees, policy): an
-    admin runs every theatre. The manager role (SPEC "Back office") will add its own theatres
-    here, and every route that runs a theatre follows."""
-    if not principal.is_admin:
-        raise Forbidden("This needs the admin role.")
+async def current_operator(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    """An admin, or a manager of some theatres: the route (or its service) then asks
+    `ensure_manages_theatre` about the theatre it touches."""
+    if not (principal.is_admin or principal.is_manager):
+        raise Forbidden("This needs the admin or manager role.")
+    return principal
+
+
+async def may_manage_theatre(
+    session: AsyncSession, principal: Principal, theatre_id: uuid.UUID
+) -> bool:
+    """Whether the caller runs the theatre: an admin runs every theatre, a manager those it was
+    given (`POST /admin/managers`). The one place that decides (SPEC "Back office")."""
+    if principal.is_admin:
+        return True
+    if not principal.is_manager:
+        return False
+    return await repository.manages_theatre(session, principal.id, theatre_id)
+
+
+async def ensure_manages_theatre(
+    session: AsyncSession, principal: Principal, theatre_id: uuid.UUID
+) -> None:
+    """403 unless the caller runs the theatre (`may_manage_theatre`): its settings, money terms
+    and policy, screens and layouts, shows, prices, reports and staff. An unknown theatre is
+    nobody's but an admin's, who then meets the route's own 404."""
+    if not await may_manage_theatre(session, principal, theatre_id):
+        raise Forbidden("This needs the admin role, or the manager role at this theatre.")
 
 
 async def current_theatre_manager(
-    theatre_id: uuid.UUID, principal: Annotated[Principal, Depends(current_principal)]
+    theatre_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(current_operator)],
+    session: SessionDep,
 ) -> Principal:
     """For routes under /theatres/{theatre_id}: the caller, when it may run that theatre."""
-    await ensure_manages_theatre(principal, theatre_id)
+    await ensure_manages_theatre(session, principal, theatre_id)
     return principal
 
 
@@ -111,5 +139,6 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 TokenPrincipalDep = Annotated[Principal, Depends(token_principal)]
 AdminDep = Annotated[Principal, Depends(current_admin)]
 UserDep = Annotated[Principal, Depends(current_user)]
-StaffOrAdminDep = Annotated[Principal, Depends(current_staff_or_admin)]
+StaffOrAdminDep = Annotated[Principal, Depends(current_staff_or_admin)]  # managers too
+OperatorDep = Annotated[Principal, Depends(current_operator)]
 TheatreManagerDep = Annotated[Principal, Depends(current_theatre_manager)]

@@ -194,8 +194,13 @@ async def create_guest(session: SessionDep, settings: SettingsDep, now: NowDep) 
 
 @me_router.get("", response_model=Profile, responses={401: {"description": "No or bad token"}})
 async def get_me(principal: PrincipalDep, session: SessionDep) -> Profile:
-    """The caller's profile: an account (`kind: "user"`, with `role`) or a guest."""
-    return profile_of(await service.get_profile(session, principal))
+    """The caller's profile: an account (`kind: "user"`, with `role`, and for a manager the
+    `theatre_ids` it runs) or a guest."""
+    profile = profile_of(await service.get_profile(session, principal))
+    if principal.is_manager and isinstance(profile, UserProfile):
+        managed = await service.managed_theatres(session, principal)
+        profile.theatre_ids = [str(theatre_id) for theatre_id in managed]
+    return profile
 
 
 @me_router.post(

@@ -14,6 +14,7 @@ class Role(enum.StrEnum):
     CUSTOMER = "customer"
     ADMIN = "admin"
     STAFF = "staff"  # checks tickets in at the theatres of its staff_theatres rows
+    MANAGER = "manager"  # runs the theatres of its manager_theatres rows (SPEC "Back office")
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -24,6 +25,16 @@ class User(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     role: Mapped[Role] = mapped_column(str_enum(Role))
+
+
+class ManagedTheatre(Base):
+    """A manager account runs this theatre (its settings, screens, shows, prices, reports and
+    staff): what `accounts.dependencies.ensure_manages_theatre` reads (migration 0021)."""
+
+    __tablename__ = "manager_theatres"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    theatre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("theatres.id"), primary_key=True)
 
 
 class Guest(IdMixin, TimestampMixin, Base):

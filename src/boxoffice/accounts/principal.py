@@ -31,6 +31,11 @@ class Principal:
         return self.kind is PrincipalKind.USER and self.role == Role.STAFF.value
 
     @property
+    def is_manager(self) -> bool:
+        """A manager of some theatres (which ones: `accounts.dependencies`)."""
+        return self.kind is PrincipalKind.USER and self.role == Role.MANAGER.value
+
+    @property
     def is_guest(self) -> bool:
         return self.kind is PrincipalKind.GUEST
 

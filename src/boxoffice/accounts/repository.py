@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.models import (
     Guest,
+    ManagedTheatre,
     PasswordResetToken,
     RefreshToken,
     SignInSession,
@@ -25,6 +26,26 @@ async def get_guest(session: AsyncSession, guest_id: uuid.UUID) -> Guest | None:
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
+
+
+async def manages_theatre(session: AsyncSession, user_id: uuid.UUID, theatre_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(ManagedTheatre.user_id).where(
+            ManagedTheatre.user_id == user_id, ManagedTheatre.theatre_id == theatre_id
+        )
+    )
+    return found is not None
+
+
+async def managed_theatres(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    query = select(ManagedTheatre.theatre_id).where(ManagedTheatre.user_id == user_id)
+    return sorted(await session.scalars(query))
+
+
+def assign_managed_theatres(
+    session: AsyncSession, user_id: uuid.UUID, theatre_ids: list[uuid.UUID]
+) -> None:
+    session.add_all(ManagedTheatre(user_id=user_id, theatre_id=t) for t in theatre_ids)
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import email_validator
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from boxoffice.accounts.models import Guest, User
 from boxoffice.text import NO_CONTROL_CHARACTERS, Text200
@@ -112,6 +119,9 @@ class UserProfile(BaseModel):
     phone: str | None
     role: str
     created_at: datetime
+    theatre_ids: list[str] | None = Field(
+        None, description="the theatres a manager runs (managers only)"
+    )
 
     @classmethod
     def of(cls, user: User) -> UserProfile:

@@ -228,6 +228,13 @@ async def get_profile(session: AsyncSession, principal: Principal) -> User | Gue
     return user
 
 
+async def managed_theatres(session: AsyncSession, principal: Principal) -> list[uuid.UUID]:
+    """The theatres a manager runs (none for anyone else)."""
+    if not principal.is_manager:
+        return []
+    return await repository.managed_theatres(session, principal.id)
+
+
 async def update_profile(
     session: AsyncSession, principal: Principal, changes: dict[str, str | None]
 ) -> User | Guest:

@@ -16,6 +16,7 @@ from boxoffice.bookings.errors import BookingNotFound, ShowNotFound
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus, BookingTransition
 from boxoffice.bookings.policy import policy_of
 from boxoffice.catalogue.seat_labels import seat_order
+from boxoffice.catalogue.summaries import ShowSummary, show_summaries
 from boxoffice.db.engine import session_settings
 from boxoffice.money.cancellation import Tier
 
@@ -23,13 +24,15 @@ from boxoffice.money.cancellation import Tier
 @dataclass
 class BookingView:
     """A booking with what the bookings domain knows of it: of a BOOKED one, also its show's
-    start and its cancellation policy, for the quote of what cancelling it gives back."""
+    start and its cancellation policy, for the quote of what cancelling it gives back; and its
+    show as the answer names it (`catalogue.summaries`)."""
 
     booking: Booking
     seats: list[BookingSeat]
     history: list[BookingTransition]
     starts_at: datetime | None = None
     policy: tuple[Tier, ...] = ()
+    show: ShowSummary | None = None
 
 
 def in_seat_order(seats: Iterable[BookingSeat]) -> list[BookingSeat]:
@@ -61,19 +64,21 @@ def owns(principal: Principal, booking: Booking) -> bool:
 
 
 async def load_views(session: AsyncSession, bookings: Sequence[Booking]) -> list[BookingView]:
-    """Seats and history for a page of bookings: two queries, whatever the page, and a third for
-    the starts of the BOOKED ones' shows."""
+    """Seats, history and shows for a page of bookings: three queries, whatever the page, and a
+    fourth for the starts of the BOOKED ones' shows."""
     ids = [booking.id for booking in bookings]
     if not ids:
         return []
     seats = await repository.seats_of(session, ids)
     history = await repository.history_of(session, ids)
+    shows = await show_summaries(session, {booking.show_id for booking in bookings})
     booked = {b.show_id for b in bookings if b.status is BookingStatus.BOOKED}
     starts = await repository.starts_of_shows(session, booked) if booked else {}
     settings = session_settings(session)
     views = []
     for booking in bookings:
         view = BookingView(booking, seats[booking.id], history[booking.id])
+        view.show = shows.get(booking.show_id)
         if booking.status is BookingStatus.BOOKED:
             view.starts_at = starts[booking.show_id]
             view.policy = policy_of(booking, settings)

@@ -46,6 +46,7 @@ from boxoffice.bookings.schemas import (
     booking_document,
 )
 from boxoffice.catalogue.seatmap import SeatMaps, announce_seat_changes
+from boxoffice.catalogue.summaries import ShowSummary, show_summaries
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
@@ -80,6 +81,43 @@ class ShowSizes:
         return seats
 
 
+class ShowSummaries:
+    """Each show's summary as a booking's answer names it (`catalogue.summaries`), kept by each
+    process for `KEPT_SECONDS`: the holds after the first cost no round trip for it, and a renamed
+    movie or theatre shows in new holds' answers within a minute (every read of a booking reads
+    it afresh)."""
+
+    KEPT = 10_000  # shows remembered; past it the memory starts again
+    KEPT_SECONDS = 60
+
+    def __init__(self) -> None:
+        self._summaries: dict[uuid.UUID, tuple[datetime, ShowSummary]] = {}
+
+    async def of(
+        self,
+        show_id: uuid.UUID,
+        now: datetime,
+        unit_of_work: UnitOfWork,
+        session: AsyncSession | None = None,
+    ) -> ShowSummary | None:
+        """The show's summary, read (in `session` when one is open, else in a unit of work of
+        its own) when this process has none younger than `KEPT_SECONDS`."""
+        kept = self._summaries.get(show_id)
+        if kept is not None and (now - kept[0]).total_seconds() < self.KEPT_SECONDS:
+            return kept[1]
+        if session is None:
+            async with unit_of_work() as own:
+                found = await show_summaries(own, [show_id])
+        else:
+            found = await show_summaries(session, [show_id])
+        summary = found.get(show_id)
+        if summary is not None:
+            if len(self._summaries) >= self.KEPT:
+                self._summaries.clear()
+            self._summaries[show_id] = (now, summary)
+        return summary
+
+
 # A booking's answer (JSON-ready) with what the domains above bookings know of it, read in the
 # caller's session: `boxoffice.views.bookings.answer`, which the app factory gives.
 Answer = Callable[[AsyncSession, BookingView, datetime], Awaitable[dict[str, Any]]]
@@ -100,6 +138,7 @@ class Sale:
     answer: Answer
     charges: ChargeTables
     show_sizes: ShowSizes = field(default_factory=ShowSizes)
+    show_summaries: ShowSummaries = field(default_factory=ShowSummaries)
 
 
 async def hold(
@@ -147,12 +186,15 @@ async def _hold_at(
     if idempotency_key is None:
         async with admitted, sale.store.seats() as seats:
             view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
+        view.show = await sale.show_summaries.of(body.show_id, now, sale.unit_of_work)
         return _booking_response(view, now, 201, adjacent)
     async with admitted, sale.unit_of_work() as session:
 
         async def hold_once() -> tuple[int, BaseModel]:
             async with sale.store.seats(session) as seats:
                 view, adjacent = await _hold(sale, seats, body, principal, now, caps, charges, best)
+            summaries = sale.show_summaries
+            view.show = await summaries.of(body.show_id, now, sale.unit_of_work, session)
             if adjacent is None:
                 return 201, BookingOut.of(view, now)
             document = {**booking_document(view, now), "adjacent": adjacent}
@@ -208,6 +250,8 @@ async def cancel(
             released = await sale.store.release(release)
         if released is not None:
             view = holds.released_view(booking_id, released, now)
+            show_id = view.booking.show_id
+            view.show = await sale.show_summaries.of(show_id, now, sale.unit_of_work)
             document = booking_document(view, now)
         else:
             async with sale.unit_of_work() as session:

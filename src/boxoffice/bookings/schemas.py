@@ -172,11 +172,25 @@ class RefundInfo(BaseModel):
     last_error: str | None = None
 
 
+class ShowSummaryOut(BaseModel):
+    """The booking's show as a ticket names it: `starts_at` in the theatre's own offset."""
+
+    movie_title: str
+    theatre_name: str
+    screen_name: str
+    starts_at: datetime
+    timezone: str
+    format: str
+    language: str
+    subtitles: str | None = None
+
+
 class BookingOut(BaseModel):
     id: str
     code: str = Field(description="the short code a customer reads out (`bookings.codes`)")
     status: str
     show_id: str
+    show: ShowSummaryOut | None = None
     expires_at: datetime | None
     seats: list[BookedSeat]
     cancelled_seats: list[CancelledSeat] = []
@@ -214,6 +228,7 @@ def booking_document(view: BookingView, now: datetime) -> dict[str, Any]:
         "code": booking_code(booking.id),
         "status": status.value,
         "show_id": str(booking.show_id),
+        "show": view.show,
         "expires_at": iso(booking.expires_at) if status is rules.PENDING else None,
         "seats": [_seat(s) for s in view.seats if s.cancelled_at is None],
         "cancelled_seats": [

@@ -1,6 +1,8 @@
 """Catalogue routes: theatres, screens, movies, shows and the live seat map.
 
-Reads are public; writes need the admin role. Routes only parse, call the service and shape.
+Reads are public; writes need the admin role, or the manager role at the theatre they touch
+(`catalogue.access`); movies are shared: any manager creates and edits them. Routes only
+parse, call the service and shape.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from boxoffice.accounts.dependencies import AdminDep, TheatreManagerDep
+from boxoffice.accounts.dependencies import AdminDep, OperatorDep, TheatreManagerDep
 from boxoffice.catalogue import service
+from boxoffice.catalogue.access import ScreenManagerDep, ShowManagerDep, ensure_manages_screens
 from boxoffice.catalogue.models import Movie, Screen, ShowStatus, Theatre
 from boxoffice.catalogue.repository import ShowFilter
 from boxoffice.catalogue.schemas import (
@@ -188,7 +191,11 @@ async def update_theatre(
     responses={409: {"description": "A screen of that name exists in the theatre"}},
 )
 async def create_screen(
-    theatre_id: uuid.UUID, body: ScreenCreate, session: SessionDep, now: NowDep, _admin: AdminDep
+    theatre_id: uuid.UUID,
+    body: ScreenCreate,
+    session: SessionDep,
+    now: NowDep,
+    _manager: TheatreManagerDep,
 ) -> ScreenOut:
     return screen_out(await service.create_screen(session, theatre_id, body, now))
 
@@ -221,7 +228,7 @@ async def get_screen(screen_id: uuid.UUID, session: ReadSessionDep) -> ScreenOut
     responses={409: {"description": "The screen has bookings, or a show would be unpriced"}},
 )
 async def replace_layout(
-    screen_id: uuid.UUID, body: Layout, session: SessionDep, now: NowDep, _admin: AdminDep
+    screen_id: uuid.UUID, body: Layout, session: SessionDep, now: NowDep, _manager: ScreenManagerDep
 ) -> ScreenOut:
     """Replaces the seats; refused (409) once any booking names a seat of the screen."""
     return screen_out(await service.replace_layout(session, screen_id, body, now))
@@ -232,7 +239,7 @@ async def replace_layout(
 
 @router.post("/movies", status_code=201, response_model=MovieOut)
 async def create_movie(
-    body: MovieCreate, session: SessionDep, now: NowDep, _admin: AdminDep
+    body: MovieCreate, session: SessionDep, now: NowDep, _operator: OperatorDep
 ) -> MovieOut:
     return movie_out(await service.create_movie(session, body, now))
 
@@ -260,7 +267,7 @@ async def get_movie(movie_id: uuid.UUID, session: ReadSessionDep) -> MovieOut:
     responses={409: {"description": "The duration cannot change while shows are scheduled"}},
 )
 async def update_movie(
-    movie_id: uuid.UUID, body: MoviePatch, session: SessionDep, now: NowDep, _admin: AdminDep
+    movie_id: uuid.UUID, body: MoviePatch, session: SessionDep, now: NowDep, _operator: OperatorDep
 ) -> MovieOut:
     return movie_out(await service.update_movie(session, movie_id, body, now))
 
@@ -282,8 +289,9 @@ async def create_show(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
-    _admin: AdminDep,
+    principal: OperatorDep,
 ) -> ShowOut:
+    await ensure_manages_screens(session, principal, [body.screen_id])
     return show_out(await service.create_show(session, settings, body, now))
 
 
@@ -341,12 +349,16 @@ async def get_show(
     responses={409: {"description": "Already cancelled, or already over"}},
 )
 async def cancel_show(
-    show_id: uuid.UUID, request: Request, session: SessionDep, now: NowDep, admin: AdminDep
+    show_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    manager: ShowManagerDep,
 ) -> ShowOut:
     """Cancels the show at once (it reads CANCELLED and refuses holds from this moment), then
     cancels and refunds its bookings in batches that commit as they go; answers when all are
     done. If this process dies meanwhile, `boxoffice worker` finishes the job."""
-    view = await service.cancel_show(session, show_id, now, admin.actor)
+    view = await service.cancel_show(session, show_id, now, manager.actor)
     await end_unit_of_work_early(session)
     await run_after_commit(session, request.app.state)  # the bookings' batches, awaited here
     return show_out(view)

@@ -34,6 +34,17 @@ class SeatType(Base):
     rank: Mapped[int] = mapped_column(Integer)  # display order, best first
 
 
+class ShowFormat(Base):
+    """The formats a show may be in, as data (2D, 3D, IMAX 2D, IMAX 3D, 4DX, SCREENX are seeded
+    by migration 0021; another is a row)."""
+
+    __tablename__ = "show_formats"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    rank: Mapped[int] = mapped_column(Integer)  # display order
+
+
 class Theatre(IdMixin, TimestampMixin, Base):
     __tablename__ = "theatres"
 
@@ -106,7 +117,9 @@ class Movie(IdMixin, TimestampMixin, Base):
 
     title: Mapped[str] = mapped_column(String(300), index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    language: Mapped[str] = mapped_column(String(50))
+    language: Mapped[str] = mapped_column(String(50))  # its original language
+    # The audio languages it is released in (a show's language is one of them; migration 0021).
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     certificate: Mapped[str] = mapped_column(String(10))
     genres: Mapped[list[str]] = mapped_column(JSON, default=list)
     release_date: Mapped[date]
@@ -169,6 +182,10 @@ class Show(IdMixin, TimestampMixin, Base):
     status: Mapped[ShowStatus] = mapped_column(str_enum(ShowStatus))
     currency: Mapped[str] = mapped_column(String(3))
     cancelled_at: Mapped[datetime | None]
+    # Checked against `show_formats` and the movie's `languages` when scheduled (migration 0021).
+    format: Mapped[str] = mapped_column(String(20), server_default="2D")
+    language: Mapped[str] = mapped_column(String(50), server_default="")  # audio
+    subtitles: Mapped[str | None] = mapped_column(String(50))
     # Its seats (fixed when the show is made: a new layout never touches an existing show), so
     # that how full a show is needs no count.
     seat_count: Mapped[int] = mapped_column(Integer, server_default="0")

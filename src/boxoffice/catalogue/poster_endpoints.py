@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from boxoffice.accounts.dependencies import AdminDep
+from boxoffice.accounts.dependencies import OperatorDep
 from boxoffice.catalogue import posters
 from boxoffice.catalogue.endpoints import POSTER_PATH, movie_out
 from boxoffice.catalogue.schemas import MovieOut
@@ -44,7 +44,7 @@ POSTER_UPLOAD = re.compile(r"^/api/v1/movies/[^/]+/poster$")
     },
 )
 async def upload_poster(
-    movie_id: uuid.UUID, request: Request, session: SessionDep, now: NowDep, _admin: AdminDep
+    movie_id: uuid.UUID, request: Request, session: SessionDep, now: NowDep, _operator: OperatorDep
 ) -> MovieOut:
     """The movie's poster: the image itself as the body (JPEG, PNG or WebP), re-encoded by the
     server (upright, at most 480x720, WebP, no metadata). Replaces any poster it had."""
@@ -54,7 +54,7 @@ async def upload_poster(
 
 
 @router.delete(POSTER_PATH, status_code=204)
-async def delete_poster(movie_id: uuid.UUID, session: SessionDep, _admin: AdminDep) -> None:
+async def delete_poster(movie_id: uuid.UUID, session: SessionDep, _operator: OperatorDep) -> None:
     """Takes the movie's poster down (nothing to do when it has none)."""
     await posters.remove_poster(session, movie_id)
 

@@ -233,8 +233,8 @@ class InvoiceView:
 async def _readable_booking(
     session: AsyncSession, principal: Principal, booking_id: uuid.UUID
 ) -> Booking:
-    """The booking, for its owner, an admin, staff of its theatre or (later) its manager;
-    anyone else gets 404, which reveals nothing."""
+    """The booking, for its owner, an admin, staff of its theatre or its manager; anyone else
+    gets 404, which reveals nothing."""
     booking = await bookings_repository.get_booking(session, booking_id)
     if booking is None:
         raise BookingNotFound()
@@ -246,7 +246,7 @@ async def _readable_booking(
         await ensure_may_work_at(session, principal, show.theatre_id)
         return booking
     try:
-        await ensure_manages_theatre(principal, show.theatre_id)
+        await ensure_manages_theatre(session, principal, show.theatre_id)
     except Forbidden:
         raise BookingNotFound() from None
     return booking

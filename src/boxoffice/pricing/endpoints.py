@@ -1,4 +1,4 @@
-"""Price rules of theatres and screens (admin writes, public reads)."""
+"""Price rules of theatres and screens (their managers and admins write, anyone reads)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from boxoffice.accounts.dependencies import AdminDep, TheatreManagerDep
+from boxoffice.accounts.dependencies import TheatreManagerDep
+from boxoffice.catalogue.access import ScreenManagerDep
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.pricing import service
 from boxoffice.pricing.schemas import PriceRuleOut, PriceRuleSet
@@ -47,7 +48,11 @@ async def screen_prices(screen_id: uuid.UUID, session: ReadSessionDep) -> list[P
     responses={409: {"description": "An upcoming show would be left unpriced"}},
 )
 async def replace_screen_prices(
-    screen_id: uuid.UUID, body: PriceRuleSet, session: SessionDep, now: NowDep, _admin: AdminDep
+    screen_id: uuid.UUID,
+    body: PriceRuleSet,
+    session: SessionDep,
+    now: NowDep,
+    _manager: ScreenManagerDep,
 ) -> list[PriceRuleOut]:
     """Replaces the screen's rules (they win over the theatre's) and re-prices its upcoming
     shows (409 if one would have no price; then nothing changes)."""

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from boxoffice.accounts.dependencies import AdminDep, PrincipalDep, ensure_manages_theatre
+from boxoffice.accounts.dependencies import OperatorDep, ensure_manages_theatre
+from boxoffice.catalogue.access import ensure_manages_show
 from boxoffice.dependencies import NowDep, ReadSessionDep
 from boxoffice.reports import service
 from boxoffice.reports.schemas import GstReport, SalesReport, ShowReport
@@ -41,10 +42,11 @@ CSV_FIELDS = (
     responses={404: {"description": "Unknown show"}},
 )
 async def show_report(
-    show_id: uuid.UUID, _admin: AdminDep, session: ReadSessionDep, now: NowDep
+    show_id: uuid.UUID, principal: OperatorDep, session: ReadSessionDep, now: NowDep
 ) -> ShowReport:
     """Seats (capacity, booked, held, blocked, available) and money (gross, refunded, net) of
-    a show."""
+    a show, for admins and the managers of its theatre."""
+    await ensure_manages_show(session, principal, show_id)
     return await service.show_report(session, show_id, now)
 
 
@@ -53,18 +55,21 @@ async def show_report(
     response_model=SalesReport,
     responses={
         200: {"content": {"text/csv": {}}, "description": "JSON, or the days as CSV"},
+        403: {"description": "Not a manager of the theatre"},
         404: {"description": "Unknown theatre"},
     },
 )
 async def sales_report(
-    _admin: AdminDep,
+    principal: OperatorDep,
     session: ReadSessionDep,
     theatre_id: uuid.UUID,
     from_: Annotated[dt.date, Query(alias="from", description="first show date, theatre-local")],
     to: Annotated[dt.date, Query(description="last show date (inclusive), theatre-local")],
     format: Literal["json", "csv"] = "json",
 ) -> SalesReport | Response:
-    """Per day (every day from `from` to `to`), per movie and in total, for one theatre."""
+    """Per day (every day from `from` to `to`), per movie and in total, for one theatre (its
+    managers and admins)."""
+    await ensure_manages_theatre(session, principal, theatre_id)
     report = await service.sales_report(session, theatre_id, from_, to)
     if format == "json":
         return report
@@ -92,11 +97,12 @@ GST_CSV_FIELDS = (
     response_model=GstReport,
     responses={
         200: {"content": {"text/csv": {}}, "description": "JSON, or the rates and ranges as CSV"},
+        403: {"description": "Not a manager of the theatre"},
         404: {"description": "Unknown theatre"},
     },
 )
 async def gst_report(
-    principal: PrincipalDep,
+    principal: OperatorDep,
     session: ReadSessionDep,
     theatre_id: uuid.UUID,
     month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM, theatre-local")],
@@ -104,9 +110,9 @@ async def gst_report(
 ) -> GstReport | Response:
     """A month's GST on the theatre's sales: per rate, the taxable value, CGST and SGST of its
     tax invoices for tickets and for fees, less the month's credit notes; and the invoice and
-    credit-note numbers the month used, with their counts. For admins (and, with the manager
-    role, the theatre's managers)."""
-    await ensure_manages_theatre(principal, theatre_id)
+    credit-note numbers the month used, with their counts. For admins and the theatre's
+    managers."""
+    await ensure_manages_theatre(session, principal, theatre_id)
     report = await service.gst_report(session, theatre_id, month)
     if format == "json":
         return report

@@ -23,3 +23,11 @@ class StaffOut(BaseModel):
     name: str
     role: Literal["staff"] = "staff"
     theatre_ids: list[uuid.UUID]
+
+
+class ManagerOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Literal["manager"] = "manager"
+    theatre_ids: list[uuid.UUID]

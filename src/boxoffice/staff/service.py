@@ -1,4 +1,5 @@
-"""Staff accounts: users with the `staff` role who check tickets in at their theatres."""
+"""The people of a theatre: staff accounts (users with the `staff` role who check tickets in at
+their theatres) and manager accounts (the `manager` role: they run their theatres)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.accounts import repository as accounts_repository
+from boxoffice.accounts.dependencies import ensure_manages_theatre, may_manage_theatre
 from boxoffice.accounts.models import Role, User
 from boxoffice.accounts.principal import Principal
 from boxoffice.accounts.service import new_account
@@ -15,7 +18,42 @@ from boxoffice.errors import Forbidden, InvalidInput
 from boxoffice.staff import repository
 
 
+async def _known_theatres(session: AsyncSession, theatre_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The ids once each, in the order given; 422 naming those that are not theatres."""
+    theatre_ids = list(dict.fromkeys(theatre_ids))
+    unknown = set(theatre_ids) - await repository.existing_theatres(session, theatre_ids)
+    if unknown:
+        raise InvalidInput(
+            "Some theatre ids are not theatres.", unknown_theatre_ids=sorted(map(str, unknown))
+        )
+    return theatre_ids
+
+
 async def create_staff(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    theatre_ids: list[uuid.UUID],
+    now: datetime,
+) -> tuple[User, list[uuid.UUID]]:
+    """A staff account for theatres: an admin's for any, a manager's for theirs (403 if one
+    of them is not)."""
+    for theatre_id in dict.fromkeys(theatre_ids):
+        await ensure_manages_theatre(session, principal, theatre_id)
+    theatre_ids = await _known_theatres(session, theatre_ids)
+    user = await new_account(
+        session, settings, now, email=email, password=password, name=name, role=Role.STAFF
+    )
+    repository.assign(session, user.id, theatre_ids)
+    await session.flush()
+    return user, theatre_ids
+
+
+async def create_manager(
     session: AsyncSession,
     settings: Settings,
     *,
@@ -25,16 +63,12 @@ async def create_staff(
     theatre_ids: list[uuid.UUID],
     now: datetime,
 ) -> tuple[User, list[uuid.UUID]]:
-    theatre_ids = list(dict.fromkeys(theatre_ids))
-    unknown = set(theatre_ids) - await repository.existing_theatres(session, theatre_ids)
-    if unknown:
-        raise InvalidInput(
-            "Some theatre ids are not theatres.", unknown_theatre_ids=sorted(map(str, unknown))
-        )
+    """A manager account that runs the given theatres (an admin's act); it signs in as usual."""
+    theatre_ids = await _known_theatres(session, theatre_ids)
     user = await new_account(
-        session, settings, now, email=email, password=password, name=name, role=Role.STAFF
+        session, settings, now, email=email, password=password, name=name, role=Role.MANAGER
     )
-    repository.assign(session, user.id, theatre_ids)
+    accounts_repository.assign_managed_theatres(session, user.id, theatre_ids)
     await session.flush()
     return user, theatre_ids
 
@@ -42,9 +76,10 @@ async def create_staff(
 async def ensure_may_work_at(
     session: AsyncSession, principal: Principal, theatre_id: uuid.UUID
 ) -> None:
-    """Admins work everywhere; staff only at their theatres (403 elsewhere)."""
-    if principal.is_admin:
-        return
+    """Admins work everywhere; staff at their theatres, managers at the theatres they run (403
+    elsewhere)."""
     if principal.is_staff and await repository.works_at(session, principal.id, theatre_id):
+        return
+    if await may_manage_theatre(session, principal, theatre_id):
         return
     raise Forbidden("Staff may only work at the theatres they are assigned to.")

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.dependencies import AdminDep, PrincipalDep
+from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings import reads
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.schemas import BookingList, BookingOut
+from boxoffice.catalogue.access import ShowManagerDep
 from boxoffice.db.unit_of_work import end_unit_of_work_early
-from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep
+from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep, SettingsDep
 from boxoffice.errors import problem_response
 from boxoffice.payments import settlement
 from boxoffice.payments.provider import PaymentProvider
@@ -24,6 +27,29 @@ from boxoffice.views import bookings as booking_views
 from boxoffice.views.bookings import booking_out, with_payments
 
 router = APIRouter()
+
+
+class PublicConfig(BaseModel):
+    """The settings a client of the API needs, none of them secret."""
+
+    hold_ttl_seconds: int = Field(description="how long a hold lasts before it expires")
+    max_seats_per_booking: int
+    currency: str
+    payments: Literal["razorpay", "sandbox"]
+    razorpay_key_id: str = Field(description="for Razorpay Checkout (in sandbox mode, its own)")
+
+
+@router.get("/config", response_model=PublicConfig, tags=["config"])
+async def public_config(request: Request, settings: SettingsDep) -> PublicConfig:
+    """What a shop or an app needs to know before it sells (SPEC "Back office")."""
+    provider: PaymentProvider = request.app.state.provider
+    return PublicConfig(
+        hold_ttl_seconds=settings.hold_ttl_seconds,
+        max_seats_per_booking=settings.max_seats_per_booking,
+        currency=settings.default_currency,
+        payments=settings.payments_mode,
+        razorpay_key_id=provider.key_id,
+    )
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, tags=["bookings"])
@@ -52,13 +78,13 @@ async def my_bookings(
 )
 async def show_bookings(
     show_id: uuid.UUID,
-    _admin: AdminDep,
+    _manager: ShowManagerDep,
     session: SessionDep,
     now: NowDep,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> BookingList:
-    """Every booking of a show with its status."""
+    """Every booking of a show with its status (admins, and managers of its theatre)."""
     views = await reads.list_show_bookings(session, show_id, limit, offset)
     return await _page(session, views, now, limit, offset)
 
