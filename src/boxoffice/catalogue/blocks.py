@@ -115,7 +115,7 @@ async def _managed_show(session: AsyncSession, principal: Principal, show_id: uu
     show = await repository.get_show(session, show_id)
     if show is None:
         raise ShowNotFound()
-    await ensure_manages_theatre(principal, show.theatre_id)
+    await ensure_manages_theatre(session, principal, show.theatre_id)
 
 
 async def _locked(
