@@ -1,8 +1,6 @@
 """All SQL of the catalogue: theatres, screens and seats, movies, shows and their inventory rows.
-
-Row locks (`FOR UPDATE`) are taken on PostgreSQL; SQLAlchemy renders nothing for them on SQLite,
-where every transaction is `BEGIN IMMEDIATE` (db/engine.py) and writers are serialised anyway.
-"""
+Row locks (`FOR UPDATE`) are taken on PostgreSQL; on SQLite, where every transaction is
+`BEGIN IMMEDIATE` (db/engine.py), SQLAlchemy renders none and writers are serialised anyway."""
 
 from __future__ import annotations
 
