@@ -53,7 +53,7 @@ def test_a_week_strip_a_search_and_showtimes_coloured_by_how_full(
     full = page.get_by_role("region", name="The Long Night").get_by_role("link")
     expect(full).to_have_attribute("data-fill", "Almost full")
     expect(full).to_have_accessible_name(
-        "The Long Night at 06:00 pm, Hindi · 2D, PVR Phoenix, from ₹200, almost full"
+        "The Long Night at 06:00 pm, PVR Phoenix, from ₹200, almost full"
     )
     expect(full).to_contain_text("from ₹200")  # no ".00" where there are no paise
     quiet = page.get_by_role("region", name="Monsoon Express").get_by_role("link")

@@ -151,25 +151,16 @@ function movieCard(movie, shows, theatreById) {
     h("div", { class: "movie-head" }, h("h2", {}, title), h("p", { class: "muted" }, facts)),
     h("div", { class: "movie-shows" }, [...byTheatre].map(([theatreId, theatreShows]) => {
       const theatre = theatreById.get(theatreId);
-      // As BookMyShow lists them: the theatre's shows by language and format (Hindi · 2D).
-      const byKind = new Map();
-      for (const show of theatreShows) {
-        const kind = [show.language, show.format].filter(Boolean).join(" · ");
-        if (!byKind.has(kind)) byKind.set(kind, []);
-        byKind.get(kind).push(show);
-      }
       return h("div", { class: "theatre" },
         h("h3", {}, theatre ? theatre.name : "Theatre"),
-        [...byKind].map(([kind, kindShows]) => h("div", { class: "kind", role: kind ? "group" : null, "aria-label": kind || null },
-          kind ? h("p", { class: "kind-name" }, kind) : null,
-          h("ul", { class: "times" }, kindShows.map((show) => {
-            const from = price(Math.min(...Object.values(show.prices)), show.currency);
-            const time = showTime(show.starts_at, show.timezone);
-            const [, cls, words] = fill(show);
-            return h("li", {}, h("a", {
-              class: `time ${cls}`, href: `/shows/${show.id}`, "data-fill": words,
-              "aria-label": `${title} at ${time}, ${kind ? `${kind}, ` : ""}${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
-            }, time, h("small", {}, `from ${from}`)));
-          })))));
+        h("ul", { class: "times" }, theatreShows.map((show) => {
+          const from = price(Math.min(...Object.values(show.prices)), show.currency);
+          const time = showTime(show.starts_at, show.timezone);
+          const [, cls, words] = fill(show);
+          return h("li", {}, h("a", {
+            class: `time ${cls}`, href: `/shows/${show.id}`, "data-fill": words,
+            "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
+          }, time, h("small", {}, `from ${from}`)));
+        })));
     })));
 }
