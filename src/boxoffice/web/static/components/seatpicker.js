@@ -6,8 +6,7 @@
 import { money, price } from "../format.js";
 import { h } from "../ui.js";
 
-const WORDS = { AVAILABLE: "available", HELD: "taken", BOOKED: "taken", SELECTED: "selected", BLOCKED: "not for sale" };
-const ACCESS = { WHEELCHAIR: ["wheelchair space", "♿"], COMPANION: ["companion seat", "C"] };
+const WORDS = { AVAILABLE: "available", HELD: "taken", BOOKED: "taken", SELECTED: "selected" };
 const ZOOMS = ["zoom-small", "zoom-medium", "zoom-large"];
 
 export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
@@ -40,9 +39,7 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
       grid.append(label);
     }
     for (const seat of row.seats) {
-      const access = ACCESS[seat.accessibility];
-      const button = h("button", { type: "button", class: `seat seat-${seat.seat_type.toLowerCase()}`, tabindex: "-1", dataset: { seatId: seat.id },
-        "data-access": access ? seat.accessibility.toLowerCase() : null, title: access ? `${seat.label}: ${access[0]}` : null }, access ? access[1] : String(seat.number));
+      const button = h("button", { type: "button", class: `seat seat-${seat.seat_type.toLowerCase()}`, tabindex: "-1", dataset: { seatId: seat.id } }, String(seat.number));
       button.style.gridRow = String(line);
       button.style.gridColumn = String(seat.x + row.offset + 2);
       byId.set(seat.id, { seat, row, status: seat.status, button });
@@ -61,10 +58,9 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     button.dataset.status = shown;
     button.toggleAttribute("data-mine", yours);
     const word = yours ? "held by you" : WORDS[shown] || shown.toLowerCase();
-    const access = ACCESS[seat.accessibility] ? `, ${ACCESS[seat.accessibility][0]}` : "";
-    button.setAttribute("aria-label", `${seat.label}, ${seat.seat_type}${access}, ${money(seat.price, currency)}, ${word}`);
+    button.setAttribute("aria-label", `${seat.label}, ${seat.seat_type}, ${money(seat.price, currency)}, ${word}`);
     button.setAttribute("aria-pressed", shown === "SELECTED" ? "true" : "false");
-    button.setAttribute("aria-disabled", shown === "HELD" || shown === "BOOKED" || shown === "BLOCKED" ? "true" : "false");
+    button.setAttribute("aria-disabled", shown === "HELD" || shown === "BOOKED" ? "true" : "false");
   }
 
   function changed() {
@@ -93,7 +89,7 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
       selected.delete(entry.seat.id);
       paint(entry);
     } else if (entry.status !== "AVAILABLE") {
-      onRefused(entry.status === "BLOCKED" ? `Seat ${entry.seat.label} is not for sale. Please pick another seat.` : `Seat ${entry.seat.label} is already taken. Please pick another seat.`);
+      onRefused(`Seat ${entry.seat.label} is already taken. Please pick another seat.`);
       return;
     } else if (quantity > 1 && (selected.size === 0 || selected.size >= quantity)) {
       const before = [...selected];
@@ -310,8 +306,5 @@ function legend(rows, currency) {
     [...types].map(([type, amount]) => sample(`seat-${type.toLowerCase()}`, "AVAILABLE", `${type} ${price(amount, currency)}`)),
     sample("", "SELECTED", "Your pick"),
     h("li", { hidden: true }, h("span", { class: "seat sample", "data-sample": "MINE", "aria-hidden": "true" }), "Held by you"),
-    sample("", "BOOKED", "Taken"),
-    rows.some((row) => row.seats.some((seat) => seat.status === "BLOCKED")) ? sample("", "BLOCKED", "Not for sale") : null,
-    [...new Set(rows.flatMap((row) => row.seats.map((seat) => seat.accessibility)))].filter((kind) => ACCESS[kind]).map((kind) =>
-      h("li", {}, h("span", { class: "seat sample", "data-access": kind.toLowerCase(), "aria-hidden": "true" }, ACCESS[kind][1]), ACCESS[kind][0][0].toUpperCase() + ACCESS[kind][0].slice(1))));
+    sample("", "BOOKED", "Taken"));
 }
