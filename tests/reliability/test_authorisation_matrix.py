@@ -436,6 +436,10 @@ def hold_body(world: World) -> dict[str, Any]:
     return {"show_id": world.show_id, "seat_ids": [world.free_seats.pop()]}
 
 
+def block_body(world: World) -> dict[str, Any]:
+    return {"seat_ids": [world.free_seats.pop()], "reason": "camera"}
+
+
 def prices_body(_world: World) -> list[dict[str, Any]]:
     return [
         {"seat_type": seat_type, "day_type": day_type, "amount": amount}
@@ -617,6 +621,14 @@ MATRIX: list[Row] = [
     ),
     Row("PUT", f"{V1}/movies/{{movie_id}}/poster", OPERATORS, upload_call),
     Row("POST", f"{V1}/shows", THEATRE_MANAGERS, with_body(show_body)),
+    Row("GET", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS),
+    Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, with_body(block_body)),
+    Row(
+        "DELETE",
+        f"{V1}/shows/{{show_id}}/blocks",
+        THEATRE_MANAGERS,
+        with_body(lambda w: {"seat_ids": [w.free_seats[-1]]}),
+    ),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(
         "POST",

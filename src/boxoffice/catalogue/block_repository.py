@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.catalogue.models import SeatBlock, ShowSeat
+from boxoffice.catalogue.models import Seat, SeatBlock, ShowSeat
 
 
 async def lock_show_seats(
@@ -72,6 +72,19 @@ async def lift_blocks(
             SeatBlock.unblocked_at.is_(None),
         )
         .values(unblocked_by=actor, unblocked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def lift_blocks_of_screen(session: AsyncSession, screen_id: uuid.UUID, now: datetime) -> None:
+    """Closes the open blocks of the screen's seats, whose shows' seats a new layout replaces."""
+    await session.execute(
+        update(SeatBlock)
+        .where(
+            SeatBlock.seat_id.in_(select(Seat.id).where(Seat.screen_id == screen_id)),
+            SeatBlock.unblocked_at.is_(None),
+        )
+        .values(unblocked_by="layout replaced", unblocked_at=now)
         .execution_options(synchronize_session=False)
     )
 

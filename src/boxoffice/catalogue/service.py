@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import events
-from boxoffice.catalogue import ports, repository
+from boxoffice.catalogue import block_repository, ports, repository
 from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.errors import (
     InvalidShowTime,
@@ -250,6 +250,7 @@ async def replace_layout(
     spot = body.sweet_spot
     screen.sweet_spot_row = spot.row if spot else None
     screen.sweet_spot_number = spot.number if spot else None
+    await block_repository.lift_blocks_of_screen(session, screen_id, now)  # their seats go
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)
     new_types = {row.seat_type for row in rows}

@@ -2,11 +2,17 @@
 // top, seat types told apart by shape and pattern as well as colour, usable from the keyboard
 // (one tab stop, arrow keys move, Enter/Space toggles) and on a phone (seats of at least 24 px,
 // zoom, a hint where more seats lie off-screen). Hooks for automated browsers: every seat has
-// data-seat-id, data-status (AVAILABLE, HELD, BOOKED or SELECTED) and an aria-label.
+// data-seat-id, data-status (AVAILABLE, HELD, BOOKED, BLOCKED or SELECTED) and an aria-label.
+// Accessible seats are marked whatever their type: a wheelchair space shows the wheelchair
+// symbol, a companion seat its number double-underlined; both say so in their label and in the
+// legend. A seat blocked from sale (BLOCKED) is drawn as taken and named "not for sale".
 import { money, price } from "../format.js";
 import { h } from "../ui.js";
 
-const WORDS = { AVAILABLE: "available", HELD: "taken", BOOKED: "taken", SELECTED: "selected" };
+const WORDS = { AVAILABLE: "available", HELD: "taken", BOOKED: "taken", BLOCKED: "not for sale", SELECTED: "selected" };
+const OFF = new Set(["HELD", "BOOKED", "BLOCKED"]); // statuses that cannot be picked
+const ACCESS = { WHEELCHAIR: "wheelchair space", COMPANION: "companion seat" };
+const WHEELCHAIR_SYMBOL = "\u267F";
 const ZOOMS = ["zoom-small", "zoom-medium", "zoom-large"];
 
 export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
@@ -39,7 +45,9 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
       grid.append(label);
     }
     for (const seat of row.seats) {
-      const button = h("button", { type: "button", class: `seat seat-${seat.seat_type.toLowerCase()}`, tabindex: "-1", dataset: { seatId: seat.id } }, String(seat.number));
+      const access = seat.accessibility ? ` seat-${seat.accessibility.toLowerCase()}` : "";
+      const face = seat.accessibility === "WHEELCHAIR" ? WHEELCHAIR_SYMBOL : String(seat.number);
+      const button = h("button", { type: "button", class: `seat seat-${seat.seat_type.toLowerCase()}${access}`, tabindex: "-1", dataset: { seatId: seat.id } }, face);
       button.style.gridRow = String(line);
       button.style.gridColumn = String(seat.x + row.offset + 2);
       byId.set(seat.id, { seat, row, status: seat.status, button });
@@ -58,9 +66,10 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     button.dataset.status = shown;
     button.toggleAttribute("data-mine", yours);
     const word = yours ? "held by you" : WORDS[shown] || shown.toLowerCase();
-    button.setAttribute("aria-label", `${seat.label}, ${seat.seat_type}, ${money(seat.price, currency)}, ${word}`);
+    const access = seat.accessibility ? `, ${ACCESS[seat.accessibility] || seat.accessibility.toLowerCase()}` : "";
+    button.setAttribute("aria-label", `${seat.label}, ${seat.seat_type}${access}, ${money(seat.price, currency)}, ${word}`);
     button.setAttribute("aria-pressed", shown === "SELECTED" ? "true" : "false");
-    button.setAttribute("aria-disabled", shown === "HELD" || shown === "BOOKED" ? "true" : "false");
+    button.setAttribute("aria-disabled", OFF.has(shown) ? "true" : "false");
   }
 
   function changed() {
@@ -70,7 +79,8 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
   const free = (seat) => seat && byId.get(seat.id).status === "AVAILABLE" && !selected.has(seat.id);
 
   // The tapped seat and its free neighbours of the same type up to `count`, rightwards then
-  // leftwards, never across an aisle (a gap in x) or a taken seat.
+  // leftwards, never across an aisle (a gap in x) or a taken seat, nor onto an accessible seat
+  // unless the tapped one is accessible too (a wheelchair space and its companion).
   function block(entry, count) {
     const at = new Map(entry.row.seats.map((s) => [s.x, s]));
     const picked = [entry.seat];
@@ -78,6 +88,7 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
       for (let x = entry.seat.x + step; picked.length < count; x += step) {
         const seat = at.get(x);
         if (!free(seat) || seat.seat_type !== entry.seat.seat_type) break;
+        if (seat.accessibility && !entry.seat.accessibility) break;
         picked.push(seat);
       }
     }
@@ -88,6 +99,9 @@ export function seatPicker({ seats, currency, maxSeats, onChange, onRefused }) {
     if (selected.has(entry.seat.id)) {
       selected.delete(entry.seat.id);
       paint(entry);
+    } else if (entry.status === "BLOCKED") {
+      onRefused(`Seat ${entry.seat.label} is not for sale. Please pick another seat.`);
+      return;
     } else if (entry.status !== "AVAILABLE") {
       onRefused(`Seat ${entry.seat.label} is already taken. Please pick another seat.`);
       return;
@@ -300,11 +314,19 @@ function groupRows(seats) {
 
 function legend(rows, currency) {
   const types = new Map();
-  for (const row of rows) for (const seat of row.seats) if (!types.has(seat.seat_type)) types.set(seat.seat_type, seat.price);
-  const sample = (cls, status, text) => h("li", {}, h("span", { class: `seat sample ${cls}`, "data-sample": status, "aria-hidden": "true" }), text);
+  const access = new Set();
+  for (const row of rows) {
+    for (const seat of row.seats) {
+      if (!types.has(seat.seat_type)) types.set(seat.seat_type, seat.price);
+      if (seat.accessibility) access.add(seat.accessibility);
+    }
+  }
+  const sample = (cls, status, text, face = "") => h("li", {}, h("span", { class: `seat sample ${cls}`, "data-sample": status, "aria-hidden": "true" }, face), text);
   return h("ul", { class: "legend", "aria-label": "Legend" },
     [...types].map(([type, amount]) => sample(`seat-${type.toLowerCase()}`, "AVAILABLE", `${type} ${price(amount, currency)}`)),
+    access.has("WHEELCHAIR") ? sample("seat-wheelchair", "AVAILABLE", "Wheelchair space", WHEELCHAIR_SYMBOL) : null,
+    access.has("COMPANION") ? sample("seat-companion", "AVAILABLE", "Companion seat, next to a wheelchair space", "1") : null,
     sample("", "SELECTED", "Your pick"),
     h("li", { hidden: true }, h("span", { class: "seat sample", "data-sample": "MINE", "aria-hidden": "true" }), "Held by you"),
-    sample("", "BOOKED", "Taken"));
+    sample("", "BOOKED", "Taken or not for sale"));
 }
