@@ -45,6 +45,7 @@ TEST_METRICS_TOKEN = "test-metrics-token-for-the-scraper"
 METRICS = {"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}  # headers a scraper sends
 KEPT_TABLES = {
     "seat_types",
+    "show_formats",
     "alembic_version",
     SANDBOX_VERSION_TABLE,
     "razorpay_sandbox_credentials",

@@ -36,6 +36,7 @@ from boxoffice.catalogue.endpoints import SeatMapFromMemory
 from boxoffice.catalogue.endpoints import router as catalogue_router
 from boxoffice.catalogue.poster_endpoints import POSTER_UPLOAD
 from boxoffice.catalogue.poster_endpoints import router as posters_router
+from boxoffice.catalogue.schedule_endpoints import router as schedule_router
 from boxoffice.catalogue.seatmap import SEAT_CHANGES, SeatMaps
 from boxoffice.catalogue.seatstream import SeatFeeds
 from boxoffice.catalogue.streamquota import StreamQuota
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         auth_router,
         me_router,
         catalogue_router,
+        schedule_router,
         posters_router,
         blocks_router,
         pricing_router,

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.catalogue import posters
+from boxoffice.catalogue import posters, schedule
 from boxoffice.catalogue import repository as catalogue_repository
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.models import DayType
@@ -250,7 +250,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, now: datetime) ->
                         if slot == len(SHOW_TIMES) - 1 and day == 1
                         else []
                     )
-                    await catalogue_service.create_show(
+                    await schedule.create_show(
                         session,
                         settings,
                         ShowCreate.model_validate(

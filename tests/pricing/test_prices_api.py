@@ -65,7 +65,7 @@ def test_put_replaces_the_set_and_get_reads_it(
     assert len(first.json()) == 4
     second = put(client, admin, path, rules({"SILVER": 15000}, "HOLIDAY"))
     assert second.status_code == 200, second.text
-    expected = [{"seat_type": "SILVER", "day_type": "HOLIDAY", "amount": 15000}]
+    expected = [{"seat_type": "SILVER", "day_type": "HOLIDAY", "amount": 15000, "format": None}]
     assert second.json() == expected
     assert client.get(f"/api/v1/{path}/prices").json() == expected
 
@@ -74,7 +74,7 @@ def test_put_replaces_the_set_and_get_reads_it(
     response = put(client, admin, screen_path, rules({"VIP": 70000}, "WEEKEND"))
     assert response.status_code == 200, response.text
     assert client.get(f"/api/v1/{screen_path}/prices").json() == [
-        {"seat_type": "VIP", "day_type": "WEEKEND", "amount": 70000}
+        {"seat_type": "VIP", "day_type": "WEEKEND", "amount": 70000, "format": None}
     ]
     assert put(client, admin, screen_path, []).json() == []
 

@@ -28,8 +28,16 @@ local_days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
 # instants within two hours either side of a local midnight
 near_midnight = st.integers(min_value=-120, max_value=120)
 amounts = st.integers(min_value=100, max_value=10_000_000)
+FORMATS = ["2D", "3D", "IMAX 3D"]
+formats = st.sampled_from(FORMATS)
+Rules = dict[tuple[str, DayType, str | None], int]
+# Rules for any format (None) and for some formats.
 rule_sets = st.dictionaries(
-    st.tuples(st.sampled_from(SEAT_TYPES), st.sampled_from(DAY_TYPES)), amounts, max_size=12
+    st.tuples(
+        st.sampled_from(SEAT_TYPES), st.sampled_from(DAY_TYPES), st.sampled_from([None, *FORMATS])
+    ),
+    amounts,
+    max_size=16,
 )
 override_sets = st.dictionaries(st.sampled_from(SEAT_TYPES), amounts, max_size=4)
 
@@ -66,47 +74,51 @@ def test_saturday_half_past_midnight_in_kolkata_is_weekend_though_friday_in_utc(
     assert day_type_of(starts_at, "UTC") is DayType.WEEKDAY
 
 
-@given(st.sampled_from(DAY_TYPES), override_sets, rule_sets, rule_sets)
-def test_override_beats_screen_beats_theatre(
+@given(st.sampled_from(DAY_TYPES), formats, override_sets, rule_sets, rule_sets)
+def test_override_beats_screen_beats_theatre_and_a_format_beats_any_at_each(
     day_type: DayType,
+    format: str,
     overrides: dict[str, int],
-    screen: dict[tuple[str, DayType], int],
-    theatre: dict[tuple[str, DayType], int],
+    screen: Rules,
+    theatre: Rules,
 ) -> None:
-    prices, missing = resolve_prices(SEAT_TYPES, day_type, overrides, screen, theatre)
+    prices, missing = resolve_prices(SEAT_TYPES, day_type, overrides, screen, theatre, format)
     assert set(prices) | set(missing) == set(SEAT_TYPES)
     assert missing == sorted(missing) and not set(prices) & set(missing)
+    days = [DayType.HOLIDAY, DayType.WEEKEND] if day_type is DayType.HOLIDAY else [day_type]
     for seat_type in SEAT_TYPES:
-        if day_type is DayType.HOLIDAY:
-            chain = [
-                overrides.get(seat_type),
-                screen.get((seat_type, DayType.HOLIDAY)),
-                theatre.get((seat_type, DayType.HOLIDAY)),
-                screen.get((seat_type, DayType.WEEKEND)),
-                theatre.get((seat_type, DayType.WEEKEND)),
-            ]
-        else:
-            chain = [
-                overrides.get(seat_type),
-                screen.get((seat_type, day_type)),
-                theatre.get((seat_type, day_type)),
-            ]
+        chain = [overrides.get(seat_type)] + [
+            rules.get((seat_type, day, rule_format))
+            for day in days
+            for rules in (screen, theatre)
+            for rule_format in (format, None)
+        ]
         expected = next((amount for amount in chain if amount is not None), None)
         assert prices.get(seat_type) == expected
 
 
-@given(override_sets, rule_sets, rule_sets)
-def test_holiday_without_holiday_rules_prices_exactly_as_weekend(
-    overrides: dict[str, int],
-    screen: dict[tuple[str, DayType], int],
-    theatre: dict[tuple[str, DayType], int],
+@given(st.sampled_from(DAY_TYPES), formats, override_sets, rule_sets, rule_sets)
+def test_another_formats_rules_never_price_a_show(
+    day_type: DayType, format: str, overrides: dict[str, int], screen: Rules, theatre: Rules
 ) -> None:
-    def drop_holidays(rules: dict[tuple[str, DayType], int]) -> dict[tuple[str, DayType], int]:
+    def mine(rules: Rules) -> Rules:
+        return {k: v for k, v in rules.items() if k[2] in (None, format)}
+
+    assert resolve_prices(
+        SEAT_TYPES, day_type, overrides, screen, theatre, format
+    ) == resolve_prices(SEAT_TYPES, day_type, overrides, mine(screen), mine(theatre), format)
+
+
+@given(formats, override_sets, rule_sets, rule_sets)
+def test_holiday_without_holiday_rules_prices_exactly_as_weekend(
+    format: str, overrides: dict[str, int], screen: Rules, theatre: Rules
+) -> None:
+    def drop_holidays(rules: Rules) -> Rules:
         return {k: v for k, v in rules.items() if k[1] is not DayType.HOLIDAY}
 
     screen, theatre = drop_holidays(screen), drop_holidays(theatre)
-    holiday = resolve_prices(SEAT_TYPES, DayType.HOLIDAY, overrides, screen, theatre)
-    weekend = resolve_prices(SEAT_TYPES, DayType.WEEKEND, overrides, screen, theatre)
+    holiday = resolve_prices(SEAT_TYPES, DayType.HOLIDAY, overrides, screen, theatre, format)
+    weekend = resolve_prices(SEAT_TYPES, DayType.WEEKEND, overrides, screen, theatre, format)
     assert holiday == weekend
 
 
@@ -114,10 +126,10 @@ def test_holiday_without_holiday_rules_prices_exactly_as_weekend(
 def test_weekday_and_weekend_never_read_holiday_rules(
     day_type: DayType,
     overrides: dict[str, int],
-    screen: dict[tuple[str, DayType], int],
-    theatre: dict[tuple[str, DayType], int],
+    screen: Rules,
+    theatre: Rules,
 ) -> None:
-    def only(rules: dict[tuple[str, DayType], int]) -> dict[tuple[str, DayType], int]:
+    def only(rules: Rules) -> Rules:
         return {k: v for k, v in rules.items() if k[1] is day_type}
 
     assert resolve_prices(SEAT_TYPES, day_type, overrides, screen, theatre) == resolve_prices(

@@ -498,6 +498,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/movies/{{movie_id}}", PUBLIC),
     Row("GET", f"{V1}/movies/{{movie_id}}/poster", PUBLIC, poster_call),
     Row("GET", f"{V1}/shows", PUBLIC),
+    Row("GET", f"{V1}/formats", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats/stream", PUBLIC, endless=True),
@@ -629,6 +630,12 @@ MATRIX: list[Row] = [
         THEATRE_MANAGERS,
         with_body(lambda w: {"seat_ids": [w.free_seats[-1]]}),
     ),
+    Row(
+        "POST",
+        f"{V1}/shows/batch",
+        THEATRE_MANAGERS,
+        with_body(lambda w: {"shows": [show_body(w), show_body(w)]}),
+    ),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(
         "POST",
@@ -647,6 +654,12 @@ MATRIX: list[Row] = [
         f"{V1}/movies/{{movie_id}}/poster",
         OPERATORS,
         fresh_for_allowed("movie_id", World.movie_with_poster),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/movies/{{movie_id}}",
+        ADMIN_ONLY,  # refused callers try the movie with shows: 403 before 409
+        fresh_for_allowed("movie_id", lambda w: str(create_movie(w.client, w.admin)["id"])),
     ),
     Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
 ]

@@ -19,10 +19,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.accounts.dependencies import AdminDep, OperatorDep, TheatreManagerDep
-from boxoffice.catalogue import service
+from boxoffice.catalogue import schedule, service
 from boxoffice.catalogue.access import ScreenManagerDep, ShowManagerDep, ensure_manages_screens
 from boxoffice.catalogue.models import Movie, Screen, ShowStatus, Theatre
-from boxoffice.catalogue.repository import ShowFilter
+from boxoffice.catalogue.schedule_repository import ShowFilter
 from boxoffice.catalogue.schemas import (
     Layout,
     MovieCreate,
@@ -117,6 +117,9 @@ def show_out(view: service.ShowView) -> ShowOut:
         starts_at=show.starts_at.astimezone(zone),
         ends_at=show.ends_at.astimezone(zone),
         timezone=view.timezone,
+        format=show.format,
+        language=show.language,
+        subtitles=show.subtitles,
         day_type=show.day_type,
         status=show.status,
         currency=show.currency,
@@ -272,6 +275,18 @@ async def update_movie(
     return movie_out(await service.update_movie(session, movie_id, body, now))
 
 
+@router.delete(
+    "/movies/{movie_id}",
+    status_code=204,
+    responses={409: {"description": "Shows name the movie (cancelled ones too)"}},
+)
+async def delete_movie(movie_id: uuid.UUID, session: SessionDep, _admin: AdminDep) -> Response:
+    """Removes a movie no show names, with its poster: admins only (movies are shared by every
+    theatre's managers, who create and edit them)."""
+    await service.delete_movie(session, movie_id)
+    return Response(status_code=204)
+
+
 # --- shows --------------------------------------------------------------------------------------
 
 
@@ -292,7 +307,7 @@ async def create_show(
     principal: OperatorDep,
 ) -> ShowOut:
     await ensure_manages_screens(session, principal, [body.screen_id])
-    return show_out(await service.create_show(session, settings, body, now))
+    return show_out(await schedule.create_show(session, settings, body, now))
 
 
 @router.get("/shows", response_model=ShowList)
@@ -307,9 +322,14 @@ async def list_shows(
     ] = None,
     status: ShowStatus | None = None,
     upcoming: Annotated[bool, Query(description="only shows that have not started")] = False,
+    format: Annotated[
+        str | None, Query(min_length=1, max_length=20, pattern=PRINTABLE_PATTERN)
+    ] = None,
+    language: Annotated[Filter, Query(description="the audio language")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ShowList:
+    """Shows by start; `format` (e.g. `IMAX 3D`) and `language` (the audio's) in any case."""
     if date is not None and not 2000 <= date.year <= 2200:
         raise InvalidInput("date must be between the years 2000 and 2200.", field="date")
     where = ShowFilter(
@@ -319,6 +339,8 @@ async def list_shows(
         local_date=date,
         status=status,
         starts_after=now if upcoming else None,
+        format=format,
+        language=language,
     )
     views = await service.list_shows(session, where, limit, offset)
     sold = await service.sold_seats(session, [view.show.id for view in views])

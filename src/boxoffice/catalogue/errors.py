@@ -109,3 +109,21 @@ class UnknownShowSeats(InvalidInput):
 
     type_slug = "unknown-seats"
     title = "Some seat ids are not seats of this show"
+
+
+class UnknownFormat(InvalidInput):
+    type_slug = "unknown-format"
+    title = "Not a format shows are given in"
+
+
+class LanguageNotReleased(InvalidInput):
+    type_slug = "language-not-released"
+    title = "The movie is not released in that language"
+
+
+class ShowBatchRefused(InvalidInput):
+    """Some shows of a batch cannot be scheduled: `errors` names each by its index, with its
+    problem (`type`, `status`, `detail` and what that problem adds); none was scheduled."""
+
+    type_slug = "show-batch-refused"
+    title = "Some shows of the batch cannot be scheduled"

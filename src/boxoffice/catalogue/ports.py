@@ -32,9 +32,10 @@ class Pricing(Protocol):
         seat_types: Iterable[str],
         overrides: Mapping[str, int],
         now: datetime,
+        format: str,
     ) -> tuple[dict[str, int], list[str]]:
-        """Prices of the seat types of a show about to be created, and the ones nothing
-        prices."""
+        """Prices of the seat types of a show about to be created in that format, and the ones
+        nothing prices."""
         ...
 
     async def keep_overrides(

@@ -7,15 +7,12 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Table,
     Uuid,
-    and_,
     bindparam,
     case,
     delete,
@@ -24,7 +21,6 @@ from sqlalchemy import (
     insert,
     literal,
     null,
-    or_,
     select,
     update,
 )
@@ -222,6 +218,10 @@ async def get_poster(session: AsyncSession, movie_id: uuid.UUID) -> MoviePoster 
     return await session.get(MoviePoster, movie_id)
 
 
+async def movie_has_shows(session: AsyncSession, movie_id: uuid.UUID) -> bool:
+    return bool(await session.scalar(select(exists().where(Show.movie_id == movie_id))))
+
+
 async def movie_has_running_shows(
     session: AsyncSession, movie_id: uuid.UUID, now: datetime
 ) -> bool:
@@ -289,6 +289,18 @@ async def insert_show_seats(
     )
 
 
+async def continue_version(session: AsyncSession, show_id: uuid.UUID, version: int) -> None:
+    """Sets a new inventory's seat-map version (its rows were just inserted at 0) to `version`,
+    by one row's counter: the seat map's version never goes back."""
+    first = select(func.min(ShowSeat.seat_id)).where(ShowSeat.show_id == show_id)
+    await session.execute(
+        update(ShowSeat)
+        .where(ShowSeat.show_id == show_id, ShowSeat.seat_id == first.scalar_subquery())
+        .values(version=version)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def get_show(session: AsyncSession, show_id: uuid.UUID, *, lock: bool = False) -> Show | None:
     query = select(Show).where(Show.id == show_id)
     if lock:
@@ -321,70 +333,6 @@ async def get_show_details(
     )
     row = (await session.execute(query)).one_or_none()
     return None if row is None else (row[0], row[1], row[2], row[3])
-
-
-@dataclass(frozen=True)
-class ShowFilter:
-    movie_id: uuid.UUID | None = None
-    theatre_id: uuid.UUID | None = None
-    city: str | None = None
-    local_date: date | None = None
-    status: ShowStatus | None = None
-    starts_after: datetime | None = None
-
-
-def _local_day_window(day: date, timezone: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start, end
-
-
-async def list_shows(
-    session: AsyncSession, where: ShowFilter, limit: int, offset: int
-) -> list[tuple[Show, str]]:
-    """Shows with their theatre's timezone, ordered by start.
-
-    The `local_date` filter means the date in each theatre's own timezone: one UTC window per
-    timezone in use (a handful), each applied to the theatres of that timezone, so paging stays
-    in SQL.
-    """
-    conditions: list[Any] = []
-    if where.movie_id is not None:
-        conditions.append(Show.movie_id == where.movie_id)
-    if where.theatre_id is not None:
-        conditions.append(Show.theatre_id == where.theatre_id)
-    if where.city is not None:
-        conditions.append(func.lower(Theatre.city) == where.city.lower())
-    if where.status is not None:
-        conditions.append(Show.status == where.status)
-    if where.starts_after is not None:
-        conditions.append(Show.starts_at > where.starts_after)
-    if where.local_date is not None:
-        zones_query = select(Theatre.timezone).distinct()
-        if where.theatre_id is not None:
-            zones_query = zones_query.where(Theatre.id == where.theatre_id)
-        if where.city is not None:
-            zones_query = zones_query.where(func.lower(Theatre.city) == where.city.lower())
-        zones = sorted(await session.scalars(zones_query))
-        if not zones:
-            return []
-        windows = []
-        for zone in zones:
-            start, end = _local_day_window(where.local_date, zone)
-            windows.append(
-                and_(Theatre.timezone == zone, Show.starts_at >= start, Show.starts_at < end)
-            )
-        conditions.append(or_(*windows))
-    query = (
-        select(Show, Theatre.timezone)
-        .join(Theatre, Theatre.id == Show.theatre_id)
-        .where(*conditions)
-        .order_by(Show.starts_at, Show.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [(show, timezone) for show, timezone in await session.execute(query)]
 
 
 async def prices_of_shows(
@@ -493,6 +441,20 @@ async def seat_map_version(session: AsyncSession, show_id: uuid.UUID) -> int | N
         select(func.sum(ShowSeat.version)).where(ShowSeat.show_id == show_id)
     )
     return None if total is None else int(total)
+
+
+async def seat_map_versions(
+    session: AsyncSession, show_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """The seat-map version of each of these shows (those with seats)."""
+    if not show_ids:
+        return {}
+    query = (
+        select(ShowSeat.show_id, func.sum(ShowSeat.version))
+        .where(ShowSeat.show_id.in_(sorted(set(show_ids))))
+        .group_by(ShowSeat.show_id)
+    )
+    return {show_id: int(total) for show_id, total in await session.execute(query)}
 
 
 async def find_theatre_by_name(session: AsyncSession, name: str, city: str) -> Theatre | None:

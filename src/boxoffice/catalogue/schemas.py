@@ -320,10 +320,23 @@ class ScreenList(BaseModel):
 # --- movies -----------------------------------------------------------------------------------
 
 
+def _unique_languages(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Languages = Annotated[
+    list[Text50],
+    Field(max_length=20, description="the audio languages it is released in"),
+    AfterValidator(_unique_languages),
+]
+FormatCode = Annotated[Text20, Field(description="a format's code (GET /formats), e.g. 3D")]
+
+
 class MovieCreate(Request):
     title: Text300
     duration_minutes: Annotated[int, Strict(), Field(ge=1, le=600)]
-    language: Text50
+    language: Text50 = Field(description="its original language (always one of `languages`)")
+    languages: Languages = Field(default_factory=list)
     certificate: Text10
     genres: list[Text50] = Field(default_factory=list, max_length=10)
     release_date: IsoDate
@@ -333,6 +346,7 @@ class MoviePatch(Patch):
     title: Text300 | None = None
     duration_minutes: Annotated[int, Strict(), Field(ge=1, le=600)] | None = None
     language: Text50 | None = None
+    languages: Languages | None = None
     certificate: Text10 | None = None
     genres: Annotated[list[Text50], Field(max_length=10)] | None = None
     release_date: IsoDate | None = None
@@ -343,6 +357,7 @@ class MovieOut(BaseModel):
     title: str
     duration_minutes: int
     language: str
+    languages: list[str] = Field(description="the audio languages it is released in")
     certificate: str
     genres: list[str]
     release_date: date
@@ -370,6 +385,11 @@ class ShowCreate(Request):
     movie_id: uuid.UUID
     screen_id: uuid.UUID
     starts_at: IsoInstant = Field(description="ISO 8601 with an offset, in the future")
+    format: FormatCode = "2D"
+    language: Text50 | None = Field(
+        None, description="the audio language, one of the movie's `languages` (default: its own)"
+    )
+    subtitles: Text50 | None = None
     price_overrides: list[PriceOverride] = Field(default_factory=list, max_length=20)
 
     @field_validator("price_overrides")
@@ -390,6 +410,9 @@ class ShowOut(BaseModel):
     starts_at: datetime = Field(description="in the theatre's local offset")
     ends_at: datetime = Field(description="starts_at + the movie's duration")
     timezone: str
+    format: str
+    language: str = Field(description="the audio language")
+    subtitles: str | None
     day_type: DayType
     status: ShowStatus
     currency: str
@@ -397,6 +420,24 @@ class ShowOut(BaseModel):
     cancelled_at: datetime | None
     created_at: datetime
     seat_count: int = Field(description="the show's seats")
+
+
+MAX_BATCH = 200
+
+
+class ShowBatch(Request):
+    """Shows to schedule together: all of them, or none."""
+
+    shows: list[ShowCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ShowBatchOut(BaseModel):
+    shows: list[ShowOut]
+
+
+class FormatOut(BaseModel):
+    code: str
+    name: str
 
 
 class ScreenName(BaseModel):

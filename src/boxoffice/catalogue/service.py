@@ -11,16 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import events
-from boxoffice.catalogue import block_repository, ports, repository
-from boxoffice.catalogue.days import day_type_of
+from boxoffice.catalogue import block_repository, ports, repository, schedule_repository
 from boxoffice.catalogue.errors import (
-    InvalidShowTime,
     LayoutLocked,
     MovieInUse,
     MovieNotFound,
@@ -28,11 +26,8 @@ from boxoffice.catalogue.errors import (
     ScreenNotFound,
     ShowNotCancellable,
     ShowNotFound,
-    ShowOverlap,
     TheatreNotFound,
-    UnknownReference,
     UnknownSeatTypes,
-    UnpriceableShow,
 )
 from boxoffice.catalogue.events import ShowCancelled
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowStatus, Theatre
@@ -42,7 +37,6 @@ from boxoffice.catalogue.schemas import (
     MoviePatch,
     RowLayout,
     ScreenCreate,
-    ShowCreate,
     TheatreCreate,
     TheatrePatch,
 )
@@ -53,7 +47,6 @@ from boxoffice.catalogue.seatmap import (
     announce_seat_changes,
     snapshot_of,
 )
-from boxoffice.config import Settings
 from boxoffice.db.base import new_id
 from boxoffice.money import gst
 from boxoffice.money.errors import InvalidRegistration
@@ -236,8 +229,10 @@ async def replace_layout(
     """A new seat layout and its sweet spot (none: the default), allowed while no booking (in
     any status) names a seat of the screen.
 
-    The inventory of every show of the screen is rebuilt from the new seats; upcoming shows are
-    priced afresh (409 if one cannot be), others keep their last price per seat type.
+    The inventory of every show of the screen is rebuilt from the new seats (with its seat
+    count); upcoming shows are priced afresh (409 if one cannot be), others keep their last price
+    per seat type. Each show's seat-map version goes on from where it was (SPEC: it never
+    decreases, a replaced layout included), so no cached map of the old seats passes for current.
     """
     screen = await repository.get_screen(session, screen_id, lock=True)
     if screen is None:
@@ -245,7 +240,9 @@ async def replace_layout(
     if await ports.provided().seat_use.screen_has_bookings(session, screen_id):
         raise LayoutLocked("The screen has bookings; its layout cannot change.")
     shows = await repository.shows_of_screen(session, screen_id)
-    old_prices = await repository.prices_of_shows(session, [s.id for s in shows])
+    show_ids = [s.id for s in shows]
+    old_prices = await repository.prices_of_shows(session, show_ids)
+    old_versions = await repository.seat_map_versions(session, show_ids)
     rows = body.rows
     spot = body.sweet_spot
     screen.sweet_spot_row = spot.row if spot else None
@@ -254,12 +251,17 @@ async def replace_layout(
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)
     new_types = {row.seat_type for row in rows}
+    seat_count = await repository.seat_count(session, screen_id)
     for show in shows:
         kept = old_prices.get(show.id, {})
         # Placeholders for seat types the show had no price for: re-pricing below sets the real
         # price of upcoming shows, or refuses the change.
         prices = {t: kept.get(t, 0) for t in new_types}
         await repository.insert_show_seats(session, show.id, screen_id, prices)
+        await repository.continue_version(session, show.id, old_versions.get(show.id, 0) + 1)
+        show.seat_count = seat_count
+    await session.flush()
+    await announce_seat_changes(show_ids, session)
     theatre = await repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
     await ports.provided().pricing.reprice_upcoming_shows(
@@ -271,8 +273,15 @@ async def replace_layout(
 # --- movies -------------------------------------------------------------------------------------
 
 
+def _released_in(language: str, languages: list[str]) -> list[str]:
+    """A movie's languages: its own always among them, first when it was not listed."""
+    return languages if language in languages else [language, *languages]
+
+
 async def create_movie(session: AsyncSession, body: MovieCreate, now: datetime) -> Movie:
-    movie = Movie(id=new_id(), created_at=now, **body.model_dump())
+    fields = body.model_dump()
+    fields["languages"] = _released_in(body.language, body.languages)
+    movie = Movie(id=new_id(), created_at=now, **fields)
     await repository.add(session, movie)
     return movie
 
@@ -305,10 +314,33 @@ async def update_movie(
         raise MovieInUse(
             "The duration of a movie with scheduled shows cannot change; cancel them first."
         )
+    if "language" in changes or "languages" in changes:
+        changes["languages"] = _released_in(
+            changes.get("language", movie.language), changes.get("languages", movie.languages)
+        )
+        dropped = await schedule_repository.languages_of_running_shows(session, movie.id, now)
+        dropped -= set(changes["languages"])
+        if dropped:
+            raise MovieInUse(
+                f"Scheduled shows are in {', '.join(sorted(dropped))}: keep it among the "
+                "movie's languages, or cancel them first.",
+                languages_in_use=sorted(dropped),
+            )
     for name, value in changes.items():
         setattr(movie, name, value)
     await session.flush()
     return movie
+
+
+async def delete_movie(session: AsyncSession, movie_id: uuid.UUID) -> None:
+    """Removes the movie and its poster; refused (409) while any show, of any status, names
+    it (its bookings and reports do)."""
+    movie = await get_movie(session, movie_id)
+    if await repository.movie_has_shows(session, movie.id):
+        raise MovieInUse("Shows name this movie; it cannot be deleted.")
+    await repository.delete_poster(session, movie.id)
+    await session.delete(movie)
+    await session.flush()
 
 
 # --- shows --------------------------------------------------------------------------------------
@@ -319,76 +351,6 @@ class ShowView:
     show: Show
     timezone: str
     prices: dict[str, int]
-
-
-async def create_show(
-    session: AsyncSession, settings: Settings, body: ShowCreate, now: datetime
-) -> ShowView:
-    """Schedules a movie on a screen: validated, priced, no overlap, inventory created.
-
-    The screen row is locked first, so two shows racing for the same slot queue on it and the
-    second one sees the first in its overlap check.
-    """
-    starts_at = body.starts_at.astimezone(UTC)
-    if starts_at <= now:
-        raise InvalidShowTime("starts_at must be in the future.", field="starts_at")
-    if starts_at > now + MAX_SCHEDULE_AHEAD:
-        raise InvalidShowTime(
-            f"starts_at must be within {MAX_SCHEDULE_AHEAD.days} days.", field="starts_at"
-        )
-    screen = await repository.get_screen(session, body.screen_id, lock=True)
-    if screen is None:
-        raise UnknownReference("screen_id names no screen.", field="screen_id")
-    movie = await repository.get_movie(session, body.movie_id)
-    if movie is None:
-        raise UnknownReference("movie_id names no movie.", field="movie_id")
-    theatre = await repository.get_theatre(session, screen.theatre_id)
-    assert theatre is not None
-
-    overrides = {o.seat_type: o.amount for o in body.price_overrides}
-    await ensure_seat_types_exist(session, overrides)
-    day_type = day_type_of(starts_at, theatre.timezone, theatre.holidays)
-    seat_types = (await repository.seat_types_of_screens(session, [screen.id]))[screen.id]
-    pricing = ports.provided().pricing
-    prices, missing = await pricing.prices_for_new_show(
-        session, theatre, screen.id, day_type, seat_types, overrides, now
-    )
-    if missing:
-        raise UnpriceableShow(
-            f"No price for seat types {', '.join(missing)} on a {day_type.value} show: set a "
-            "theatre or screen price rule, or a price override.",
-            missing_seat_types=missing,
-            day_type=day_type.value,
-        )
-
-    ends_at = starts_at + timedelta(minutes=movie.duration_minutes)
-    gap = timedelta(minutes=settings.show_cleaning_gap_minutes)
-    clashes = await repository.overlapping_shows(session, screen.id, starts_at, ends_at, gap)
-    if clashes:
-        raise ShowOverlap(
-            f"The screen is busy: a show must start at least {gap.seconds // 60} minutes after "
-            "the previous one ends, and end that long before the next one starts.",
-            conflicting_show_ids=[str(show.id) for show in clashes],
-        )
-
-    show = Show(
-        id=new_id(),
-        movie_id=movie.id,
-        screen_id=screen.id,
-        theatre_id=theatre.id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        day_type=day_type,
-        status=ShowStatus.SCHEDULED,
-        currency=settings.default_currency,
-        cancelled_at=None,
-        seat_count=await repository.seat_count(session, screen.id),
-        created_at=now,
-    )
-    await repository.add(session, show)
-    await pricing.keep_overrides(session, show.id, overrides)
-    await repository.insert_show_seats(session, show.id, screen.id, prices)
-    return ShowView(show, theatre.timezone, prices)
 
 
 async def get_show(session: AsyncSession, show_id: uuid.UUID) -> ShowView:
@@ -428,9 +390,9 @@ async def sold_seats(
 
 
 async def list_shows(
-    session: AsyncSession, where: repository.ShowFilter, limit: int, offset: int
+    session: AsyncSession, where: schedule_repository.ShowFilter, limit: int, offset: int
 ) -> list[ShowView]:
-    rows = await repository.list_shows(session, where, limit, offset)
+    rows = await schedule_repository.list_shows(session, where, limit, offset)
     prices = await repository.prices_of_shows(session, [show.id for show, _ in rows])
     return [ShowView(show, timezone, prices.get(show.id, {})) for show, timezone in rows]
 

@@ -19,10 +19,10 @@ RuleSet = dict[RuleKey, int]
 
 
 async def rules_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) -> RuleSet:
-    query = select(PriceRule.seat_type, PriceRule.day_type, PriceRule.amount).where(
-        PriceRule.theatre_id == theatre_id
-    )
-    return {(t, DayType(d)): a for t, d, a in await session.execute(query)}
+    query = select(
+        PriceRule.seat_type, PriceRule.day_type, PriceRule.format, PriceRule.amount
+    ).where(PriceRule.theatre_id == theatre_id)
+    return {(t, DayType(d), f): a for t, d, f, a in await session.execute(query)}
 
 
 async def rules_of_screens(
@@ -33,11 +33,15 @@ async def rules_of_screens(
     if not ids:
         return found
     query = select(
-        PriceRule.screen_id, PriceRule.seat_type, PriceRule.day_type, PriceRule.amount
+        PriceRule.screen_id,
+        PriceRule.seat_type,
+        PriceRule.day_type,
+        PriceRule.format,
+        PriceRule.amount,
     ).where(PriceRule.screen_id.in_(ids))
-    for screen_id, seat_type, day_type, amount in await session.execute(query):
+    for screen_id, seat_type, day_type, format_, amount in await session.execute(query):
         assert screen_id is not None
-        found[screen_id][(seat_type, DayType(day_type))] = amount
+        found[screen_id][(seat_type, DayType(day_type), format_)] = amount
     return found
 
 
@@ -66,9 +70,10 @@ async def replace_rules(
                     "screen_id": screen_id,
                     "seat_type": seat_type,
                     "day_type": day_type,
+                    "format": format_,
                     "amount": amount,
                 }
-                for (seat_type, day_type), amount in rules.items()
+                for (seat_type, day_type, format_), amount in rules.items()
             ],
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from boxoffice.catalogue.models import DayType
-from boxoffice.catalogue.schemas import Amount, SeatTypeCode
+from boxoffice.catalogue.schemas import Amount, FormatCode, SeatTypeCode
 
 MAX_RULES = 300
 
@@ -17,6 +17,9 @@ class PriceRuleIn(BaseModel):
     seat_type: SeatTypeCode
     day_type: DayType
     amount: Amount
+    format: FormatCode | None = Field(
+        None, description="a rule for shows of this format only; null: any format"
+    )
 
 
 class PriceRuleSet(RootModel[list[PriceRuleIn]]):
@@ -27,8 +30,8 @@ class PriceRuleSet(RootModel[list[PriceRuleIn]]):
     @field_validator("root")
     @classmethod
     def _one_rule_per_key(cls, rules: list[PriceRuleIn]) -> list[PriceRuleIn]:
-        keys = [(r.seat_type, r.day_type.value) for r in rules]
-        twice = sorted({f"{t}/{d}" for t, d in keys if keys.count((t, d)) > 1})
+        keys = [(r.seat_type, r.day_type.value, r.format or "any format") for r in rules]
+        twice = sorted({"/".join(key) for key in keys if keys.count(key) > 1})
         if twice:
             raise ValueError(f"more than one rule for: {', '.join(twice)}")
         return rules
@@ -38,3 +41,4 @@ class PriceRuleOut(BaseModel):
     seat_type: str
     day_type: DayType
     amount: int
+    format: str | None = None

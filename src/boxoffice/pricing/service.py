@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue import repository as catalogue_repository
+from boxoffice.catalogue import schedule
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.days import day_type_of
 from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound
@@ -38,15 +39,23 @@ MAX_REPORTED_SHOWS = 20
 
 def rules_out(rules: RuleSet) -> list[PriceRuleOut]:
     return [
-        PriceRuleOut(seat_type=seat_type, day_type=day_type, amount=amount)
-        for (seat_type, day_type), amount in sorted(
-            rules.items(), key=lambda item: (item[0][0], _DAY_ORDER[item[0][1]])
+        PriceRuleOut(seat_type=seat_type, day_type=day_type, format=format_, amount=amount)
+        for (seat_type, day_type, format_), amount in sorted(
+            rules.items(),
+            key=lambda item: (item[0][0], _DAY_ORDER[item[0][1]], item[0][2] or ""),
         )
     ]
 
 
 def _rule_set(rules: Iterable[PriceRuleIn]) -> RuleSet:
-    return {(r.seat_type, r.day_type): r.amount for r in rules}
+    return {(r.seat_type, r.day_type, r.format): r.amount for r in rules}
+
+
+async def _checked_rules(session: AsyncSession, rules: list[PriceRuleIn]) -> RuleSet:
+    """The rule set, its seat types and formats known (422 otherwise)."""
+    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    await schedule.ensure_formats_exist(session, (r.format for r in rules if r.format))
+    return _rule_set(rules)
 
 
 async def theatre_rules(session: AsyncSession, theatre_id: uuid.UUID) -> list[PriceRuleOut]:
@@ -68,9 +77,8 @@ async def replace_theatre_rules(
     theatre = await catalogue_repository.get_theatre(session, theatre_id, lock=True)
     if theatre is None:
         raise TheatreNotFound()
-    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    new_rules = await _checked_rules(session, rules)
     await catalogue_repository.lock_screens_of_theatre(session, theatre_id)
-    new_rules = _rule_set(rules)
     await taxes_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
     await repository.replace_rules(session, new_rules, theatre_id=theatre_id)
     await reprice_upcoming_shows(session, theatre, now)
@@ -83,10 +91,9 @@ async def replace_screen_rules(
     screen = await catalogue_repository.get_screen(session, screen_id, lock=True)
     if screen is None:
         raise ScreenNotFound()
-    await catalogue_service.ensure_seat_types_exist(session, (r.seat_type for r in rules))
+    new_rules = await _checked_rules(session, rules)
     theatre = await catalogue_repository.get_theatre(session, screen.theatre_id)
     assert theatre is not None
-    new_rules = _rule_set(rules)
     await taxes_service.ensure_prices_consistent(session, theatre, new_rules.values(), now)
     await repository.replace_rules(session, new_rules, screen_id=screen_id)
     await reprice_upcoming_shows(session, theatre, now, screen_ids=[screen_id])
@@ -101,13 +108,16 @@ async def prices_for_new_show(
     seat_types: Iterable[str],
     overrides: Mapping[str, int],
     now: datetime,
+    format: str,
 ) -> tuple[dict[str, int], list[str]]:
-    """Prices of the seat types of a show about to be created, and the ones nothing prices.
-    Its overrides must fit a tax slab like any price set (422 otherwise)."""
+    """Prices of the seat types of a show about to be created in that format, and the ones
+    nothing prices. Its overrides must fit a tax slab like any price set (422 otherwise)."""
     await taxes_service.ensure_prices_consistent(session, theatre, overrides.values(), now)
     theatre_rule_set = await repository.rules_of_theatre(session, theatre.id)
     screen_rule_set = (await repository.rules_of_screens(session, [screen_id])).get(screen_id, {})
-    return resolve_prices(seat_types, day_type, overrides, screen_rule_set, theatre_rule_set)
+    return resolve_prices(
+        seat_types, day_type, overrides, screen_rule_set, theatre_rule_set, format
+    )
 
 
 async def keep_overrides(
@@ -158,6 +168,7 @@ async def reprice_upcoming_shows(
             overrides.get(show.id, {}),
             screen_rule_sets.get(show.screen_id, {}),
             theatre_rule_set,
+            show.format,
         )
         if missing:
             unpriced.append(

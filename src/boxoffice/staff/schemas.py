@@ -17,17 +17,18 @@ class StaffCreate(BaseModel):
     theatre_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 
 
-class StaffOut(BaseModel):
+class MemberOut(BaseModel):
+    """An account of a theatre's people, and the theatres it is theirs at."""
+
     id: uuid.UUID
     email: str
     name: str
+    theatre_ids: list[uuid.UUID]
+
+
+class StaffOut(MemberOut):
     role: Literal["staff"] = "staff"
-    theatre_ids: list[uuid.UUID]
 
 
-class ManagerOut(BaseModel):
-    id: uuid.UUID
-    email: str
-    name: str
+class ManagerOut(MemberOut):
     role: Literal["manager"] = "manager"
-    theatre_ids: list[uuid.UUID]

@@ -4,6 +4,8 @@ their theatres) and manager accounts (the `manager` role: they run their theatre
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,13 +46,8 @@ async def create_staff(
     of them is not)."""
     for theatre_id in dict.fromkeys(theatre_ids):
         await ensure_manages_theatre(session, principal, theatre_id)
-    theatre_ids = await _known_theatres(session, theatre_ids)
-    user = await new_account(
-        session, settings, now, email=email, password=password, name=name, role=Role.STAFF
-    )
-    repository.assign(session, user.id, theatre_ids)
-    await session.flush()
-    return user, theatre_ids
+    account = NewAccount(email, password, name, Role.STAFF)
+    return await _new_member(session, settings, account, theatre_ids, now, repository.assign)
 
 
 async def create_manager(
@@ -64,11 +61,39 @@ async def create_manager(
     now: datetime,
 ) -> tuple[User, list[uuid.UUID]]:
     """A manager account that runs the given theatres (an admin's act); it signs in as usual."""
+    account = NewAccount(email, password, name, Role.MANAGER)
+    assign = accounts_repository.assign_managed_theatres
+    return await _new_member(session, settings, account, theatre_ids, now, assign)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    password: str
+    name: str
+    role: Role
+
+
+async def _new_member(
+    session: AsyncSession,
+    settings: Settings,
+    account: NewAccount,
+    theatre_ids: list[uuid.UUID],
+    now: datetime,
+    assign: Callable[[AsyncSession, uuid.UUID, list[uuid.UUID]], None],
+) -> tuple[User, list[uuid.UUID]]:
+    """The account, with its theatres (each once, in the order given; 422 naming unknown ones)."""
     theatre_ids = await _known_theatres(session, theatre_ids)
     user = await new_account(
-        session, settings, now, email=email, password=password, name=name, role=Role.MANAGER
+        session,
+        settings,
+        now,
+        email=account.email,
+        password=account.password,
+        name=account.name,
+        role=account.role,
     )
-    accounts_repository.assign_managed_theatres(session, user.id, theatre_ids)
+    assign(session, user.id, theatre_ids)
     await session.flush()
     return user, theatre_ids
 

@@ -1,5 +1,6 @@
-// What's on: a city, a day of the week ahead (a strip of 7), a search by title, and each
-// movie's showtimes by theatre, coloured by how full each show is.
+// What's on: a city, a day of the week ahead (a strip of 7), a search by title, chips by
+// language, format and time of day, and each movie's showtimes grouped by language and format
+// (as BookMyShow does: "Hindi · 3D"), then by theatre, coloured by how full each show is.
 import { get } from "../api.js";
 import { isoDay, price, showDate, showTime } from "../format.js";
 import { facetChips } from "../components/facets.js";
@@ -21,10 +22,12 @@ function partOfDay(show) {
 export default async function home(main) {
   const messages = messageBox("home");
   const params = new URLSearchParams(location.search);
-  const [theatres, movies] = await Promise.all([
+  const [theatres, movies, formats] = await Promise.all([
     get("/api/v1/theatres?limit=100", { auth: "none" }),
     get("/api/v1/movies?limit=100", { auth: "none" }),
+    get("/api/v1/formats", { auth: "none" }),
   ]);
+  const formatOrder = formats.map((format) => format.code);
   const cities = [...new Set(theatres.items.map((t) => t.city))].sort();
   const city = h("select", { name: "city" }, cities.map((c) => h("option", { value: c }, c)));
   city.value = params.get("city") || cities[0] || "";
@@ -41,12 +44,12 @@ export default async function home(main) {
   const list = h("div", { class: "movies" });
   const filters = h("form", { class: "filters", role: "search", "aria-label": "Choose city and movie" }, field("City", city), field("Search by title", search));
   filters.addEventListener("submit", (event) => event.preventDefault());
-  // Shows gaining a format (SPEC "Back office") add { name: "format", label: "Format", of: (show) => show.format }.
   const facets = facetChips([
-    { name: "language", label: "Language", of: (show) => movieById.get(show.movie_id)?.language },
+    { name: "language", label: "Language", of: (show) => show.language },
+    { name: "format", label: "Format", of: (show) => show.format, order: formatOrder },
     { name: "time", label: "Time", of: partOfDay, order: ["morning", "afternoon", "evening", "night"], words: (part) => PART_WORDS[part] },
   ], {
-    chosen: Object.fromEntries(["language", "time"].map((name) => [name, (params.get(name) || "").split(",").filter(Boolean)])),
+    chosen: Object.fromEntries(["language", "format", "time"].map((name) => [name, (params.get(name) || "").split(",").filter(Boolean)])),
     onChange: () => { address(); draw(); },
   });
   render(main, "Now showing", filters, strip, facets.element, fillLegend(), messages.element, list);
@@ -80,7 +83,7 @@ export default async function home(main) {
       byMovie.get(show.movie_id).push(show);
     }
     if (byMovie.size) {
-      list.replaceChildren(...[...byMovie].map(([movieId, movieShows]) => movieCard(movieById.get(movieId), movieShows, theatreById)));
+      list.replaceChildren(...[...byMovie].map(([movieId, movieShows]) => movieCard(movieById.get(movieId), movieShows, theatreById, formatOrder)));
     } else if (shown.length) {
       list.replaceChildren(h("p", {}, `No show matching your search and filters in ${city.value} that day. `,
         h("button", { type: "button", class: "link", onclick: () => { search.value = ""; facets.clear(); address(); draw(); } }, "Show all movies")));
@@ -138,29 +141,43 @@ function fillLegend() {
     FILL.map(([, cls, words]) => h("li", {}, h("span", { class: `dot ${cls}`, "aria-hidden": "true" }), words)));
 }
 
-function movieCard(movie, shows, theatreById) {
-  const byTheatre = new Map();
-  for (const show of shows) {
-    if (!byTheatre.has(show.theatre_id)) byTheatre.set(show.theatre_id, []);
-    byTheatre.get(show.theatre_id).push(show);
+function groupBy(items, key) {
+  const groups = new Map();
+  for (const item of items) {
+    if (!groups.has(key(item))) groups.set(key(item), []);
+    groups.get(key(item)).push(item);
   }
+  return groups;
+}
+
+// A movie's shows of the day: a group per language and format (in the formats' own order),
+// then per theatre.
+function movieCard(movie, shows, theatreById, formatOrder) {
+  const versions = [...groupBy(shows, (show) => `${show.language}\n${show.format}`).values()].sort((a, b) =>
+    a[0].language.localeCompare(b[0].language) || formatOrder.indexOf(a[0].format) - formatOrder.indexOf(b[0].format));
   const title = movie ? movie.title : "Movie";
-  const facts = movie ? `${movie.language} · ${movie.certificate} · ${movie.duration_minutes} min · ${movie.genres.join(", ")}` : "";
+  const facts = movie ? `${movie.languages.join(", ")} · ${movie.certificate} · ${movie.duration_minutes} min · ${movie.genres.join(", ")}` : "";
   return h("section", { class: "movie", "aria-label": title },
     poster(movie),
     h("div", { class: "movie-head" }, h("h2", {}, title), h("p", { class: "muted" }, facts)),
-    h("div", { class: "movie-shows" }, [...byTheatre].map(([theatreId, theatreShows]) => {
-      const theatre = theatreById.get(theatreId);
-      return h("div", { class: "theatre" },
-        h("h3", {}, theatre ? theatre.name : "Theatre"),
-        h("ul", { class: "times" }, theatreShows.map((show) => {
-          const from = price(Math.min(...Object.values(show.prices)), show.currency);
-          const time = showTime(show.starts_at, show.timezone);
-          const [, cls, words] = fill(show);
-          return h("li", {}, h("a", {
-            class: `time ${cls}`, href: `/shows/${show.id}`, "data-fill": words,
-            "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
-          }, time, h("small", {}, `from ${from}`)));
-        })));
+    h("div", { class: "movie-shows" }, versions.map((versionShows) => {
+      const { language, format } = versionShows[0];
+      return h("div", { class: "version" },
+        h("h3", { class: "version-name" }, `${language} · ${format}`),
+        [...groupBy(versionShows, (show) => show.theatre_id)].map(([theatreId, theatreShows]) => theatreTimes(title, theatreById.get(theatreId), theatreShows)));
+    })));
+}
+
+function theatreTimes(title, theatre, shows) {
+  return h("div", { class: "theatre" },
+    h("h4", {}, theatre ? theatre.name : "Theatre"),
+    h("ul", { class: "times" }, shows.map((show) => {
+      const from = price(Math.min(...Object.values(show.prices)), show.currency);
+      const time = showTime(show.starts_at, show.timezone);
+      const [, cls, words] = fill(show);
+      return h("li", {}, h("a", {
+        class: `time ${cls}`, href: `/shows/${show.id}`, "data-fill": words,
+        "aria-label": `${title} at ${time}, ${theatre ? theatre.name : ""}, from ${from}, ${words.toLowerCase()}`,
+      }, time, h("small", {}, `from ${from}`)));
     })));
 }

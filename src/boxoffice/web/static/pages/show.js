@@ -74,7 +74,7 @@ export default async function showPage(main, showId) {
 
   const resume = resumeHold(held, picker, messages);
   const ask = howMany({ showId, map, maxSeats, messages, onQuantity: (count) => picker.setQuantity(count) });
-  const facts = [`${theatre.name}, ${show.screen.name}`, dateTime(show.starts_at, show.timezone), movie.language, movie.certificate];
+  const facts = [`${theatre.name}, ${show.screen.name}`, dateTime(show.starts_at, show.timezone), `${show.language} · ${show.format}`, movie.certificate];
   render(main, movie.title,
     h("div", { class: "show-head" }, poster(movie, "thumb"), h("p", { class: "muted" }, facts.join(" · "))),
     show.status === "CANCELLED" ? h("p", { class: "error", role: "alert" }, "This show has been cancelled.") : null,
