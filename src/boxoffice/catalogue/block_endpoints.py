@@ -13,15 +13,14 @@ from fastapi import APIRouter, Query
 
 from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.catalogue import blocks
-from boxoffice.catalogue.models import SeatBlock
-from boxoffice.catalogue.schemas import (
-    MAX_ROWS,
-    MAX_SEATS_PER_ROW,
+from boxoffice.catalogue.block_schemas import (
     BlockRequest,
     SeatBlockOut,
     SeatBlocks,
     UnblockRequest,
 )
+from boxoffice.catalogue.models import SeatBlock
+from boxoffice.catalogue.schemas import MAX_ROWS, MAX_SEATS_PER_ROW
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.errors import InvalidInput
 

@@ -487,30 +487,3 @@ class SeatMap(BaseModel):
     currency: str
     version: int  # never decreases; grows with every write to the show's seats
     seats: list[SeatMapSeat]
-
-
-# --- blocked seats ----------------------------------------------------------------------------
-
-
-class BlockRequest(Request):
-    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS_PER_ROW * MAX_ROWS)
-    reason: Text200 = Field(description="why: house seats, a broken seat, a camera position...")
-
-
-class UnblockRequest(Request):
-    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS_PER_ROW * MAX_ROWS)
-
-
-class SeatBlockOut(BaseModel):
-    seat_id: uuid.UUID
-    label: str
-    reason: str
-    blocked_by: str = Field(description="who blocked it, as audit trails name callers")
-    blocked_at: datetime
-    unblocked_by: str | None
-    unblocked_at: datetime | None = Field(description="null while the seat is blocked")
-
-
-class SeatBlocks(BaseModel):
-    show_id: uuid.UUID
-    items: list[SeatBlockOut] = Field(description="the blocks, in seat order")
