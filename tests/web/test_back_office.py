@@ -79,8 +79,8 @@ def draw_screen(page: Page) -> str:
 
     preview = page.locator(".layout-preview")
     expect(preview.locator("[data-seat-id]")).to_have_count(59)
-    expect(preview.locator('[data-access="wheelchair"]')).to_have_count(2)
-    expect(preview.locator('[data-access="companion"]')).to_have_count(2)
+    expect(preview.locator(".seat-wheelchair")).to_have_count(2)  # marked as the shop marks them
+    expect(preview.locator(".seat-companion")).to_have_count(2)
     expect(
         preview.get_by_role("button", name=re.compile(r"^A1, SILVER, wheelchair space"))
     ).to_be_visible()
@@ -209,10 +209,12 @@ def test_a_manager_sets_up_a_screen_and_a_week_and_the_shop_sells_it(
     # The shop: the day's shows, in both formats; a visitor buys one seat of the 2D show.
     visitor = new_page(live_server.url, viewport=PHONE)
     visitor.goto(f"/?city=Pune&date={second_day}")
-    expect(visitor.get_by_role("link", name=re.compile(r"^Monsoon Road at"))).to_have_count(2)
+    card = visitor.get_by_role("region", name="Monsoon Road")
+    for kind in ("Hindi · 2D", "Tamil · 3D"):  # grouped by language and format
+        expect(card.locator(".version", has_text=kind).get_by_role("link")).to_have_count(1)
     visitor.goto(f"/shows/{on_sale['id']}")
     expect(seat(visitor, camera["id"])).to_have_attribute("data-status", "BLOCKED")
-    expect(visitor.locator('[data-access="wheelchair"]')).to_have_count(2)
+    expect(visitor.locator(".seat-wheelchair")).to_have_count(2)
     pick(visitor, 1)
     hold(visitor)
     pay_in_sandbox(visitor, "fan@example.com")

@@ -1,23 +1,27 @@
 // The form that puts a show on a screen: movie, screen, day and time, format, language (one the
 // movie is released in), subtitles, and optional prices for this show only.
+import { get } from "../api.js";
 import { paise } from "./manage-shell.js";
 import { field, h, messageBox } from "../ui.js";
 import { zoneOffset } from "./week-board.js";
 
-export const FORMATS = ["2D", "3D", "IMAX 2D", "IMAX 3D", "4DX", "SCREENX"];
+// The formats shows are given in (data: GET /formats), in their own order.
+export async function formatCodes() {
+  return (await get("/api/v1/formats", { auth: "none" })).map((format) => format.code);
+}
 
 export function languagesOf(movie) {
   return movie && movie.languages && movie.languages.length ? movie.languages : movie ? [movie.language] : [];
 }
 
 // onSubmit(body, facts) → a promise; facts names the show for messages and the board.
-export function showForm({ movies, screens, timezone, day, onSubmit, onClose }) {
+export function showForm({ movies, screens, formats, timezone, day, onSubmit, onClose }) {
   const messages = messageBox("show-form");
   const movie = h("select", { name: "movie_id", required: true }, movies.map((m) => h("option", { value: m.id }, m.title)));
   const screen = h("select", { name: "screen_id", required: true }, screens.map((s) => h("option", { value: s.id }, s.name)));
   const date = h("input", { type: "date", name: "date", value: day, required: true });
   const time = h("input", { type: "time", name: "time", required: true, step: 300 });
-  const format = h("select", { name: "format" }, FORMATS.map((f) => h("option", { value: f }, f)));
+  const format = h("select", { name: "format" }, formats.map((f) => h("option", { value: f }, f)));
   const language = h("select", { name: "language" });
   const subtitles = h("input", { type: "text", name: "subtitles", placeholder: "none" });
   const prices = h("div", { class: "override-prices" });

@@ -4,7 +4,7 @@
 import { get, put } from "../api.js";
 import { price } from "../format.js";
 import { manageShell, paise, rupees } from "../components/manage-shell.js";
-import { FORMATS } from "../components/show-form.js";
+import { formatCodes } from "../components/show-form.js";
 import { busy, field, h, messageBox } from "../ui.js";
 
 const DAYS = [["WEEKDAY", "Weekday"], ["WEEKEND", "Weekend"], ["HOLIDAY", "Holiday"]];
@@ -13,11 +13,11 @@ export default async function pricesPage(main) {
   const shell = await manageShell(main, "Rate cards", "/manage/prices");
   if (!shell) return;
   const { theatre, body } = shell;
-  const screenList = await get(`/api/v1/theatres/${theatre.id}/screens`, { auth: "none" });
+  const [screenList, formats] = await Promise.all([get(`/api/v1/theatres/${theatre.id}/screens`, { auth: "none" }), formatCodes()]);
   const screens = await Promise.all(screenList.items.map((s) => get(`/api/v1/screens/${s.id}`, { auth: "none" })));
   const messages = messageBox("prices");
   const scope = h("select", { name: "scope" }, h("option", { value: "" }, "Every screen (the theatre's card)"), screens.map((s) => h("option", { value: s.id }, s.name)));
-  const format = h("select", { name: "format" }, h("option", { value: "" }, "Any format"), FORMATS.map((f) => h("option", { value: f }, f)));
+  const format = h("select", { name: "format" }, h("option", { value: "" }, "Any format"), formats.map((f) => h("option", { value: f }, f)));
   const card = h("div", {});
   body.append(
     h("form", { class: "filters", "aria-label": "Which rate card" }, field("Rate card of", scope), field("Format", format)),

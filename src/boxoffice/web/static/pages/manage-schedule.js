@@ -6,7 +6,7 @@ import { get, post } from "../api.js";
 import { isoDay } from "../format.js";
 import { manageShell } from "../components/manage-shell.js";
 import { openShow } from "../components/show-panel.js";
-import { showForm } from "../components/show-form.js";
+import { formatCodes, showForm } from "../components/show-form.js";
 import { clock, dayName, daysFrom, minutesInto, showWords, weekBoard, zoneOffset } from "../components/week-board.js";
 import { h, messageBox } from "../ui.js";
 
@@ -16,9 +16,10 @@ export default async function schedulePage(main) {
   const { theatre, body } = shell;
   const first = new URLSearchParams(location.search).get("from") || isoDay(new Date(), theatre.timezone);
   const days = daysFrom(first, 7);
-  const [screenList, movieList] = await Promise.all([
+  const [screenList, movieList, formats] = await Promise.all([
     get(`/api/v1/theatres/${theatre.id}/screens`, { auth: "none" }),
     get("/api/v1/movies?limit=100", { auth: "none" }),
+    formatCodes(),
   ]);
   const screens = await Promise.all(screenList.items.map((s) => get(`/api/v1/screens/${s.id}`, { auth: "none" })));
   const movies = new Map(movieList.items.map((m) => [m.id, m]));
@@ -51,7 +52,7 @@ export default async function schedulePage(main) {
     }
     if (!form) {
       form = showForm({
-        movies: [...movies.values()], screens, timezone: theatre.timezone, day,
+        movies: [...movies.values()], screens, formats, timezone: theatre.timezone, day,
         onSubmit: addShow, onClose: () => { formSlot.replaceChildren(); form = null; add.focus(); },
       });
       formSlot.replaceChildren(form.element);
