@@ -99,6 +99,7 @@ def set_prices(page: Page) -> None:
     }
     for format_, prices in cards.items():
         page.get_by_label("Format").select_option(format_)
+        expect(page.locator(".rate-card caption")).to_contain_text(f"· {format_ or 'any format'} (")
         for seat_type, (weekday, weekend) in prices.items():
             page.get_by_label(f"{seat_type}, weekday (₹)").fill(weekday)
             page.get_by_label(f"{seat_type}, weekend (₹)").fill(weekend)
@@ -142,6 +143,7 @@ def test_a_manager_sets_up_a_screen_and_a_week_and_the_shop_sells_it(
     page.get_by_role("button", name="Add the movie").click()
     expect(page.locator("tr", has_text="Monsoon Road")).to_contain_text("Hindi, Tamil")
 
+    set_prices(page)  # the theatre's rate cards first: the preview then shows real prices
     page.get_by_role("link", name="Screens").click()
     screen_id = draw_screen(page)
     screen = client.get(f"/api/v1/screens/{screen_id}").json()
@@ -151,12 +153,10 @@ def test_a_manager_sets_up_a_screen_and_a_week_and_the_shop_sells_it(
     assert by_label["F1"]["seat_type"] == "VIP" and by_label["C6"]["x"] == 6  # after the aisle
     assert screen["sweet_spot"] == {"row": "E", "number": 6}
 
-    set_prices(page)
     day = tomorrow()
     page.get_by_role("link", name="Week schedule").click()
-    page.get_by_label("Week from").fill(day)
-    page.get_by_label("Week from").dispatch_event("change")
-    page.wait_for_url(re.compile(rf"from={day}$"))
+    expect(page.get_by_label("Week from")).to_be_visible()
+    page.goto(f"/manage/schedule?from={day}")
     page.get_by_role("button", name="Add a show", exact=True).click()
     add_show(page, day, "10:00", "2D", "Hindi")
     expect(page.locator(".show-block:not(.refused)")).to_have_count(1)
@@ -268,7 +268,7 @@ def test_a_manager_edits_the_theatres_settings(
     page.get_by_label("GST state code").fill("27")
     page.get_by_label("SAC (admission)").fill("999614")
     page.get_by_role("button", name="Add a holiday").click()
-    page.get_by_label("Holiday").fill("2026-12-25")
+    page.get_by_label("Holiday", exact=True).fill("2026-12-25")
     page.get_by_role("button", name="Add a fee slab").click()
     page.get_by_label("For tickets up to (₹, empty: any price)").fill("")
     page.get_by_label("Fee", exact=True).fill("20")

@@ -57,7 +57,7 @@ export function seatsOf(rows, priceOf) {
 export function layoutEditor({ rows, spot, types, onChange }) {
   let tool = "aisle";
   let focus = { row: 0, number: 1 };
-  const grid = h("div", { class: "layout-grid", role: "grid", "aria-label": "Seat layout: arrow keys move between seats; keys A, W, C, S, Delete and + act on the seat" });
+  const grid = h("div", { class: "layout-grid", role: "group", "aria-label": "Seat layout: arrow keys move between seats; keys A, W, C, S, Delete and + act on the seat" });
   const status = h("p", { class: "layout-status", "aria-live": "polite" });
   const toolChoice = h("fieldset", { class: "tools" }, h("legend", {}, "A click on a seat"),
     TOOLS.map(([value, label, key]) => h("label", { class: "chip" },
@@ -125,16 +125,16 @@ export function layoutEditor({ rows, spot, types, onChange }) {
       const isSpot = spot && spot.row === row.label && spot.number === number;
       const here = focus.row === index && focus.number === number;
       const cell = h("button", {
-        type: "button", role: "gridcell", class: `seat seat-${row.seat_type.toLowerCase()}`, tabindex: here ? "0" : "-1",
+        type: "button", class: `seat seat-${row.seat_type.toLowerCase()}`, tabindex: here ? "0" : "-1",
         "aria-label": describe(row, number), dataset: { row: row.label, number: String(number) },
         "data-access": kind ? kind.toLowerCase() : null, "data-spot": isSpot ? "true" : null,
       }, kind === WHEELCHAIR ? "♿" : kind === COMPANION ? "C" : String(number));
       cells.push(cell);
       if (row.aisles.has(number) && number < row.seats) cells.push(h("span", { class: "aisle", "aria-hidden": "true" }));
     }
-    return h("div", { class: "layout-row", role: "row", dataset: { row: row.label } },
-      h("span", { class: "row-tools", role: "presentation" }, label, type, fewer, more, drop),
-      h("span", { class: "row-seats", role: "presentation" }, cells));
+    return h("div", { class: "layout-row", role: "group", "aria-label": `Row ${row.label}`, dataset: { row: row.label } },
+      h("span", { class: "row-tools" }, label, type, fewer, more, drop),
+      h("span", { class: "row-seats" }, cells));
   }
 
   // Seat `number` removed: what followed it moves one place left.

@@ -39,7 +39,7 @@ export async function manageShell(main, title, here) {
   const body = h("div", { class: "manage-body" });
   render(main, title,
     h("div", { class: "manage-head" }, nav,
-      h("form", { class: "filters", "aria-label": "Theatre" }, field("Theatre", chooser))),
+      h("form", { class: "filters", "aria-label": "Choose the theatre" }, field("Theatre", chooser))),
     body);
   return { theatre, theatres, body, me };
 }

@@ -71,9 +71,10 @@ async function drawBlocks(show, slot, messages) {
   });
   block.addEventListener("click", () => busy(block, messages, async () => {
     await post(`/api/v1/shows/${show.id}/blocks`, { seat_ids: chosen.map((s) => s.id), reason: reason.value.trim() || "blocked by the theatre" });
-    messages.info(`${chosen.map((s) => s.label).join(", ")} not for sale.`);
-    picker.update(chosen.map((s) => ({ id: s.id, status: "BLOCKED" })));
-    picker.clear();
+    const done = chosen;
+    picker.clear(); // first: a picked seat turning BLOCKED would read as taken by someone else
+    picker.update(done.map((s) => ({ id: s.id, status: "BLOCKED" })));
+    messages.info(`${done.map((s) => s.label).join(", ")} not for sale.`);
     await drawBlocked();
   }));
   const blockedList = h("ul", { class: "blocked-list", "aria-label": "Seats not for sale" });

@@ -61,8 +61,8 @@ export default async function settingsPage(main) {
       };
       const changes = {};
       for (const [key, value] of Object.entries(wanted)) {
-        const before = current[key] ?? "";
-        if (JSON.stringify(value) !== JSON.stringify(before) && !(value === "" && before === "")) changes[key] = value;
+        const before = current[key];
+        if (plain(value) !== plain(before)) changes[key] = value;
       }
       for (const [key, value] of Object.entries(changes)) {
         if (value === "") throw new Error(`${TEXTS.find(([k]) => k === key)[1]} cannot be emptied once set.`);
@@ -113,4 +113,12 @@ function tierLine(tier) {
 function checked(number, what) {
   if (!Number.isFinite(number) || number < 0) throw new Error(`Please give ${what} as a number.`);
   return number;
+}
+
+// A value as JSON without its null members: a fee slab read back ({up_to, amount}) equals the
+// one the server shows ({up_to, amount, rate_bp: null}).
+function plain(value) {
+  return JSON.stringify(value ?? "", function drop(_key, member) {
+    return member === null && !Array.isArray(this) ? undefined : member;
+  });
 }
