@@ -171,7 +171,9 @@ def test_a_manager_sets_up_a_screen_and_a_week_and_the_shop_sells_it(
     expect(refusal).to_contain_text("Not scheduled: Monsoon Road · Hindi 2D at 11:00.")
     expect(refusal).to_contain_text("It overlaps Monsoon Road · Hindi 2D 10:00\u201312:30.")
     expect(page.locator(".show-block.refused")).to_have_count(1)
-    page.screenshot(path=str(DOCS / "back-office-schedule.png"), full_page=False)
+    page.get_by_role("form", name="Add a show").get_by_role("button", name="Close").click()
+    expect(refusal).to_be_visible()  # the refusal stays on the board
+    page.screenshot(path=str(DOCS / "back-office-schedule.png"))
 
     shows = client.get(f"/api/v1/shows?theatre_id={ours['id']}&limit=100").json()["items"]
     assert len(shows) == 14
