@@ -1,12 +1,14 @@
 """The database's own limit for the hold path: the application's own hold and release statements
-(`bookings.holds_postgres.HOLD` / `RELEASE_HOLD`, the functions of migration 0004, so they stay the
-same statements when the code changes) issued straight to PostgreSQL by asyncpg clients in
-autocommit, as the API sends them: no HTTP, no Python beyond the driver."""
+(`bookings.holds_postgres.HOLD` / `RELEASE_HOLD`, the functions of the newest
+`NNNN_sale_path.sql`, so they stay the same statements when the code changes) issued straight to
+PostgreSQL by asyncpg clients in autocommit, as the API sends them: no HTTP, no Python beyond
+the driver."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import time
 import uuid
 from collections import Counter
@@ -27,6 +29,26 @@ async def _guests(db: asyncpg.Connection, count: int) -> list[uuid.UUID]:
         "INSERT INTO guests (id, created_at) VALUES ($1, $2)", [(i, now) for i in ids]
     )
     return ids
+
+
+async def _charge_arguments(database_url: str, show: uuid.UUID) -> list[Any]:
+    """The show's charge table as the sale path passes it to `boxoffice_hold` (its terms
+    version, its arrays, its policy), built by the application's own `ChargeTables`."""
+    from boxoffice.bookings.charges import ChargeTables
+    from boxoffice.config import Settings
+    from boxoffice.db.engine import create_engine, create_sessionmaker
+
+    # Only the database and the cancellation cut-off are read; the secret signs nothing here.
+    settings = Settings(
+        database_url=database_url, razorpay_sandbox=True, jwt_secret=secrets.token_urlsafe(32)
+    )
+    engine = create_engine(settings)
+    try:
+        tables = ChargeTables(create_sessionmaker(engine, settings), settings)
+        table = await tables.of(show, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    return [table.terms_version, *table.arrays, table.policy_json]
 
 
 async def measure(
@@ -50,6 +72,7 @@ async def measure(
     seats = [uuid.UUID(s) for s in seat_ids]
     show = uuid.UUID(show_id)
     customers = await _guests(db, max(levels))
+    charges = await _charge_arguments(database_url, show)
     connections = [
         await asyncpg.connect(
             database_url, server_settings={"application_name": "bench-raw"}, **(connect or {})
@@ -98,6 +121,7 @@ async def measure(
                             3,
                             30,
                             0,
+                            *charges,
                         )
                     except asyncpg.RaiseError:  # seats taken: the app answers 409
                         conflicts += 1

@@ -493,6 +493,26 @@ def wait_for(check: Any, seconds: float = 30) -> Any:
     return check()
 
 
+def sandbox_hooks_auth(database_url: str) -> httpx.BasicAuth:
+    """The sandbox's key id and secret, which its test hooks ask for: random per database and
+    made by the first server to start, so read from where it wrote them, as an operator would."""
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT key_id, key_secret FROM razorpay_sandbox_credentials"
+        ).fetchone()
+    assert row is not None, "no server has started the sandbox"
+    return httpx.BasicAuth(row[0], row[1])
+
+
+# The refund phase's own refunds (earlier phases refund bookings too): id, status, the
+# provider's id, and whether an attempt has ended.
+OUR_REFUNDS = (
+    "SELECT r.id, r.status, r.provider_refund_id, EXISTS (SELECT 1 FROM refund_attempts a "
+    "WHERE a.refund_id = r.id AND a.status <> 'STARTED') FROM refunds r "
+    "JOIN payments p ON p.id = r.payment_id WHERE p.booking_id = ANY(%s::uuid[])"
+)
+
+
 def refund_failure_phase(
     servers: list[Proc], worker: Proc, catalogue: Catalogue, database_url: str
 ) -> list[str]:
@@ -501,12 +521,17 @@ def refund_failure_phase(
     problems: list[str] = []
     sandbox = f"{servers[0].url}/_sandbox/razorpay"
 
-    def rows(sql: str) -> list[tuple[Any, ...]]:
+    def ours(status: str | None = None) -> list[tuple[Any, ...]]:
+        """This phase's refunds (in `status`): id, status, provider id, an attempt ended."""
         with psycopg.connect(database_url) as connection:
-            return connection.execute(sql).fetchall()
+            found = connection.execute(OUR_REFUNDS, ([b for b, _ in booked],)).fetchall()
+        return [row for row in found if status is None or row[1] == status]
 
+    hooks = sandbox_hooks_auth(database_url)
     with httpx.Client(timeout=30) as http:
-        http.patch(f"{sandbox}/config", json={"refund_status": "pending"}).raise_for_status()
+        http.patch(
+            f"{sandbox}/config", json={"refund_status": "pending"}, auth=hooks
+        ).raise_for_status()
         admin_token = http.post(
             f"{servers[0].url}/api/v1/auth/login",
             json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
@@ -549,39 +574,32 @@ def refund_failure_phase(
             url = str(servers[index % 2].url)
             if index == 0:  # the provider makes this refund, but its answers are lost
                 http.patch(
-                    f"{sandbox}/config", json={"fail_next_requests": 4, "fail_after_applying": True}
+                    f"{sandbox}/config",
+                    json={"fail_next_requests": 4, "fail_after_applying": True},
+                    auth=hooks,
                 )
             cancelled = http.post(f"{url}/api/v1/bookings/{booking_id}/cancel", headers=who)
             if cancelled.status_code != 200:
                 problems.append(f"refund phase: cancel answered {cancelled.status_code}")
             if index == 0:
                 wait_for(
-                    lambda: rows("SELECT 1 FROM refund_attempts WHERE status <> 'STARTED'"),
+                    lambda: any(ended for *_, ended in ours()),
                     seconds=15,
                 )
-                http.patch(f"{sandbox}/config", json={"fail_next_requests": 0})
+                http.patch(f"{sandbox}/config", json={"fail_next_requests": 0}, auth=hooks)
         worker.kill9()  # mid-way: its retries must not depend on it having stayed up
         worker.start()
         issued = wait_for(
-            lambda: (
-                len(rows("SELECT 1 FROM refunds WHERE provider_refund_id IS NOT NULL"))
-                == len(booked)
-            )
+            lambda: sum(1 for _, _, provider_id, _ in ours() if provider_id) == len(booked)
         )
         if not issued:
             problems.append("refund phase: not every refund reached the provider")
         # The bank bounces every refund once: each becomes FAILED with a retry scheduled.
-        for (provider_refund_id,) in rows(
-            "SELECT provider_refund_id FROM refunds WHERE status = 'PENDING' "
-            "AND provider_refund_id IS NOT NULL"
-        ):
-            http.post(f"{sandbox}/refunds/{provider_refund_id}/fail", json={})
+        for _, _, provider_refund_id, _ in ours("PENDING"):
+            if provider_refund_id:
+                http.post(f"{sandbox}/refunds/{provider_refund_id}/fail", json={}, auth=hooks)
         failed = wait_for(
-            lambda: (
-                rows("SELECT id FROM refunds WHERE status = 'FAILED'")
-                if len(rows("SELECT id FROM refunds WHERE status = 'FAILED'")) == len(booked)
-                else None
-            )
+            lambda: failing if len(failing := ours("FAILED")) == len(booked) else None
         )
         say(f"refund phase: {len(failed or [])} of {len(booked)} refunds FAILED at the provider")
         listed = http.get(
@@ -601,22 +619,21 @@ def refund_failure_phase(
                 problems.append(f"refund phase: retry answered {retried.status_code}")
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
-            pending = rows(
-                "SELECT provider_refund_id FROM refunds WHERE status = 'PENDING' "
-                "AND provider_refund_id IS NOT NULL"
-            )
-            for (provider_refund_id,) in pending:
-                http.post(f"{sandbox}/refunds/{provider_refund_id}/process", json={})
-            if len(rows("SELECT 1 FROM refunds WHERE status = 'PROCESSED'")) == len(booked):
+            for _, _, provider_refund_id, _ in ours("PENDING"):
+                if provider_refund_id:
+                    http.post(
+                        f"{sandbox}/refunds/{provider_refund_id}/process", json={}, auth=hooks
+                    )
+            if len(ours("PROCESSED")) == len(booked):
                 break
-            for item in rows("SELECT id FROM refunds WHERE status = 'FAILED'"):
-                http.post(f"{servers[0].url}/api/v1/admin/refunds/{item[0]}/retry", headers=admin)
+            for refund_id, *_ in ours("FAILED"):
+                http.post(f"{servers[0].url}/api/v1/admin/refunds/{refund_id}/retry", headers=admin)
             time.sleep(0.5)
-        done = len(rows("SELECT 1 FROM refunds WHERE status = 'PROCESSED'"))
+        done = len(ours("PROCESSED"))
         say(f"refund phase: {done} of {len(booked)} refunds PROCESSED")
         if done != len(booked):
             problems.append(f"refund phase: only {done} of {len(booked)} refunds PROCESSED")
-        http.delete(f"{sandbox}/config")
+        http.delete(f"{sandbox}/config", auth=hooks)
     return problems
 
 
@@ -770,7 +787,9 @@ def main() -> int:
         worker = Proc(
             name="worker",
             argv=[BOXOFFICE, "worker", "--interval", "1"],
-            env=env,
+            # The provider the worker retries refunds and asks about orders at: the sandbox of
+            # the first server (while that server is down, its calls fail and are retried).
+            env={**env, "RAZORPAY_BASE_URL": f"{servers[0].url}/_sandbox/razorpay"},
             log_path=logs / "worker.log",
         )
         everyone = [*servers, worker]

@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 import psycopg
 
+from boxoffice.payments.refunds import ATTEMPT_LEASE
+
 REGISTRATION = {
     "legal_name": "Chaos Cinemas Pvt Ltd",
     "gstin": "27AAPFU0939F1ZV",
@@ -261,7 +263,10 @@ def partial_cancel_phase(
         say(f"partial phase: {races_won} of {len(booked)} races for one seat won exactly once")
         expected = len(booked) * 3
         ours = {booking_id for booking_id, _, _ in booked}
-        deadline = time.monotonic() + 40
+        # A refund whose attempt died with the killed server is the worker's once its lease
+        # runs out: wait that long, and a little.
+        waited = time.monotonic()
+        deadline = waited + ATTEMPT_LEASE.total_seconds() + 30
         while True:
             settled = rows(
                 "SELECT p.booking_id FROM refunds r JOIN payments p ON p.id = r.payment_id "
@@ -271,7 +276,17 @@ def partial_cancel_phase(
             if done >= expected or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        say(f"partial phase: {done} of {expected} refunds of seats PROCESSED")
+        say(
+            f"partial phase: {done} of {expected} refunds of seats PROCESSED"
+            f" ({time.monotonic() - waited:.0f} s after the last cancel)"
+        )
         if done != expected:
             problems.append(f"partial phase: {done} of {expected} refunds of seats PROCESSED")
+            for row in rows(
+                "SELECT r.status, r.attempts, r.next_attempt_at, r.provider_refund_id, "
+                "r.last_error, (SELECT array_agg(a.status || ':' || coalesce(a.error, '')) "
+                "FROM refund_attempts a WHERE a.refund_id = r.id) "
+                "FROM refunds r WHERE r.for_seats AND r.status <> 'PROCESSED'"
+            ):
+                say(f"partial phase: unsettled refund {row}")
     return problems

@@ -42,3 +42,9 @@ Text200 = Annotated[str, _line(200), NO_CONTROL_CHARACTERS]
 Text300 = Annotated[str, _line(300), NO_CONTROL_CHARACTERS]
 Text500 = Annotated[str, _line(500), NO_CONTROL_CHARACTERS]
 Text1000 = Annotated[str, _line(1000), NO_CONTROL_CHARACTERS]
+
+
+def in_core_font(text: str) -> str:
+    """`text` as the PDFs' core font (Helvetica, Latin-1) can draw it: '?' for anything else.
+    A bundled Unicode font would draw titles in Hindi or Tamil; until then they print as '?'."""
+    return text.encode("latin-1", "replace").decode("latin-1")

@@ -37,5 +37,9 @@ def test_bench_runs_and_its_audits_pass(client: httpx.Client, db: Any, tmp_path:
     assert results["expiry_sweep"]["swept"] == Config.smoke().sweep_holds, report
     assert results["webhooks"]["statuses"] == {"200": results["webhooks"]["deliveries"]}, report
     assert results["hold_storm"][0]["hold"]["count"] > 0, report
+    # The raw claim is called as the app calls it (its arguments follow the function's).
+    limits = [row for key, row in results["db_limit"].items() if key.isdigit()]
+    assert limits and all(row["failures"] == {} for row in limits), report
+    assert all(row["holds_per_s"] > 0 for row in limits), report
     assert results["statements"]["hold"]["status"] == 201, report
     assert Path(results["path"]).is_file()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-import zlib
 from datetime import datetime
 from typing import Any
 
@@ -75,23 +73,6 @@ def invoice(client: httpx.Client, who: Headers, booking_id: str) -> dict[str, An
 
 def this_year() -> str:
     return gst.financial_year_at(datetime.now().astimezone(), "Asia/Kolkata")
-
-
-def pdf_text(content: bytes) -> str:
-    """The text a PDF shows, from its (Flate-compressed) content streams, after checking that
-    it is built as a PDF: header, cross-reference table, trailer, end marker, pages."""
-    assert content.startswith(b"%PDF-1."), content[:20]
-    assert content.rstrip().endswith(b"%%EOF")
-    assert b"xref" in content and b"trailer" in content and b"/Type /Page" in content
-    shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL):
-        try:
-            data = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        # Text operators: (string) Tj, and the strings of [...] TJ arrays.
-        shown += [s.decode("latin-1") for s in re.findall(rb"\(((?:\\.|[^\\)])*)\)", data)]
-    return "".join(shown).replace("\\(", "(").replace("\\)", ")")
 
 
 def paid(client: httpx.Client, who: Headers, show_id: str, count: int = 2) -> dict[str, Any]:

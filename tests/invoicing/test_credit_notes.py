@@ -14,13 +14,13 @@ from tests.invoicing.helpers import (
     freeze_charges,
     hold_seats,
     invoice,
-    pdf_text,
     seats_of_type,
     show,
     theatre,
     this_year,
 )
 from tests.payments.checkout import booking, pay
+from tests.support.pdf import pdf_text
 
 PRICES = {"VIP": 50000, "GOLD": 10000, "SILVER": 20000}
 

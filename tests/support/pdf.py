@@ -19,7 +19,7 @@ def page_streams(content: bytes) -> list[bytes]:
     cross-reference table, trailer, end marker)."""
     assert content.startswith(b"%PDF-1."), content[:20]
     assert content.rstrip().endswith(b"%%EOF")
-    assert b"xref" in content and b"trailer" in content
+    assert b"xref" in content and b"trailer" in content and b"/Type /Page" in content
     pages = []
     for stream in _STREAM.findall(content):
         try:
@@ -31,10 +31,15 @@ def page_streams(content: bytes) -> list[bytes]:
     return pages
 
 
-def shown_text(page: bytes) -> str:
-    """The text a page shows (its `(...) Tj` strings), joined by spaces."""
+def shown_text(page: bytes, separator: str = " ") -> str:
+    """The text a page shows (its `(...) Tj` strings), joined by `separator`."""
     strings = [s.decode("latin-1") for s in _STRING.findall(page)]
-    return " ".join(strings).replace("\\(", "(").replace("\\)", ")")
+    return separator.join(strings).replace("\\(", "(").replace("\\)", ")")
+
+
+def pdf_text(content: bytes) -> str:
+    """The text every page of a PDF shows, run together (the cells of a table meet)."""
+    return "".join(shown_text(page, "") for page in page_streams(content))
 
 
 def qr_of(page: bytes) -> set[tuple[int, int]]:

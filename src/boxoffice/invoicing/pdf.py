@@ -15,6 +15,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from boxoffice.invoicing.models import Document, DocumentLine, Series
+from boxoffice.text import in_core_font
 
 TITLES = {
     Series.TAX_INVOICE: "Tax invoice",
@@ -23,10 +24,6 @@ TITLES = {
 }
 COLUMNS = ("Description", "SAC", "Taxable", "Rate", "CGST", "SGST", "Total")
 WIDTHS = (70, 14, 22, 12, 18, 18, 22)  # mm, 176 in all: A4 less 17 mm margins
-
-
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def amount(paise: int, currency: str) -> str:
@@ -51,14 +48,14 @@ def render(
     number = document.number or ""
     pdf = FPDF(format="A4")
     pdf.set_margins(17, 15, 17)
-    pdf.set_title(_latin1(f"{title} {number}"))
-    pdf.set_author(_latin1(document.legal_name))
+    pdf.set_title(in_core_font(f"{title} {number}"))
+    pdf.set_author(in_core_font(document.legal_name))
     pdf.set_creation_date(document.issued_at)
     pdf.add_page()
 
     def text(value: str, size: float = 10, style: str = "") -> None:
         pdf.set_font("Helvetica", style=style, size=size)
-        pdf.multi_cell(0, size * 0.5, _latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.5, in_core_font(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     text(title, 18, "B")
     text(f"No. {number}", 12, "B")
@@ -93,7 +90,7 @@ def render(
         for line in lines:
             table.row(
                 (
-                    _latin1(line.description),
+                    in_core_font(line.description),
                     line.sac or "",
                     amount(line.taxable, currency),
                     _rate(line.rate_bp),

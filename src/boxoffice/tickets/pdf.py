@@ -18,6 +18,7 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from boxoffice.text import in_core_font
 from boxoffice.tickets.models import Ticket, TicketStatus
 
 A6 = (105, 148)  # mm
@@ -50,21 +51,17 @@ def local_time(instant: datetime, timezone: str) -> str:
     return instant.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %Y, %I:%M %p (%Z)")
 
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def render(show: PrintedShow, tickets: Sequence[Ticket]) -> bytes:
     """The tickets, a page each, in the order given (the seats' order)."""
     pdf = FPDF(format=A6)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(False)
-    pdf.set_title(_latin1(f"Tickets {show.booking_code}: {show.movie_title}"))
+    pdf.set_title(in_core_font(f"Tickets {show.booking_code}: {show.movie_title}"))
     pdf.set_author("Boxoffice")
 
     def text(value: str, size: float = 10, style: str = "") -> None:
         pdf.set_font("Helvetica", style=style, size=size)
-        pdf.multi_cell(0, size * 0.45, _latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.45, in_core_font(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     when = local_time(show.starts_at, show.timezone)
     for ticket in tickets:
