@@ -15,7 +15,7 @@ from boxoffice.bookings.events import (
     partly,
 )
 from boxoffice.catalogue import ports as catalogue_ports
-from boxoffice.catalogue.events import ShowCancelled
+from boxoffice.catalogue.events import MovieDeleting, ShowCancelled
 from boxoffice.invoicing import handlers as invoicing_handlers
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.notifications import handlers as notifications_handlers
@@ -24,6 +24,7 @@ from boxoffice.payments.events import PaymentCaptured, PaymentRefundedOnArrival,
 from boxoffice.pricing import service as pricing_service
 from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
+from boxoffice.taxes import handlers as taxes_handlers
 from boxoffice.tickets import handlers as tickets_handlers
 
 
@@ -59,3 +60,4 @@ def register_handlers() -> None:
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
     events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
+    events.subscribe(MovieDeleting, taxes_handlers.drop_waivers_of_movie)

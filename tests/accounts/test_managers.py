@@ -29,7 +29,7 @@ PASSWORD = "manager-password-1"
 def make_manager(
     client: httpx.Client, admin: Headers, theatre_ids: list[str]
 ) -> tuple[dict[str, Any], Headers]:
-    body = {
+    body: dict[str, Any] = {
         "email": f"manager-{uuid.uuid4().hex[:8]}@example.com",
         "password": PASSWORD,
         "name": "Theatre Manager",
@@ -162,6 +162,16 @@ def test_movies_are_shared_and_only_an_admin_deletes_one(
     create_show(client, admin, movie["id"], screen["id"], future(datetime.now().astimezone()))
     problem(client.delete(f"/api/v1/movies/{movie['id']}", headers=admin), 409)
     unused = create_movie(client, manager, title="Never shown")
+    waiver = {
+        "movie_id": unused["id"],
+        "state_code": "27",
+        "from": "2027-01-01",
+        "to": "2027-01-31",
+    }
+    exemptions = "/api/v1/admin/tax-exemptions"
+    assert client.post(exemptions, json=waiver, headers=admin).status_code == 201
     assert client.delete(f"/api/v1/movies/{unused['id']}", headers=admin).status_code == 204
+    listed = client.get(exemptions, params={"movie_id": unused["id"]}).json()
+    assert listed["items"] == []  # its waiver went with it
     problem(client.get(f"/api/v1/movies/{unused['id']}"), 404)
     problem(client.delete(f"/api/v1/movies/{unused['id']}", headers=admin), 404)

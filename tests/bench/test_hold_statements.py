@@ -49,9 +49,10 @@ from boxoffice.bookings.chooser import SeatChooser
 # Best available: the read of the free seats, then the hold's one (the show's grid is read once
 # per process, by the first).
 ROUND_TRIPS = {"hold": 1, "cancel": 1, "best": 2}  # PostgreSQL, BEGIN and COMMIT included
-# Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history and
-# payment for the answer; best: the free seats, then the hold's (in a savepoint, not counted).
-SQLITE_STATEMENTS = {"hold": 5, "cancel": 8, "best": 6}
+# Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history,
+# the show's summary and payment for the answer; best: the free seats, then the hold's (in a
+# savepoint, not counted). A hold's show summary is read once per process (`ShowSummaries`).
+SQLITE_STATEMENTS = {"hold": 5, "cancel": 9, "best": 6}
 _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 

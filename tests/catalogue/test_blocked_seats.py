@@ -13,7 +13,7 @@ from tests.api import Headers, guest, problem, register
 from tests.bookings.test_holds import hold, seat_statuses
 from tests.catalogue.test_seat_stream import statuses, subscribe
 from tests.conftest import LiveServer
-from tests.payments.checkout import booking, checked_out, pay, verify
+from tests.payments.checkout import booking, checkout, pay, start_payment, verify
 
 TTL = timedelta(seconds=600)
 
@@ -115,11 +115,11 @@ def test_a_late_payment_for_a_seat_blocked_after_its_hold_ran_out_is_refunded(
     customer = register(client)
     pending = hold(client, customer, show["id"], seats[:2])
     assert pending.status_code == 201, pending.text
-    _order, paid = checked_out(client, customer, pending.json()["id"])
+    order = start_payment(client, customer, pending.json()["id"]).json()
     clock.advance(TTL + timedelta(seconds=5))
     assert blocked(block(client, admin, show, [seats[1]])) == [seats[1]]
 
-    refused = problem(verify(client, customer, paid), 409)
+    refused = problem(verify(client, customer, checkout(client, order["order_id"])), 409)
     assert refused["type"].endswith("/payment-refunded")
     assert booking(client, customer, pending.json()["id"])["status"] == "EXPIRED"
     shown = seat_statuses(client, show["id"])

@@ -134,7 +134,7 @@ def test_another_theatres_screen_refuses_the_whole_batch(
     other = create_theatre(client, admin, name="Elsewhere")
     set_theatre_prices(client, admin, other["id"])
     theirs = create_screen(client, admin, other["id"])
-    body = {
+    body: dict[str, Any] = {
         "email": "batch-manager@example.com",
         "password": "manager-password-1",
         "name": "Manager",

@@ -436,8 +436,11 @@ def hold_body(world: World) -> dict[str, Any]:
     return {"show_id": world.show_id, "seat_ids": [world.free_seats.pop()]}
 
 
-def block_body(world: World) -> dict[str, Any]:
-    return {"seat_ids": [world.free_seats.pop()], "reason": "camera"}
+def block_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers block a free seat each; refused ones the first free seat (which must stay
+    free)."""
+    seat = world.free_seats.pop() if allowed else world.free_seats[0]
+    return Call(world.ids(), json={"seat_ids": [seat], "reason": "camera"})
 
 
 def prices_body(_world: World) -> list[dict[str, Any]]:
@@ -502,6 +505,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/formats", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats", PUBLIC),
+    Row("GET", f"{V1}/shows/{{show_id}}/prices", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats/stream", PUBLIC, endless=True),
     Row("GET", f"{V1}/admin/tax-rules", PUBLIC),
     Row("GET", f"{V1}/admin/tax-exemptions", PUBLIC),
@@ -610,6 +614,12 @@ MATRIX: list[Row] = [
     Row("PUT", f"{V1}/screens/{{screen_id}}/prices", THEATRE_MANAGERS, with_body(prices_body)),
     Row(
         "PUT",
+        f"{V1}/shows/{{show_id}}/prices",
+        THEATRE_MANAGERS,
+        with_body(lambda _w: [{"seat_type": "GOLD", "amount": 36000}]),
+    ),
+    Row(
+        "PUT",
         f"{V1}/screens/{{screen_id}}/layout",
         THEATRE_MANAGERS,  # refused callers try the screen with bookings: 403 before 409
         fresh_for_allowed("screen_id", fresh_screen, {"rows": DEFAULT_ROWS}),
@@ -623,19 +633,19 @@ MATRIX: list[Row] = [
     ),
     Row("PUT", f"{V1}/movies/{{movie_id}}/poster", OPERATORS, upload_call),
     Row("POST", f"{V1}/shows", THEATRE_MANAGERS, with_body(show_body)),
-    Row("GET", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS),
-    Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, with_body(block_body)),
-    Row(
-        "DELETE",
-        f"{V1}/shows/{{show_id}}/blocks",
-        THEATRE_MANAGERS,
-        with_body(lambda w: {"seat_ids": [w.free_seats[-1]]}),
-    ),
     Row(
         "POST",
         f"{V1}/shows/batch",
         THEATRE_MANAGERS,
         with_body(lambda w: {"shows": [show_body(w), show_body(w)]}),
+    ),
+    Row("GET", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS),
+    Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, block_call),
+    Row(
+        "DELETE",
+        f"{V1}/shows/{{show_id}}/blocks",
+        THEATRE_MANAGERS,
+        with_body(lambda w: {"seat_ids": [w.free_seats[0]]}),
     ),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(

@@ -11,16 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from boxoffice.accounts.dependencies import PrincipalDep
+from boxoffice.accounts.dependencies import OperatorDep
 from boxoffice.catalogue import blocks
 from boxoffice.catalogue.block_schemas import (
+    MAX_SEATS,
     BlockRequest,
     SeatBlockOut,
     SeatBlocks,
     UnblockRequest,
 )
 from boxoffice.catalogue.models import SeatBlock
-from boxoffice.catalogue.schemas import MAX_ROWS, MAX_SEATS_PER_ROW
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.errors import InvalidInput
 
@@ -29,6 +29,7 @@ router = APIRouter(tags=["catalogue"])
 BLOCKS_PATH = "/shows/{show_id}/blocks"
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not a manager of the show's theatre, nor an admin"},
+    401: {"description": "Not signed in"},
     404: {"description": "No such show"},
     422: {"description": "Seat ids that are not the show's (`unknown_seat_ids`), or twice"},
 }
@@ -45,7 +46,7 @@ def _answer(show_id: uuid.UUID, found: list[SeatBlock]) -> SeatBlocks:
 async def list_blocks(
     show_id: uuid.UUID,
     session: ReadSessionDep,
-    principal: PrincipalDep,
+    principal: OperatorDep,
     lifted: Annotated[bool, Query(description="the lifted blocks too (the audit)")] = False,
 ) -> SeatBlocks:
     """The show's blocked seats: why, who blocked them and when."""
@@ -69,7 +70,7 @@ async def block_seats(
     body: BlockRequest,
     session: SessionDep,
     now: NowDep,
-    principal: PrincipalDep,
+    principal: OperatorDep,
 ) -> SeatBlocks:
     """Takes seats of the show off sale, all or none (house seats, a broken seat, a camera): the
     seat map and its stream show them BLOCKED, and no hold or sale takes them. A seat already
@@ -83,12 +84,12 @@ async def unblock_seats(
     show_id: uuid.UUID,
     session: SessionDep,
     now: NowDep,
-    principal: PrincipalDep,
+    principal: OperatorDep,
     body: UnblockRequest | None = None,
     seat_ids: Annotated[
         list[uuid.UUID] | None,
         Query(
-            max_length=MAX_SEATS_PER_ROW * MAX_ROWS,
+            max_length=MAX_SEATS,
             description="the seats to put back on sale (or `seat_ids` in a JSON body)",
         ),
     ] = None,

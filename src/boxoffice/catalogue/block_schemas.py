@@ -1,4 +1,5 @@
-"""Request and response shapes of the seats blocked from sale per show (`catalogue.blocks`)."""
+"""Request and response shapes of seats blocked from sale (`catalogue.blocks`), kept apart from
+`catalogue.schemas` by job."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from pydantic import BaseModel, Field
 from boxoffice.catalogue.schemas import MAX_ROWS, MAX_SEATS_PER_ROW, Request
 from boxoffice.text import Text200
 
+MAX_SEATS = MAX_SEATS_PER_ROW * MAX_ROWS  # a whole screen at most
+
 
 class BlockRequest(Request):
-    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS_PER_ROW * MAX_ROWS)
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS)
     reason: Text200 = Field(description="why: house seats, a broken seat, a camera position...")
 
 
 class UnblockRequest(Request):
-    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS_PER_ROW * MAX_ROWS)
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_SEATS)
 
 
 class SeatBlockOut(BaseModel):

@@ -20,10 +20,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.accounts.dependencies import ensure_manages_theatre
 from boxoffice.accounts.principal import Principal
-from boxoffice.catalogue import block_repository, repository
-from boxoffice.catalogue.errors import SeatsNotBlockable, ShowNotFound, UnknownShowSeats
+from boxoffice.catalogue import access, block_repository
+from boxoffice.catalogue.errors import SeatsNotBlockable, UnknownShowSeats
 from boxoffice.catalogue.models import SeatBlock
 from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.catalogue.seatmap import announce_seat_changes
@@ -112,10 +111,8 @@ async def blocks_of_show(
 
 
 async def _managed_show(session: AsyncSession, principal: Principal, show_id: uuid.UUID) -> None:
-    show = await repository.get_show(session, show_id)
-    if show is None:
-        raise ShowNotFound()
-    await ensure_manages_theatre(session, principal, show.theatre_id)
+    """404 for no such show, 403 unless the caller runs its theatre (`catalogue.access`)."""
+    await access.ensure_manages_show(session, principal, show_id)
 
 
 async def _locked(

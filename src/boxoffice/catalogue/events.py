@@ -15,3 +15,11 @@ class ShowCancelled:
     show_id: uuid.UUID
     at: datetime
     actor: str
+
+
+@dataclass(frozen=True)
+class MovieDeleting:
+    """A movie no show names is being deleted, in the transaction now open: what other domains
+    keep about it (a state's tax waiver for it) goes with it."""
+
+    movie_id: uuid.UUID

@@ -29,7 +29,7 @@ from boxoffice.catalogue.errors import (
     TheatreNotFound,
     UnknownSeatTypes,
 )
-from boxoffice.catalogue.events import ShowCancelled
+from boxoffice.catalogue.events import MovieDeleting, ShowCancelled
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowStatus, Theatre
 from boxoffice.catalogue.schemas import (
     Layout,
@@ -338,6 +338,7 @@ async def delete_movie(session: AsyncSession, movie_id: uuid.UUID) -> None:
     movie = await get_movie(session, movie_id)
     if await repository.movie_has_shows(session, movie.id):
         raise MovieInUse("Shows name this movie; it cannot be deleted.")
+    await events.publish(session, MovieDeleting(movie.id))
     await repository.delete_poster(session, movie.id)
     await session.delete(movie)
     await session.flush()

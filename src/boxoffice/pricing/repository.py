@@ -92,6 +92,10 @@ async def overrides_of_shows(
     return found
 
 
+async def delete_overrides(session: AsyncSession, show_id: uuid.UUID) -> None:
+    await session.execute(delete(ShowPriceOverride).where(ShowPriceOverride.show_id == show_id))
+
+
 async def insert_overrides(
     session: AsyncSession, show_id: uuid.UUID, overrides: Mapping[str, int]
 ) -> None:

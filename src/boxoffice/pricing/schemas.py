@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from boxoffice.catalogue.models import DayType
-from boxoffice.catalogue.schemas import Amount, FormatCode, SeatTypeCode
+from boxoffice.catalogue.schemas import Amount, FormatCode, PriceOverride, SeatTypeCode
 
 MAX_RULES = 300
 
@@ -42,3 +42,23 @@ class PriceRuleOut(BaseModel):
     day_type: DayType
     amount: int
     format: str | None = None
+
+
+class OverrideSet(RootModel[list[PriceOverride]]):
+    """A show's own prices, per seat type (they beat every rule); an empty list removes them."""
+
+    root: list[PriceOverride] = Field(max_length=20)
+
+    @field_validator("root")
+    @classmethod
+    def _one_per_seat_type(cls, overrides: list[PriceOverride]) -> list[PriceOverride]:
+        types = [o.seat_type for o in overrides]
+        twice = sorted({t for t in types if types.count(t) > 1})
+        if twice:
+            raise ValueError(f"more than one override for: {', '.join(twice)}")
+        return overrides
+
+
+class OverrideOut(BaseModel):
+    seat_type: str
+    amount: int

@@ -24,13 +24,14 @@ from boxoffice.catalogue import repository as catalogue_repository
 from boxoffice.catalogue import schedule
 from boxoffice.catalogue import service as catalogue_service
 from boxoffice.catalogue.days import day_type_of
-from boxoffice.catalogue.errors import ScreenNotFound, TheatreNotFound
-from boxoffice.catalogue.models import DayType, Theatre
+from boxoffice.catalogue.errors import ScreenNotFound, ShowNotFound, TheatreNotFound
+from boxoffice.catalogue.models import DayType, ShowStatus, Theatre
+from boxoffice.catalogue.schemas import PriceOverride
 from boxoffice.pricing import repository
-from boxoffice.pricing.errors import RulesLeaveShowsUnpriced
+from boxoffice.pricing.errors import RulesLeaveShowsUnpriced, ShowNotRepriceable
 from boxoffice.pricing.repository import RuleSet
 from boxoffice.pricing.rules import resolve_prices
-from boxoffice.pricing.schemas import PriceRuleIn, PriceRuleOut
+from boxoffice.pricing.schemas import OverrideOut, PriceRuleIn, PriceRuleOut
 from boxoffice.taxes import service as taxes_service
 
 _DAY_ORDER = {DayType.WEEKDAY: 0, DayType.WEEKEND: 1, DayType.HOLIDAY: 2}
@@ -98,6 +99,39 @@ async def replace_screen_rules(
     await repository.replace_rules(session, new_rules, screen_id=screen_id)
     await reprice_upcoming_shows(session, theatre, now, screen_ids=[screen_id])
     return rules_out(new_rules)
+
+
+def overrides_out(overrides: Mapping[str, int]) -> list[OverrideOut]:
+    return [OverrideOut(seat_type=t, amount=a) for t, a in sorted(overrides.items())]
+
+
+async def show_overrides(session: AsyncSession, show_id: uuid.UUID) -> list[OverrideOut]:
+    if await catalogue_repository.get_show(session, show_id) is None:
+        raise ShowNotFound()
+    return overrides_out((await repository.overrides_of_shows(session, [show_id]))[show_id])
+
+
+async def replace_show_overrides(
+    session: AsyncSession, show_id: uuid.UUID, overrides: list[PriceOverride], now: datetime
+) -> list[OverrideOut]:
+    """Replaces a scheduled show's own prices before it starts, and prices it afresh (409 if a
+    seat type would be left without a price; then nothing changes). Locks its screen, as a new
+    show and a screen's rules do."""
+    show = await catalogue_repository.get_show(session, show_id)
+    if show is None:
+        raise ShowNotFound()
+    await catalogue_repository.get_screen(session, show.screen_id, lock=True)
+    if show.status is not ShowStatus.SCHEDULED or show.starts_at <= now:
+        raise ShowNotRepriceable("Only a scheduled show that has not started can be re-priced.")
+    new = {o.seat_type: o.amount for o in overrides}
+    await catalogue_service.ensure_seat_types_exist(session, new)
+    theatre = await catalogue_repository.get_theatre(session, show.theatre_id)
+    assert theatre is not None
+    await taxes_service.ensure_prices_consistent(session, theatre, new.values(), now)
+    await repository.delete_overrides(session, show.id)
+    await repository.insert_overrides(session, show.id, new)
+    await reprice_upcoming_shows(session, theatre, now, screen_ids=[show.screen_id])
+    return overrides_out(new)
 
 
 async def prices_for_new_show(

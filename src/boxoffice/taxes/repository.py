@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.engine import dialect_insert
@@ -84,6 +84,10 @@ async def insert_version(
 
 def add_exemption(session: AsyncSession, exemption: TaxExemption) -> None:
     session.add(exemption)
+
+
+async def delete_exemptions_of_movie(session: AsyncSession, movie_id: uuid.UUID) -> None:
+    await session.execute(delete(TaxExemption).where(TaxExemption.movie_id == movie_id))
 
 
 async def list_exemptions(

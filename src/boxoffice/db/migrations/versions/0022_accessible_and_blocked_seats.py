@@ -1,7 +1,7 @@
 """accessible seats; seats blocked from sale per show, refused by the hold's claim
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-08 13:00:00
 
 - `seats.accessibility`: `WHEELCHAIR` (a space), `COMPANION` (a seat next to one) or null,
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
