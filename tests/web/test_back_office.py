@@ -196,6 +196,13 @@ def test_a_manager_sets_up_a_screen_and_a_week_and_the_shop_sells_it(
     dialog.get_by_label("Why").fill("camera")
     dialog.get_by_role("button", name="Take C3 off sale").click()
     expect(dialog.get_by_role("list", name="Seats not for sale")).to_contain_text("C3")
+    dialog.get_by_text("This show's own prices").click()  # a premiere: VIP dearer that night
+    dialog.get_by_label("VIP (₹, this show only)").fill("600")
+    dialog.get_by_role("button", name="Save this show's prices").click()
+    expect(dialog.get_by_role("status")).to_have_text("Saved.")
+    own = client.get(f"/api/v1/shows/{on_sale['id']}/prices").json()
+    assert own == [{"seat_type": "VIP", "amount": 60000}]
+    assert client.get(f"/api/v1/shows/{on_sale['id']}").json()["prices"]["VIP"] == 60000
     dialog.get_by_role("button", name="Close").click()
 
     # The last day's 3D show is cancelled, after the question.

@@ -1,7 +1,8 @@
 // One show of the schedule, in a dialog: what it is and how it sells, its seats not for sale
 // (blocked: a camera, a broken seat, house seats) and its cancellation, asked twice since it
 // refunds every booking.
-import { get, post, remove } from "../api.js";
+import { get, post, put, remove } from "../api.js";
+import { paise, rupees } from "./manage-shell.js";
 import { price } from "../format.js";
 import { seatPicker } from "./seatpicker.js";
 import { busy, field, h, messageBox } from "../ui.js";
@@ -50,7 +51,37 @@ export function openShow({ show, movie, screen, onChanged }) {
     yes.focus();
   });
   cancelArea.append(cancel);
+  dialog.insertBefore(ownPrices(show, messages, onChanged), blocks);
   drawBlocks(show, blocks, messages);
+}
+
+// The show's own prices (they beat every rate card): a seat type left empty sells at the card's.
+function ownPrices(show, messages, onChanged) {
+  const inputs = Object.entries(show.prices || {}).map(([type, amount]) => h("input", {
+    type: "text", inputmode: "decimal", "aria-label": `${type} (₹, this show only)`, placeholder: rupees(amount), dataset: { seatType: type },
+  }));
+  get(`/api/v1/shows/${show.id}/prices`, { auth: "none" }).then((own) => {
+    for (const o of own) {
+      const input = inputs.find((i) => i.dataset.seatType === o.seat_type);
+      if (input) input.value = rupees(o.amount);
+    }
+  }).catch(() => {});
+  const save = h("button", { type: "button" }, "Save this show's prices");
+  save.addEventListener("click", () => busy(save, messages, async () => {
+    const body = [];
+    for (const input of inputs) {
+      if (!input.value.trim()) continue;
+      const amount = paise(input.value);
+      if (Number.isNaN(amount)) throw new Error(`${input.dataset.seatType}: give the price in rupees, like 250 or 250.50.`);
+      body.push({ seat_type: input.dataset.seatType, amount });
+    }
+    await put(`/api/v1/shows/${show.id}/prices`, body);
+    await onChanged(`The show's own prices are saved${body.length ? "" : ": it sells at the rate card's"}.`, true);
+    messages.info("Saved.");
+  }));
+  return h("details", { class: "own-prices" }, h("summary", {}, "This show's own prices"),
+    h("div", { class: "override-prices" }, inputs.map((input) => field(input.getAttribute("aria-label"), input))),
+    h("div", { class: "actions" }, save));
 }
 
 // The show's seat map (the shop's picker): pick seats and take them off sale, or put blocked

@@ -1,6 +1,6 @@
 // Rate cards: the price of each seat type per day type, for the whole theatre or one screen
 // (a screen's rule wins), for any format or one (IMAX 3D dearer than 2D). A show's own prices are
-// set when it is scheduled (Week schedule → Add a show → Prices for this show only).
+// set on the show itself, in the week schedule.
 import { get, put } from "../api.js";
 import { price } from "../format.js";
 import { manageShell, paise, rupees } from "../components/manage-shell.js";
@@ -22,7 +22,7 @@ export default async function pricesPage(main) {
   body.append(
     h("form", { class: "filters", "aria-label": "Which rate card" }, field("Rate card of", scope), field("Format", format)),
     card, messages.element,
-    h("p", { class: "muted" }, "A show's own prices, for one show only, are set when it is scheduled: ", h("a", { href: "/manage/schedule" }, "Week schedule"), " → Add a show → Prices for this show only."));
+    h("p", { class: "muted" }, "A show's own prices, for one show only, are set when it is scheduled, or later from the show itself: ", h("a", { href: "/manage/schedule" }, "Week schedule"), " → the show → This show's own prices."));
 
   const theatreRules = () => get(`/api/v1/theatres/${theatre.id}/prices`, { auth: "none" });
   const sameFormat = (rule) => (rule.format || "") === format.value;
