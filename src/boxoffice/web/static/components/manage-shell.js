@@ -17,6 +17,7 @@ const ROLES = ["admin", "manager"];
 // Draws the frame and answers {theatre, theatres, body, me}, or null when the page cannot go on
 // (nobody fit is signed in, or no theatre to run); `body` is where the page draws itself.
 export async function manageShell(main, title, here) {
+  main.classList.add("wide"); // a grid of seats, a week of screens: the room a laptop has
   const user = session.user();
   if (!user || !ROLES.includes(user.role)) {
     const why = user ? "Your account does not run a theatre. Sign in with a manager or admin account." : "These pages are for a theatre's managers: sign in with a manager or admin account.";
