@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.api import Headers, create_screen, create_theatre, login
 from tests.conftest import LiveServer
 from tests.support.servers import REPO_ROOT
-from tests.web.conftest import PHONE, NewPage
+from tests.web.conftest import PHONE, NewPage, screenshot
 from tests.web.shop import hold, pay_in_sandbox, pick, seat
 from tests.web.test_operators import sign_in
 
@@ -311,3 +311,31 @@ def test_a_manager_edits_the_theatres_settings(
     page.get_by_label("GSTIN").fill("27AAPFU0939F1ZW")  # a wrong check character
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("alert")).to_contain_text("check")
+
+
+def test_on_a_phone_a_layout_is_changed_from_the_keyboard_and_nothing_overflows(
+    new_page: NewPage, live_server: LiveServer, client: httpx.Client, admin: Headers
+) -> None:
+    ours = create_theatre(client, admin, name="Rex Cinema", city="Pune")
+    make_manager(client, admin, "manager@rex.example", ours["id"])
+    screen = create_screen(client, admin, ours["id"], name="Audi 2")
+    page = new_page(live_server.url, viewport=PHONE)
+    page.goto(f"/manage/screens/{screen['id']}")
+    sign_in(page, "manager@rex.example", PASSWORD)
+    cell(page, "C1").focus()
+    page.keyboard.press("w")  # a wheelchair space at the front of row C
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("c")
+    page.keyboard.press("1")  # row C becomes VIP, the first type
+    expect(cell(page, "C2")).to_have_attribute("aria-label", "C2, VIP, companion seat")
+    page.get_by_role("button", name="Save the layout").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: 16 seats.")
+    seats = {s["label"]: s for s in client.get(f"/api/v1/screens/{screen['id']}").json()["seats"]}
+    assert (seats["C1"]["accessibility"], seats["C2"]["seat_type"]) == ("WHEELCHAIR", "VIP")
+    screenshot(page, "manage-layout-phone")
+    for path in ("/manage/screens/" + screen["id"], "/manage/schedule", "/manage/prices"):
+        page.goto(path)
+        expect(page.locator(".manage-nav")).to_be_visible()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= PHONE["width"], (path, wide)  # wide parts scroll inside themselves
+    screenshot(page, "manage-prices-phone")

@@ -198,6 +198,11 @@ export function layoutEditor({ rows, spot, types, onChange }) {
     return { index, row: rows[index], number: Number(cell.dataset.number) };
   }
 
+  grid.addEventListener("focusin", (event) => { // wherever the focus lands, keys act there
+    const at = cellOf(event.target);
+    if (at) focus = { row: at.index, number: at.number };
+  });
+
   grid.addEventListener("click", (event) => {
     const at = cellOf(event.target);
     if (!at) return;
