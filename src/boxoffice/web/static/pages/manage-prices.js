@@ -5,7 +5,7 @@ import { get, put } from "../api.js";
 import { price } from "../format.js";
 import { manageShell, paise, rupees } from "../components/manage-shell.js";
 import { formatCodes } from "../components/show-form.js";
-import { busy, field, h, messageBox } from "../ui.js";
+import { busy, field, h, loads, messageBox } from "../ui.js";
 
 const DAYS = [["WEEKDAY", "Weekday"], ["WEEKEND", "Weekend"], ["HOLIDAY", "Holiday"]];
 
@@ -27,11 +27,14 @@ export default async function pricesPage(main) {
   const theatreRules = () => get(`/api/v1/theatres/${theatre.id}/prices`, { auth: "none" });
   const sameFormat = (rule) => (rule.format || "") === format.value;
 
+  const started = loads();
   async function draw() {
+    const latest = started();
     messages.clear();
     const screen = screens.find((s) => s.id === scope.value);
     const path = screen ? `/api/v1/screens/${screen.id}/prices` : `/api/v1/theatres/${theatre.id}/prices`;
     const [rules, fallback] = await Promise.all([get(path, { auth: "none" }), screen ? theatreRules() : Promise.resolve([])]);
+    if (!latest()) return; // a newer choice of card is on its way
     const types = [...new Set((screen ? screen.seats : screens.flatMap((s) => s.seats)).map((s) => s.seat_type))];
     for (const rule of rules) if (!types.includes(rule.seat_type)) types.push(rule.seat_type);
     if (!types.length) types.push("VIP", "GOLD", "SILVER");
