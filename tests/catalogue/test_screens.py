@@ -174,3 +174,33 @@ def test_layout_can_change_until_a_booking_exists(client: httpx.Client, admin: H
         client.put(f"/api/v1/screens/{uuid.uuid4()}/layout", json={"rows": rows}, headers=admin),
         404,
     )
+
+
+def test_a_theatres_screens_are_listed_by_name_without_their_seats(
+    client: httpx.Client, admin: Headers
+) -> None:
+    theatre = create_theatre(client, admin)
+    other = create_theatre(client, admin, name="Elsewhere")
+    create_screen(client, admin, theatre["id"], name="Audi 2")
+    first = create_screen(client, admin, theatre["id"], name="Audi 1")
+    create_screen(client, admin, other["id"], name="Audi 9")
+    listed = client.get(f"/api/v1/theatres/{theatre['id']}/screens").json()["items"]
+    assert [s["name"] for s in listed] == ["Audi 1", "Audi 2"]
+    assert listed[0]["id"] == first["id"] and "seats" not in listed[0]
+    problem(client.get(f"/api/v1/theatres/{uuid.uuid4()}/screens"), 404)
+
+
+def test_a_replaced_layout_sets_its_sweet_spot_or_goes_back_to_the_default(
+    client: httpx.Client, admin: Headers
+) -> None:
+    theatre = create_theatre(client, admin)
+    screen = create_screen(client, admin, theatre["id"])
+    rows = [{"label": "A", "seat_type": "SILVER", "seats": 6}]
+    path = f"/api/v1/screens/{screen['id']}/layout"
+    spot = {"row": "A", "number": 4}
+    response = client.put(path, json={"rows": rows, "sweet_spot": spot}, headers=admin)
+    assert response.status_code == 200, response.text
+    assert client.get(f"/api/v1/screens/{screen['id']}").json()["sweet_spot"] == spot
+    outside = {"rows": rows, "sweet_spot": {"row": "B", "number": 1}}
+    problem(client.put(path, json=outside, headers=admin), 422)
+    assert client.put(path, json={"rows": rows}, headers=admin).json()["sweet_spot"] is None

@@ -578,6 +578,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/theatres", PUBLIC),
     Row("GET", f"{V1}/theatres/{{theatre_id}}", PUBLIC),
     Row("GET", f"{V1}/theatres/{{theatre_id}}/prices", PUBLIC),
+    Row("GET", f"{V1}/theatres/{{theatre_id}}/screens", PUBLIC),
     Row("GET", f"{V1}/screens/{{screen_id}}", PUBLIC),
     Row("GET", f"{V1}/screens/{{screen_id}}/prices", PUBLIC),
     Row("GET", f"{V1}/movies", PUBLIC),

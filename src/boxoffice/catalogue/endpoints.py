@@ -30,8 +30,10 @@ from boxoffice.catalogue.schemas import (
     MovieOut,
     MoviePatch,
     ScreenCreate,
+    ScreenList,
     ScreenName,
     ScreenOut,
+    ScreenSummary,
     SeatMap,
     SeatOut,
     ShowCreate,
@@ -201,6 +203,23 @@ async def create_screen(
     return screen_out(await service.create_screen(session, theatre_id, body, now))
 
 
+@router.get("/theatres/{theatre_id}/screens", response_model=ScreenList)
+async def list_screens(theatre_id: uuid.UUID, session: ReadSessionDep) -> ScreenList:
+    """The theatre's screens by name, without their seats (`GET /screens/{id}` has them)."""
+    screens = await service.list_screens(session, theatre_id)
+    return ScreenList(items=[_screen_summary(screen) for screen in screens])
+
+
+def _screen_summary(screen: Screen) -> ScreenSummary:
+    return ScreenSummary(
+        id=screen.id,
+        theatre_id=screen.theatre_id,
+        name=screen.name,
+        created_at=screen.created_at,
+        sweet_spot=_sweet_spot(screen),
+    )
+
+
 @router.get("/screens/{screen_id}", response_model=ScreenOut)
 async def get_screen(screen_id: uuid.UUID, session: ReadSessionDep) -> ScreenOut:
     return screen_out(await service.get_screen(session, screen_id))
@@ -215,7 +234,7 @@ async def replace_layout(
     screen_id: uuid.UUID, body: Layout, session: SessionDep, now: NowDep, _manager: ScreenManagerDep
 ) -> ScreenOut:
     """Replaces the seats; refused (409) once any booking names a seat of the screen."""
-    return screen_out(await service.replace_layout(session, screen_id, body.rows, now))
+    return screen_out(await service.replace_layout(session, screen_id, body, now))
 
 
 # --- movies -------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """All SQL of the catalogue: theatres, screens and seats, movies, shows and their inventory rows.
-
-Row locks (`FOR UPDATE`) are taken on PostgreSQL; SQLAlchemy renders nothing for them on SQLite,
-where every transaction is `BEGIN IMMEDIATE` (db/engine.py) and writers are serialised anyway.
-"""
+Row locks (`FOR UPDATE`) are taken on PostgreSQL; on SQLite, where every transaction is
+`BEGIN IMMEDIATE` (db/engine.py), SQLAlchemy renders none and writers are serialised anyway."""
 
 from __future__ import annotations
 
@@ -104,6 +102,11 @@ async def get_screen(
     return (await session.scalars(query)).one_or_none()
 
 
+async def screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) -> list[Screen]:
+    query = select(Screen).where(Screen.theatre_id == theatre_id).order_by(Screen.name)
+    return list(await session.scalars(query))
+
+
 async def lock_screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) -> list[uuid.UUID]:
     """Locks every screen of the theatre, in id order (so two lockers queue, never deadlock)."""
     query = (
@@ -116,11 +119,8 @@ async def lock_screens_of_theatre(session: AsyncSession, theatre_id: uuid.UUID) 
 
 
 async def insert_screen(session: AsyncSession, screen: Screen) -> Screen | None:
-    """Inserts the screen unless the theatre has one of that name in any letter case.
-
-    The unique index on (theatre_id, lower(name)) decides, so two racing creates cannot both
-    win; False when the name is taken.
-    """
+    """Inserts the screen unless the theatre has one of that name in any letter case (a unique
+    index decides: two racing creates cannot both win); None when the name is taken."""
     statement = (
         dialect_insert(session)(Screen)
         .values(

@@ -238,8 +238,18 @@ class RowLayout(Request):
         return None
 
 
+class SweetSpot(Request):
+    """The seat "best available" aims for: its row label and seat number."""
+
+    row: RowLabel
+    number: Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_PER_ROW)]
+
+
 class Layout(Request):
     rows: list[RowLayout] = Field(min_length=1, max_length=MAX_ROWS)
+    sweet_spot: SweetSpot | None = Field(
+        None, description="default: the middle of the row about two thirds of the way back"
+    )
 
     @field_validator("rows")
     @classmethod
@@ -250,22 +260,8 @@ class Layout(Request):
             raise ValueError(f"row labels appear more than once: {', '.join(twice)}")
         return rows
 
-
-class SweetSpot(Request):
-    """The seat "best available" aims for: its row label and seat number."""
-
-    row: RowLabel
-    number: Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_PER_ROW)]
-
-
-class ScreenCreate(Layout):
-    name: Text100
-    sweet_spot: SweetSpot | None = Field(
-        None, description="default: the middle of the row about two thirds of the way back"
-    )
-
     @model_validator(mode="after")
-    def _sweet_spot_is_a_seat(self) -> ScreenCreate:
+    def _sweet_spot_is_a_seat(self) -> Layout:
         spot = self.sweet_spot
         if spot is None:
             return self
@@ -275,6 +271,10 @@ class ScreenCreate(Layout):
         if spot.number > row.seats:
             raise ValueError(f"sweet_spot: row {spot.row} has {row.seats} seats")
         return self
+
+
+class ScreenCreate(Layout):
+    name: Text100
 
 
 class SeatOut(BaseModel):
@@ -303,6 +303,18 @@ class ScreenOut(BaseModel):
     sweet_spot: SweetSpotOut | None  # null: the default (see ScreenCreate)
     seat_count: int
     seats: list[SeatOut]
+
+
+class ScreenSummary(BaseModel):
+    id: uuid.UUID
+    theatre_id: uuid.UUID
+    name: str
+    created_at: datetime
+    sweet_spot: SweetSpotOut | None
+
+
+class ScreenList(BaseModel):
+    items: list[ScreenSummary]
 
 
 # --- movies -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from boxoffice.catalogue.errors import (
 from boxoffice.catalogue.events import MovieDeleting, ShowCancelled
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowStatus, Theatre
 from boxoffice.catalogue.schemas import (
+    Layout,
     MovieCreate,
     MoviePatch,
     RowLayout,
@@ -216,10 +217,17 @@ async def get_screen(session: AsyncSession, screen_id: uuid.UUID) -> ScreenView:
     return ScreenView(screen, await repository.seats_of_screen(session, screen.id))
 
 
+async def list_screens(session: AsyncSession, theatre_id: uuid.UUID) -> list[Screen]:
+    if await repository.get_theatre(session, theatre_id) is None:
+        raise TheatreNotFound()
+    return await repository.screens_of_theatre(session, theatre_id)
+
+
 async def replace_layout(
-    session: AsyncSession, screen_id: uuid.UUID, rows: list[RowLayout], now: datetime
+    session: AsyncSession, screen_id: uuid.UUID, body: Layout, now: datetime
 ) -> ScreenView:
-    """A new seat layout, allowed while no booking (in any status) names a seat of the screen.
+    """A new seat layout and its sweet spot (none: the default), allowed while no booking (in
+    any status) names a seat of the screen.
 
     The inventory of every show of the screen is rebuilt from the new seats (with its seat
     count); upcoming shows are priced afresh (409 if one cannot be), others keep their last price
@@ -235,6 +243,10 @@ async def replace_layout(
     show_ids = [s.id for s in shows]
     old_prices = await repository.prices_of_shows(session, show_ids)
     old_versions = await repository.seat_map_versions(session, show_ids)
+    rows = body.rows
+    spot = body.sweet_spot
+    screen.sweet_spot_row = spot.row if spot else None
+    screen.sweet_spot_number = spot.number if spot else None
     await block_repository.lift_blocks_of_screen(session, screen_id, now)  # their seats go
     await repository.delete_layout(session, screen_id)
     await _insert_layout(session, screen_id, rows)

@@ -33,6 +33,13 @@ PAGES = (
     "/counter/print/{booking_id}",
     "/admin",
     "/admin/sales",
+    "/manage",
+    "/manage/settings",
+    "/manage/screens/new",
+    "/manage/screens/{screen_id}",
+    "/manage/movies",
+    "/manage/schedule",
+    "/manage/prices",
     SANDBOX_CHECKOUT,
 )
 

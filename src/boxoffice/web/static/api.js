@@ -115,6 +115,12 @@ export const get = (path, options) => api("GET", path, options);
 
 export const post = (path, body, options = {}) => api("POST", path, { ...options, body });
 
+export const put = (path, body, options = {}) => api("PUT", path, { ...options, body });
+
+export const patch = (path, body, options = {}) => api("PATCH", path, { ...options, body });
+
+export const remove = (path, body, options = {}) => api("DELETE", path, { ...options, body });
+
 // Raw access for the seat map's conditional GET (ETag / 304).
 export async function conditional(path, etag) {
   const response = await send("GET", path, undefined, null, etag ? { "If-None-Match": etag } : {});

@@ -19,6 +19,12 @@ const ROUTES = [
   [/^\/counter\/print\/([^/]+)$/, "counter-print"],
   [/^\/admin$/, "admin"],
   [/^\/admin\/sales$/, "sales"],
+  [/^\/manage$/, "manage"],
+  [/^\/manage\/settings$/, "manage-settings", "card"],
+  [/^\/manage\/screens\/([^/]+)$/, "manage-layout", "card"],
+  [/^\/manage\/movies$/, "manage-movies", "card"],
+  [/^\/manage\/schedule$/, "manage-schedule", "card"],
+  [/^\/manage\/prices$/, "manage-prices", "card"],
   [/^\/sandbox\/checkout$/, "sandbox-checkout"],
 ];
 
@@ -31,6 +37,7 @@ function drawAccount() {
   }
   const links = [];
   if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
+  if (user.role === "admin" || user.role === "manager") links.push(h("a", { href: "/manage" }, "Manage"));
   if (user.role === "admin" || user.role === "staff") links.push(h("a", { href: "/checkin" }, "Check-in"));
   if (user.role !== "customer") links.push(h("a", { href: "/counter" }, "Counter"));
   const out = h("button", { type: "button", class: "link", onclick: async () => { await signOut(); location.assign("/"); } }, "Sign out");
