@@ -63,6 +63,7 @@ def test_the_databases_sale_path_functions_are_the_newest_files_word_for_word(
 RELEASED = {
     "0013_sale_path.sql": "b419ed795accf0d82fb40e075b0d309ffe03d101e6f502d315a1091385054c08",
     "0018_sale_path.sql": "d25fd40f8df1683ad3a042ff83399b234b78aa7ab2257a058a97dd3bed9c88e9",
+    "0022_sale_path.sql": "d129b8213fa7c3989e87ded9ed2b46606e43801fbec4cb5b946d05046bb8ae10",
 }
 
 
