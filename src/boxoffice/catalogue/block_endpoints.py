@@ -14,7 +14,6 @@ from fastapi import APIRouter, Query
 from boxoffice.accounts.dependencies import OperatorDep
 from boxoffice.catalogue import blocks
 from boxoffice.catalogue.block_schemas import (
-    MAX_SEATS,
     BlockRequest,
     SeatBlockOut,
     SeatBlocks,
@@ -23,6 +22,10 @@ from boxoffice.catalogue.block_schemas import (
 from boxoffice.catalogue.models import SeatBlock
 from boxoffice.dependencies import NowDep, ReadSessionDep, SessionDep
 from boxoffice.errors import InvalidInput
+
+# A query string of a whole screen's seat ids would be longer than servers take in a request
+# line (uvicorn answers a plain-text 400 before the app hears of it): more go in the body.
+MAX_SEATS_IN_QUERY = 100
 
 router = APIRouter(tags=["catalogue"])
 
@@ -89,8 +92,11 @@ async def unblock_seats(
     seat_ids: Annotated[
         list[uuid.UUID] | None,
         Query(
-            max_length=MAX_SEATS,
-            description="the seats to put back on sale (or `seat_ids` in a JSON body)",
+            max_length=MAX_SEATS_IN_QUERY,
+            description=(
+                f"the seats to put back on sale, up to {MAX_SEATS_IN_QUERY} (more: `seat_ids` "
+                "in a JSON body)"
+            ),
         ),
     ] = None,
 ) -> SeatBlocks:
