@@ -1,0 +1,167 @@
+"""`make bench-scale` (`python -m bench.scale`): a year of a cinema chain in the database
+(issue 28; bench/README.md "bench-scale").
+
+1. a fresh PostgreSQL database, migrated by `boxoffice migrate` (sandbox on), loaded by
+   `bench/scale_load.py` in set-based SQL; prints its size and how long loading took;
+2. the audits on the loaded data: the money audit of scripts/chaos_money.py, the show totals,
+   and the no-double-booking check of tests/bookings/test_concurrency.py over every show;
+3. the phases (`bench/scale_phases.py`) on an empty database of the same chain and on the
+   loaded one, with the ratio full/empty of each.
+
+`--days N` (365) and `--fraction F` (1.0: 10 theatres, 2 million customers) scale the chain:
+iterate at `--days 14 --fraction 0.2`. `--keep` leaves the loaded database (its URL printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from bench import infra, scale_load
+
+sys.path.insert(0, str(infra.REPO_ROOT / "scripts"))
+from chaos_money import money_audit
+
+# tests/bookings/test_concurrency.py `audit`, over every show at once: a seat in at most one
+# live booking; every live booking owns exactly its seats; no seat owned by a dead booking.
+SEAT_AUDIT: list[tuple[str, str]] = [
+    (
+        "seats: a seat in two live bookings",
+        """SELECT b.show_id, bs.seat_id, count(*) FROM booking_seats bs
+           JOIN bookings b ON b.id = bs.booking_id
+           WHERE b.status = 'BOOKED' OR (b.status = 'PENDING' AND b.expires_at > now())
+           GROUP BY b.show_id, bs.seat_id HAVING count(*) > 1""",
+    ),
+    (
+        "seats: a live booking's seat not owned by it",
+        """SELECT b.id FROM bookings b JOIN booking_seats bs ON bs.booking_id = b.id
+           LEFT JOIN show_seats ss
+             ON ss.show_id = b.show_id AND ss.seat_id = bs.seat_id AND ss.booking_id = b.id
+           WHERE b.status IN ('PENDING', 'BOOKED') AND bs.cancelled_at IS NULL
+             AND ss.seat_id IS NULL""",
+    ),
+    (
+        "seats: a seat owned by a booking that is not live",
+        """SELECT ss.show_id, ss.seat_id FROM show_seats ss
+           LEFT JOIN bookings b ON b.id = ss.booking_id
+           WHERE ss.booking_id IS NOT NULL
+             AND (b.id IS NULL OR b.status NOT IN ('PENDING', 'BOOKED'))""",
+    ),
+    # tests/payments/checkout.py `_show_sales_problems`: the kept totals are the rows' sums.
+    (
+        "reports: a show's kept totals are not its booked seats and captured money",
+        """SELECT s.id FROM shows s
+           LEFT JOIN show_sales ss ON ss.show_id = s.id
+           LEFT JOIN LATERAL (
+               SELECT count(*) AS n FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
+               WHERE b.show_id = s.id AND b.status = 'BOOKED' AND bs.cancelled_at IS NULL) sold
+             ON true
+           LEFT JOIN LATERAL (
+               SELECT coalesce(sum(sp.amount), 0) AS amount FROM bookings b
+               JOIN payments p ON p.booking_id = b.id
+               JOIN razorpay_sandbox_payments sp ON sp.id = p.payment_id AND sp.captured
+               WHERE b.show_id = s.id) captured ON true
+           WHERE (coalesce(ss.tickets, 0), coalesce(ss.gross, 0)) <> (sold.n, captured.amount)""",
+    ),
+]
+
+
+def audit(connection: psycopg.Connection[Any]) -> dict[str, int]:
+    """Every audit's violations, counted (empty: all pass)."""
+    found = {name: len(rows) for name, rows in money_audit(connection).items()}
+    for name, sql in SEAT_AUDIT:
+        rows = connection.execute(sql).fetchall()  # type: ignore[arg-type]
+        if rows:
+            found[name] = len(rows)
+            print(f"    {name}: e.g. {rows[:3]}")
+    return found
+
+
+def counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
+    tables = (
+        "shows",
+        "show_seats",
+        "users",
+        "bookings",
+        "booking_seats",
+        "booking_transitions",
+        "payments",
+        "refunds",
+        "tickets",
+        "documents",
+        "document_lines",
+        "outbox_emails",
+    )
+    return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index,arg-type]
+
+
+def size(connection: psycopg.Connection[Any]) -> str:
+    row = connection.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+    return str(row.fetchone()[0])  # type: ignore[index]
+
+
+def migrate(url: str, jwt_secret: str) -> float:
+    started = time.perf_counter()
+    infra.run_cli(["migrate"], infra.base_env(url, jwt_secret))
+    return time.perf_counter() - started
+
+
+def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, Any]:
+    """Migrates and loads `url`'s empty database; audits it. Returns the figures."""
+    migrated = migrate(url, jwt_secret)
+    print(f"migrated in {migrated:.1f} s; loading {chain}")
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as connection:
+        steps = scale_load.load(connection, chain, datetime.now(UTC).date())
+        loaded = time.perf_counter() - started
+        rows = counts(connection)
+        db_size = size(connection)
+        print(f"loaded in {loaded:.1f} s: database {db_size}")
+        print("  " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+        started = time.perf_counter()
+        problems = audit(connection)
+        audited = time.perf_counter() - started
+    print(f"audits {'OK' if not problems else 'FAILED: ' + str(problems)} ({audited:.1f} s)")
+    return {
+        "chain": chain.__dict__,
+        "migrate_s": migrated,
+        "load_s": loaded,
+        "steps_s": steps,
+        "rows": rows,
+        "size": db_size,
+        "audit_s": audited,
+        "audit_problems": problems,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--fraction", type=float, default=1.0)
+    parser.add_argument("--keep", action="store_true", help="leave the loaded database")
+    parser.add_argument("--only", choices=["load", "all"], default="all")
+    args = parser.parse_args(argv)
+    chain = scale_load.chain_for(args.days, args.fraction)
+    jwt_secret = "scale-" + "x" * 48
+    started = time.perf_counter()
+    results: dict[str, Any] = {}
+    with infra.fresh_database() as url:
+        results["load"] = load_chain(url, jwt_secret, chain)
+        if args.only == "all":
+            from bench import scale_phases
+
+            results["phases"] = scale_phases.run(url, jwt_secret, chain)
+        if args.keep:
+            print(f"kept: {url}")
+            input("press Enter to drop it ")
+    print(f"bench-scale: {time.perf_counter() - started:.0f} s in all")
+    sys.exit(1 if results["load"]["audit_problems"] else 0)
+
+
+if __name__ == "__main__":
+    main()
