@@ -76,7 +76,7 @@ def chain_for(days: int, fraction: float) -> Chain:
         days=days,
         theatres=max(1, round(10 * fraction)),
         customers=max(REGULAR_BOOKINGS * 2, round(2_000_000 * fraction)),
-        future=min(14, max(2, days // 4)),
+        future=min(14, max(5, days // 4)),
     )
 
 
