@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,26 +141,38 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
     }
 
 
+@contextmanager
+def _database(keep: str | None) -> Iterator[str]:
+    if keep is None:
+        with infra.fresh_database() as url:
+            yield url
+        return
+    base, _, _ = infra.DEFAULT_SERVER.rpartition("/")
+    with psycopg.connect(infra.DEFAULT_SERVER, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{keep}"')  # type: ignore[arg-type]
+    yield f"{base}/{keep}"
+    print(f"kept: {base}/{keep}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--fraction", type=float, default=1.0)
-    parser.add_argument("--keep", action="store_true", help="leave the loaded database")
+    parser.add_argument(
+        "--keep", metavar="NAME", help="load into database NAME (made here) and leave it there"
+    )
     parser.add_argument("--only", choices=["load", "all"], default="all")
     args = parser.parse_args(argv)
     chain = scale_load.chain_for(args.days, args.fraction)
     jwt_secret = "scale-" + "x" * 48
     started = time.perf_counter()
     results: dict[str, Any] = {}
-    with infra.fresh_database() as url:
+    with _database(args.keep) as url:
         results["load"] = load_chain(url, jwt_secret, chain)
         if args.only == "all":
             from bench import scale_phases
 
             results["phases"] = scale_phases.run(url, jwt_secret, chain)
-        if args.keep:
-            print(f"kept: {url}")
-            input("press Enter to drop it ")
     print(f"bench-scale: {time.perf_counter() - started:.0f} s in all")
     sys.exit(1 if results["load"]["audit_problems"] else 0)
 
