@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from bench import infra, scale_load
+from bench import infra, scale_load, scale_migrations
 
 sys.path.insert(0, str(infra.REPO_ROOT / "scripts"))
 from chaos_money import money_audit
@@ -116,7 +116,8 @@ def migrate(url: str, jwt_secret: str) -> float:
 def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, Any]:
     """Migrates and loads `url`'s empty database; audits it. Returns the figures."""
     migrated = migrate(url, jwt_secret)
-    print(f"migrated in {migrated:.1f} s; loading {chain}")
+    scale_migrations.down_to_base(url)  # empty yet: the later ones run on the loaded chain
+    print(f"migrated in {migrated:.1f} s (to {scale_migrations.BASE}); loading {chain}")
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
         steps = scale_load.load(connection, chain, datetime.now(UTC).date())
@@ -129,6 +130,8 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
         problems = audit(connection)
         audited = time.perf_counter() - started
     print(f"audits {'OK' if not problems else 'FAILED: ' + str(problems)} ({audited:.1f} s)")
+    print(f"migrations after {scale_migrations.BASE} on the loaded chain:")
+    migrations = scale_migrations.run(url)
     return {
         "chain": chain.__dict__,
         "migrate_s": migrated,
@@ -138,6 +141,7 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
         "size": db_size,
         "audit_s": audited,
         "audit_problems": problems,
+        "migrations": migrations,
     }
 
 

@@ -75,10 +75,6 @@ async def phases(
         past_show = await db.fetchval(
             "SELECT id FROM shows WHERE starts_at < now() ORDER BY starts_at DESC LIMIT 1"
         )
-        regular_bookings = await db.fetchval(
-            "SELECT count(*) FROM bookings b JOIN users u ON u.id = b.user_id WHERE u.email = $1",
-            scale_load.REGULAR_EMAIL,
-        )
     finally:
         await db.close()
     settings = Settings(
