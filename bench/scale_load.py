@@ -14,7 +14,10 @@ sold in pairs to `customers` customers (a few with hundreds of bookings, one wit
   PROCESSED here and at the provider, a credit note, the tickets revoked, a CANCELLED email;
 - a hold that ran out (5 %) and a hold the customer let go (2 %): a booking PENDING → EXPIRED
   or CANCELLED, no payment, its seats free again.
-Future shows sell about half as much. Nothing is live: the phases make their own holds.
+Future shows sell about half as much. Nothing is live: the phases make their own holds. The
+big tables are written in the order the sales happened (by show, then pair), so a period's
+rows sit together on disk as production's do: a load in random order would make every report
+of a recent month read pages from the whole year.
 
 The rows go in with `session_replication_role = replica` (no foreign-key or numbering
 triggers: the load numbers its documents itself and writes only consistent keys), in a few
@@ -277,7 +280,8 @@ SELECT p.booking_id, p.show_id, md5('user' || p.user_n)::uuid,
        p.created_at, p.created_at + interval '10 minutes', {policy}
 FROM scale_pair p JOIN scale_seat_sold s ON s.booking_id = p.booking_id
 JOIN scale_charge c ON c.price = s.price
-GROUP BY p.booking_id, p.show_id, p.user_n, p.outcome, p.created_at;
+GROUP BY p.booking_id, p.show_id, p.user_n, p.outcome, p.created_at
+ORDER BY min(p.seq);
 INSERT INTO booking_seats (booking_id, seat_id, label, seat_type, price, taxable, tax_rate_bp,
                            cgst, sgst, ticket_total, fee, fee_rate_bp, fee_cgst, fee_sgst,
                            cancelled_at, refunded)
@@ -286,7 +290,8 @@ SELECT s.booking_id, s.seat_id, s.label, s.seat_type, s.price, c.taxable, c.tax_
        CASE WHEN s.outcome = 'REFUNDED' THEN p.created_at + interval '1 day' END,
        CASE WHEN s.outcome = 'REFUNDED' THEN c.refund_total END
 FROM scale_seat_sold s JOIN scale_pair p ON p.booking_id = s.booking_id
-JOIN scale_charge c ON c.price = s.price;
+JOIN scale_charge c ON c.price = s.price
+ORDER BY s.seq, s.seat_id;
 INSERT INTO booking_transitions (id, booking_id, from_status, to_status, at, reason, actor)
 SELECT gen_random_uuid(), p.booking_id, t.from_status, t.to_status, p.created_at + t.after,
        t.reason, CASE WHEN t.by_user THEN 'user:' || md5('user' || p.user_n)::uuid END
@@ -299,6 +304,7 @@ FROM scale_pair p JOIN (VALUES
     ('CANCELLED', 'PENDING', 'CANCELLED', interval '3 minutes', 'cancelled by customer', true)
 ) AS t(outcome, from_status, to_status, after, reason, by_user)
   ON t.outcome IN ('*', p.outcome)
+ORDER BY p.seq, t.after
 """,
     ),
     (
@@ -332,7 +338,7 @@ SELECT md5('payment' || seq)::uuid, booking_id, 'razorpay', 'order_s' || seq, 'p
        amount, 'INR', CASE WHEN refunded > 0 THEN 'PARTIALLY_REFUNDED' ELSE 'CAPTURED' END,
        created_at + interval '2 minutes', created_at + interval '1 minute',
        created_at + interval '2 minutes'
-FROM scale_paid;
+FROM scale_paid ORDER BY seq;
 INSERT INTO razorpay_sandbox_orders (id, amount, amount_paid, currency, receipt, status,
                                      attempts, notes, created_at)
 SELECT 'order_s' || seq, amount, amount, 'INR', booking_id::text, 'paid', 1, '{}',
@@ -392,7 +398,8 @@ SELECT d.invoice_id, 'TAX_INVOICE', d.booking_id, d.theatre_id, NULL, NULL, d.fy
 FROM scale_doc d JOIN theatres t ON t.id = d.theatre_id
 JOIN scale_seat_sold s ON s.booking_id = d.booking_id JOIN scale_charge c ON c.price = s.price
 GROUP BY d.invoice_id, d.booking_id, d.theatre_id, d.fy, d.seq, t.invoice_prefix, d.created_at,
-         t.address;
+         t.address
+ORDER BY d.seq;
 INSERT INTO document_lines (document_id, position, seat_id, kind, description, sac, taxable,
                             rate_bp, cgst, sgst, total)
 SELECT d.invoice_id, 2 * (row_number() OVER (PARTITION BY d.invoice_id ORDER BY s.label) - 1)
@@ -406,7 +413,8 @@ SELECT d.invoice_id, 2 * (row_number() OVER (PARTITION BY d.invoice_id ORDER BY 
        CASE l.k WHEN 0 THEN c.ticket_total ELSE c.fee + c.fee_cgst + c.fee_sgst END
 FROM scale_doc d JOIN scale_seat_sold s ON s.booking_id = d.booking_id
 JOIN scale_charge c ON c.price = s.price
-CROSS JOIN (VALUES (0, 'TICKET'), (1, 'FEE')) AS l(k, kind);
+CROSS JOIN (VALUES (0, 'TICKET'), (1, 'FEE')) AS l(k, kind)
+ORDER BY d.seq;
 INSERT INTO documents (id, series, booking_id, theatre_id, invoice_id, refund_id,
                        financial_year, serial, prefix, issued_at, currency, reason, legal_name,
                        address, gstin, state_code, sac, recipient_name, recipient_email,
@@ -456,7 +464,8 @@ SELECT gen_random_uuid(), s.booking_id, s.show_id, s.seat_id, s.label, s.seat_ty
        CASE WHEN s.outcome = 'REFUNDED' THEN p.created_at + interval '1 day' END,
        p.created_at + interval '2 minutes'
 FROM scale_seat_sold s JOIN scale_pair p ON p.booking_id = s.booking_id
-WHERE s.outcome IN ('BOOKED', 'REFUNDED');
+WHERE s.outcome IN ('BOOKED', 'REFUNDED')
+ORDER BY s.seq;
 INSERT INTO outbox_emails (id, booking_id, kind, recipient, subject, message, status, attempts,
                            next_attempt_at, last_error, sent_at, created_at, inline_qr)
 SELECT gen_random_uuid(), pd.booking_id, e.kind, 'c' || pd.seq || '@scale.example',
@@ -465,6 +474,7 @@ SELECT gen_random_uuid(), pd.booking_id, e.kind, 'c' || pd.seq || '@scale.exampl
 FROM scale_paid pd JOIN (VALUES ('BOOKED', interval '2 minutes', false),
                                 ('CANCELLED', interval '1 day', true)) AS e(kind, after, refund)
   ON NOT e.refund OR pd.refunded > 0
+ORDER BY pd.seq
 """,
     ),
     (
