@@ -98,8 +98,12 @@ def test_archiving_drops_an_ended_shows_seats_and_keeps_its_sales(
     assert kept(client, admin, who, show, day, booking_id) == before
     after = client.get(f"/api/v1/admin/shows/{show['id']}/report", headers=admin)
     assert after.status_code == 200, after.text
-    for figure in ("gross", "refunded", "net", "checked_in"):
+    for figure in ("gross", "refunded", "net", "checked_in", "capacity", "booked"):
         assert after.json()[figure] == report.json()[figure], figure
+    by_type = [
+        sorted(r.json()["by_seat_type"], key=lambda t: t["seat_type"]) for r in (report, after)
+    ]
+    assert by_type[0] == by_type[1]
     # A show still to come keeps its seats, and a second run has nothing left to do here.
     assert client.get(f"/api/v1/shows/{upcoming['id']}/seats").status_code == 200
     assert archive(db, "--before", today.isoformat()).startswith("archived")
