@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -158,6 +158,43 @@ def _database(keep: str | None) -> Iterator[str]:
     print(f"kept: {base}/{keep}")
 
 
+HOT = ("show_seats",)
+
+
+def _hot(connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    out = {}
+    for table in HOT:
+        rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index,arg-type]
+        live = connection.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size(%s))", (table,)
+        ).fetchone()[0]  # type: ignore[index]
+        out[table] = {"rows": rows, "size": live}
+    return out
+
+
+def archive(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, Any]:
+    """`boxoffice archive` of what ended before the chain's days to come (a retention of those
+    days): the hot tables' rows and size before and after (the space freed is reused by new
+    shows' rows after VACUUM; the files keep their size)."""
+    before = datetime.now(UTC).date() - timedelta(days=1)
+    with psycopg.connect(url, autocommit=True) as connection:
+        was = _hot(connection)
+        started = time.perf_counter()
+        out = infra.run_cli(
+            ["archive", "--before", before.isoformat()], infra.base_env(url, jwt_secret), 1800
+        )
+        took = time.perf_counter() - started
+        connection.execute("VACUUM show_seats")
+        now = _hot(connection)
+    print(f"archive --before {before}: {out.strip()} in {took:.1f} s")
+    for table in HOT:
+        print(
+            f"  {table}: {was[table]['rows']:,} rows ({was[table]['size']}) -> "
+            f"{now[table]['rows']:,} rows ({now[table]['size']}, space reusable after VACUUM)"
+        )
+    return {"seconds": took, "before": was, "after": now, "output": out.strip()}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=365)
@@ -177,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
             from bench import scale_phases
 
             results["phases"] = scale_phases.run(url, jwt_secret, chain)
+        results["archive"] = archive(url, jwt_secret, chain)
     print(f"bench-scale: {time.perf_counter() - started:.0f} s in all")
     sys.exit(1 if results["load"]["audit_problems"] else 0)
 
