@@ -77,7 +77,7 @@ def audit(connection: psycopg.Connection[Any]) -> dict[str, int]:
     """Every audit's violations, counted (empty: all pass)."""
     found = {name: len(rows) for name, rows in money_audit(connection).items()}
     for name, sql in SEAT_AUDIT:
-        rows = connection.execute(sql).fetchall()  # type: ignore[arg-type]
+        rows = connection.execute(sql).fetchall()
         if rows:
             found[name] = len(rows)
             print(f"    {name}: e.g. {rows[:3]}")
@@ -99,12 +99,17 @@ def counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
         "document_lines",
         "outbox_emails",
     )
-    return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index,arg-type]
+    return {t: value(connection, f"SELECT count(*) FROM {t}") for t in tables}
+
+
+def value(connection: psycopg.Connection[Any], sql: str, *params: Any) -> Any:
+    row = connection.execute(sql, params or None).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def size(connection: psycopg.Connection[Any]) -> str:
-    row = connection.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-    return str(row.fetchone()[0])  # type: ignore[index]
+    return str(value(connection, "SELECT pg_size_pretty(pg_database_size(current_database()))"))
 
 
 def migrate(url: str, jwt_secret: str) -> float:
@@ -153,7 +158,7 @@ def _database(keep: str | None) -> Iterator[str]:
         return
     base, _, _ = infra.DEFAULT_SERVER.rpartition("/")
     with psycopg.connect(infra.DEFAULT_SERVER, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{keep}"')  # type: ignore[arg-type]
+        connection.execute(f'CREATE DATABASE "{keep}"')
     yield f"{base}/{keep}"
     print(f"kept: {base}/{keep}")
 
@@ -164,10 +169,8 @@ HOT = ("show_seats",)
 def _hot(connection: psycopg.Connection[Any]) -> dict[str, Any]:
     out = {}
     for table in HOT:
-        rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index,arg-type]
-        live = connection.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size(%s))", (table,)
-        ).fetchone()[0]  # type: ignore[index]
+        rows = value(connection, f"SELECT count(*) FROM {table}")
+        live = value(connection, "SELECT pg_size_pretty(pg_total_relation_size(%s))", table)
         out[table] = {"rows": rows, "size": live}
     return out
 

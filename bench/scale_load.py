@@ -51,7 +51,7 @@ PRICES = {  # (seat type, day type) -> paise
     ("SILVER", "WEEKEND"): 20000,
 }
 CITIES = ("Mumbai", "Pune", "Bengaluru", "Chennai", "Delhi")
-FEE = [{"up_to": 10000, "amount": 1000}, {"up_to": None, "rate_bp": 1000}]
+FEE: list[dict[str, Any]] = [{"up_to": 10000, "amount": 1000}, {"up_to": None, "rate_bp": 1000}]
 POLICY = [
     {"until_minutes_before": 120, "refund_bp": 7500},
     {"until_minutes_before": 20, "refund_bp": 5000},
@@ -101,9 +101,9 @@ def charge_rows(connection: psycopg.Connection[Any]) -> list[tuple[int, ...]]:
         prices_include_tax=True,
         admission=tuple(slabs["ADMISSION"]),
         fee_tax=tuple(slabs["FEE"]),
-        fee_schedule=tuple(FeeSlab(**slab) for slab in FEE),  # type: ignore[arg-type]
+        fee_schedule=tuple(FeeSlab(**slab) for slab in FEE),
     )
-    rows = []
+    rows: list[tuple[int, ...]] = []
     for price in sorted(set(PRICES.values())):
         line = seat_charge(price, terms)
         back = customer_refund([line], REFUND_BP)[0]
@@ -519,7 +519,7 @@ def load(
         started = time.perf_counter()
         for statement in (s.strip() for s in sql.split(";\n")):
             if statement:
-                connection.execute(statement)  # type: ignore[arg-type]
+                connection.execute(statement)
         timings[label] = time.perf_counter() - started
         log(f"  {label:<22} {timings[label]:7.1f} s")
     started = time.perf_counter()
@@ -532,7 +532,7 @@ def load(
         "scale_seat",
         "scale_charge",
     ):
-        connection.execute(f"DROP TABLE {table}")  # type: ignore[arg-type]
+        connection.execute(f"DROP TABLE {table}")
     connection.execute("SET session_replication_role = origin")
     connection.execute("VACUUM ANALYZE")
     timings["vacuum analyze"] = time.perf_counter() - started

@@ -67,14 +67,14 @@ class Probe(threading.Thread):
 
     def run(self) -> None:
         with psycopg.connect(self.url) as connection:
-            ctid = connection.execute(f"SELECT ctid FROM {self.table} LIMIT 1").fetchone()  # type: ignore[arg-type]
+            ctid = connection.execute(f"SELECT ctid FROM {self.table} LIMIT 1").fetchone()
             connection.rollback()
             if ctid is None:
                 return
             sql = f"UPDATE {self.table} SET {self.column} = {self.column} WHERE ctid = %s"
             while not self.stop.is_set():
                 started = time.perf_counter()
-                connection.execute(sql, ctid)  # type: ignore[arg-type]
+                connection.execute(sql, ctid)
                 connection.rollback()
                 self.longest = max(self.longest, time.perf_counter() - started)
                 time.sleep(0.01)
