@@ -27,6 +27,7 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "admin@scale.example", "scale-admin-password-1"
 TARGET_RATIO = 1.3
 YEAR_REPORT_LIMIT_MS = 1000
 EXPIRING_HOLDS = 10_000
+CONTROL = "seat map 304"
 
 
 async def _median(rounds: int, work: Callable[[], Awaitable[Any]]) -> float:
@@ -213,12 +214,21 @@ def run(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, Any]:
         empty = {k: min(v, first[k]) for k, v in empty.items()}
     again = asyncio.run(phases(url, jwt_secret, admin=False))
     full = {k: min(v, again[k]) for k, v in full.items()}
-    print(f"\n{'phase':<52} {'empty':>9} {'full':>9} {'ratio':>6}")
+    # The control: a 304 from the process's memory reads no database, so its ratio is the
+    # machine's load then against now (other sessions share the cores), not the data's; each
+    # phase's ratio is also given divided by it, and judged on that.
+    control = full[CONTROL] / empty[CONTROL] if empty[CONTROL] else 1.0
+    print(f"\ncontrol ({CONTROL}): full/empty {control:.2f} (the machine's load, not the data)")
+    print(f"{'phase':<52} {'empty':>8} {'full':>8} {'ratio':>6} {'÷ctl':>6}")
     rows = {}
     for (name, e), f in zip(empty.items(), full.values(), strict=True):
         ratio = round(f / e, 2) if e else None
+        adjusted = round(ratio / control, 2) if ratio is not None else None
         limit = "< 1 s" if "a year" in name else f"<= {TARGET_RATIO}"
-        met = (f < YEAR_REPORT_LIMIT_MS) if "a year" in name else (ratio or 0) <= TARGET_RATIO
-        print(f"{name:<52} {e:>9} {f:>9} {ratio!s:>6}  {limit} {'MET' if met else 'MISS'}")
-        rows[name] = {"empty": e, "full": f, "ratio": ratio, "met": met}
+        met = (f < YEAR_REPORT_LIMIT_MS) if "a year" in name else (adjusted or 0) <= TARGET_RATIO
+        print(
+            f"{name:<52} {e:>8} {f:>8} {ratio!s:>6} {adjusted!s:>6}  {limit} "
+            f"{'MET' if met else 'MISS'}"
+        )
+        rows[name] = {"empty": e, "full": f, "ratio": ratio, "adjusted": adjusted, "met": met}
     return rows
