@@ -44,7 +44,7 @@ def _engine(url: str) -> sa.Engine:
 def _step(url: str, target: str, down: bool = False) -> None:
     engine = _engine(url)
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection:  # Alembic's own transaction (autocommit_block)
             config = alembic_config()
             config.attributes["connection"] = connection
             (command.downgrade if down else command.upgrade)(config, target)
