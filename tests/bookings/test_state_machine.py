@@ -67,7 +67,7 @@ def sweeper(live_server: Any) -> Iterator[Callable[[], int]]:
     example of the machine, not a new engine per sweep."""
     with asyncio.Runner() as runner:
         engine = create_engine(live_server.settings)
-        sessionmaker = create_sessionmaker(engine)
+        sessionmaker = create_sessionmaker(engine, live_server.settings)
         try:
             yield lambda: runner.run(sweep_expired_holds(sessionmaker, live_server.clock))
         finally:

@@ -4,6 +4,7 @@ lines the GST of each ticket worked out by hand here from the SPEC's arithmetic.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from tests.payments.test_reconciliation import run_worker_pass
 from tests.support.pdf import pdf_text
 from tests.tickets.helpers import hold, make_staff
 
+from boxoffice.invoicing.links import invoice_key
 from boxoffice.payments.reconcile import GRACE
 
 # Inclusive prices at both slabs of 2025-09-22 (5 % up to a taxable ₹100, 18 % above) and at
@@ -165,6 +167,33 @@ def test_the_pdf_is_a_pdf_that_names_the_invoice(client: httpx.Client, admin: He
         assert text in shown
     assert "27-Maharashtra" in shown
     assert "INR 705.00" in shown and "INR 423.73" in shown and "18 %" in shown
+
+
+def test_the_emails_signed_link_opens_only_its_own_bookings_invoice(
+    client: httpx.Client, admin: Headers, live_server: Any
+) -> None:
+    """The confirmation email's link carries a key signed for one booking's invoice (a mail
+    client sends no token): it opens that PDF and nothing else, and is never a bearer token."""
+    theatre_id = theatre(client, admin)
+    sale = show(client, admin, theatre_id, PRICES)
+    seats = one_of_each(client, sale["id"])
+    customer = register(client)
+    mine = pay(client, customer, hold_seats(client, customer, sale["id"], seats[:1]))
+    other = pay(client, customer, hold_seats(client, customer, sale["id"], seats[1:2]))
+    secret = live_server.settings.jwt_secret.get_secret_value()
+    key = invoice_key(secret, uuid.UUID(mine["id"]))
+    pdf_of = "/api/v1/bookings/{}/invoice.pdf"
+
+    opened = httpx.get(f"{live_server.url}{pdf_of.format(mine['id'])}", params={"key": key})
+    assert opened.status_code == 200 and opened.headers["content-type"] == "application/pdf"
+    assert invoice(client, customer, mine["id"])["number"] in pdf_text(opened.content)
+
+    for booking_id, wrong in ((other["id"], key), (mine["id"], key[:-2] + "xx")):
+        refused = httpx.get(f"{live_server.url}{pdf_of.format(booking_id)}", params={"key": wrong})
+        problem(refused, 404)
+    problem(httpx.get(f"{live_server.url}{pdf_of.format(mine['id'])}"), 401)
+    as_token = {"Authorization": f"Bearer {key}"}
+    problem(client.get(f"/api/v1/bookings/{mine['id']}/invoice", headers=as_token), 401)
 
 
 def test_every_path_that_books_issues_the_invoice(

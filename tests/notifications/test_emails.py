@@ -7,6 +7,7 @@ import asyncio
 import email
 import email.policy
 import json
+import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, make_settings
 from tests.payments.checkout import SANDBOX, capture, checkout, start_payment, verify
 from tests.support.keys import sandbox_keys
+from tests.support.pdf import pdf_text
 from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
 
 from boxoffice.clock import Clock
@@ -169,8 +171,14 @@ def test_booking_and_cancelling_send_one_email_each(
     # It names the booking's invoice and links to it: the number was given as the booking
     # committed, after the email was queued; the worker wrote it in.
     number = client.get(f"/api/v1/bookings/{kept['id']}/invoice", headers=who).json()["number"]
-    link = f"{live_server.url}/api/v1/bookings/{kept['id']}/invoice.pdf"
-    assert f"Invoice: {number} ({link})" in text
+    found = re.search(rf"Invoice: {re.escape(number)} \((\S+)\)", text)
+    assert found, text
+    link = found[1]
+    assert link.startswith(f"{live_server.url}/api/v1/bookings/{kept['id']}/invoice.pdf?key=")
+    # A mail client sends no token: the link's own key opens the invoice.
+    opened = httpx.get(link)
+    assert opened.status_code == 200, opened.text
+    assert number in pdf_text(opened.content)
     # The tickets' QR codes are inline images of the HTML part, one per seat.
     html = confirmation.get_body(preferencelist=("html",))
     assert html is not None

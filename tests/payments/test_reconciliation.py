@@ -53,7 +53,7 @@ def _on_an_engine_of_its_own(live_server: Any, work: Any) -> Any:
         engine = create_engine(live_server.settings)
         try:
             return await work(
-                create_sessionmaker(engine),
+                create_sessionmaker(engine, live_server.settings),  # as the worker makes it
                 live_server.settings,
                 get_provider(live_server.settings, sandbox_keys()),
                 live_server.clock,

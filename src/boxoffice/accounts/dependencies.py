@@ -69,6 +69,20 @@ async def current_principal(
     return principal
 
 
+async def optional_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: SettingsDep,
+    now: NowDep,
+    session: SessionDep,
+) -> Principal | None:
+    """The caller, or None when the request carries no bearer token (a route that also opens
+    for a signed link); a token that is there must be valid."""
+    if credentials is None:
+        return None
+    principal = await token_principal(settings, now, credentials)
+    return await current_principal(principal, session)
+
+
 async def current_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if not principal.is_admin:
         raise Forbidden("This needs the admin role.")
@@ -108,6 +122,7 @@ async def current_user(principal: Annotated[Principal, Depends(current_principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 TokenPrincipalDep = Annotated[Principal, Depends(token_principal)]
 AdminDep = Annotated[Principal, Depends(current_admin)]
 UserDep = Annotated[Principal, Depends(current_user)]

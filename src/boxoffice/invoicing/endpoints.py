@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from boxoffice.accounts.dependencies import PrincipalDep
-from boxoffice.dependencies import SessionDep
+from boxoffice.accounts.dependencies import OptionalPrincipalDep, PrincipalDep
+from boxoffice.dependencies import SessionDep, SettingsDep
+from boxoffice.errors import Unauthenticated
 from boxoffice.invoicing import pdf, service
 from boxoffice.invoicing.schemas import InvoiceOut
 from boxoffice.invoicing.service import Issued
+from boxoffice.text import PRINTABLE_PATTERN
 
 router = APIRouter(tags=["invoices"])
 
@@ -40,9 +42,21 @@ async def booking_invoice(
     responses={**_PDF, **_NOT_FOUND},
 )
 async def booking_invoice_pdf(
-    booking_id: uuid.UUID, principal: PrincipalDep, session: SessionDep
+    booking_id: uuid.UUID,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: Annotated[str | None, Query(max_length=400, pattern=PRINTABLE_PATTERN)] = None,
 ) -> Response:
-    view = await service.invoice_view(session, principal, booking_id)
+    """The invoice as a PDF, for its booking's readers, or for anyone with the signed `key` of
+    the confirmation email's link (a mail client sends no token)."""
+    if key is not None:
+        secret = settings.jwt_secret.get_secret_value()
+        view = await service.linked_invoice_view(session, secret, booking_id, key)
+    elif principal is None:
+        raise Unauthenticated("A bearer token, or the invoice link's key, is required.")
+    else:
+        view = await service.invoice_view(session, principal, booking_id)
     return await _pdf(view.invoice, view.timezone)
 
 

@@ -31,7 +31,7 @@ from boxoffice.bookings.models import Booking
 from boxoffice.bookings.reads import owns
 from boxoffice.catalogue.models import Theatre
 from boxoffice.errors import Forbidden
-from boxoffice.invoicing import repository
+from boxoffice.invoicing import links, repository
 from boxoffice.invoicing.errors import CreditNoteNotFound, InvoiceNotFound
 from boxoffice.invoicing.events import InvoiceIssued
 from boxoffice.invoicing.models import Document, DocumentLine, LineKind, Series
@@ -255,7 +255,21 @@ async def _readable_booking(
 async def invoice_view(
     session: AsyncSession, principal: Principal, booking_id: uuid.UUID
 ) -> InvoiceView:
-    booking = await _readable_booking(session, principal, booking_id)
+    return await _invoice_view_of(session, await _readable_booking(session, principal, booking_id))
+
+
+async def linked_invoice_view(
+    session: AsyncSession, secret: str, booking_id: uuid.UUID, key: str
+) -> InvoiceView:
+    """The invoice a signed link opens (`links`): 404 for a key not signed for this booking,
+    the same answer as for a booking that is not yours, which reveals nothing."""
+    booking = await bookings_repository.get_booking(session, booking_id)
+    if booking is None or not links.opens_invoice(secret, key, booking_id):
+        raise BookingNotFound()
+    return await _invoice_view_of(session, booking)
+
+
+async def _invoice_view_of(session: AsyncSession, booking: Booking) -> InvoiceView:
     invoice = await repository.invoice_of(session, booking.id)
     if invoice is None:
         raise InvoiceNotFound(

@@ -39,6 +39,7 @@ from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.engine import session_settings
 from boxoffice.invoicing import repository as invoicing_repository
+from boxoffice.invoicing.links import invoice_key
 from boxoffice.logs import get_logger
 from boxoffice.notifications import compose, repository
 from boxoffice.notifications.models import EmailStatus, OutboxEmail
@@ -80,8 +81,12 @@ async def queue_for_status_change(session: AsyncSession, event: BookingStatusCha
         inline: list[compose.InlineQr] = []
 
         settings = session_settings(session)
-        base_url = settings.public_base_url if settings else ""
-        invoice_url = f"{base_url}/api/v1/bookings/{booking.id}/invoice.pdf"
+        assert settings is not None, "sessions carry the settings (db.engine.create_sessionmaker)"
+        # A link that opens in a mail client, which sends no token: it carries a signed key.
+        key = invoice_key(settings.jwt_secret.get_secret_value(), booking.id)
+        invoice_url = (
+            f"{settings.public_base_url}/api/v1/bookings/{booking.id}/invoice.pdf?key={key}"
+        )
 
         def confirmation(common: dict[str, Any]) -> EmailMessage:
             message, images = compose.booked_email(
