@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DB ?= sqlite:///var/boxoffice.db
 
 .PHONY: help install run test test-postgres test-sqlite lint format bench chaos fuzz clean \
-	cluster cluster-down failover-test
+	cluster cluster-down failover-test bench-scale
 
 help:
 	@echo "make run     install, migrate an embedded SQLite database, load the demo, serve on :$(PORT)"
@@ -60,6 +60,10 @@ fuzz: install  ## schemathesis over the whole API, longer: FUZZ_MAX_EXAMPLES (30
 bench: install  ## fresh database, N API processes, aiohttp load: table + var/bench/<time>.json; BENCH_ARGS
 	@scripts/ensure-postgres.sh
 	$(BIN)/python -m bench $(if $(TOPOLOGY),--topology $(TOPOLOGY)) $(BENCH_ARGS)
+
+bench-scale: install  ## a year of a chain loaded in SQL, audited, phases empty vs full; SCALE_ARGS (--days 14 --fraction 0.2)
+	@scripts/ensure-postgres.sh
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 # The production-shaped topology under var/cluster/ (README "Production"); not run by .ci/run.
 cluster: install  ## pg_auto_failover monitor + primary + sync standby, pgbouncer, 2 APIs, worker

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import os
 import resource
@@ -146,6 +147,31 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
     print(f"admin {args.email} ready")
 
 
+def cmd_archive(args: argparse.Namespace) -> None:
+    """Retention: shows that ended before --before (default: RETENTION_DAYS ago, unset: keep
+    everything) lose their seat rows (`catalogue.retention`)."""
+    from boxoffice.catalogue.retention import archive_ended_shows
+
+    settings = load_settings()
+    now = Clock().now()
+    before = args.before
+    if before is None:
+        if settings.retention_days is None:
+            print("RETENTION_DAYS is not set and no --before given: everything is kept")
+            return
+        before = now.date() - dt.timedelta(days=settings.retention_days)
+
+    async def run() -> Any:
+        engine = create_engine(settings)
+        try:
+            return await archive_ended_shows(create_sessionmaker(engine, settings), before, now)
+        finally:
+            await engine.dispose()
+
+    done = asyncio.run(run())
+    print(f"archived {done.shows} shows that ended before {before}: {done.seat_rows} seat rows")
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from boxoffice.worker import run_worker
 
@@ -253,6 +279,16 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", default=os.environ.get("BOXOFFICE_ADMIN_PASSWORD"))
     admin.add_argument("--name", default="Administrator")
     admin.set_defaults(func=cmd_create_admin)
+
+    archive = commands.add_parser(
+        "archive", help="drop the seat rows of shows that ended before a date (retention)"
+    )
+    archive.add_argument(
+        "--before",
+        type=dt.date.fromisoformat,
+        help="YYYY-MM-DD, theatre-local (default: RETENTION_DAYS ago; unset: keep everything)",
+    )
+    archive.set_defaults(func=cmd_archive)
 
     worker = commands.add_parser("worker", help="sweep expired holds, reconcile payments")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     seat_stream_shows_per_process: int = Field(default=100, ge=1, le=100_000)
     seat_stream_max_seconds: float = Field(default=900.0, ge=1, le=86_400)
     seat_stream_fd_reserve: int = Field(default=512, ge=16, le=1_000_000)
+    # `boxoffice archive` without --before: shows that ended more than this many days ago lose
+    # their seat rows. None (the default): keep everything.
+    retention_days: int | None = Field(default=None, ge=1)
     seat_stream_db_connections: int = Field(default=2, ge=1, le=200)
     max_pending_bookings_per_customer: int = Field(default=3, ge=1, le=100)
     cancellation_cutoff_minutes: int = Field(default=60, ge=0)

@@ -78,6 +78,12 @@ class Conflict(BoxofficeError):
     title = "Conflict"
 
 
+class Gone(BoxofficeError):
+    status = 410
+    type_slug = "gone"
+    title = "Gone"
+
+
 class PayloadTooLarge(BoxofficeError):
     status = 413
     type_slug = "payload-too-large"

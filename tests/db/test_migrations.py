@@ -58,13 +58,17 @@ _INDEXES = {
 
 
 def _on(url: str, work: Callable[[sa.Connection], Any]) -> Any:
-    """Runs `work` on the database in one transaction, as `boxoffice migrate` does."""
+    """Runs `work` on the database as `boxoffice migrate` does: Alembic begins and commits its
+    own transaction (a migration may step out of it: `autocommit_block`); anything else `work`
+    does commits at the end."""
 
     async def run() -> Any:
         engine = create_engine(make_settings(url))
         try:
-            async with engine.begin() as connection:
-                return await connection.run_sync(work)
+            async with engine.connect() as connection:
+                result = await connection.run_sync(work)
+                await connection.commit()
+                return result
         finally:
             await engine.dispose()
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from boxoffice.errors import Conflict, InvalidInput, NotFound, RateLimited, UnsupportedMediaType
+from boxoffice.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    UnsupportedMediaType,
+)
 
 
 class TheatreNotFound(NotFound):
     type_slug = "theatre-not-found"
     title = "Theatre not found"
+
+
+class ShowArchived(Gone):
+    """The show ended and was archived (`boxoffice archive`): its seat rows are gone; its
+    bookings, payments, invoices and reports are kept."""
+
+    type_slug = "show-archived"
+    title = "Show archived"
 
 
 class ScreenNotFound(NotFound):

@@ -189,6 +189,8 @@ class Show(IdMixin, TimestampMixin, Base):
     # Its seats (fixed when the show is made: a new layout never touches an existing show), so
     # that how full a show is needs no count.
     seat_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set by `boxoffice archive` once its seat rows are gone (retention): its seat map is gone.
+    archived_at: Mapped[datetime | None]
 
 
 class ShowSeat(Base):

@@ -24,6 +24,7 @@ from boxoffice.catalogue.errors import (
     MovieNotFound,
     ScreenNameTaken,
     ScreenNotFound,
+    ShowArchived,
     ShowNotCancellable,
     ShowNotFound,
     TheatreNotFound,
@@ -435,6 +436,8 @@ async def seat_map(
             show = await repository.get_show(session, show_id)
             if show is None:
                 raise ShowNotFound()
+            if show.archived_at is not None:
+                raise ShowArchived()
             rows = await repository.seat_map_rows(session, show_id)
         version = sum(row[-1] for row in rows)
         cancelled = show.status is ShowStatus.CANCELLED

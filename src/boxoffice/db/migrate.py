@@ -46,7 +46,9 @@ async def upgrade_to_head(settings: Settings) -> None:
         _ensure_sqlite_directory(settings)
     engine = create_engine(settings)
     try:
-        async with engine.begin() as connection:
+        # Alembic begins and commits the transaction itself (env.py), so that a migration can
+        # step out of it (`autocommit_block`, for CREATE INDEX CONCURRENTLY).
+        async with engine.connect() as connection:
             await connection.run_sync(_upgrade, alembic_config())
     finally:
         await engine.dispose()

@@ -113,6 +113,15 @@ class DocumentLine(Base):
     gives back of it), with the GST at its rate."""
 
     __tablename__ = "document_lines"
+    # The GST report sums a month's lines by kind and rate: from this index alone, document by
+    # document (migration 0025), never a scan of every line of the years before.
+    __table_args__ = (
+        Index(
+            "ix_document_lines_document_id_sums",
+            "document_id",
+            postgresql_include=["kind", "rate_bp", "taxable", "cgst", "sgst"],
+        ),
+    )
 
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from boxoffice.bookings.models import BookingSeat
+from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowSeat, ShowStatus
 from boxoffice.db.engine import dialect_insert
 from boxoffice.invoicing.models import Document, DocumentLine, LineKind, Series
@@ -66,6 +66,33 @@ async def seat_counts(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
         SeatCounts(seat_type, capacity, booked, held, money.get(seat_type, 0), blocked)
         for seat_type, (capacity, booked, held, blocked) in counts.items()
     ]
+
+
+async def archived_seat_counts(session: AsyncSession, show: Show) -> list[SeatCounts]:
+    """The same counts for a show archived (`boxoffice archive`: its inventory rows are gone):
+    capacity from its screen's seats, sold from the seats its BOOKED bookings still hold; none
+    held (it has ended)."""
+    capacity = await session.execute(
+        select(Seat.seat_type, func.count())
+        .where(Seat.screen_id == show.screen_id)
+        .group_by(Seat.seat_type)
+    )
+    sold = await session.execute(
+        select(BookingSeat.seat_type, func.count(), func.sum(BookingSeat.price))
+        .join(Booking, Booking.id == BookingSeat.booking_id)
+        .where(
+            Booking.show_id == show.id,
+            Booking.status == BookingStatus.BOOKED,
+            BookingSeat.cancelled_at.is_(None),
+        )
+        .group_by(BookingSeat.seat_type)
+    )
+    booked = {r[0]: (int(r[1]), int(r[2] or 0)) for r in sold}
+    counts = []
+    for seat_type, seats in capacity:
+        sold_seats, net = booked.get(seat_type, (0, 0))
+        counts.append(SeatCounts(seat_type, int(seats), sold_seats, 0, net))
+    return counts
 
 
 @dataclass(frozen=True)

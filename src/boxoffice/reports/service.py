@@ -53,7 +53,10 @@ async def show_report(session: AsyncSession, show_id: uuid.UUID, now: datetime) 
     show = await bookings_repository.get_show(session, show_id)
     if show is None:
         raise ShowNotFound()
-    by_type = await repository.seat_counts(session, show_id, now)
+    if show.archived_at is None:
+        by_type = await repository.seat_counts(session, show_id, now)
+    else:
+        by_type = await repository.archived_seat_counts(session, show)
     money = await repository.show_money(session, show_id)
     capacity = sum(c.capacity for c in by_type)
     booked = sum(c.booked for c in by_type)
