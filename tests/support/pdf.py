@@ -23,7 +23,10 @@ def page_streams(content: bytes) -> list[bytes]:
     pages = []
     for stream in _STREAM.findall(content):
         try:
-            data = zlib.decompress(stream)
+            # Not `zlib.decompress`: a compressed stream that ends in a 0x0D byte loses it to the
+            # pattern's optional CR before `endstream` (a page in 256 went missing at random);
+            # a decompressor object gives all the data without the checksum's last byte.
+            data = zlib.decompressobj().decompress(stream)
         except zlib.error:
             continue  # not a page's drawing (a font, an image)
         if b" Tj" in data or b" re " in data:
