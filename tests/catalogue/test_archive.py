@@ -4,7 +4,6 @@ Through the command line and the public API, on both engines."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,19 +11,11 @@ import httpx
 from tests.api import Headers, problem, ready_show, register, seat_ids
 from tests.conftest import TEST_JWT_SECRET
 from tests.payments.checkout import pay
-from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
+from tests.support.servers import run_boxoffice, server_env
 
 
 def archive(db: Any, *args: str, **env: str) -> str:
-    done = subprocess.run(
-        [BOXOFFICE, "archive", *args],
-        env=server_env(db.url, TEST_JWT_SECRET, **env),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_boxoffice(server_env(db.url, TEST_JWT_SECRET, **env), "archive", *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -123,13 +114,5 @@ def test_without_a_date_or_retention_everything_is_kept(
 
 
 def test_a_date_that_is_not_one_is_refused_and_changes_nothing(db: Any) -> None:
-    done = subprocess.run(
-        [BOXOFFICE, "archive", "--before", "yesterday"],
-        env=server_env(db.url, TEST_JWT_SECRET),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_boxoffice(server_env(db.url, TEST_JWT_SECRET), "archive", "--before", "yesterday")
     assert done.returncode == 2 and "--before" in done.stderr

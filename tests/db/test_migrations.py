@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from tests.conftest import TEST_JWT_SECRET, make_settings
-from tests.support.servers import BOXOFFICE, bare_env
+from tests.support.servers import bare_env, run_boxoffice
 
 from boxoffice.db import migrate as application
 from boxoffice.db.base import Base
@@ -168,13 +167,7 @@ async def in_the_sandboxs_database(database_url: str, work: Callable[[sa.Connect
 
 
 def migrate_command(database_url: str, **env: str) -> str:
-    done = subprocess.run(
-        [BOXOFFICE, "migrate"],
-        env=bare_env(database_url, TEST_JWT_SECRET, **env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_boxoffice(bare_env(database_url, TEST_JWT_SECRET, **env), "migrate", seconds=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -54,6 +54,22 @@ def bare_env(database_url: str, jwt_secret: str, **extra: str) -> dict[str, str]
     return {**keep, "DATABASE_URL": database_url, "JWT_SECRET": jwt_secret, **extra}
 
 
+def run_boxoffice(
+    env: dict[str, str], *args: str, seconds: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`boxoffice <args>` run to its end from the repository, its exit status and output kept
+    for the test to check."""
+    return subprocess.run(
+        [BOXOFFICE, *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        check=False,
+    )
+
+
 def stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
     """SIGTERM, then SIGKILL if it is still there after `grace` seconds; reaped either way."""
     if process.poll() is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ import httpx
 import pytest
 from tests.api import Headers, problem, register
 from tests.conftest import TEST_JWT_SECRET, running_app
-from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
+from tests.support.servers import run_boxoffice, server_env
 from tests.tickets.helpers import booked, make_staff, scan, show_soon, tickets, verify_offline
 
 from boxoffice.clock import Clock
@@ -26,15 +25,7 @@ def b64url(raw: bytes) -> str:
 
 
 def rotate(db: Any, *args: str, **env: str) -> str:
-    done = subprocess.run(
-        [BOXOFFICE, "rotate-ticket-key", *args],
-        env=server_env(db.url, TEST_JWT_SECRET, **env),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_boxoffice(server_env(db.url, TEST_JWT_SECRET, **env), "rotate-ticket-key", *args)
     assert done.returncode == 0, done.stderr
     assert "PRIVATE" not in done.stdout + done.stderr
     return done.stdout
@@ -135,14 +126,7 @@ def test_signing_keys_are_sealed_at_rest_with_the_encryption_key(
 def test_a_malformed_encryption_key_stops_the_command_without_printing_it(
     db: Any, malformed: str
 ) -> None:
-    refused = subprocess.run(
-        [BOXOFFICE, "rotate-ticket-key"],
-        env=server_env(db.url, TEST_JWT_SECRET, TICKET_KEY_ENCRYPTION_KEY=malformed),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = server_env(db.url, TEST_JWT_SECRET, TICKET_KEY_ENCRYPTION_KEY=malformed)
+    refused = run_boxoffice(env, "rotate-ticket-key")
     assert refused.returncode == 2
     assert "TICKET_KEY_ENCRYPTION_KEY" in refused.stderr and malformed not in refused.stderr
