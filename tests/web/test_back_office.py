@@ -15,7 +15,6 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.api import Headers, create_screen, create_theatre, login
 from tests.conftest import LiveServer
-from tests.support.servers import REPO_ROOT
 from tests.web.conftest import PHONE, NewPage, screenshot
 from tests.web.shop import hold, pay_in_sandbox, pick, seat
 from tests.web.test_operators import sign_in
@@ -24,7 +23,6 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "manager-password-1"
 WIDE = {"width": 1400, "height": 900}
-DOCS = REPO_ROOT / "docs"
 
 
 def make_manager(client: httpx.Client, admin: Headers, email: str, theatre_id: str) -> Headers:
@@ -86,7 +84,7 @@ def draw_screen(page: Page) -> str:
     expect(
         preview.get_by_role("button", name=re.compile(r"^A1, SILVER, wheelchair space"))
     ).to_be_visible()
-    page.screenshot(path=str(DOCS / "back-office-layout.png"), full_page=True)
+    screenshot(page, "back-office-layout")
     page.get_by_role("button", name="Create the screen").click()
     page.wait_for_url(re.compile(r"/manage/screens/[0-9a-f-]+\?created=1$"))
     expect(page.get_by_text("Screen Audi 7 created with 59 seats.")).to_be_visible()
@@ -183,7 +181,7 @@ def test_a_manager_sets_up_a_screen_and_a_week_and_the_shop_sells_it(
     expect(page.locator(".show-block.refused")).to_have_count(1)
     page.get_by_role("form", name="Add a show").get_by_role("button", name="Close").click()
     expect(refusal).to_be_visible()  # the refusal stays on the board
-    page.screenshot(path=str(DOCS / "back-office-schedule.png"))
+    screenshot(page, "back-office-schedule")
 
     shows = client.get(f"/api/v1/shows?theatre_id={ours['id']}&limit=100").json()["items"]
     assert len(shows) == 21

@@ -13,7 +13,6 @@ from tests.api import Headers
 from tests.bookings.money_helpers import policy_theatre, show_in
 from tests.conftest import LiveServer
 from tests.counter.helpers import PASSWORD
-from tests.support.servers import REPO_ROOT
 from tests.web.conftest import DESKTOP, NewPage, screenshot
 from tests.web.test_operators import sign_in
 
@@ -81,8 +80,7 @@ def test_a_cashier_sells_prints_refunds_and_closes_the_shift(
         "data-expected-cash", "200000"
     )
     code = page.locator(".sale-result").inner_text().split("Booking ")[1].split()[0]
-    docs = REPO_ROOT / "docs" / "counter.png"
-    page.screenshot(path=str(docs), full_page=True)
+    screenshot(page, "counter")
 
     # Print: Enter on the focused link; the page is the roll's width and asks to print.
     expect(page.locator(".print-link")).to_be_focused()
