@@ -40,7 +40,7 @@ run: install var/jwt_secret
 	echo "Boxoffice on http://$(HOST):$(PORT) — docs http://$(HOST):$(PORT)/docs, e.g. curl 'http://$(HOST):$(PORT)/api/v1/shows?city=Mumbai'" && \
 	exec $(BIN)/boxoffice serve --host $(HOST) --port $(PORT)
 
-# Both engines at once, each into var/test/<engine>.log, shown when both are done.
+# Both engines at once (the browser tests in a third run), each into var/test/<run>.log.
 test: install
 	@scripts/ensure-postgres.sh
 	@scripts/test-engines.sh $(PYTEST_ARGS)
