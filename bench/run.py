@@ -23,7 +23,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import best, checkout, profile, rawdb, scenarios, statements
+from bench import best, checkout, emails, profile, rawdb, scenarios, statements
 from bench.client import Api, build_catalogue, guests, login, new_session
 from bench.infra import (
     DEFAULT_SERVER,
@@ -65,6 +65,7 @@ TARGETS = {
     "checkout_purchases_per_s": 100,
     "checkout_p99_ms": 1000,
     "webhook_applied_api_cpu_ms": 1.0,  # a redelivery of an event applied before
+    "emails_pass_s": 60.0,  # the confirmations of a 1,000-purchase burst, by one worker
 }
 
 
@@ -98,6 +99,7 @@ class Config:
     checkout_layout: tuple[int, int] = (30, 40)  # 1,200 seats: the purchase storm's show
     checkout_concurrency: int = 64
     checkout_seconds: float = 20.0  # or until sold out (600 purchases of 2 seats)
+    email_burst: int = 1000  # confirmations sent by one worker pass (the checkout's, copied)
     sweep_lead_seconds: float = 1.5  # hold storm alone before the worker starts
     idle_worker_pass: bool = True  # also time a worker pass with nothing to sweep
     profile: bool = False  # py-spy the API processes in one extra storm at the top level
@@ -135,6 +137,7 @@ class Config:
             checkout_layout=(2, 6),
             checkout_concurrency=4,
             checkout_seconds=5.0,
+            email_burst=12,
             sweep_lead_seconds=0.3,
             idle_worker_pass=False,
         )
@@ -390,6 +393,24 @@ async def _bench(
                 "checkout",
                 "purchase storm (email, hold 2 best, order, pay at the sandbox, verify, webhooks):",
                 purchases,
+            )
+
+            async def email_burst() -> dict[str, Any]:
+                row = await emails.email_burst(ctx, env, cfg.email_burst)
+                for way in ("smtp", "eml"):
+                    run = row[way]
+                    log(
+                        f"  {way}: {run['emails']} emails in {run['pass_seconds']} s of worker pass"
+                        f" ({run['process_seconds']} s with start-up), worker CPU"
+                        f" {run['worker_cpu_ms_per_email']} ms/email, not sent {run['not_sent']}"
+                    )
+                log(f"  audit ok {row['audit_ok']}")
+                return row
+
+            await phase(
+                "emails",
+                "confirmation emails of the purchases, copied to a burst, sent by one worker:",
+                email_burst,
             )
 
             if cfg.profile:
@@ -661,6 +682,14 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
     purchase = results.get("checkout")
     if purchase:
         out.update(_checkout_verdicts(purchase))
+    burst = results.get("emails")
+    if burst:
+        seconds = [burst[way]["pass_seconds"] for way in ("smtp", "eml")]
+        slowest = None if None in seconds else max(seconds)
+        out["emails_pass_s"] = (
+            slowest,
+            slowest is not None and slowest <= TARGETS["emails_pass_s"] and burst["audit_ok"],
+        )
     hooks = results.get("webhooks")
     if hooks:
         value = hooks["replayed"].get("cpu_per_request", {}).get("api_ms")
@@ -716,7 +745,7 @@ def noise(results: dict[str, Any], threshold: float = 20.0) -> list[str]:
 def audits_ok(results: dict[str, Any]) -> bool:
     return not results.get("failures") and all(
         results.get(name, {}).get("audit_ok", False)
-        for name in ("sell_out", "sell_out_best", "expiry_sweep", "webhooks", "checkout")
+        for name in ("sell_out", "sell_out_best", "expiry_sweep", "webhooks", "checkout", "emails")
     )
 
 
@@ -867,6 +896,17 @@ def print_table(results: dict[str, Any], log: Callable[[str], None]) -> None:
             f"{per['api_ms']} (<=6) pg {per['postgres_ms']} (<=3) sandbox {per['sandbox_ms']} "
             f"(<=5) gen {per['generator_ms']}; audit {'OK' if purchase['audit_ok'] else 'FAILED'}",
         )
+    burst = results.get("emails")
+    if burst:
+        smtp, eml = burst["smtp"], burst["eml"]
+        line(
+            f"{smtp['emails']} confirmation emails, one worker: s",
+            f"{smtp['pass_seconds']}|{eml['pass_seconds']}",
+            "",
+            "",
+            f"<=60 s (SMTP|.eml); worker CPU ms/email {smtp['worker_cpu_ms_per_email']}|"
+            f"{eml['worker_cpu_ms_per_email']}; audit {'OK' if burst['audit_ok'] else 'FAILED'}",
+        )
     counted = (results.get("statements") or {}).get("hold")
     if counted:
         line(
@@ -978,7 +1018,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         help="comma-separated phases: generator_ceiling,db_limit,hold_storm,best,checkout,profile,"
-        "seat_map,stream,sell_out,sell_out_best,expiry_sweep,webhooks,statements",
+        "emails,seat_map,stream,sell_out,sell_out_best,expiry_sweep,webhooks,statements",
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the servers in one extra storm (PY_SPY=...)"

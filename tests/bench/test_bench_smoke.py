@@ -50,4 +50,10 @@ def test_bench_runs_and_its_audits_pass(client: httpx.Client, db: Any, tmp_path:
     assert limits and all(row["failures"] == {} for row in limits), report
     assert all(row["holds_per_s"] > 0 for row in limits), report
     assert results["statements"]["hold"]["status"] == 201, report
+    # The purchases' confirmations, copied to a burst, sent by one worker: SMTP and .eml.
+    burst = results["emails"]
+    for way in ("smtp", "eml"):
+        assert burst[way]["emails"] == Config.smoke().email_burst, report
+        assert burst[way]["not_sent"] == 0, report
+    assert burst["smtp"]["received"] == burst["eml"]["files"] == Config.smoke().email_burst
     assert Path(results["path"]).is_file()
