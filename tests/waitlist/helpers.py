@@ -34,10 +34,14 @@ ROWS = [
 
 
 def sold_out_show(
-    client: httpx.Client, admin: Headers, rows: list[dict[str, Any]] | None = None
+    client: httpx.Client,
+    admin: Headers,
+    rows: list[dict[str, Any]] | None = None,
+    paid: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, str], Headers, dict[str, str]]:
-    """A show whose every seat one buyer has paid for, a row a booking: the show, its seats by
-    label, the buyer, and the buyer's booking by seat label."""
+    """A show whose every seat (of the rows named in `paid`, by default all) one buyer has paid
+    for, a row a booking: the show, its seats by label, the buyer, and the buyer's booking by
+    seat label."""
     theatre = create_theatre(client, admin)
     set_theatre_prices(client, admin, theatre["id"])
     screen = create_screen(client, admin, theatre["id"], rows or ROWS)
@@ -49,7 +53,7 @@ def sold_out_show(
     by_label = {seat["label"]: seat["id"] for seat in seats}
     buyer = register(client)
     booking_of: dict[str, str] = {}
-    for row in sorted({seat["row"] for seat in seats}):
+    for row in sorted({seat["row"] for seat in seats if paid is None or seat["row"] in paid}):
         ids = [seat["id"] for seat in seats if seat["row"] == row]
         held = client.post(
             "/api/v1/bookings", json={"show_id": show["id"], "seat_ids": ids}, headers=buyer
