@@ -66,16 +66,29 @@ CLAIM_ATTEMPTS = 3  # re-reads of the free seats when a buyer took chosen seats 
 async def run(
     sessionmaker: async_sessionmaker[Any], settings: Settings, clock: Clock, store: HoldStore
 ) -> int:
-    """One pass of the worker: every due show's offers, a show a transaction; how many made."""
+    """One pass of the worker: every due show's offers, a show a transaction (each show once a
+    pass); how many offers were made. A show whose offers fail is logged and looked at again
+    at its next recheck, not at once: the others are not held up by it."""
     charges = ChargeTables(sessionmaker, settings)
+    recheck = timedelta(seconds=settings.waitlist_recheck_seconds)
     made = 0
+    seen: list[uuid.UUID] = []
     for _ in range(SHOWS_PER_PASS):
-        async with sessionmaker() as session, session.begin():
-            now = clock.now()
-            show_id = await repository.claim_due_show(session, now)
+        show_id = None
+        try:
+            async with sessionmaker() as session, session.begin():
+                now = clock.now()
+                show_id = await repository.claim_due_show(session, now, seen)
+                if show_id is None:
+                    break
+                seen.append(show_id)
+                made += await offer_show(session, store, charges, settings, show_id, now)
+        except Exception:
             if show_id is None:
-                break
-            made += await offer_show(session, store, charges, settings, show_id, now)
+                raise
+            log.exception("waitlist_show_failed", show_id=str(show_id))
+            async with sessionmaker() as session, session.begin():
+                await repository.set_due(session, show_id, clock.now() + recheck)
     return made
 
 

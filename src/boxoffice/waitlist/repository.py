@@ -194,14 +194,18 @@ async def wake(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> None
     )
 
 
-async def claim_due_show(session: AsyncSession, now: datetime) -> uuid.UUID | None:
-    """A show whose waiting list is due (its time came, or a wake row names it), locked for
-    this transaction; the shows other workers hold are skipped (SKIP LOCKED; SQLite has one
-    writer at a time)."""
+async def claim_due_show(
+    session: AsyncSession, now: datetime, seen: Sequence[uuid.UUID] = ()
+) -> uuid.UUID | None:
+    """A show whose waiting list is due (its time came, or a wake row names it), but those
+    `seen` already, locked for this transaction; the shows other workers hold are skipped (SKIP
+    LOCKED; SQLite has one writer at a time)."""
     woken = exists().where(WaitlistWake.show_id == WaitlistShow.show_id)
+    statement = select(WaitlistShow.show_id)
+    if seen:
+        statement = statement.where(WaitlistShow.show_id.not_in(seen))
     return await session.scalar(
-        select(WaitlistShow.show_id)
-        .where(WaitlistShow.due_at.is_not(None), or_(WaitlistShow.due_at <= now, woken))
+        statement.where(WaitlistShow.due_at.is_not(None), or_(WaitlistShow.due_at <= now, woken))
         .order_by(WaitlistShow.due_at)
         .limit(1)
         .with_for_update(skip_locked=True)
