@@ -26,11 +26,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from tests.api import Headers, register
-from tests.bookings.test_concurrency import audit
 from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase
 from tests.support.race import at_once, through
 from tests.support.servers import BOXOFFICE, running, server_env
-from tests.waitlist.helpers import entry, give_back, joined, offer_pass, sold_out_show
+from tests.waitlist.helpers import audit, entry, give_back, joined, offer_pass, sold_out_show
 
 ROWS = [
     {"label": label, "seat_type": "SILVER", "seats": 8, "aisles_after": []}
@@ -45,10 +44,15 @@ def offering(db: TestDatabase, live_server: LiveServer, logs: Path) -> Iterator[
     """Offers made while the block runs: two worker processes on PostgreSQL, rechecking every
     0.3 s; on SQLite a thread of this process running passes (its own engine each)."""
     if not db.is_sqlite:
-        env = server_env(db.url, TEST_JWT_SECRET, WAITLIST_RECHECK_SECONDS="0.3")
+        env = server_env(db.url, TEST_JWT_SECRET, WAITLIST_RECHECK_SECONDS="0.3", LOG_LEVEL="INFO")
         env["OUTBOX_DIR"] = str(logs / "outbox")
         argv = [BOXOFFICE, "worker", "--interval", "0.2"]
-        with running(argv, env, logs / "worker-0.log"), running(argv, env, logs / "worker-1.log"):
+        workers = [logs / f"worker-{index}.log" for index in range(2)]
+        with running(argv, env, workers[0]), running(argv, env, workers[1]):
+            deadline = time.monotonic() + 120  # imports take seconds on a busy machine
+            while not all("worker_started" in _text(log) for log in workers):
+                assert time.monotonic() < deadline, "the workers never started"
+                time.sleep(0.2)
             yield
         return
     stopping = threading.Event()
@@ -65,6 +69,10 @@ def offering(db: TestDatabase, live_server: LiveServer, logs: Path) -> Iterator[
     finally:
         stopping.set()
         thread.join(timeout=60)
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def offers_of(db: TestDatabase, show_id: str) -> list[Any]:
@@ -142,20 +150,6 @@ def test_offers_under_concurrent_cancels_and_expiries_never_offer_a_seat_twice(
     rng = random.Random(29)
     show, seats, buyer, booking_of = sold_out_show(client, admin, ROWS, paid="AB")
     waiters = [register(client) for _ in range(WAITERS)]
-    # Row C is held in pairs by holds that run out RUNS_OUT_IN from now: held "earlier" by the
-    # server's clock (its holders signed up at that time too, so their tokens are valid).
-    ttl = timedelta(seconds=live_server.settings.hold_ttl_seconds)
-    live_server.clock.advance(RUNS_OUT_IN - ttl)
-    try:
-        for pair in (("C1", "C2"), ("C3", "C4"), ("C5", "C6"), ("C7", "C8")):
-            body = {"show_id": show["id"], "seat_ids": [seats[label] for label in pair]}
-            held = client.post("/api/v1/bookings", json=body, headers=register(client))
-            assert held.status_code == 201, held.text
-    finally:
-        live_server.clock.advance(ttl - RUNS_OUT_IN)
-    for who in waiters:
-        joined(client, who, show["id"], rng.randint(1, 4), together=rng.random() < 0.7)
-
     paid_seats = [label for label in seats if label[0] in "AB"]
     rng.shuffle(paid_seats)
     given = paid_seats[:12]
@@ -170,8 +164,21 @@ def test_offers_under_concurrent_cancels_and_expiries_never_offer_a_seat_twice(
         return through(url, run)
 
     urls = two_servers.urls
-    started = time.monotonic()
+    ttl = timedelta(seconds=live_server.settings.hold_ttl_seconds)
     with offering(db, live_server, tmp_path):
+        # Row C is held in pairs by holds that run out RUNS_OUT_IN from now: held "earlier" by
+        # the server's clock (its holders signed up at that time too, so their tokens are valid).
+        live_server.clock.advance(RUNS_OUT_IN - ttl)
+        try:
+            for pair in (("C1", "C2"), ("C3", "C4"), ("C5", "C6"), ("C7", "C8")):
+                body = {"show_id": show["id"], "seat_ids": [seats[label] for label in pair]}
+                held = client.post("/api/v1/bookings", json=body, headers=register(client))
+                assert held.status_code == 201, held.text
+        finally:
+            live_server.clock.advance(ttl - RUNS_OUT_IN)
+        started = time.monotonic()
+        for who in waiters:
+            joined(client, who, show["id"], rng.randint(1, 4), together=rng.random() < 0.7)
         at_once(giver(given[0::2], urls[0]), giver(given[1::2], urls[1]))
         time.sleep(max(0.0, RUNS_OUT_IN.total_seconds() - (time.monotonic() - started)))
         quiet(db, show["id"])
