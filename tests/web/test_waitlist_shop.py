@@ -5,6 +5,7 @@ test's own SMTP server), and the visitor follows the email's link and pays."""
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +44,12 @@ def test_join_the_list_on_a_sold_out_show_get_the_offer_by_email_and_pay(
     mail = MailServer()
     mail.start()
     try:
-        worker_passes(live_server, Clock(), smtp_url=mail.url)
+        # A thread of its own: Playwright's sync API runs an event loop in this one.
+        worker = threading.Thread(
+            target=worker_passes, args=(live_server, Clock()), kwargs={"smtp_url": mail.url}
+        )
+        worker.start()
+        worker.join(timeout=120)
         offers = [m for m in mail.inbox.messages if str(m["To"]) == EMAIL]
     finally:
         mail.stop()
