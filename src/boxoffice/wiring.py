@@ -64,6 +64,7 @@ def register_handlers() -> None:
     events.subscribe(CounterSold, reports_handlers.count_counter_sale)
     events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
+    events.subscribe(GuestLinked, waitlist_handlers.move_guest_entries)
     events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
     events.subscribe(MovieDeleting, taxes_handlers.drop_waivers_of_movie)

@@ -276,3 +276,23 @@ def test_a_cancelled_show_closes_its_list(
     live_server.wait_until_quiet()
     offer_pass(live_server)
     assert entry(client, person, waiting["id"])["status"] == "CLOSED"
+
+
+def test_a_guest_who_signs_up_keeps_their_place(client: httpx.Client, admin: Headers) -> None:
+    show, _, _, _ = sold_out_show(client, admin)
+    visitor, token = guest(client)
+    assert client.patch("/api/v1/me", json={"email": "g@example.com"}, headers=visitor).is_success
+    waiting = joined(client, visitor, show["id"], 2)
+    signed_up = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": f"linked-{waiting['id'][:8]}@example.com",
+            "password": "correct-horse-9",
+            "name": "Fan",
+            "guest_token": token,
+        },
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    account = {"Authorization": f"Bearer {signed_up.json()['access_token']}"}
+    found = entry(client, account, waiting["id"])
+    assert found["customer"]["kind"] == "user" and found["position"] == 1

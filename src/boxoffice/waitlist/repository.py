@@ -161,6 +161,27 @@ async def pass_over(session: AsyncSession, entry_ids: Sequence[uuid.UUID]) -> No
         )
 
 
+async def link_guest_entries(
+    session: AsyncSession, guest_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """A linked guest's entries become the account's, but an active one for a show where the
+    account waits already (one active entry per customer and show): that one stays the
+    guest's."""
+    waits = select(WaitlistEntry.show_id).where(
+        WaitlistEntry.user_id == user_id, WaitlistEntry.status.in_(ACTIVE)
+    )
+    await session.execute(
+        update(WaitlistEntry)
+        .where(
+            WaitlistEntry.guest_id == guest_id,
+            WaitlistEntry.user_id.is_(None),
+            or_(WaitlistEntry.status.not_in(ACTIVE), WaitlistEntry.show_id.not_in(waits)),
+        )
+        .values(user_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 # --- the worker's schedule and the wake outbox -------------------------------------------------
 
 
