@@ -209,6 +209,28 @@ def test_a_larger_party_is_passed_over_at_most_the_limit_then_seats_are_kept_for
     assert entry(client, second_single, other["id"])["status"] == "WAITING"
 
 
+def test_behind_a_kept_entry_a_smaller_party_may_take_what_leaves_it_fitting(
+    client: httpx.Client, admin: Headers, live_server: LiveServer
+) -> None:
+    """Five free seats in a row: four of them would strand the fifth, so the family (passed
+    over enough) does not fit them; the single behind it takes an end seat, which leaves the
+    family four side by side, and both are offered in one pass."""
+    show, seats, buyer, booking_of = sold_out_show(client, admin)
+    family, first_single, second_single = register(client), register(client), register(client)
+    four = joined(client, family, show["id"], 4)
+    joined(client, first_single, show["id"], 1)
+    other = joined(client, second_single, show["id"], 1)
+    give_back(client, buyer, booking_of, seats, "A1")
+    assert offer_pass(live_server, waitlist_pass_over_limit=1) == 1  # the first single
+
+    give_back(client, buyer, booking_of, seats, "B1", "B2", "B3", "B4", "B5")
+    assert offer_pass(live_server, waitlist_pass_over_limit=1) == 2
+    single = offered_labels(client, second_single, entry(client, second_single, other["id"]))
+    families = offered_labels(client, family, entry(client, family, four["id"]))
+    assert len(single) == 1 and single[0] in ("B1", "B5")
+    assert sorted(single + families) == ["B1", "B2", "B3", "B4", "B5"]
+
+
 def test_without_the_limit_reached_a_smaller_party_behind_gets_the_seat(
     client: httpx.Client, admin: Headers, live_server: LiveServer
 ) -> None:

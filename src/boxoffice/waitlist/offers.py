@@ -19,8 +19,9 @@ Run by `boxoffice worker` (`run`), a show at a time, each show in one transactio
 4. **Anti-starvation.** An entry that does not fit while a later one is offered seats is
    *passed over* once. After `WAITLIST_PASS_OVER_LIMIT` (default 3) passes, no entry behind it
    is offered anything until it is: the seats that come back stay free for it (they are still
-   on public sale; the list keeps them from later entries only). A larger party is therefore
-   passed over a bounded number of times, however many smaller ones join behind it.
+   on public sale; the list keeps them from later entries only), unless what a later entry
+   takes leaves the earlier one fitting what is left (then both are offered). A larger party
+   is therefore passed over a bounded number of times, however many smaller ones join behind.
 5. The wake rows read in 1. are deleted, and the show is due again at the earliest of the next
    recheck and the next offer's expiry (NULL once nobody waits or holds an offer).
 
@@ -31,6 +32,7 @@ and the wake rows are still there for the next pass.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +44,7 @@ from boxoffice.accounts.tokens import PrincipalKind
 from boxoffice.bookings import best_available, holds, rules
 from boxoffice.bookings import repository as bookings_repository
 from boxoffice.bookings.best_available import SeatLayout, Wanted
-from boxoffice.bookings.charges import ChargeTables
+from boxoffice.bookings.charges import ChargeTable, ChargeTables
 from boxoffice.bookings.chooser import layout_of
 from boxoffice.bookings.errors import SeatsUnavailable, ShowNotOnSale
 from boxoffice.bookings.holds import HoldCaps, HoldStore, SaleSeats
@@ -96,13 +98,43 @@ def fits(layout: SeatLayout, free: dict[Any, int], entry: WaitlistEntry) -> tupl
     """The seats best available gives the entry's party now, or None when it does not fit:
     too few matching seats, not side by side when it wants them together, or a choice that
     would strand a single seat."""
-    wanted = Wanted(entry.party, entry.seat_type, entry.max_price)
-    choice = best_available.choose(layout, free, wanted)
+    choice = best_available.choose(layout, free, _wanted(entry))
     if choice is None or (entry.together and not choice.adjacent):
         return None
     if best_available.strands(layout, free, choice.seat_ids):
         return None
     return choice.seat_ids
+
+
+def leaving_room(
+    layout: SeatLayout, free: dict[Any, int], entry: WaitlistEntry, kept_for: list[WaitlistEntry]
+) -> tuple[Any, ...] | None:
+    """Seats for `entry` that leave every entry of `kept_for` (ahead of it, passed over enough)
+    fitting what is left, or None. Tried: its own best choice, then for each kept entry its best
+    block (side by side when it asked; it may strand a seat, which is why it does not fit) and
+    `entry`'s best choice among the seats that block leaves: four of five free seats strand the
+    fifth, a single taking that fifth seat leaves the family four."""
+    wanted = _wanted(entry)
+    tries = [fits(layout, free, entry)]
+    for earlier in kept_for:
+        theirs = best_available.choose(layout, free, _wanted(earlier))
+        if theirs is None or (earlier.together and not theirs.adjacent):
+            continue
+        rest = {k: v for k, v in free.items() if k not in set(theirs.seat_ids)}
+        mine = best_available.choose(layout, rest, wanted)
+        if mine is not None and (mine.adjacent or not entry.together):
+            tries.append(mine.seat_ids)
+    for chosen in tries:
+        if chosen is None or best_available.strands(layout, free, chosen):
+            continue
+        left = {k: v for k, v in free.items() if k not in set(chosen)}
+        if all(fits(layout, left, earlier) is not None for earlier in kept_for):
+            return chosen
+    return None
+
+
+def _wanted(entry: WaitlistEntry) -> Wanted:
+    return Wanted(entry.party, entry.seat_type, entry.max_price)
 
 
 async def offer_show(
@@ -172,6 +204,17 @@ async def _settle(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> N
         await settle_entry(session, entry, now)
 
 
+@dataclass
+class _Round:
+    """What a pass over a show's queue works with: its grid, its free seats now (less what it
+    offered), the charges of a hold (built when first needed)."""
+
+    seats: SaleSeats
+    layout: SeatLayout
+    free: dict[Any, int]
+    table: ChargeTable | None = None
+
+
 async def _offer(
     session: AsyncSession,
     seats: SaleSeats,
@@ -181,41 +224,74 @@ async def _offer(
     waiting: list[WaitlistEntry],
     now: datetime,
 ) -> int:
+    """Walks the queue until a walk offers nothing (an offer to a later entry can make an
+    earlier one fit what is left: see `_walk`)."""
     layout = layout_of(await seats.grid(show_id))
     if layout is None:
         return 0
-    free = await seats.free_seats(show_id, now)
-    table = await charges.build_in(session, show_id, now)
+    state = _Round(seats, layout, await seats.free_seats(show_id, now))
+    made = 0
+    while True:
+        queue = [entry for entry in waiting if entry.status is EntryStatus.WAITING]
+        walked = await _walk(session, state, charges, settings, queue, now)
+        if walked is None:
+            return made  # the show went off sale meanwhile
+        made += walked
+        if not walked:
+            return made
+
+
+async def _walk(
+    session: AsyncSession,
+    state: _Round,
+    charges: ChargeTables,
+    settings: Settings,
+    queue: list[WaitlistEntry],
+    now: datetime,
+) -> int | None:
+    """One walk of the queue in join order: each entry that fits is offered its seats. Behind
+    an entry passed over `WAITLIST_PASS_OVER_LIMIT` times (that does not fit), a later entry is
+    offered seats only when that entry fits what is left after it: the strand rule can make a
+    smaller choice fit where a larger one did not (four of five free seats in a row would
+    strand the fifth; a single behind taking an end seat leaves four for the family), and the
+    next walk offers them. Offers made, or None when the show went off sale."""
     limit = settings.waitlist_pass_over_limit
     passed: list[WaitlistEntry] = []  # waiting entries that did not fit, ahead of the next
     made = 0
-    for entry in waiting:
-        if any(earlier.passed_over >= limit for earlier in passed):
-            break  # the seats that come back are kept for an entry passed over enough
+    for entry in queue:
+        kept_for = [earlier for earlier in passed if earlier.passed_over >= limit]
         held = None
         for _ in range(CLAIM_ATTEMPTS):
-            chosen = fits(layout, free, entry)
+            chosen = (
+                fits(state.layout, state.free, entry)
+                if not kept_for
+                else leaving_room(state.layout, state.free, entry, kept_for)
+            )
             if chosen is None:
-                break
+                break  # it does not fit, or the seats are kept for an entry passed over enough
+            if state.table is None:
+                state.table = await charges.build_in(session, entry.show_id, now)
             try:
-                held = await _hold_for(seats, settings, table, entry, chosen, now)
-            except SeatsUnavailable:
-                free = await seats.free_seats(show_id, now)  # a buyer was first: read again
+                held = await _hold_for(state.seats, settings, state.table, entry, chosen, now)
+            except SeatsUnavailable:  # a buyer was first: read again
+                state.free = await state.seats.free_seats(entry.show_id, now)
                 continue
             except ShowNotOnSale:
-                return made
+                return None
             except BoxofficeError as refused:  # the customer's own caps: not this time
                 log.info("waitlist_offer_refused", entry_id=str(entry.id), reason=refused.type)
                 break
             break
         if held is None:
-            passed.append(entry)
+            if fits(state.layout, state.free, entry) is None:
+                passed.append(entry)
             continue
         booking, expires_at, chosen = held
         if not await repository.mark_offered(session, entry.id, booking.id, expires_at, now):
             raise AssertionError("a waiting entry changed under the show's lock")
+        entry.status = EntryStatus.OFFERED
         for seat_id in chosen:
-            free.pop(seat_id, None)
+            state.free.pop(seat_id, None)
         await repository.pass_over(session, [earlier.id for earlier in passed])
         for earlier in passed:
             earlier.passed_over += 1
@@ -228,7 +304,7 @@ async def _offer(
 async def _hold_for(
     seats: SaleSeats,
     settings: Settings,
-    table: Any,
+    table: ChargeTable,
     entry: WaitlistEntry,
     chosen: tuple[Any, ...],
     now: datetime,
