@@ -4,7 +4,7 @@ by one, and the worker's offer pass run in this process (its own engine, the ser
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -136,34 +136,3 @@ def offered_labels(client: httpx.Client, who: Headers, found: dict[str, Any]) ->
     booking = client.get(f"/api/v1/bookings/{found['offer']['booking_id']}", headers=who).json()
     assert booking["status"] == "PENDING", booking
     return [seat["label"] for seat in booking["seats"]]
-
-
-def audit(db: Any, show_id: str) -> None:
-    """No seat in two live bookings, and every seat a live booking still has (not given back)
-    is its own in the show's inventory (tests/bookings/test_concurrency.py's audit, for
-    bookings that gave some seats back)."""
-    now = datetime.now(UTC)
-    show, now = db.id(show_id), now.replace(tzinfo=None) if db.is_sqlite else now
-    doubly_held = db.query(
-        """
-        SELECT bs.seat_id, count(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
-        WHERE b.show_id = :show AND bs.cancelled_at IS NULL
-          AND (b.status = 'BOOKED' OR (b.status = 'PENDING' AND b.expires_at > :now))
-        GROUP BY bs.seat_id HAVING count(*) > 1
-        """,
-        show=show,
-        now=now,
-    )
-    assert doubly_held == []
-    mismatched = db.query(
-        """
-        SELECT b.id, bs.seat_id FROM bookings b JOIN booking_seats bs ON bs.booking_id = b.id
-        LEFT JOIN show_seats ss
-          ON ss.show_id = b.show_id AND ss.seat_id = bs.seat_id AND ss.booking_id = b.id
-        WHERE b.show_id = :show AND bs.cancelled_at IS NULL AND ss.seat_id IS NULL
-          AND (b.status = 'BOOKED' OR (b.status = 'PENDING' AND b.expires_at > :now))
-        """,
-        show=show,
-        now=now,
-    )
-    assert mismatched == []

@@ -26,10 +26,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from tests.api import Headers, register
+from tests.bookings.test_concurrency import audit
 from tests.conftest import TEST_JWT_SECRET, LiveServer, TestDatabase
 from tests.support.race import at_once, through
 from tests.support.servers import BOXOFFICE, running, server_env
-from tests.waitlist.helpers import audit, entry, give_back, joined, offer_pass, sold_out_show
+from tests.waitlist.helpers import entry, give_back, joined, offer_pass, sold_out_show
 
 ROWS = [
     {"label": label, "seat_type": "SILVER", "seats": 8, "aisles_after": []}
