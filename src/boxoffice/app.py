@@ -81,6 +81,7 @@ from boxoffice.taxes.endpoints import router as taxes_router
 from boxoffice.tickets.endpoints import router as tickets_router
 from boxoffice.views import bookings as booking_views
 from boxoffice.views.endpoints import router as views_router
+from boxoffice.waitlist.endpoints import router as waitlist_router
 from boxoffice.web import mount_web, not_found_page
 from boxoffice.wiring import register_handlers
 
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         staff_router,
         counter_router,
         reports_router,
+        waitlist_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
 
     hold_ttl_seconds: int = Field(default=600, ge=1, le=3600)
     max_seats_per_booking: int = Field(default=10, ge=1, le=100)
+    # The waiting list (issue 29, `boxoffice.waitlist`): how long an offer's hold lasts; how many
+    # times a later, smaller party may be offered seats before an entry that does not fit yet,
+    # after which the seats that come back are kept for it; how often the worker looks at a show
+    # with a waiting list when nothing wakes it (a hold given up on its own, a block lifted).
+    waitlist_offer_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    waitlist_pass_over_limit: int = Field(default=3, ge=0, le=1000)
+    waitlist_recheck_seconds: float = Field(default=10.0, gt=0, le=3600)
     # Best available chooses from the process's read of the show's free seats this recent,
     # instead of reading again (the claim decides; a lost race reads afresh). 0: always read.
     best_available_read_reuse_seconds: float = Field(default=0.25, ge=0, le=1)

@@ -15,6 +15,7 @@ from boxoffice.reports import models as reports
 from boxoffice.staff import models as staff
 from boxoffice.taxes import models as taxes
 from boxoffice.tickets import models as tickets
+from boxoffice.waitlist import models as waitlist
 
 __all__ = [
     "Base",
@@ -31,4 +32,5 @@ __all__ = [
     "staff",
     "taxes",
     "tickets",
+    "waitlist",
 ]

@@ -27,6 +27,8 @@ from boxoffice.reports import handlers as reports_handlers
 from boxoffice.reports import repository as reports_repository
 from boxoffice.taxes import handlers as taxes_handlers
 from boxoffice.tickets import handlers as tickets_handlers
+from boxoffice.waitlist import handlers as waitlist_handlers
+from boxoffice.waitlist.events import OfferMade
 
 
 def register_handlers() -> None:
@@ -62,6 +64,12 @@ def register_handlers() -> None:
     events.subscribe(CounterSold, reports_handlers.count_counter_sale)
     events.subscribe(InvoiceIssued, reports_handlers.count_invoice)
     events.subscribe(GuestLinked, bookings_handlers.move_guest_bookings)
+    events.subscribe(GuestLinked, waitlist_handlers.move_guest_entries)
     events.subscribe(PasswordResetRequested, notifications_handlers.queue_password_reset)
     events.subscribe(ShowCancelled, bookings_handlers.cancel_bookings_of_show)
     events.subscribe(MovieDeleting, taxes_handlers.drop_waivers_of_movie)
+    # Seats given back by a paid booking wake the show's waiting list (an outbox row); a hold
+    # given up or run out is found by the worker's recheck, so the sale path's cancel of a hold
+    # stays one statement (nothing reacts to it).
+    events.subscribe(SeatsCancelled, waitlist_handlers.wake_on_seats_cancelled)
+    events.subscribe(OfferMade, notifications_handlers.queue_waitlist_offer)

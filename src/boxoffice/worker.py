@@ -4,7 +4,8 @@ Each pass sweeps run-out holds to EXPIRED (in batches, each its own transaction,
 can run at once: the batch query skips rows another worker has locked), forgets old idempotency
 keys, finishes cancelling the bookings of cancelled shows whose cancelling process died, and
 settles payments and refunds (retrying failed refunds with backoff) that a lost webhook, a
-crash or the provider left unfinished, and sends the emails of the outbox (see
+crash or the provider left unfinished, offers seats that came back to the shows' waiting lists
+(see boxoffice.waitlist.offers), and sends the emails of the outbox (see
 boxoffice.notifications).
 """
 
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.bookings import lifecycle as bookings_lifecycle
 from boxoffice.bookings.handlers import cancel_show_bookings
+from boxoffice.bookings.holds import HoldStore
+from boxoffice.bookings.holds_postgres import PostgresHolds
+from boxoffice.bookings.holds_sqlite import SqliteHolds
 from boxoffice.clock import Clock
 from boxoffice.config import RazorpayCredentials, Settings
 from boxoffice.db.engine import create_engine, create_sessionmaker
@@ -30,6 +34,7 @@ from boxoffice.notifications import service as notifications_service
 from boxoffice.payments.provider import PaymentProvider
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.payments.reconcile import reconcile
+from boxoffice.waitlist import offers as waitlist_offers
 from boxoffice.wiring import register_handlers
 
 log = get_logger("boxoffice.worker")
@@ -54,6 +59,13 @@ async def finish_show_cancellations(state: Any) -> int:
     return total
 
 
+def hold_store(settings: Settings, sessionmaker: async_sessionmaker[Any]) -> HoldStore:
+    """The engine's hold store, for the worker's own holds (the waiting list's offers)."""
+    if settings.is_sqlite:
+        return SqliteHolds(sessionmaker)
+    return PostgresHolds(sessionmaker.kw["bind"])
+
+
 async def run_pass(
     sessionmaker: async_sessionmaker[Any],
     settings: Settings,
@@ -61,6 +73,10 @@ async def run_pass(
     clock: Clock,
 ) -> None:
     swept = await sweep_expired_holds(sessionmaker, clock)
+    # After the sweep, before the emails: the offers' emails go out in the same pass.
+    offered = await waitlist_offers.run(
+        sessionmaker, settings, clock, hold_store(settings, sessionmaker)
+    )
     # Before reconciling: the refunds that finishing a show's cancellation asks for are issued
     # by its batches, and any left unissued are picked up just below.
     state = SimpleNamespace(
@@ -71,13 +87,14 @@ async def run_pass(
         await purge_expired(session, clock.now())
     settled = await reconcile(sessionmaker, settings, provider, clock)
     emailed = await notifications_service.send_due(sessionmaker, settings, clock)
-    if swept or settled or resumed or emailed:
+    if swept or settled or resumed or emailed or offered:
         log.info(
             "worker_pass",
             expired_swept=swept,
             payments_settled=settled,
             show_bookings_cancelled=resumed,
             emails_sent=emailed,
+            waitlist_offers=offered,
         )
 
 

@@ -51,13 +51,14 @@ def big_show(client: httpx.Client, admin: Headers, rows: int, per_row: int) -> d
 
 def audit(db: Any, show_id: str, now: datetime | None = None) -> None:
     """Every seat in at most one live booking (live at `now`, by default the real time), and
-    every live booking owns exactly its seats."""
+    every live booking owns exactly its seats (but those it gave back, cancelling part of it; a
+    hold that ran out owns nothing)."""
     now = now or datetime.now(UTC)
     show, now = db.id(show_id), now.replace(tzinfo=None) if db.is_sqlite else now
     doubly_held = db.query(
         """
         SELECT bs.seat_id, count(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
-        WHERE b.show_id = :show
+        WHERE b.show_id = :show AND bs.cancelled_at IS NULL
           AND (b.status = 'BOOKED' OR (b.status = 'PENDING' AND b.expires_at > :now))
         GROUP BY bs.seat_id HAVING count(*) > 1
         """,
@@ -70,9 +71,11 @@ def audit(db: Any, show_id: str, now: datetime | None = None) -> None:
         SELECT b.id FROM bookings b JOIN booking_seats bs ON bs.booking_id = b.id
         LEFT JOIN show_seats ss
           ON ss.show_id = b.show_id AND ss.seat_id = bs.seat_id AND ss.booking_id = b.id
-        WHERE b.show_id = :show AND b.status IN ('PENDING', 'BOOKED') AND ss.seat_id IS NULL
+        WHERE b.show_id = :show AND ss.seat_id IS NULL AND bs.cancelled_at IS NULL
+          AND (b.status = 'BOOKED' OR (b.status = 'PENDING' AND b.expires_at > :now))
         """,
         show=show,
+        now=now,
     )
     assert mismatched == []
     orphans = db.query(

@@ -152,6 +152,23 @@ class World:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    def waitlist_entry(self) -> str:
+        """The customer's entry on the waiting list of a show of its own, whose every seat is
+        blocked (nothing free: the list takes it)."""
+        show = self.fresh_show()
+        seats = [s["id"] for s in self.client.get(f"/api/v1/shows/{show}/seats").json()["seats"]]
+        blocked = self.client.post(
+            f"/api/v1/shows/{show}/blocks",
+            json={"seat_ids": seats, "reason": "house seats"},
+            headers=self.admin,
+        )
+        assert blocked.status_code < 300, blocked.text
+        joined = self.client.post(
+            f"/api/v1/shows/{show}/waitlist", json={"party": 1}, headers=self.customer
+        )
+        assert joined.status_code == 201, joined.text
+        return str(joined.json()["id"])
+
     def movie_with_poster(self) -> str:
         return str(
             upload_poster(self.client, self.admin, create_movie(self.client, self.admin)["id"])[
@@ -328,6 +345,21 @@ def fresh_for_allowed(name: str, make: Callable[[World], str], body: Any = None)
         return Call({**world.ids(), name: make(world) if allowed else world.ids()[name]}, json=body)
 
     return build
+
+
+def entry_call(world: World, _role: str, _allowed: bool) -> Call:
+    """The customer's waiting-list entry, shared (reads, and declines of it, which has no
+    offer: nothing changes)."""
+    if "entry_id" not in world.shared:
+        world.shared["entry_id"] = world.waitlist_entry()
+    return Call({**world.ids(), "entry_id": world.shared["entry_id"]})
+
+
+def fresh_entry_call(world: World, role: str, allowed: bool) -> Call:
+    """Allowed callers leave a fresh entry; refused ones try the shared one (which stays)."""
+    if allowed:
+        return Call({**world.ids(), "entry_id": world.waitlist_entry()})
+    return entry_call(world, role, allowed)
 
 
 def verify_call(world: World, _role: str, allowed: bool) -> Call:
@@ -737,6 +769,22 @@ MATRIX: list[Row] = [
         THEATRE_MANAGERS,
         with_body(lambda w: {"seat_ids": [w.free_seats[0]]}),
     ),
+    # The world's show has free seats: every signed-in caller is told to hold them (409), but a
+    # guest with no contact email (422).
+    Row(
+        "POST",
+        f"{V1}/shows/{{show_id}}/waitlist",
+        {**dict.fromkeys(ROLES, 409), "anonymous": 401, "guest": 422},
+        with_body(lambda _w: {"party": 1}),
+    ),
+    Row("GET", f"{V1}/shows/{{show_id}}/waitlist", THEATRE_MANAGERS),
+    Row("GET", f"{V1}/waitlist/{{entry_id}}", OWNER_OR_ADMIN, entry_call),
+    Row(
+        "POST",
+        f"{V1}/waitlist/{{entry_id}}/decline",
+        {**OWNER_OR_ADMIN, "customer": 409, "admin": 409},  # no offer to decline
+        entry_call,
+    ),
     # -- destructive, last; allowed callers get objects of their own -------------------------
     Row(
         "POST",
@@ -764,6 +812,7 @@ MATRIX: list[Row] = [
     ),
     Row("POST", f"{V1}/counter/sales/{{booking_id}}/refund", THEATRE_MANAGERS, counter_refund_call),
     Row("POST", f"{V1}/counter/shifts/{{shift_id}}/close", NOT_FOUND_BUT_RUNNERS, shift_call),
+    Row("DELETE", f"{V1}/waitlist/{{entry_id}}", OWNER_OR_ADMIN, fresh_entry_call),
     Row("POST", f"{V1}/auth/logout-all", ACCOUNTS_ONLY),  # access tokens live on: nothing after
 ]
 

@@ -226,6 +226,30 @@ def choose(layout: SeatLayout, free: Free, wanted: Wanted) -> Choice | None:
     return None if spread is None else Choice(spread, False)
 
 
+def strands(layout: SeatLayout, free: Free, seat_ids: Iterable[SeatId]) -> bool:
+    """Whether taking `seat_ids` out of `free` leaves a free seat alone that was not alone
+    before: one whose neighbours in its row (no aisle between) are taken, an aisle or the
+    row's end. The waiting list offers no choice that does (`boxoffice.waitlist.offers`)."""
+    taking = set(seat_ids)
+    for row in layout.rows:
+        for run in row.runs:
+            if taking.isdisjoint(run.ids):
+                continue
+            before = [seat_id in free for seat_id in run.ids]
+            pairs = zip(run.ids, before, strict=True)
+            after = [was and seat_id not in taking for seat_id, was in pairs]
+            for index, is_free in enumerate(after):
+                if is_free and _alone(after, index) and not _alone(before, index):
+                    return True
+    return False
+
+
+def _alone(is_free: Sequence[bool], index: int) -> bool:
+    left = index > 0 and is_free[index - 1]
+    right = index + 1 < len(is_free) and is_free[index + 1]
+    return not (left or right)
+
+
 def _side_by_side(layout: SeatLayout, free: Free, wanted: Wanted) -> tuple[SeatId, ...] | None:
     n = wanted.quantity
     any_free_seat = wanted.seat_type is None and wanted.max_price is None

@@ -167,7 +167,7 @@ async def hold_best_seats(
         return seats.free_seats(show_id, now)
 
     async def read_grid() -> SeatLayout | None:
-        return _layout(await seats.grid(show_id))
+        return layout_of(await seats.grid(show_id))
 
     if seat_map is not None:
         # The rows as SeatMaps keeps them (`catalogue.seatmap.SeatRow`): seat_id, ..., price.
@@ -226,7 +226,8 @@ async def hold_best_seats(
     )
 
 
-def _layout(rows: Sequence[Sequence[Any]]) -> SeatLayout | None:
+def layout_of(rows: Sequence[Sequence[Any]]) -> SeatLayout | None:
+    """The show's grid as best available chooses from it, from `SaleSeats.grid`'s rows."""
     if not rows:
         return None
     spot_row, spot_number = rows[0][6], rows[0][7]

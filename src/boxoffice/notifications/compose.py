@@ -249,3 +249,20 @@ def password_reset_email(
         )
     )
     return message
+
+
+def waitlist_offer_email(
+    *, booking_code: str, link: str, party: int, expires_at: datetime, **common: Any
+) -> EmailMessage:
+    """Seats came back for a party on the waiting list: held for it until `expires_at`."""
+    until = _local(expires_at, common["facts"].timezone)
+    seats = "seat" if party == 1 else "seats"
+    return _notice(
+        subject="Seats for you from the waiting list",
+        opening=(
+            f"{party} {seats} came back and are held for you until {until} (booking "
+            f"{booking_code}). Pay before then and they are yours:\n\n{link}"
+        ),
+        closing="If you no longer want them, decline the offer: they go to the next in line.",
+        **common,
+    )

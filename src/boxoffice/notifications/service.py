@@ -46,6 +46,7 @@ from boxoffice.notifications.models import EmailStatus, OutboxEmail
 from boxoffice.payments import repository as payments_repository
 from boxoffice.payments.events import PaymentRefundedOnArrival
 from boxoffice.tickets import repository as tickets_repository
+from boxoffice.waitlist.events import OfferMade
 
 log = get_logger("boxoffice.notifications")
 
@@ -186,6 +187,20 @@ async def _queue(
             created_at=at,
         ),
     )
+
+
+async def queue_waitlist_offer(session: AsyncSession, event: OfferMade) -> None:
+    """The event handler: seats held for a waiting party, and the link to pay for them."""
+    settings = session_settings(session)
+    base = (settings.public_base_url if settings else "").rstrip("/")
+    link = f"{base}/checkout/{event.booking.id}"
+
+    def offer(common: dict[str, Any]) -> EmailMessage:
+        return compose.waitlist_offer_email(
+            link=link, party=event.party, expires_at=event.expires_at, **common
+        )
+
+    await _queue(session, event.booking, "WAITLIST_OFFER", event.at, offer)
 
 
 async def queue_password_reset(session: AsyncSession, event: PasswordResetRequested) -> None:

@@ -7,6 +7,7 @@ import { clockText, ticking } from "../components/countdown.js";
 import { poster } from "../components/poster.js";
 import { seatPicker } from "../components/seatpicker.js";
 import { watchSeats } from "../components/live.js";
+import { waitlistPanel } from "../components/waitlist.js";
 import { busy, go, h, messageBox, meta, notice, render } from "../ui.js";
 
 export default async function showPage(main, showId) {
@@ -73,12 +74,14 @@ export default async function showPage(main, showId) {
   clear.addEventListener("click", () => { picker.clear(); messages.clear(); });
 
   const resume = resumeHold(held, picker, messages);
+  const soldOut = show.status !== "CANCELLED" && !map.seats.some((s) => s.status === "AVAILABLE");
   const ask = howMany({ showId, map, maxSeats, messages, onQuantity: (count) => picker.setQuantity(count) });
   const facts = [`${theatre.name}, ${show.screen.name}`, dateTime(show.starts_at, show.timezone), `${show.language} · ${show.format}`, movie.certificate];
   render(main, movie.title,
     h("div", { class: "show-head" }, poster(movie, "thumb"), h("p", { class: "muted" }, facts.join(" · "))),
     show.status === "CANCELLED" ? h("p", { class: "error", role: "alert" }, "This show has been cancelled.") : null,
     resume.element,
+    soldOut ? waitlistPanel({ showId, map, maxSeats }) : null,
     ask,
     h("div", { class: "show-layout" },
       picker.element,
