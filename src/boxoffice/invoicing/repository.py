@@ -9,7 +9,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue.models import Movie, Show, Theatre
-from boxoffice.invoicing.models import Document, DocumentLine, Series
+from boxoffice.db import kept
+from boxoffice.invoicing.models import Document, DocumentLine, GstSummary, Series
 
 
 async def sale_facts(session: AsyncSession, show_id: uuid.UUID) -> tuple[Show, Theatre, str]:
@@ -39,6 +40,22 @@ async def add_document(
             for line in lines
         ],
     )
+
+
+def add_to_gst_summary(
+    session: AsyncSession, document: Document, lines: Sequence[DocumentLine], month: str
+) -> None:
+    """Adds the document's lines to its theatre's GST summary of `month`, by series, kind and
+    rate, as the transaction that writes it commits (`db.kept`)."""
+    for line in lines:
+        key = {
+            "theatre_id": document.theatre_id,
+            "month": month,
+            "series": document.series,
+            "kind": line.kind,
+            "rate_bp": line.rate_bp,
+        }
+        kept.add(session, GstSummary, key, taxable=line.taxable, cgst=line.cgst, sgst=line.sgst)
 
 
 async def invoice_of(session: AsyncSession, booking_id: uuid.UUID) -> Document | None:

@@ -88,8 +88,7 @@ async def issue_invoice(session: AsyncSession, booking: Booking, at: datetime) -
             fee = f"Convenience fee, seat {seat.label}"
             sac = FEE_SAC if registered else None
             parts.append((seat.seat_id, LineKind.FEE, fee, sac, charge.fee))
-    lines = _lines(document, parts)
-    await repository.add_document(session, document, lines)
+    await _write(session, theatre, document, _lines(document, parts))
     await events.publish(
         session,
         InvoiceIssued(
@@ -162,8 +161,19 @@ async def issue_credit_note(
         **copied,
         **_numbering(theatre, at),
     )
-    await repository.add_document(session, document, _lines(document, parts))
+    await _write(session, theatre, document, _lines(document, parts))
     return document
+
+
+async def _write(
+    session: AsyncSession, theatre: Theatre, document: Document, lines: list[DocumentLine]
+) -> None:
+    """Writes the document, and adds its lines to the theatre's GST summary of the month of
+    its issue (in the theatre's timezone, as the GST report's month) when it carries a GSTIN."""
+    await repository.add_document(session, document, lines)
+    if document.gstin is not None:
+        month = document.issued_at.astimezone(ZoneInfo(theatre.timezone)).strftime("%Y-%m")
+        repository.add_to_gst_summary(session, document, lines, month)
 
 
 def _numbering(theatre: Theatre, at: datetime) -> dict[str, object]:

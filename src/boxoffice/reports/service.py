@@ -195,7 +195,7 @@ async def gst_report(session: AsyncSession, theatre_id: uuid.UUID, month: str) -
     start = datetime.combine(first, dt.time(), zone)
     end = datetime.combine(following, dt.time(), zone)
     sums: dict[tuple[int, bool, LineKind], Tax] = {}
-    for lines in await repository.gst_lines(session, theatre_id, start, end):
+    for lines in await repository.gst_lines(session, theatre_id, month):
         sums[lines.rate_bp, lines.credit, lines.kind] = Tax(
             taxable=lines.taxable, cgst=lines.cgst, sgst=lines.sgst
         )
