@@ -492,6 +492,29 @@ GROUP BY s.show_id
 ]
 
 
+# The GST summary (migration 0028) of the documents above, from the load's own tables: per
+# theatre, month of issue in its timezone, series, kind and rate. Written only where the schema
+# has the table: loaded at `scale_migrations.BASE`, before it, the chain gets it from 0028's
+# backfill instead (timed there); `bench.scale` audits it against the lines either way.
+GST_SUMMARY = """
+INSERT INTO gst_summary (theatre_id, month, series, kind, rate_bp, taxable, cgst, sgst)
+SELECT d.theatre_id, to_char(l.issued_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM'), l.series,
+       l.kind, l.rate_bp, sum(l.taxable), sum(l.cgst), sum(l.sgst)
+FROM scale_doc d JOIN scale_seat_sold s ON s.booking_id = d.booking_id
+JOIN scale_charge c ON c.price = s.price
+CROSS JOIN LATERAL (VALUES
+    ('TAX_INVOICE', 'TICKET', d.created_at + interval '2 minutes', c.tax_rate_bp, c.taxable,
+     c.cgst, c.sgst),
+    ('TAX_INVOICE', 'FEE', d.created_at + interval '2 minutes', c.fee_rate_bp, c.fee, c.fee_cgst,
+     c.fee_sgst),
+    ('CREDIT_NOTE', 'TICKET', d.created_at + interval '1 day', c.tax_rate_bp, c.refund_taxable,
+     c.refund_cgst, c.refund_sgst)
+) AS l(series, kind, issued_at, rate_bp, taxable, cgst, sgst)
+WHERE l.series = 'TAX_INVOICE' OR d.refunded > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
 def load(
     connection: psycopg.Connection[Any],
     chain: Chain,
@@ -522,6 +545,11 @@ def load(
                 connection.execute(statement)
         timings[label] = time.perf_counter() - started
         log(f"  {label:<22} {timings[label]:7.1f} s")
+    if value_of(connection, "SELECT to_regclass('gst_summary') IS NOT NULL"):
+        started = time.perf_counter()
+        connection.execute(GST_SUMMARY)
+        timings["gst summary"] = time.perf_counter() - started
+        log(f"  {'gst summary':<22} {timings['gst summary']:7.1f} s")
     started = time.perf_counter()
     for table in (
         "scale_doc",
@@ -538,3 +566,9 @@ def load(
     timings["vacuum analyze"] = time.perf_counter() - started
     log(f"  {'vacuum analyze':<22} {timings['vacuum analyze']:7.1f} s")
     return timings
+
+
+def value_of(connection: psycopg.Connection[Any], sql: str) -> Any:
+    row = connection.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
