@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,8 +16,9 @@ import httpx
 from tests.api import ADMIN_PASSWORD, Headers, login, register
 from tests.bookings.money_helpers import paid_seats, policy_theatre, show_in
 from tests.bookings.test_partial_cancellation import cancel, seat_of
-from tests.conftest import LiveServer
+from tests.conftest import TEST_JWT_SECRET, LiveServer
 from tests.invoicing.helpers import documents_audit, invoice, theatre
+from tests.support.servers import run_boxoffice, server_env
 
 from boxoffice.clock import Clock
 
@@ -127,3 +128,27 @@ def test_the_gst_report_is_the_sum_of_the_documents_lines_month_by_month(
     assert any(r["credited"]["tickets"]["taxable"] for r in from_the_lines(documents, next_month))
     assert gst_report(client, admin, theatre_id, "2020-02")["rates"] == []
     documents_audit(db)  # the summary is the lines' sums, for every theatre and month
+
+
+def test_gst_summary_rebuilds_the_months_from_the_lines(
+    client: httpx.Client, admin: Headers, db: Any
+) -> None:
+    """What a process of the release before 0028 issued after the migration was never
+    summarised: `boxoffice gst-summary --since` rebuilds those months from the lines."""
+    theatre_id = policy_theatre(client, admin)
+    sale = show_in(client, admin, theatre_id, 2 * 24 * 60)
+    who = register(client)
+    paid = paid_seats(client, who, sale["id"], "VIP", "GOLD", "SILVER")
+    assert cancel(client, who, paid["id"], [seat_of(paid, "GOLD")]).status_code == 200
+    month = datetime.now(ZONE).strftime("%Y-%m")
+    expected = from_the_lines([invoice(client, who, paid["id"])], month)
+    assert gst_report(client, admin, theatre_id, month)["rates"] == expected
+    db.execute("DELETE FROM gst_summary")  # as the previous release left them
+    assert gst_report(client, admin, theatre_id, month)["rates"] == []
+
+    since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    done = run_boxoffice(server_env(db.url, TEST_JWT_SECRET), "gst-summary", "--since", since)
+    assert done.returncode == 0, done.stderr
+    assert "theatre-months rebuilt" in done.stdout
+    assert gst_report(client, admin, theatre_id, month)["rates"] == expected
+    documents_audit(db)

@@ -172,8 +172,26 @@ async def _write(
     its issue (in the theatre's timezone, as the GST report's month) when it carries a GSTIN."""
     await repository.add_document(session, document, lines)
     if document.gstin is not None:
-        month = document.issued_at.astimezone(ZoneInfo(theatre.timezone)).strftime("%Y-%m")
+        month = gst.month_at(document.issued_at, theatre.timezone)
         repository.add_to_gst_summary(session, document, lines, month)
+
+
+async def rebuild_gst_summary(session: AsyncSession, since: datetime, now: datetime) -> int:
+    """The GST summary of every month from `since`'s to `now`'s, of each theatre that issued a
+    document since, rebuilt from the documents' lines (`boxoffice gst-summary`: after a rollout,
+    what a process of the release before 0028 issued without summarising it). Documents wait
+    meanwhile (PostgreSQL: `documents` locked in SHARE mode). Returns the months rebuilt."""
+    await repository.lock_documents(session)
+    rebuilt = 0
+    for theatre in await repository.theatres_issuing_since(session, since):
+        month = gst.month_at(since, theatre.timezone)
+        while month <= gst.month_at(now, theatre.timezone):
+            start, end = gst.month_bounds(month, theatre.timezone)
+            sums = await repository.line_sums(session, theatre.id, start, end)
+            await repository.replace_gst_summary(session, theatre.id, month, sums)
+            rebuilt += 1
+            month = gst.month_at(end, theatre.timezone)
+    return rebuilt
 
 
 def _numbering(theatre: Theatre, at: datetime) -> dict[str, object]:
