@@ -153,7 +153,7 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
     print(f"migrated in {migrated:.1f} s (to {scale_migrations.BASE}); loading {chain}")
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
-        steps = scale_load.load(connection, chain, datetime.now(UTC).date())
+        steps = scale_load.load(connection, chain, datetime.now(UTC).date(), url=url)
         loaded = time.perf_counter() - started
         rows = counts(connection)
         db_size = size(connection)

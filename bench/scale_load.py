@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -515,14 +516,67 @@ GROUP BY 1, 2, 3, 4, 5
 """
 
 
+# The indexes the load defers: every index of the tables it writes but those behind a primary
+# key or a constraint (the load's joins use those): dropped before the load, built again after
+# it in parallel sessions (`INDEXERS`), each from a table written whole instead of row by row.
+INDEXERS = 3
+DEFERRED = """
+SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = 'public' AND t.relkind = 'r'
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+"""
+
+
+def drop_secondary_indexes(connection: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    """Drops the deferred indexes; returns their tables and definitions."""
+    found = connection.execute(DEFERRED).fetchall()
+    for name, _, _ in found:
+        connection.execute(f"DROP INDEX {name}")
+    return [(table, definition) for _, table, definition in found]
+
+
+def build_indexes(
+    url: str | None, connection: psycopg.Connection[Any], deferred: list[tuple[str, str]]
+) -> None:
+    """Builds the indexes, the biggest table's first, `INDEXERS` sessions at once (one after
+    the other on `connection` without a `url`)."""
+    sizes = {
+        table: value_of(connection, f"SELECT pg_relation_size('{table}'::regclass)")
+        for table in {table for table, _ in deferred}
+    }
+    definitions = [d for t, d in sorted(deferred, key=lambda item: -sizes[item[0]])]
+
+    def build(definition: str, on: psycopg.Connection[Any]) -> None:
+        on.execute("SET maintenance_work_mem = '256MB'")
+        on.execute(definition)
+
+    if url is None:
+        for definition in definitions:
+            build(definition, connection)
+        return
+
+    def one(definition: str) -> None:
+        with psycopg.connect(url, autocommit=True) as own:
+            build(definition, own)
+
+    with ThreadPoolExecutor(INDEXERS) as pool:
+        list(pool.map(one, definitions))
+
+
 def load(
     connection: psycopg.Connection[Any],
     chain: Chain,
     today: date,
     log: Callable[[str], None] = print,
+    url: str | None = None,
 ) -> dict[str, float]:
-    """Loads the chain into a migrated, empty database; returns seconds per step."""
+    """Loads the chain into a migrated, empty database; returns seconds per step. The
+    secondary indexes are built after the rows are in, in parallel sessions on `url` (on
+    `connection` alone without it)."""
     timings: dict[str, float] = {}
+    deferred = drop_secondary_indexes(connection)
     connection.execute("SET session_replication_role = replica")
     connection.execute("SET synchronous_commit = off")
     connection.execute("SET maintenance_work_mem = '256MB'")
@@ -545,6 +599,10 @@ def load(
                 connection.execute(statement)
         timings[label] = time.perf_counter() - started
         log(f"  {label:<22} {timings[label]:7.1f} s")
+    started = time.perf_counter()
+    build_indexes(url, connection, deferred)
+    timings["indexes"] = time.perf_counter() - started
+    log(f"  {'indexes (' + str(len(deferred)) + ')':<22} {timings['indexes']:7.1f} s")
     if value_of(connection, "SELECT to_regclass('gst_summary') IS NOT NULL"):
         started = time.perf_counter()
         connection.execute(GST_SUMMARY)
