@@ -134,18 +134,26 @@ def test_the_gst_report_is_the_sum_of_the_documents_lines_month_by_month(
     documents_audit(db)  # the summary is the lines' sums, for every theatre and month
 
 
+def _sold_and_partly_cancelled(
+    client: httpx.Client, admin: Headers, given_back: str
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """A theatre's booking of a VIP, a GOLD and a SILVER seat, one given back: the theatre, this
+    month, and the report's rates worked out from its invoice's and credit note's lines."""
+    theatre_id = policy_theatre(client, admin)
+    sale = show_in(client, admin, theatre_id, 2 * 24 * 60)
+    who = register(client)
+    paid = paid_seats(client, who, sale["id"], "VIP", "GOLD", "SILVER")
+    assert cancel(client, who, paid["id"], [seat_of(paid, given_back)]).status_code == 200
+    month = datetime.now(ZONE).strftime("%Y-%m")
+    return theatre_id, month, from_the_lines([invoice(client, who, paid["id"])], month)
+
+
 def test_gst_summary_rebuilds_the_months_from_the_lines(
     client: httpx.Client, admin: Headers, db: Any
 ) -> None:
     """What a process of the release before 0028 issued after the migration was never
     summarised: `boxoffice gst-summary --since` rebuilds those months from the lines."""
-    theatre_id = policy_theatre(client, admin)
-    sale = show_in(client, admin, theatre_id, 2 * 24 * 60)
-    who = register(client)
-    paid = paid_seats(client, who, sale["id"], "VIP", "GOLD", "SILVER")
-    assert cancel(client, who, paid["id"], [seat_of(paid, "GOLD")]).status_code == 200
-    month = datetime.now(ZONE).strftime("%Y-%m")
-    expected = from_the_lines([invoice(client, who, paid["id"])], month)
+    theatre_id, month, expected = _sold_and_partly_cancelled(client, admin, "GOLD")
     assert gst_report(client, admin, theatre_id, month)["rates"] == expected
     db.execute("DELETE FROM gst_summary")  # as the previous release left them
     assert gst_report(client, admin, theatre_id, month)["rates"] == []
@@ -163,14 +171,9 @@ def test_the_migration_fills_the_summary_from_the_lines_written_before_it(
 ) -> None:
     """The summary's migration, down and up again on a database with documents, fills it from
     their lines as the invoicing service would have kept it."""
-    theatre_id = policy_theatre(client, admin)
-    sale = show_in(client, admin, theatre_id, 2 * 24 * 60)
-    who = register(client)
-    paid = paid_seats(client, who, sale["id"], "VIP", "GOLD", "SILVER")
-    assert cancel(client, who, paid["id"], [seat_of(paid, "SILVER")]).status_code == 200
-    month = datetime.now(ZONE).strftime("%Y-%m")
+    theatre_id, month, expected = _sold_and_partly_cancelled(client, admin, "SILVER")
     before = gst_report(client, admin, theatre_id, month)
-    assert before["rates"] == from_the_lines([invoice(client, who, paid["id"])], month)
+    assert before["rates"] == expected
 
     script = ScriptDirectory.from_config(alembic_config())
     [summary] = [
