@@ -2,7 +2,7 @@
 reads a few rows instead of every row behind them.
 
 A domain adds to a row's figures as its transaction goes (`add`); the sums are written as the
-transaction commits, the last thing before it: one upsert a row, adding to what the row holds.
+transaction commits, the last thing before it: one upsert a table, adding to what its rows hold.
 A summary row is a hot spot (every sale of a show, every invoice of a theatre's month changes
 it), so it is locked only for the commit, never for the rest of the transaction, and every
 transaction writes its rows in one order (table, then key): two never wait on each other's
@@ -44,25 +44,30 @@ def add(session: AsyncSession, model: type[Base], key: Mapping[str, Any], **figu
 
 
 def write(session: Session) -> None:
-    """Writes the totals a transaction added up (`add`), table by table, row by row in key
-    order. The first change of a key makes its row."""
+    """Writes the totals a transaction added up (`add`): a statement a table, its rows in key
+    order (one round trip while the rows are locked). The first change of a key makes its
+    row."""
     pending: dict[type[Base], dict[tuple[Any, ...], dict[str, int]]] = (
         session.info.pop(_PENDING, None) or {}
     )
     for model in sorted(pending, key=lambda m: str(m.__tablename__)):
         table = cast(Table, model.__table__)
         keys = [column.name for column in table.primary_key.columns]
-        for row_key in sorted(pending[model]):
-            figures = pending[model][row_key]
-            statement = dialect_insert(session)(table).values(
-                **dict(zip(keys, row_key, strict=True)), **figures
+        rows = [
+            {**dict(zip(keys, row_key, strict=True)), **pending[model][row_key]}
+            for row_key in sorted(pending[model])
+        ]
+        statement = dialect_insert(session)(table).values(rows)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=keys,
+                set_={
+                    column.name: column + statement.excluded[column.name]
+                    for column in table.columns
+                    if not column.primary_key
+                },
             )
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=keys,
-                    set_={name: table.c[name] + statement.excluded[name] for name in figures},
-                )
-            )
+        )
 
 
 def forget(session: Session, *_: Any) -> None:
