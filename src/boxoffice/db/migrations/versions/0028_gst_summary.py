@@ -18,7 +18,8 @@ waits, and so does the booking or refund that issues it), so that none is missed
 backfill's snapshot and the commit. The backfill is one set-based INSERT ... SELECT over
 `documents` and `document_lines` (the bench prints how long writes waited on a loaded chain).
 Documents issued by a process of the previous release after this commits are not summarised:
-stop the old release's writers before migrating (README "Migrations on a live database").
+once the rollout is over, `boxoffice gst-summary --since <the day of the migration>` rebuilds
+those months from the lines (README "A release's migrations on a live database").
 SQLite has no time zones in SQL: the month is worked out in Python there (small databases).
 """
 
