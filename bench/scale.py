@@ -73,10 +73,38 @@ SEAT_AUDIT: list[tuple[str, str]] = [
 ]
 
 
-def audit(connection: psycopg.Connection[Any]) -> dict[str, int]:
-    """Every audit's violations, counted (empty: all pass)."""
-    found = {name: len(rows) for name, rows in money_audit(connection).items()}
-    for name, sql in SEAT_AUDIT:
+# The GST summary (migration 0028: after the load, its backfill; or the loader's, where the
+# schema it loads into has the table) is the sums of the lines of the documents with a GSTIN,
+# per theatre, month of issue in its timezone, series, kind and rate. Empty rows aside.
+GST_SUMMARY_AUDIT = (
+    "gst summary: a theatre's month is not the sums of its documents' lines",
+    """WITH lines AS (
+           SELECT d.theatre_id, to_char(d.issued_at AT TIME ZONE t.timezone, 'YYYY-MM') AS month,
+                  d.series, l.kind, l.rate_bp, sum(l.taxable) AS taxable, sum(l.cgst) AS cgst,
+                  sum(l.sgst) AS sgst
+           FROM documents d JOIN theatres t ON t.id = d.theatre_id
+           JOIN document_lines l ON l.document_id = d.id
+           WHERE d.gstin IS NOT NULL
+           GROUP BY 1, 2, 3, 4, 5),
+       kept AS (SELECT * FROM gst_summary WHERE (taxable, cgst, sgst) <> (0, 0, 0))
+       SELECT theatre_id, month, series, kind, rate_bp FROM lines
+       FULL JOIN kept USING (theatre_id, month, series, kind, rate_bp)
+       WHERE (lines.taxable, lines.cgst, lines.sgst)
+             IS DISTINCT FROM (kept.taxable, kept.cgst, kept.sgst)""",
+)
+
+
+def summary_audit(connection: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    """The GST summary's audit, where the schema has the table."""
+    has_summary = value(connection, "SELECT to_regclass('gst_summary') IS NOT NULL")
+    return [GST_SUMMARY_AUDIT] if has_summary else []
+
+
+def audit(connection: psycopg.Connection[Any], money: bool = True) -> dict[str, int]:
+    """Every audit's violations, counted (empty: all pass); `money` False: the GST summary's
+    alone (after the migrations, which backfill it)."""
+    found = {name: len(rows) for name, rows in money_audit(connection).items()} if money else {}
+    for name, sql in (SEAT_AUDIT if money else []) + summary_audit(connection):
         rows = connection.execute(sql).fetchall()
         if rows:
             found[name] = len(rows)
@@ -125,7 +153,7 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
     print(f"migrated in {migrated:.1f} s (to {scale_migrations.BASE}); loading {chain}")
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
-        steps = scale_load.load(connection, chain, datetime.now(UTC).date())
+        steps = scale_load.load(connection, chain, datetime.now(UTC).date(), url=url)
         loaded = time.perf_counter() - started
         rows = counts(connection)
         db_size = size(connection)
@@ -137,6 +165,14 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
     print(f"audits {'OK' if not problems else 'FAILED: ' + str(problems)} ({audited:.1f} s)")
     print(f"migrations after {scale_migrations.BASE} on the loaded chain:")
     migrations = scale_migrations.run(url)
+    with psycopg.connect(url, autocommit=True) as connection:
+        started = time.perf_counter()
+        after = audit(connection, money=False)  # what 0028 backfilled: the GST summary
+        print(
+            f"audits after the migrations {'OK' if not after else 'FAILED: ' + str(after)}"
+            f" ({time.perf_counter() - started:.1f} s)"
+        )
+    problems.update(after)
     return {
         "chain": chain.__dict__,
         "migrate_s": migrated,

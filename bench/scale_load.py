@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -492,14 +493,90 @@ GROUP BY s.show_id
 ]
 
 
+# The GST summary (migration 0028) of the documents above, from the load's own tables: per
+# theatre, month of issue in its timezone, series, kind and rate. Written only where the schema
+# has the table: loaded at `scale_migrations.BASE`, before it, the chain gets it from 0028's
+# backfill instead (timed there); `bench.scale` audits it against the lines either way.
+GST_SUMMARY = """
+INSERT INTO gst_summary (theatre_id, month, series, kind, rate_bp, taxable, cgst, sgst)
+SELECT d.theatre_id, to_char(l.issued_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM'), l.series,
+       l.kind, l.rate_bp, sum(l.taxable), sum(l.cgst), sum(l.sgst)
+FROM scale_doc d JOIN scale_seat_sold s ON s.booking_id = d.booking_id
+JOIN scale_charge c ON c.price = s.price
+CROSS JOIN LATERAL (VALUES
+    ('TAX_INVOICE', 'TICKET', d.created_at + interval '2 minutes', c.tax_rate_bp, c.taxable,
+     c.cgst, c.sgst),
+    ('TAX_INVOICE', 'FEE', d.created_at + interval '2 minutes', c.fee_rate_bp, c.fee, c.fee_cgst,
+     c.fee_sgst),
+    ('CREDIT_NOTE', 'TICKET', d.created_at + interval '1 day', c.tax_rate_bp, c.refund_taxable,
+     c.refund_cgst, c.refund_sgst)
+) AS l(series, kind, issued_at, rate_bp, taxable, cgst, sgst)
+WHERE l.series = 'TAX_INVOICE' OR d.refunded > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+# The indexes the load defers: every index of the tables it writes but those behind a primary
+# key or a constraint (the load's joins use those): dropped before the load, built again after
+# it in parallel sessions (`INDEXERS`), each from a table written whole instead of row by row.
+INDEXERS = 3
+DEFERRED = """
+SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = 'public' AND t.relkind = 'r'
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+"""
+
+
+def drop_secondary_indexes(connection: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    """Drops the deferred indexes; returns their tables and definitions."""
+    found = connection.execute(DEFERRED).fetchall()
+    for name, _, _ in found:
+        connection.execute(f"DROP INDEX {name}")
+    return [(table, definition) for _, table, definition in found]
+
+
+def build_indexes(
+    url: str | None, connection: psycopg.Connection[Any], deferred: list[tuple[str, str]]
+) -> None:
+    """Builds the indexes, the biggest table's first, `INDEXERS` sessions at once (one after
+    the other on `connection` without a `url`)."""
+    sizes = {
+        table: value_of(connection, f"SELECT pg_relation_size('{table}'::regclass)")
+        for table in {table for table, _ in deferred}
+    }
+    definitions = [d for t, d in sorted(deferred, key=lambda item: -sizes[item[0]])]
+
+    def build(definition: str, on: psycopg.Connection[Any]) -> None:
+        on.execute("SET maintenance_work_mem = '256MB'")
+        on.execute(definition)
+
+    if url is None:
+        for definition in definitions:
+            build(definition, connection)
+        return
+
+    def one(definition: str) -> None:
+        with psycopg.connect(url, autocommit=True) as own:
+            build(definition, own)
+
+    with ThreadPoolExecutor(INDEXERS) as pool:
+        list(pool.map(one, definitions))
+
+
 def load(
     connection: psycopg.Connection[Any],
     chain: Chain,
     today: date,
     log: Callable[[str], None] = print,
+    url: str | None = None,
 ) -> dict[str, float]:
-    """Loads the chain into a migrated, empty database; returns seconds per step."""
+    """Loads the chain into a migrated, empty database; returns seconds per step. The
+    secondary indexes are built after the rows are in, in parallel sessions on `url` (on
+    `connection` alone without it)."""
     timings: dict[str, float] = {}
+    deferred = drop_secondary_indexes(connection)
     connection.execute("SET session_replication_role = replica")
     connection.execute("SET synchronous_commit = off")
     connection.execute("SET maintenance_work_mem = '256MB'")
@@ -523,6 +600,15 @@ def load(
         timings[label] = time.perf_counter() - started
         log(f"  {label:<22} {timings[label]:7.1f} s")
     started = time.perf_counter()
+    build_indexes(url, connection, deferred)
+    timings["indexes"] = time.perf_counter() - started
+    log(f"  {'indexes (' + str(len(deferred)) + ')':<22} {timings['indexes']:7.1f} s")
+    if value_of(connection, "SELECT to_regclass('gst_summary') IS NOT NULL"):
+        started = time.perf_counter()
+        connection.execute(GST_SUMMARY)
+        timings["gst summary"] = time.perf_counter() - started
+        log(f"  {'gst summary':<22} {timings['gst summary']:7.1f} s")
+    started = time.perf_counter()
     for table in (
         "scale_doc",
         "scale_paid",
@@ -538,3 +624,9 @@ def load(
     timings["vacuum analyze"] = time.perf_counter() - started
     log(f"  {'vacuum analyze':<22} {timings['vacuum analyze']:7.1f} s")
     return timings
+
+
+def value_of(connection: psycopg.Connection[Any], sql: str) -> Any:
+    row = connection.execute(sql).fetchone()
+    assert row is not None
+    return row[0]

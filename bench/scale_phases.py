@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -66,13 +67,12 @@ async def phases(
         )
         theatre = await db.fetchrow("SELECT id, city FROM theatres ORDER BY name LIMIT 1")
         soon = datetime.now(UTC) + timedelta(hours=1)
-        future = [
-            str(r[0])
-            for r in await db.fetch(
-                "SELECT id FROM shows WHERE starts_at > $1 ORDER BY starts_at, id LIMIT 200",
-                soon,
-            )
-        ]
+        coming = await db.fetch(
+            "SELECT id, starts_at, theatre_id FROM shows WHERE starts_at > $1"
+            " ORDER BY starts_at, id LIMIT 200",
+            soon,
+        )
+        future = [str(r["id"]) for r in coming]
         past_show = await db.fetchval(
             "SELECT id FROM shows WHERE starts_at < now() ORDER BY starts_at DESC LIMIT 1"
         )
@@ -184,6 +184,7 @@ async def phases(
                 ("GST report, a month", gst, 5),
             ):
                 figures[name] = await _median(n, work)
+            figures["check-in"] = await _check_in(http, app, as_admin, coming[0], rounds)
     finally:
         await app.state.engine.dispose()
     db = await asyncpg.connect(url)
@@ -195,6 +196,55 @@ async def phases(
     swept = await scenarios.run_worker_once(env)
     figures[f"sweeper, {EXPIRING_HOLDS:,} expiring holds (s)"] = swept["pass_seconds"]
     return figures
+
+
+async def _check_in(
+    http: httpx.AsyncClient, app: Any, admin: dict[str, str], show: Any, rounds: int
+) -> float:
+    """A ticket scanned at the door by the theatre's staff (`POST /checkin`), each scan a new
+    ticket: sold at the counter beforehand (not timed), found by its booking's code as at the
+    door, then scanned with the app's clock moved to half an hour before the show (a ticket
+    opens the door 3 hours before it)."""
+    email = f"door-{uuid.uuid4().hex[:8]}@scale.example"
+    staff = {
+        "email": email,
+        "password": ADMIN_PASSWORD,
+        "name": "Door",
+        "theatre_ids": [str(show["theatre_id"])],
+        "permissions": ["counter"],
+    }
+    _ok(await http.post("/api/v1/admin/staff", json=staff, headers=admin), 201)
+    signed_in = {"email": email, "password": ADMIN_PASSWORD}
+
+    async def sign_in() -> dict[str, str]:
+        answer = await http.post("/api/v1/auth/login", json=signed_in)
+        return {"Authorization": f"Bearer {_ok(answer).json()['access_token']}"}
+
+    as_staff = await sign_in()
+    shift = {"theatre_id": str(show["theatre_id"]), "float": 0}
+    _ok(await http.post("/api/v1/counter/shifts", json=shift, headers=as_staff), 201)
+    codes: list[str] = []
+    for _ in range((rounds + 3) // 2):
+        sale = {"show_id": str(show["id"]), "quantity": 2, "payment": {"method": "CASH"}}
+        sold = _ok(await http.post("/api/v1/counter/sales", json=sale, headers=as_staff), 201)
+        codes.append(sold.json()["code"])
+    qrs = []
+    for code in codes:
+        door = _ok(await http.get(f"/api/v1/bookings/code/{code}", headers=as_staff))
+        qrs += [ticket["qr"] for ticket in door.json()["tickets"]]
+    clock = app.state.clock
+    clock.advance(show["starts_at"] - timedelta(minutes=30) - clock.now())
+    as_staff = await sign_in()  # the token signed before the clock moved may have expired
+    tickets = iter(qrs)
+
+    async def scan() -> None:
+        body = {"qr": next(tickets), "gate": "G1"}
+        _ok(await http.post("/api/v1/checkin", json=body, headers=as_staff))
+
+    try:
+        return await _median(rounds, scan)
+    finally:
+        clock.offset = timedelta(0)
 
 
 def run(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, Any]:

@@ -172,6 +172,20 @@ def cmd_archive(args: argparse.Namespace) -> None:
     print(f"archived {done.shows} shows that ended before {before}: {done.seat_rows} seat rows")
 
 
+def cmd_gst_summary(args: argparse.Namespace) -> None:
+    """The GST summary of the months from --since's to now's rebuilt from the documents' lines
+    (`invoicing.service.rebuild_gst_summary`), in one transaction."""
+    from boxoffice.invoicing.service import rebuild_gst_summary
+
+    settings = load_settings()
+    now = Clock().now()
+    since = dt.datetime.combine(args.since, dt.time(), dt.UTC)
+    months = asyncio.run(
+        in_transaction(settings, lambda session: rebuild_gst_summary(session, since, now))
+    )
+    print(f"gst summary: {months} theatre-months rebuilt from the lines since {args.since}")
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from boxoffice.worker import run_worker
 
@@ -289,6 +303,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="YYYY-MM-DD, theatre-local (default: RETENTION_DAYS ago; unset: keep everything)",
     )
     archive.set_defaults(func=cmd_archive)
+
+    summary = commands.add_parser(
+        "gst-summary",
+        help="rebuild the GST summary from the documents' lines (after 0028's rollout)",
+    )
+    summary.add_argument(
+        "--since",
+        type=dt.date.fromisoformat,
+        required=True,
+        help="YYYY-MM-DD: the months from this day's (UTC) to now's are rebuilt",
+    )
+    summary.set_defaults(func=cmd_gst_summary)
 
     worker = commands.add_parser("worker", help="sweep expired holds, reconcile payments")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from tests.api import (
@@ -146,6 +147,43 @@ def documents_audit(db: Any) -> None:
     )
     for show_id, split, invoiced in rows:
         assert split == invoiced, (show_id, split, invoiced)
+    assert _gst_summary(db) == _gst_lines(db)
+
+
+def _gst_summary(db: Any) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """The GST summary the invoicing domain keeps (migration 0028), its empty rows left out."""
+    return {
+        (str(theatre_id), month, series, kind, str(rate_bp)): (int(t), int(c), int(s))
+        for theatre_id, month, series, kind, rate_bp, t, c, s in db.query(
+            "SELECT theatre_id, month, series, kind, rate_bp, taxable, cgst, sgst FROM gst_summary"
+        )
+        if (t, c, s) != (0, 0, 0)
+    }
+
+
+def _gst_lines(db: Any) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """The same sums from the lines of the documents carrying a GSTIN, each in the month of
+    its issue in its theatre's timezone."""
+    sums: dict[tuple[str, ...], list[int]] = {}
+    for theatre_id, zone, issued_at, series, kind, rate_bp, *amounts in db.query(
+        """
+        SELECT d.theatre_id, t.timezone, d.issued_at, d.series, l.kind, l.rate_bp,
+               l.taxable, l.cgst, l.sgst
+        FROM documents d JOIN theatres t ON t.id = d.theatre_id
+        JOIN document_lines l ON l.document_id = d.id
+        WHERE d.gstin IS NOT NULL
+        """
+    ):
+        instant = (
+            issued_at if isinstance(issued_at, datetime) else datetime.fromisoformat(issued_at)
+        )
+        if instant.tzinfo is None:  # SQLite: naive UTC text
+            instant = instant.replace(tzinfo=UTC)
+        month = instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m")
+        row = sums.setdefault((str(theatre_id), month, series, kind, str(rate_bp)), [0, 0, 0])
+        for i, amount in enumerate(amounts):
+            row[i] += int(amount)
+    return {key: tuple(row) for key, row in sums.items() if tuple(row) != (0, 0, 0)}
 
 
 def _series(db: Any) -> list[tuple[tuple[Any, ...], list[int | None], int]]:

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db.base import Base, IdMixin, str_enum
@@ -113,8 +113,8 @@ class DocumentLine(Base):
     gives back of it), with the GST at its rate."""
 
     __tablename__ = "document_lines"
-    # The GST report sums a month's lines by kind and rate: from this index alone, document by
-    # document (migration 0025), never a scan of every line of the years before.
+    # A document's lines by kind and rate from this index alone (migration 0025, once the GST
+    # report's way; the report now reads `gst_summary`, migration 0028).
     __table_args__ = (
         Index(
             "ix_document_lines_document_id_sums",
@@ -134,3 +134,25 @@ class DocumentLine(Base):
     cgst: Mapped[int] = mapped_column(Integer)
     sgst: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
+
+
+class GstSummary(Base):
+    """What a theatre's documents carrying its GSTIN charged in a month, per series, kind and
+    rate: the sums of their lines, kept by `invoicing.service` in the transaction that issues
+    each document (`db.kept`, written as it commits), so that the GST report reads a few rows
+    instead of the month's lines (migration 0028 filled it from the lines before it).
+
+    `month`: `YYYY-MM` of `issued_at` in the theatre's timezone, the month the report asks for.
+    Receipts (and their credit notes) carry no GSTIN and no GST: not kept.
+    """
+
+    __tablename__ = "gst_summary"
+
+    theatre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("theatres.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    series: Mapped[Series] = mapped_column(str_enum(Series), primary_key=True)
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind), primary_key=True)
+    rate_bp: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxable: Mapped[int] = mapped_column(BigInteger)
+    cgst: Mapped[int] = mapped_column(BigInteger)
+    sgst: Mapped[int] = mapped_column(BigInteger)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, distinct, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalogue.models import Movie, Show, Theatre
-from boxoffice.invoicing.models import Document, DocumentLine, Series
+from boxoffice.db import kept
+from boxoffice.db.engine import is_postgres
+from boxoffice.invoicing.models import Document, DocumentLine, GstSummary, LineKind, Series
 
 
 async def sale_facts(session: AsyncSession, show_id: uuid.UUID) -> tuple[Show, Theatre, str]:
@@ -39,6 +42,22 @@ async def add_document(
             for line in lines
         ],
     )
+
+
+def add_to_gst_summary(
+    session: AsyncSession, document: Document, lines: Sequence[DocumentLine], month: str
+) -> None:
+    """Adds the document's lines to its theatre's GST summary of `month`, by series, kind and
+    rate, as the transaction that writes it commits (`db.kept`)."""
+    for line in lines:
+        key = {
+            "theatre_id": document.theatre_id,
+            "month": month,
+            "series": document.series,
+            "kind": line.kind,
+            "rate_bp": line.rate_bp,
+        }
+        kept.add(session, GstSummary, key, taxable=line.taxable, cgst=line.cgst, sgst=line.sgst)
 
 
 async def invoice_of(session: AsyncSession, booking_id: uuid.UUID) -> Document | None:
@@ -97,3 +116,72 @@ async def invoice_numbers(
         )
     )
     return {document.booking_id: document.number for document in rows if document.number}
+
+
+# --- the GST summary rebuilt from the lines (`boxoffice gst-summary`) ----------------------
+
+
+async def lock_documents(session: AsyncSession) -> None:
+    """PostgreSQL: no document is written until this transaction ends (reads go on), so that
+    sums read from the lines stay whole until they are written. (SQLite: one writer anyway.)"""
+    if is_postgres(session):
+        await session.execute(text("LOCK TABLE documents IN SHARE MODE"))
+
+
+async def theatres_issuing_since(session: AsyncSession, since: datetime) -> list[Theatre]:
+    found = select(distinct(Document.theatre_id)).where(Document.issued_at >= since)
+    return list(await session.scalars(select(Theatre).where(Theatre.id.in_(found))))
+
+
+async def line_sums(
+    session: AsyncSession, theatre_id: uuid.UUID, start: datetime, end: datetime
+) -> list[tuple[Series, LineKind, int, int, int, int]]:
+    """Per series, kind and rate, the sums of the lines of the theatre's documents carrying a
+    GSTIN issued in [start, end)."""
+    rows = await session.execute(
+        select(
+            Document.series,
+            DocumentLine.kind,
+            DocumentLine.rate_bp,
+            func.sum(DocumentLine.taxable),
+            func.sum(DocumentLine.cgst),
+            func.sum(DocumentLine.sgst),
+        )
+        .join(Document, Document.id == DocumentLine.document_id)
+        .where(
+            Document.theatre_id == theatre_id,
+            Document.issued_at >= start,
+            Document.issued_at < end,
+            Document.gstin.is_not(None),
+        )
+        .group_by(Document.series, DocumentLine.kind, DocumentLine.rate_bp)
+    )
+    return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+async def replace_gst_summary(
+    session: AsyncSession,
+    theatre_id: uuid.UUID,
+    month: str,
+    sums: Sequence[tuple[Series, LineKind, int, int, int, int]],
+) -> None:
+    await session.execute(
+        delete(GstSummary).where(GstSummary.theatre_id == theatre_id, GstSummary.month == month)
+    )
+    if sums:
+        await session.execute(
+            insert(GstSummary),
+            [
+                {
+                    "theatre_id": theatre_id,
+                    "month": month,
+                    "series": series,
+                    "kind": kind,
+                    "rate_bp": rate_bp,
+                    "taxable": taxable,
+                    "cgst": cgst,
+                    "sgst": sgst,
+                }
+                for series, kind, rate_bp, taxable, cgst, sgst in sums
+            ],
+        )

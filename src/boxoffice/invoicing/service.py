@@ -88,8 +88,7 @@ async def issue_invoice(session: AsyncSession, booking: Booking, at: datetime) -
             fee = f"Convenience fee, seat {seat.label}"
             sac = FEE_SAC if registered else None
             parts.append((seat.seat_id, LineKind.FEE, fee, sac, charge.fee))
-    lines = _lines(document, parts)
-    await repository.add_document(session, document, lines)
+    await _write(session, theatre, document, _lines(document, parts))
     await events.publish(
         session,
         InvoiceIssued(
@@ -162,8 +161,37 @@ async def issue_credit_note(
         **copied,
         **_numbering(theatre, at),
     )
-    await repository.add_document(session, document, _lines(document, parts))
+    await _write(session, theatre, document, _lines(document, parts))
     return document
+
+
+async def _write(
+    session: AsyncSession, theatre: Theatre, document: Document, lines: list[DocumentLine]
+) -> None:
+    """Writes the document, and adds its lines to the theatre's GST summary of the month of
+    its issue (in the theatre's timezone, as the GST report's month) when it carries a GSTIN."""
+    await repository.add_document(session, document, lines)
+    if document.gstin is not None:
+        month = gst.month_at(document.issued_at, theatre.timezone)
+        repository.add_to_gst_summary(session, document, lines, month)
+
+
+async def rebuild_gst_summary(session: AsyncSession, since: datetime, now: datetime) -> int:
+    """The GST summary of every month from `since`'s to `now`'s, of each theatre that issued a
+    document since, rebuilt from the documents' lines (`boxoffice gst-summary`: after a rollout,
+    what a process of the release before 0028 issued without summarising it). Documents wait
+    meanwhile (PostgreSQL: `documents` locked in SHARE mode). Returns the months rebuilt."""
+    await repository.lock_documents(session)
+    rebuilt = 0
+    for theatre in await repository.theatres_issuing_since(session, since):
+        month = gst.month_at(since, theatre.timezone)
+        while month <= gst.month_at(now, theatre.timezone):
+            start, end = gst.month_bounds(month, theatre.timezone)
+            sums = await repository.line_sums(session, theatre.id, start, end)
+            await repository.replace_gst_summary(session, theatre.id, month, sums)
+            rebuilt += 1
+            month = gst.month_at(end, theatre.timezone)
+    return rebuilt
 
 
 def _numbering(theatre: Theatre, at: datetime) -> dict[str, object]:

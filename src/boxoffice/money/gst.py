@@ -15,7 +15,7 @@ mid-year never issues two documents under one number.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # GST state and union territory codes (25 and 28 are older codes whose GSTINs stay valid).
@@ -135,6 +135,19 @@ def financial_year(day: date) -> str:
 
 def financial_year_at(instant: datetime, timezone: str) -> str:
     return financial_year(instant.astimezone(ZoneInfo(timezone)).date())
+
+
+def month_at(instant: datetime, timezone: str) -> str:
+    """The month (`YYYY-MM`) of an instant in a theatre's timezone: a GST return's period."""
+    return instant.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
+
+
+def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
+    """The instants [start, end) of a month (`YYYY-MM`) in a theatre's timezone."""
+    zone = ZoneInfo(timezone)
+    first = date.fromisoformat(f"{month}-01")
+    following = (first + timedelta(days=31)).replace(day=1)
+    return datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
 
 
 def invoice_number(prefix: str, year: str, serial: int) -> str:

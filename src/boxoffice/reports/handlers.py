@@ -1,6 +1,6 @@
 """How the reports' per-show totals follow the other domains' events (subscribed in
 `boxoffice.wiring`), in the transaction of the change: added up as it goes, written as it
-commits (`repository.write_show_sales`)."""
+commits (`boxoffice.db.kept`)."""
 
 from __future__ import annotations
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, event, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from boxoffice.bookings.models import Booking, BookingSeat, BookingStatus
 from boxoffice.catalogue.models import Movie, Screen, Seat, Show, ShowSeat, ShowStatus
-from boxoffice.db.engine import dialect_insert
-from boxoffice.invoicing.models import Document, DocumentLine, LineKind, Series
+from boxoffice.db import kept
+from boxoffice.invoicing.models import Document, GstSummary, LineKind, Series
 from boxoffice.payments.models import Refund, RefundStatus
 from boxoffice.reports.models import ShowSales
 from boxoffice.tickets.models import Ticket, TicketStatus
@@ -129,59 +128,10 @@ class ShowMoney:
     counter: CounterPart
 
 
-_PENDING_SALES = "pending_show_sales"
-SALES_FIGURES = (
-    "tickets",
-    "gross",
-    "taxable",
-    "cgst",
-    "sgst",
-    "fees",
-    "counter_tickets",
-    "counter_gross",
-    "counter_refunded",
-)
-
-
 def add_to_show_sales(session: AsyncSession, show_id: uuid.UUID, **figures: int) -> None:
-    """Adds to the show's totals (`SALES_FIGURES`) when the caller's transaction commits (see
-    `write_show_sales`). The first addition hooks that write onto this session's commits: only
-    the sessions that sell carry the hook, never every session of the process (the sandbox's, a
-    read's)."""
-    pending = session.info.setdefault(_PENDING_SALES, {})
-    totals = pending.setdefault(show_id, dict.fromkeys(SALES_FIGURES, 0))
-    for name, amount in figures.items():
-        totals[name] += amount
-    sync_session = session.sync_session
-    if not event.contains(sync_session, "before_commit", write_show_sales):
-        event.listen(sync_session, "before_commit", write_show_sales)
-        event.listen(sync_session, "after_soft_rollback", forget_show_sales)
-
-
-def write_show_sales(session: Session) -> None:
-    """Writes the totals a transaction added up, as the last thing before it commits.
-
-    A show's row is a hot spot (every sale of the show changes it): locked only for the
-    commit, not for the rest of the transaction, and in show order, so two transactions never
-    wait on each other's rows. The first change of a show makes its row.
-    """
-    pending = session.info.pop(_PENDING_SALES, None)
-    for show_id in sorted(pending or ()):
-        statement = dialect_insert(session)(ShowSales).values(show_id=show_id, **pending[show_id])
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[ShowSales.show_id],
-                set_={
-                    name: getattr(ShowSales, name) + getattr(statement.excluded, name)
-                    for name in SALES_FIGURES
-                },
-            )
-        )
-
-
-def forget_show_sales(session: Session, *_: Any) -> None:
-    """A rolled-back transaction added nothing."""
-    session.info.pop(_PENDING_SALES, None)
+    """Adds to the show's totals (the columns of `show_sales`) as the caller's transaction
+    commits (`db.kept`: the row locked for the commit only, in show order)."""
+    kept.add(session, ShowSales, {"show_id": show_id}, **figures)
 
 
 async def sold_seats(session: AsyncSession, show_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -318,27 +268,27 @@ class TaxedLines:
     sgst: int
 
 
-async def gst_lines(
-    session: AsyncSession, theatre_id: uuid.UUID, start: datetime, end: datetime
-) -> list[TaxedLines]:
-    """Per kind and rate, the lines of the theatre's documents issued in [start, end) while it
-    was registered (a receipt and its credit notes carry no GST), invoices apart from credit
-    notes."""
-    credit = Document.series == Series.CREDIT_NOTE
+async def gst_lines(session: AsyncSession, theatre_id: uuid.UUID, month: str) -> list[TaxedLines]:
+    """Per kind and rate, the lines of the theatre's documents issued in `month` (`YYYY-MM` in
+    its timezone) while it was registered (a receipt and its credit notes carry no GST),
+    invoices apart from credit notes: from the summary the invoicing domain keeps, a few rows
+    whatever lies behind the month."""
     rows = await session.execute(
         select(
-            credit,
-            DocumentLine.kind,
-            DocumentLine.rate_bp,
-            func.sum(DocumentLine.taxable),
-            func.sum(DocumentLine.cgst),
-            func.sum(DocumentLine.sgst),
+            GstSummary.series,
+            GstSummary.kind,
+            GstSummary.rate_bp,
+            func.sum(GstSummary.taxable),
+            func.sum(GstSummary.cgst),
+            func.sum(GstSummary.sgst),
         )
-        .join(Document, Document.id == DocumentLine.document_id)
-        .where(*_issued(theatre_id, start, end), Document.gstin.is_not(None))
-        .group_by(credit, DocumentLine.kind, DocumentLine.rate_bp)
+        .where(GstSummary.theatre_id == theatre_id, GstSummary.month == month)
+        .group_by(GstSummary.series, GstSummary.kind, GstSummary.rate_bp)
     )
-    return [TaxedLines(bool(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
+    return [
+        TaxedLines(r[0] is Series.CREDIT_NOTE, r[1], r[2], int(r[3]), int(r[4]), int(r[5]))
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

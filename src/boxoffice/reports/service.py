@@ -24,6 +24,7 @@ from boxoffice.catalogue.models import Theatre
 from boxoffice.db.engine import session_settings
 from boxoffice.errors import InvalidInput
 from boxoffice.invoicing.models import LineKind
+from boxoffice.money import gst
 from boxoffice.reports import repository
 from boxoffice.reports.schemas import (
     ChannelReport,
@@ -189,13 +190,9 @@ async def gst_report(session: AsyncSession, theatre_id: uuid.UUID, month: str) -
     theatre = await session.get(Theatre, theatre_id)
     if theatre is None:
         raise TheatreNotFound()
-    zone = ZoneInfo(theatre.timezone)
-    first = dt.date.fromisoformat(f"{month}-01")
-    following = (first + timedelta(days=31)).replace(day=1)
-    start = datetime.combine(first, dt.time(), zone)
-    end = datetime.combine(following, dt.time(), zone)
+    start, end = gst.month_bounds(month, theatre.timezone)
     sums: dict[tuple[int, bool, LineKind], Tax] = {}
-    for lines in await repository.gst_lines(session, theatre_id, start, end):
+    for lines in await repository.gst_lines(session, theatre_id, month):
         sums[lines.rate_bp, lines.credit, lines.kind] = Tax(
             taxable=lines.taxable, cgst=lines.cgst, sgst=lines.sgst
         )
