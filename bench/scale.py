@@ -73,7 +73,7 @@ SEAT_AUDIT: list[tuple[str, str]] = [
 ]
 
 
-# The GST summary (migration 0028: after the load, its backfill; or the loader's, where the
+# The GST summary (migration 0027: after the load, its backfill; or the loader's, where the
 # schema it loads into has the table) is the sums of the lines of the documents with a GSTIN,
 # per theatre, month of issue in its timezone, series, kind and rate. Empty rows aside.
 GST_SUMMARY_AUDIT = (
@@ -167,7 +167,7 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
     migrations = scale_migrations.run(url)
     with psycopg.connect(url, autocommit=True) as connection:
         started = time.perf_counter()
-        after = audit(connection, money=False)  # what 0028 backfilled: the GST summary
+        after = audit(connection, money=False)  # what 0027 backfilled: the GST summary
         print(
             f"audits after the migrations {'OK' if not after else 'FAILED: ' + str(after)}"
             f" ({time.perf_counter() - started:.1f} s)"

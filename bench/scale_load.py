@@ -493,9 +493,9 @@ GROUP BY s.show_id
 ]
 
 
-# The GST summary (migration 0028) of the documents above, from the load's own tables: per
+# The GST summary (migration 0027) of the documents above, from the load's own tables: per
 # theatre, month of issue in its timezone, series, kind and rate. Written only where the schema
-# has the table: loaded at `scale_migrations.BASE`, before it, the chain gets it from 0028's
+# has the table: loaded at `scale_migrations.BASE`, before it, the chain gets it from 0027's
 # backfill instead (timed there); `bench.scale` audits it against the lines either way.
 GST_SUMMARY = """
 INSERT INTO gst_summary (theatre_id, month, series, kind, rate_bp, taxable, cgst, sgst)

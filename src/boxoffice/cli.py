@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser(
         "gst-summary",
-        help="rebuild the GST summary from the documents' lines (after 0028's rollout)",
+        help="rebuild the GST summary from the documents' lines (after 0027's rollout)",
     )
     summary.add_argument(
         "--since",

@@ -151,7 +151,7 @@ def documents_audit(db: Any) -> None:
 
 
 def _gst_summary(db: Any) -> dict[tuple[str, ...], tuple[int, ...]]:
-    """The GST summary the invoicing domain keeps (migration 0028), its empty rows left out."""
+    """The GST summary the invoicing domain keeps (migration 0027), its empty rows left out."""
     return {
         (str(theatre_id), month, series, kind, str(rate_bp)): (int(t), int(c), int(s))
         for theatre_id, month, series, kind, rate_bp, t, c, s in db.query(

@@ -1,4 +1,4 @@
-"""The GST report reads the summary the invoicing domain keeps (migration 0028): its figures
+"""The GST report reads the summary the invoicing domain keeps (migration 0027): its figures
 are still the sums of the documents' own lines, as a customer's invoices and credit notes show
 them, month by month in the theatre's timezone: invoices, a full cancellation, two partial
 ones, the next month's sales (the clock moved), another theatre's and an unregistered one's
@@ -151,7 +151,7 @@ def _sold_and_partly_cancelled(
 def test_gst_summary_rebuilds_the_months_from_the_lines(
     client: httpx.Client, admin: Headers, db: Any
 ) -> None:
-    """What a process of the release before 0028 issued after the migration was never
+    """What a process of the release before 0027 issued after the migration was never
     summarised: `boxoffice gst-summary --since` rebuilds those months from the lines."""
     theatre_id, month, expected = _sold_and_partly_cancelled(client, admin, "GOLD")
     assert gst_report(client, admin, theatre_id, month)["rates"] == expected

@@ -114,7 +114,7 @@ class DocumentLine(Base):
 
     __tablename__ = "document_lines"
     # A document's lines by kind and rate from this index alone (migration 0025, once the GST
-    # report's way; the report now reads `gst_summary`, migration 0028).
+    # report's way; the report now reads `gst_summary`, migration 0027).
     __table_args__ = (
         Index(
             "ix_document_lines_document_id_sums",
@@ -140,7 +140,7 @@ class GstSummary(Base):
     """What a theatre's documents carrying its GSTIN charged in a month, per series, kind and
     rate: the sums of their lines, kept by `invoicing.service` in the transaction that issues
     each document (`db.kept`, written as it commits), so that the GST report reads a few rows
-    instead of the month's lines (migration 0028 filled it from the lines before it).
+    instead of the month's lines (migration 0027 filled it from the lines before it).
 
     `month`: `YYYY-MM` of `issued_at` in the theatre's timezone, the month the report asks for.
     Receipts (and their credit notes) carry no GSTIN and no GST: not kept.

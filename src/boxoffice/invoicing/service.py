@@ -179,7 +179,7 @@ async def _write(
 async def rebuild_gst_summary(session: AsyncSession, since: datetime, now: datetime) -> int:
     """The GST summary of every month from `since`'s to `now`'s, of each theatre that issued a
     document since, rebuilt from the documents' lines (`boxoffice gst-summary`: after a rollout,
-    what a process of the release before 0028 issued without summarising it). Documents wait
+    what a process of the release before 0027 issued without summarising it). Documents wait
     meanwhile (PostgreSQL: `documents` locked in SHARE mode). Returns the months rebuilt."""
     await repository.lock_documents(session)
     rebuilt = 0

@@ -1,7 +1,7 @@
 """a theatre's month of GST kept in a summary, the GST report's source
 
-Revision ID: 0028
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-07 14:30:00
 
 The GST report of a month read the month's document lines through 0025's covering index; with
@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028"
-down_revision: str | None = "0025"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
