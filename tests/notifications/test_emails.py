@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import io
 import json
 import re
 import socket
@@ -18,7 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+import segno
 from aiosmtpd.controller import Controller
+from PIL import Image
 from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, make_settings
 from tests.payments.checkout import SANDBOX, capture, checkout, start_payment, verify
@@ -28,9 +31,26 @@ from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offli
 
 from boxoffice.clock import Clock
 from boxoffice.db.engine import create_engine, create_sessionmaker
+from boxoffice.notifications import compose
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.wiring import register_handlers
 from boxoffice.worker import run_pass
+
+
+def qr_modules(png: bytes) -> tuple[tuple[bool, ...], ...]:
+    """The dark modules of an emailed QR image, read at each module's centre."""
+    image = Image.open(io.BytesIO(png)).convert("L")
+    scale, border = compose.QR_SCALE, compose.QR_BORDER
+    size = image.width // scale - 2 * border
+    centre = scale // 2
+    return tuple(
+        tuple(
+            image.getpixel(((border + x) * scale + centre, (border + y) * scale + centre)) < 128
+            for x in range(size)
+        )
+        for y in range(size)
+    )
+
 
 PASSWORD = "correct-horse-9"
 
@@ -189,9 +209,13 @@ def test_booking_and_cancelling_send_one_email_each(
         assert f"cid:{str(image['Content-ID']).strip('<>')}" in str(html.get_content())
     assert f'<a href="{link}">{number}</a>' in str(html.get_content())
     published = client.get("/api/v1/tickets/keys").json()
+    drawn = {qr_modules(image.get_content()) for image in images}
     for ticket in tickets(client, who, kept["id"]):
         assert ticket["qr"] in text
         verify_offline(ticket["qr"], published)
+        # Each image is that ticket's code, module for module.
+        code = segno.make(ticket["qr"], error="m", mask=compose.EMAIL_QR_MASK)
+        assert tuple(tuple(bool(m) for m in row) for row in code.matrix) in drawn
 
     cancellation = next(m for m in messages if "cancelled" in str(m["Subject"]))
     assert dropped["code"] in _text(cancellation)
