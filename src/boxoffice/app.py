@@ -73,6 +73,9 @@ from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.lane import WebhookLane
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.queue.endpoints import router as queue_router
+from boxoffice.queue.gate import admission_check
+from boxoffice.queue.tokens import QueueKeys
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.seat_channel = _seat_channel(settings, app.state.seat_maps)
     attach(engine, SEAT_CHANGES, app.state.seat_channel)
     app.state.seat_feeds = _seat_feeds(app, settings)
+    app.state.queue_keys = QueueKeys(app.state.sessionmaker, settings)
     app.state.sale = Sale(
         settings,
         app.state.clock,
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lambda: unit_of_work(app.state),
         booking_views.answer,
         ChargeTables(app.state.sessionmaker, settings),
+        queue_check=admission_check(app.state.queue_keys),
     )
 
     for router in (
@@ -167,6 +172,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         staff_router,
         counter_router,
         reports_router,
+        queue_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:

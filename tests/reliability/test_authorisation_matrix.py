@@ -560,6 +560,10 @@ def fresh_screen(world: World) -> str:
     )
 
 
+def _in_an_hour() -> str:
+    return (datetime.now().astimezone() + timedelta(hours=1)).isoformat()
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -591,6 +595,13 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/shows/{{show_id}}/prices", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats/stream", PUBLIC, endless=True),
     Row("GET", f"{V1}/admin/tax-rules", PUBLIC),
+    # The on-sale queue: anyone may join a queued show (the world's is not: 409) and read its
+    # draw (none yet: 404); a place is the visitor token's to read, whoever calls (none: 403).
+    Row("POST", f"{V1}/shows/{{show_id}}/queue", dict.fromkeys(ROLES, 409)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/me", dict.fromkeys(ROLES, 403)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/stream", dict.fromkeys(ROLES, 403)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/draw", dict.fromkeys(ROLES, 404)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/draw/places", PUBLIC),
     Row("GET", f"{V1}/admin/tax-exemptions", PUBLIC),
     # -- accounts ----------------------------------------------------------------------------
     Row(
@@ -730,6 +741,18 @@ MATRIX: list[Row] = [
         with_body(lambda w: {"shows": [show_body(w), show_body(w)]}),
     ),
     Row("GET", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS),
+    Row(  # refused callers try the world's show, which must stay unqueued
+        "PUT",
+        f"{V1}/shows/{{show_id}}/queue",
+        THEATRE_MANAGERS,
+        fresh_for_allowed("show_id", World.fresh_show, {"opens_at": _in_an_hour()}),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/shows/{{show_id}}/queue",
+        THEATRE_MANAGERS,
+        fresh_for_allowed("show_id", World.fresh_show),
+    ),
     Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, block_call),
     Row(
         "DELETE",

@@ -1,0 +1,143 @@
+"""All SQL of the on-sale queue: the same statements on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.db.base import UTCDateTime
+from boxoffice.db.engine import dialect_insert
+from boxoffice.queue.models import QueueDraw, QueueVisitor
+
+
+async def get_draw(session: AsyncSession, show_id: uuid.UUID) -> QueueDraw | None:
+    return await session.scalar(
+        select(QueueDraw)
+        .where(QueueDraw.show_id == show_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def insert_draw_if_absent(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Inserts the show's draw unless it has one; whether this insert won. On PostgreSQL a
+    racing insert waits for the winner's transaction, then loses."""
+    insert = dialect_insert(session)
+    result: Any = await session.execute(insert(QueueDraw).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+async def undrawn_visitors(session: AsyncSession, show_id: uuid.UUID) -> list[uuid.UUID]:
+    query = select(QueueVisitor.id).where(
+        QueueVisitor.show_id == show_id, QueueVisitor.position.is_(None)
+    )
+    return list(await session.scalars(query))
+
+
+async def set_places(session: AsyncSession, places: Sequence[tuple[uuid.UUID, int, int]]) -> None:
+    """(visitor, position, offset) for each: one statement run for all of them."""
+    if places:
+        await session.execute(
+            update(QueueVisitor),
+            [{"id": v, "position": p, "offset_us": o} for v, p, o in places],
+        )
+
+
+async def record_draw(
+    session: AsyncSession, show_id: uuid.UUID, drawn: int, last_offset_us: int
+) -> None:
+    await session.execute(
+        update(QueueDraw)
+        .where(QueueDraw.show_id == show_id)
+        .values(drawn=drawn, last_position=drawn, last_offset_us=last_offset_us)
+    )
+
+
+async def next_place(session: AsyncSession, show_id: uuid.UUID, now_us: int) -> tuple[int, int]:
+    """The next place after the last one given: (position, offset), in one UPDATE that holds
+    the draw's row until the caller commits (so places are handed out one after another)."""
+    spaced = QueueDraw.last_offset_us + QueueDraw.step_us
+    statement = (
+        update(QueueDraw)
+        .where(QueueDraw.show_id == show_id)
+        .values(
+            last_position=QueueDraw.last_position + 1,
+            last_offset_us=case((spaced > now_us, spaced), else_=now_us),
+        )
+        .returning(QueueDraw.last_position, QueueDraw.last_offset_us)
+    )
+    row = (await session.execute(statement)).one()
+    return int(row[0]), int(row[1])
+
+
+async def add_visitor(
+    session: AsyncSession,
+    visitor_id: uuid.UUID,
+    show_id: uuid.UUID,
+    now: datetime,
+    place: tuple[int, int] | None = None,
+) -> QueueVisitor:
+    position, offset_us = place if place is not None else (None, None)
+    visitor = QueueVisitor(
+        id=visitor_id,
+        show_id=show_id,
+        joined_at=now,
+        position=position,
+        offset_us=offset_us,
+    )
+    session.add(visitor)
+    await session.flush()
+    return visitor
+
+
+async def get_visitor(session: AsyncSession, visitor_id: uuid.UUID) -> QueueVisitor | None:
+    return await session.scalar(
+        select(QueueVisitor)
+        .where(QueueVisitor.id == visitor_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def visitor_with_draw(
+    session: AsyncSession, visitor_id: uuid.UUID
+) -> tuple[QueueVisitor, QueueDraw | None] | None:
+    """The visitor and its show's draw (None before it), in one statement."""
+    query = (
+        select(QueueVisitor, QueueDraw)
+        .outerjoin(QueueDraw, QueueDraw.show_id == QueueVisitor.show_id)
+        .where(QueueVisitor.id == visitor_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def mark_admitted(session: AsyncSession, visitor_id: uuid.UUID, now: datetime) -> datetime:
+    """Records the visitor's admission, the first time only; when it was admitted."""
+    statement = (
+        update(QueueVisitor)
+        .where(QueueVisitor.id == visitor_id)
+        .values(admitted_at=func.coalesce(QueueVisitor.admitted_at, literal(now, UTCDateTime())))
+        .returning(QueueVisitor.admitted_at)
+    )
+    admitted_at: datetime | None = (await session.execute(statement)).scalar_one()
+    assert admitted_at is not None
+    return admitted_at
+
+
+async def drawn_places(
+    session: AsyncSession, show_id: uuid.UUID, limit: int, offset: int
+) -> list[tuple[int, uuid.UUID]]:
+    """(position, visitor) of the draw's visitors, by position."""
+    query = (
+        select(QueueVisitor.position, QueueVisitor.id)
+        .join(QueueDraw, QueueDraw.show_id == QueueVisitor.show_id)
+        .where(QueueVisitor.show_id == show_id, QueueVisitor.position <= QueueDraw.drawn)
+        .order_by(QueueVisitor.position)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(int(p or 0), v) for p, v in (await session.execute(query)).all()]
