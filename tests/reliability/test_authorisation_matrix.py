@@ -560,8 +560,12 @@ def fresh_screen(world: World) -> str:
     )
 
 
-def _in_an_hour() -> str:
-    return (datetime.now().astimezone() + timedelta(hours=1)).isoformat()
+def queue_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers queue a show of their own, opening in an hour; refused ones the world's
+    (which must stay unqueued)."""
+    show = world.fresh_show() if allowed else world.show_id
+    opens_at = (datetime.now().astimezone() + timedelta(hours=1)).isoformat()
+    return Call({**world.ids(), "show_id": show}, json={"opens_at": opens_at})
 
 
 @dataclass(frozen=True)
@@ -745,7 +749,7 @@ MATRIX: list[Row] = [
         "PUT",
         f"{V1}/shows/{{show_id}}/queue",
         THEATRE_MANAGERS,
-        fresh_for_allowed("show_id", World.fresh_show, {"opens_at": _in_an_hour()}),
+        queue_call,
     ),
     Row(
         "DELETE",
