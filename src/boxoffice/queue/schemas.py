@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from boxoffice.catalogue.schemas import IsoInstant
 
 
 class QueueSettingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    opens_at: AwareDatetime = Field(description="when the queue opens: the draw, then admission")
+    opens_at: IsoInstant = Field(description="when the queue opens: the draw, then admission")
 
 
 class PlaceOut(BaseModel):
