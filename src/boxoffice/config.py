@@ -137,8 +137,10 @@ class Settings(BaseSettings):
     # POST /bookings/{id}/cancel per customer, and per client address (a family, an office).
     rate_limit_cancels: str = "60/minute"
     rate_limit_cancels_per_address: str = "300/minute"
-    # Places taken in on-sale queues per client address (a family, an office behind one).
-    rate_limit_queue_joins: str = "60/minute"
+    # Places taken in on-sale queues per client address: generous (a campus, a carrier's NAT
+    # behind one address), since a place buys little more than a hold, which the per-address
+    # seat caps bound anyway.
+    rate_limit_queue_joins: str = "600/minute"
     # Sale-path requests (holds, cancels) in flight in one process at once, per customer and
     # per client address (with the rate limits; 0 turns either off): no one client can fill
     # the admission gate (`max_waiting_sale_requests`) and shut the others out.
