@@ -14,6 +14,7 @@ from tests.api import Headers
 from tests.conftest import LiveServer, TestDatabase, running_app
 from tests.queue.test_queue import HOUR, join, queued_show
 from tests.web.conftest import NewPage, screenshot
+from tests.web.contrast import contrast_failures
 from tests.web.shop import available, hold, pick
 
 pytestmark = pytest.mark.browser
@@ -40,6 +41,7 @@ def test_a_visitor_waits_in_the_queue_and_is_admitted_to_the_seats(
             expect(page.locator("[data-queue-ahead]")).to_have_text("1")
             expect(page.locator("[data-queue-estimate]")).to_have_text("about 34 minutes")
             screenshot(page, "queue-waiting")
+            assert contrast_failures(page) == []
 
             page.reload()  # the place is kept: not a fourth one
             expect(page.locator("[data-queue-position]")).to_have_text("3")

@@ -1,4 +1,5 @@
-"""All SQL of the on-sale queue: the same statements on PostgreSQL and SQLite."""
+"""All SQL of the on-sale queue: the same statements on PostgreSQL and SQLite, but for the draw's
+write of its places (`set_places`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.base import UTCDateTime
-from boxoffice.db.engine import dialect_insert
+from boxoffice.db.engine import dialect_insert, is_postgres
 from boxoffice.queue.models import QueueDraw, QueueVisitor
 
 
@@ -39,12 +40,25 @@ async def undrawn_visitors(session: AsyncSession, show_id: uuid.UUID) -> list[uu
 
 
 async def set_places(session: AsyncSession, places: Sequence[tuple[uuid.UUID, int, int]]) -> None:
-    """(visitor, position, offset) for each: one statement run for all of them."""
-    if places:
-        await session.execute(
-            update(QueueVisitor),
-            [{"id": v, "position": p, "offset_us": o} for v, p, o in places],
-        )
+    """(visitor, position, offset) for each. PostgreSQL: one statement over arrays (a draw of
+    20,000 in one round trip); SQLite, in process: one UPDATE run for each."""
+    if not places:
+        return
+    if is_postgres(session):
+        ids, positions, offsets = (list(column) for column in zip(*places, strict=True))
+        await session.execute(_SET_PLACES, {"ids": ids, "positions": positions, "offsets": offsets})
+        return
+    await session.execute(
+        update(QueueVisitor), [{"id": v, "position": p, "offset_us": o} for v, p, o in places]
+    )
+
+
+_SET_PLACES = text(
+    "UPDATE queue_visitors AS v SET position = d.position, offset_us = d.offset_us"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:positions AS integer[]),"
+    " CAST(:offsets AS bigint[])) AS d(id, position, offset_us)"
+    " WHERE v.id = d.id"
+)
 
 
 async def record_draw(
