@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.provider = get_provider(settings, credentials)
         channel = app.state.seat_channel
         channel.start()
+        await _warm_queue_keys(app)
         _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=settings.payments_mode)
         yield
@@ -194,6 +195,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+_KEYS_UNREAD: tuple[type[Exception], ...] = (
+    sa_exc.SQLAlchemyError,
+    OSError,
+    BoxofficeError,
+    *DRIVER_ERRORS,
+)
+
+
+async def _warm_queue_keys(app: FastAPI) -> None:
+    """Reads (or, on a new database, makes) the signing key once at start, committed on its
+    own: a request need not make it in its own transaction, which could roll back."""
+    try:
+        await app.state.queue_keys.signer(app.state.clock.now())
+    except _KEYS_UNREAD as error:
+        log.warning("queue_keys_not_read", error=type(error).__name__)  # read on first use
 
 
 def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:

@@ -91,7 +91,7 @@ async def join_queue(
     after it, the next place. Keep `visitor_token` (also set as a cookie) to follow it."""
     await enforce(request, "queue.join", "rate_limit_queue_joins", f"ip:{client_network(request)}")
     place = await service.join(session, show_id, now, settings)
-    token = await visitor_token(_keys(request), show_id, place.visitor_id, now)
+    token = await visitor_token(_keys(request), show_id, place.visitor_id, now, session)
     response.set_cookie(
         COOKIE,
         token,
@@ -101,17 +101,22 @@ async def join_queue(
         secure=request.url.scheme == "https",
         max_age=7 * 86_400,
     )
-    return await _place_out(request, place, now, token)
+    return await _place_out(request, session, place, now, token)
 
 
 async def _visitor(
-    request: Request, show_id: uuid.UUID, header: str | None, cookie: str | None
+    request: Request,
+    show_id: uuid.UUID,
+    header: str | None,
+    cookie: str | None,
+    session: AsyncSession | None = None,
 ) -> uuid.UUID:
     token = header or cookie
     if token is None:
         raise VisitorUnknown("Join the queue first: no X-Queue-Visitor and no queue cookie.")
     try:
-        claims = await _keys(request).verify(VISITOR, token, request.app.state.clock.now())
+        now = request.app.state.clock.now()
+        claims = await _keys(request).verify(VISITOR, token, now, session)
     except BadToken:
         raise VisitorUnknown("This is not a place of a queue of ours.") from None
     if claims.show_id != show_id:
@@ -120,14 +125,18 @@ async def _visitor(
 
 
 async def _place_out(
-    request: Request, place: service.Place, now: Any, visitor: str | None = None
+    request: Request,
+    session: AsyncSession,
+    place: service.Place,
+    now: Any,
+    visitor: str | None = None,
 ) -> PlaceOut:
     token = None
     if place.state == service.State.ADMITTED:
         assert place.admission_expires_at is not None
-        token = await admission_token(
-            _keys(request), place.show_id, place.visitor_id, place.admission_expires_at, now
-        )
+        expires = place.admission_expires_at
+        keys = _keys(request)
+        token = await admission_token(keys, place.show_id, place.visitor_id, expires, now, session)
     return PlaceOut(**vars(place), admission_token=token, visitor_token=visitor)
 
 
@@ -138,7 +147,7 @@ async def read_place(
     place = await service.place_of(session, show_id, visitor_id, now, request.app.state.settings)
     if place is None:
         raise VisitorUnknown("This place is not in this show's queue (any more).")
-    return place, await _place_out(request, place, now)
+    return place, await _place_out(request, session, place, now)
 
 
 @router.get(QUEUE_PATH + "/me", response_model=PlaceOut, responses=_PLACE)
@@ -151,7 +160,7 @@ async def my_place(
 ) -> PlaceOut:
     """The caller's place now: position, how many are ahead, an estimate; once admitted, the
     admission token for holds (the same admission on every read until it runs out)."""
-    visitor_id = await _visitor(request, show_id, x_queue_visitor, bx_queue)
+    visitor_id = await _visitor(request, show_id, x_queue_visitor, bx_queue, session)
     return (await read_place(session, request, show_id, visitor_id))[1]
 
 

@@ -194,7 +194,7 @@ async def join(
     draw = await draw_once(session, show_id, opens_at, now, settings)
     place = await repository.next_place(session, show_id, micros(now - draw.opens_at))
     visitor = await repository.add_visitor(session, visitor_id, show_id, now, place)
-    return place_in_queue(visitor, draw, now)
+    return await _with_admission(session, visitor, draw, now, settings)
 
 
 async def place_of(
@@ -229,10 +229,18 @@ async def place_of(
             visitor.position, visitor.offset_us = late
             await session.flush()
     assert draw is not None
+    return await _with_admission(session, visitor, draw, now, settings)
+
+
+async def _with_admission(
+    session: AsyncSession, visitor: QueueVisitor, draw: QueueDraw, now: datetime, settings: Settings
+) -> Place:
+    """The visitor's place; once its time has come, with its admission, recorded the first
+    time (`QUEUE_ADMISSION_TTL_SECONDS` from then)."""
     place = place_in_queue(visitor, draw, now)
     if place.state != State.ADMITTED:
         return place
-    admitted_at = visitor.admitted_at or await repository.mark_admitted(session, visitor_id, now)
+    admitted_at = visitor.admitted_at or await repository.mark_admitted(session, visitor.id, now)
     expires_at = admitted_at + timedelta(seconds=settings.queue_admission_ttl_seconds)
     state = State.ADMITTED if now < expires_at else State.EXPIRED
     return replace(place, state=state, admitted_at=admitted_at, admission_expires_at=expires_at)

@@ -61,42 +61,61 @@ class QueueKeys:
         self._read_at = -1e18  # monotonic
         self._lock = asyncio.Lock()
 
-    async def _refresh(self, now: datetime) -> None:
-        async with self._sessionmaker() as session:
+    async def _refresh(self, now: datetime, session: AsyncSession | None) -> None:
+        """Reads the keys in `session` when the caller has one open (it holds a connection of
+        the pool already: asking for a second while others wait on the lock with theirs could
+        take the last), else in a session of its own."""
+        if session is not None:
             signer = await keys.current_key(session, self._settings, now)
             public = await keys.verifying_keys(session, self._settings, now)
-            await session.commit()  # the first key, when this read made it
+        else:
+            async with self._sessionmaker() as own:
+                signer = await keys.current_key(own, self._settings, now)
+                public = await keys.verifying_keys(own, self._settings, now)
+                await own.commit()  # the first key, when this read made it
         public[signer.kid] = signer.private_key.public_key()
         self._signer, self._public, self._read_at = signer, public, time.monotonic()
 
     def _stale(self, seconds: float) -> bool:
         return time.monotonic() - self._read_at >= seconds
 
-    async def signer(self, now: datetime) -> keys.SigningKeyPair:
+    async def signer(
+        self, now: datetime, session: AsyncSession | None = None
+    ) -> keys.SigningKeyPair:
         if self._signer is None or self._stale(self.REFRESH_SECONDS):
             async with self._lock:
                 if self._signer is None or self._stale(self.REFRESH_SECONDS):
-                    await self._refresh(now)
+                    await self._refresh(now, session)
         assert self._signer is not None
         return self._signer
 
-    async def public(self, kid: str, now: datetime) -> Ed25519PublicKey | None:
+    async def public(
+        self, kid: str, now: datetime, session: AsyncSession | None = None
+    ) -> Ed25519PublicKey | None:
         key = self._public.get(kid)
         stale = self._stale(self.REFRESH_SECONDS)
         if stale or (key is None and self._stale(self.UNKNOWN_KID_SECONDS)):
             async with self._lock:
                 if self._stale(self.UNKNOWN_KID_SECONDS):
-                    await self._refresh(now)
+                    await self._refresh(now, session)
             key = self._public.get(kid)
         return key
 
-    async def sign(self, prefix: str, payload: dict[str, Any], now: datetime) -> str:
-        signer = await self.signer(now)
+    async def sign(
+        self,
+        prefix: str,
+        payload: dict[str, Any],
+        now: datetime,
+        session: AsyncSession | None = None,
+    ) -> str:
+        signer = await self.signer(now, session)
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode("ascii")
         signed = f"{prefix}.{signer.kid}.{b64url(body)}"
         return f"{signed}.{b64url(signer.private_key.sign(signed.encode('ascii')))}"
 
-    async def verify(self, prefix: str, token: str, now: datetime) -> Claims:
+    async def verify(
+        self, prefix: str, token: str, now: datetime, session: AsyncSession | None = None
+    ) -> Claims:
         """The claims of a genuine token of this kind (expiry not checked); BadToken else."""
         if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             raise BadToken("not a token")
@@ -104,7 +123,7 @@ class QueueKeys:
         if len(parts) != 4 or parts[0] != prefix:
             raise BadToken("not a token of this kind")
         _, kid, payload_text, signature_text = parts
-        key = await self.public(kid, now)
+        key = await self.public(kid, now, session)
         if key is None:
             raise BadToken("unknown key")
         try:
@@ -121,9 +140,14 @@ class QueueKeys:
 
 
 async def visitor_token(
-    queue_keys: QueueKeys, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+    queue_keys: QueueKeys,
+    show_id: uuid.UUID,
+    visitor_id: uuid.UUID,
+    now: datetime,
+    session: AsyncSession | None = None,
 ) -> str:
-    return await queue_keys.sign(VISITOR, {"s": str(show_id), "v": str(visitor_id)}, now)
+    payload = {"s": str(show_id), "v": str(visitor_id)}
+    return await queue_keys.sign(VISITOR, payload, now, session)
 
 
 async def admission_token(
@@ -132,6 +156,7 @@ async def admission_token(
     visitor_id: uuid.UUID,
     not_after: datetime,
     now: datetime,
+    session: AsyncSession | None = None,
 ) -> str:
     payload = {"s": str(show_id), "v": str(visitor_id), "na": int(not_after.timestamp())}
-    return await queue_keys.sign(ADMISSION, payload, now)
+    return await queue_keys.sign(ADMISSION, payload, now, session)
