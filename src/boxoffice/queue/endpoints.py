@@ -92,6 +92,13 @@ async def join_queue(
     await enforce(request, "queue.join", "rate_limit_queue_joins", f"ip:{client_network(request)}")
     place = await service.join(session, show_id, now, settings)
     token = await visitor_token(_keys(request), show_id, place.visitor_id, now, session)
+    keep_place(request, response, token)
+    return await _place_out(request, session, place, now, token)
+
+
+def keep_place(request: Request, response: Response, token: str) -> None:
+    """The place as a cookie the show's queue routes (and only they) receive: HttpOnly, so no
+    script reads it; a reload of the waiting page keeps the place."""
     response.set_cookie(
         COOKIE,
         token,
@@ -101,7 +108,6 @@ async def join_queue(
         secure=request.url.scheme == "https",
         max_age=7 * 86_400,
     )
-    return await _place_out(request, session, place, now, token)
 
 
 async def _visitor(

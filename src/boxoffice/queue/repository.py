@@ -155,3 +155,30 @@ async def drawn_places(
         .offset(offset)
     )
     return [(int(p or 0), v) for p, v in (await session.execute(query)).all()]
+
+
+# A join before the opening in one round trip (PostgreSQL, in autocommit): the show must be
+# scheduled, not started, and queued to open later than now.
+_JOIN_BEFORE_OPENING = """
+WITH show AS (
+    SELECT queue_opens_at FROM shows
+    WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > $3 AND queue_opens_at > $3
+), joined AS (
+    INSERT INTO queue_visitors (id, show_id, joined_at)
+    SELECT $2, $1, $3 FROM show
+    RETURNING id
+)
+SELECT show.queue_opens_at FROM show, joined
+"""
+
+
+async def join_before_opening(
+    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+) -> datetime | None:
+    """A new place in the draw on a driver connection (`db.engine.autocommit_connection`):
+    when the queue opens; None, with nothing written, when the show is not one to join so (not
+    queued, opened, started, cancelled, no such show): the route then answers."""
+    opens_at: datetime | None = await connection.fetchval(
+        _JOIN_BEFORE_OPENING, show_id, visitor_id, now
+    )
+    return opens_at

@@ -153,7 +153,8 @@ async def draw_once(
     return draw
 
 
-def _in_draw(show_id: uuid.UUID, visitor_id: uuid.UUID, opens_at: datetime, now: datetime) -> Place:
+def in_draw(show_id: uuid.UUID, visitor_id: uuid.UUID, opens_at: datetime, now: datetime) -> Place:
+    """A place before the opening: drawn then."""
     wait = math.ceil(micros(opens_at - now) / US)
     return Place(show_id, visitor_id, State.IN_DRAW, opens_at, estimate_seconds=wait)
 
@@ -190,7 +191,7 @@ async def join(
     visitor_id = uuid.uuid4()
     if now < opens_at:
         await repository.add_visitor(session, visitor_id, show_id, now)
-        return _in_draw(show_id, visitor_id, opens_at, now)
+        return in_draw(show_id, visitor_id, opens_at, now)
     draw = await draw_once(session, show_id, opens_at, now, settings)
     place = await repository.next_place(session, show_id, micros(now - draw.opens_at))
     visitor = await repository.add_visitor(session, visitor_id, show_id, now, place)
@@ -217,7 +218,7 @@ async def place_of(
         if opens_at is None and draw is None:
             return Place(show_id, visitor_id, State.OPEN, None)
         if draw is None and opens_at is not None and now < opens_at:
-            return _in_draw(show_id, visitor_id, opens_at, now)
+            return in_draw(show_id, visitor_id, opens_at, now)
         if draw is None:
             assert opens_at is not None
             draw = await draw_once(session, show_id, opens_at, now, settings)
