@@ -261,19 +261,26 @@ def test_a_crowd_joining_two_processes_before_the_opening_is_drawn_once(
     crowd = 120
     # Time enough for the joins on a busy machine (a late one queues after the drawn ones).
     show, opens_at = queued_show(client, admin, Clock(), opens_in=timedelta(seconds=15))
-    urls = two_servers.urls
     start = threading.Barrier(crowd)
+    # One client per process, shared by the threads (a client each costs each its TLS context:
+    # seconds for the crowd, before anyone joins).
+    limits = httpx.Limits(max_connections=crowd)
+    https = [httpx.Client(base_url=url, timeout=60, limits=limits) for url in two_servers.urls]
 
     def visitor(index: int) -> dict[str, Any]:
-        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
-            start.wait(timeout=60)
-            joined = join(http, show["id"])
-            wait = (opens_at - datetime.now(opens_at.tzinfo)).total_seconds()
-            time.sleep(max(0.0, min(wait, 30.0)))  # bounded: every reader races the draw
-            return {**joined, "place": place(http, show["id"], joined["visitor_token"])}
+        http = https[index % 2]
+        start.wait(timeout=60)
+        joined = join(http, show["id"])
+        wait = (opens_at - datetime.now(opens_at.tzinfo)).total_seconds()
+        time.sleep(max(0.0, min(wait, 30.0)))  # bounded: every reader races the draw
+        return {**joined, "place": place(http, show["id"], joined["visitor_token"])}
 
-    with ThreadPoolExecutor(max_workers=crowd) as pool:
-        visitors = list(pool.map(visitor, range(crowd)))
+    try:
+        with ThreadPoolExecutor(max_workers=crowd) as pool:
+            visitors = list(pool.map(visitor, range(crowd)))
+    finally:
+        for http in https:
+            http.close()
 
     in_draw = [v for v in visitors if v["state"] == "IN_DRAW"]
     draw = client.get(f"/api/v1/shows/{show['id']}/queue/draw").json()
