@@ -75,7 +75,7 @@ from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.queue.endpoints import router as queue_router
 from boxoffice.queue.gate import admission_check
-from boxoffice.queue.lane import QueueJoinLane
+from boxoffice.queue.lane import QueueLane
 from boxoffice.queue.tokens import QueueKeys
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
@@ -190,7 +190,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(WebhookLane, prefix=API_PREFIX)
     app.add_middleware(SalePathLane, prefix=API_PREFIX)
     if not settings.is_sqlite:  # a crowd joining a queue comes to many processes, on PostgreSQL
-        app.add_middleware(QueueJoinLane, prefix=API_PREFIX)
+        app.add_middleware(QueueLane, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_bytes,

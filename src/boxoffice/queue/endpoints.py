@@ -93,7 +93,7 @@ async def join_queue(
     place = await service.join(session, show_id, now, settings)
     token = await visitor_token(_keys(request), show_id, place.visitor_id, now, session)
     keep_place(request, response, token)
-    return await _place_out(request, session, place, now, token)
+    return await place_out(request, session, place, now, token)
 
 
 def keep_place(request: Request, response: Response, token: str) -> None:
@@ -130,9 +130,9 @@ async def _visitor(
     return claims.visitor_id
 
 
-async def _place_out(
+async def place_out(
     request: Request,
-    session: AsyncSession,
+    session: AsyncSession | None,
     place: service.Place,
     now: Any,
     visitor: str | None = None,
@@ -153,7 +153,7 @@ async def read_place(
     place = await service.place_of(session, show_id, visitor_id, now, request.app.state.settings)
     if place is None:
         raise VisitorUnknown("This place is not in this show's queue (any more).")
-    return place, await _place_out(request, session, place, now)
+    return place, await place_out(request, session, place, now)
 
 
 @router.get(QUEUE_PATH + "/me", response_model=PlaceOut, responses=_PLACE)

@@ -1,13 +1,14 @@
-"""The crowd's request, a join before the opening, answered in front of the router (PostgreSQL:
-the app factory adds the lane there, where a crowd of many processes joins).
+"""The crowd's requests answered in front of the router (PostgreSQL: the app factory adds the
+lane there, where a crowd comes to many processes): a join before the opening, and a placed
+visitor's read of its place.
 
 `POST /shows/{id}/queue` is what thousands of visitors send in the seconds before an on-sale
-opens: routing, dependency solving and the ORM cost several times the join itself (`make bench`,
-the `onsale_queue` phase). The lane checks the show and inserts the place in one statement on
-an autocommit connection, signs the visitor's token with the keys this process keeps, and
-answers as the route does (the same `PlaceOut`, the same cookie). Anything else (the queue has
-opened, no such show, not queued, a refusal) goes on to the route, which answers it the usual
-way.
+opens, and `GET .../queue/me` what they all ask just after: routing, dependency solving and the
+ORM cost several times the work itself (`make bench`, the `onsale_queue` phase). The lane does
+each in one statement on an autocommit connection (a first admission: one more, once), signs
+with the keys this process keeps, and answers as the routes do (the same `PlaceOut`, the same
+cookie). Anything else (the queue has opened, no place yet, no draw yet, a token that is not
+this show's, a refusal) goes on to the routes, which answer it the usual way.
 """
 
 from __future__ import annotations
@@ -24,38 +25,44 @@ from boxoffice.db.engine import autocommit_connection
 from boxoffice.middleware import answer
 from boxoffice.network import client_network
 from boxoffice.queue import repository, service
-from boxoffice.queue.endpoints import QUEUE_PATH, keep_place
+from boxoffice.queue.endpoints import COOKIE, QUEUE_PATH, keep_place, place_out
 from boxoffice.queue.schemas import PlaceOut
-from boxoffice.queue.tokens import visitor_token
+from boxoffice.queue.tokens import VISITOR, BadToken, visitor_token
 from boxoffice.ratelimit import enforce
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
-class QueueJoinLane:
+class QueueLane:
     def __init__(self, app: ASGIApp, prefix: str) -> None:
         self.app = app
-        pattern = re.escape(prefix) + QUEUE_PATH.replace("{show_id}", f"({_UUID})") + "$"
+        pattern = re.escape(prefix) + QUEUE_PATH.replace("{show_id}", f"({_UUID})") + "(/me)?$"
         self.path = re.compile(pattern, re.I)
-        self.route = SimpleNamespace(path=prefix + QUEUE_PATH)  # as the access log names it
+        # As the access log names them.
+        self.routes = {
+            "POST": SimpleNamespace(path=prefix + QUEUE_PATH),
+            "GET": SimpleNamespace(path=prefix + QUEUE_PATH + "/me"),
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = None
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["method"] in ("POST", "GET"):
             found = self.path.match(scope["path"])
-        if found is None:
+        me = found is not None and found[2] is not None
+        if found is None or me != (scope["method"] == "GET"):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
+        show_id = uuid.UUID(found[1])
         try:
-            response = await _join(request, uuid.UUID(found[1]))
+            response = await (_my_place(request, show_id) if me else _join(request, show_id))
         except Exception as error:  # answered by the app's handlers, as a route's would be
             await answer(request, send, _raising(error))
             return
         if response is None:
             await self.app(scope, receive, send)
             return
-        scope["route"] = self.route
+        scope["route"] = self.routes[scope["method"]]
         await response(scope, receive, send)
 
 
@@ -73,6 +80,33 @@ async def _join(request: Request, show_id: uuid.UUID) -> Response | None:
     response = Response(body, status_code=201, media_type="application/json")
     keep_place(request, response, token)
     return response
+
+
+async def _my_place(request: Request, show_id: uuid.UUID) -> Response | None:
+    state = request.app.state
+    token = request.headers.get("x-queue-visitor") or request.cookies.get(COOKIE)
+    if token is None:
+        return None
+    now = state.clock.now()
+    try:
+        claims = await state.queue_keys.verify(VISITOR, token, now)
+    except BadToken:
+        return None
+    if claims.show_id != show_id:
+        return None
+    async with autocommit_connection(state.engine) as connection:
+        found = await repository.placed_visitor(connection, show_id, claims.visitor_id)
+        if found is None:
+            return None
+        visitor, draw = found
+        place = service.place_in_queue(visitor, draw, now)
+        if place.state == service.State.ADMITTED:
+            admitted_at = visitor.admitted_at or await repository.mark_admitted_on(
+                connection, visitor.id, now
+            )
+            place = service.with_admission(place, admitted_at, now, state.settings)
+    body = (await place_out(request, None, place, now)).model_dump_json()
+    return Response(body, media_type="application/json")
 
 
 async def _raising(error: Exception) -> Response:

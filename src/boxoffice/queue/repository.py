@@ -182,3 +182,39 @@ async def join_before_opening(
         _JOIN_BEFORE_OPENING, show_id, visitor_id, now
     )
     return opens_at
+
+
+_PLACED = """
+SELECT v.position, v.offset_us, v.admitted_at, d.opens_at, d.step_us
+FROM queue_visitors v JOIN queue_draws d ON d.show_id = v.show_id
+WHERE v.id = $1 AND v.show_id = $2 AND v.position IS NOT NULL
+"""
+_ADMITTED = """
+UPDATE queue_visitors SET admitted_at = coalesce(admitted_at, $2) WHERE id = $1
+RETURNING admitted_at
+"""
+
+
+async def placed_visitor(
+    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID
+) -> tuple[QueueVisitor, QueueDraw] | None:
+    """A visitor with a place, and its draw, on a driver connection (one round trip); None for
+    anything else (no draw yet, no place yet, not this show's): the route then answers."""
+    row = await connection.fetchrow(_PLACED, visitor_id, show_id)
+    if row is None:
+        return None
+    visitor = QueueVisitor(
+        id=visitor_id,
+        show_id=show_id,
+        position=row["position"],
+        offset_us=row["offset_us"],
+        admitted_at=row["admitted_at"],
+    )
+    draw = QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
+    return visitor, draw
+
+
+async def mark_admitted_on(connection: Any, visitor_id: uuid.UUID, now: datetime) -> datetime:
+    """`mark_admitted` on a driver connection."""
+    admitted_at: datetime = await connection.fetchval(_ADMITTED, visitor_id, now)
+    return admitted_at

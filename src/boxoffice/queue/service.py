@@ -242,6 +242,11 @@ async def _with_admission(
     if place.state != State.ADMITTED:
         return place
     admitted_at = visitor.admitted_at or await repository.mark_admitted(session, visitor.id, now)
+    return with_admission(place, admitted_at, now, settings)
+
+
+def with_admission(place: Place, admitted_at: datetime, now: datetime, settings: Settings) -> Place:
+    """An admitted place with its admission: from `admitted_at`, for the admission's life."""
     expires_at = admitted_at + timedelta(seconds=settings.queue_admission_ttl_seconds)
     state = State.ADMITTED if now < expires_at else State.EXPIRED
     return replace(place, state=state, admitted_at=admitted_at, admission_expires_at=expires_at)
