@@ -296,3 +296,15 @@ def test_a_crowd_joining_two_processes_before_the_opening_is_drawn_once(
     in_order = sorted(visitors, key=lambda v: v["place"]["position"])
     admit_at = [datetime.fromisoformat(v["place"]["admit_at"]) for v in in_order]
     assert admit_at == sorted(admit_at)
+
+
+def test_places_per_address_are_limited_once_a_join(
+    db: TestDatabase, admin: Headers, live_server: LiveServer
+) -> None:
+    limits = {"rate_limit_enabled": True, "rate_limit_queue_joins": "2/minute"}
+    with running_app(db.url, live_server.clock, **limits) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            show, _ = queued_show(http, admin, live_server.clock)
+            join(http, show["id"])
+            join(http, show["id"])
+            problem(http.post(f"/api/v1/shows/{show['id']}/queue"), 429)

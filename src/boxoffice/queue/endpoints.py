@@ -89,11 +89,20 @@ async def join_queue(
 ) -> PlaceOut:
     """A place in the show's queue: before the opening, in the draw (the position comes then);
     after it, the next place. Keep `visitor_token` (also set as a cookie) to follow it."""
-    await enforce(request, "queue.join", "rate_limit_queue_joins", f"ip:{client_network(request)}")
+    await limit_joins(request)
     place = await service.join(session, show_id, now, settings)
     token = await visitor_token(_keys(request), show_id, place.visitor_id, now, session)
     keep_place(request, response, token)
     return await place_out(request, session, place, now, token)
+
+
+async def limit_joins(request: Request) -> None:
+    """Joins per client address (`RATE_LIMIT_QUEUE_JOINS`), counted once per request whichever
+    door (the lane, then the route) answers it."""
+    if getattr(request.state, "queue_join_counted", False):
+        return
+    request.state.queue_join_counted = True
+    await enforce(request, "queue.join", "rate_limit_queue_joins", f"ip:{client_network(request)}")
 
 
 def keep_place(request: Request, response: Response, token: str) -> None:

@@ -23,12 +23,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from boxoffice.db.engine import autocommit_connection
 from boxoffice.middleware import answer
-from boxoffice.network import client_network
 from boxoffice.queue import repository, service
-from boxoffice.queue.endpoints import COOKIE, QUEUE_PATH, keep_place, place_out
+from boxoffice.queue.endpoints import COOKIE, QUEUE_PATH, keep_place, limit_joins, place_out
 from boxoffice.queue.schemas import PlaceOut
 from boxoffice.queue.tokens import VISITOR, BadToken, visitor_token
-from boxoffice.ratelimit import enforce
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -68,7 +66,7 @@ class QueueLane:
 
 async def _join(request: Request, show_id: uuid.UUID) -> Response | None:
     state = request.app.state
-    await enforce(request, "queue.join", "rate_limit_queue_joins", f"ip:{client_network(request)}")
+    await limit_joins(request)
     now, visitor_id = state.clock.now(), uuid.uuid4()
     async with autocommit_connection(state.engine) as connection:
         opens_at = await repository.join_before_opening(connection, show_id, visitor_id, now)
