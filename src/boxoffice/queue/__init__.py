@@ -28,5 +28,7 @@
   know this package); a show that is not queued costs the hold nothing more.
 - **Live.** `GET .../queue/stream` (server-sent events) sends the place when it changes, the
   last one with the admission; between database reads the place moves by the pace, computed.
-- **State.** PostgreSQL or SQLite (the same statements). Redis is not used for the queue.
+- **The crowd.** On PostgreSQL a join before the opening and a placed visitor's read are
+  answered in front of the router (`lane`), one statement each; the routes answer the rest.
+- **State.** PostgreSQL or SQLite. Redis is not used for the queue.
 """
