@@ -8,6 +8,7 @@ import { keepAdmission } from "../components/admission.js";
 import { go, h, notice, render } from "../ui.js";
 
 const POLL_MS = 5000;
+const MAX_POLL_MS = 60000;
 
 export default async function queuePage(main, showId) {
   const base = `/api/v1/shows/${showId}/queue`;
@@ -77,10 +78,15 @@ function follow(path, draw, read) {
   });
 }
 
+// Sooner as the turn nears: half the estimate, within POLL_MS and MAX_POLL_MS, spread a little
+// so that a crowd's reads do not come together.
 async function poll(read, draw) {
   const now = await read().catch(() => null);
   if (now) draw(now);
-  if (!now || now.state === "IN_DRAW" || now.state === "WAITING") setTimeout(() => poll(read, draw), POLL_MS);
+  if (now && now.state !== "IN_DRAW" && now.state !== "WAITING") return;
+  const half = (now?.estimate_seconds ?? 0) * 500;
+  const wait = Math.min(MAX_POLL_MS, Math.max(POLL_MS, half)) * (1 + Math.random() / 5);
+  setTimeout(() => poll(read, draw), wait);
 }
 
 function wait(seconds) {
