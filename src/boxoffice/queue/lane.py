@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from boxoffice.config import Settings
 from boxoffice.db.engine import autocommit_connection
 from boxoffice.middleware import answer
 from boxoffice.queue import repository, service
 from boxoffice.queue.endpoints import COOKIE, QUEUE_PATH, keep_place, limit_joins, place_out
-from boxoffice.queue.schemas import PlaceOut
+from boxoffice.queue.models import QueueDraw, QueueVisitor
 from boxoffice.queue.tokens import VISITOR, BadToken, visitor_token
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -70,11 +73,15 @@ async def _join(request: Request, show_id: uuid.UUID) -> Response | None:
     now, visitor_id = state.clock.now(), uuid.uuid4()
     async with autocommit_connection(state.engine) as connection:
         opens_at = await repository.join_before_opening(connection, show_id, visitor_id, now)
-    if opens_at is None:
-        return None
+        if opens_at is not None:
+            place = service.in_draw(show_id, visitor_id, opens_at, now)
+        else:
+            late = await repository.join_after_draw(connection, show_id, visitor_id, now)
+            if late is None:
+                return None
+            place = await _admitted_if_due(connection, *late, now, state.settings)
     token = await visitor_token(state.queue_keys, show_id, visitor_id, now)
-    place = service.in_draw(show_id, visitor_id, opens_at, now)
-    body = PlaceOut(**vars(place), visitor_token=token).model_dump_json()
+    body = (await place_out(request, None, place, now, token)).model_dump_json()
     response = Response(body, status_code=201, media_type="application/json")
     keep_place(request, response, token)
     return response
@@ -96,15 +103,22 @@ async def _my_place(request: Request, show_id: uuid.UUID) -> Response | None:
         found = await repository.placed_visitor(connection, show_id, claims.visitor_id)
         if found is None:
             return None
-        visitor, draw = found
-        place = service.place_in_queue(visitor, draw, now)
-        if place.state == service.State.ADMITTED:
-            admitted_at = visitor.admitted_at or await repository.mark_admitted_on(
-                connection, visitor.id, now
-            )
-            place = service.with_admission(place, admitted_at, now, state.settings)
+        place = await _admitted_if_due(connection, *found, now, state.settings)
     body = (await place_out(request, None, place, now)).model_dump_json()
     return Response(body, media_type="application/json")
+
+
+async def _admitted_if_due(
+    connection: Any, visitor: QueueVisitor, draw: QueueDraw, now: datetime, settings: Settings
+) -> service.Place:
+    """The place; once its time has come, with its admission, recorded the first time."""
+    place = service.place_in_queue(visitor, draw, now)
+    if place.state != service.State.ADMITTED:
+        return place
+    admitted_at = visitor.admitted_at or await repository.mark_admitted_on(
+        connection, visitor.id, now
+    )
+    return service.with_admission(place, admitted_at, now, settings)
 
 
 async def _raising(error: Exception) -> Response:

@@ -218,3 +218,45 @@ async def mark_admitted_on(connection: Any, visitor_id: uuid.UUID, now: datetime
     """`mark_admitted` on a driver connection."""
     admitted_at: datetime = await connection.fetchval(_ADMITTED, visitor_id, now)
     return admitted_at
+
+
+# A join after the draw in one round trip (PostgreSQL, in autocommit): the next place, held by
+# the draw row's lock until the statement commits, as `next_place` does.
+_JOIN_AFTER_DRAW = """
+WITH show AS (
+    SELECT 1 FROM shows
+    WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > $3 AND queue_opens_at <= $3
+), placed AS (
+    UPDATE queue_draws AS d SET
+        last_position = d.last_position + 1,
+        last_offset_us = greatest(
+            d.last_offset_us + d.step_us,
+            floor(extract(epoch FROM ($3 - d.opens_at)) * 1000000)::bigint
+        )
+    WHERE d.show_id = $1 AND EXISTS (SELECT 1 FROM show)
+    RETURNING d.opens_at, d.step_us, d.last_position, d.last_offset_us
+), joined AS (
+    INSERT INTO queue_visitors (id, show_id, joined_at, position, offset_us)
+    SELECT $2, $1, $3, last_position, last_offset_us FROM placed
+    RETURNING id
+)
+SELECT placed.* FROM placed, joined
+"""
+
+
+async def join_after_draw(
+    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+) -> tuple[QueueVisitor, QueueDraw] | None:
+    """A new place after the drawn ones on a driver connection; None, with nothing written,
+    when there is no draw yet or the show is not one to join (the route then answers)."""
+    row = await connection.fetchrow(_JOIN_AFTER_DRAW, show_id, visitor_id, now)
+    if row is None:
+        return None
+    visitor = QueueVisitor(
+        id=visitor_id,
+        show_id=show_id,
+        position=row["last_position"],
+        offset_us=row["last_offset_us"],
+        admitted_at=None,
+    )
+    return visitor, QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
