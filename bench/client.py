@@ -149,6 +149,7 @@ class Catalogue:
     big_seats: dict[str, list[str]] = field(default_factory=dict)
     checkout_show: str = ""  # the purchase storm's own show (its own screen)
     checkout_seats: int = 0
+    queue_show: str = ""  # the on-sale queue's show (the sale screen, after the purchases')
 
 
 async def seat_ids(api: Api, show_id: str) -> list[str]:
@@ -218,6 +219,7 @@ async def build_catalogue(
     main_shows = [await show(screens[0], i) for i in range(4)]
     big_ids = [await show(screens[1], i) for i in range(big_shows)]
     checkout_show = await show(screens[2], 0)
+    queue_show = await show(screens[2], 1)
     seats = {s: await seat_ids(api, s) for s in [*main_shows, *big_ids]}
     return Catalogue(
         main_show=main_shows[0],
@@ -232,6 +234,7 @@ async def build_catalogue(
         big_seats={s: seats[s] for s in big_ids},
         checkout_show=checkout_show,
         checkout_seats=checkout[0] * checkout[1],
+        queue_show=queue_show,
     )
 
 

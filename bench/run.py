@@ -23,7 +23,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import best, checkout, emails, profile, rawdb, scenarios, statements
+from bench import best, checkout, emails, onsale, profile, rawdb, scenarios, statements
 from bench.client import Api, build_catalogue, guests, login, new_session
 from bench.infra import (
     DEFAULT_SERVER,
@@ -103,6 +103,9 @@ class Config:
     sweep_lead_seconds: float = 1.5  # hold storm alone before the worker starts
     idle_worker_pass: bool = True  # also time a worker pass with nothing to sweep
     profile: bool = False  # py-spy the API processes in one extra storm at the top level
+    queue_visitors: int = 20_000  # the on-sale queue: visitors joining before the opening,
+    queue_join_seconds: float = 10.0  # within this long, then admission at the servers' pace
+    queue_admit_seconds: float = 20.0
     only: tuple[str, ...] = ()  # run just these phases (names as in the JSON), for iterating
     pool_size: int = 0  # 0: sized to fit max_connections (see pool_sizes)
     max_overflow: int = -1
@@ -140,6 +143,9 @@ class Config:
             email_burst=12,
             sweep_lead_seconds=0.3,
             idle_worker_pass=False,
+            queue_visitors=200,
+            queue_join_seconds=1.0,
+            queue_admit_seconds=2.0,
         )
 
     def pool_sizes(self) -> tuple[int, int]:
@@ -558,6 +564,23 @@ async def _bench(
                     f"{again['per_second']} req/s p99 {again['p99_ms']} ms {again['statuses']}; "
                     f"{_cost(again)}"
                 )
+
+            async def queue() -> dict[str, Any]:
+                async with new_session() as http:
+                    manager = await login(Api(http, servers.urls[0]), *admin_credentials)
+                row = await onsale.onsale_queue(
+                    ctx,
+                    manager,
+                    catalogue.queue_show,
+                    cfg.queue_visitors,
+                    cfg.queue_join_seconds,
+                    cfg.queue_admit_seconds,
+                )
+                onsale.log_row(row, log)
+                return row
+
+            await phase("onsale_queue", "on-sale queue (a crowd joins before the opening):", queue)
+
             results["server_log_problems"] = servers.log_problems()
             results["server_log_errors"] = servers.log_errors()
             if results["server_log_errors"]:
@@ -745,7 +768,15 @@ def noise(results: dict[str, Any], threshold: float = 20.0) -> list[str]:
 def audits_ok(results: dict[str, Any]) -> bool:
     return not results.get("failures") and all(
         results.get(name, {}).get("audit_ok", False)
-        for name in ("sell_out", "sell_out_best", "expiry_sweep", "webhooks", "checkout", "emails")
+        for name in (
+            "sell_out",
+            "sell_out_best",
+            "expiry_sweep",
+            "webhooks",
+            "checkout",
+            "emails",
+            "onsale_queue",
+        )
     )
 
 
@@ -1015,10 +1046,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--levels", help="storm concurrency levels, e.g. 8,32,64")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (what the test runs)")
     parser.add_argument("--subscribers", type=int, help="live seat streams (stream phase: 1000)")
+    parser.add_argument("--visitors", type=int, help="on-sale queue: visitors (20,000)")
     parser.add_argument(
         "--only",
         help="comma-separated phases: generator_ceiling,db_limit,hold_storm,best,checkout,profile,"
-        "emails,seat_map,stream,sell_out,sell_out_best,expiry_sweep,webhooks,statements",
+        "emails,seat_map,stream,sell_out,sell_out_best,expiry_sweep,webhooks,onsale_queue,statements",
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the servers in one extra storm (PY_SPY=...)"
@@ -1047,6 +1079,8 @@ def main(argv: list[str] | None = None) -> None:
         cfg.storm_seconds = cfg.stream_seconds = args.seconds
     if args.subscribers:
         cfg.stream_subscribers = args.subscribers
+    if args.visitors:
+        cfg.queue_visitors = args.visitors
     if args.levels:
         cfg.storm_levels = tuple(int(level) for level in args.levels.split(","))
     cfg.profile = args.profile or "profile" in (args.only or "")

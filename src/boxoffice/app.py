@@ -73,6 +73,10 @@ from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.lane import WebhookLane
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.queue.endpoints import router as queue_router
+from boxoffice.queue.gate import admission_check
+from boxoffice.queue.lane import QueueLane
+from boxoffice.queue.tokens import QueueKeys
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
 from boxoffice.sandbox.store import store_of
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.provider = get_provider(settings, credentials)
         channel = app.state.seat_channel
         channel.start()
+        await _warm_queue_keys(app)
         _end_streams_on_exit(app.state.seat_feeds)
         log.info("startup", database=engine.dialect.name, payments=settings.payments_mode)
         yield
@@ -138,6 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.seat_channel = _seat_channel(settings, app.state.seat_maps)
     attach(engine, SEAT_CHANGES, app.state.seat_channel)
     app.state.seat_feeds = _seat_feeds(app, settings)
+    app.state.queue_keys = QueueKeys(app.state.sessionmaker, settings)
     app.state.sale = Sale(
         settings,
         app.state.clock,
@@ -149,6 +155,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lambda: unit_of_work(app.state),
         booking_views.answer,
         ChargeTables(app.state.sessionmaker, settings),
+        queue_check=admission_check(app.state.queue_keys),
     )
 
     for router in (
@@ -169,6 +176,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         counter_router,
         reports_router,
         waitlist_router,
+        queue_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:
@@ -183,6 +191,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(SeatMapFromMemory)
     app.add_middleware(WebhookLane, prefix=API_PREFIX)
     app.add_middleware(SalePathLane, prefix=API_PREFIX)
+    if not settings.is_sqlite:  # a crowd joining a queue comes to many processes, on PostgreSQL
+        app.add_middleware(QueueLane, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_bytes,
@@ -190,6 +200,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+_KEYS_UNREAD: tuple[type[Exception], ...] = (
+    sa_exc.SQLAlchemyError,
+    OSError,
+    BoxofficeError,
+    *DRIVER_ERRORS,
+)
+
+
+async def _warm_queue_keys(app: FastAPI) -> None:
+    """Reads (or, on a new database, makes) the signing key once at start, committed on its
+    own: a request need not make it in its own transaction, which could roll back."""
+    try:
+        await app.state.queue_keys.signer(app.state.clock.now())
+    except _KEYS_UNREAD as error:
+        log.warning("queue_keys_not_read", error=type(error).__name__)  # read on first use
 
 
 def _hold_store(settings: Settings, app: FastAPI) -> HoldStore:

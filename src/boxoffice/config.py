@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(default=None, ge=1)
     seat_stream_db_connections: int = Field(default=2, ge=1, le=200)
     max_pending_bookings_per_customer: int = Field(default=3, ge=1, le=100)
+    # The fair on-sale queue (`boxoffice.queue`): visitors admitted per second, the pace a
+    # queued show's sale can take (README "Fair on-sale queue": a whole purchase is ~60 holds;
+    # `make bench` measured ~13 purchases/s on 2 cores, so 10/s keeps the admitted under it);
+    # how long an admission lets its visitor hold seats; how often a waiting page's stream
+    # sends its place.
+    queue_admit_per_second: float = Field(default=10.0, gt=0, le=10_000)
+    queue_admission_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
+    queue_stream_tick_seconds: float = Field(default=2.0, gt=0, le=60)
     cancellation_cutoff_minutes: int = Field(default=60, ge=0)
     show_cleaning_gap_minutes: int = Field(default=15, ge=0, le=600)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -136,6 +144,10 @@ class Settings(BaseSettings):
     # POST /bookings/{id}/cancel per customer, and per client address (a family, an office).
     rate_limit_cancels: str = "60/minute"
     rate_limit_cancels_per_address: str = "300/minute"
+    # Places taken in on-sale queues per client address: generous (a campus, a carrier's NAT
+    # behind one address), since a place buys little more than a hold, which the per-address
+    # seat caps bound anyway.
+    rate_limit_queue_joins: str = "600/minute"
     # Sale-path requests (holds, cancels) in flight in one process at once, per customer and
     # per client address (with the rate limits; 0 turns either off): no one client can fill
     # the admission gate (`max_waiting_sale_requests`) and shut the others out.
@@ -181,6 +193,7 @@ class Settings(BaseSettings):
         "rate_limit_holds",
         "rate_limit_cancels",
         "rate_limit_cancels_per_address",
+        "rate_limit_queue_joins",
     )
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:

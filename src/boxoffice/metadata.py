@@ -11,6 +11,7 @@ from boxoffice.invoicing import models as invoicing
 from boxoffice.notifications import models as notifications
 from boxoffice.payments import models as payments
 from boxoffice.pricing import models as pricing
+from boxoffice.queue import models as queue
 from boxoffice.reports import models as reports
 from boxoffice.staff import models as staff
 from boxoffice.taxes import models as taxes
@@ -28,6 +29,7 @@ __all__ = [
     "notifications",
     "payments",
     "pricing",
+    "queue",
     "reports",
     "staff",
     "taxes",

@@ -55,6 +55,7 @@ LimitSetting = Literal[
     "rate_limit_holds",
     "rate_limit_cancels",
     "rate_limit_cancels_per_address",
+    "rate_limit_queue_joins",
 ]
 PER_ACCOUNT: LimitSetting = "rate_limit_login_per_account"
 PER_PAIR: LimitSetting = "rate_limit_login_per_account_and_address"

@@ -592,6 +592,14 @@ def fresh_screen(world: World) -> str:
     )
 
 
+def queue_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers queue a show of their own, opening in an hour; refused ones the world's
+    (which must stay unqueued)."""
+    show = world.fresh_show() if allowed else world.show_id
+    opens_at = (datetime.now().astimezone() + timedelta(hours=1)).isoformat()
+    return Call({**world.ids(), "show_id": show}, json={"opens_at": opens_at})
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -623,6 +631,13 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/shows/{{show_id}}/prices", PUBLIC),
     Row("GET", f"{V1}/shows/{{show_id}}/seats/stream", PUBLIC, endless=True),
     Row("GET", f"{V1}/admin/tax-rules", PUBLIC),
+    # The on-sale queue: anyone may join a queued show (the world's is not: 409) and read its
+    # draw (none yet: 404); a place is the visitor token's to read, whoever calls (none: 403).
+    Row("POST", f"{V1}/shows/{{show_id}}/queue", dict.fromkeys(ROLES, 409)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/me", dict.fromkeys(ROLES, 403)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/stream", dict.fromkeys(ROLES, 403)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/draw", dict.fromkeys(ROLES, 404)),
+    Row("GET", f"{V1}/shows/{{show_id}}/queue/draw/places", PUBLIC),
     Row("GET", f"{V1}/admin/tax-exemptions", PUBLIC),
     # -- accounts ----------------------------------------------------------------------------
     Row(
@@ -762,6 +777,18 @@ MATRIX: list[Row] = [
         with_body(lambda w: {"shows": [show_body(w), show_body(w)]}),
     ),
     Row("GET", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS),
+    Row(  # refused callers try the world's show, which must stay unqueued
+        "PUT",
+        f"{V1}/shows/{{show_id}}/queue",
+        THEATRE_MANAGERS,
+        queue_call,
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/shows/{{show_id}}/queue",
+        THEATRE_MANAGERS,
+        fresh_for_allowed("show_id", World.fresh_show),
+    ),
     Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, block_call),
     Row(
         "DELETE",

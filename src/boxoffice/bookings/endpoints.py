@@ -11,9 +11,9 @@ import re
 import uuid
 from collections.abc import Awaitable
 from types import SimpleNamespace
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,6 +39,10 @@ router = APIRouter(tags=["bookings"])
 HOLDS_PATH = "/bookings"
 CANCEL_PATH = "/bookings/{booking_id}/cancel"
 HOLD_LIMIT: tuple[str, LimitSetting] = ("bookings.hold", "rate_limit_holds")  # scope, setting
+# A queued show's holds carry the admission its on-sale queue gave (`boxoffice.queue`).
+AdmissionToken = Annotated[
+    str | None, Header(alias="X-Admission-Token", min_length=1, max_length=1000)
+]
 
 
 async def limit_cancels(request: Request, principal: Principal) -> None:
@@ -60,6 +64,10 @@ async def limit_cancels(request: Request, principal: Principal) -> None:
             "`adjacent`",
             "model": ChosenBookingOut,
         },
+        403: {
+            "description": "A show sold through its on-sale queue, without a valid "
+            "`X-Admission-Token` for it (`admission-required`, `admission-invalid`)"
+        },
         409: {
             "description": "Seats unavailable (`unavailable_seat_ids`), not enough matching "
             "seats free (`not-enough-seats`, `available`), show not on sale"
@@ -80,6 +88,7 @@ async def hold_seats(
     request: Request,
     principal: TokenPrincipalDep,
     idempotency_key: IdempotencyKey = None,
+    admission_token: AdmissionToken = None,
 ) -> Response:
     """Hold seats of a show for a few minutes: all of them, or none (409). Name the seats
     (`seat_ids`), or ask for the best `quantity` seats (`seat_type`, `max_price` optional):
@@ -93,7 +102,8 @@ async def hold_seats(
     PostgreSQL one statement in autocommit); with one, the key's record commits with the hold.
     """
     the_sale = request.app.state.sale
-    return await sale.hold(the_sale, body, principal, client_network(request), idempotency_key)
+    network = client_network(request)
+    return await sale.hold(the_sale, body, principal, network, idempotency_key, admission_token)
 
 
 @router.post(
@@ -198,7 +208,8 @@ class SalePathLane:
 
         async def hold() -> Response:
             await enforce(request, *HOLD_LIMIT, principal.actor)
-            return await sale.hold(state.sale, parsed, principal, client_network(request), None)
+            network, token = client_network(request), request.headers.get("x-admission-token")
+            return await sale.hold(state.sale, parsed, principal, network, None, token)
 
         await self._answer(request, send, hold())
 

@@ -46,7 +46,7 @@ from boxoffice.bookings.schemas import (
     booking_document,
 )
 from boxoffice.catalogue.seatmap import SeatMaps, announce_seat_changes
-from boxoffice.catalogue.summaries import ShowSummary, show_summaries
+from boxoffice.catalogue.summaries import ShowSummary, summaries_and_queue_openings
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
@@ -82,16 +82,17 @@ class ShowSizes:
 
 
 class ShowSummaries:
-    """Each show's summary as a booking's answer names it (`catalogue.summaries`), kept by each
-    process for `KEPT_SECONDS`: the holds after the first cost no round trip for it, and a renamed
-    movie or theatre shows in new holds' answers within a minute (every read of a booking reads
-    it afresh)."""
+    """Each show's summary as a booking's answer names it (`catalogue.summaries`), and when its
+    on-sale queue opens (None: not queued), kept by each process for `KEPT_SECONDS`: the holds
+    after the first cost no round trip for them, and a renamed movie or theatre shows in new
+    holds' answers within a minute (every read of a booking reads it afresh); a queue set or
+    lifted takes as long to reach the holds of a process that kept the show."""
 
     KEPT = 10_000  # shows remembered; past it the memory starts again
     KEPT_SECONDS = 60
 
     def __init__(self) -> None:
-        self._summaries: dict[uuid.UUID, tuple[datetime, ShowSummary]] = {}
+        self._summaries: dict[uuid.UUID, tuple[datetime, ShowSummary, datetime | None]] = {}
 
     async def of(
         self,
@@ -102,25 +103,46 @@ class ShowSummaries:
     ) -> ShowSummary | None:
         """The show's summary, read (in `session` when one is open, else in a unit of work of
         its own) when this process has none younger than `KEPT_SECONDS`."""
+        kept = await self._kept(show_id, now, unit_of_work, session)
+        return None if kept is None else kept[1]
+
+    async def queue_opening(
+        self, show_id: uuid.UUID, now: datetime, unit_of_work: UnitOfWork
+    ) -> datetime | None:
+        """When the show's on-sale queue opens; None when it is not queued (or no show)."""
+        kept = await self._kept(show_id, now, unit_of_work)
+        return None if kept is None else kept[2]
+
+    async def _kept(
+        self,
+        show_id: uuid.UUID,
+        now: datetime,
+        unit_of_work: UnitOfWork,
+        session: AsyncSession | None = None,
+    ) -> tuple[datetime, ShowSummary, datetime | None] | None:
         kept = self._summaries.get(show_id)
         if kept is not None and (now - kept[0]).total_seconds() < self.KEPT_SECONDS:
-            return kept[1]
+            return kept
         if session is None:
             async with unit_of_work() as own:
-                found = await show_summaries(own, [show_id])
+                found = await summaries_and_queue_openings(own, [show_id])
         else:
-            found = await show_summaries(session, [show_id])
-        summary = found.get(show_id)
-        if summary is not None:
-            if len(self._summaries) >= self.KEPT:
-                self._summaries.clear()
-            self._summaries[show_id] = (now, summary)
-        return summary
+            found = await summaries_and_queue_openings(session, [show_id])
+        if show_id not in found:
+            return None
+        if len(self._summaries) >= self.KEPT:
+            self._summaries.clear()
+        kept = self._summaries[show_id] = (now, *found[show_id])
+        return kept
 
 
 # A booking's answer (JSON-ready) with what the domains above bookings know of it, read in the
 # caller's session: `boxoffice.views.bookings.answer`, which the app factory gives.
 Answer = Callable[[AsyncSession, BookingView, datetime], Awaitable[dict[str, Any]]]
+# A queued show's holds need the admission its on-sale queue gave (`boxoffice.queue`, above
+# bookings, checks the token of `X-Admission-Token` in memory; the app factory gives it): the
+# show, the token (None: none sent), now. Raises the problem that refuses the hold.
+QueueCheck = Callable[[uuid.UUID, str | None, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -139,6 +161,7 @@ class Sale:
     charges: ChargeTables
     show_sizes: ShowSizes = field(default_factory=ShowSizes)
     show_summaries: ShowSummaries = field(default_factory=ShowSummaries)
+    queue_check: QueueCheck | None = None
 
 
 async def hold(
@@ -147,12 +170,18 @@ async def hold(
     principal: Principal,
     client_ip: str,
     idempotency_key: str | None,
+    admission_token: str | None = None,
 ) -> Response:
     """Holds the seats asked for (or the best `quantity`): 201 with the booking, each seat with
     its charges as the show's charge table has them. A table the claim finds stale (nothing was
-    held) is built again and the hold tried once more."""
+    held) is built again and the hold tried once more. A show sold through the on-sale queue
+    needs the queue's `admission_token` (checked in memory: a show that is not queued costs
+    nothing more, its summary being read for the answer anyway)."""
     now = sale.clock.now()
     _check_size(body, sale.settings)
+    if sale.queue_check is not None:
+        if await sale.show_summaries.queue_opening(body.show_id, now, sale.unit_of_work):
+            await sale.queue_check(body.show_id, admission_token, now)
     try:
         response = await _hold_at(sale, body, principal, client_ip, idempotency_key, now)
     except ChargesChanged:

@@ -127,6 +127,7 @@ def show_out(view: service.ShowView) -> ShowOut:
         cancelled_at=show.cancelled_at,
         created_at=show.created_at,
         seat_count=show.seat_count,
+        queue_opens_at=show.queue_opens_at and show.queue_opens_at.astimezone(zone),
     )
 
 

@@ -191,6 +191,9 @@ class Show(IdMixin, TimestampMixin, Base):
     seat_count: Mapped[int] = mapped_column(Integer, server_default="0")
     # Set by `boxoffice archive` once its seat rows are gone (retention): its seat map is gone.
     archived_at: Mapped[datetime | None]
+    # Sold through the fair on-sale queue (`boxoffice.queue`, migration 0027) when set: the
+    # queue opens then, and a hold needs an admission token. Set by a manager of the theatre.
+    queue_opens_at: Mapped[datetime | None]
 
 
 class ShowSeat(Base):

@@ -18,7 +18,7 @@ from boxoffice.catalogue.models import Movie, Screen, Show, ShowFormat, ShowStat
 
 async def show_summary_rows(session: AsyncSession, show_ids: Iterable[uuid.UUID]) -> list[Any]:
     """(id, starts_at, format, language, subtitles, movie title, theatre name, its timezone,
-    screen name) of each show, in one statement."""
+    screen name, queue opening) of each show, in one statement."""
     ids = sorted(set(show_ids))
     if not ids:
         return []
@@ -33,6 +33,7 @@ async def show_summary_rows(session: AsyncSession, show_ids: Iterable[uuid.UUID]
             Theatre.name,
             Theatre.timezone,
             Screen.name,
+            Show.queue_opens_at,
         )
         .join(Movie, Movie.id == Show.movie_id)
         .join(Theatre, Theatre.id == Show.theatre_id)

@@ -420,6 +420,9 @@ class ShowOut(BaseModel):
     cancelled_at: datetime | None
     created_at: datetime
     seat_count: int = Field(description="the show's seats")
+    queue_opens_at: datetime | None = Field(
+        default=None, description="sold through the on-sale queue, which opens then"
+    )
 
 
 MAX_BATCH = 200

@@ -20,6 +20,7 @@ API_PATHS = ("/api/", "/_sandbox/")  # machines' paths: their 404 stays problem+
 PAGES = (
     "/",
     "/shows/{show_id}",
+    "/shows/{show_id}/queue",
     "/checkout/{booking_id}",
     "/bookings",
     "/bookings/{booking_id}",

@@ -6,6 +6,7 @@ import { h, notice, signInHere, skeleton } from "./ui.js";
 const ROUTES = [
   [/^\/$/, "home", "card"],
   [/^\/shows\/([^/]+)$/, "show", "map"],
+  [/^\/shows\/([^/]+)\/queue$/, "queue", "card"],
   [/^\/checkout\/([^/]+)$/, "checkout", "card"],
   [/^\/bookings$/, "bookings", "card"],
   [/^\/bookings\/([^/]+)$/, "booking", "card"],

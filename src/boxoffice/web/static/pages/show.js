@@ -3,6 +3,7 @@
 // pick) always in view: at the bottom of a phone's screen, beside the map on a wide one.
 import { get, post, session } from "../api.js";
 import { dateTime, money } from "../format.js";
+import { admission, admissionHeaders } from "../components/admission.js";
 import { clockText, ticking } from "../components/countdown.js";
 import { poster } from "../components/poster.js";
 import { seatPicker } from "../components/seatpicker.js";
@@ -25,6 +26,10 @@ export default async function showPage(main, showId) {
     return;
   }
   const { movie, theatre } = show;
+  if (show.queue_opens_at && show.status !== "CANCELLED" && !admission(showId)) {
+    go(`/shows/${showId}/queue`); // sold through its queue: the picker is for the admitted
+    return;
+  }
   const maxSeats = Number(meta("max-seats")) || 10;
   const messages = messageBox("show");
   const strandWarning = messageBox("strand");
@@ -59,12 +64,16 @@ export default async function showPage(main, showId) {
     messages.clear();
     const seatIds = hold.dataset.seatIds.split(",");
     try {
-      const booking = await post("/api/v1/bookings", { show_id: showId, seat_ids: seatIds }, { auth: "customer" });
+      const booking = await post("/api/v1/bookings", { show_id: showId, seat_ids: seatIds }, { auth: "customer", headers: admissionHeaders(showId) });
       // The new seats replace the hold this visitor had: no stray hold (one that ran out meanwhile
       // needs no letting go, so a refusal here is no reason to stay).
       await resume.release().catch(() => {});
       go(`/checkout/${booking.id}`);
     } catch (error) {
+      if (error.type === "admission-invalid" || error.type === "admission-required") {
+        go(`/shows/${showId}/queue`); // the admission ran out: back to the queue
+        return;
+      }
       const taken = error.problem?.unavailable_seat_ids;
       if (!taken) throw error;
       // Someone was quicker: grey those seats and say which (nothing was held).
@@ -166,7 +175,7 @@ function howMany({ showId, map, maxSeats, messages, onQuantity }) {
     messages.clear();
     const body = { show_id: showId, quantity: chosen() };
     if (seatType.value) body.seat_type = seatType.value;
-    const booking = await post("/api/v1/bookings", body, { auth: "customer" });
+    const booking = await post("/api/v1/bookings", body, { auth: "customer", headers: admissionHeaders(showId) });
     go(`/checkout/${booking.id}`);
   }));
   return h("section", { class: "quantity", "aria-label": "How many seats" },

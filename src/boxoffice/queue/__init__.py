@@ -1,0 +1,34 @@
+"""The fair on-sale queue (issue 29, part 2): a show sold through a queue, per show.
+
+- **Setting it.** A manager of the theatre (or an admin) sets when the queue opens
+  (`PUT /shows/{id}/queue {"opens_at"}`; `DELETE` lifts it): the show's `queue_opens_at`
+  (catalogue). It must be in the future and before the show; once the draw is made it stands.
+  A queue per show; an on-sale grouping several shows is not built.
+- **Joining.** `POST /shows/{id}/queue` (anyone, rate-limited per address) gives a place: a
+  visitor id and its signed visitor token (`tokens`), returned and set as an HttpOnly cookie
+  scoped to the show's queue, so a reload keeps the place.
+- **The draw.** Made once, by the first request after the opening in any process (the insert
+  of the `queue_draws` row decides; a racing insert waits for it and loses). Its seed is 32
+  random bytes, published afterwards (`GET .../queue/draw`, with the places at
+  `.../queue/draw/places`); the visitors who joined before the opening take positions 1..n in
+  ascending order of SHA-256(seed || visitor id bytes) (`service.ALGORITHM`): anyone can
+  recompute it. A visitor whose join committed while the draw was being made, and later
+  arrivals, take the next place (one UPDATE of the draw's row).
+- **Pacing.** The pace (`QUEUE_ADMIT_PER_SECOND`, the capacity `make bench` measured as safe)
+  is fixed in the draw as a step in microseconds; each place has an admission time,
+  `opens_at + offset`: position p of the draw at `(p - 1) * step`, a later arrival at
+  `max(now, last + step)`. So admission is computed, not pushed: the same in every process
+  and after a restart, with no timer and no worker; a queue that ran dry admits a newcomer at
+  once, and never faster than the pace.
+- **Admission.** `GET .../queue/me` (or the stream) tells a visitor its position, how many are
+  ahead, an estimate, and once its time has come records the admission (once) and gives an
+  admission token: Ed25519, with the tickets' keys (`tickets.keys`), for the show and the
+  visitor, valid `QUEUE_ADMISSION_TTL_SECONDS`. A hold of a queued show must carry it in
+  `X-Admission-Token` (`gate`, given to the sale path by the app factory: bookings does not
+  know this package); a show that is not queued costs the hold nothing more.
+- **Live.** `GET .../queue/stream` (server-sent events) sends the place when it changes, the
+  last one with the admission; between database reads the place moves by the pace, computed.
+- **The crowd.** On PostgreSQL a join before the opening and a placed visitor's read are
+  answered in front of the router (`lane`), one statement each; the routes answer the rest.
+- **State.** PostgreSQL or SQLite. Redis is not used for the queue.
+"""

@@ -1,0 +1,44 @@
+"""The on-sale queue's problems; the shop and the hold's clients branch on their `type`."""
+
+from __future__ import annotations
+
+from boxoffice.errors import Conflict, Forbidden, NotFound
+
+
+class NotQueued(Conflict):
+    type_slug = "show-not-queued"
+    title = "This show is not sold through a queue"
+
+
+class QueueClosed(Conflict):
+    type_slug = "queue-closed"
+    title = "This show is not on sale"
+
+
+class QueueOpened(Conflict):
+    type_slug = "queue-opened"
+    title = "The queue has opened"
+
+
+class NotDrawn(NotFound):
+    type_slug = "draw-not-made"
+    title = "The queue's draw has not been made yet"
+
+
+class VisitorUnknown(Forbidden):
+    """No place of this show's queue: no token, a forged one, another show's, or gone."""
+
+    type_slug = "queue-place-unknown"
+    title = "This is not a place in this show's queue"
+
+
+class AdmissionRequired(Forbidden):
+    type_slug = "admission-required"
+    title = "This show is sold through a queue: holds need its admission"
+
+
+class AdmissionInvalid(Forbidden):
+    """A forged admission token, another show's, or one past its expiry."""
+
+    type_slug = "admission-invalid"
+    title = "This admission does not admit to this show now"

@@ -1,0 +1,262 @@
+"""All SQL of the on-sale queue: the same statements on PostgreSQL and SQLite, but for the draw's
+write of its places (`set_places`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, literal, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.db.base import UTCDateTime
+from boxoffice.db.engine import dialect_insert, is_postgres
+from boxoffice.queue.models import QueueDraw, QueueVisitor
+
+
+async def get_draw(session: AsyncSession, show_id: uuid.UUID) -> QueueDraw | None:
+    return await session.scalar(
+        select(QueueDraw)
+        .where(QueueDraw.show_id == show_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def insert_draw_if_absent(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Inserts the show's draw unless it has one; whether this insert won. On PostgreSQL a
+    racing insert waits for the winner's transaction, then loses."""
+    insert = dialect_insert(session)
+    result: Any = await session.execute(insert(QueueDraw).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+async def undrawn_visitors(session: AsyncSession, show_id: uuid.UUID) -> list[uuid.UUID]:
+    query = select(QueueVisitor.id).where(
+        QueueVisitor.show_id == show_id, QueueVisitor.position.is_(None)
+    )
+    return list(await session.scalars(query))
+
+
+async def set_places(session: AsyncSession, places: Sequence[tuple[uuid.UUID, int, int]]) -> None:
+    """(visitor, position, offset) for each. PostgreSQL: one statement over arrays (a draw of
+    20,000 in one round trip); SQLite, in process: one UPDATE run for each."""
+    if not places:
+        return
+    if is_postgres(session):
+        ids, positions, offsets = (list(column) for column in zip(*places, strict=True))
+        await session.execute(_SET_PLACES, {"ids": ids, "positions": positions, "offsets": offsets})
+        return
+    await session.execute(
+        update(QueueVisitor), [{"id": v, "position": p, "offset_us": o} for v, p, o in places]
+    )
+
+
+_SET_PLACES = text(
+    "UPDATE queue_visitors AS v SET position = d.position, offset_us = d.offset_us"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:positions AS integer[]),"
+    " CAST(:offsets AS bigint[])) AS d(id, position, offset_us)"
+    " WHERE v.id = d.id"
+)
+
+
+async def record_draw(
+    session: AsyncSession, show_id: uuid.UUID, drawn: int, last_offset_us: int
+) -> None:
+    await session.execute(
+        update(QueueDraw)
+        .where(QueueDraw.show_id == show_id)
+        .values(drawn=drawn, last_position=drawn, last_offset_us=last_offset_us)
+    )
+
+
+async def next_place(session: AsyncSession, show_id: uuid.UUID, now_us: int) -> tuple[int, int]:
+    """The next place after the last one given: (position, offset), in one UPDATE that holds
+    the draw's row until the caller commits (so places are handed out one after another)."""
+    spaced = QueueDraw.last_offset_us + QueueDraw.step_us
+    statement = (
+        update(QueueDraw)
+        .where(QueueDraw.show_id == show_id)
+        .values(
+            last_position=QueueDraw.last_position + 1,
+            last_offset_us=case((spaced > now_us, spaced), else_=now_us),
+        )
+        .returning(QueueDraw.last_position, QueueDraw.last_offset_us)
+    )
+    row = (await session.execute(statement)).one()
+    return int(row[0]), int(row[1])
+
+
+async def add_visitor(
+    session: AsyncSession,
+    visitor_id: uuid.UUID,
+    show_id: uuid.UUID,
+    now: datetime,
+    place: tuple[int, int] | None = None,
+) -> QueueVisitor:
+    position, offset_us = place if place is not None else (None, None)
+    visitor = QueueVisitor(
+        id=visitor_id,
+        show_id=show_id,
+        joined_at=now,
+        position=position,
+        offset_us=offset_us,
+    )
+    session.add(visitor)
+    await session.flush()
+    return visitor
+
+
+async def get_visitor(session: AsyncSession, visitor_id: uuid.UUID) -> QueueVisitor | None:
+    return await session.scalar(
+        select(QueueVisitor)
+        .where(QueueVisitor.id == visitor_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def visitor_with_draw(
+    session: AsyncSession, visitor_id: uuid.UUID
+) -> tuple[QueueVisitor, QueueDraw | None] | None:
+    """The visitor and its show's draw (None before it), in one statement."""
+    query = (
+        select(QueueVisitor, QueueDraw)
+        .outerjoin(QueueDraw, QueueDraw.show_id == QueueVisitor.show_id)
+        .where(QueueVisitor.id == visitor_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def mark_admitted(session: AsyncSession, visitor_id: uuid.UUID, now: datetime) -> datetime:
+    """Records the visitor's admission, the first time only; when it was admitted."""
+    statement = (
+        update(QueueVisitor)
+        .where(QueueVisitor.id == visitor_id)
+        .values(admitted_at=func.coalesce(QueueVisitor.admitted_at, literal(now, UTCDateTime())))
+        .returning(QueueVisitor.admitted_at)
+    )
+    admitted_at: datetime | None = (await session.execute(statement)).scalar_one()
+    assert admitted_at is not None
+    return admitted_at
+
+
+async def drawn_places(
+    session: AsyncSession, show_id: uuid.UUID, limit: int, offset: int
+) -> list[tuple[int, uuid.UUID]]:
+    """(position, visitor) of the draw's visitors, by position."""
+    query = (
+        select(QueueVisitor.position, QueueVisitor.id)
+        .join(QueueDraw, QueueDraw.show_id == QueueVisitor.show_id)
+        .where(QueueVisitor.show_id == show_id, QueueVisitor.position <= QueueDraw.drawn)
+        .order_by(QueueVisitor.position)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(int(p or 0), v) for p, v in (await session.execute(query)).all()]
+
+
+# A join before the opening in one round trip (PostgreSQL, in autocommit): the show must be
+# scheduled, not started, and queued to open later than now.
+_JOIN_BEFORE_OPENING = """
+WITH show AS (
+    SELECT queue_opens_at FROM shows
+    WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > $3 AND queue_opens_at > $3
+), joined AS (
+    INSERT INTO queue_visitors (id, show_id, joined_at)
+    SELECT $2, $1, $3 FROM show
+    RETURNING id
+)
+SELECT show.queue_opens_at FROM show, joined
+"""
+
+
+async def join_before_opening(
+    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+) -> datetime | None:
+    """A new place in the draw on a driver connection (`db.engine.autocommit_connection`):
+    when the queue opens; None, with nothing written, when the show is not one to join so (not
+    queued, opened, started, cancelled, no such show): the route then answers."""
+    opens_at: datetime | None = await connection.fetchval(
+        _JOIN_BEFORE_OPENING, show_id, visitor_id, now
+    )
+    return opens_at
+
+
+_PLACED = """
+SELECT v.position, v.offset_us, v.admitted_at, d.opens_at, d.step_us
+FROM queue_visitors v JOIN queue_draws d ON d.show_id = v.show_id
+WHERE v.id = $1 AND v.show_id = $2 AND v.position IS NOT NULL
+"""
+_ADMITTED = """
+UPDATE queue_visitors SET admitted_at = coalesce(admitted_at, $2) WHERE id = $1
+RETURNING admitted_at
+"""
+
+
+async def placed_visitor(
+    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID
+) -> tuple[QueueVisitor, QueueDraw] | None:
+    """A visitor with a place, and its draw, on a driver connection (one round trip); None for
+    anything else (no draw yet, no place yet, not this show's): the route then answers."""
+    row = await connection.fetchrow(_PLACED, visitor_id, show_id)
+    if row is None:
+        return None
+    visitor = QueueVisitor(
+        id=visitor_id,
+        show_id=show_id,
+        position=row["position"],
+        offset_us=row["offset_us"],
+        admitted_at=row["admitted_at"],
+    )
+    draw = QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
+    return visitor, draw
+
+
+async def mark_admitted_on(connection: Any, visitor_id: uuid.UUID, now: datetime) -> datetime:
+    """`mark_admitted` on a driver connection."""
+    admitted_at: datetime = await connection.fetchval(_ADMITTED, visitor_id, now)
+    return admitted_at
+
+
+# A join after the draw in one round trip (PostgreSQL, in autocommit): the next place, held by
+# the draw row's lock until the statement commits, as `next_place` does.
+_JOIN_AFTER_DRAW = """
+WITH show AS (
+    SELECT 1 FROM shows
+    WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > $3 AND queue_opens_at <= $3
+), placed AS (
+    UPDATE queue_draws AS d SET
+        last_position = d.last_position + 1,
+        last_offset_us = greatest(
+            d.last_offset_us + d.step_us,
+            floor(extract(epoch FROM ($3 - d.opens_at)) * 1000000)::bigint
+        )
+    WHERE d.show_id = $1 AND EXISTS (SELECT 1 FROM show)
+    RETURNING d.opens_at, d.step_us, d.last_position, d.last_offset_us
+), joined AS (
+    INSERT INTO queue_visitors (id, show_id, joined_at, position, offset_us)
+    SELECT $2, $1, $3, last_position, last_offset_us FROM placed
+    RETURNING id
+)
+SELECT placed.* FROM placed, joined
+"""
+
+
+async def join_after_draw(
+    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+) -> tuple[QueueVisitor, QueueDraw] | None:
+    """A new place after the drawn ones on a driver connection; None, with nothing written,
+    when there is no draw yet or the show is not one to join (the route then answers)."""
+    row = await connection.fetchrow(_JOIN_AFTER_DRAW, show_id, visitor_id, now)
+    if row is None:
+        return None
+    visitor = QueueVisitor(
+        id=visitor_id,
+        show_id=show_id,
+        position=row["last_position"],
+        offset_us=row["last_offset_us"],
+        admitted_at=None,
+    )
+    return visitor, QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])

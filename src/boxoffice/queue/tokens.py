@@ -1,0 +1,162 @@
+"""The queue's signed tokens, made with the tickets' Ed25519 keys (`tickets.keys`: where they
+are stored, sealed and rotated) and verified in memory.
+
+- A visitor's token, `BXV1.<kid>.<payload>.<signature>`, payload `{"s": show, "v": visitor}`:
+  the place in the queue, kept by the client (a cookie, or the `X-Queue-Visitor` header).
+- An admission, `BXA1.<kid>.<payload>.<signature>`, payload `{"s", "v", "na": expiry}`: what a
+  hold of a queued show carries (`X-Admission-Token`).
+
+The signature is Ed25519 over the ASCII bytes before it, as a ticket's (`tickets.signing`); the
+prefixes differ, so no ticket is an admission and no admission a visitor's token. Each process
+keeps the signing key and the public keys for `REFRESH_SECONDS`, and reads them again sooner
+only for a key id it does not know (at most every `UNKNOWN_KID_SECONDS`): a hold checks its
+admission with no round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.config import Settings
+from boxoffice.tickets import keys
+from boxoffice.tickets.signing import BadTicket, b64url, b64url_decode
+
+VISITOR = "BXV1"
+ADMISSION = "BXA1"
+MAX_TOKEN_LENGTH = 1000
+
+
+class BadToken(ValueError):
+    """Not a token of ours of that kind: garbage, an unknown key, a signature that fails."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    show_id: uuid.UUID
+    visitor_id: uuid.UUID
+    not_after: datetime | None  # an admission's expiry
+
+
+class QueueKeys:
+    """The keys one process signs and verifies the queue's tokens with."""
+
+    REFRESH_SECONDS = 60.0
+    UNKNOWN_KID_SECONDS = 5.0
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings):
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self._signer: keys.SigningKeyPair | None = None
+        self._public: dict[str, Ed25519PublicKey] = {}
+        self._read_at = -1e18  # monotonic
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, now: datetime, session: AsyncSession | None) -> None:
+        """Reads the keys in `session` when the caller has one open (it holds a connection of
+        the pool already: asking for a second while others wait on the lock with theirs could
+        take the last), else in a session of its own."""
+        if session is not None:
+            signer = await keys.current_key(session, self._settings, now)
+            public = await keys.verifying_keys(session, self._settings, now)
+        else:
+            async with self._sessionmaker() as own:
+                signer = await keys.current_key(own, self._settings, now)
+                public = await keys.verifying_keys(own, self._settings, now)
+                await own.commit()  # the first key, when this read made it
+        public[signer.kid] = signer.private_key.public_key()
+        self._signer, self._public, self._read_at = signer, public, time.monotonic()
+
+    def _stale(self, seconds: float) -> bool:
+        return time.monotonic() - self._read_at >= seconds
+
+    async def signer(
+        self, now: datetime, session: AsyncSession | None = None
+    ) -> keys.SigningKeyPair:
+        if self._signer is None or self._stale(self.REFRESH_SECONDS):
+            async with self._lock:
+                if self._signer is None or self._stale(self.REFRESH_SECONDS):
+                    await self._refresh(now, session)
+        assert self._signer is not None
+        return self._signer
+
+    async def public(
+        self, kid: str, now: datetime, session: AsyncSession | None = None
+    ) -> Ed25519PublicKey | None:
+        key = self._public.get(kid)
+        stale = self._stale(self.REFRESH_SECONDS)
+        if stale or (key is None and self._stale(self.UNKNOWN_KID_SECONDS)):
+            async with self._lock:
+                if self._stale(self.UNKNOWN_KID_SECONDS):
+                    await self._refresh(now, session)
+            key = self._public.get(kid)
+        return key
+
+    async def sign(
+        self,
+        prefix: str,
+        payload: dict[str, Any],
+        now: datetime,
+        session: AsyncSession | None = None,
+    ) -> str:
+        signer = await self.signer(now, session)
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+        signed = f"{prefix}.{signer.kid}.{b64url(body)}"
+        return f"{signed}.{b64url(signer.private_key.sign(signed.encode('ascii')))}"
+
+    async def verify(
+        self, prefix: str, token: str, now: datetime, session: AsyncSession | None = None
+    ) -> Claims:
+        """The claims of a genuine token of this kind (expiry not checked); BadToken else."""
+        if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+            raise BadToken("not a token")
+        parts = token.strip().split(".")
+        if len(parts) != 4 or parts[0] != prefix:
+            raise BadToken("not a token of this kind")
+        _, kid, payload_text, signature_text = parts
+        key = await self.public(kid, now, session)
+        if key is None:
+            raise BadToken("unknown key")
+        try:
+            key.verify(b64url_decode(signature_text), f"{prefix}.{kid}.{payload_text}".encode())
+            payload = json.loads(b64url_decode(payload_text))
+            expiry = payload.get("na")
+            return Claims(
+                uuid.UUID(payload["s"]),
+                uuid.UUID(payload["v"]),
+                None if expiry is None else datetime.fromtimestamp(int(expiry), UTC),
+            )
+        except (InvalidSignature, BadTicket, ValueError, KeyError, TypeError, AttributeError):
+            raise BadToken("bad token") from None
+
+
+async def visitor_token(
+    queue_keys: QueueKeys,
+    show_id: uuid.UUID,
+    visitor_id: uuid.UUID,
+    now: datetime,
+    session: AsyncSession | None = None,
+) -> str:
+    payload = {"s": str(show_id), "v": str(visitor_id)}
+    return await queue_keys.sign(VISITOR, payload, now, session)
+
+
+async def admission_token(
+    queue_keys: QueueKeys,
+    show_id: uuid.UUID,
+    visitor_id: uuid.UUID,
+    not_after: datetime,
+    now: datetime,
+    session: AsyncSession | None = None,
+) -> str:
+    payload = {"s": str(show_id), "v": str(visitor_id), "na": int(not_after.timestamp())}
+    return await queue_keys.sign(ADMISSION, payload, now, session)
