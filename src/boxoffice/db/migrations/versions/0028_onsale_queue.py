@@ -59,5 +59,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("queue_visitors")
     op.drop_table("queue_draws")
-    with op.batch_alter_table("shows") as batch:
-        batch.drop_column("queue_opens_at")
+    # ALTER TABLE ... DROP COLUMN on both engines (SQLite has it since 3.35, for a column with no
+    # index or constraint): a batch operation would copy `shows` and drop the original, which
+    # SQLite's foreign keys refuse once bookings, documents or seats point at a show.
+    op.execute("ALTER TABLE shows DROP COLUMN queue_opens_at")
