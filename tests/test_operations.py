@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from tests.conftest import TEST_JWT_SECRET, TestDatabase, make_settings, running_app
+from tests.support.http import loopback_client
 from tests.support.private_postgres import private_postgres
 from tests.support.servers import bare_env, serve_refusing
 
@@ -44,10 +45,10 @@ def test_health_says_payments_run_on_the_sandbox(client: httpx.Client) -> None:
 
 
 def test_metrics_need_the_metrics_token(db: TestDatabase) -> None:
-    with running_app(db.url, metrics_token=None) as server, httpx.Client() as http:
+    with running_app(db.url, metrics_token=None) as server, loopback_client() as http:
         assert http.get(f"{server.url}/metrics").status_code == 404  # unset: not served at all
     token = "metrics-" + "x" * 24
-    with running_app(db.url, metrics_token=token) as server, httpx.Client() as http:
+    with running_app(db.url, metrics_token=token) as server, loopback_client() as http:
         url = f"{server.url}/metrics"
         assert http.get(url).status_code == 401
         assert http.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -80,7 +81,7 @@ def test_a_chunked_body_over_the_limit_is_413_too(client: httpx.Client) -> None:
 def test_ready_and_health_while_postgresql_is_stopped() -> None:
     with private_postgres() as postgres:
         asyncio.run(upgrade_to_head(make_settings(postgres.url)))
-        with running_app(postgres.url) as server, httpx.Client(timeout=15) as http:
+        with running_app(postgres.url) as server, loopback_client(timeout=15) as http:
             assert http.get(f"{server.url}/ready").status_code == 200
             postgres.stop()
             ready = http.get(f"{server.url}/ready")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from tests.api import bearer, guest, problem, register
+from tests.support.http import loopback_client
 
 from boxoffice.clock import Clock
 
@@ -118,7 +119,7 @@ def login_all_at_once(client: httpx.Client, emails: list[str], token: str) -> di
     statuses: dict[str, int] = {}
 
     def attempt(email: str) -> None:
-        with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
+        with loopback_client(base_url=str(client.base_url), timeout=30) as own:
             barrier.wait()
             statuses[email] = login(own, email, guest_token=token).status_code
 

@@ -20,6 +20,7 @@ from tests.api import problem
 from tests.bookings.test_hoarding import assert_429, from_address
 from tests.conftest import LiveServer, TestDatabase, running_app
 from tests.notifications.test_emails import worker_passes
+from tests.support.http import loopback_client
 
 from boxoffice.clock import Clock
 
@@ -141,7 +142,7 @@ def limited(db: TestDatabase) -> Iterator[httpx.Client]:
             rate_limit_password_reset="4/hour",
             rate_limit_password_reset_per_account="2/hour",
         ) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         yield http
 

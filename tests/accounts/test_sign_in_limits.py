@@ -11,6 +11,7 @@ import pytest
 from tests.api import register
 from tests.bookings.test_hoarding import assert_429, from_address
 from tests.conftest import TestDatabase, running_app
+from tests.support.http import loopback_client
 
 EMAIL = "owner@example.com"
 RIGHT = "the-right-password"
@@ -25,7 +26,7 @@ LIMITS = {
 def shop(db: TestDatabase) -> Iterator[httpx.Client]:
     with (
         running_app(db.url, trusted_proxies="127.0.0.1", **LIMITS) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         register(http, email=EMAIL, password=RIGHT)
         yield http

@@ -42,6 +42,7 @@ from tests.api import (
     set_theatre_prices,
 )
 from tests.conftest import LiveServer, running_app
+from tests.support.http import loopback_client
 from tests.support.statements import driver_queries, of_request, request_id
 
 from boxoffice.bookings.chooser import SeatChooser
@@ -148,7 +149,7 @@ def test_best_available_chooses_from_a_read_of_a_moment_ago_without_reading_agai
     with running_app(db.url, best_available_read_reuse_seconds=1) as server:
         stopped = SeatChooser(monotonic=lambda: 1000.0)
         server.app.state.sale = replace(server.app.state.sale, chooser=stopped)
-        with httpx.Client(base_url=server.url, timeout=30) as client:
+        with loopback_client(base_url=server.url, timeout=30) as client:
             who = guest(client)[0]
             counting = cost_counter(db, server)
             held, costs = [], []

@@ -16,6 +16,7 @@ from tests.api import guest, make_admin
 from tests.bookings.test_concurrency import audit, big_show
 from tests.bookings.test_concurrency_one_process import live_seat_owners
 from tests.conftest import LiveServer, TestDatabase
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 Outcome = tuple[int, int, dict[str, Any]]  # status, quantity asked, body
@@ -27,7 +28,7 @@ def storm(urls: list[str], show: dict[str, Any], buyers: list[Any], seed: int) -
 
     def one(index: int) -> Outcome:
         quantity = random.Random(seed + index).randint(1, 4)
-        with httpx.Client(base_url=urls[index % len(urls)], timeout=60) as http:
+        with loopback_client(base_url=urls[index % len(urls)], timeout=60) as http:
             start.wait(timeout=60)
             response = http.post(
                 "/api/v1/bookings",

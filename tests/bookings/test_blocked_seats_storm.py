@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 from tests.api import Headers, guest, make_admin
 from tests.bookings.test_concurrency import audit, big_show
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 HOLDERS = 50
@@ -74,7 +75,7 @@ def test_blocking_seats_while_fifty_clients_hold_never_lets_a_blocked_seat_be_he
 
     def hold_seats(index: int) -> None:
         rng = random.Random(index)
-        with httpx.Client(base_url=urls[index % len(urls)], timeout=60) as http:
+        with loopback_client(base_url=urls[index % len(urls)], timeout=60) as http:
             start.wait(timeout=60)
             for attempt in range(ATTEMPTS):
                 if attempt >= MIN_ATTEMPTS and blocker_done.is_set():
@@ -101,7 +102,7 @@ def test_blocking_seats_while_fifty_clients_hold_never_lets_a_blocked_seat_be_he
         """Blocks two seats the map showed free a moment ago (a holder may take one first: then
         409), until WAVES blocks went through (a bounded number of tries)."""
         rng = random.Random(7)
-        with httpx.Client(base_url=urls[0], timeout=60) as http, ending(blocker_done):
+        with loopback_client(base_url=urls[0], timeout=60) as http, ending(blocker_done):
             start.wait(timeout=60)
             for attempt in range(5 * WAVES):
                 if sum(1 for _, status, _, _ in blocks if status == 200) == WAVES:

@@ -25,6 +25,7 @@ from tests.api import (
     make_admin,
     set_theatre_prices,
 )
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 CLIENTS = 120
@@ -101,7 +102,7 @@ def test_hammering_overlapping_seats_never_double_books(
     def storm(index: int) -> list[tuple[int, dict[str, Any], list[str]]]:
         rng = random.Random(index)
         results = []
-        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
+        with loopback_client(base_url=urls[index % 2], timeout=60) as http:
             for attempt in range(4):
                 wanted = rng.sample(seat_ids, rng.randint(1, 4))
                 response = http.post(
@@ -149,7 +150,7 @@ def test_sell_out_grants_exactly_the_seats_there_are(
     def buy(index: int) -> int:
         """Tries free seats until one hold sticks or the show is sold out."""
         rng = random.Random(1000 + index)
-        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
+        with loopback_client(base_url=urls[index % 2], timeout=60) as http:
             for _ in range(40):
                 seat_map = http.get(f"/api/v1/shows/{show['id']}/seats").json()["seats"]
                 free = [s["id"] for s in seat_map if s["status"] == "AVAILABLE"]

@@ -16,6 +16,7 @@ import httpx
 from tests.api import guest
 from tests.bookings.test_concurrency import big_show
 from tests.conftest import LiveServer, TestDatabase
+from tests.support.http import loopback_client
 
 THREADS = 24
 
@@ -43,7 +44,7 @@ def test_threads_against_one_process_never_double_book(
     def storm(index: int) -> list[tuple[int, list[str], dict[str, Any]]]:
         rng = random.Random(index)
         results = []
-        with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        with loopback_client(base_url=live_server.url, timeout=60) as http:
             for attempt in range(3):
                 wanted = rng.sample(seat_ids, rng.randint(1, 3))
                 response = http.post(

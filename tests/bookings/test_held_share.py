@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from tests.api import Headers, bearer, problem
 from tests.conftest import TestDatabase, running_app
+from tests.support.http import loopback_client
 
 NETWORK = "2001:db8:7:1::"  # one /64, many addresses
 
@@ -38,7 +39,7 @@ def test_holds_of_one_network_stop_at_their_share_of_the_show(
     }
     with (
         running_app(db.url, trusted_proxies="127.0.0.1", **limits) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         addresses = [f"{NETWORK}{suffix:x}" for suffix in range(1, 7)]
         jobs = [
@@ -48,7 +49,7 @@ def test_holds_of_one_network_stop_at_their_share_of_the_show(
 
         def attempt(job: tuple[Headers, str, list[str]]) -> httpx.Response:
             who, address, wanted = job
-            with httpx.Client(base_url=server.url, timeout=30) as own:
+            with loopback_client(base_url=server.url, timeout=30) as own:
                 return hold(own, who, address, show["id"], wanted)
 
         with ThreadPoolExecutor(len(jobs)) as pool:

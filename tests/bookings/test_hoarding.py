@@ -18,6 +18,7 @@ import httpx
 import pytest
 from tests.api import Headers, bearer, create_show, future, problem, register
 from tests.conftest import TEST_JWT_SECRET, TestDatabase, running_app
+from tests.support.http import loopback_client
 from tests.support.servers import bare_env, launched
 
 METRICS_TOKEN = "metrics-token-for-the-hoarding-tests"
@@ -36,7 +37,7 @@ def limited(db: TestDatabase) -> Iterator[httpx.Client]:
     """The real app with its limits on, behind a load balancer at 127.0.0.1."""
     with (
         running_app(db.url, trusted_proxies="127.0.0.1", **LIMITS) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         yield http
 
@@ -153,7 +154,7 @@ def test_many_guests_behind_one_address_racing_hold_at_most_the_cap(
 
     def attempt(job: tuple[Headers, list[str]]) -> int:
         who, wanted = job
-        with httpx.Client(base_url=str(limited.base_url), timeout=30) as http:
+        with loopback_client(base_url=str(limited.base_url), timeout=30) as http:
             return hold(http, who, show["id"], wanted, bot).status_code
 
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -172,7 +173,7 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(
     db: TestDatabase, show: dict[str, Any], seats: list[str]
 ) -> None:
     # No TRUSTED_PROXIES: the header is the client's word, and changes nothing.
-    with running_app(db.url, **LIMITS) as server, httpx.Client(base_url=server.url) as http:
+    with running_app(db.url, **LIMITS) as server, loopback_client(base_url=server.url) as http:
         for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
             assert http.post("/api/v1/auth/guest", headers=from_address(address)).status_code == 201
         assert_429(http.post("/api/v1/auth/guest", headers=from_address("203.0.113.4")))

@@ -9,6 +9,7 @@ import httpx
 from tests.api import problem, register
 from tests.bookings.test_holds import hold
 from tests.payments.checkout import start_payment
+from tests.support.http import loopback_client
 
 
 def test_same_key_same_body_replays_the_first_response(
@@ -65,7 +66,7 @@ def test_concurrent_duplicates_execute_once(
     customer = register(client)
 
     def send(_: int) -> httpx.Response:
-        with httpx.Client(base_url=live_server.url, timeout=30) as own:
+        with loopback_client(base_url=live_server.url, timeout=30) as own:
             return hold(own, customer, show["id"], seats[:2], **{"Idempotency-Key": "burst"})
 
     with ThreadPoolExecutor(max_workers=8) as pool:

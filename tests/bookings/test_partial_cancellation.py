@@ -23,6 +23,7 @@ from tests.catalogue.test_seat_stream import statuses, subscribe
 from tests.conftest import LiveServer
 from tests.invoicing.helpers import documents_audit, invoice
 from tests.payments.checkout import booking, eventually, money_audit
+from tests.support.http import loopback_client
 from tests.support.keys import sandbox_keys
 from tests.support.servers import Servers
 from tests.tickets.helpers import tickets
@@ -149,7 +150,7 @@ def _race(urls: list[str], who: Headers, booking_id: str, seat_id: str) -> list[
     barrier = threading.Barrier(2)
 
     def one(url: str) -> httpx.Response:
-        with httpx.Client(base_url=url, timeout=60) as http:
+        with loopback_client(base_url=url, timeout=60) as http:
             barrier.wait()
             return cancel(http, who, booking_id, [seat_id])
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from tests.api import Headers, bearer
 from tests.conftest import TestDatabase, running_app
+from tests.support.http import loopback_client
 
 
 def guest(http: httpx.Client, address: str) -> Headers:
@@ -46,7 +47,7 @@ def test_cancels_are_limited_per_customer_and_per_address(db: TestDatabase) -> N
     }
     with (
         running_app(db.url, trusted_proxies="127.0.0.1", **limits) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         bot = "192.0.2.10"
         assert cancels_until_refused(http, guest(http, bot), bot) == 20
@@ -70,7 +71,7 @@ def test_a_burst_from_one_client_does_not_shut_another_buyer_out(
     }
     with (
         running_app(db.url, trusted_proxies="127.0.0.1", **gate) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         flood = "198.51.100.66"
         flooders = [guest(http, flood) for _ in range(3)]
@@ -80,7 +81,7 @@ def test_a_burst_from_one_client_does_not_shut_another_buyer_out(
         refusals: list[dict[str, Any]] = []
 
         def burst(index: int) -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as own:
+            with loopback_client(base_url=server.url, timeout=30) as own:
                 for _ in range(60):
                     if done.is_set():
                         return

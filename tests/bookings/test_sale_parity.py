@@ -28,6 +28,7 @@ from tests.api import (
 )
 from tests.conftest import LiveServer, TestDatabase, running_app
 from tests.payments.checkout import pay
+from tests.support.http import loopback_client
 
 from boxoffice.bookings.endpoints import SalePathLane
 
@@ -197,7 +198,7 @@ def doors(database: TestDatabase) -> Iterator[Callable[[bool], Door]]:
 
             def door(lane: bool) -> Door:
                 server = with_lane if lane else without
-                client = httpx.Client(base_url=server.url, timeout=30)
+                client = loopback_client(base_url=server.url, timeout=30)
                 clients.append(client)
                 admin = make_admin(client, database, f"admin-{uuid.uuid4().hex[:6]}@example.com")
                 return Door(server, client, admin)

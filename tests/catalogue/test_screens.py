@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from tests.api import Headers, create_screen, create_theatre, problem
+from tests.support.http import loopback_client
 
 
 def test_screen_lists_its_seats_on_a_grid_with_aisle_gaps(
@@ -64,7 +65,7 @@ def test_screen_names_differing_only_in_case_race_and_one_wins(
     names = ["Audi 7", "AUDI 7", "audi 7", "Audi 7"]
 
     def create(name: str) -> int:
-        with httpx.Client(base_url=str(client.base_url), timeout=30) as own:
+        with loopback_client(base_url=str(client.base_url), timeout=30) as own:
             response = own.post(
                 f"/api/v1/theatres/{theatre['id']}/screens",
                 json={"name": name, "rows": rows},

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from tests.api import DEFAULT_PRICES, Headers, problem, ready_show, register
 from tests.conftest import running_app
+from tests.support.http import loopback_client
 
 
 def test_seat_map_lists_every_seat_available_in_grid_order(
@@ -151,7 +152,7 @@ def test_an_etag_names_one_state_in_every_process_and_read(
     )
     assert held.status_code == 201, held.text
     while_held = seat_map(client, show["id"])
-    with running_app(db.url) as later, httpx.Client(base_url=later.url, timeout=30) as other:
+    with running_app(db.url) as later, loopback_client(base_url=later.url, timeout=30) as other:
         later.clock.advance(timedelta(seconds=601))
         ran_out = seat_map(other, show["id"], **{"If-None-Match": while_held.headers["etag"]})
         assert ran_out.status_code == 200
@@ -175,7 +176,7 @@ def test_a_hold_made_through_another_process_shows_once_this_one_hears_of_it(
 
     seat_maps.observers.append(observe)
     try:
-        with running_app(db.url) as other, httpx.Client(base_url=other.url) as elsewhere:
+        with running_app(db.url) as other, loopback_client(base_url=other.url) as elsewhere:
             customer = register(elsewhere)
             held = elsewhere.post(
                 "/api/v1/bookings",

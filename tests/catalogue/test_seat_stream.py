@@ -15,6 +15,7 @@ import httpx
 import pytest
 from tests.api import Headers, problem, ready_show, register, set_theatre_prices
 from tests.conftest import LiveServer, running_app
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 READ_TIMEOUT = 10.0  # seconds a test waits for an event before it fails (no timing asserted)
@@ -60,7 +61,7 @@ def subscribe(url: str, show_id: str, last_event_id: str | None = None) -> Itera
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     timeout = httpx.Timeout(30, read=READ_TIMEOUT)
     with (
-        httpx.Client(base_url=url, timeout=timeout) as http,
+        loopback_client(base_url=url, timeout=timeout) as http,
         http.stream("GET", f"/api/v1/shows/{show_id}/seats/stream", headers=headers) as response,
     ):
         assert response.status_code == 200, response.read()
@@ -222,7 +223,7 @@ def test_a_hold_made_through_another_process_reaches_this_ones_subscribers(
     watching, writing = two_servers.urls
     with (
         subscribe(watching, show["id"]) as stream,
-        httpx.Client(base_url=writing, timeout=30) as elsewhere,
+        loopback_client(base_url=writing, timeout=30) as elsewhere,
     ):
         assert stream.next() is not None
         customer = register(elsewhere)
@@ -248,7 +249,7 @@ def test_a_subscriber_that_does_not_read_is_dropped_and_the_others_keep_up(
     show = ready_show(client, admin, rows)
     with (
         running_app(db.url, seat_stream_queue_events=2) as server,
-        httpx.Client(base_url=server.url, timeout=60) as http,
+        loopback_client(base_url=server.url, timeout=60) as http,
     ):
         slow = socket.socket()
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

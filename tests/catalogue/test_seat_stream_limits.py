@@ -24,6 +24,7 @@ from tests.api import guest, ready_show, register
 from tests.catalogue.test_seat_stream import hold, statuses, subscribe
 from tests.conftest import TEST_JWT_SECRET, TestDatabase, running_app
 from tests.payments.checkout import eventually
+from tests.support.http import loopback_client
 from tests.support.servers import BOXOFFICE, REPO_ROOT, server_env
 from tests.support.servers import Server as ServeProcess
 
@@ -145,7 +146,7 @@ def test_with_the_process_at_its_limit_health_and_the_sale_path_still_answer(
         answers = [server.stream(show["id"], f"198.51.100.{n // 10}")[0] for n in range(FILE_LIMIT)]
         assert answers == [200] * (FILE_LIMIT - reserve) + [429] * reserve
 
-        with httpx.Client(base_url=server.url, timeout=WAIT_SECONDS) as http:
+        with loopback_client(base_url=server.url, timeout=WAIT_SECONDS) as http:
             health = http.get("/health")
             assert health.status_code == 200 and health.json()["database"] == "up"
             seat_map = http.get(f"/api/v1/shows/{show['id']}/seats")
@@ -187,7 +188,7 @@ def test_a_stream_ends_after_its_lifetime_and_resumes_from_its_last_event_id(
         # Held through the stream's own server, so that its map knows of the change at the
         # commit (another process hears of it only at its next version check, and the resumed
         # stream lives about a second: long enough for a replay, not for a poll under load).
-        with httpx.Client(base_url=server.url, timeout=30) as same_server:
+        with loopback_client(base_url=server.url, timeout=30) as same_server:
             hold(same_server, register(client), show["id"], seat_ids[:1])
         with subscribe(server.url, show["id"], last_event_id=snapshot.id) as stream:
             missed = stream.next()

@@ -22,6 +22,7 @@ from tests.api import (
     problem,
     set_theatre_prices,
 )
+from tests.support.http import loopback_client
 from tests.tickets.helpers import booked, hold
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -362,7 +363,7 @@ def test_concurrent_creations_on_one_screen_admit_exactly_one(
     statuses: list[int] = []
 
     def create(body: dict[str, Any]) -> None:
-        with httpx.Client(base_url=live_server.url, timeout=30) as own:
+        with loopback_client(base_url=live_server.url, timeout=30) as own:
             barrier.wait()
             statuses.append(own.post("/api/v1/shows", json=body, headers=admin).status_code)
 

@@ -16,6 +16,7 @@ from tests.api import guest, make_admin
 from tests.bookings.test_concurrency import audit, big_show
 from tests.counter.helpers import cash, make_cashier, open_shift
 from tests.payments.checkout import money_audit
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 BUYERS = 50
@@ -38,7 +39,7 @@ def test_the_counter_and_fifty_online_buyers_never_get_one_seat_twice(
 
     def online(index: int) -> list[tuple[str, int, dict[str, Any]]]:
         wanted = random.Random(index).sample(seats, 1)
-        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
+        with loopback_client(base_url=urls[index % 2], timeout=60) as http:
             start.wait(timeout=60)
             response = http.post(
                 "/api/v1/bookings",
@@ -50,7 +51,7 @@ def test_the_counter_and_fifty_online_buyers_never_get_one_seat_twice(
     def counter(index: int) -> list[tuple[str, int, dict[str, Any]]]:
         rng = random.Random(1000 + index)
         results = []
-        with httpx.Client(base_url=urls[index % 2], timeout=60) as http:
+        with loopback_client(base_url=urls[index % 2], timeout=60) as http:
             start.wait(timeout=60)
             for sale in range(SALES_EACH):
                 body: dict[str, Any] = {"show_id": show["id"], "payment": cash()}

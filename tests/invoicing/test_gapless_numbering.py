@@ -32,6 +32,7 @@ from tests.payments.checkout import (
     start_payment,
     verify,
 )
+from tests.support.http import loopback_client
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.postgres_only
@@ -99,7 +100,7 @@ def test_invoice_numbers_are_gapless_across_processes_and_rollbacks(
     amount = 25000
 
     with serve(2, db.url, TEST_JWT_SECRET, tmp_path) as urls:
-        servers = [httpx.Client(base_url=url, timeout=60) for url in urls]
+        servers = [loopback_client(base_url=url, timeout=60) for url in urls]
         try:
             # Each payment reaches us by verify or by a webhook (either kind), through either
             # process; every third by verify and a webhook at once.

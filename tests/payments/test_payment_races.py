@@ -17,6 +17,7 @@ from tests.payments.checkout import (
     start_payment,
     verify,
 )
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 
@@ -58,8 +59,8 @@ def test_verify_racing_webhooks_across_processes_books_once(
     client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any, two_servers: Servers
 ) -> None:
     with (
-        httpx.Client(base_url=two_servers.urls[0], timeout=30) as a,
-        httpx.Client(base_url=two_servers.urls[1], timeout=30) as b,
+        loopback_client(base_url=two_servers.urls[0], timeout=30) as a,
+        loopback_client(base_url=two_servers.urls[1], timeout=30) as b,
     ):
         for seat in seats[:8]:
             assert race_to_confirm(client, a, b, show["id"], seat) == ["PENDING", "BOOKED"]

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from tests.conftest import LiveServer, listening_socket, make_settings, serving
+from tests.support.http import async_loopback_client
 from tests.support.keys import sandbox_keys
 
 from boxoffice.config import SANDBOX_PATH
@@ -85,7 +85,7 @@ def test_the_hot_path_sends_what_the_sdk_sends(
 
     async def purchase() -> list[list[Any]]:
         orders = await both(lambda p: p.create_order(45_000, "INR", "receipt-0001", notes))
-        async with httpx.AsyncClient() as browser:
+        async with async_loopback_client() as browser:
             paid = await browser.post(
                 f"{base}/checkout/{orders[0].id}",
                 json={"outcome": "success", "deliver_webhooks": False},

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from tests.conftest import LiveServer, listening_socket, serving
 from tests.payments.checkout import eventually
+from tests.support.http import loopback_client
 from tests.support.keys import sandbox_keys
 
 from boxoffice.payments.razorpay_sdk import RazorpayProvider, get_provider
@@ -416,7 +417,7 @@ def test_a_gate_holds_the_calls_that_name_its_key_until_it_opens(
     }
     url = f"{SANDBOX}/v1/orders/{held['id']}"
 
-    with httpx.Client(base_url=live_server.url, timeout=30) as other:
+    with loopback_client(base_url=live_server.url, timeout=30) as other:
         waiting = threading.Thread(target=lambda: answers.append(other.get(url, headers=auth())))
         answers: list[httpx.Response] = []
         waiting.start()
@@ -444,7 +445,7 @@ def test_resetting_the_config_opens_every_gate(
     answers: list[int] = []
 
     def fetch() -> None:
-        with httpx.Client(base_url=live_server.url, timeout=30) as other:
+        with loopback_client(base_url=live_server.url, timeout=30) as other:
             answers.append(
                 other.get(f"{SANDBOX}/v1/orders/{order['id']}", headers=auth()).status_code
             )

@@ -25,6 +25,7 @@ from tests.conftest import (
 )
 from tests.payments.checkout import booking, start_payment
 from tests.payments.test_payments import held
+from tests.support.http import loopback_client
 from tests.support.keys import sandbox_keys
 from tests.support.servers import bare_env, launched, serve_refusing
 
@@ -69,7 +70,7 @@ def test_with_real_keys_every_sandbox_route_is_404(db: TestDatabase) -> None:
         for method in getattr(route, "methods", ())
     }
     assert len(paths) >= 12  # REST API, checkout and every test hook
-    with running_app(db.url, **REAL_KEYS) as server, httpx.Client(base_url=server.url) as http:
+    with running_app(db.url, **REAL_KEYS) as server, loopback_client(base_url=server.url) as http:
         assert http.get("/health").json()["payments"] == "razorpay"
         for method, path in sorted(paths):
             response = http.request(method, f"/_sandbox/razorpay{path}", json={})

@@ -28,6 +28,7 @@ from tests.payments.checkout import (
     start_payment,
     verify,
 )
+from tests.support.http import loopback_client
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,7 @@ def test_a_slow_provider_blocks_neither_the_booking_nor_the_show(
     gate = close_gate(client, pending["id"])  # the order's create carries the booking's id
 
     def order() -> httpx.Response:
-        with httpx.Client(base_url=live_server.url, timeout=30) as own:
+        with loopback_client(base_url=live_server.url, timeout=30) as own:
             return start_payment(own, customer, pending["id"])
 
     with ThreadPoolExecutor(2) as pool:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from tests.api import Headers, guest, problem, ready_show, seat_ids
 from tests.conftest import LiveServer, TestDatabase, running_app
+from tests.support.http import loopback_client
 from tests.support.servers import Servers
 
 from boxoffice.clock import Clock
@@ -117,7 +118,7 @@ def test_the_draw_is_reproduced_from_its_published_seed(
 def test_admission_is_paced_and_in_order(
     admin: Headers, slow_queue: LiveServer, clock: Clock
 ) -> None:
-    with httpx.Client(base_url=slow_queue.url, timeout=30) as http:
+    with loopback_client(base_url=slow_queue.url, timeout=30) as http:
         show, opens_at = queued_show(http, admin, clock)
         joined = [join(http, show["id"]) for _ in range(5)]
         clock.offset = HOUR + timedelta(seconds=1500)  # positions 1 (at 0 s) and 2 (1,000 s)
@@ -190,7 +191,7 @@ def test_holds_of_a_queued_show_need_its_own_admission(
 def test_a_reload_keeps_the_place_and_a_place_is_its_visitor_tokens(
     live_server: LiveServer, admin: Headers, clock: Clock
 ) -> None:
-    with httpx.Client(base_url=live_server.url, timeout=30) as browser:
+    with loopback_client(base_url=live_server.url, timeout=30) as browser:
         show, _ = queued_show(browser, admin, clock)
         other, _ = queued_show(browser, admin, clock)
         mine = join(browser, show["id"])
@@ -207,7 +208,7 @@ def test_a_reload_keeps_the_place_and_a_place_is_its_visitor_tokens(
             f"/api/v1/shows/{show['id']}/queue/me", headers={"X-Queue-Visitor": forged}
         )
         problem(bad, 403)
-    with httpx.Client(base_url=live_server.url, timeout=30) as stranger:
+    with loopback_client(base_url=live_server.url, timeout=30) as stranger:
         problem(stranger.get(f"/api/v1/shows/{show['id']}/queue/me"), 403)
 
 
@@ -265,7 +266,7 @@ def test_a_crowd_joining_two_processes_before_the_opening_is_drawn_once(
     # One client per process, shared by the threads (a client each costs each its TLS context:
     # seconds for the crowd, before anyone joins).
     limits = httpx.Limits(max_connections=crowd)
-    https = [httpx.Client(base_url=url, timeout=60, limits=limits) for url in two_servers.urls]
+    https = [loopback_client(base_url=url, timeout=60, limits=limits) for url in two_servers.urls]
 
     def visitor(index: int) -> dict[str, Any]:
         http = https[index % 2]
@@ -303,7 +304,7 @@ def test_places_per_address_are_limited_once_a_join(
 ) -> None:
     limits = {"rate_limit_enabled": True, "rate_limit_queue_joins": "2/minute"}
     with running_app(db.url, live_server.clock, **limits) as server:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
+        with loopback_client(base_url=server.url, timeout=30) as http:
             show, _ = queued_show(http, admin, live_server.clock)
             join(http, show["id"])
             join(http, show["id"])

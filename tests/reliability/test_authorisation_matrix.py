@@ -42,6 +42,7 @@ from tests.api import (
     upload_poster,
 )
 from tests.conftest import running_app
+from tests.support.http import loopback_client
 from tests.support.keys import sandbox_keys
 
 from boxoffice.sandbox.api import api as sandbox_api
@@ -1006,7 +1007,7 @@ def test_the_sandbox_api_wants_its_own_keys_whatever_token_is_shown(
 def test_metrics_answer_only_the_metrics_token(client: httpx.Client, db: Any) -> None:
     world = build_world(client, db)
     token = "scraper-token-" + uuid.uuid4().hex
-    with running_app(db.url, metrics_token=token) as server, httpx.Client() as http:
+    with running_app(db.url, metrics_token=token) as server, loopback_client() as http:
         for role in ROLES:
             refused = http.get(f"{server.url}/metrics", headers=world.headers(role))
             assert refused.status_code == 401, role

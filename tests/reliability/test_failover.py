@@ -27,6 +27,7 @@ from tests.conftest import (
 )
 from tests.conftest import running_app as running_app_on
 from tests.payments.checkout import eventually, pay
+from tests.support.http import loopback_client
 from tests.support.private_postgres import PrivatePostgres, private_postgres
 from tests.support.servers import BOXOFFICE, running, server_env
 
@@ -80,7 +81,7 @@ def primary(primaries: list[Primary]) -> Primary:
 def sale(url: str, **settings: Any) -> Iterator[tuple[LiveServer, httpx.Client]]:
     with (
         running_app_on(url, **settings) as server,
-        httpx.Client(base_url=server.url, timeout=ANSWER_WITHIN) as http,
+        loopback_client(base_url=server.url, timeout=ANSWER_WITHIN) as http,
     ):
         yield server, http
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from tests.bookings.test_hoarding import LIMITS, assert_429, from_address, hold, new_guest
 from tests.conftest import TestDatabase, running_app
+from tests.support.http import loopback_client
 
 ONE_64 = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff:ffff:ffff:fffe"]
 NEXT_64 = "2001:db8:7:2::1"
@@ -26,7 +27,7 @@ def behind_proxy(db: TestDatabase) -> Iterator[httpx.Client]:
         running_app(
             db.url, trusted_proxies="127.0.0.1", **{**LIMITS, "rate_limit_auth": "3/minute"}
         ) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
     ):
         yield http
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from tests.conftest import METRICS, TEST_JWT_SECRET, TEST_METRICS_TOKEN, TestDatabase
+from tests.support.http import loopback_client
 from tests.support.servers import launched, server_env
 
 pytestmark = pytest.mark.postgres_only  # two processes on one database
@@ -30,13 +30,13 @@ def test_every_scrape_counts_the_requests_of_both_workers(db: TestDatabase, tmp_
         url = server.wait_until_up(120)  # two processes importing everything
         before = _health_count(url)
         for _ in range(REQUESTS):
-            with httpx.Client() as fresh:  # a new connection each: either worker may take it
+            with loopback_client() as fresh:  # a new connection each: either worker may take it
                 assert fresh.get(f"{url}/health").status_code == 200
         for _ in range(6):  # scrapes land on either worker: each sees the total
             assert _health_count(url) == before + REQUESTS
 
 
 def _health_count(url: str) -> float:
-    with httpx.Client() as fresh:
+    with loopback_client() as fresh:
         text = fresh.get(f"{url}/metrics", headers=METRICS).text
     return sum(float(value) for value in _HEALTH.findall(text))

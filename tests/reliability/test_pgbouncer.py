@@ -17,6 +17,7 @@ import pytest
 from tests.api import Headers, make_admin, register
 from tests.conftest import TEST_JWT_SECRET, TestDatabase
 from tests.payments.checkout import eventually, pay
+from tests.support.http import loopback_client
 from tests.support.pgbouncer import pgbouncer
 from tests.support.servers import serve
 from tests.tickets.helpers import make_staff, scan, show_soon
@@ -34,8 +35,8 @@ def test_holds_cancels_payments_and_check_in_through_pgbouncer(
     with (
         pgbouncer(db.url, server_connections=2) as pooled,
         serve(2, pooled, TEST_JWT_SECRET, tmp_path, **through_pgbouncer) as (first, second),
-        httpx.Client(base_url=first, timeout=30) as http,
-        httpx.Client(base_url=second, timeout=30) as http2,
+        loopback_client(base_url=first, timeout=30) as http,
+        loopback_client(base_url=second, timeout=30) as http2,
     ):
         admin = make_admin(http, db)
         show = show_soon(http, admin, minutes=120)

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import event
 from tests.api import make_admin, register
 from tests.conftest import LiveServer, TestDatabase, running_app
+from tests.support.http import loopback_client
 from tests.tickets.helpers import make_staff, sell_scan_and_refund, show_soon
 
 from boxoffice.dependencies import get_read_session
@@ -63,7 +63,7 @@ def test_the_whole_sale_writes_to_the_primary_and_catalogue_reads_go_to_the_read
     with (
         read_only_url(db) as reader,
         running_app(db.url, database_read_url=reader) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
+        loopback_client(base_url=server.url, timeout=30) as http,
         read_statements(server) as statements,
     ):
         admin = make_admin(http, db)

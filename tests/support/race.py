@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from tests.support.http import loopback_client
 
 
 def at_once(*calls: Callable[[], Any], seconds: float = 60) -> list[Any]:
@@ -45,7 +46,7 @@ def through(url: str, call: Callable[[httpx.Client], Any]) -> Callable[[], Any]:
     """`call` made later (in `at_once`) with a client of its own for the server at `url`."""
 
     def send() -> Any:
-        with httpx.Client(base_url=url, timeout=30) as own:
+        with loopback_client(base_url=url, timeout=30) as own:
             return call(own)
 
     return send

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from tests.api import Headers, problem, ready_show, register
 from tests.conftest import TEST_JWT_SECRET
+from tests.support.http import loopback_client
 from tests.support.servers import Servers, run_boxoffice, server_env
 from tests.tickets.helpers import booked, make_staff, scan, show_soon, tickets, verify_offline
 
@@ -191,7 +192,7 @@ def test_two_gates_on_two_servers_admit_a_ticket_once(
     customer = register(client)
     staff = make_staff(client, admin, [show["theatre_id"]])
     *items, uploaded = tickets(client, customer, booked(client, customer, show["id"], 5)["id"])
-    clients = [httpx.Client(base_url=url, timeout=30) for url in two_servers.urls]
+    clients = [loopback_client(base_url=url, timeout=30) for url in two_servers.urls]
     try:
         jobs = [
             (clients[i % 2], ticket["qr"], f"G{i % 2 + 1}") for ticket in items for i in range(12)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from tests.api import Headers, problem, register
 from tests.conftest import TEST_JWT_SECRET, running_app
+from tests.support.http import loopback_client
 from tests.support.servers import run_boxoffice, server_env
 from tests.tickets.helpers import booked, make_staff, scan, show_soon, tickets, verify_offline
 
@@ -98,7 +99,7 @@ def test_signing_keys_are_sealed_at_rest_with_the_encryption_key(
 
     with (
         running_app(db.url, ticket_key_encryption_key=encryption_key) as server,
-        httpx.Client(base_url=server.url, timeout=30) as sealed_app,
+        loopback_client(base_url=server.url, timeout=30) as sealed_app,
     ):
         sold = tickets(sealed_app, customer, booked(sealed_app, customer, show["id"], 1)["id"])
         assert kid_of(sold[0]) == kid_of(unsealed)  # the same key, sealed on its first use
@@ -117,7 +118,7 @@ def test_signing_keys_are_sealed_at_rest_with_the_encryption_key(
     for other in (None, b64url(os.urandom(32))):
         with (
             running_app(db.url, ticket_key_encryption_key=other) as server,
-            httpx.Client(base_url=server.url, timeout=30) as blind,
+            loopback_client(base_url=server.url, timeout=30) as blind,
         ):
             problem(blind.get("/api/v1/tickets/keys"), 503)
 

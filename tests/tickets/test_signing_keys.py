@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.api import Headers, register
 from tests.conftest import TEST_JWT_SECRET, running_app
+from tests.support.http import loopback_client
 from tests.support.race import at_once, request
 from tests.support.servers import Servers, bare_env, serve_refusing
 from tests.tickets.helpers import booked, scan, show_soon, tickets, verify_offline
@@ -27,7 +27,7 @@ def test_a_configured_key_signs_the_tickets_and_is_published(db: Any, admin: Hea
 
     with (
         running_app(db.url, ticket_signing_key=configured) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
+        loopback_client(base_url=server.url, timeout=30) as client,
     ):
         published = client.get("/api/v1/tickets/keys").json()
         signing = published["keys"][0]

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.api import Headers, ready_show, register
 from tests.catalogue.test_seat_stream import hold
 from tests.conftest import TestDatabase, running_app
+from tests.support.http import loopback_client
 from tests.web.conftest import NewPage
 from tests.web.shop import open_show, seat
 
@@ -50,7 +51,7 @@ def test_a_refused_stream_falls_back_to_polling_the_map(
     show: dict[str, Any] = ready_show(client, admin)
     seats = _seat_ids(client, show["id"])
     with running_app(db.url, rate_limit_enabled=True, seat_streams_per_address=1) as server:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
+        with loopback_client(base_url=server.url, timeout=30) as http:
             path = f"/api/v1/shows/{show['id']}/seats/stream"
             with http.stream("GET", path) as taken:  # this address's one stream
                 assert taken.status_code == 200

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from tests.conftest import TestDatabase, running_app
 from tests.payments.test_sandbox_mode import REAL_KEYS
+from tests.support.http import loopback_client
 
 from boxoffice.web.pages import PAGES, SANDBOX_CHECKOUT, STATIC
 
@@ -35,7 +36,7 @@ def test_every_page_is_the_shell_with_a_strict_policy(client: httpx.Client, path
 def test_with_real_keys_the_pages_admit_razorpay_checkout_and_no_other_script(
     db: TestDatabase,
 ) -> None:
-    with running_app(db.url, **REAL_KEYS) as server, httpx.Client(base_url=server.url) as http:
+    with running_app(db.url, **REAL_KEYS) as server, loopback_client(base_url=server.url) as http:
         page = http.get("/")
         assert 'content="razorpay"' in page.text  # app.js then loads Checkout's own script
         policy = page.headers["content-security-policy"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 from tests.api import Headers
 from tests.conftest import LiveServer, TestDatabase, running_app
 from tests.queue.test_queue import HOUR, join, queued_show
+from tests.support.http import loopback_client
 from tests.web.conftest import NewPage, screenshot
 from tests.web.contrast import contrast_failures
 from tests.web.shop import available, hold, pick
@@ -26,7 +26,7 @@ def test_a_visitor_waits_in_the_queue_and_is_admitted_to_the_seats(
     clock = live_server.clock
     # One admission every 1,000 s: what the page shows does not move while the test looks.
     with running_app(db.url, clock, queue_admit_per_second=0.001) as server:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
+        with loopback_client(base_url=server.url, timeout=30) as http:
             show, _ = queued_show(http, admin, clock)
             for _ in range(2):
                 join(http, show["id"])  # two arrive before the opening: they are drawn
