@@ -27,8 +27,8 @@ from typing import Any
 import asyncpg
 
 from bench.client import Customer, new_session, request
-from bench.scenarios import MAX_ITERATIONS, Context, _timed, cost_per_request
-from bench.stats import Recorder
+from bench.scenarios import Context, _timed, cost_per_request
+from bench.stats import Recorder, before, window
 
 VARIANTS = ("manual", "best")
 
@@ -105,9 +105,7 @@ async def _storm(
                 body: dict[str, Any] = {"show_id": show_id, "quantity": 2}
             else:
                 body = {"show_id": show_id, "seat_ids": list(seat_ids[2 * index : 2 * index + 2])}
-            for _ in range(MAX_ITERATIONS):
-                if time.monotonic() >= deadline:
-                    return
+            for _ in window(before(deadline)):
                 wall, started = time.time(), time.perf_counter()
                 status, raw, _ = await request(
                     http, "POST", f"{base}/api/v1/bookings", body=body, headers=who.headers

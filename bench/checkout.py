@@ -22,8 +22,8 @@ import uuid
 from typing import Any
 
 from bench.client import Api, guests, new_session, request
-from bench.scenarios import MAX_ITERATIONS, Context, paid_once_audit, paid_once_ok, seat_audit
-from bench.stats import Recorder
+from bench.scenarios import Context, paid_once_audit, paid_once_ok, seat_audit
+from bench.stats import MAX_ITERATIONS, Recorder
 
 STEPS = ("email", "hold", "order", "checkout", "verify")
 WEBHOOKS_WITHIN_S = 60.0  # bound on waiting for the sandbox's last deliveries

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.stats import CpuMeter, latency_summary
+from bench.stats import CpuMeter, before, latency_summary, window
 
 
 async def _guests(db: asyncpg.Connection, count: int) -> list[uuid.UUID]:
@@ -94,11 +94,11 @@ async def measure(
                 connection = connections[index]
                 customer = customers[index]
                 rng = random.Random(7000 + index)
-                for _ in range(1_000_000):
+                for _ in window(before(deadline), limit=1_000_000):
                     if think_seconds:
                         pause = rng.uniform(0, 2 * think_seconds)
                         await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-                    if time.monotonic() >= deadline or connection.is_closed():
+                    if connection.is_closed():
                         return
                     booking = uuid.uuid4()
                     pair = rng.sample(seats, 2)

@@ -26,9 +26,7 @@ import orjson
 
 from bench.client import Api, Customer, Headers, guests, new_event_id, new_session, request
 from bench.infra import BOXOFFICE, REPO_ROOT
-from bench.stats import CpuMeter, Recorder, descendants, latency_summary
-
-MAX_ITERATIONS = 200_000  # per client and phase, on top of the time bound
+from bench.stats import CpuMeter, Recorder, before, descendants, latency_summary, window
 
 
 @dataclass
@@ -77,9 +75,7 @@ async def ceiling(url: str, concurrency: int, seconds: float, cpu: CpuMeter) -> 
     async with new_session() as http:
 
         async def client() -> None:
-            for _ in range(MAX_ITERATIONS):
-                if time.monotonic() >= deadline:
-                    return
+            for _ in window(before(deadline)):
                 started = time.perf_counter()
                 status, _, _ = await request(
                     http,
@@ -125,9 +121,7 @@ async def _storm(
         async def client(index: int) -> None:
             rng = random.Random(seed + index)
             base, who = ctx.url(index), clients[index].headers
-            for _ in range(MAX_ITERATIONS):
-                if not keep_going():
-                    return
+            for _ in window(keep_going):
                 body = {"show_id": show_id, "seat_ids": rng.sample(seat_ids, 2)}
                 wall, started = time.time(), time.perf_counter()
                 status, raw, _ = await request(
@@ -205,9 +199,7 @@ async def seat_map(
 
         async def client(index: int) -> None:
             url = f"{ctx.url(index)}/api/v1/shows/{show_id}/seats"
-            for _ in range(MAX_ITERATIONS):
-                if time.monotonic() >= deadline:
-                    return
+            for _ in window(before(deadline)):
                 started = time.perf_counter()
                 status, raw, _ = await request(http, "GET", url, headers=extra)
                 recorder.add(status, time.perf_counter() - started)

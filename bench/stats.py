@@ -5,11 +5,30 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+MAX_ITERATIONS = 200_000  # per client and phase, on top of the time bound
+
+
+def window(keep_going: Callable[[], bool], limit: int = MAX_ITERATIONS) -> Iterator[int]:
+    """A client's iterations in a timed phase: the first whatever the time, then while
+    `keep_going()`, at most `limit`. A loaded machine (a test run beside the smoke bench) can
+    spend a short window starting the clients, and a window with nothing in it measures nothing.
+    """
+    for iteration in range(limit):
+        if iteration and not keep_going():
+            return
+        yield iteration
+
+
+def before(deadline: float) -> Callable[[], bool]:
+    return lambda: time.monotonic() < deadline
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
