@@ -13,14 +13,21 @@ logs=var/test
 mkdir -p "$logs"
 pytest=.venv/bin/pytest
 started=$SECONDS
+# Each run in TEST_WORKERS pytest-xdist workers (2; 0 runs in the one pytest process), which
+# take the next test as they finish one: when a worker waits on a server, a page or a webhook,
+# another test has the core.
+workers=(-n "${TEST_WORKERS:-2}" --dist worksteal)
+# Every worker imports the suite, and pytest rewrites each test module's asserts as it does: with
+# the bytecode caches written (git ignores them), the first run pays that and the others read it.
+export PYTHONDONTWRITEBYTECODE=
 runs=(postgres browser sqlite)
 
 # The 25 slowest tests of each run are listed at its end, where time goes is never a guess.
-BOXOFFICE_TEST_DB=postgres "$pytest" -m "not browser" --durations=25 "$@" >"$logs/postgres.log" 2>&1 &
+BOXOFFICE_TEST_DB=postgres "$pytest" "${workers[@]}" -m "not browser" --durations=25 "$@" >"$logs/postgres.log" 2>&1 &
 pids[0]=$!
-BOXOFFICE_TEST_DB=postgres "$pytest" -m browser --durations=25 "$@" >"$logs/browser.log" 2>&1 &
+BOXOFFICE_TEST_DB=postgres "$pytest" "${workers[@]}" -m browser --durations=25 "$@" >"$logs/browser.log" 2>&1 &
 pids[1]=$!
-BOXOFFICE_TEST_DB=sqlite "$pytest" -m "not postgres_only" --durations=25 "$@" >"$logs/sqlite.log" 2>&1 &
+BOXOFFICE_TEST_DB=sqlite "$pytest" "${workers[@]}" -m "not postgres_only" --durations=25 "$@" >"$logs/sqlite.log" 2>&1 &
 pids[2]=$!
 trap 'kill -INT "${pids[@]}" 2>/dev/null' INT TERM
 echo "make test: PostgreSQL, browser (PostgreSQL) and SQLite runs started together; logs in $logs/"
