@@ -25,6 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 from tests.api import CHEAP_PASSWORD_HASHING, Headers, make_admin, ready_show, register, seat_ids
 from tests.support.http import loopback_client
@@ -55,6 +56,14 @@ KEPT_TABLES = {
 # Tables the migrations seed (India's tax rules): a test's own rows go, the seeded ones stay.
 SEEDED_ROWS = {"tax_rule_versions": "id", "tax_slabs": "version_id"}
 pytest_plugins = ["tests.support.programs", "tests.support.engines"]
+
+# Tests never assert on durations, and Hypothesis's deadline (200 ms an example) and its too_slow
+# health check are such assertions: under a full `make test` an example of tests/money took 283 ms
+# and failed the run. The suite's profile drops both, as Hypothesis's own "ci" profile (CI=true)
+# does.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+if os.environ.get("CI", "").lower() != "true":
+    settings.load_profile("suite")
 
 # A seed Hypothesis uses for every test when CI=true (HYPOTHESIS_SEED overrides it, anywhere): a
 # CI run draws the same examples each time, and prints how to draw them again here.
