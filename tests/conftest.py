@@ -55,7 +55,7 @@ KEPT_TABLES = {
 }
 # Tables the migrations seed (India's tax rules): a test's own rows go, the seeded ones stay.
 SEEDED_ROWS = {"tax_rule_versions": "id", "tax_slabs": "version_id"}
-pytest_plugins = ["tests.support.programs", "tests.support.engines"]
+pytest_plugins = ["tests.support.notes", "tests.support.programs", "tests.support.engines"]
 
 # Tests never assert on durations, and Hypothesis's deadline (200 ms an example) and its too_slow
 # health check are such assertions: under a full `make test` an example of tests/money took 283 ms

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.support.notes import add_note
 
 ENGINE_FIXTURES = {"database", "empty_database"}
-_NOTE = pytest.StashKey[str]()
 
 
 def reaches_the_engine(item: pytest.Item) -> bool:
@@ -27,12 +27,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     config.hook.pytest_deselected(items=elsewhere)
     items[:] = [item for item in items if reaches_the_engine(item)]
-    config.stash[_NOTE] = (
-        f"{len(elsewhere)} tests that reach no database deselected: they run on the PostgreSQL pass"
-    )
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    note = terminalreporter.config.stash.get(_NOTE, None)
-    if note:
-        terminalreporter.write_line(note, bold=True)
+    add_note(config, f"{len(elsewhere)} tests that reach no database: run on the PostgreSQL pass")

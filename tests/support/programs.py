@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from tests.support.browser import CHROMIUM, chromium
+from tests.support.notes import add_note
 from tests.support.pgbouncer import pgbouncer_program
 
 
@@ -29,12 +30,10 @@ NEEDS = [
     ),
     Needs("pgbouncer", pgbouncer_program, "no pgbouncer on PATH (apt-get install pgbouncer)"),
 ]
-_NOTES = pytest.StashKey[list[str]]()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    notes = config.stash.setdefault(_NOTES, [])
     for needs in NEEDS:
         marked = [item for item in items if item.get_closest_marker(needs.marker)]
         if not marked:
@@ -45,13 +44,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif os.environ.get("BOXOFFICE_TEST_DB", "postgres") == "sqlite":
             reason = "they run on the PostgreSQL pass"
         else:
-            notes.append(f"{needs.marker} tests: {len(marked)} with {found}")
+            add_note(config, f"{needs.marker} tests: {len(marked)} with {found}")
             continue
         config.hook.pytest_deselected(items=marked)
         items[:] = [item for item in items if not item.get_closest_marker(needs.marker)]
-        notes.append(f"{needs.marker} tests NOT run ({len(marked)} deselected): {reason}")
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for note in terminalreporter.config.stash.get(_NOTES, []):
-        terminalreporter.write_line(note, bold=True)
+        add_note(config, f"{needs.marker} tests NOT run ({len(marked)} deselected): {reason}")
