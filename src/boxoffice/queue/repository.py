@@ -201,8 +201,13 @@ async def placed_visitor(
     """A visitor with a place, and its draw, on a driver connection (one round trip); None for
     anything else (no draw yet, no place yet, not this show's): the route then answers."""
     row = await connection.fetchrow(_PLACED, visitor_id, show_id)
-    if row is None:
-        return None
+    return None if row is None else _visitor_and_draw(row, show_id, visitor_id)
+
+
+def _visitor_and_draw(
+    row: Any, show_id: uuid.UUID, visitor_id: uuid.UUID
+) -> tuple[QueueVisitor, QueueDraw]:
+    """A place and its draw from a row of `_PLACED`'s columns (`_JOIN_AFTER_DRAW`'s too)."""
     visitor = QueueVisitor(
         id=visitor_id,
         show_id=show_id,
@@ -210,8 +215,7 @@ async def placed_visitor(
         offset_us=row["offset_us"],
         admitted_at=row["admitted_at"],
     )
-    draw = QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
-    return visitor, draw
+    return visitor, QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
 
 
 async def mark_admitted_on(connection: Any, visitor_id: uuid.UUID, now: datetime) -> datetime:
@@ -240,7 +244,9 @@ WITH show AS (
     SELECT $2, $1, $3, last_position, last_offset_us FROM placed
     RETURNING id
 )
-SELECT placed.* FROM placed, joined
+SELECT last_position AS position, last_offset_us AS offset_us, NULL::timestamptz AS admitted_at,
+    opens_at, step_us
+FROM placed, joined
 """
 
 
@@ -250,13 +256,4 @@ async def join_after_draw(
     """A new place after the drawn ones on a driver connection; None, with nothing written,
     when there is no draw yet or the show is not one to join (the route then answers)."""
     row = await connection.fetchrow(_JOIN_AFTER_DRAW, show_id, visitor_id, now)
-    if row is None:
-        return None
-    visitor = QueueVisitor(
-        id=visitor_id,
-        show_id=show_id,
-        position=row["last_position"],
-        offset_us=row["last_offset_us"],
-        admitted_at=None,
-    )
-    return visitor, QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
+    return None if row is None else _visitor_and_draw(row, show_id, visitor_id)
