@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.conftest import LiveServer
 from tests.support.browser import chromium
 from tests.support.servers import REPO_ROOT
@@ -16,6 +16,13 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 NewPage = Callable[..., Page]
+
+# make test runs this suite beside the PostgreSQL and SQLite runs, six workers on two cores: a
+# seat map that appears in 300 ms on a quiet machine took over 5 s (Playwright's default for
+# expect) in a CI run. Waiting longer costs nothing when the page is right, and a page that is
+# wrong still fails.
+PATIENCE_MS = 20_000
+expect.set_options(timeout=PATIENCE_MS)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +46,7 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
 
     def make(base_url: str, viewport: dict[str, int] = DESKTOP) -> Page:
         context = browser.new_context(base_url=base_url, viewport=viewport, locale="en-IN")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(PATIENCE_MS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -190,7 +190,7 @@ def test_a_paid_booking_is_cancelled_and_refunded_from_the_page(
         expect(card.locator("img")).to_have_count(0)
     # The page follows the refund until the provider has processed it.
     expect(page.locator("[data-refund-status]")).to_have_attribute(
-        "data-refund-status", "PROCESSED", timeout=10_000
+        "data-refund-status", "PROCESSED"
     )
     expect(page.locator("[data-refund-status]")).to_contain_text(": refunded")
     screenshot(page, "cancelled")
