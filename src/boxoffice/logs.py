@@ -41,6 +41,11 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # httpx logs every request it sends at INFO, full URL and all: the sandbox's webhooks and
+    # the provider's calls are logged by our own code with what they mean, and a URL's query
+    # may carry a key. Its warnings still show.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
