@@ -53,9 +53,10 @@ def downgrade() -> None:
     with op.batch_alter_table("refresh_tokens") as batch:
         batch.drop_column("replaced_access_id")
         batch.drop_column("replaced_by_id")
-    with op.batch_alter_table("bookings") as batch:
-        batch.drop_index("ix_bookings_show_id_client_ip")
-        batch.drop_column("client_ip")
+    # In place on both engines: a batch operation would copy `bookings`, which SQLite's
+    # foreign keys refuse once seats and payments point at a booking.
+    op.drop_index("ix_bookings_show_id_client_ip", table_name="bookings")
+    op.execute("ALTER TABLE bookings DROP COLUMN client_ip")
     with op.batch_alter_table("refunds") as batch:
         batch.drop_index(op.f("ix_refunds_payment_id"))
         batch.drop_constraint(op.f("uq_refunds_provider_payment_id"), type_="unique")

@@ -32,5 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("shows") as batch:
-        batch.drop_column("seat_count")
+    # In place on both engines (see 0028): a batch operation would copy `shows` and drop the
+    # original, which SQLite's foreign keys refuse once other rows point at a show.
+    op.execute("ALTER TABLE shows DROP COLUMN seat_count")
