@@ -24,10 +24,18 @@ from aiosmtpd.controller import Controller
 from PIL import Image
 from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, make_settings
+from tests.counter.helpers import make_cashier, open_shift, sell
 from tests.payments.checkout import SANDBOX, capture, checkout, start_payment, verify
 from tests.support.keys import sandbox_keys
 from tests.support.pdf import pdf_text
-from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
+from tests.tickets.helpers import (
+    booked,
+    free_seats,
+    hold,
+    show_soon,
+    tickets,
+    verify_offline,
+)
 
 from boxoffice.clock import Clock
 from boxoffice.db.engine import create_engine, create_sessionmaker
@@ -317,6 +325,29 @@ def test_a_confirmation_sent_after_its_booking_was_cancelled_shows_no_valid_tick
         "SELECT kind, status FROM outbox_emails WHERE booking_id = :id", id=db.id(gone["id"])
     )
     assert sorted(tuple(r) for r in rows) == [("BOOKED", "SENT"), ("CANCELLED", "SENT")]
+
+
+def test_a_walk_in_without_an_address_is_skipped_once_never_retried(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    """A counter sale to a walk-in has nobody to email: the address is looked for when the
+    email is composed, and an email without one is marked SKIPPED, not tried again."""
+    show = show_soon(client, admin)
+    cashier = make_cashier(client, admin, [show["theatre_id"]])
+    open_shift(client, cashier, show["theatre_id"])
+    walk_in = sell(client, cashier, show["id"], [free_seats(client, show["id"])[0]["id"]])
+    mail.start()
+
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+
+    assert mail.inbox.messages == []
+    rows = db.query(
+        "SELECT kind, status, attempts, last_error, message FROM outbox_emails"
+        " WHERE booking_id = :id",
+        id=db.id(walk_in["id"]),
+    )
+    assert [tuple(r) for r in rows] == [("BOOKED", "SKIPPED", 1, "no address to send it to", None)]
 
 
 def _money(amount: int) -> str:
