@@ -103,12 +103,8 @@ async def _refund_of_cancellation(
     return refund.amount if refund else None
 
 
-class _NotToBeSent(Exception):
-    """The email is not to be sent: `event` is logged, `why` recorded on the row."""
-
-    def __init__(self, event: str, why: str) -> None:
-        super().__init__(why)
-        self.event, self.why = event, why
+class _NoAddress(Exception):
+    """The booking's customer gave no address (a walk-in at the counter): nobody to send to."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +139,7 @@ def _compose(settings: Settings, email: OutboxEmail, facts: _Facts) -> _Composed
         return _Composed(email.recipient, message, [])
     booking = facts.bookings[email.booking_id]
     if booking.recipient is None:
-        raise _NotToBeSent("email_skipped_no_address", "no address to send it to")
+        raise _NoAddress
     common.update(
         recipient=booking.recipient,
         booking_code=booking_code(email.booking_id),
@@ -258,15 +254,14 @@ async def _send_one(
     email: OutboxEmail,
     facts: _Facts,
 ) -> bool:
+    """Composes and sends one claimed email, and records how it went; True when it was sent."""
     try:
         composed = _compose(settings, email, facts)
-    except _NotToBeSent as skip:
+    except _NoAddress:
         async with sessionmaker() as session, session.begin():
-            await repository.mark_skipped(session, email.id, skip.why)
+            await repository.mark_skipped(session, email.id, "no address to send it to")
         metrics.EMAILS.labels("skipped").inc()
-        log.info(
-            skip.event, email_id=str(email.id), booking_id=str(email.booking_id), kind=email.kind
-        )
+        log.info("email_skipped_no_address", booking_id=str(email.booking_id), kind=email.kind)
         return False
     # What is recorded as sent: the message before its QR images are drawn into it (they are
     # the tickets' codes, kept with the tickets).
