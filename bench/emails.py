@@ -2,9 +2,10 @@
 
 The purchase storm before this phase leaves its confirmations in the outbox, real ones: decided
 by the booking's transaction, composed by the worker from the booking, its tickets (QR codes to
-draw) and its invoice. They are copied (new ids, the same booking: the bench's database drops
-the unique (booking, kind) for the phase, and puts it back after deleting the copies) until the
-outbox holds `count` of them, so each copy costs the worker what a real confirmation does.
+draw) and its invoice. They are copied (new ids, the same booking: the phase drops the
+outbox's unique (booking, kind) on the database it runs on, the bench's or the smoke test's, and
+puts it back after deleting the copies, even when it fails) until the outbox holds `count` of
+them, so each copy costs the worker what a real confirmation does.
 Then one `boxoffice worker --once` sends them all, twice: into a local SMTP server in a
 process of its own (aiosmtpd, a sink that counts what it receives), and as .eml files (no
 SMTP_URL). Each run reports the pass's seconds (the worker's own log: start-up imports
