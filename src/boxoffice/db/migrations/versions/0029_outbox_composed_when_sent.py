@@ -16,8 +16,8 @@ Confirmations still waiting are emptied so the worker composes them from their b
 message waited for an invoice number and QR images this version no longer writes in); other
 emails waiting keep their message, which the worker sends as it was written.
 
-Downgrade: an email not yet composed cannot be sent by the version before (it has no message):
-emails waiting are deleted, those sent stay (they have a message).
+Downgrade: the version before needs a message on every row, and cannot compose one: the rows
+without (waiting, given up, or skipped for want of an address) are deleted; those sent stay.
 
 Portable: PostgreSQL and SQLite alike (SQLite alters in batch mode).
 """
