@@ -30,7 +30,7 @@ from boxoffice.db.engine import create_engine, create_sessionmaker
 from boxoffice.db.unit_of_work import in_batches
 from boxoffice.idempotency import purge_expired
 from boxoffice.logs import configure_logging, get_logger
-from boxoffice.notifications import service as notifications_service
+from boxoffice.notifications import sending as notifications_sending
 from boxoffice.payments.provider import PaymentProvider
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.payments.reconcile import reconcile
@@ -86,7 +86,7 @@ async def run_pass(
     async with sessionmaker() as session, session.begin():
         await purge_expired(session, clock.now())
     settled = await reconcile(sessionmaker, settings, provider, clock)
-    emailed = await notifications_service.send_due(sessionmaker, settings, clock)
+    emailed = await notifications_sending.send_due(sessionmaker, settings, clock)
     if swept or settled or resumed or emailed or offered:
         log.info(
             "worker_pass",

@@ -24,10 +24,18 @@ from aiosmtpd.controller import Controller
 from PIL import Image
 from tests.api import Headers, login, problem, register
 from tests.conftest import LiveServer, make_settings
+from tests.counter.helpers import make_cashier, open_shift, sell
 from tests.payments.checkout import SANDBOX, capture, checkout, start_payment, verify
 from tests.support.keys import sandbox_keys
 from tests.support.pdf import pdf_text
-from tests.tickets.helpers import booked, hold, show_soon, tickets, verify_offline
+from tests.tickets.helpers import (
+    booked,
+    free_seats,
+    hold,
+    show_soon,
+    tickets,
+    verify_offline,
+)
 
 from boxoffice.clock import Clock
 from boxoffice.db.engine import create_engine, create_sessionmaker
@@ -116,9 +124,12 @@ def worker_passes(live_server: LiveServer, clock: Clock, count: int = 1, **overr
     """`count` passes of `boxoffice worker` at once (each with its own engine), in this process."""
 
     async def passes() -> None:
+        # Configured as the server is (SPEC: every command reads the same settings): the
+        # emails it composes link to the server.
         settings = make_settings(
             live_server.settings.database_url,
             razorpay_base_url=live_server.settings.razorpay_base_url,
+            public_base_url=live_server.settings.public_base_url,
             **overrides,
         )
         register_handlers()
@@ -144,6 +155,10 @@ def customer_with_email(client: httpx.Client) -> tuple[Headers, str]:
     return login(client, address, PASSWORD), address
 
 
+def _params(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value  # JSON text on SQLite
+
+
 def _text(message: EmailMessage) -> str:
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
@@ -160,13 +175,14 @@ def test_booking_and_cancelling_send_one_email_each(
     assert client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who).status_code == 200
     # A refused change queues nothing: the cancelled booking cannot be cancelled again.
     problem(client.post(f"/api/v1/bookings/{dropped['id']}/cancel", headers=who), 409)
-    # The booking's transaction only wrote the QR strings; the worker draws the images.
-    (queued,) = db.query(
-        "SELECT message, inline_qr FROM outbox_emails WHERE booking_id = :id AND kind = 'BOOKED'",
+    # The booking's transaction only decided the email; the worker composes it when it sends.
+    queued = db.query(
+        "SELECT recipient, subject, message, params FROM outbox_emails"
+        " WHERE booking_id = :id AND kind = 'BOOKED'",
         id=db.id(kept["id"]),
     )
-    inline = json.loads(queued[1]) if isinstance(queued[1], str) else queued[1]
-    assert "image/png" not in queued[0] and len(inline) == 2
+    assert [tuple(row[:3]) for row in queued] == [(None, None, None)]
+    assert _params(queued[0][3]) == {}
     mail.start()
 
     worker_passes(live_server, Clock(), smtp_url=mail.url)
@@ -223,6 +239,14 @@ def test_booking_and_cancelling_send_one_email_each(
     assert f"refund of INR {amount // 100:,}.{amount % 100:02d}" in _text(cancellation)
     rows = db.query("SELECT status, COUNT(*) FROM outbox_emails GROUP BY status")
     assert dict((r[0], r[1]) for r in rows) == {"SENT": 3}
+    # The row records what was sent, but for the QR images (the tickets keep their codes).
+    ((recipient, subject, recorded),) = db.query(
+        "SELECT recipient, subject, message FROM outbox_emails"
+        " WHERE booking_id = :id AND kind = 'BOOKED'",
+        id=db.id(kept["id"]),
+    )
+    assert (recipient, subject) == (address, str(confirmation["Subject"]))
+    assert number in recorded and "image/png" not in recorded
 
 
 def test_a_mail_server_that_is_down_loses_nothing_and_sends_once(
@@ -267,6 +291,63 @@ def test_without_smtp_the_emails_are_eml_files(
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(message["To"]) == address
     assert isinstance(message, EmailMessage) and confirmed["code"] in _text(message)
+
+
+def test_a_confirmation_sent_after_its_booking_was_cancelled_shows_no_valid_ticket(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    """The worker composes the confirmation when it sends it. Cancelled meanwhile, the booking
+    is told of in both emails, in order, and the confirmation shows its tickets as the ticket
+    page does: cancelled, with no code to scan."""
+    show = show_soon(client, admin, minutes=150)
+    who, address = customer_with_email(client)
+    gone = booked(client, who, show["id"], 2)
+    assert client.post(f"/api/v1/bookings/{gone['id']}/cancel", headers=who).status_code == 200
+    mail.start()
+
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+
+    confirmation, cancellation = mail.inbox.messages  # in the order of the changes
+    assert {str(m["To"]) for m in mail.inbox.messages} == {address}
+    assert str(confirmation["Subject"]).startswith("Your tickets")
+    text = _text(confirmation)
+    assert f"Booking {gone['code']} was confirmed, and has since been cancelled." in text
+    for ticket in tickets(client, who, gone["id"]):
+        assert ticket["status"] == "REVOKED"
+        assert ticket["qr"] not in text and ticket["qr"] not in str(confirmation)
+        assert f"Ticket {ticket['seat_label']}: {compose.REVOKED_NOTE}" in text
+    assert not [p for p in confirmation.walk() if p.get_content_type() == "image/png"]
+    html = confirmation.get_body(preferencelist=("html",))
+    assert html is not None and "cid:" not in str(html.get_content())
+    assert str(cancellation["Subject"]).startswith("Booking cancelled")
+    assert f"Booking {gone['code']} was cancelled" in _text(cancellation)
+    rows = db.query(
+        "SELECT kind, status FROM outbox_emails WHERE booking_id = :id", id=db.id(gone["id"])
+    )
+    assert sorted(tuple(r) for r in rows) == [("BOOKED", "SENT"), ("CANCELLED", "SENT")]
+
+
+def test_a_walk_in_without_an_address_is_skipped_once_never_retried(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    """A counter sale to a walk-in has nobody to email: the address is looked for when the
+    email is composed, and an email without one is marked SKIPPED, not tried again."""
+    show = show_soon(client, admin)
+    cashier = make_cashier(client, admin, [show["theatre_id"]])
+    open_shift(client, cashier, show["theatre_id"])
+    walk_in = sell(client, cashier, show["id"], [free_seats(client, show["id"])[0]["id"]])
+    mail.start()
+
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+
+    assert mail.inbox.messages == []
+    rows = db.query(
+        "SELECT kind, status, attempts, last_error, message FROM outbox_emails"
+        " WHERE booking_id = :id",
+        id=db.id(walk_in["id"]),
+    )
+    assert [tuple(r) for r in rows] == [("BOOKED", "SKIPPED", 1, "no address to send it to", None)]
 
 
 def _money(amount: int) -> str:

@@ -9,12 +9,14 @@ import email
 import email.policy
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import httpx
 from tests.accounts.test_managers import make_manager
 from tests.api import Headers, create_theatre, guest, problem, register
 from tests.conftest import LiveServer
+from tests.notifications.test_emails import worker_passes
 from tests.payments.checkout import pay
 from tests.waitlist.helpers import (
     RECHECK,
@@ -72,7 +74,7 @@ def test_join_only_when_nothing_fits_and_position_counts_those_wanting_the_same_
 
 
 def test_seats_given_back_are_held_for_the_first_entry_that_fits_emailed_and_paid(
-    client: httpx.Client, admin: Headers, live_server: LiveServer, db: Any
+    client: httpx.Client, admin: Headers, live_server: LiveServer, db: Any, tmp_path: Path
 ) -> None:
     show, seats, buyer, booking_of = sold_out_show(client, admin)
     four, pair = register(client), register(client)
@@ -86,11 +88,14 @@ def test_seats_given_back_are_held_for_the_first_entry_that_fits_emailed_and_pai
     booking = client.get(f"/api/v1/bookings/{offer['offer']['booking_id']}", headers=pair).json()
     waiting = entry(client, four, family["id"])
     assert waiting["status"] == "WAITING" and waiting["passed_over"] == 1
+    # The worker composes the offer's email when it sends it, and records what it sent.
+    worker_passes(live_server, live_server.clock, outbox_dir=tmp_path)
     emails = db.query(
-        "SELECT message FROM outbox_emails WHERE kind = 'WAITLIST_OFFER' AND booking_id = :b",
+        "SELECT status, message FROM outbox_emails"
+        " WHERE kind = 'WAITLIST_OFFER' AND booking_id = :b",
         b=db.id(booking["id"]),
     )
-    assert len(emails) == 1
+    assert len(emails) == 1 and emails[0].status == "SENT"
     assert f"/checkout/{booking['id']}" in body_of(emails[0].message)
 
     # A second pass offers nothing more: the entry holds its offer, the seats are held.

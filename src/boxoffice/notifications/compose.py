@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,31 +50,19 @@ def _local(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %Y, %H:%M (%Z)")
 
 
-def _base(sender: str, recipient: str, subject: str, now: datetime) -> EmailMessage:
+DOMAIN = "boxoffice.local"
+
+
+def _base(
+    sender: str, recipient: str, subject: str, now: datetime, message_id: str
+) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain="boxoffice.local")
+    message["Message-ID"] = f"<{message_id}@{DOMAIN}>"
     return message
-
-
-# Where the confirmation names its invoice's number: the number is given as the booking's
-# transaction commits (its series' counter is locked for the commit alone), after the email was
-# queued, so the worker writes it in when it sends the email (`fill_invoice_number`).
-INVOICE_NUMBER = "[invoice-number]"
-
-
-def fill_invoice_number(message: EmailMessage, number: str | None) -> None:
-    """Writes the invoice's number where the text and HTML parts name it."""
-    for part in message.walk():
-        if part.get_content_maintype() != "text":
-            continue
-        content = str(part.get_content())
-        if INVOICE_NUMBER in content:
-            filled = content.replace(INVOICE_NUMBER, number or "(see the invoice link)")
-            part.set_content(filled, subtype=part.get_content_subtype())
 
 
 @dataclass(frozen=True)
@@ -84,6 +72,18 @@ class InlineQr:
     cid: str  # without the angle brackets
     qr: str
     filename: str
+
+
+@dataclass(frozen=True)
+class EmailTicket:
+    ticket_id: str
+    label: str  # the seat's
+    qr: str  # the signed string a scanner reads
+    revoked: bool  # cancelled: it shows no code
+
+
+# As the ticket page says it of a cancelled ticket.
+REVOKED_NOTE = "This ticket was cancelled: it will not be admitted."
 
 
 def booked_email(
@@ -96,59 +96,79 @@ def booked_email(
     seats: Sequence[str],
     amount: int,
     currency: str,
-    tickets: Sequence[tuple[str, str, str]],  # (ticket id, seat label, signed qr)
+    tickets: Sequence[EmailTicket],
+    still_booked: bool,
+    invoice_number: str | None,
     invoice_url: str,
     now: datetime,
+    message_id: str,
 ) -> tuple[EmailMessage, list[InlineQr]]:
-    """The confirmation, and the QR images its HTML part refers to, for `attach_qr_images`.
+    """The confirmation, and the QR images its HTML part refers to, for `attach_qr_images`
+    (kept apart so that the message can be recorded without them).
 
-    Drawing the PNGs costs milliseconds a seat, so the booking's transaction only decides them;
-    the worker draws them when it sends the email.
+    Composed when it is sent, so the booking may have been cancelled meanwhile (its
+    cancellation email follows): then it says so, and a cancelled ticket shows no code, as on
+    the ticket page.
     """
+    number = invoice_number or "(see the invoice link)"
     when = _local(starts_at, facts.timezone)
     subject = f"Your tickets: {facts.title}, {when}"
     seat_list = ", ".join(seats)
+    opening = (
+        f"Booking {booking_code} is confirmed."
+        if still_booked
+        else f"Booking {booking_code} was confirmed, and has since been cancelled."
+    )
     lines = [
-        f"Booking {booking_code} is confirmed.",
+        opening,
         "",
         f"Show:    {facts.title}",
         f"When:    {when}",
         f"Where:   {facts.theatre}, {facts.screen} ({facts.address})",
         f"Seats:   {seat_list}",
         f"Amount:  {money(amount, currency)}",
-        f"Invoice: {INVOICE_NUMBER} ({invoice_url})",
+        f"Invoice: {number} ({invoice_url})",
         "",
         "Show the QR code of each ticket at the door (they are in the HTML part of this email).",
         "",
-        *(f"Ticket {label}: {qr}" for _, label, qr in tickets),
+        *(f"Ticket {t.label}: {REVOKED_NOTE if t.revoked else t.qr}" for t in tickets),
     ]
-    message = _base(sender, recipient, subject, now)
+    message = _base(sender, recipient, subject, now, message_id)
     message.set_content("\n".join(lines))
-    images = [
-        InlineQr(
-            cid=make_msgid(domain="boxoffice.local")[1:-1],
-            qr=qr,
-            filename=f"ticket-{label}-{ticket_id[:8]}.png",
+    images = {
+        t.ticket_id: InlineQr(
+            # The ticket's own id: the same in every attempt to send the email.
+            cid=f"ticket-{t.ticket_id}@{DOMAIN}",
+            qr=t.qr,
+            filename=f"ticket-{t.label}-{t.ticket_id[:8]}.png",
         )
-        for ticket_id, label, qr in tickets
-    ]
+        for t in tickets
+        if not t.revoked
+    }
     ticket_html = "".join(
-        f"<div><p>Seat <b>{html.escape(label)}</b></p>"
-        f'<img src="cid:{image.cid}" alt="QR code for seat {html.escape(label)}" width="240"></div>'
-        for (_, label, _), image in zip(tickets, images, strict=True)
+        f"<div><p>Seat <b>{html.escape(t.label)}</b></p>"
+        + (
+            f"<p>{REVOKED_NOTE}</p>"
+            if t.revoked
+            else f'<img src="cid:{images[t.ticket_id].cid}"'
+            f' alt="QR code for seat {html.escape(t.label)}" width="240">'
+        )
+        + "</div>"
+        for t in tickets
     )
     message.add_alternative(
         "<html><body>"
         f"<h1>{html.escape(facts.title)}</h1>"
+        f"<p>{html.escape(opening)}</p>"
         f"<p>{html.escape(when)}<br>{html.escape(facts.theatre)}, {html.escape(facts.screen)}</p>"
         f"<p>Seats: {html.escape(seat_list)}<br>Amount: {html.escape(money(amount, currency))}"
-        f'<br>Invoice: <a href="{html.escape(invoice_url)}">{INVOICE_NUMBER}</a></p>'
+        f'<br>Invoice: <a href="{html.escape(invoice_url)}">{html.escape(number)}</a></p>'
         f"{ticket_html}"
         f"<p>Booking code <b>{html.escape(booking_code)}</b></p>"
         "</body></html>",
         subtype="html",
     )
-    return message, images
+    return message, list(images.values())
 
 
 def attach_qr_images(message: EmailMessage, images: Sequence[InlineQr]) -> None:
@@ -180,9 +200,10 @@ def _notice(
     currency: str,
     closing: str,
     now: datetime,
+    message_id: str,
 ) -> EmailMessage:
     when = _local(starts_at, facts.timezone)
-    message = _base(sender, recipient, f"{subject}: {facts.title}, {when}", now)
+    message = _base(sender, recipient, f"{subject}: {facts.title}, {when}", now, message_id)
     message.set_content(
         "\n".join(
             [
@@ -245,10 +266,17 @@ def refunded_email(
 
 
 def password_reset_email(
-    *, sender: str, recipient: str, name: str, link: str, expires_at: datetime, now: datetime
+    *,
+    sender: str,
+    recipient: str,
+    name: str,
+    link: str,
+    expires_at: datetime,
+    now: datetime,
+    message_id: str,
 ) -> EmailMessage:
     """The link to choose a new password; plain text only (nothing to draw)."""
-    message = _base(sender, recipient, "Choose a new password", now)
+    message = _base(sender, recipient, "Choose a new password", now, message_id)
     minutes = round((expires_at - now).total_seconds() / 60)
     message.set_content(
         "\n".join(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.accounts.models import Guest, User
+from boxoffice.bookings.models import Booking, BookingStatus
 from boxoffice.catalogue.models import Movie, Screen, Show, Theatre
 from boxoffice.db.engine import dialect_insert
 from boxoffice.notifications.models import EmailStatus, OutboxEmail
@@ -24,18 +27,60 @@ class ShowFacts:
     screen: str
 
 
-async def show_facts(session: AsyncSession, show_id: uuid.UUID) -> ShowFacts:
-    row = (
-        await session.execute(
-            select(Movie.title, Theatre.name, Theatre.address, Theatre.timezone, Screen.name)
-            .select_from(Show)
-            .join(Movie, Movie.id == Show.movie_id)
-            .join(Screen, Screen.id == Show.screen_id)
-            .join(Theatre, Theatre.id == Show.theatre_id)
-            .where(Show.id == show_id)
+@dataclass(frozen=True)
+class BookingFacts:
+    """What every email of a booking names, as the database has it when the email is sent."""
+
+    status: BookingStatus
+    recipient: str | None  # the account's address, else the guest's contact address
+    amount: int
+    currency: str
+    starts_at: datetime
+    show: ShowFacts
+
+
+async def booking_facts(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, BookingFacts]:
+    """The facts of these bookings, in one statement for the worker's whole batch."""
+    if not booking_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Booking.id,
+            Booking.status,
+            User.email,
+            Guest.email,
+            Booking.amount_total,
+            Booking.currency,
+            Show.starts_at,
+            Movie.title,
+            Theatre.name,
+            Theatre.address,
+            Theatre.timezone,
+            Screen.name,
         )
-    ).one()
-    return ShowFacts(*row)
+        .select_from(Booking)
+        .join(Show, Show.id == Booking.show_id)
+        .join(Movie, Movie.id == Show.movie_id)
+        .join(Screen, Screen.id == Show.screen_id)
+        .join(Theatre, Theatre.id == Show.theatre_id)
+        .outerjoin(User, User.id == Booking.user_id)
+        .outerjoin(Guest, Guest.id == Booking.guest_id)
+        .where(Booking.id.in_(booking_ids))
+    )
+    return {
+        row[0]: BookingFacts(
+            status=row[1],
+            # A linked guest's booking belongs to the account: its address wins.
+            recipient=row[2] if row[2] is not None else row[3],
+            amount=row[4],
+            currency=row[5],
+            starts_at=row[6],
+            show=ShowFacts(row[7], row[8], row[9], row[10], row[11]),
+        )
+        for row in rows
+    }
 
 
 async def enqueue(session: AsyncSession, email: OutboxEmail) -> bool:
@@ -99,11 +144,36 @@ async def claim_due(
     )
 
 
-async def mark_sent(session: AsyncSession, email_id: uuid.UUID, now: datetime) -> None:
+async def mark_sent(
+    session: AsyncSession,
+    email_id: uuid.UUID,
+    now: datetime,
+    *,
+    recipient: str,
+    subject: str,
+    message: str,
+) -> None:
+    """SENT, with what was sent."""
     await session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == email_id)
-        .values(status=EmailStatus.SENT, sent_at=now, last_error=None)
+        .values(
+            status=EmailStatus.SENT,
+            sent_at=now,
+            last_error=None,
+            recipient=recipient,
+            subject=subject[:300],
+            message=message,
+        )
+    )
+
+
+async def mark_skipped(session: AsyncSession, email_id: uuid.UUID, why: str) -> None:
+    """Not to be sent: `why` says why (a booking's customer without an address)."""
+    await session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id)
+        .values(status=EmailStatus.SKIPPED, last_error=why[:500])
     )
 
 

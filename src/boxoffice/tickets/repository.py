@@ -112,6 +112,19 @@ async def tickets_of_booking(session: AsyncSession, booking_id: uuid.UUID) -> li
     return sorted(tickets, key=lambda ticket: seat_order(ticket.seat_label))
 
 
+async def tickets_of_bookings(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Ticket]]:
+    """Each booking's tickets in seat order, in one statement (the email worker's batch)."""
+    found: dict[uuid.UUID, list[Ticket]] = {booking_id: [] for booking_id in booking_ids}
+    if not booking_ids:
+        return found
+    tickets = await session.scalars(select(Ticket).where(Ticket.booking_id.in_(booking_ids)))
+    for ticket in sorted(tickets, key=lambda ticket: seat_order(ticket.seat_label)):
+        found[ticket.booking_id].append(ticket)
+    return found
+
+
 async def get_ticket(
     session: AsyncSession, ticket_id: uuid.UUID, *, refresh: bool = False
 ) -> Ticket | None:
