@@ -17,9 +17,8 @@ with SQLAlchemy's `before_cursor_execute`, BEGIN/COMMIT excluded.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -27,8 +26,6 @@ from typing import Any
 import httpx
 import pytest
 from bench.client import layout
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from tests.api import (
     create_movie,
     create_screen,
@@ -43,7 +40,7 @@ from tests.api import (
 )
 from tests.conftest import LiveServer, running_app
 from tests.support.http import loopback_client
-from tests.support.statements import driver_queries, of_request, request_id
+from tests.support.statements import driver_queries, orm_statements, request_id
 
 from boxoffice.bookings.chooser import SeatChooser
 
@@ -53,8 +50,7 @@ ROUND_TRIPS = {"hold": 1, "cancel": 1, "best": 2}  # PostgreSQL, BEGIN and COMMI
 # Lock + claim + three inserts; cancel: lock, status, history, release, then seats, history,
 # the show's summary and payment for the answer; best: the free seats, then the hold's (in a
 # savepoint, not counted). A hold's show summary is read once per process (`ShowSummaries`).
-SQLITE_STATEMENTS = {"hold": 5, "cancel": 9, "best": 6}
-_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+SQLITE_STATEMENTS = {"hold": 5, "cancel": 8, "best": 6}
 
 
 Counter = Callable[[str], AbstractContextManager[list[Any]]]
@@ -68,21 +64,8 @@ def cost_counter(db: Any, server: LiveServer) -> Counter:
     return lambda request: driver_queries(server.app.state.engine, request)
 
 
-@contextmanager
-def sqlite_statements(request: str) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.dialect.driver != "aiosqlite" or _CONTROL.match(statement):
-            return
-        if of_request(request):
-            seen.append(" ".join(statement.split())[:80])
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+def sqlite_statements(request: str) -> AbstractContextManager[list[str]]:
+    return orm_statements(request, driver="aiosqlite")
 
 
 def post(client: httpx.Client, url: str, who: dict[str, str], request: str, **body: Any) -> Any:

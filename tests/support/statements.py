@@ -20,11 +20,14 @@ from typing import Any
 
 import structlog
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # asyncpg's own, once per connection and type: which pooled connection a request gets must not
 # change what a test counts.
 _INTROSPECTION = re.compile(r"typeinfo_tree|set_config\('jit'|current_setting\('jit'\)")
+
+_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 Query = tuple[str, Any]  # the query, whitespace collapsed; its arguments as the driver had them
 
@@ -67,3 +70,26 @@ def driver_queries(engine: AsyncEngine, request: str | None) -> Iterator[list[Qu
     finally:
         event.remove(pool, "checkout", checkout)
         event.remove(pool, "checkin", checkin)
+
+
+@contextmanager
+def orm_statements(request: str, driver: str | None = None) -> Iterator[list[str]]:
+    """The statements SQLAlchemy sends for the requests with `X-Request-ID: request` while the
+    block runs (through any engine of this process, or only `driver`'s), transaction control
+    left out, whitespace collapsed."""
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if driver is not None and conn.dialect.driver != driver:
+            return
+        if _CONTROL.match(statement) or not of_request(request):
+            return
+        with lock:
+            seen.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

@@ -40,6 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from boxoffice.bookings.codes import id_prefix_of
 from boxoffice.bookings.models import (
@@ -52,7 +53,11 @@ from boxoffice.bookings.models import (
 from boxoffice.catalogue.models import Seat, Show, ShowSeat, ShowStatus
 from boxoffice.catalogue.seat_labels import seat_order
 from boxoffice.catalogue.seatmap import announce_seat_changes
+from boxoffice.db import read_once
 from boxoffice.db.base import Base, random_uuid
+
+# Kept for the transaction (`db.read_once`): the shows and the bookings' seats read.
+_SHOWS, _SEATS = "bookings.shows", "bookings.seats"
 
 
 async def claim_seats(
@@ -133,6 +138,7 @@ async def record_given_back(
 ) -> None:
     """Writes what each of these seats of the booking gave back, and when it was given back
     while the booking stayed BOOKED (None: with the whole booking)."""
+    read_once.kept(session, _SEATS).pop(booking_id, None)
     seats: Table = BookingSeat.__table__  # type: ignore[assignment]
     await session.execute(
         update(seats)
@@ -176,7 +182,11 @@ def customer_filter(kind: str, customer_id: uuid.UUID) -> ColumnElement[bool]:
 
 
 async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
-    return await session.get(Show, show_id)
+    shows = read_once.kept(session, _SHOWS)
+    if show_id not in shows:
+        shows[show_id] = await session.get(Show, show_id)
+    show: Show | None = shows[show_id]
+    return show
 
 
 async def starts_of_shows(
@@ -225,8 +235,15 @@ async def set_status(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    booking.status, booking.updated_at, booking.expires_at = target, now, expires_at
+    _written(booking, status=target, updated_at=now, expires_at=expires_at)
     return True
+
+
+def _written(entity: Base, **values: object) -> None:
+    """Sets what a statement just wrote on the loaded entity without making it dirty: as an
+    attribute change, the flush would write it once more (an UPDATE a transition)."""
+    for key, value in values.items():
+        set_committed_value(entity, key, value)
 
 
 async def mark_sold_at_counter(session: AsyncSession, booking: Booking) -> None:
@@ -237,24 +254,29 @@ async def mark_sold_at_counter(session: AsyncSession, booking: Booking) -> None:
         .values(channel=BookingChannel.COUNTER)
         .execution_options(synchronize_session=False)
     )
-    booking.channel = BookingChannel.COUNTER
+    _written(booking, channel=BookingChannel.COUNTER)
 
 
 async def seats_of(
     session: AsyncSession, booking_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BookingSeat]]:
     """Each booking's seats, in seat order (H8 before H10), as they are now: seats are written
-    by plain UPDATEs (`record_given_back`), so a seat still loaded in the session is read
-    afresh, never answered as it was."""
-    seats: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in booking_ids}
-    result = await session.scalars(
-        select(BookingSeat)
-        .where(BookingSeat.booking_id.in_(booking_ids))
-        .execution_options(populate_existing=True)
-    )
-    for seat in sorted(result, key=lambda seat: seat_order(seat.label)):
-        seats[seat.booking_id].append(seat)
-    return seats
+    by plain UPDATEs (`record_given_back`, which forgets what this transaction read of them),
+    so a seat still loaded in the session is read afresh, never answered as it was; read once a
+    transaction otherwise."""
+    kept = read_once.kept(session, _SEATS)
+    missing = [booking_id for booking_id in booking_ids if booking_id not in kept]
+    if missing:
+        read: dict[uuid.UUID, list[BookingSeat]] = {booking_id: [] for booking_id in missing}
+        result = await session.scalars(
+            select(BookingSeat)
+            .where(BookingSeat.booking_id.in_(missing))
+            .execution_options(populate_existing=True)
+        )
+        for seat in sorted(result, key=lambda seat: seat_order(seat.label)):
+            read[seat.booking_id].append(seat)
+        kept.update(read)
+    return {booking_id: list(kept[booking_id]) for booking_id in booking_ids}
 
 
 async def history_of(

@@ -60,6 +60,19 @@ async def payment_by_order(
     return result.scalar_one_or_none()
 
 
+async def locked_booking_of_order(session: AsyncSession, order_id: str) -> Booking | None:
+    """The booking an order of ours pays for, its row locked (the payment's is not): one
+    statement for the first lock of `settlement.settle_payment`'s order."""
+    statement = (
+        select(Booking)
+        .join(Payment, Payment.booking_id == Booking.id)
+        .where(Payment.order_id == order_id)
+        .with_for_update(of=Booking)
+    )
+    result = await session.execute(statement.execution_options(populate_existing=True))
+    return result.scalar_one_or_none()
+
+
 async def get_payment(session: AsyncSession, payment_id: uuid.UUID) -> Payment | None:
     return await session.get(Payment, payment_id, populate_existing=True)
 

@@ -172,14 +172,12 @@ async def settle_payment(
     second payment captured for an order that is already paid is refunded.
     """
     assert paid.order_id is not None and paid.is_captured
-    ordered = await repository.payment_by_order(session, paid.order_id)
-    if ordered is None:
-        return None
     # One lock order for a booking and its payment, whoever changes them: the booking's row
     # first, as a cancel (and its refund), an expiry and an order's creation take it, then the
     # payment's. Taken the other way round, a late webhook racing a cancel deadlocked.
-    booking = await bookings_repository.get_booking(session, ordered.booking_id, for_update=True)
-    assert booking is not None
+    booking = await repository.locked_booking_of_order(session, paid.order_id)
+    if booking is None:
+        return None
     payment = await repository.payment_by_order(session, paid.order_id, for_update=True)
     assert payment is not None
     if payment.payment_id is not None:
