@@ -11,10 +11,12 @@ from fastapi import APIRouter, Query, Request
 
 from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings.schemas import booking_document
-from boxoffice.counter import sales, shifts
+from boxoffice.counter import owed, sales, shifts
 from boxoffice.counter.sales import CounterSale
 from boxoffice.counter.schemas import (
     CounterSaleOut,
+    OwedList,
+    OwedOut,
     RefundRequest,
     SaleRequest,
     ShiftList,
@@ -22,7 +24,7 @@ from boxoffice.counter.schemas import (
     ShiftOut,
     movement_document,
 )
-from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep, SettingsDep
 
 router = APIRouter(tags=["counter"])
 
@@ -170,12 +172,35 @@ async def refund(
     body: RefundRequest | None = None,
 ) -> dict[str, Any]:
     """Refund a counter sale's seats (all it still holds, without `seat_ids`) by its
-    cancellation policy, from your open shift, in the way it was paid; a credit note is issued."""
+    cancellation policy, from your open shift, in the way it was paid; a credit note is issued.
+    A sale whose show was cancelled is paid back whole what it is owed (`GET /counter/owed`);
+    once paid back, 409 `nothing-owed`."""
     body = body or RefundRequest()
     sold = await sales.refund(
         session, principal, booking_id, body.seat_ids, body.shift_id, now, request.app.state.sale
     )
     return _answer(sold, now)
+
+
+@router.get(
+    "/counter/owed",
+    response_model=OwedList,
+    responses={
+        403: {"description": "Not allowed to sell at this theatre's counter"},
+        404: {"description": "No such theatre"},
+    },
+)
+async def owed_at(
+    theatre_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> OwedList:
+    """The theatre's counter sales of cancelled shows not yet paid back, the shows soonest
+    first: each is paid back through its refund (`POST /counter/sales/{id}/refund`)."""
+    items = await owed.owed_at(session, principal, theatre_id, limit, offset)
+    return OwedList(items=[OwedOut.model_validate(item.document()) for item in items])
 
 
 def _answer(sold: CounterSale, now: datetime) -> dict[str, Any]:

@@ -12,7 +12,9 @@ all of it back: no hold is left behind.
 
 A refund gives back seats of a counter sale by the booking's cancellation policy (as a customer
 cancelling online would get), pays it from the counter in the way it was paid, into the
-cashier's open shift, and has its credit note issued (`CounterRefunded`).
+cashier's open shift, and has its credit note issued (`CounterRefunded`). A sale whose show the
+theatre cancelled is refunded everything: paid back whole what the cancellation gave back
+(`owed`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from boxoffice.bookings.holds import HoldCaps, SaleSeats
 from boxoffice.bookings.models import Booking, BookingChannel, BookingStatus
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.sale import Sale
-from boxoffice.counter import repository, shifts
+from boxoffice.catalogue.models import ShowStatus
+from boxoffice.counter import owed, repository, shifts
 from boxoffice.counter.errors import (
     NotACounterSale,
     PaymentIncomplete,
@@ -224,28 +227,23 @@ async def refund(
     ]
     if booking.channel is not BookingChannel.COUNTER or not paid:
         raise NotACounterSale("This booking was sold online: it is cancelled in the shop.")
+    cancelled_show = show.status is ShowStatus.CANCELLED
     status = rules.effective_status(booking.status, booking.expires_at, now)
+    if status is BookingStatus.CANCELLED and cancelled_show:
+        await owed.pay_back(session, principal, booking, shift, seat_ids, now)
+        return await counter_sale(session, booking)
     if status is not BookingStatus.BOOKED:
         raise IllegalTransition(
             f"A {status.value} booking has nothing left to refund.", current_status=status.value
         )
+    # A show cancelled whose bookings are still being cancelled: the theatre's, everything back.
     giving = await lifecycle.plan_give_back(
-        session, booking, now, sale.settings, seat_ids, by_theatre=False
+        session, booking, now, sale.settings, seat_ids, by_theatre=cancelled_show
     )
     amount = giving.given.total
     if amount:
-        movement = Movement(
-            id=uuid.uuid4(),
-            shift_id=shift.id,
-            booking_id=booking.id,
-            kind=MovementKind.REFUND,
-            method=paid[0].method,
-            amount=amount,
-            tendered=None,
-            change=None,
-            reference=None,
-            at=now,
-            actor=principal.actor,
+        movement = owed.refund_movement(
+            shift, booking, paid[0].method, amount, now, principal.actor
         )
         await repository.add_movement(session, movement)
         reason = "refunded at the counter: " + ", ".join(s.label for s in giving.given.seats)
