@@ -1,6 +1,7 @@
 // The box office (staff with the counter permission, managers, admins): open a shift with its
 // float; pick a show, its seats on the shop's own picker (or the best N); take the money; see the
-// change; print the tickets; refund; close the shift with the cash the drawer should hold.
+// change; print the tickets; refund; pay back the sales of cancelled shows; close the shift with
+// the cash the drawer should hold.
 //
 // Fast from the keyboard: once the seats are picked (arrow keys, Enter), a sale is three actions
 // at most: Tab (or Alt+1 cash, Alt+2 card, Alt+3 UPI) to the amount, type it (nothing for exact
@@ -234,6 +235,30 @@ async function counter(main, shift) {
     return line;
   }
 
+  // Sales of shows the theatre cancelled, owed back whole: paid from this shift, as paid.
+  const owed = h("ul", { class: "recent-sales", "aria-label": "Owed back" });
+  const owedPanel = h("section", { class: "panel owed", hidden: true }, h("h2", {}, "Owed back: cancelled shows"), owed);
+
+  async function drawOwed() {
+    const { items } = await get(`/api/v1/counter/owed?theatre_id=${shift.theatre_id}&limit=100`);
+    owed.replaceChildren(...items.map(owedLine));
+    owedPanel.hidden = !items.length;
+  }
+
+  function owedLine(item) {
+    const show = item.show ? ` · ${item.show.movie_title}, ${dateTime(item.show.starts_at, item.show.timezone)}` : "";
+    const payBack = h("button", { type: "button", "aria-label": `Pay back ${item.code}` }, "Pay back");
+    const line = h("li", { class: "sale-line", "data-booking-id": item.booking_id },
+      h("span", {}, `${item.code}${show} · ${item.seats.join(", ")} · ${money(item.amount, item.currency)} (${item.method})`), payBack);
+    payBack.addEventListener("click", () => busy(payBack, messages, async () => {
+      const after = await post(`/api/v1/counter/sales/${item.booking_id}/refund`);
+      const back = after.movements.at(-1);
+      messages.info(`Paid back ${item.code}: give back ${money(back.amount, after.currency)} (${back.method}).`);
+      await Promise.all([drawOwed(), drawShift()]);
+    }));
+    return line;
+  }
+
   findForm.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(find, messages, async () => {
@@ -243,8 +268,8 @@ async function counter(main, shift) {
     });
   });
 
-  await drawShift();
-  render(main, "Box office", shifted, messages.element, field("Show", showSelect), stage, result,
+  await Promise.all([drawShift(), drawOwed()]);
+  render(main, "Box office", shifted, messages.element, field("Show", showSelect), stage, result, owedPanel,
     h("section", { class: "panel" }, h("h2", {}, "Sales and refunds"), findForm, recent));
   await drawShow(showSelect.value);
 }
