@@ -73,7 +73,9 @@ def test_a_cashier_sells_prints_refunds_and_closes_the_shift(
     page.keyboard.type("1200")
     expect(page.locator(".change-preview")).to_have_text("Change: ₹200.00")
     screenshot(page, "counter-before-sale")
-    page.keyboard.press("Enter")
+    with page.expect_request("**/api/v1/counter/sales") as selling:
+        page.keyboard.press("Enter")
+    assert selling.value.headers.get("idempotency-key")  # a second click cannot sell twice
     change = page.locator(".sale-result .change")
     expect(change).to_have_attribute("data-change", "20000")
     expect(change).to_have_text("Change to give: ₹200.00")

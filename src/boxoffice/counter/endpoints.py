@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings.schemas import booking_document
@@ -24,9 +25,18 @@ from boxoffice.counter.schemas import (
     ShiftOut,
     movement_document,
 )
-from boxoffice.dependencies import Limit, NowDep, Offset, SessionDep, SettingsDep
+from boxoffice.dependencies import (
+    IdempotencyKey,
+    Limit,
+    NowDep,
+    Offset,
+    SessionDep,
+    SettingsDep,
+)
+from boxoffice.idempotency import request_fingerprint, respond_once
 
 router = APIRouter(tags=["counter"])
+SALE_ENDPOINT = "POST /counter/sales"  # what an Idempotency-Key's record names
 
 _SHIFT_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not allowed to sell at this theatre's counter, or not your shift"},
@@ -133,13 +143,29 @@ async def sell(
     principal: PrincipalDep,
     session: SessionDep,
     now: NowDep,
-) -> dict[str, Any]:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Sell seats at the counter, paid at once (`CASH` with the cash tendered, `CARD` or `UPI`
     with a reference): the booking, BOOKED, with `channel: "counter"`, no convenience fee, its
     tickets and invoice, and the `change` to hand back. The seats are claimed as any online hold
-    claims them: all or none (409 naming those taken)."""
-    sold = await sales.sell(session, request.app.state.sale, principal, body, now)
-    return _answer(sold, now)
+    claims them: all or none (409 naming those taken). With an `Idempotency-Key`, the same key
+    and body answer the first sale again (a double click, a retry whose answer was lost) instead
+    of selling twice; the same key with another body is refused (422)."""
+
+    async def sell_once() -> tuple[int, CounterSaleOut]:
+        sold = await sales.sell(session, request.app.state.sale, principal, body, now)
+        return 201, CounterSaleOut.model_validate(_answer(sold, now))
+
+    # The key is claimed in the sale's own transaction: the sale and its record commit together.
+    return await respond_once(
+        session,
+        customer=principal.actor,
+        endpoint=SALE_ENDPOINT,
+        key=idempotency_key,
+        fingerprint=request_fingerprint(body),
+        now=now,
+        operation=sell_once,
+    )
 
 
 @router.get(

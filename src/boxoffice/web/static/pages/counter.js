@@ -15,6 +15,8 @@ import { dateTime, money } from "../format.js";
 import { busy, field, h, messageBox, meta, render } from "../ui.js";
 
 const METHODS = [["CASH", "Cash"], ["CARD", "Card"], ["UPI", "UPI"]];
+// Random, and unlike crypto.randomUUID also over plain http on a theatre's own network.
+const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 const rupees = (text) => Math.round(Number(String(text).replace(/[₹,\s]/g, "")) * 100);
 
 export default async function counterPage(main) {
@@ -113,6 +115,8 @@ async function counter(main, shift) {
     const formMessages = messageBox("sale");
     const summary = h("p", { class: "summary", "aria-live": "polite" }, "Pick seats on the map, or ask for the best available.");
     let chosen = [];
+    let saleKey = null;
+    let keyed = null;
     const picker = seatPicker({
       seats: map.seats, currency: map.currency, maxSeats: Number(meta("max-seats")) || 10,
       onRefused: (text) => formMessages.error(text),
@@ -186,8 +190,21 @@ async function counter(main, shift) {
       if (payment.method === "CASH" && amount.value) payment.tendered = rupees(amount.value);
       if (payment.method !== "CASH") payment.reference = amount.value.trim() || undefined;
       const body = count ? { show_id: showId, quantity: count, payment } : { show_id: showId, seat_ids: chosen.map((s) => s.id), payment };
+      // One key per sale: sent again only for the same sale whose answer was lost (a retry, a
+      // second click), so that it cannot sell twice.
+      const sending = JSON.stringify(body);
+      if (!saleKey || sending !== keyed) [saleKey, keyed] = [newKey(), sending];
       busy(sell, formMessages, async () => {
-        const sold = await post("/api/v1/counter/sales", body);
+        let sold;
+        try {
+          sold = await post("/api/v1/counter/sales", body, { headers: { "Idempotency-Key": saleKey } });
+        } catch (error) {
+          // Refused (4xx): nothing was sold, the next try is a new sale. No answer (the network,
+          // a gateway's 5xx): the sale may have happened, so the retry sends the same key.
+          if (error instanceof ApiError && error.status >= 400 && error.status < 500) saleKey = null;
+          throw error;
+        }
+        saleKey = null;
         picker.clear();
         amount.value = "";
         change.textContent = "";
