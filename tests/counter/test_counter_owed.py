@@ -210,3 +210,23 @@ def test_only_the_theatres_counter_sees_and_pays_back_what_it_owes(
     open_shift(client, manager, theatre_id)
     assert refund(client, manager, sold["id"])["movements"][-1]["kind"] == "REFUND"
     assert owed(client, cashier, theatre_id) == []
+
+
+def test_a_sale_its_shows_cancellation_has_not_reached_yet_is_refunded_everything(
+    client: httpx.Client, admin: Headers, db: Any
+) -> None:
+    theatre_id = policy_theatre(client, admin)
+    show = show_in(client, admin, theatre_id, 10)  # past the policy's last tier (20 min)
+    cashier = make_cashier(client, admin, [theatre_id])
+    shift = open_shift(client, cashier, theatre_id, 0)
+    sold = sell(client, cashier, show["id"], seats_of_type(client, show["id"], "GOLD", 2))
+    # The show's cancellation committed and its process died before it reached the bookings
+    # (`boxoffice worker` would finish): the theatre cancelled, so everything comes back.
+    db.execute("UPDATE shows SET status = 'CANCELLED' WHERE id = :s", s=db.id(show["id"]))
+    refunded = refund(client, cashier, sold["id"])
+    assert refunded["status"] == "CANCELLED"
+    assert refunded["movements"][-1]["amount"] == 2 * PRICES["GOLD"]
+    assert cash_expected(client, cashier, shift["id"]) == 0
+    assert owed(client, cashier, theatre_id) == []
+    money_audit(client, db)
+    documents_audit(db)

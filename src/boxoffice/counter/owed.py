@@ -76,7 +76,10 @@ async def pay_back(
     locked): 409 when nothing is (paid back already)."""
     owed = await repository.owed_on(session, booking.id)
     if owed <= 0:
-        raise NothingOwed("This sale of a cancelled show was paid back already.")
+        raise NothingOwed(
+            "Nothing is owed back on this sale: it was paid back already, or refunded before "
+            "its show was cancelled."
+        )
     if seat_ids is not None:
         raise InvalidInput(
             "A sale of a cancelled show is paid back whole: leave out `seat_ids`.",
