@@ -135,7 +135,13 @@ async def shifts_of_day(
     "/counter/sales",
     status_code=201,
     response_model=CounterSaleOut,
-    responses={**_SHIFT_ERRORS, 422: {"description": "Too little cash, no reference, bad seats"}},
+    responses={
+        **_SHIFT_ERRORS,
+        422: {
+            "description": "Too little cash, no reference, bad seats, or an Idempotency-Key "
+            "used with another body"
+        },
+    },
 )
 async def sell(
     body: SaleRequest,
@@ -185,6 +191,10 @@ async def read_sale(
     response_model=CounterSaleOut,
     responses={
         **_SHIFT_ERRORS,
+        409: {
+            "description": "No open shift (or closed, or at another theatre), past the policy's "
+            "last tier, nothing left to refund, or nothing owed (`nothing-owed`: paid back)"
+        },
         404: {"description": "No such booking"},
         422: {"description": "Seat ids that are not the booking's"},
     },

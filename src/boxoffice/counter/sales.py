@@ -212,7 +212,8 @@ async def refund(
     sale: Sale,
 ) -> CounterSale:
     """Gives back the seats (all it holds, without `seat_ids`) of a counter sale by its
-    cancellation policy, refunded from the caller's open shift in the way it was paid."""
+    cancellation policy, refunded from the caller's open shift in the way it was paid; of a
+    show the theatre cancelled, everything (paying back what its cancellation owes)."""
     found = await bookings_repository.get_booking(session, booking_id)
     show = None if found is None else await bookings_repository.get_show(session, found.show_id)
     if found is None or show is None:
