@@ -149,6 +149,7 @@ def test_a_cashier_pays_back_a_sale_of_a_cancelled_show(
     expect(owed.locator("li")).to_have_count(1)
     expect(owed).to_contain_text(f"{sold['code']}")
     expect(owed).to_contain_text("₹500.00 (CASH)")
+    screenshot(page, "counter-owed")
     page.get_by_role("button", name=f"Pay back {sold['code']}").click()
     expect(page.get_by_role("status").filter(has_text="Paid back")).to_contain_text(
         "give back ₹500.00 (CASH)"
