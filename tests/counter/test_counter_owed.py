@@ -78,11 +78,14 @@ def test_counter_sales_of_a_cancelled_show_are_owed_and_paid_back_once(
         assert item["cancelled_at"] is not None
     assert listed[in_cash["id"]]["amount"] == 2 * PRICES["VIP"]
     assert listed[by_card["id"]]["amount"] == PRICES["SILVER"]
+    # Found by its code at the counter, the sale says what it is owed.
+    found = client.get(f"/api/v1/counter/sales/{in_cash['id']}", headers=cashier).json()
+    assert (found["status"], found["owed"]) == ("CANCELLED", 2 * PRICES["VIP"])
     # Nothing moved at the counter yet: the cash is still in the drawer.
     assert cash_expected(client, cashier, shift["id"]) == 100000 + 2 * PRICES["VIP"]
 
     paid_back = refund(client, cashier, in_cash["id"])
-    assert paid_back["status"] == "CANCELLED"
+    assert (paid_back["status"], paid_back["owed"]) == ("CANCELLED", 0)
     back = paid_back["movements"][-1]
     assert (back["kind"], back["method"], back["amount"], back["shift_id"]) == (
         "REFUND",

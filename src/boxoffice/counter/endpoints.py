@@ -246,4 +246,5 @@ def _answer(sold: CounterSale, now: datetime) -> dict[str, Any]:
         "movements": [movement_document(m) for m in sold.movements],
         "change": sale.change if sale else None,
         "adjacent": sold.adjacent,
+        "owed": sold.owed,
     }

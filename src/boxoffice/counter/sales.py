@@ -62,6 +62,7 @@ class CounterSale:
     view: BookingView
     movements: list[Movement]
     adjacent: bool | None = None
+    owed: int = 0  # owed back, its show cancelled (`owed`)
 
 
 async def sell(
@@ -269,4 +270,5 @@ async def read_sale(
 
 async def counter_sale(session: AsyncSession, booking: Booking) -> CounterSale:
     (view,) = await reads.load_views(session, [booking])
-    return CounterSale(view, await repository.movements_of(session, booking.id))
+    movements = await repository.movements_of(session, booking.id)
+    return CounterSale(view, movements, owed=await repository.owed_on(session, booking.id))

@@ -113,11 +113,13 @@ class MovementOut(BaseModel):
 class CounterSaleOut(BookingOut):
     """A counter sale: the booking (`channel: "counter"`, its `show`), what was paid and given
     back at the counter (`movements`), the `change` handed back; with `quantity`, whether its
-    seats are side by side."""
+    seats are side by side; what the counter `owed` its customer back, its show cancelled (paid
+    back through its refund)."""
 
     movements: list[MovementOut]
     change: int | None = None
     adjacent: bool | None = None
+    owed: int = 0
 
 
 class OwedOut(BaseModel):

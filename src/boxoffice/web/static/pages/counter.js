@@ -239,7 +239,8 @@ async function counter(main, shift) {
     const refund = h("button", { type: "button" }, "Refund selected");
     const line = h("div", { class: "sale-line" },
       h("span", {}, `${sold.code} · ${money(sold.amount_total, sold.currency)} · ${sold.status}`),
-      h("a", { href: `/counter/print/${sold.id}` }, "Reprint"), boxes, sold.seats.length ? refund : null);
+      h("a", { href: `/counter/print/${sold.id}` }, "Reprint"), boxes, sold.seats.length ? refund : null,
+      sold.owed ? payBackButton(sold.id, sold.code, () => line.replaceWith(saleLine({ ...sold, owed: 0 }))) : null);
     refund.addEventListener("click", () => busy(refund, messages, async () => {
       const seatIds = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
       if (!seatIds.length) throw new Error("Tick the seats to refund.");
@@ -264,16 +265,21 @@ async function counter(main, shift) {
 
   function owedLine(item) {
     const show = item.show ? ` · ${item.show.movie_title}, ${dateTime(item.show.starts_at, item.show.timezone)}` : "";
-    const payBack = h("button", { type: "button", "aria-label": `Pay back ${item.code}` }, "Pay back");
-    const line = h("li", { class: "sale-line", "data-booking-id": item.booking_id },
-      h("span", {}, `${item.code}${show} · ${item.seats.join(", ")} · ${money(item.amount, item.currency)} (${item.method})`), payBack);
+    return h("li", { class: "sale-line", "data-booking-id": item.booking_id },
+      h("span", {}, `${item.code}${show} · ${item.seats.join(", ")} · ${money(item.amount, item.currency)} (${item.method})`),
+      payBackButton(item.booking_id, item.code));
+  }
+
+  function payBackButton(bookingId, code, done = () => {}) {
+    const payBack = h("button", { type: "button", "aria-label": `Pay back ${code}` }, "Pay back");
     payBack.addEventListener("click", () => busy(payBack, messages, async () => {
-      const after = await post(`/api/v1/counter/sales/${item.booking_id}/refund`);
+      const after = await post(`/api/v1/counter/sales/${bookingId}/refund`);
       const back = after.movements.at(-1);
-      messages.info(`Paid back ${item.code}: give back ${money(back.amount, after.currency)} (${back.method}).`);
+      messages.info(`Paid back ${code}: give back ${money(back.amount, after.currency)} (${back.method}).`);
+      done();
       await Promise.all([drawOwed(), drawShift()]);
     }));
-    return line;
+    return payBack;
   }
 
   findForm.addEventListener("submit", (event) => {
