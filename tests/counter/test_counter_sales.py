@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from tests.api import Headers, guest, problem, register
 from tests.bookings.money_helpers import PRICES, policy_theatre, show_in
+from tests.conftest import LiveServer
 from tests.counter.helpers import (
     cash,
     close_shift,
@@ -24,6 +25,7 @@ from tests.counter.helpers import (
 )
 from tests.invoicing.helpers import hold_seats, seats_of_type
 from tests.payments.checkout import money_audit, pay
+from tests.support.race import at_once, request
 
 DAY = 24 * 60
 
@@ -203,3 +205,44 @@ def seat_map(client: httpx.Client, show_id: str) -> list[dict[str, Any]]:
 
 def show_title(client: httpx.Client, show: dict[str, Any]) -> str:
     return str(client.get(f"/api/v1/movies/{show['movie_id']}").json()["title"])
+
+
+def test_a_sale_sent_twice_with_one_idempotency_key_sells_once(
+    client: httpx.Client, admin: Headers, db: Any, live_server: LiveServer
+) -> None:
+    theatre_id = policy_theatre(client, admin)
+    show = show_in(client, admin, theatre_id, DAY)
+    cashier = make_cashier(client, admin, [theatre_id])
+    shift = open_shift(client, cashier, theatre_id, 0)
+    # The best two: without the key, a second click would sell two more seats.
+    body = {"show_id": show["id"], "quantity": 2, "payment": cash()}
+    keyed = {**cashier, "Idempotency-Key": "sale-1"}
+    first, second = at_once(
+        *(request(live_server.url, "POST", "/api/v1/counter/sales", json=body, headers=keyed),) * 2
+    )
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    again = client.post("/api/v1/counter/sales", json=body, headers=keyed)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert taken_seats(db, show["id"]) == 2
+    current = client.get(f"/api/v1/counter/shifts/{shift['id']}", headers=cashier).json()
+    assert current["sales_count"] == 1 and current["expected_cash"] == first.json()["amount_total"]
+    before = counts(db)
+    other = client.post("/api/v1/counter/sales", json={**body, "quantity": 1}, headers=keyed)
+    assert problem(other, 422)["type"].endswith("/idempotency-key-reused")
+    assert counts(db) == before
+    # A sale refused (too little cash) leaves no claim on its key: the retry sells.
+    short = {**body, "payment": cash(1)}
+    problem(
+        client.post(
+            "/api/v1/counter/sales", json=short, headers={**cashier, "Idempotency-Key": "sale-2"}
+        ),
+        422,
+    )
+    assert (
+        client.post(
+            "/api/v1/counter/sales", json=body, headers={**cashier, "Idempotency-Key": "sale-2"}
+        ).status_code
+        == 201
+    )

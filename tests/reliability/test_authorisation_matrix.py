@@ -496,6 +496,10 @@ def counter_refund_call(world: World, role: str, allowed: bool) -> Call:
     return Call({"booking_id": booking_id})
 
 
+def theatre_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call(params={"theatre_id": world.theatre_id})
+
+
 def counter_read_call(world: World, _role: str, _allowed: bool) -> Call:
     return Call({"booking_id": world.shared_counter_sale()})
 
@@ -734,6 +738,7 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/admin/shifts", THEATRE_MANAGERS, shifts_call),
     Row("POST", f"{V1}/counter/sales", THEATRE_MANAGERS, counter_sale_call),
     Row("GET", f"{V1}/counter/sales/{{booking_id}}", THEATRE_MANAGERS, counter_read_call),
+    Row("GET", f"{V1}/counter/owed", THEATRE_MANAGERS, theatre_call),
     # -- administration ----------------------------------------------------------------------
     Row("GET", f"{V1}/admin/shows/{{show_id}}/bookings", THEATRE_MANAGERS),
     Row("GET", f"{V1}/admin/refunds", ADMIN_ONLY),

@@ -8,13 +8,16 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from boxoffice.accounts.dependencies import PrincipalDep
 from boxoffice.bookings.schemas import booking_document
-from boxoffice.counter import sales, shifts
+from boxoffice.counter import owed, sales, shifts
 from boxoffice.counter.sales import CounterSale
 from boxoffice.counter.schemas import (
     CounterSaleOut,
+    OwedList,
+    OwedOut,
     RefundRequest,
     SaleRequest,
     ShiftList,
@@ -22,9 +25,18 @@ from boxoffice.counter.schemas import (
     ShiftOut,
     movement_document,
 )
-from boxoffice.dependencies import NowDep, SessionDep, SettingsDep
+from boxoffice.dependencies import (
+    IdempotencyKey,
+    Limit,
+    NowDep,
+    Offset,
+    SessionDep,
+    SettingsDep,
+)
+from boxoffice.idempotency import request_fingerprint, respond_once
 
 router = APIRouter(tags=["counter"])
+SALE_ENDPOINT = "POST /counter/sales"  # what an Idempotency-Key's record names
 
 _SHIFT_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not allowed to sell at this theatre's counter, or not your shift"},
@@ -123,7 +135,13 @@ async def shifts_of_day(
     "/counter/sales",
     status_code=201,
     response_model=CounterSaleOut,
-    responses={**_SHIFT_ERRORS, 422: {"description": "Too little cash, no reference, bad seats"}},
+    responses={
+        **_SHIFT_ERRORS,
+        422: {
+            "description": "Too little cash, no reference, bad seats, or an Idempotency-Key "
+            "used with another body"
+        },
+    },
 )
 async def sell(
     body: SaleRequest,
@@ -131,13 +149,29 @@ async def sell(
     principal: PrincipalDep,
     session: SessionDep,
     now: NowDep,
-) -> dict[str, Any]:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Sell seats at the counter, paid at once (`CASH` with the cash tendered, `CARD` or `UPI`
     with a reference): the booking, BOOKED, with `channel: "counter"`, no convenience fee, its
     tickets and invoice, and the `change` to hand back. The seats are claimed as any online hold
-    claims them: all or none (409 naming those taken)."""
-    sold = await sales.sell(session, request.app.state.sale, principal, body, now)
-    return _answer(sold, now)
+    claims them: all or none (409 naming those taken). With an `Idempotency-Key`, the same key
+    and body answer the first sale again (a double click, a retry whose answer was lost) instead
+    of selling twice; the same key with another body is refused (422)."""
+
+    async def sell_once() -> tuple[int, CounterSaleOut]:
+        sold = await sales.sell(session, request.app.state.sale, principal, body, now)
+        return 201, CounterSaleOut.model_validate(_answer(sold, now))
+
+    # The key is claimed in the sale's own transaction: the sale and its record commit together.
+    return await respond_once(
+        session,
+        customer=principal.actor,
+        endpoint=SALE_ENDPOINT,
+        key=idempotency_key,
+        fingerprint=request_fingerprint(body),
+        now=now,
+        operation=sell_once,
+    )
 
 
 @router.get(
@@ -157,6 +191,10 @@ async def read_sale(
     response_model=CounterSaleOut,
     responses={
         **_SHIFT_ERRORS,
+        409: {
+            "description": "No open shift (or closed, or at another theatre), past the policy's "
+            "last tier, nothing left to refund, or nothing owed (`nothing-owed`: paid back)"
+        },
         404: {"description": "No such booking"},
         422: {"description": "Seat ids that are not the booking's"},
     },
@@ -170,12 +208,35 @@ async def refund(
     body: RefundRequest | None = None,
 ) -> dict[str, Any]:
     """Refund a counter sale's seats (all it still holds, without `seat_ids`) by its
-    cancellation policy, from your open shift, in the way it was paid; a credit note is issued."""
+    cancellation policy, from your open shift, in the way it was paid; a credit note is issued.
+    A sale whose show was cancelled is paid back whole what it is owed (`GET /counter/owed`);
+    once paid back, 409 `nothing-owed`."""
     body = body or RefundRequest()
     sold = await sales.refund(
         session, principal, booking_id, body.seat_ids, body.shift_id, now, request.app.state.sale
     )
     return _answer(sold, now)
+
+
+@router.get(
+    "/counter/owed",
+    response_model=OwedList,
+    responses={
+        403: {"description": "Not allowed to sell at this theatre's counter"},
+        404: {"description": "No such theatre"},
+    },
+)
+async def owed_at(
+    theatre_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> OwedList:
+    """The theatre's counter sales of cancelled shows not yet paid back, the shows soonest
+    first: each is paid back through its refund (`POST /counter/sales/{id}/refund`)."""
+    items = await owed.owed_at(session, principal, theatre_id, limit, offset)
+    return OwedList(items=[OwedOut.model_validate(item.document()) for item in items])
 
 
 def _answer(sold: CounterSale, now: datetime) -> dict[str, Any]:
@@ -185,4 +246,5 @@ def _answer(sold: CounterSale, now: datetime) -> dict[str, Any]:
         "movements": [movement_document(m) for m in sold.movements],
         "change": sale.change if sale else None,
         "adjacent": sold.adjacent,
+        "owed": sold.owed,
     }

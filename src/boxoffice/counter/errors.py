@@ -53,3 +53,8 @@ class SaleNotFound(NotFound):
 class NotACounterSale(Conflict):
     type_slug = "not-a-counter-sale"
     title = "This booking was not sold at the counter"
+
+
+class NothingOwed(Conflict):
+    type_slug = "nothing-owed"
+    title = "Nothing is owed back on this sale"

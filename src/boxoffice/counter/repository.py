@@ -1,4 +1,4 @@
-"""All SQL of the counter: shifts and the money of their sales and refunds."""
+"""All SQL of the counter: shifts, the money of their sales and refunds, and what it owes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from boxoffice.bookings.models import Booking, BookingChannel, BookingSeat, BookingStatus
+from boxoffice.catalogue.models import Show, ShowStatus
 from boxoffice.counter.models import Method, Movement, MovementKind, Shift, ShiftStatus
+
+BookingKey = ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID]  # a value, or the column
 
 
 async def add_shift(session: AsyncSession, shift: Shift) -> bool:
@@ -125,3 +130,66 @@ async def movements_of(session: AsyncSession, booking_id: uuid.UUID) -> list[Mov
         select(Movement).where(Movement.booking_id == booking_id).order_by(Movement.at, Movement.id)
     )
     return list(result)
+
+
+def _given_back(booking_id: BookingKey) -> ScalarSelect[int]:
+    """What the booking's seats gave back, as each cancellation wrote it per seat."""
+    return (
+        select(func.coalesce(func.sum(BookingSeat.refunded), 0))
+        .where(BookingSeat.booking_id == booking_id)
+        .scalar_subquery()
+    )
+
+
+def _paid_back(booking_id: BookingKey) -> ScalarSelect[int]:
+    """What the counter paid back for the booking."""
+    return (
+        select(func.coalesce(func.sum(Movement.amount), 0))
+        .where(Movement.booking_id == booking_id, Movement.kind == MovementKind.REFUND)
+        .scalar_subquery()
+    )
+
+
+async def owed_on(session: AsyncSession, booking_id: uuid.UUID) -> int:
+    """What the counter owes the booking's customer: what its seats gave back less what the
+    counter paid back. A counter refund pays what it gives back in the same transaction, so
+    only a show's cancellation (which gives every seat back, paying nothing) leaves it above 0."""
+    key = literal(booking_id, Booking.id.type)
+    return int(await session.scalar(select(_given_back(key) - _paid_back(key))) or 0)
+
+
+async def owed_at_theatre(
+    session: AsyncSession, theatre_id: uuid.UUID, limit: int, offset: int
+) -> list[tuple[Booking, int]]:
+    """The theatre's counter sales of cancelled shows still owed money back, with how much:
+    the shows soonest first."""
+    given, paid = _given_back(Booking.id), _paid_back(Booking.id)
+    rows = await session.execute(
+        select(Booking, given - paid)
+        .join(Show, Show.id == Booking.show_id)
+        .where(
+            Show.theatre_id == theatre_id,
+            Show.status == ShowStatus.CANCELLED,
+            Booking.channel == BookingChannel.COUNTER,
+            Booking.status == BookingStatus.CANCELLED,
+            given > paid,
+        )
+        .order_by(Show.starts_at, Booking.created_at, Booking.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(booking, int(owed)) for booking, owed in rows]
+
+
+async def sale_methods(
+    session: AsyncSession, booking_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Method]:
+    """How each of these counter sales was paid (its SALE movement's method)."""
+    if not booking_ids:
+        return {}
+    rows = await session.execute(
+        select(Movement.booking_id, Movement.method).where(
+            Movement.booking_id.in_(booking_ids), Movement.kind == MovementKind.SALE
+        )
+    )
+    return {booking_id: method for booking_id, method in rows}

@@ -12,7 +12,9 @@ all of it back: no hold is left behind.
 
 A refund gives back seats of a counter sale by the booking's cancellation policy (as a customer
 cancelling online would get), pays it from the counter in the way it was paid, into the
-cashier's open shift, and has its credit note issued (`CounterRefunded`).
+cashier's open shift, and has its credit note issued (`CounterRefunded`). A sale whose show the
+theatre cancelled is refunded everything: paid back whole what the cancellation gave back
+(`owed`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from boxoffice.bookings.holds import HoldCaps, SaleSeats
 from boxoffice.bookings.models import Booking, BookingChannel, BookingStatus
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.sale import Sale
-from boxoffice.counter import repository, shifts
+from boxoffice.catalogue.models import ShowStatus
+from boxoffice.counter import owed, repository, shifts
 from boxoffice.counter.errors import (
     NotACounterSale,
     PaymentIncomplete,
@@ -59,6 +62,7 @@ class CounterSale:
     view: BookingView
     movements: list[Movement]
     adjacent: bool | None = None
+    owed: int = 0  # owed back, its show cancelled (`owed`)
 
 
 async def sell(
@@ -209,7 +213,8 @@ async def refund(
     sale: Sale,
 ) -> CounterSale:
     """Gives back the seats (all it holds, without `seat_ids`) of a counter sale by its
-    cancellation policy, refunded from the caller's open shift in the way it was paid."""
+    cancellation policy, refunded from the caller's open shift in the way it was paid; of a
+    show the theatre cancelled, everything (paying back what its cancellation owes)."""
     found = await bookings_repository.get_booking(session, booking_id)
     show = None if found is None else await bookings_repository.get_show(session, found.show_id)
     if found is None or show is None:
@@ -224,28 +229,23 @@ async def refund(
     ]
     if booking.channel is not BookingChannel.COUNTER or not paid:
         raise NotACounterSale("This booking was sold online: it is cancelled in the shop.")
+    cancelled_show = show.status is ShowStatus.CANCELLED
     status = rules.effective_status(booking.status, booking.expires_at, now)
+    if status is BookingStatus.CANCELLED and cancelled_show:
+        await owed.pay_back(session, principal, booking, shift, seat_ids, now)
+        return await counter_sale(session, booking)
     if status is not BookingStatus.BOOKED:
         raise IllegalTransition(
             f"A {status.value} booking has nothing left to refund.", current_status=status.value
         )
+    # A show cancelled whose bookings are still being cancelled: the theatre's, everything back.
     giving = await lifecycle.plan_give_back(
-        session, booking, now, sale.settings, seat_ids, by_theatre=False
+        session, booking, now, sale.settings, seat_ids, by_theatre=cancelled_show
     )
     amount = giving.given.total
     if amount:
-        movement = Movement(
-            id=uuid.uuid4(),
-            shift_id=shift.id,
-            booking_id=booking.id,
-            kind=MovementKind.REFUND,
-            method=paid[0].method,
-            amount=amount,
-            tendered=None,
-            change=None,
-            reference=None,
-            at=now,
-            actor=principal.actor,
+        movement = owed.refund_movement(
+            shift, booking, paid[0].method, amount, now, principal.actor
         )
         await repository.add_movement(session, movement)
         reason = "refunded at the counter: " + ", ".join(s.label for s in giving.given.seats)
@@ -270,4 +270,5 @@ async def read_sale(
 
 async def counter_sale(session: AsyncSession, booking: Booking) -> CounterSale:
     (view,) = await reads.load_views(session, [booking])
-    return CounterSale(view, await repository.movements_of(session, booking.id))
+    movements = await repository.movements_of(session, booking.id)
+    return CounterSale(view, movements, owed=await repository.owed_on(session, booking.id))

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from boxoffice.accounts.schemas import Email, Name, Phone
-from boxoffice.bookings.schemas import BookingOut, HoldRequest
+from boxoffice.bookings.schemas import BookingOut, HoldRequest, ShowSummaryOut
 from boxoffice.counter.models import Method
 from boxoffice.text import Text100
 
@@ -89,7 +89,8 @@ class SaleRequest(HoldRequest):
 
 
 class RefundRequest(BaseModel):
-    """Refund these seats of a counter sale (all that it still holds, without)."""
+    """Refund these seats of a counter sale (all that it still holds, without); a sale of a
+    cancelled show is paid back whole (no `seat_ids`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -112,11 +113,32 @@ class MovementOut(BaseModel):
 class CounterSaleOut(BookingOut):
     """A counter sale: the booking (`channel: "counter"`, its `show`), what was paid and given
     back at the counter (`movements`), the `change` handed back; with `quantity`, whether its
-    seats are side by side."""
+    seats are side by side; what the counter `owed` its customer back, its show cancelled (paid
+    back through its refund)."""
 
     movements: list[MovementOut]
     change: int | None = None
     adjacent: bool | None = None
+    owed: int = 0
+
+
+class OwedOut(BaseModel):
+    """A counter sale of a cancelled show not yet paid back: its `seats` (labels) as the show's
+    cancellation gave them back, the `amount` owed, to be paid back by `method`."""
+
+    booking_id: uuid.UUID
+    code: str
+    show_id: uuid.UUID
+    show: ShowSummaryOut | None
+    seats: list[str]
+    amount: int
+    currency: str
+    method: Method
+    cancelled_at: datetime | None
+
+
+class OwedList(BaseModel):
+    items: list[OwedOut]
 
 
 def movement_document(movement: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 // The box office (staff with the counter permission, managers, admins): open a shift with its
 // float; pick a show, its seats on the shop's own picker (or the best N); take the money; see the
-// change; print the tickets; refund; close the shift with the cash the drawer should hold.
+// change; print the tickets; refund; pay back the sales of cancelled shows; close the shift with
+// the cash the drawer should hold.
 //
 // Fast from the keyboard: once the seats are picked (arrow keys, Enter), a sale is three actions
 // at most: Tab (or Alt+1 cash, Alt+2 card, Alt+3 UPI) to the amount, type it (nothing for exact
@@ -14,6 +15,8 @@ import { dateTime, money } from "../format.js";
 import { busy, field, h, messageBox, meta, render } from "../ui.js";
 
 const METHODS = [["CASH", "Cash"], ["CARD", "Card"], ["UPI", "UPI"]];
+// Random, and unlike crypto.randomUUID also over plain http on a theatre's own network.
+const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 const rupees = (text) => Math.round(Number(String(text).replace(/[₹,\s]/g, "")) * 100);
 
 export default async function counterPage(main) {
@@ -112,6 +115,8 @@ async function counter(main, shift) {
     const formMessages = messageBox("sale");
     const summary = h("p", { class: "summary", "aria-live": "polite" }, "Pick seats on the map, or ask for the best available.");
     let chosen = [];
+    let saleKey = null;
+    let keyed = null;
     const picker = seatPicker({
       seats: map.seats, currency: map.currency, maxSeats: Number(meta("max-seats")) || 10,
       onRefused: (text) => formMessages.error(text),
@@ -185,8 +190,21 @@ async function counter(main, shift) {
       if (payment.method === "CASH" && amount.value) payment.tendered = rupees(amount.value);
       if (payment.method !== "CASH") payment.reference = amount.value.trim() || undefined;
       const body = count ? { show_id: showId, quantity: count, payment } : { show_id: showId, seat_ids: chosen.map((s) => s.id), payment };
+      // One key per sale: sent again only for the same sale whose answer was lost (a retry, a
+      // second click), so that it cannot sell twice.
+      const sending = JSON.stringify(body);
+      if (!saleKey || sending !== keyed) [saleKey, keyed] = [newKey(), sending];
       busy(sell, formMessages, async () => {
-        const sold = await post("/api/v1/counter/sales", body);
+        let sold;
+        try {
+          sold = await post("/api/v1/counter/sales", body, { headers: { "Idempotency-Key": saleKey } });
+        } catch (error) {
+          // Refused (4xx): nothing was sold, the next try is a new sale. No answer (the network,
+          // a gateway's 5xx): the sale may have happened, so the retry sends the same key.
+          if (error instanceof ApiError && error.status >= 400 && error.status < 500) saleKey = null;
+          throw error;
+        }
+        saleKey = null;
         picker.clear();
         amount.value = "";
         change.textContent = "";
@@ -221,7 +239,8 @@ async function counter(main, shift) {
     const refund = h("button", { type: "button" }, "Refund selected");
     const line = h("div", { class: "sale-line" },
       h("span", {}, `${sold.code} · ${money(sold.amount_total, sold.currency)} · ${sold.status}`),
-      h("a", { href: `/counter/print/${sold.id}` }, "Reprint"), boxes, sold.seats.length ? refund : null);
+      h("a", { href: `/counter/print/${sold.id}` }, "Reprint"), boxes, sold.seats.length ? refund : null,
+      sold.owed ? payBackButton(sold.id, sold.code, () => line.replaceWith(saleLine({ ...sold, owed: 0 }))) : null);
     refund.addEventListener("click", () => busy(refund, messages, async () => {
       const seatIds = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
       if (!seatIds.length) throw new Error("Tick the seats to refund.");
@@ -234,6 +253,35 @@ async function counter(main, shift) {
     return line;
   }
 
+  // Sales of shows the theatre cancelled, owed back whole: paid from this shift, as paid.
+  const owed = h("ul", { class: "recent-sales", "aria-label": "Owed back" });
+  const owedPanel = h("section", { class: "panel owed", hidden: true }, h("h2", {}, "Owed back: cancelled shows"), owed);
+
+  async function drawOwed() {
+    const { items } = await get(`/api/v1/counter/owed?theatre_id=${shift.theatre_id}&limit=100`);
+    owed.replaceChildren(...items.map(owedLine));
+    owedPanel.hidden = !items.length;
+  }
+
+  function owedLine(item) {
+    const show = item.show ? ` · ${item.show.movie_title}, ${dateTime(item.show.starts_at, item.show.timezone)}` : "";
+    return h("li", { class: "sale-line", "data-booking-id": item.booking_id },
+      h("span", {}, `${item.code}${show} · ${item.seats.join(", ")} · ${money(item.amount, item.currency)} (${item.method})`),
+      payBackButton(item.booking_id, item.code));
+  }
+
+  function payBackButton(bookingId, code, done = () => {}) {
+    const payBack = h("button", { type: "button", "aria-label": `Pay back ${code}` }, "Pay back");
+    payBack.addEventListener("click", () => busy(payBack, messages, async () => {
+      const after = await post(`/api/v1/counter/sales/${bookingId}/refund`);
+      const back = after.movements.at(-1);
+      messages.info(`Paid back ${code}: give back ${money(back.amount, after.currency)} (${back.method}).`);
+      done();
+      await Promise.all([drawOwed(), drawShift()]);
+    }));
+    return payBack;
+  }
+
   findForm.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(find, messages, async () => {
@@ -243,8 +291,8 @@ async function counter(main, shift) {
     });
   });
 
-  await drawShift();
-  render(main, "Box office", shifted, messages.element, field("Show", showSelect), stage, result,
+  await Promise.all([drawShift(), drawOwed()]);
+  render(main, "Box office", shifted, messages.element, field("Show", showSelect), stage, result, owedPanel,
     h("section", { class: "panel" }, h("h2", {}, "Sales and refunds"), findForm, recent));
   await drawShow(showSelect.value);
 }
