@@ -13,8 +13,12 @@ from tests.bookings.money_helpers import FEE_TOTAL, PRICES, TICKET, policy_theat
 from tests.conftest import LiveServer
 from tests.counter.helpers import counts, make_cashier, open_shift, refund, sell
 from tests.invoicing.helpers import documents_audit, hold_seats, seats_of_type
+from tests.notifications.test_emails import MailServer, _text, worker_passes
 from tests.payments.checkout import booking, eventually, money_audit, pay
 from tests.support.race import at_once, request
+
+from boxoffice.clock import Clock
+from boxoffice.notifications.compose import money
 
 DAY = 24 * 60
 
@@ -233,3 +237,43 @@ def test_a_sale_its_shows_cancellation_has_not_reached_yet_is_refunded_everythin
     assert owed(client, cashier, theatre_id) == []
     money_audit(client, db)
     documents_audit(db)
+
+
+def test_the_counter_customers_cancellation_email_says_what_the_counter_owes_or_paid_back(
+    client: httpx.Client, admin: Headers, live_server: LiveServer
+) -> None:
+    """Paid in the hand, a sale is paid back in the hand: its cancellation email says how much
+    the counter owes (the show was cancelled) or paid back (the customer gave the seats back
+    there), never "nothing was paid"."""
+    theatre_id = policy_theatre(client, admin)
+    show = show_in(client, admin, theatre_id, DAY)
+    cashier = make_cashier(client, admin, [theatre_id])
+    open_shift(client, cashier, theatre_id, 100000)
+    returned_at_counter, owed_by_counter = (
+        sell(client, cashier, show["id"], [seat], customer={"email": f"walk-in-{n}@example.com"})
+        for n, seat in enumerate(seats_of_type(client, show["id"], "VIP", 2))
+    )
+    movements = refund(client, cashier, returned_at_counter["id"])["movements"]
+    paid_back = sum(m["amount"] for m in movements if m["kind"] == "REFUND")
+    assert paid_back > 0
+    cancel_show(client, admin, show["id"])
+
+    mail = MailServer()
+    mail.start()
+    try:
+        worker_passes(live_server, Clock(), smtp_url=mail.url)
+        cancellations = {
+            str(m["To"]): _text(m)
+            for m in mail.inbox.messages
+            if str(m["Subject"]).startswith("Booking cancelled")
+        }
+    finally:
+        mail.stop()
+    assert set(cancellations) == {"walk-in-0@example.com", "walk-in-1@example.com"}
+    assert (
+        f"{money(paid_back, 'INR')} was paid back to you at the theatre's counter"
+        in (cancellations["walk-in-0@example.com"])
+    )
+    owed_text = cancellations["walk-in-1@example.com"]
+    assert f"{money(owed_by_counter['amount_total'], 'INR')} is owed to you there" in owed_text
+    assert "nothing to refund" not in owed_text

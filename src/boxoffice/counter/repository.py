@@ -154,8 +154,15 @@ async def owed_on(session: AsyncSession, booking_id: uuid.UUID) -> int:
     """What the counter owes the booking's customer: what its seats gave back less what the
     counter paid back. A counter refund pays what it gives back in the same transaction, so
     only a show's cancellation (which gives every seat back, paying nothing) leaves it above 0."""
+    owed, _paid = await money_back_on(session, booking_id)
+    return owed
+
+
+async def money_back_on(session: AsyncSession, booking_id: uuid.UUID) -> tuple[int, int]:
+    """What the counter owes the booking's customer (`owed_on`), and what it paid them back."""
     key = literal(booking_id, Booking.id.type)
-    return int(await session.scalar(select(_given_back(key) - _paid_back(key))) or 0)
+    given, paid = (await session.execute(select(_given_back(key), _paid_back(key)))).one()
+    return int(given) - int(paid), int(paid)
 
 
 async def owed_at_theatre(

@@ -229,21 +229,42 @@ def _refund_started(amount: int, currency: str) -> str:
     )
 
 
+# How a cancellation's money goes back: a refund to the card or account that paid online, or,
+# for a sale paid at the theatre's counter, in the hand there (owed until the customer comes).
+REFUND_STARTED, OWED_AT_COUNTER, PAID_AT_COUNTER = "refund-started", "owed", "paid-at-counter"
+
+
+@dataclass(frozen=True)
+class MoneyBack:
+    amount: int
+    way: str  # one of the three above
+
+
+def _money_back(back: MoneyBack | None, currency: str) -> str:
+    if back is None:
+        return "Nothing was paid, so there is nothing to refund."
+    if back.way == OWED_AT_COUNTER:
+        return (
+            f"You paid at the theatre's counter: {money(back.amount, currency)} is owed to you "
+            "there. Bring this email or your booking code to the counter, and it is paid back "
+            "the way you paid."
+        )
+    if back.way == PAID_AT_COUNTER:
+        return f"{money(back.amount, currency)} was paid back to you at the theatre's counter."
+    return _refund_started(back.amount, currency)
+
+
 def cancelled_email(
     *,
     booking_code: str,
-    refund_amount: int | None,
+    money_back: MoneyBack | None,
     reason: str,
     **common: Any,
 ) -> EmailMessage:
     return _notice(
         subject="Booking cancelled",
         opening=f"Booking {booking_code} was cancelled ({reason}). Its tickets no longer admit.",
-        closing=(
-            _refund_started(refund_amount, common["currency"])
-            if refund_amount
-            else "Nothing was paid, so there is nothing to refund."
-        ),
+        closing=_money_back(money_back, common["currency"]),
         **common,
     )
 

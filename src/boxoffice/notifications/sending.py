@@ -34,6 +34,7 @@ from boxoffice.bookings.codes import booking_code
 from boxoffice.bookings.models import BookingSeat, BookingStatus
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
+from boxoffice.counter import repository as counter_repository
 from boxoffice.invoicing import repository as invoicing_repository
 from boxoffice.invoicing.links import invoice_key
 from boxoffice.logs import get_logger
@@ -67,7 +68,7 @@ class _Facts:
     seats: dict[uuid.UUID, list[BookingSeat]] = field(default_factory=dict)
     tickets: dict[uuid.UUID, list[Ticket]] = field(default_factory=dict)
     invoices: dict[uuid.UUID, str] = field(default_factory=dict)
-    refunds: dict[uuid.UUID, int | None] = field(default_factory=dict)  # of cancellations
+    refunds: dict[uuid.UUID, compose.MoneyBack | None] = field(default_factory=dict)  # cancelled
 
 
 async def _read_facts(session: AsyncSession, emails: list[OutboxEmail]) -> _Facts:
@@ -93,14 +94,20 @@ async def _read_facts(session: AsyncSession, emails: list[OutboxEmail]) -> _Fact
 
 async def _refund_of_cancellation(
     session: AsyncSession, booking_id: uuid.UUID, at: datetime
-) -> int | None:
-    """What the cancellation at `at` refunded: recorded in its transaction at that moment, so
-    read here rather than in the cancellation's transaction (none when nothing was paid)."""
+) -> compose.MoneyBack | None:
+    """What the cancellation at `at` gives back: the refund recorded in its transaction at that
+    moment (so read here rather than in the cancellation's transaction), or for a sale paid at
+    the counter, what the counter owes or paid back; none when nothing was paid."""
     payment = await payments_repository.payment_of_booking(session, booking_id)
-    if payment is None or not payment.payment_id:
+    if payment is not None and payment.payment_id:
+        refund = await payments_repository.refund_of_seats_given_back(session, payment.id, at)
+        return compose.MoneyBack(refund.amount, compose.REFUND_STARTED) if refund else None
+    if not await counter_repository.sale_methods(session, [booking_id]):
         return None
-    refund = await payments_repository.refund_of_seats_given_back(session, payment.id, at)
-    return refund.amount if refund else None
+    owed, paid = await counter_repository.money_back_on(session, booking_id)
+    if owed:
+        return compose.MoneyBack(owed, compose.OWED_AT_COUNTER)
+    return compose.MoneyBack(paid, compose.PAID_AT_COUNTER) if paid else None
 
 
 class _NoAddress(Exception):
@@ -153,7 +160,7 @@ def _compose(settings: Settings, email: OutboxEmail, facts: _Facts) -> _Composed
         return _confirmation(settings, email.booking_id, facts, common)
     if email.kind == "CANCELLED":
         message = compose.cancelled_email(
-            refund_amount=facts.refunds[email.booking_id], reason=params["reason"], **common
+            money_back=facts.refunds[email.booking_id], reason=params["reason"], **common
         )
     elif email.kind == "REFUNDED":
         message = compose.refunded_email(
