@@ -429,3 +429,61 @@ def test_every_refund_sends_one_email_naming_it(
             assert f"A refund of {_money(amount)} has been started" in text
     rows = db.query("SELECT kind, COUNT(*) FROM outbox_emails GROUP BY kind")
     assert dict((r[0], r[1]) for r in rows) == {"BOOKED": 2, "CANCELLED": 2, "REFUNDED": 2}
+
+
+def test_a_film_outside_ascii_is_emailed_as_it_is_written(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    """Every part goes 7-bit: the cancellation's short lines were sent as raw UTF-8 before,
+    which the worker could not record, so the email was never sent."""
+    title = "Amélie — অপুর সংসার"
+    show = show_soon(client, admin, minutes=150)
+    movie = f"/api/v1/movies/{show['movie_id']}"
+    renamed = client.patch(movie, json={"title": title}, headers=admin)
+    assert renamed.status_code == 200, renamed.text
+    who, _address = customer_with_email(client)
+    gone = booked(client, who, show["id"], 1)
+    assert client.post(f"/api/v1/bookings/{gone['id']}/cancel", headers=who).status_code == 200
+    mail.start()
+
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+
+    assert len(mail.inbox.messages) == 2
+    for message in mail.inbox.messages:
+        assert title in str(message["Subject"]) and title in _text(message)
+    rows = db.query(
+        "SELECT status, message FROM outbox_emails WHERE booking_id = :id", id=db.id(gone["id"])
+    )
+    assert [status for status, _ in rows] == ["SENT", "SENT"]
+    assert all(recorded.isascii() for _, recorded in rows)
+
+
+def test_an_email_that_cannot_be_composed_is_retried_later_and_the_others_go(
+    client: httpx.Client, admin: Headers, live_server: LiveServer, mail: MailServer, db: Any
+) -> None:
+    show = show_soon(client, admin, minutes=150)
+    who, _address = customer_with_email(client)
+    kept = booked(client, who, show["id"], 1)
+    broken = booked(client, who, show["id"], 1)
+    assert client.post(f"/api/v1/bookings/{broken['id']}/cancel", headers=who).status_code == 200
+    # A cancellation's row that lost what only the change knew (its reason).
+    db.execute(
+        "UPDATE outbox_emails SET params = :empty WHERE booking_id = :id AND kind = 'CANCELLED'",
+        empty="{}",
+        id=db.id(broken["id"]),
+    )
+    mail.start()
+
+    worker_passes(live_server, Clock(), smtp_url=mail.url)
+
+    assert sorted(str(m["Subject"]).split(":")[0] for m in mail.inbox.messages) == [
+        "Your tickets",
+        "Your tickets",
+    ]
+    [(status, attempts, error)] = db.query(
+        "SELECT status, attempts, last_error FROM outbox_emails"
+        " WHERE booking_id = :id AND kind = 'CANCELLED'",
+        id=db.id(broken["id"]),
+    )
+    assert (status, attempts) == ("PENDING", 1) and error.startswith("KeyError"), error
+    assert kept["code"] in "".join(_text(m) for m in mail.inbox.messages)

@@ -53,10 +53,15 @@ def _local(moment: datetime, timezone: str) -> str:
 DOMAIN = "boxoffice.local"
 
 
+# Every part 7-bit (quoted-printable or base64 where the text is not ASCII): a film, theatre or
+# name in any script then travels through any mail server, and the message is kept as text.
+POLICY = SMTP.clone(cte_type="7bit")
+
+
 def _base(
     sender: str, recipient: str, subject: str, now: datetime, message_id: str
 ) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject

@@ -264,31 +264,24 @@ async def _send_one(
     """Composes and sends one claimed email, and records how it went; True when it was sent."""
     try:
         composed = _compose(settings, email, facts)
+        # What is recorded as sent: the message before its QR images are drawn into it (they
+        # are the tickets' codes, kept with the tickets); 7-bit (`compose.POLICY`).
+        record = composed.message.as_bytes().decode("ascii")
     except _NoAddress:
         async with sessionmaker() as session, session.begin():
             await repository.mark_skipped(session, email.id, "no address to send it to")
         metrics.EMAILS.labels("skipped").inc()
         log.info("email_skipped_no_address", booking_id=str(email.booking_id), kind=email.kind)
         return False
-    # What is recorded as sent: the message before its QR images are drawn into it (they are
-    # the tickets' codes, kept with the tickets).
-    record = composed.message.as_bytes().decode("ascii")
+    except Exception as exc:  # a row it cannot compose must not stop the pass, nor come back
+        # every lease for ever: it is retried with backoff, then given up, as a send would be.
+        log.exception("email_not_composed", email_id=str(email.id), kind=email.kind)
+        await _failed_attempt(sessionmaker, clock, email, exc)
+        return False
     try:
         await deliver(settings, email, composed)
     except (aiosmtplib.SMTPException, OSError) as exc:
-        # The message names the server's complaint; SMTP_URL (with any password) never.
-        error = f"{type(exc).__name__}: {exc}"
-        retry_at = clock.now() + backoff(email.attempts) if email.attempts < MAX_ATTEMPTS else None
-        async with sessionmaker() as session, session.begin():
-            await repository.mark_failed_attempt(session, email.id, retry_at, error)
-        metrics.EMAILS.labels("retry" if retry_at else "failed").inc()
-        log.warning(
-            "email_not_sent",
-            email_id=str(email.id),
-            attempts=email.attempts,
-            retry_at=retry_at.isoformat() if retry_at else None,
-            error=type(exc).__name__,
-        )
+        await _failed_attempt(sessionmaker, clock, email, exc)
         return False
     async with sessionmaker() as session, session.begin():
         await repository.mark_sent(
@@ -301,3 +294,22 @@ async def _send_one(
         )
     metrics.EMAILS.labels("sent").inc()
     return True
+
+
+async def _failed_attempt(
+    sessionmaker: async_sessionmaker[Any], clock: Clock, email: OutboxEmail, exc: Exception
+) -> None:
+    """Records a failed attempt: due again after a backoff, or FAILED after the last one."""
+    # The message names the server's complaint; SMTP_URL (with any password) never.
+    error = f"{type(exc).__name__}: {exc}"
+    retry_at = clock.now() + backoff(email.attempts) if email.attempts < MAX_ATTEMPTS else None
+    async with sessionmaker() as session, session.begin():
+        await repository.mark_failed_attempt(session, email.id, retry_at, error)
+    metrics.EMAILS.labels("retry" if retry_at else "failed").inc()
+    log.warning(
+        "email_not_sent",
+        email_id=str(email.id),
+        attempts=email.attempts,
+        retry_at=retry_at.isoformat() if retry_at else None,
+        error=type(exc).__name__,
+    )
