@@ -271,7 +271,7 @@ def test_the_counter_customers_cancellation_email_says_what_the_counter_owes_or_
         mail.stop()
     assert set(cancellations) == {"walk-in-0@example.com", "walk-in-1@example.com"}
     assert (
-        f"{money(paid_back, 'INR')} was paid back to you at the theatre's counter"
+        f"{money(paid_back, 'INR')} in all was paid back to you at the theatre's counter"
         in (cancellations["walk-in-0@example.com"])
     )
     owed_text = cancellations["walk-in-1@example.com"]

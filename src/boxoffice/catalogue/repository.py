@@ -309,7 +309,9 @@ async def continue_version(session: AsyncSession, show_id: uuid.UUID, version: i
 async def get_show(session: AsyncSession, show_id: uuid.UUID, *, lock: bool = False) -> Show | None:
     query = select(Show).where(Show.id == show_id)
     if lock:
-        query = query.with_for_update()
+        # Locked, it is read as it is now, even when this session has the show loaded already
+        # (`bookings.repository.get_show` keeps it for the transaction).
+        query = query.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(query)).one_or_none()
 
 

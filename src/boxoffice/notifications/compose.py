@@ -255,7 +255,9 @@ def _money_back(back: MoneyBack | None, currency: str) -> str:
             "the way you paid."
         )
     if back.way == PAID_AT_COUNTER:
-        return f"{money(back.amount, currency)} was paid back to you at the theatre's counter."
+        return (
+            f"{money(back.amount, currency)} in all was paid back to you at the theatre's counter."
+        )
     return _refund_started(back.amount, currency)
 
 

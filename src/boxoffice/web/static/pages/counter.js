@@ -200,8 +200,9 @@ async function counter(main, shift) {
           sold = await post("/api/v1/counter/sales", body, { headers: { "Idempotency-Key": saleKey } });
         } catch (error) {
           // Refused (4xx): nothing was sold, the next try is a new sale. No answer (the network,
-          // a gateway's 5xx): the sale may have happened, so the retry sends the same key.
-          if (error instanceof ApiError && error.status >= 400 && error.status < 500) saleKey = null;
+          // a gateway's 5xx, a timeout or a 429), or the same key still being answered (409
+          // in progress): the sale may have happened, so the retry sends the same key.
+          if (error instanceof ApiError && refusedForGood(error)) saleKey = null;
           throw error;
         }
         saleKey = null;
@@ -213,6 +214,11 @@ async function counter(main, shift) {
       });
     });
     return h("div", { class: "counter-sale" }, picker.element, summary, form);
+  }
+
+  function refusedForGood(error) {
+    if (error.status < 400 || error.status >= 500 || [408, 429].includes(error.status)) return false;
+    return !(error.status === 409 && error.type === "idempotent-request-in-progress");
   }
 
   function showSold(sold) {
