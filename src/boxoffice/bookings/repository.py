@@ -207,6 +207,8 @@ async def get_booking(
     statement = select(Booking).where(Booking.id == booking_id)
     if for_update:
         statement = statement.with_for_update()
+        # Its seats as read before the lock may have changed meanwhile: read them again.
+        read_once.kept(session, _SEATS).pop(booking_id, None)
     result = await session.execute(statement.execution_options(populate_existing=True))
     return result.scalar_one_or_none()
 
@@ -263,7 +265,8 @@ async def seats_of(
     """Each booking's seats, in seat order (H8 before H10), as they are now: seats are written
     by plain UPDATEs (`record_given_back`, which forgets what this transaction read of them),
     so a seat still loaded in the session is read afresh, never answered as it was; read once a
-    transaction otherwise."""
+    transaction otherwise (and again after `get_booking(for_update=True)`; a lock taken another
+    way, as `payments.repository.locked_booking_of_order`, comes before any read of them)."""
     kept = read_once.kept(session, _SEATS)
     missing = [booking_id for booking_id in booking_ids if booking_id not in kept]
     if missing:
