@@ -47,17 +47,28 @@ def queued_resets(db: TestDatabase, recipient: str) -> int:
     return int(rows[0][0])
 
 
+# Where the tests' worker passes write the emails they send (.eml files, named by when they
+# were queued): a reset's link is kept nowhere else once sent.
+_SENT = Path(tempfile.mkdtemp(prefix="boxoffice-resets-"))
+
+
 def reset_emails(db: TestDatabase, live_server: LiveServer, recipient: str) -> list[str]:
-    """The reset emails sent to `recipient`, as the worker recorded them after a pass at the
-    server's time (it composes an email when it sends it)."""
-    with tempfile.TemporaryDirectory(prefix="resets-") as outbox:
-        worker_passes(live_server, live_server.clock, outbox_dir=Path(outbox))
-    rows = db.query(
-        "SELECT message FROM outbox_emails WHERE kind = 'PASSWORD_RESET' AND recipient = :to "
-        "AND status = 'SENT' ORDER BY created_at",
+    """Every reset email sent to `recipient` so far, oldest first, after a worker pass at the
+    server's time (it composes an email when it sends it). Once sent, the outbox keeps no copy
+    of the link: only the email has it."""
+    worker_passes(live_server, live_server.clock, outbox_dir=_SENT)
+    kept = db.query(
+        "SELECT count(*) FROM outbox_emails WHERE kind = 'PASSWORD_RESET' AND recipient = :to"
+        " AND status = 'SENT' AND (message IS NOT NULL OR params IS NOT NULL)",
         to=recipient,
     )
-    return [row[0] for row in rows]
+    assert kept[0][0] == 0
+    sent = []
+    for path in sorted(_SENT.glob("*-password_reset-*.eml")):
+        message = path.read_text("ascii")
+        if email.message_from_string(message)["To"] == recipient:
+            sent.append(message)
+    return sent
 
 
 def token_in(message: str) -> str:

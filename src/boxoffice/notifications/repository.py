@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.models import Guest, User
@@ -151,9 +151,13 @@ async def mark_sent(
     *,
     recipient: str,
     subject: str,
-    message: str,
+    message: str | None,
 ) -> None:
-    """SENT, with what was sent."""
+    """SENT, with what was sent; None: the message carried a secret (a password reset's link),
+    kept nowhere once sent, so what it was composed from goes too."""
+    values: dict[str, Any] = {"message": message}
+    if message is None:
+        values["params"] = null()  # SQL NULL (None would be JSON's null)
     await session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == email_id)
@@ -163,7 +167,7 @@ async def mark_sent(
             last_error=None,
             recipient=recipient,
             subject=subject[:300],
-            message=message,
+            **values,
         )
     )
 
