@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from tests.api import Headers, login
+from tests.bookings.money_helpers import policy_theatre, show_in
 
 PASSWORD = "cashier-password-1"
+DAY = 24 * 60  # minutes: a day ahead, within every cancellation policy's first tier
+
+
+class Counter(NamedTuple):
+    theatre_id: str
+    show: dict[str, Any]
+    cashier: Headers
+    shift: dict[str, Any]
+
+
+def open_counter(client: httpx.Client, admin: Headers, opening_float: int = 500000) -> Counter:
+    """A theatre with a cancellation policy, a show of it a day ahead, and a cashier of it with
+    an open shift: what a counter test starts from."""
+    theatre_id = policy_theatre(client, admin)
+    show = show_in(client, admin, theatre_id, DAY)
+    cashier = make_cashier(client, admin, [theatre_id])
+    return Counter(
+        theatre_id, show, cashier, open_shift(client, cashier, theatre_id, opening_float)
+    )
 
 
 def make_cashier(

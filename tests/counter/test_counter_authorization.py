@@ -9,19 +9,22 @@ from typing import Any
 import httpx
 from tests.accounts.test_managers import make_manager
 from tests.api import Headers, guest, problem, register
-from tests.bookings.money_helpers import policy_theatre, show_in
-from tests.counter.helpers import cash, counts, make_cashier, open_shift, sale_body, sell
+from tests.bookings.money_helpers import policy_theatre
+from tests.counter.helpers import (
+    cash,
+    counts,
+    make_cashier,
+    open_counter,
+    open_shift,
+    sale_body,
+    sell,
+)
 from tests.invoicing.helpers import seats_of_type
-
-DAY = 24 * 60
 
 
 def test_each_role_at_the_counter(client: httpx.Client, admin: Headers, db: Any) -> None:
-    theatre_id = policy_theatre(client, admin)
+    theatre_id, show, cashier, _shift = open_counter(client, admin)
     other_theatre = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    open_shift(client, cashier, theatre_id)
     sold = sell(client, cashier, show["id"], seats_of_type(client, show["id"], "GOLD", 1))
     refused: dict[str, tuple[Headers, int]] = {
         "anonymous": ({}, 401),

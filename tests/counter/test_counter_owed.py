@@ -11,7 +11,7 @@ from tests.accounts.test_managers import make_manager
 from tests.api import Headers, guest, problem, register
 from tests.bookings.money_helpers import FEE_TOTAL, PRICES, TICKET, policy_theatre, show_in
 from tests.conftest import LiveServer
-from tests.counter.helpers import counts, make_cashier, open_shift, refund, sell
+from tests.counter.helpers import DAY, counts, make_cashier, open_counter, open_shift, refund, sell
 from tests.invoicing.helpers import documents_audit, hold_seats, seats_of_type
 from tests.notifications.test_emails import MailServer, _text, worker_passes
 from tests.payments.checkout import booking, eventually, money_audit, pay
@@ -19,8 +19,6 @@ from tests.support.race import at_once, request
 
 from boxoffice.clock import Clock
 from boxoffice.notifications.compose import money
-
-DAY = 24 * 60
 
 
 def owed(client: httpx.Client, who: Headers, theatre_id: str) -> list[dict[str, Any]]:
@@ -41,10 +39,7 @@ def cash_expected(client: httpx.Client, who: Headers, shift_id: str) -> int:
 def test_counter_sales_of_a_cancelled_show_are_owed_and_paid_back_once(
     client: httpx.Client, admin: Headers, db: Any
 ) -> None:
-    theatre_id = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    shift = open_shift(client, cashier, theatre_id, 100000)
+    theatre_id, show, cashier, shift = open_counter(client, admin, 100000)
     in_cash = sell(client, cashier, show["id"], seats_of_type(client, show["id"], "VIP", 2))
     by_card = sell(
         client,
@@ -153,10 +148,7 @@ def test_two_cashiers_paying_back_one_sale_at_once_pay_once(
 def test_a_sale_partly_refunded_before_the_show_was_cancelled_is_owed_the_rest(
     client: httpx.Client, admin: Headers, db: Any
 ) -> None:
-    theatre_id = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    shift = open_shift(client, cashier, theatre_id, 0)
+    theatre_id, show, cashier, shift = open_counter(client, admin, 0)
     seats = [seats_of_type(client, show["id"], kind, 1)[0] for kind in ("VIP", "GOLD")]
     sold = sell(client, cashier, show["id"], seats)
     partly = refund(client, cashier, sold["id"], [seats[0]])
@@ -183,11 +175,8 @@ def test_a_sale_partly_refunded_before_the_show_was_cancelled_is_owed_the_rest(
 def test_only_the_theatres_counter_sees_and_pays_back_what_it_owes(
     client: httpx.Client, admin: Headers, db: Any
 ) -> None:
-    theatre_id = policy_theatre(client, admin)
+    theatre_id, show, cashier, _shift = open_counter(client, admin)
     other_theatre = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    open_shift(client, cashier, theatre_id)
     sold = sell(client, cashier, show["id"], seats_of_type(client, show["id"], "GOLD", 1))
     cancel_show(client, admin, show["id"])
     elsewhere = make_cashier(client, admin, [other_theatre])
@@ -245,10 +234,7 @@ def test_the_counter_customers_cancellation_email_says_what_the_counter_owes_or_
     """Paid in the hand, a sale is paid back in the hand: its cancellation email says how much
     the counter owes (the show was cancelled) or paid back (the customer gave the seats back
     there), never "nothing was paid"."""
-    theatre_id = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    open_shift(client, cashier, theatre_id, 100000)
+    _theatre_id, show, cashier, _shift = open_counter(client, admin, 100000)
     returned_at_counter, owed_by_counter = (
         sell(client, cashier, show["id"], [seat], customer={"email": f"walk-in-{n}@example.com"})
         for n, seat in enumerate(seats_of_type(client, show["id"], "VIP", 2))

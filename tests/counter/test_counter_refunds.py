@@ -8,20 +8,15 @@ from typing import Any
 import httpx
 from tests.api import Headers, problem, register
 from tests.bookings.money_helpers import PRICES, policy_theatre, seat_statuses, show_in
-from tests.counter.helpers import counts, make_cashier, open_shift, refund, sell
+from tests.counter.helpers import counts, make_cashier, open_counter, open_shift, refund, sell
 from tests.invoicing.helpers import documents_audit, hold_seats, seats_of_type
 from tests.payments.checkout import money_audit, pay
-
-DAY = 24 * 60
 
 
 def test_a_counter_refund_gives_back_seats_by_the_policy_with_a_credit_note(
     client: httpx.Client, admin: Headers, db: Any
 ) -> None:
-    theatre_id = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    shift = open_shift(client, cashier, theatre_id, 100000)
+    _theatre_id, show, cashier, shift = open_counter(client, admin, 100000)
     seats = [seats_of_type(client, show["id"], kind, 1)[0] for kind in ("VIP", "GOLD")]
     sold = sell(client, cashier, show["id"], seats)
 

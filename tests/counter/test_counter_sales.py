@@ -11,13 +11,14 @@ from typing import Any
 
 import httpx
 from tests.api import Headers, guest, problem, register
-from tests.bookings.money_helpers import PRICES, policy_theatre, show_in
+from tests.bookings.money_helpers import PRICES
 from tests.conftest import LiveServer
 from tests.counter.helpers import (
     cash,
     close_shift,
     counts,
     make_cashier,
+    open_counter,
     open_shift,
     sale_body,
     sell,
@@ -27,15 +28,10 @@ from tests.invoicing.helpers import hold_seats, seats_of_type
 from tests.payments.checkout import money_audit, pay
 from tests.support.race import at_once, request
 
-DAY = 24 * 60
-
 
 def counter(client: httpx.Client, admin: Headers) -> tuple[str, dict[str, Any], Headers]:
     """A registered theatre with a fee and a policy, a show a day ahead, a cashier on shift."""
-    theatre_id = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    open_shift(client, cashier, theatre_id)
+    theatre_id, show, cashier, _shift = open_counter(client, admin)
     return theatre_id, show, cashier
 
 
@@ -210,10 +206,7 @@ def show_title(client: httpx.Client, show: dict[str, Any]) -> str:
 def test_a_sale_sent_twice_with_one_idempotency_key_sells_once(
     client: httpx.Client, admin: Headers, db: Any, live_server: LiveServer
 ) -> None:
-    theatre_id = policy_theatre(client, admin)
-    show = show_in(client, admin, theatre_id, DAY)
-    cashier = make_cashier(client, admin, [theatre_id])
-    shift = open_shift(client, cashier, theatre_id, 0)
+    _theatre_id, show, cashier, shift = open_counter(client, admin, 0)
     # The best two: without the key, a second click would sell two more seats.
     body = {"show_id": show["id"], "quantity": 2, "payment": cash()}
     keyed = {**cashier, "Idempotency-Key": "sale-1"}

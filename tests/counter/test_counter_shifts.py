@@ -9,17 +9,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from tests.api import Headers, create_theatre, problem
 from tests.bookings.money_helpers import policy_theatre, show_in
-from tests.counter.helpers import (
-    cash,
-    close_shift,
-    make_cashier,
-    open_shift,
-    refund,
-    sell,
-)
+from tests.counter.helpers import DAY, cash, close_shift, make_cashier, open_shift, refund, sell
 from tests.invoicing.helpers import seats_of_type
-
-DAY = 24 * 60
 
 
 def test_a_cashier_has_one_open_shift_and_a_closed_one_stays_closed(

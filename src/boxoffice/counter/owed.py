@@ -69,11 +69,12 @@ async def pay_back(
     principal: Principal,
     booking: Booking,
     shift: Shift,
+    method: Method,
     seat_ids: Sequence[uuid.UUID] | None,
     now: datetime,
 ) -> None:
     """Pays back, whole, what a CANCELLED counter sale of a cancelled show is owed (its row
-    locked): 409 when nothing is (paid back already)."""
+    locked), the way it was paid (`method`): 409 when nothing is (paid back already)."""
     owed = await repository.owed_on(session, booking.id)
     if owed <= 0:
         raise NothingOwed(
@@ -90,8 +91,7 @@ async def pay_back(
     # worked out as it did: everything back. Their sum is what it wrote down, so is `owed`.
     given = policy.by_theatre([seat for seat in seats if seat.cancelled_at is None])
     assert given.total == owed, (given.total, owed)
-    methods = await repository.sale_methods(session, [booking.id])
-    movement = refund_movement(shift, booking, methods[booking.id], owed, now, principal.actor)
+    movement = refund_movement(shift, booking, method, owed, now, principal.actor)
     await repository.add_movement(session, movement)
     reason = "paid back at the counter, show cancelled: " + ", ".join(
         seat.label for seat in reads.in_seat_order(given.seats)

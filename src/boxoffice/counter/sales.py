@@ -232,7 +232,7 @@ async def refund(
     cancelled_show = show.status is ShowStatus.CANCELLED
     status = rules.effective_status(booking.status, booking.expires_at, now)
     if status is BookingStatus.CANCELLED and cancelled_show:
-        await owed.pay_back(session, principal, booking, shift, seat_ids, now)
+        await owed.pay_back(session, principal, booking, shift, paid[0].method, seat_ids, now)
         return await counter_sale(session, booking)
     if status is not BookingStatus.BOOKED:
         raise IllegalTransition(
