@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ import psycopg
 from bench import infra, scale_load, scale_migrations
 
 sys.path.insert(0, str(infra.REPO_ROOT / "scripts"))
-from chaos_money import money_audit
+from chaos_money import BEYOND_POLICY, MONEY_AUDIT, seats_given_back_beyond_policy
 
 # tests/bookings/test_concurrency.py `audit`, over every show at once: a seat in at most one
 # live booking; every live booking owns exactly its seats; no seat owned by a dead booking.
@@ -100,19 +101,30 @@ def summary_audit(connection: psycopg.Connection[Any]) -> list[tuple[str, str]]:
     return [GST_SUMMARY_AUDIT] if has_summary else []
 
 
-def audit(connection: psycopg.Connection[Any], money: bool = True) -> dict[str, int]:
+def audit(url: str, money: bool = True) -> dict[str, int]:
     """Every audit's violations, counted (empty: all pass); `money` False: the GST summary's
-    alone (after the migrations, which backfill it)."""
-    found = {name: len(rows) for name, rows in money_audit(connection).items()} if money else {}
-    for name, sql in (SEAT_AUDIT if money else []) + summary_audit(connection):
-        rows = connection.execute(sql).fetchall()
-        if rows:
-            found[name] = len(rows)
-            print(f"    {name}: e.g. {rows[:3]}")
+    alone (after the migrations, which backfill it). Each query reads whole tables: they run
+    two sessions at once, the machine's cores."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        queries = (MONEY_AUDIT + SEAT_AUDIT if money else []) + summary_audit(connection)
+
+    def violations(query: tuple[str, str] | None) -> tuple[str, list[tuple[Any, ...]]]:
+        with psycopg.connect(url, autocommit=True) as connection:
+            if query is None:
+                return BEYOND_POLICY, seats_given_back_beyond_policy(connection)
+            return query[0], connection.execute(query[1]).fetchall()
+
+    found = {}
+    with ThreadPoolExecutor(2) as pool:
+        for name, rows in pool.map(violations, [*queries, *([None] if money else [])]):
+            if rows:
+                found[name] = len(rows)
+                print(f"    {name}: e.g. {rows[:3]}")
     return found
 
 
-def counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
+def counts(url: str) -> dict[str, int]:
+    """The big tables' rows, two sessions at once."""
     tables = (
         "shows",
         "show_seats",
@@ -127,7 +139,13 @@ def counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
         "document_lines",
         "outbox_emails",
     )
-    return {t: value(connection, f"SELECT count(*) FROM {t}") for t in tables}
+
+    def count(table: str) -> int:
+        with psycopg.connect(url, autocommit=True) as connection:
+            return int(value(connection, f"SELECT count(*) FROM {table}"))
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(tables, pool.map(count, tables), strict=True))
 
 
 def value(connection: psycopg.Connection[Any], sql: str, *params: Any) -> Any:
@@ -153,25 +171,24 @@ def load_chain(url: str, jwt_secret: str, chain: scale_load.Chain) -> dict[str, 
     print(f"migrated in {migrated:.1f} s (to {scale_migrations.BASE}); loading {chain}")
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
-        steps = scale_load.load(connection, chain, datetime.now(UTC).date(), url=url)
+        steps = scale_load.load(connection, url, chain, datetime.now(UTC).date())
         loaded = time.perf_counter() - started
-        rows = counts(connection)
+        rows = counts(url)
         db_size = size(connection)
         print(f"loaded in {loaded:.1f} s: database {db_size}")
         print("  " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
-        started = time.perf_counter()
-        problems = audit(connection)
-        audited = time.perf_counter() - started
+    started = time.perf_counter()
+    problems = audit(url)
+    audited = time.perf_counter() - started
     print(f"audits {'OK' if not problems else 'FAILED: ' + str(problems)} ({audited:.1f} s)")
     print(f"migrations after {scale_migrations.BASE} on the loaded chain:")
     migrations = scale_migrations.run(url)
-    with psycopg.connect(url, autocommit=True) as connection:
-        started = time.perf_counter()
-        after = audit(connection, money=False)  # what 0027 backfilled: the GST summary
-        print(
-            f"audits after the migrations {'OK' if not after else 'FAILED: ' + str(after)}"
-            f" ({time.perf_counter() - started:.1f} s)"
-        )
+    started = time.perf_counter()
+    after = audit(url, money=False)  # what 0027 backfilled: the GST summary
+    print(
+        f"audits after the migrations {'OK' if not after else 'FAILED: ' + str(after)}"
+        f" ({time.perf_counter() - started:.1f} s)"
+    )
     problems.update(after)
     return {
         "chain": chain.__dict__,

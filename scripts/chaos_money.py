@@ -138,6 +138,9 @@ def seats_given_back_beyond_policy(connection: psycopg.Connection[Any]) -> list[
     return wrong
 
 
+BEYOND_POLICY = "money: a seat given back returned what its booking's policy does not allow"
+
+
 def money_audit(connection: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
     found = {}
     for name, sql in MONEY_AUDIT:
@@ -146,7 +149,7 @@ def money_audit(connection: psycopg.Connection[Any]) -> dict[str, list[tuple[Any
             found[name] = rows
     wrong = seats_given_back_beyond_policy(connection)
     if wrong:
-        found["money: a seat given back returned what its booking's policy does not allow"] = wrong
+        found[BEYOND_POLICY] = wrong
     return found
 
 
