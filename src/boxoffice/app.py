@@ -76,6 +76,7 @@ from boxoffice.pricing.endpoints import router as pricing_router
 from boxoffice.queue.endpoints import router as queue_router
 from boxoffice.queue.gate import admission_check
 from boxoffice.queue.lane import QueueLane
+from boxoffice.queue.onsale_endpoints import router as onsale_router
 from boxoffice.queue.tokens import QueueKeys
 from boxoffice.reports.endpoints import router as reports_router
 from boxoffice.sandbox import router as sandbox_router
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         reports_router,
         waitlist_router,
         queue_router,
+        onsale_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     if settings.razorpay_sandbox:

@@ -46,7 +46,7 @@ from boxoffice.bookings.schemas import (
     booking_document,
 )
 from boxoffice.catalogue.seatmap import SeatMaps, announce_seat_changes
-from boxoffice.catalogue.summaries import ShowSummary, summaries_and_queue_openings
+from boxoffice.catalogue.summaries import ShowSummary, summaries_and_onsales
 from boxoffice.clock import Clock
 from boxoffice.config import Settings
 from boxoffice.db.admission import Admission
@@ -82,17 +82,18 @@ class ShowSizes:
 
 
 class ShowSummaries:
-    """Each show's summary as a booking's answer names it (`catalogue.summaries`), and when its
-    on-sale queue opens (None: not queued), kept by each process for `KEPT_SECONDS`: the holds
-    after the first cost no round trip for them, and a renamed movie or theatre shows in new
-    holds' answers within a minute (every read of a booking reads it afresh); a queue set or
-    lifted takes as long to reach the holds of a process that kept the show."""
+    """Each show's summary as a booking's answer names it (`catalogue.summaries`), and the
+    on-sale whose queue it sells through (None: not queued), kept by each process for
+    `KEPT_SECONDS`: the holds after the first cost no round trip for them, and a renamed movie
+    or theatre shows in new holds' answers within a minute (every read of a booking reads it
+    afresh); a queue set or lifted (a show added to an on-sale or taken out) takes as long to
+    reach the holds of a process that kept the show."""
 
     KEPT = 10_000  # shows remembered; past it the memory starts again
     KEPT_SECONDS = 60
 
     def __init__(self) -> None:
-        self._summaries: dict[uuid.UUID, tuple[datetime, ShowSummary, datetime | None]] = {}
+        self._summaries: dict[uuid.UUID, tuple[datetime, ShowSummary, uuid.UUID | None]] = {}
 
     async def of(
         self,
@@ -106,10 +107,11 @@ class ShowSummaries:
         kept = await self._kept(show_id, now, unit_of_work, session)
         return None if kept is None else kept[1]
 
-    async def queue_opening(
+    async def queue_onsale(
         self, show_id: uuid.UUID, now: datetime, unit_of_work: UnitOfWork
-    ) -> datetime | None:
-        """When the show's on-sale queue opens; None when it is not queued (or no show)."""
+    ) -> uuid.UUID | None:
+        """The on-sale whose queue the show sells through; None when it is not queued (or no
+        show)."""
         kept = await self._kept(show_id, now, unit_of_work)
         return None if kept is None else kept[2]
 
@@ -119,15 +121,15 @@ class ShowSummaries:
         now: datetime,
         unit_of_work: UnitOfWork,
         session: AsyncSession | None = None,
-    ) -> tuple[datetime, ShowSummary, datetime | None] | None:
+    ) -> tuple[datetime, ShowSummary, uuid.UUID | None] | None:
         kept = self._summaries.get(show_id)
         if kept is not None and (now - kept[0]).total_seconds() < self.KEPT_SECONDS:
             return kept
         if session is None:
             async with unit_of_work() as own:
-                found = await summaries_and_queue_openings(own, [show_id])
+                found = await summaries_and_onsales(own, [show_id])
         else:
-            found = await summaries_and_queue_openings(session, [show_id])
+            found = await summaries_and_onsales(session, [show_id])
         if show_id not in found:
             return None
         if len(self._summaries) >= self.KEPT:
@@ -139,9 +141,9 @@ class ShowSummaries:
 # A booking's answer (JSON-ready) with what the domains above bookings know of it, read in the
 # caller's session: `boxoffice.views.bookings.answer`, which the app factory gives.
 Answer = Callable[[AsyncSession, BookingView, datetime], Awaitable[dict[str, Any]]]
-# A queued show's holds need the admission its on-sale queue gave (`boxoffice.queue`, above
+# A queued show's holds need the admission its on-sale's queue gave (`boxoffice.queue`, above
 # bookings, checks the token of `X-Admission-Token` in memory; the app factory gives it): the
-# show, the token (None: none sent), now. Raises the problem that refuses the hold.
+# show's on-sale, the token (None: none sent), now. Raises the problem that refuses the hold.
 QueueCheck = Callable[[uuid.UUID, str | None, datetime], Awaitable[None]]
 
 
@@ -175,13 +177,14 @@ async def hold(
     """Holds the seats asked for (or the best `quantity`): 201 with the booking, each seat with
     its charges as the show's charge table has them. A table the claim finds stale (nothing was
     held) is built again and the hold tried once more. A show sold through the on-sale queue
-    needs the queue's `admission_token` (checked in memory: a show that is not queued costs
+    needs its on-sale's `admission_token` (checked in memory: a show that is not queued costs
     nothing more, its summary being read for the answer anyway)."""
     now = sale.clock.now()
     _check_size(body, sale.settings)
     if sale.queue_check is not None:
-        if await sale.show_summaries.queue_opening(body.show_id, now, sale.unit_of_work):
-            await sale.queue_check(body.show_id, admission_token, now)
+        onsale_id = await sale.show_summaries.queue_onsale(body.show_id, now, sale.unit_of_work)
+        if onsale_id is not None:
+            await sale.queue_check(onsale_id, admission_token, now)
     try:
         response = await _hold_at(sale, body, principal, client_ip, idempotency_key, now)
     except ChargesChanged:

@@ -191,9 +191,35 @@ class Show(IdMixin, TimestampMixin, Base):
     seat_count: Mapped[int] = mapped_column(Integer, server_default="0")
     # Set by `boxoffice archive` once its seat rows are gone (retention): its seat map is gone.
     archived_at: Mapped[datetime | None]
-    # Sold through the fair on-sale queue (`boxoffice.queue`, migration 0027) when set: the
-    # queue opens then, and a hold needs an admission token. Set by a manager of the theatre.
+    # Sold through the fair on-sale queue (`boxoffice.queue`) when set: the opening of the
+    # on-sale the show sells in (`OnSaleShow`), while that on-sale is in force; a hold then needs
+    # its admission token. Kept with the show by `onsale_repository` (the one writer) so that the
+    # show's reads and the sale path's summary read it with the show, with no join.
     queue_opens_at: Mapped[datetime | None]
+
+
+class OnSale(IdMixin, Base):
+    """Shows sold together behind one fair queue (`boxoffice.queue`, migration 0030): one
+    opening, one draw, one pace, one place per visitor, one admission for every show of it. A
+    show's own queue (`PUT /shows/{id}/queue`) is an on-sale of that one show. Lifted: its shows
+    went on sale to all (their `queue_opens_at` is null); the row stays, with its draw, if any."""
+
+    __tablename__ = "onsales"
+
+    name: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+
+
+class OnSaleShow(Base):
+    """A show sold through an on-sale: one on-sale a show at a time (the key)."""
+
+    __tablename__ = "onsale_shows"
+
+    show_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    onsale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("onsales.id"), index=True)
 
 
 class ShowSeat(Base):

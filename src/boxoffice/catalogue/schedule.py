@@ -14,7 +14,6 @@ schedulers racing for a slot queue on the screen and the second sees the first's
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,7 +40,6 @@ from boxoffice.catalogue.service import (
     MAX_SCHEDULE_AHEAD,
     ShowView,
     ensure_seat_types_exist,
-    get_show,
 )
 from boxoffice.config import Settings
 from boxoffice.db.base import new_id
@@ -214,26 +212,3 @@ async def _write(session: AsyncSession, plan: _Planned) -> ShowView:
     await ports.provided().pricing.keep_overrides(session, show.id, plan.overrides)
     await repository.insert_show_seats(session, show.id, show.screen_id, plan.prices)
     return ShowView(show, plan.timezone, plan.prices)
-
-
-async def set_queue_opening(
-    session: AsyncSession, show_id: uuid.UUID, opens_at: datetime | None, now: datetime
-) -> ShowView:
-    """Sells the show through the on-sale queue (`boxoffice.queue`) from `opens_at`, or, with
-    None, no longer. An opening is in the future and before the show starts (422); once it has
-    passed it stands (409): the draw and the pace of admission follow from it. A show that was
-    cancelled or has started is not on sale (409)."""
-    view = await get_show(session, show_id)
-    show = view.show
-    if show.status == ShowStatus.CANCELLED or show.starts_at <= now:
-        raise Conflict("This show is not on sale: it was cancelled or has started.")
-    if opens_at is not None:
-        if opens_at <= now or opens_at >= show.starts_at:
-            raise InvalidInput(
-                "opens_at must be in the future and before the show starts.", field="opens_at"
-            )
-        if show.queue_opens_at is not None and show.queue_opens_at <= now:
-            raise Conflict("The show's queue has opened; its opening cannot move.")
-    show.queue_opens_at = opens_at
-    await session.flush()
-    return view

@@ -10,15 +10,24 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.catalogue.models import Movie, Screen, Show, ShowFormat, ShowStatus, Theatre
+from boxoffice.catalogue.models import (
+    Movie,
+    OnSaleShow,
+    Screen,
+    Show,
+    ShowFormat,
+    ShowStatus,
+    Theatre,
+)
 
 
 async def show_summary_rows(session: AsyncSession, show_ids: Iterable[uuid.UUID]) -> list[Any]:
     """(id, starts_at, format, language, subtitles, movie title, theatre name, its timezone,
-    screen name, queue opening) of each show, in one statement."""
+    screen name, the on-sale whose admission a hold needs (None: not queued)) of each show, in
+    one statement."""
     ids = sorted(set(show_ids))
     if not ids:
         return []
@@ -33,11 +42,12 @@ async def show_summary_rows(session: AsyncSession, show_ids: Iterable[uuid.UUID]
             Theatre.name,
             Theatre.timezone,
             Screen.name,
-            Show.queue_opens_at,
+            case((Show.queue_opens_at.is_not(None), OnSaleShow.onsale_id)),
         )
         .join(Movie, Movie.id == Show.movie_id)
         .join(Theatre, Theatre.id == Show.theatre_id)
         .join(Screen, Screen.id == Show.screen_id)
+        .outerjoin(OnSaleShow, OnSaleShow.show_id == Show.id)
         .where(Show.id.in_(ids))
     )
     return list((await session.execute(query)).all())

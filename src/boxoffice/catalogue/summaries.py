@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,15 +19,16 @@ async def show_summaries(
     session: AsyncSession, show_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, ShowSummary]:
     """The summary of each of these shows, in one statement."""
-    found = await summaries_and_queue_openings(session, show_ids)
-    return {show_id: summary for show_id, (summary, _opening) in found.items()}
+    found = await summaries_and_onsales(session, show_ids)
+    return {show_id: summary for show_id, (summary, _onsale) in found.items()}
 
 
-async def summaries_and_queue_openings(
+async def summaries_and_onsales(
     session: AsyncSession, show_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, tuple[ShowSummary, datetime | None]]:
-    """Each show's summary and, for a show sold through the on-sale queue, when the queue
-    opens (None: not queued), in one statement: what the sale path keeps of a show."""
+) -> dict[uuid.UUID, tuple[ShowSummary, uuid.UUID | None]]:
+    """Each show's summary and, for a show sold through an on-sale's queue, that on-sale, whose
+    admission its holds need (None: not queued), in one statement: what the sale path keeps of
+    a show."""
     rows = await schedule_repository.show_summary_rows(session, show_ids)
     return {
         show_id: (
@@ -42,7 +42,7 @@ async def summaries_and_queue_openings(
                 "language": language,
                 "subtitles": subtitles,
             },
-            queue_opens_at,
+            onsale_id,
         )
         for (
             show_id,
@@ -54,6 +54,6 @@ async def summaries_and_queue_openings(
             theatre,
             timezone,
             screen,
-            queue_opens_at,
+            onsale_id,
         ) in rows
     }

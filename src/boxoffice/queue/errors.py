@@ -20,16 +20,39 @@ class QueueOpened(Conflict):
     title = "The queue has opened"
 
 
+class OnSaleNotFound(NotFound):
+    type_slug = "onsale-not-found"
+    title = "On-sale not found"
+
+
+class ShowInOnSale(Conflict):
+    """The show sells through another on-sale in force, or (for a show's own queue routes)
+    with other shows through this one: change it through that on-sale."""
+
+    type_slug = "show-in-onsale"
+    title = "This show sells through an on-sale"
+
+
+class ShowNotInOnSale(NotFound):
+    type_slug = "show-not-in-onsale"
+    title = "This show does not sell through this on-sale"
+
+
+class OnSaleNeedsAShow(Conflict):
+    type_slug = "onsale-needs-a-show"
+    title = "An on-sale sells one show at least"
+
+
 class NotDrawn(NotFound):
     type_slug = "draw-not-made"
     title = "The queue's draw has not been made yet"
 
 
 class VisitorUnknown(Forbidden):
-    """No place of this show's queue: no token, a forged one, another show's, or gone."""
+    """No place of this queue: no token, a forged one, another on-sale's, or gone."""
 
     type_slug = "queue-place-unknown"
-    title = "This is not a place in this show's queue"
+    title = "This is not a place in this queue"
 
 
 class AdmissionRequired(Forbidden):
@@ -38,7 +61,7 @@ class AdmissionRequired(Forbidden):
 
 
 class AdmissionInvalid(Forbidden):
-    """A forged admission token, another show's, or one past its expiry."""
+    """A forged admission token, another on-sale's, or one past its expiry."""
 
     type_slug = "admission-invalid"
     title = "This admission does not admit to this show now"

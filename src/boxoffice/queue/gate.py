@@ -1,5 +1,6 @@
 """The hold's check for a queued show (`bookings.sale.QueueCheck`, given by the app factory):
-the `X-Admission-Token` must be an admission this queue signed, for this show, not run out.
+the `X-Admission-Token` must be an admission this server signed, for the on-sale the show sells
+through (any show of it), not run out.
 In memory: the keys are kept by `tokens.QueueKeys`."""
 
 from __future__ import annotations
@@ -15,19 +16,19 @@ from boxoffice.queue.tokens import ADMISSION, BadToken, QueueKeys
 def admission_check(
     queue_keys: QueueKeys,
 ) -> Callable[[uuid.UUID, str | None, datetime], Awaitable[None]]:
-    async def check(show_id: uuid.UUID, token: str | None, now: datetime) -> None:
+    async def check(onsale_id: uuid.UUID, token: str | None, now: datetime) -> None:
         if token is None:
             raise AdmissionRequired(
-                "Join the show's queue (POST /api/v1/shows/{id}/queue) and send the admission "
-                "it gives in X-Admission-Token.",
-                show_id=str(show_id),
+                "Join the show's queue (POST /api/v1/shows/{id}/queue, or its on-sale's) and "
+                "send the admission it gives in X-Admission-Token.",
+                onsale_id=str(onsale_id),
             )
         try:
             claims = await queue_keys.verify(ADMISSION, token, now)
         except BadToken:
             raise AdmissionInvalid("This is not an admission of ours.") from None
-        if claims.show_id != show_id:
-            raise AdmissionInvalid("This admission is for another show.")
+        if claims.onsale_id != onsale_id:
+            raise AdmissionInvalid("This admission is for another on-sale's shows.")
         if claims.not_after is None or claims.not_after <= now:
             raise AdmissionInvalid("This admission has run out; join the queue again.")
 

@@ -2,13 +2,14 @@
 lane there, where a crowd comes to many processes): a join before the opening, and a placed
 visitor's read of its place.
 
-`POST /shows/{id}/queue` is what thousands of visitors send in the seconds before an on-sale
-opens, and `GET .../queue/me` what they all ask just after: routing, dependency solving and the
-ORM cost several times the work itself (`make bench`, the `onsale_queue` phase). The lane does
-each in one statement on an autocommit connection (a first admission: one more, once), signs
-with the keys this process keeps, and answers as the routes do (the same `PlaceOut`, the same
-cookie). Anything else (the queue has opened, no place yet, no draw yet, a token that is not
-this show's, a refusal) goes on to the routes, which answer it the usual way.
+`POST /shows/{id}/queue` (or `/onsales/{id}/queue`) is what thousands of visitors send in the
+seconds before an on-sale opens, and `GET .../queue/me` what they all ask just after: routing,
+dependency solving and the ORM cost several times the work itself (`make bench`, the
+`onsale_queue` phase). The lane does each in one statement on an autocommit connection (a first
+admission: one more, once), signs with the keys this process keeps, and answers as the routes
+do (the same `PlaceOut`, the same cookie). Anything else (the queue has opened, no place yet,
+no draw yet, a token that is not this queue's, a refusal) goes on to the routes, which answer
+it the usual way.
 """
 
 from __future__ import annotations
@@ -27,8 +28,16 @@ from boxoffice.config import Settings
 from boxoffice.db.engine import autocommit_connection
 from boxoffice.middleware import answer
 from boxoffice.queue import repository, service
-from boxoffice.queue.endpoints import COOKIE, QUEUE_PATH, keep_place, limit_joins, place_out
+from boxoffice.queue.endpoints import (
+    COOKIE,
+    ONSALE_QUEUE_PATH,
+    QUEUE_PATH,
+    keep_place,
+    limit_joins,
+    place_out,
+)
 from boxoffice.queue.models import QueueDraw, QueueVisitor
+from boxoffice.queue.service import ONSALES, SHOWS, Door
 from boxoffice.queue.tokens import VISITOR, BadToken, visitor_token
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -37,57 +46,61 @@ _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 class QueueLane:
     def __init__(self, app: ASGIApp, prefix: str) -> None:
         self.app = app
-        pattern = re.escape(prefix) + QUEUE_PATH.replace("{show_id}", f"({_UUID})") + "(/me)?$"
+        pattern = re.escape(prefix) + f"/({SHOWS}|{ONSALES})/({_UUID})/queue(/me)?$"
         self.path = re.compile(pattern, re.I)
         # As the access log names them.
         self.routes = {
-            "POST": SimpleNamespace(path=prefix + QUEUE_PATH),
-            "GET": SimpleNamespace(path=prefix + QUEUE_PATH + "/me"),
+            (door, method): SimpleNamespace(path=prefix + path + tail)
+            for door, path in ((SHOWS, QUEUE_PATH), (ONSALES, ONSALE_QUEUE_PATH))
+            for method, tail in (("POST", ""), ("GET", "/me"))
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = None
         if scope["type"] == "http" and scope["method"] in ("POST", "GET"):
             found = self.path.match(scope["path"])
-        me = found is not None and found[2] is not None
+        me = found is not None and found[3] is not None
         if found is None or me != (scope["method"] == "GET"):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        show_id = uuid.UUID(found[1])
+        door = Door(found[1].lower(), uuid.UUID(found[2]))
         try:
-            response = await (_my_place(request, show_id) if me else _join(request, show_id))
+            response = await (_my_place(request, door) if me else _join(request, door))
         except Exception as error:  # answered by the app's handlers, as a route's would be
             await answer(request, send, _raising(error))
             return
         if response is None:
             await self.app(scope, receive, send)
             return
-        scope["route"] = self.routes[scope["method"]]
+        scope["route"] = self.routes[(door.kind, scope["method"])]
         await response(scope, receive, send)
 
 
-async def _join(request: Request, show_id: uuid.UUID) -> Response | None:
+async def _join(request: Request, door: Door) -> Response | None:
     state = request.app.state
     await limit_joins(request)
     now, visitor_id = state.clock.now(), uuid.uuid4()
     async with autocommit_connection(state.engine) as connection:
-        opens_at = await repository.join_before_opening(connection, show_id, visitor_id, now)
-        if opens_at is not None:
-            place = service.in_draw(show_id, visitor_id, opens_at, now)
+        early = await repository.join_before_opening(
+            connection, door.kind, door.id, visitor_id, now
+        )
+        if early is not None:
+            onsale_id, opens_at = early
+            place = service.in_draw(onsale_id, visitor_id, opens_at, now)
         else:
-            late = await repository.join_after_draw(connection, show_id, visitor_id, now)
+            late = await repository.join_after_draw(connection, door.kind, door.id, visitor_id, now)
             if late is None:
                 return None
             place = await _admitted_if_due(connection, *late, now, state.settings)
-    token = await visitor_token(state.queue_keys, show_id, visitor_id, now)
-    body = (await place_out(request, None, place, now, token)).model_dump_json()
+    token = await visitor_token(state.queue_keys, place.onsale_id, visitor_id, now)
+    body = (await place_out(request, None, place, now, door, token)).model_dump_json()
     response = Response(body, status_code=201, media_type="application/json")
     keep_place(request, response, token)
     return response
 
 
-async def _my_place(request: Request, show_id: uuid.UUID) -> Response | None:
+async def _my_place(request: Request, door: Door) -> Response | None:
     state = request.app.state
     token = request.headers.get("x-queue-visitor") or request.cookies.get(COOKIE)
     if token is None:
@@ -97,14 +110,14 @@ async def _my_place(request: Request, show_id: uuid.UUID) -> Response | None:
         claims = await state.queue_keys.verify(VISITOR, token, now)
     except BadToken:
         return None
-    if claims.show_id != show_id:
+    if door.kind == ONSALES and claims.onsale_id != door.id:
         return None
     async with autocommit_connection(state.engine) as connection:
-        found = await repository.placed_visitor(connection, show_id, claims.visitor_id)
+        found = await repository.placed_visitor(connection, door.kind, door.id, claims.visitor_id)
         if found is None:
             return None
         place = await _admitted_if_due(connection, *found, now, state.settings)
-    body = (await place_out(request, None, place, now)).model_dump_json()
+    body = (await place_out(request, None, place, now, door)).model_dump_json()
     return Response(body, media_type="application/json")
 
 

@@ -16,25 +16,25 @@ from boxoffice.db.engine import dialect_insert, is_postgres
 from boxoffice.queue.models import QueueDraw, QueueVisitor
 
 
-async def get_draw(session: AsyncSession, show_id: uuid.UUID) -> QueueDraw | None:
+async def get_draw(session: AsyncSession, onsale_id: uuid.UUID) -> QueueDraw | None:
     return await session.scalar(
         select(QueueDraw)
-        .where(QueueDraw.show_id == show_id)
+        .where(QueueDraw.onsale_id == onsale_id)
         .execution_options(populate_existing=True)
     )
 
 
 async def insert_draw_if_absent(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Inserts the show's draw unless it has one; whether this insert won. On PostgreSQL a
+    """Inserts the on-sale's draw unless it has one; whether this insert won. On PostgreSQL a
     racing insert waits for the winner's transaction, then loses."""
     insert = dialect_insert(session)
     result: Any = await session.execute(insert(QueueDraw).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)
 
 
-async def undrawn_visitors(session: AsyncSession, show_id: uuid.UUID) -> list[uuid.UUID]:
+async def undrawn_visitors(session: AsyncSession, onsale_id: uuid.UUID) -> list[uuid.UUID]:
     query = select(QueueVisitor.id).where(
-        QueueVisitor.show_id == show_id, QueueVisitor.position.is_(None)
+        QueueVisitor.onsale_id == onsale_id, QueueVisitor.position.is_(None)
     )
     return list(await session.scalars(query))
 
@@ -62,22 +62,22 @@ _SET_PLACES = text(
 
 
 async def record_draw(
-    session: AsyncSession, show_id: uuid.UUID, drawn: int, last_offset_us: int
+    session: AsyncSession, onsale_id: uuid.UUID, drawn: int, last_offset_us: int
 ) -> None:
     await session.execute(
         update(QueueDraw)
-        .where(QueueDraw.show_id == show_id)
+        .where(QueueDraw.onsale_id == onsale_id)
         .values(drawn=drawn, last_position=drawn, last_offset_us=last_offset_us)
     )
 
 
-async def next_place(session: AsyncSession, show_id: uuid.UUID, now_us: int) -> tuple[int, int]:
+async def next_place(session: AsyncSession, onsale_id: uuid.UUID, now_us: int) -> tuple[int, int]:
     """The next place after the last one given: (position, offset), in one UPDATE that holds
     the draw's row until the caller commits (so places are handed out one after another)."""
     spaced = QueueDraw.last_offset_us + QueueDraw.step_us
     statement = (
         update(QueueDraw)
-        .where(QueueDraw.show_id == show_id)
+        .where(QueueDraw.onsale_id == onsale_id)
         .values(
             last_position=QueueDraw.last_position + 1,
             last_offset_us=case((spaced > now_us, spaced), else_=now_us),
@@ -91,14 +91,14 @@ async def next_place(session: AsyncSession, show_id: uuid.UUID, now_us: int) -> 
 async def add_visitor(
     session: AsyncSession,
     visitor_id: uuid.UUID,
-    show_id: uuid.UUID,
+    onsale_id: uuid.UUID,
     now: datetime,
     place: tuple[int, int] | None = None,
 ) -> QueueVisitor:
     position, offset_us = place if place is not None else (None, None)
     visitor = QueueVisitor(
         id=visitor_id,
-        show_id=show_id,
+        onsale_id=onsale_id,
         joined_at=now,
         position=position,
         offset_us=offset_us,
@@ -119,10 +119,10 @@ async def get_visitor(session: AsyncSession, visitor_id: uuid.UUID) -> QueueVisi
 async def visitor_with_draw(
     session: AsyncSession, visitor_id: uuid.UUID
 ) -> tuple[QueueVisitor, QueueDraw | None] | None:
-    """The visitor and its show's draw (None before it), in one statement."""
+    """The visitor and its on-sale's draw (None before it), in one statement."""
     query = (
         select(QueueVisitor, QueueDraw)
-        .outerjoin(QueueDraw, QueueDraw.show_id == QueueVisitor.show_id)
+        .outerjoin(QueueDraw, QueueDraw.onsale_id == QueueVisitor.onsale_id)
         .where(QueueVisitor.id == visitor_id)
     )
     row = (await session.execute(query)).one_or_none()
@@ -143,13 +143,13 @@ async def mark_admitted(session: AsyncSession, visitor_id: uuid.UUID, now: datet
 
 
 async def drawn_places(
-    session: AsyncSession, show_id: uuid.UUID, limit: int, offset: int
+    session: AsyncSession, onsale_id: uuid.UUID, limit: int, offset: int
 ) -> list[tuple[int, uuid.UUID]]:
     """(position, visitor) of the draw's visitors, by position."""
     query = (
         select(QueueVisitor.position, QueueVisitor.id)
-        .join(QueueDraw, QueueDraw.show_id == QueueVisitor.show_id)
-        .where(QueueVisitor.show_id == show_id, QueueVisitor.position <= QueueDraw.drawn)
+        .join(QueueDraw, QueueDraw.onsale_id == QueueVisitor.onsale_id)
+        .where(QueueVisitor.onsale_id == onsale_id, QueueVisitor.position <= QueueDraw.drawn)
         .order_by(QueueVisitor.position)
         .limit(limit)
         .offset(offset)
@@ -157,37 +157,57 @@ async def drawn_places(
     return [(int(p or 0), v) for p, v in (await session.execute(query)).all()]
 
 
-# A join before the opening in one round trip (PostgreSQL, in autocommit): the show must be
-# scheduled, not started, and queued to open later than now.
+# The lane's statements (PostgreSQL, on an autocommit connection), by the door a visitor came
+# by: a show ($1, routed to the on-sale it sells through) or an on-sale ($1). `_SALE`: the
+# on-sale to join there, in force (the show, or one show of it, still on sale), with its opening.
+_SALE = {
+    "shows": """
+        SELECT l.onsale_id AS id, s.queue_opens_at AS opens_at
+        FROM shows s JOIN onsale_shows l ON l.show_id = s.id
+        WHERE s.id = $1 AND s.status = 'SCHEDULED' AND s.starts_at > $3
+          AND s.queue_opens_at IS NOT NULL
+    """,
+    "onsales": """
+        SELECT o.id, o.opens_at FROM onsales o
+        WHERE o.id = $1 AND o.lifted_at IS NULL AND EXISTS (
+            SELECT 1 FROM onsale_shows l JOIN shows s ON s.id = l.show_id
+            WHERE l.onsale_id = o.id AND s.status = 'SCHEDULED' AND s.starts_at > $3
+        )
+    """,
+}
+# The on-sale a door leads to ($2), lifted or not.
+_ONSALE = {
+    "shows": "(SELECT onsale_id FROM onsale_shows WHERE show_id = $2)",
+    "onsales": "$2",
+}
+
+# A join before the opening in one round trip.
 _JOIN_BEFORE_OPENING = """
-WITH show AS (
-    SELECT queue_opens_at FROM shows
-    WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > $3 AND queue_opens_at > $3
-), joined AS (
-    INSERT INTO queue_visitors (id, show_id, joined_at)
-    SELECT $2, $1, $3 FROM show
-    RETURNING id
+WITH sale AS ({sale}), joined AS (
+    INSERT INTO queue_visitors (id, onsale_id, joined_at)
+    SELECT $2, sale.id, $3 FROM sale WHERE sale.opens_at > $3
+    RETURNING onsale_id
 )
-SELECT show.queue_opens_at FROM show, joined
+SELECT joined.onsale_id, sale.opens_at FROM sale, joined
 """
 
 
 async def join_before_opening(
-    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
-) -> datetime | None:
-    """A new place in the draw on a driver connection (`db.engine.autocommit_connection`):
-    when the queue opens; None, with nothing written, when the show is not one to join so (not
-    queued, opened, started, cancelled, no such show): the route then answers."""
-    opens_at: datetime | None = await connection.fetchval(
-        _JOIN_BEFORE_OPENING, show_id, visitor_id, now
-    )
-    return opens_at
+    connection: Any, door: str, door_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+) -> tuple[uuid.UUID, datetime] | None:
+    """A new place in the draw on a driver connection (`db.engine.autocommit_connection`), by
+    `door` ("shows" or "onsales"): the on-sale and when it opens; None, with nothing written,
+    when it is not one to join so (not queued, opened, started, cancelled, no such show or
+    on-sale): the route then answers."""
+    statement = _JOIN_BEFORE_OPENING.format(sale=_SALE[door])
+    row = await connection.fetchrow(statement, door_id, visitor_id, now)
+    return None if row is None else (row["onsale_id"], row["opens_at"])
 
 
 _PLACED = """
-SELECT v.position, v.offset_us, v.admitted_at, d.opens_at, d.step_us
-FROM queue_visitors v JOIN queue_draws d ON d.show_id = v.show_id
-WHERE v.id = $1 AND v.show_id = $2 AND v.position IS NOT NULL
+SELECT v.onsale_id, v.position, v.offset_us, v.admitted_at, d.opens_at, d.step_us
+FROM queue_visitors v JOIN queue_draws d ON d.onsale_id = v.onsale_id
+WHERE v.id = $1 AND v.onsale_id = {onsale} AND v.position IS NOT NULL
 """
 _ADMITTED = """
 UPDATE queue_visitors SET admitted_at = coalesce(admitted_at, $2) WHERE id = $1
@@ -196,26 +216,27 @@ RETURNING admitted_at
 
 
 async def placed_visitor(
-    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID
+    connection: Any, door: str, door_id: uuid.UUID, visitor_id: uuid.UUID
 ) -> tuple[QueueVisitor, QueueDraw] | None:
-    """A visitor with a place, and its draw, on a driver connection (one round trip); None for
-    anything else (no draw yet, no place yet, not this show's): the route then answers."""
-    row = await connection.fetchrow(_PLACED, visitor_id, show_id)
-    return None if row is None else _visitor_and_draw(row, show_id, visitor_id)
+    """A visitor with a place in the queue `door` leads to, and its draw, on a driver
+    connection (one round trip); None for anything else (no draw yet, no place yet, another
+    on-sale's): the route then answers."""
+    row = await connection.fetchrow(_PLACED.format(onsale=_ONSALE[door]), visitor_id, door_id)
+    return None if row is None else _visitor_and_draw(row, visitor_id)
 
 
-def _visitor_and_draw(
-    row: Any, show_id: uuid.UUID, visitor_id: uuid.UUID
-) -> tuple[QueueVisitor, QueueDraw]:
+def _visitor_and_draw(row: Any, visitor_id: uuid.UUID) -> tuple[QueueVisitor, QueueDraw]:
     """A place and its draw from a row of `_PLACED`'s columns (`_JOIN_AFTER_DRAW`'s too)."""
+    onsale_id = row["onsale_id"]
     visitor = QueueVisitor(
         id=visitor_id,
-        show_id=show_id,
+        onsale_id=onsale_id,
         position=row["position"],
         offset_us=row["offset_us"],
         admitted_at=row["admitted_at"],
     )
-    return visitor, QueueDraw(show_id=show_id, opens_at=row["opens_at"], step_us=row["step_us"])
+    draw = QueueDraw(onsale_id=onsale_id, opens_at=row["opens_at"], step_us=row["step_us"])
+    return visitor, draw
 
 
 async def mark_admitted_on(connection: Any, visitor_id: uuid.UUID, now: datetime) -> datetime:
@@ -224,36 +245,35 @@ async def mark_admitted_on(connection: Any, visitor_id: uuid.UUID, now: datetime
     return admitted_at
 
 
-# A join after the draw in one round trip (PostgreSQL, in autocommit): the next place, held by
-# the draw row's lock until the statement commits, as `next_place` does.
+# A join after the draw in one round trip: the next place, held by the draw row's lock until
+# the statement commits, as `next_place` does.
 _JOIN_AFTER_DRAW = """
-WITH show AS (
-    SELECT 1 FROM shows
-    WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > $3 AND queue_opens_at <= $3
-), placed AS (
+WITH sale AS ({sale}), placed AS (
     UPDATE queue_draws AS d SET
         last_position = d.last_position + 1,
         last_offset_us = greatest(
             d.last_offset_us + d.step_us,
             floor(extract(epoch FROM ($3 - d.opens_at)) * 1000000)::bigint
         )
-    WHERE d.show_id = $1 AND EXISTS (SELECT 1 FROM show)
-    RETURNING d.opens_at, d.step_us, d.last_position, d.last_offset_us
+    FROM sale
+    WHERE d.onsale_id = sale.id AND sale.opens_at <= $3
+    RETURNING d.onsale_id, d.opens_at, d.step_us, d.last_position, d.last_offset_us
 ), joined AS (
-    INSERT INTO queue_visitors (id, show_id, joined_at, position, offset_us)
-    SELECT $2, $1, $3, last_position, last_offset_us FROM placed
+    INSERT INTO queue_visitors (id, onsale_id, joined_at, position, offset_us)
+    SELECT $2, onsale_id, $3, last_position, last_offset_us FROM placed
     RETURNING id
 )
-SELECT last_position AS position, last_offset_us AS offset_us, NULL::timestamptz AS admitted_at,
-    opens_at, step_us
+SELECT onsale_id, last_position AS position, last_offset_us AS offset_us,
+    NULL::timestamptz AS admitted_at, opens_at, step_us
 FROM placed, joined
 """
 
 
 async def join_after_draw(
-    connection: Any, show_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
+    connection: Any, door: str, door_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
 ) -> tuple[QueueVisitor, QueueDraw] | None:
     """A new place after the drawn ones on a driver connection; None, with nothing written,
-    when there is no draw yet or the show is not one to join (the route then answers)."""
-    row = await connection.fetchrow(_JOIN_AFTER_DRAW, show_id, visitor_id, now)
-    return None if row is None else _visitor_and_draw(row, show_id, visitor_id)
+    when there is no draw yet or the door leads to no queue to join (the route then answers)."""
+    statement = _JOIN_AFTER_DRAW.format(sale=_SALE[door])
+    row = await connection.fetchrow(statement, door_id, visitor_id, now)
+    return None if row is None else _visitor_and_draw(row, visitor_id)

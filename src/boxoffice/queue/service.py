@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.catalogue import onsale_repository
 from boxoffice.catalogue import repository as catalogue_repository
-from boxoffice.catalogue import schedule
 from boxoffice.catalogue.errors import ShowNotFound
-from boxoffice.catalogue.models import Show, ShowStatus
-from boxoffice.catalogue.service import ShowView
+from boxoffice.catalogue.models import OnSale, Show, ShowStatus
 from boxoffice.config import Settings
 from boxoffice.queue import repository
-from boxoffice.queue.errors import NotDrawn, NotQueued, QueueClosed, QueueOpened
+from boxoffice.queue.errors import NotDrawn, NotQueued, OnSaleNotFound, QueueClosed
 from boxoffice.queue.models import QueueDraw, QueueVisitor
 
 ALGORITHM = (
@@ -40,7 +39,7 @@ class State:
     WAITING = "WAITING"
     ADMITTED = "ADMITTED"
     EXPIRED = "EXPIRED"  # admitted, and the admission ran out
-    OPEN = "OPEN"  # the show is no longer queued: no admission needed
+    OPEN = "OPEN"  # the on-sale was lifted: no admission needed
 
 
 def draw_order(seed: bytes, visitor_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -61,7 +60,7 @@ def micros(delta: timedelta) -> int:
 class Place:
     """What a visitor is told of its place (`schemas.PlaceOut`)."""
 
-    show_id: uuid.UUID
+    onsale_id: uuid.UUID
     visitor_id: uuid.UUID
     state: str
     opens_at: datetime | None
@@ -95,7 +94,7 @@ def place_in_queue(visitor: QueueVisitor, draw: QueueDraw, now: datetime) -> Pla
     assert visitor.position is not None and visitor.offset_us is not None
     admit_at = draw.opens_at + timedelta(microseconds=visitor.offset_us)
     place = Place(
-        visitor.show_id,
+        visitor.onsale_id,
         visitor.id,
         State.WAITING,
         draw.opens_at,
@@ -106,26 +105,70 @@ def place_in_queue(visitor: QueueVisitor, draw: QueueDraw, now: datetime) -> Pla
     return moved(place, now) or replace(place, state=State.ADMITTED, ahead=0, estimate_seconds=0)
 
 
-async def queued_show(session: AsyncSession, show_id: uuid.UUID, now: datetime) -> Show:
-    """The show, on sale and queued; 404, 409 otherwise."""
-    show = await catalogue_repository.get_show(session, show_id)
-    if show is None:
-        raise ShowNotFound()
-    if show.status == ShowStatus.CANCELLED or show.starts_at <= now:
-        raise QueueClosed("This show was cancelled or has started.")
-    if show.queue_opens_at is None:
+@dataclass(frozen=True)
+class Door:
+    """The way a visitor came to a queue: by a show (which leads to the on-sale it sells
+    through) or by the on-sale itself; `kind` as the routes' paths name it."""
+
+    kind: str  # "shows" | "onsales"
+    id: uuid.UUID
+
+    @property
+    def show_id(self) -> uuid.UUID | None:
+        return self.id if self.kind == SHOWS else None
+
+
+SHOWS, ONSALES = "shows", "onsales"
+
+
+async def onsale_to_join(session: AsyncSession, door: Door, now: datetime) -> OnSale:
+    """The on-sale a join by `door` takes a place in: in force, and the show (by a show), or
+    one show of it (by the on-sale), still on sale; 404, 409 otherwise."""
+    if door.kind == SHOWS:
+        show = await catalogue_repository.get_show(session, door.id)
+        if show is None:
+            raise ShowNotFound()
+        if show.status == ShowStatus.CANCELLED or show.starts_at <= now:
+            raise QueueClosed("This show was cancelled or has started.")
+        onsale = await onsale_repository.of_show(session, door.id)
+    else:
+        onsale = await onsale_repository.get(session, door.id)
+        if onsale is None:
+            raise OnSaleNotFound()
+    if onsale is None or onsale.lifted_at is not None:
         raise NotQueued("This show is on sale to all: hold seats without queueing.")
-    return show
+    if door.kind == ONSALES and not any(
+        on_sale(show, now) for show in await onsale_repository.shows_of(session, onsale.id)
+    ):
+        raise QueueClosed("Every show of this on-sale was cancelled or has started.")
+    return onsale
+
+
+def on_sale(show: Show, now: datetime) -> bool:
+    return show.status == ShowStatus.SCHEDULED and show.starts_at > now
+
+
+async def onsale_behind(session: AsyncSession, door: Door) -> uuid.UUID | None:
+    """The on-sale `door` leads to (lifted too), for reads of a place or of the draw; None:
+    none (no such show or on-sale, or a show sold through none)."""
+    if door.kind == ONSALES:
+        return door.id
+    onsale = await onsale_repository.of_show(session, door.id)
+    return None if onsale is None else onsale.id
 
 
 async def draw_once(
-    session: AsyncSession, show_id: uuid.UUID, opens_at: datetime, now: datetime, settings: Settings
+    session: AsyncSession,
+    onsale_id: uuid.UUID,
+    opens_at: datetime,
+    now: datetime,
+    settings: Settings,
 ) -> QueueDraw:
-    """The show's draw, made now if nobody has made it (the first request after the opening,
-    in any process: the insert of the draw's row decides, and the others wait for it). Everyone
-    who joined before it gets a place in the order of `draw_order`, admitted `step` apart from
-    the opening on."""
-    draw = await repository.get_draw(session, show_id)
+    """The on-sale's draw, made now if nobody has made it (the first request after the
+    opening, in any process: the insert of the draw's row decides, and the others wait for it).
+    Everyone who joined before it gets a place in the order of `draw_order`, admitted `step`
+    apart from the opening on."""
+    draw = await repository.get_draw(session, onsale_id)
     if draw is not None:
         return draw
     seed = os.urandom(32)
@@ -133,7 +176,7 @@ async def draw_once(
     won = await repository.insert_draw_if_absent(
         session,
         {
-            "show_id": show_id,
+            "onsale_id": onsale_id,
             "opens_at": opens_at,
             "drawn_at": now,
             "seed": seed.hex(),
@@ -144,89 +187,80 @@ async def draw_once(
         },
     )
     if won:
-        order = draw_order(seed, await repository.undrawn_visitors(session, show_id))
+        order = draw_order(seed, await repository.undrawn_visitors(session, onsale_id))
         places = [(visitor, index + 1, index * step) for index, visitor in enumerate(order)]
         await repository.set_places(session, places)
-        await repository.record_draw(session, show_id, len(order), (len(order) - 1) * step)
-    draw = await repository.get_draw(session, show_id)
+        await repository.record_draw(session, onsale_id, len(order), (len(order) - 1) * step)
+    draw = await repository.get_draw(session, onsale_id)
     assert draw is not None
     return draw
 
 
-def in_draw(show_id: uuid.UUID, visitor_id: uuid.UUID, opens_at: datetime, now: datetime) -> Place:
+def in_draw(
+    onsale_id: uuid.UUID, visitor_id: uuid.UUID, opens_at: datetime, now: datetime
+) -> Place:
     """A place before the opening: drawn then."""
     wait = math.ceil(micros(opens_at - now) / US)
-    return Place(show_id, visitor_id, State.IN_DRAW, opens_at, estimate_seconds=wait)
+    return Place(onsale_id, visitor_id, State.IN_DRAW, opens_at, estimate_seconds=wait)
 
 
-async def set_opening(
-    session: AsyncSession, show_id: uuid.UUID, opens_at: datetime | None, now: datetime
-) -> ShowView:
-    """Sets (or, with None, lifts) the show's queue; an opening whose draw was made stands."""
-    if opens_at is not None and await repository.get_draw(session, show_id) is not None:
-        raise QueueOpened("The queue has opened and drawn its places; its opening stands.")
-    return await schedule.set_queue_opening(session, show_id, opens_at, now)
-
-
-async def draw_of(session: AsyncSession, show_id: uuid.UUID) -> QueueDraw:
-    draw = await repository.get_draw(session, show_id)
+async def draw_of(session: AsyncSession, door: Door) -> QueueDraw:
+    onsale_id = await onsale_behind(session, door)
+    draw = None if onsale_id is None else await repository.get_draw(session, onsale_id)
     if draw is None:
         raise NotDrawn()
     return draw
 
 
 async def drawn_places(
-    session: AsyncSession, show_id: uuid.UUID, limit: int, offset: int
+    session: AsyncSession, door: Door, limit: int, offset: int
 ) -> list[tuple[int, uuid.UUID]]:
-    return await repository.drawn_places(session, show_id, limit, offset)
+    onsale_id = await onsale_behind(session, door)
+    if onsale_id is None:
+        return []
+    return await repository.drawn_places(session, onsale_id, limit, offset)
 
 
-async def join(
-    session: AsyncSession, show_id: uuid.UUID, now: datetime, settings: Settings
-) -> Place:
-    """A new place in the show's queue: in the draw before the opening, the next place after."""
-    show = await queued_show(session, show_id, now)
-    opens_at = show.queue_opens_at
-    assert opens_at is not None
+async def join(session: AsyncSession, door: Door, now: datetime, settings: Settings) -> Place:
+    """A new place in the queue of the on-sale `door` leads to: in the draw before the
+    opening, the next place after. One place a visitor, whichever show it came by."""
+    onsale = await onsale_to_join(session, door, now)
     visitor_id = uuid.uuid4()
-    if now < opens_at:
-        await repository.add_visitor(session, visitor_id, show_id, now)
-        return in_draw(show_id, visitor_id, opens_at, now)
-    draw = await draw_once(session, show_id, opens_at, now, settings)
-    place = await repository.next_place(session, show_id, micros(now - draw.opens_at))
-    visitor = await repository.add_visitor(session, visitor_id, show_id, now, place)
+    if now < onsale.opens_at:
+        await repository.add_visitor(session, visitor_id, onsale.id, now)
+        return in_draw(onsale.id, visitor_id, onsale.opens_at, now)
+    draw = await draw_once(session, onsale.id, onsale.opens_at, now, settings)
+    place = await repository.next_place(session, onsale.id, micros(now - draw.opens_at))
+    visitor = await repository.add_visitor(session, visitor_id, onsale.id, now, place)
     return await _with_admission(session, visitor, draw, now, settings)
 
 
 async def place_of(
-    session: AsyncSession,
-    show_id: uuid.UUID,
-    visitor_id: uuid.UUID,
-    now: datetime,
-    settings: Settings,
+    session: AsyncSession, door: Door, visitor_id: uuid.UUID, now: datetime, settings: Settings
 ) -> Place | None:
     """The visitor's place now (the draw made first when it is due; a visitor the draw missed,
     having joined as it was made, takes the next place); when it has come, the admission is
-    recorded (once) and runs `QUEUE_ADMISSION_TTL_SECONDS`. None: no such visitor here."""
+    recorded (once) and runs `QUEUE_ADMISSION_TTL_SECONDS`. None: no such visitor in the queue
+    `door` leads to."""
     found = await repository.visitor_with_draw(session, visitor_id)
-    if found is None or found[0].show_id != show_id:
+    if found is None or found[0].onsale_id != await onsale_behind(session, door):
         return None
     visitor, draw = found
+    onsale_id = visitor.onsale_id
     if visitor.position is None:
-        show = await catalogue_repository.get_show(session, show_id)
-        opens_at = None if show is None else show.queue_opens_at
-        if opens_at is None and draw is None:
-            return Place(show_id, visitor_id, State.OPEN, None)
-        if draw is None and opens_at is not None and now < opens_at:
-            return in_draw(show_id, visitor_id, opens_at, now)
+        onsale = await onsale_repository.get(session, onsale_id)
+        assert onsale is not None
+        if onsale.lifted_at is not None and draw is None:
+            return Place(onsale_id, visitor_id, State.OPEN, None)
+        if draw is None and now < onsale.opens_at:
+            return in_draw(onsale_id, visitor_id, onsale.opens_at, now)
         if draw is None:
-            assert opens_at is not None
-            draw = await draw_once(session, show_id, opens_at, now, settings)
+            draw = await draw_once(session, onsale_id, onsale.opens_at, now, settings)
         placed = await repository.get_visitor(session, visitor_id)  # by the draw?
         assert placed is not None
         visitor = placed
         if visitor.position is None:
-            late = await repository.next_place(session, show_id, micros(now - draw.opens_at))
+            late = await repository.next_place(session, onsale_id, micros(now - draw.opens_at))
             visitor.position, visitor.offset_us = late
             await session.flush()
     assert draw is not None

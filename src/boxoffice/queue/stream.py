@@ -1,4 +1,4 @@
-"""A visitor's place as server-sent events (`GET /shows/{id}/queue/stream`).
+"""A visitor's place as server-sent events (`GET /shows/{id}/queue/stream`, or the on-sale's).
 
 The place is read from the database when the stream opens and when only the database can say
 what it is now (the draw or the admission is due); in between it moves by the pace, computed
@@ -31,7 +31,7 @@ from boxoffice.queue import service
 from boxoffice.queue.schemas import PlaceOut
 
 ReadPlace = Callable[
-    [AsyncSession, Request, uuid.UUID, uuid.UUID], Awaitable[tuple[service.Place, PlaceOut]]
+    [AsyncSession, Request, service.Door, uuid.UUID], Awaitable[tuple[service.Place, PlaceOut]]
 ]
 FINAL = {service.State.ADMITTED, service.State.EXPIRED, service.State.OPEN}
 KEEP_ALIVE = b": keep-alive\n\n"
@@ -47,15 +47,15 @@ def place_quota(request: Request) -> StreamQuota:
 
 
 async def place_stream(
-    request: Request, show_id: uuid.UUID, visitor_id: uuid.UUID, read: ReadPlace
+    request: Request, door: service.Door, visitor_id: uuid.UUID, read: ReadPlace
 ) -> Response:
     state = request.app.state
     async with unit_of_work(state) as session:
-        place, out = await read(session, request, show_id, visitor_id)
+        place, out = await read(session, request, door, visitor_id)
     quota, client = place_quota(request), client_network(request)
     quota.admit(client)
     return StreamingResponse(
-        _events(request, show_id, visitor_id, read, place, out, quota, client),
+        _events(request, door, visitor_id, read, place, out, quota, client),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -63,7 +63,7 @@ async def place_stream(
 
 async def _events(
     request: Request,
-    show_id: uuid.UUID,
+    door: service.Door,
     visitor_id: uuid.UUID,
     read: ReadPlace,
     place: service.Place,
@@ -93,10 +93,10 @@ async def _events(
             now = clock.now()
             later = service.moved(place, now)
             if later is not None:
-                place, out = later, PlaceOut(**vars(later))
+                place, out = later, PlaceOut(**vars(later), show_id=door.show_id)
                 continue
             async with unit_of_work(state) as session:
-                place, out = await read(session, request, show_id, visitor_id)
+                place, out = await read(session, request, door, visitor_id)
     finally:
         quota.release(client)
 

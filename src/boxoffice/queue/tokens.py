@@ -1,10 +1,14 @@
 """The queue's signed tokens, made with the tickets' Ed25519 keys (`tickets.keys`: where they
 are stored, sealed and rotated) and verified in memory.
 
-- A visitor's token, `BXV1.<kid>.<payload>.<signature>`, payload `{"s": show, "v": visitor}`:
-  the place in the queue, kept by the client (a cookie, or the `X-Queue-Visitor` header).
+- A visitor's token, `BXV1.<kid>.<payload>.<signature>`, payload `{"s": on-sale, "v": visitor}`:
+  the place in the on-sale's queue, kept by the client (a cookie, or the `X-Queue-Visitor`
+  header).
 - An admission, `BXA1.<kid>.<payload>.<signature>`, payload `{"s", "v", "na": expiry}`: what a
-  hold of a queued show carries (`X-Admission-Token`).
+  hold of any show of the on-sale carries (`X-Admission-Token`).
+
+`s` names the on-sale (it named the show before on-sales, migration 0030, which gave a show's
+queue carried over the show's id: the tokens given before it still hold).
 
 The signature is Ed25519 over the ASCII bytes before it, as a ticket's (`tickets.signing`); the
 prefixes differ, so no ticket is an admission and no admission a visitor's token. Each process
@@ -42,7 +46,7 @@ class BadToken(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Claims:
-    show_id: uuid.UUID
+    onsale_id: uuid.UUID
     visitor_id: uuid.UUID
     not_after: datetime | None  # an admission's expiry
 
@@ -141,22 +145,22 @@ class QueueKeys:
 
 async def visitor_token(
     queue_keys: QueueKeys,
-    show_id: uuid.UUID,
+    onsale_id: uuid.UUID,
     visitor_id: uuid.UUID,
     now: datetime,
     session: AsyncSession | None = None,
 ) -> str:
-    payload = {"s": str(show_id), "v": str(visitor_id)}
+    payload = {"s": str(onsale_id), "v": str(visitor_id)}
     return await queue_keys.sign(VISITOR, payload, now, session)
 
 
 async def admission_token(
     queue_keys: QueueKeys,
-    show_id: uuid.UUID,
+    onsale_id: uuid.UUID,
     visitor_id: uuid.UUID,
     not_after: datetime,
     now: datetime,
     session: AsyncSession | None = None,
 ) -> str:
-    payload = {"s": str(show_id), "v": str(visitor_id), "na": int(not_after.timestamp())}
+    payload = {"s": str(onsale_id), "v": str(visitor_id), "na": int(not_after.timestamp())}
     return await queue_keys.sign(ADMISSION, payload, now, session)
