@@ -287,7 +287,8 @@ def test_a_crowd_joining_two_processes_before_the_opening_is_drawn_once(
     draw = client.get(f"/api/v1/shows/{show['id']}/queue/draw").json()
     assert draw["drawn"] == len(in_draw) > 0, draw
     # The show's queue is an on-sale of that one show: its draw is the on-sale's.
-    rows = db.query("SELECT count(*) FROM queue_draws WHERE onsale_id = :s", s=db.id(draw["onsale_id"]))
+    drawn = db.id(draw["onsale_id"])
+    rows = db.query("SELECT count(*) FROM queue_draws WHERE onsale_id = :s", s=drawn)
     assert rows[0][0] == 1
     positions = sorted(v["place"]["position"] for v in visitors)
     assert positions == list(range(1, crowd + 1))  # no place twice, none skipped

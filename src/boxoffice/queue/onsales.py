@@ -218,8 +218,12 @@ async def _may_sell(
     now: datetime,
     onsale_id: uuid.UUID | None,
 ) -> None:
-    """Each show on sale, in no other on-sale in force, starting after the opening, which is in
-    the future."""
+    """The opening in the future and before each show starts; each show on sale and in no other
+    on-sale in force."""
+    if opens_at <= now or any(opens_at >= show.starts_at for show in shows):
+        raise InvalidInput(
+            "opens_at must be in the future and before every show starts.", field="opens_at"
+        )
     for show in shows:
         if not on_sale(show, now):
             raise QueueClosed("A show was cancelled or has started.", show_id=str(show.id))
@@ -231,7 +235,3 @@ async def _may_sell(
                 show_id=str(show_id),
                 onsale_id=str(other.id),
             )
-    if opens_at <= now or any(opens_at >= show.starts_at for show in shows):
-        raise InvalidInput(
-            "opens_at must be in the future and before every show starts.", field="opens_at"
-        )
