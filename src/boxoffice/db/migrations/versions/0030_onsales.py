@@ -93,63 +93,64 @@ def upgrade() -> None:
         sa.text(_CARRY_OVER), {"now": now if _postgres() else now.replace(tzinfo=None)}
     )
     op.execute("INSERT INTO onsale_shows (show_id, onsale_id) SELECT id, id FROM onsales")
-    if _postgres():
-        for table in QUEUE_TABLES:
-            op.execute(f"ALTER TABLE {table} RENAME COLUMN show_id TO onsale_id")
-            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_show_id_shows")
-            op.execute(
-                f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_onsale_id_onsales"
-                " FOREIGN KEY (onsale_id) REFERENCES onsales (id) NOT VALID"
-            )
-        op.execute(
-            "ALTER TABLE queue_visitors RENAME CONSTRAINT uq_queue_visitors_show_id"
-            " TO uq_queue_visitors_onsale_id"
-        )
-        return
-    _rekey_sqlite("show_id", "onsale_id", "shows", "onsales")
+    _rekey("show_id", "onsale_id")
+    _point("onsale_id", "onsales")
 
 
-def _rekey_sqlite(old: str, new: str, old_target: str, new_target: str) -> None:
-    """SQLite: the queue tables copied with the key renamed and pointing at `new_target`."""
+def _rekey(old: str, new: str) -> None:
+    """The queue tables' key renamed, with no foreign key and (on SQLite) no unique place: a
+    batch drops what it adds on a column it renames, so SQLite copies the tables twice."""
     for table in QUEUE_TABLES:
+        if _postgres():
+            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_{old}_{_TARGET[old]}")
+            op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+            continue
         with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(f"fk_{table}_{old}_{old_target}", type_="foreignkey")
+            batch.drop_constraint(f"fk_{table}_{old}_{_TARGET[old]}", type_="foreignkey")
             if table == "queue_visitors":
                 batch.drop_constraint(f"uq_queue_visitors_{old}", type_="unique")
             batch.alter_column(old, new_column_name=new, existing_type=sa.Uuid())
-            batch.create_foreign_key(f"fk_{table}_{new}_{new_target}", new_target, [new], ["id"])
+
+
+def _point(key: str, target: str) -> None:
+    """The queue tables' `key` points at `target` (on PostgreSQL NOT VALID going up, checked by
+    0031), and places are unique per `key` again."""
+    for table in QUEUE_TABLES:
+        name = f"fk_{table}_{key}_{target}"
+        if _postgres():
+            not_valid = " NOT VALID" if target == "onsales" else ""
+            op.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {name}"
+                f" FOREIGN KEY ({key}) REFERENCES {target} (id){not_valid}"
+            )
+            continue
+        with op.batch_alter_table(table) as batch:
+            batch.create_foreign_key(name, target, [key], ["id"])
             if table == "queue_visitors":
-                batch.create_unique_constraint(f"uq_queue_visitors_{new}", [new, "position"])
+                batch.create_unique_constraint(f"uq_queue_visitors_{key}", [key, "position"])
+    if _postgres():
+        old = "onsale_id" if key == "show_id" else "show_id"
+        op.execute(
+            f"ALTER TABLE queue_visitors RENAME CONSTRAINT uq_queue_visitors_{old}"
+            f" TO uq_queue_visitors_{key}"
+        )
 
 
+_TARGET = {"show_id": "shows", "onsale_id": "onsales"}
 # The on-sales that go back to a show's queue: those one show, and only one, sells through.
 _SINGLE = "SELECT onsale_id FROM onsale_shows GROUP BY onsale_id HAVING count(*) = 1"
 
 
 def downgrade() -> None:
-    if _postgres():
-        for table in QUEUE_TABLES:
-            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_onsale_id_onsales")
+    _rekey("onsale_id", "show_id")
     for table in ("queue_visitors", "queue_draws"):
-        op.execute(f"DELETE FROM {table} WHERE onsale_id NOT IN ({_SINGLE})")
+        op.execute(f"DELETE FROM {table} WHERE show_id NOT IN ({_SINGLE})")
         op.execute(
-            f"UPDATE {table} SET onsale_id = (SELECT l.show_id FROM onsale_shows l"
-            f" WHERE l.onsale_id = {table}.onsale_id)"
-            f" WHERE onsale_id NOT IN (SELECT show_id FROM onsale_shows WHERE show_id = onsale_id)"
+            f"UPDATE {table} SET show_id = (SELECT l.show_id FROM onsale_shows l"
+            f" WHERE l.onsale_id = {table}.show_id)"
+            f" WHERE show_id NOT IN (SELECT show_id FROM onsale_shows WHERE show_id = onsale_id)"
         )
-    if _postgres():
-        for table in QUEUE_TABLES:
-            op.execute(f"ALTER TABLE {table} RENAME COLUMN onsale_id TO show_id")
-            op.execute(
-                f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_show_id_shows"
-                " FOREIGN KEY (show_id) REFERENCES shows (id)"
-            )
-        op.execute(
-            "ALTER TABLE queue_visitors RENAME CONSTRAINT uq_queue_visitors_onsale_id"
-            " TO uq_queue_visitors_show_id"
-        )
-    else:
-        _rekey_sqlite("onsale_id", "show_id", "onsales", "shows")
+    _point("show_id", "shows")
     op.drop_index(op.f("ix_onsale_shows_onsale_id"), table_name="onsale_shows")
     op.drop_table("onsale_shows")
     op.drop_table("onsales")
