@@ -1,5 +1,6 @@
-// The admission a show's on-sale queue gave this tab (sessionStorage): the queue's waiting page
-// keeps it, the seat picker sends it with each hold (X-Admission-Token) until it runs out.
+// The admission an on-sale's queue gave this tab (sessionStorage), kept by show: the queue's
+// waiting page keeps it for every show of the on-sale, the seat picker sends it with each hold
+// (X-Admission-Token) until it runs out.
 const key = (showId) => `boxoffice.admission.${showId}`;
 
 export function admission(showId) {

@@ -1,7 +1,8 @@
-// The waiting page of a show sold through its on-sale queue: the visitor's place (position,
-// how many are ahead, an estimate), live from the server's stream. The place is the queue's
-// cookie, so a reload keeps it. Once admitted, the admission is kept for this tab and the seat
-// picker opens.
+// The waiting page of a show sold through an on-sale's queue (a show's own queue is an on-sale
+// of that one show): the visitor's place (position, how many are ahead, an estimate), live
+// from the server's stream. The place is the on-sale queue's cookie, so a reload keeps it, and
+// the waiting page of another show of the same on-sale finds the same place. Once admitted, the
+// admission is kept for this tab, for every show of the on-sale, and the seat picker opens.
 import { get, post } from "../api.js";
 import { dateTime } from "../format.js";
 import { keepAdmission } from "../components/admission.js";
@@ -11,16 +12,19 @@ const POLL_MS = 5000;
 const MAX_POLL_MS = 60000;
 
 export default async function queuePage(main, showId) {
-  const base = `/api/v1/shows/${showId}/queue`;
-  let show, place;
+  let show, onsale, base, place;
   try {
     show = await get(`/api/v1/shows/${showId}`, { auth: "none" });
+    onsale = await get(`/api/v1/shows/${showId}/onsale`, { auth: "none" });
+    base = `/api/v1/onsales/${onsale.id}/queue`;
     place = await get(`${base}/me`, { auth: "none" }).catch((error) => {
       if (error.status !== 403) throw error;
       return post(base, undefined, { auth: "none" }); // no place yet: take one
     });
   } catch (error) {
-    if (error.type === "show-not-queued") return go(`/shows/${showId}`);
+    if (error.type === "show-not-queued" || error.type === "onsale-not-found") {
+      return go(`/shows/${showId}`);
+    }
     if (error.status !== 404 && error.status !== 409 && error.status !== 422) throw error;
     notice(main, "Not on sale", error.message, [["See what's showing", "/"]]);
     return;
@@ -49,7 +53,7 @@ export default async function queuePage(main, showId) {
       state.textContent = "You are in the queue.";
     } else if (now.state === "ADMITTED") {
       state.textContent = "It's your turn: choose your seats.";
-      keepAdmission(showId, now.admission_token, now.admission_expires_at);
+      for (const id of onsale.show_ids) keepAdmission(id, now.admission_token, now.admission_expires_at);
       go(`/shows/${showId}`);
     } else if (now.state === "OPEN") {
       state.textContent = "The queue is over: seats are on sale to all.";
