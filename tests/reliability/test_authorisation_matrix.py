@@ -605,6 +605,62 @@ def queue_call(world: World, _role: str, allowed: bool) -> Call:
     return Call({**world.ids(), "show_id": show}, json={"opens_at": opens_at})
 
 
+def _an_hour_on() -> str:
+    return (datetime.now().astimezone() + timedelta(hours=1)).isoformat()
+
+
+def _new_onsale(world: World, shows: int = 1) -> str:
+    body = {
+        "name": "Opening weekend",
+        "opens_at": _an_hour_on(),
+        "show_ids": [world.fresh_show() for _ in range(shows)],
+    }
+    response = world.client.post(f"{V1}/onsales", json=body, headers=world.admin)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def shared_onsale(world: World) -> str:
+    """An on-sale of a show of the world's theatre, opening in an hour, made once."""
+    if "onsale_id" not in world.shared:
+        world.shared["onsale_id"] = _new_onsale(world)
+    return str(world.shared["onsale_id"])
+
+
+def onsale_call(world: World, _role: str, _allowed: bool) -> Call:
+    return Call({**world.ids(), "onsale_id": shared_onsale(world)})
+
+
+def onsale_create_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers sell a fresh show of the world's theatre; refused ones the world's show
+    (which must stay unqueued)."""
+    show = world.fresh_show() if allowed else world.show_id
+    body = {"name": "Opening weekend", "opens_at": _an_hour_on(), "show_ids": [show]}
+    return Call(world.ids(), json=body)
+
+
+def onsale_add_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers add a fresh show to the shared on-sale; refused ones the world's show."""
+    show = world.fresh_show() if allowed else world.show_id
+    return Call({**world.ids(), "onsale_id": shared_onsale(world)}, json={"show_ids": [show]})
+
+
+def onsale_remove_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers take a show out of a fresh on-sale of two; refused ones try the shared
+    on-sale (which must keep its shows)."""
+    if not allowed:
+        return Call({**world.ids(), "onsale_id": shared_onsale(world)})
+    onsale_id = _new_onsale(world, shows=2)
+    found = world.client.get(f"{V1}/onsales/{onsale_id}").json()
+    return Call({**world.ids(), "onsale_id": onsale_id, "show_id": found["show_ids"][0]})
+
+
+def onsale_lift_call(world: World, _role: str, allowed: bool) -> Call:
+    """Allowed callers lift a fresh on-sale; refused ones the shared one (which must stay)."""
+    onsale_id = _new_onsale(world) if allowed else shared_onsale(world)
+    return Call({**world.ids(), "onsale_id": onsale_id})
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -643,6 +699,15 @@ MATRIX: list[Row] = [
     Row("GET", f"{V1}/shows/{{show_id}}/queue/stream", dict.fromkeys(ROLES, 403)),
     Row("GET", f"{V1}/shows/{{show_id}}/queue/draw", dict.fromkeys(ROLES, 404)),
     Row("GET", f"{V1}/shows/{{show_id}}/queue/draw/places", PUBLIC),
+    Row("GET", f"{V1}/shows/{{show_id}}/onsale", dict.fromkeys(ROLES, 404)),
+    # An on-sale's queue, as a show's: anyone reads its draw and joins it (a place each; last,
+    # as the join's cookie is the place the routes above would read and stream).
+    Row("GET", f"{V1}/onsales/{{onsale_id}}", PUBLIC, onsale_call),
+    Row("GET", f"{V1}/onsales/{{onsale_id}}/queue/me", dict.fromkeys(ROLES, 403), onsale_call),
+    Row("GET", f"{V1}/onsales/{{onsale_id}}/queue/stream", dict.fromkeys(ROLES, 403), onsale_call),
+    Row("GET", f"{V1}/onsales/{{onsale_id}}/queue/draw", dict.fromkeys(ROLES, 404), onsale_call),
+    Row("GET", f"{V1}/onsales/{{onsale_id}}/queue/draw/places", PUBLIC, onsale_call),
+    Row("POST", f"{V1}/onsales/{{onsale_id}}/queue", PUBLIC, onsale_call),
     Row("GET", f"{V1}/admin/tax-exemptions", PUBLIC),
     # -- accounts ----------------------------------------------------------------------------
     Row(
@@ -795,6 +860,16 @@ MATRIX: list[Row] = [
         THEATRE_MANAGERS,
         fresh_for_allowed("show_id", World.fresh_show),
     ),
+    # On-sales: every show's theatre run by the caller (an admin's span theatres).
+    Row("POST", f"{V1}/onsales", THEATRE_MANAGERS, onsale_create_call),
+    Row("POST", f"{V1}/onsales/{{onsale_id}}/shows", THEATRE_MANAGERS, onsale_add_call),
+    Row(
+        "DELETE",
+        f"{V1}/onsales/{{onsale_id}}/shows/{{show_id}}",
+        THEATRE_MANAGERS,
+        onsale_remove_call,
+    ),
+    Row("DELETE", f"{V1}/onsales/{{onsale_id}}", THEATRE_MANAGERS, onsale_lift_call),
     Row("POST", f"{V1}/shows/{{show_id}}/blocks", THEATRE_MANAGERS, block_call),
     Row(
         "DELETE",
