@@ -129,7 +129,7 @@ async def onsale_queue(
         admit_cpu = ctx.cpu.stop()
         draw = await Api(http, ctx.url(1)).call("GET", f"/api/v1/shows/{show_id}/queue/draw")
 
-    audit = await _audit(ctx, show_id, joined, places, draw, (window_start, window_end))
+    audit = await _audit(ctx, joined, places, draw, (window_start, window_end))
     n = len(joined)
     return {
         "visitors": visitors,
@@ -197,18 +197,17 @@ async def _bounded(items: list[Any], concurrency: int, work: Any) -> None:
 
 async def _audit(
     ctx: Context,
-    show_id: str,
     joined: list[dict[str, Any]],
     places: dict[str, list[dict[str, Any]]],
     draw: dict[str, Any],
     window: tuple[datetime, datetime],
 ) -> dict[str, Any]:
-    show = uuid.UUID(show_id)
+    onsale = uuid.UUID(draw["onsale_id"])  # the show's queue is an on-sale of that one show
     rows = await ctx.db.fetch(
         "SELECT v.id, v.position, v.offset_us, v.admitted_at, d.opens_at"
-        " FROM queue_visitors v JOIN queue_draws d ON d.show_id = v.show_id"
-        " WHERE v.show_id = $1 ORDER BY v.position",
-        show,
+        " FROM queue_visitors v JOIN queue_draws d ON d.onsale_id = v.onsale_id"
+        " WHERE v.onsale_id = $1 ORDER BY v.position",
+        onsale,
     )
     positions = [row["position"] for row in rows]
     offsets = [row["offset_us"] for row in rows]

@@ -1,12 +1,18 @@
-"""The fair on-sale queue (issue 29, part 2): a show sold through a queue, per show.
+"""The fair on-sale queue (issue 29, part 2): shows sold through one queue, an on-sale's.
 
-- **Setting it.** A manager of the theatre (or an admin) sets when the queue opens
-  (`PUT /shows/{id}/queue {"opens_at"}`; `DELETE` lifts it): the show's `queue_opens_at`
-  (catalogue). It must be in the future and before the show; once the draw is made it stands.
-  A queue per show; an on-sale grouping several shows is not built.
-- **Joining.** `POST /shows/{id}/queue` (anyone, rate-limited per address) gives a place: a
-  visitor id and its signed visitor token (`tokens`), returned and set as an HttpOnly cookie
-  scoped to the show's queue, so a reload keeps the place.
+- **On-sales.** An on-sale (`catalogue.models.OnSale`, its shows in `onsale_shows`) groups
+  shows behind one queue: one opening, one draw with a published seed, one pace, one place per
+  visitor, and an admission that lets its visitor hold seats of any of its shows. A manager of
+  every show's theatre (or an admin, who may span theatres) makes one (`POST /onsales`), adds
+  and removes shows and moves nothing once it has opened, and lifts it (`DELETE`): the rules are
+  `onsales`, the routes `onsale_endpoints`. A show's own queue (`PUT /shows/{id}/queue
+  {"opens_at"}`; `DELETE` lifts it) is an on-sale of that one show: there is one code path.
+  Each show keeps its on-sale's opening in `queue_opens_at` (catalogue) while it is in force.
+- **Doors.** Every visitor route has two: a show's (`/shows/{id}/queue...`, which leads to its
+  on-sale) and the on-sale's (`/onsales/{id}/queue...`); both lead to the same queue.
+- **Joining.** `POST .../queue` (anyone, rate-limited per address) gives a place: a visitor id
+  and its signed visitor token (`tokens`, naming the on-sale), returned and set as an HttpOnly
+  cookie scoped to the queue's routes of that door, so a reload keeps the place.
 - **The draw.** Made once, by the first request after the opening in any process (the insert
   of the `queue_draws` row decides; a racing insert waits for it and loses). Its seed is 32
   random bytes, published afterwards (`GET .../queue/draw`, with the places at
@@ -22,10 +28,13 @@
   once, and never faster than the pace.
 - **Admission.** `GET .../queue/me` (or the stream) tells a visitor its position, how many are
   ahead, an estimate, and once its time has come records the admission (once) and gives an
-  admission token: Ed25519, with the tickets' keys (`tickets.keys`), for the show and the
-  visitor, valid `QUEUE_ADMISSION_TTL_SECONDS`. A hold of a queued show must carry it in
-  `X-Admission-Token` (`gate`, given to the sale path by the app factory: bookings does not
-  know this package); a show that is not queued costs the hold nothing more.
+  admission token: Ed25519, with the tickets' keys (`tickets.keys`), for the on-sale and the
+  visitor, valid `QUEUE_ADMISSION_TTL_SECONDS`. A hold of any show of the on-sale must carry it
+  in `X-Admission-Token` (`gate`, given to the sale path by the app factory: bookings does not
+  know this package; the sale path keeps each show's on-sale with its summary); another
+  on-sale's admission is refused, and a show that is not queued costs the hold nothing more.
+- **Lifting** an on-sale (at any time, as a show's queue always could be) puts its shows on
+  sale to all; a draw made stays published, and visitors not yet placed are told `OPEN`.
 - **Live.** `GET .../queue/stream` (server-sent events) sends the place when it changes, the
   last one with the admission; between database reads the place moves by the pace, computed.
 - **The crowd.** On PostgreSQL a join before the opening and a placed visitor's read are
