@@ -48,8 +48,9 @@ class Booking(IdMixin, TimestampMixin, Base):
             "ix_bookings_guest_id_created_at", ("guest_id", "created_at"), "guest_id IS NOT NULL"
         ),
         Index("ix_bookings_show_id_status", "show_id", "status"),
-        # The sweeper's scan: pending bookings by expiry.
-        Index("ix_bookings_status_expires_at", "status", "expires_at"),
+        # The sweeper's scan: pending bookings by expiry, and only those (migration 0032): an
+        # index of every booking's status grew with history, and each expiry wrote its entry.
+        _partial("ix_bookings_pending_expires_at", ("expires_at",), _LIVE),
         # What every hold's caps count: live holds only, however long a customer's history
         # (migration 0009).
         _partial("ix_bookings_live_user_id", ("user_id",), f"{_LIVE} AND user_id IS NOT NULL"),
