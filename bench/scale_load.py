@@ -209,7 +209,7 @@ def run_steps(url: str, steps: list[Step], log: Callable[[str], None]) -> dict[s
 # it (`INDEXERS` sessions at once, the biggest table's first); the primary and unique keys are
 # put back on their rebuilt indexes, then the foreign keys, each checked against every row as
 # it is added (an audit of the load's keys as well). The load itself reads only its staging
-# tables, which have the indexes its joins need.
+# tables, and joins them by hashing.
 INDEXERS = 3
 STAGING = (
     "scale_doc",
@@ -221,7 +221,7 @@ STAGING = (
     "scale_charge",
 )
 INDEXES = """
-SELECT t.oid::regclass::text, pg_get_indexdef(i.indexrelid)
+SELECT i.indexrelid::regclass::text, t.oid::regclass::text, pg_get_indexdef(i.indexrelid)
 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
 WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r'
 """
@@ -258,13 +258,10 @@ def lift_indexes(connection: psycopg.Connection[Any]) -> Lifted:
     foreign_keys = connection.execute(FOREIGN_KEYS).fetchall()
     for _, drop in foreign_keys + keys:
         connection.execute(drop)
-    for (name,) in connection.execute(
-        "SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
-        " WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r'"
-    ).fetchall():
+    for name, _, _ in connection.execute(INDEXES).fetchall():  # those behind no key
         connection.execute(f"DROP INDEX {name}")
     return Lifted(
-        indexes=[(table, definition) for table, definition in indexes],
+        indexes=[(table, definition) for _, table, definition in indexes],
         keys=[add for add, _ in keys],
         foreign_keys=[add for add, _ in foreign_keys],
     )
