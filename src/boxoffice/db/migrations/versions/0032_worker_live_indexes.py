@@ -1,4 +1,4 @@
-"""the sweeper reads pending bookings by an index of pending bookings only
+"""the worker's scans read live rows only: pending bookings, unsettled payments
 
 Revision ID: 0032
 Revises: 0031
@@ -12,10 +12,14 @@ entry, for its EXPIRED version, at a random place in that index. A partial index
 ones (`WHERE status = 'PENDING'`, the live holds' own predicate) holds only the holds running
 now, whatever lies behind them, and an expiry writes nothing to it.
 
-PostgreSQL builds the new index and drops the old one CONCURRENTLY, outside the migration's
-transaction (Alembic's autocommit_block): holds and payments go on meanwhile. If the build fails
-it leaves an INVALID index: `DROP INDEX CONCURRENTLY ix_bookings_pending_expires_at` and migrate
-again.
+The worker's reconciliation asks every pass for the last two days' orders not paid yet
+(`payments.status IN ('CREATED', 'FAILED')`), and `payments` had no index for it: a scan of
+every payment ever taken (6.6 million in that year), every pass. A partial index of those alone
+(`ix_payments_unsettled_created_at`) holds the orders in flight.
+
+PostgreSQL builds the new indexes and drops the old one CONCURRENTLY, outside the migration's
+transaction (Alembic's autocommit_block): holds and payments go on meanwhile. If a build fails
+it leaves an INVALID index: `DROP INDEX CONCURRENTLY` it and migrate again.
 """
 
 from collections.abc import Sequence
@@ -29,6 +33,8 @@ depends_on: str | Sequence[str] | None = None
 
 NEW, OLD = "ix_bookings_pending_expires_at", "ix_bookings_status_expires_at"
 PENDING = "status = 'PENDING'"
+UNSETTLED_NAME = "ix_payments_unsettled_created_at"
+UNSETTLED = "status IN ('CREATED', 'FAILED')"
 
 
 def upgrade() -> None:
@@ -39,9 +45,14 @@ def upgrade() -> None:
                 f" WHERE {PENDING}"
             )
             op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}")
+            op.execute(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {UNSETTLED_NAME} ON payments (created_at)"
+                f" WHERE {UNSETTLED}"
+            )
     else:
         op.execute(f"CREATE INDEX {NEW} ON bookings (expires_at) WHERE {PENDING}")
         op.drop_index(OLD, "bookings")
+        op.execute(f"CREATE INDEX {UNSETTLED_NAME} ON payments (created_at) WHERE {UNSETTLED}")
 
 
 def downgrade() -> None:
@@ -51,6 +62,8 @@ def downgrade() -> None:
                 f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {OLD} ON bookings (status, expires_at)"
             )
             op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NEW}")
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {UNSETTLED_NAME}")
     else:
         op.create_index(OLD, "bookings", ["status", "expires_at"])
         op.drop_index(NEW, "bookings")
+        op.drop_index(UNSETTLED_NAME, "payments")
