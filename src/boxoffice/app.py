@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import exc as sa_exc
@@ -69,6 +68,7 @@ from boxoffice.invoicing.endpoints import router as invoicing_router
 from boxoffice.logs import configure_logging, get_logger
 from boxoffice.metrics import exposition
 from boxoffice.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from boxoffice.openapi import document_problems
 from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.lane import WebhookLane
 from boxoffice.payments.razorpay_sdk import get_provider
@@ -187,7 +187,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _add_operational_routes(app)
     mount_web(app, settings)
     _add_error_handlers(app)
-    _document_problems(app)
+    document_problems(app, API_PREFIX)
     # The last added runs first: the access log, the body limit, then the sale path's answers
     # from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
@@ -371,76 +371,6 @@ def _database_unavailable(error: Exception) -> ServiceUnavailable:
     if needs_new_connection(error):
         return DatabaseUnavailable()
     return ServiceUnavailable("The database is unavailable; retry shortly.")
-
-
-def _document_problems(app: FastAPI) -> None:
-    """Every error answer in the OpenAPI document as what it is: application/problem+json.
-
-    Routes document their own domain errors (409s and the like); the errors that any route of a
-    kind can give are added here, in one place: bad or oversized bodies, missing credentials or
-    role, unknown ids, rate limits, and the database being unavailable.
-    """
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
-        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        schemas["Problem"] = PROBLEM_SCHEMA
-        for path, operations in schema.get("paths", {}).items():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                for status, reason in _common_problems(path, operation).items():
-                    responses.setdefault(str(status), {"description": reason})
-                for status, response in responses.items():
-                    if status.isdigit() and int(status) >= 400:
-                        response["content"] = {
-                            PROBLEM_CONTENT_TYPE: {
-                                "schema": {"$ref": "#/components/schemas/Problem"}
-                            }
-                        }
-        schemas.pop("HTTPValidationError", None)
-        schemas.pop("ValidationError", None)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "Problem",
-    "description": "RFC 9457 problem details; some problems add members of their own.",
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-    },
-    "additionalProperties": True,
-}
-
-
-def _common_problems(path: str, operation: dict[str, Any]) -> dict[int, str]:
-    problems = {503: "The database is unavailable; retry later"}
-    if "requestBody" in operation:
-        problems |= {
-            400: "The body is not valid JSON",
-            413: "The body is too large",
-            422: "The body is not valid",
-        }
-    if operation.get("parameters"):
-        problems[422] = "A parameter is not valid"
-    if "{" in path or "requestBody" in operation:
-        problems[404] = "Not found (an id in the path or the body)"
-    if operation.get("security"):
-        problems |= {401: "No, bad or expired token", 403: "Not allowed for your role"}
-    if path.startswith(API_PREFIX + "/auth/") or path == API_PREFIX + "/bookings":
-        problems[429] = "Too many requests; see Retry-After"
-    return problems
 
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
