@@ -18,7 +18,6 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,22 +108,23 @@ def summary_audit(connection: psycopg.Connection[Any]) -> list[tuple[str, str]]:
 def audit(url: str, money: bool = True) -> dict[str, int]:
     """Every audit's violations, counted (empty: all pass); `money` False: the GST summary's
     alone (after the migrations, which backfill it). Each query reads whole tables: they run
-    two sessions at once, the machine's cores."""
+    two sessions at once (`scale_load.each_in_session`)."""
     with psycopg.connect(url, autocommit=True) as connection:
         queries = (MONEY_AUDIT + SEAT_AUDIT if money else []) + summary_audit(connection)
 
-    def violations(query: tuple[str, str] | None) -> tuple[str, list[tuple[Any, ...]]]:
-        with psycopg.connect(url, autocommit=True) as connection:
-            if query is None:
-                return BEYOND_POLICY, seats_given_back_beyond_policy(connection)
-            return query[0], connection.execute(query[1]).fetchall()
+    def violations(
+        connection: psycopg.Connection[Any], query: tuple[str, str] | None
+    ) -> tuple[str, list[tuple[Any, ...]]]:
+        if query is None:
+            return BEYOND_POLICY, seats_given_back_beyond_policy(connection)
+        return query[0], connection.execute(query[1]).fetchall()
 
     found = {}
-    with ThreadPoolExecutor(2) as pool:
-        for name, rows in pool.map(violations, [*queries, *([None] if money else [])]):
-            if rows:
-                found[name] = len(rows)
-                print(f"    {name}: e.g. {rows[:3]}")
+    checks = [*queries, *([None] if money else [])]
+    for name, rows in scale_load.each_in_session(url, checks, violations):
+        if rows:
+            found[name] = len(rows)
+            print(f"    {name}: e.g. {rows[:3]}")
     return found
 
 
@@ -145,12 +145,10 @@ def counts(url: str) -> dict[str, int]:
         "outbox_emails",
     )
 
-    def count(table: str) -> int:
-        with psycopg.connect(url, autocommit=True) as connection:
-            return int(value(connection, f"SELECT count(*) FROM {table}"))
+    def count(connection: psycopg.Connection[Any], table: str) -> int:
+        return int(value(connection, f"SELECT count(*) FROM {table}"))
 
-    with ThreadPoolExecutor(2) as pool:
-        return dict(zip(tables, pool.map(count, tables), strict=True))
+    return dict(zip(tables, scale_load.each_in_session(url, tables, count), strict=True))
 
 
 def value(connection: psycopg.Connection[Any], sql: str, *params: Any) -> Any:

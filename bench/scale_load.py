@@ -28,17 +28,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
 from bench.scale_sql import GST_SUMMARY, STEPS, Step
 from boxoffice.money.cancellation import customer_refund
 from boxoffice.money.tax import FeeSlab, Slab, Terms, seat_charge
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 SCREENS = 5
 ROWS, PER_ROW = 10, 25
@@ -267,16 +270,27 @@ def lift_indexes(connection: psycopg.Connection[Any]) -> Lifted:
     )
 
 
-def in_sessions(url: str, statements: list[str], sessions: int = INDEXERS) -> None:
-    """Runs the statements `sessions` at once, each in a session of its own."""
+def each_in_session(
+    url: str,
+    items: Sequence[T],
+    work: Callable[[psycopg.Connection[Any], T], R],
+    sessions: int = SESSIONS,
+) -> list[R]:
+    """`work` on each item, `sessions` at once, each in an autocommit session of its own (a
+    statement over whole tables is one backend's work: a session a core)."""
 
-    def one(statement: str) -> None:
+    def one(item: T) -> R:
         with psycopg.connect(url, autocommit=True) as own:
             own.execute("SET maintenance_work_mem = '256MB'")
-            own.execute(statement)
+            return work(own, item)
 
     with ThreadPoolExecutor(sessions) as pool:
-        list(pool.map(one, statements))
+        return list(pool.map(one, items))
+
+
+def in_sessions(url: str, statements: list[str], sessions: int = INDEXERS) -> None:
+    """Runs the statements `sessions` at once, each in a session of its own."""
+    each_in_session(url, statements, lambda own, statement: own.execute(statement), sessions)
 
 
 def build_indexes(url: str, connection: psycopg.Connection[Any], lifted: Lifted) -> None:
