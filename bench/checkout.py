@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 import uuid
 from typing import Any
+
+import aiohttp
 
 from bench.client import Api, guests, new_session, request
 from bench.scenarios import Context, paid_once_audit, paid_once_ok, seat_audit
@@ -39,7 +42,6 @@ async def purchase_storm(
     seconds: float,
 ) -> dict[str, Any]:
     buyers_wanted = seats // 2
-    steps = {name: Recorder() for name in STEPS}
     whole = Recorder()
     completed: list[tuple[str, str]] = []  # (booking id, order id)
     orders: list[str] = []
@@ -51,18 +53,7 @@ async def purchase_storm(
         queue = iter(range(len(buyers)))
         deadline = time.monotonic() + seconds
 
-        async def step(
-            name: str, method: str, url: str, body: Any, headers: dict[str, str] | None
-        ) -> tuple[int | str, Any]:
-            began = time.perf_counter()
-            status, raw, _ = await request(http, method, url, body=body, headers=headers)
-            steps[name].add(status, time.perf_counter() - began)
-            if name == "hold" and status == 409:
-                return status, json.loads(raw)  # how many are left, or which were taken
-            if status not in (200, 201):
-                steps[name].note(f"{status} {raw[:200]!r}")
-                return status, None
-            return status, json.loads(raw)
+        step = Steps(http, STEPS)
 
         async def purchase(index: int, base: str) -> bool | None:
             """True: BOOKED; False: failed on the way; None: sold out."""
@@ -85,28 +76,11 @@ async def purchase_storm(
                     return None
             if status != 201 or hold is None:
                 return False
-            status, order = await step(
-                "order", "POST", f"{api}/bookings/{hold['id']}/payments", None, who
-            )
-            if order is None:
-                return False
-            orders.append(order["order_id"])
-            status, paid = await step(
-                "checkout",
-                "POST",
-                f"{sandbox_url}/checkout/{order['order_id']}",
-                {"outcome": "success", "email": f"buyer{index}@example.com"},
-                None,
-            )
-            if paid is None:
-                return False
-            status, booking = await step(
-                "verify", "POST", f"{api}/payments/razorpay/verify", paid, who
-            )
-            if booking is None or booking.get("status") != "BOOKED":
+            order_id = await pay_for(step, api, sandbox_url, who, hold["id"], index, orders)
+            if order_id is None:
                 return False
             whole.add(200, time.perf_counter() - began)
-            completed.append((hold["id"], order["order_id"]))
+            completed.append((hold["id"], order_id))
             return True
 
         async def buyer(client: int) -> None:
@@ -134,7 +108,7 @@ async def purchase_storm(
         f"{group}_ms": round(usage.get(group, 0.0) * 10 * total_seconds / done, 2) if done else None
         for group in ("api", "postgres", "sandbox", "generator")
     }
-    errors = sum(recorder.errors() for recorder in steps.values())
+    errors = sum(recorder.errors() for recorder in step.recorders.values())
     return {
         "concurrency": concurrency,
         "seats": seats,
@@ -145,13 +119,164 @@ async def purchase_storm(
         "sold_out": sold_out,
         "purchases_per_s": round(done / elapsed, 1) if elapsed else None,
         "purchase": whole.summary(elapsed),
-        "steps": {name: recorder.summary(elapsed) for name, recorder in steps.items()},
+        "steps": {name: recorder.summary(elapsed) for name, recorder in step.recorders.items()},
         "errors_5xx": errors,
         "audit": audit,
         "audit_ok": audit["ok"],
         "cpu": usage,
         "cpu_ms_per_purchase": per_purchase,
     }
+
+
+class Steps:
+    """The steps of purchases, each timed and counted under its name; an answer is parsed, or
+    None when it failed (a hold's 409 is parsed too: how many are left, or which were taken)."""
+
+    def __init__(self, http: aiohttp.ClientSession, names: tuple[str, ...]) -> None:
+        self.http = http
+        self.recorders = {name: Recorder() for name in names}
+
+    async def __call__(
+        self, name: str, method: str, url: str, body: Any, headers: dict[str, str] | None
+    ) -> tuple[int | str, Any]:
+        began = time.perf_counter()
+        status, raw, _ = await request(self.http, method, url, body=body, headers=headers)
+        self.recorders[name].add(status, time.perf_counter() - began)
+        if name == "hold" and status == 409:
+            return status, json.loads(raw)
+        if status not in (200, 201):
+            self.recorders[name].note(f"{status} {raw[:200]!r}")
+            return status, None
+        return status, json.loads(raw)
+
+
+async def pay_for(
+    step: Steps,
+    api: str,
+    sandbox_url: str,
+    who: dict[str, str],
+    booking_id: str,
+    index: int,
+    orders: list[str],
+) -> str | None:
+    """A held booking paid as a customer pays it: the order, the sandbox's Checkout (which sends
+    the webhooks on its own), then verify. The order id once BOOKED, else None."""
+    _, order = await step("order", "POST", f"{api}/bookings/{booking_id}/payments", None, who)
+    if order is None:
+        return None
+    orders.append(order["order_id"])
+    _, paid = await step(
+        "checkout",
+        "POST",
+        f"{sandbox_url}/checkout/{order['order_id']}",
+        {"outcome": "success", "email": f"buyer{index}@example.com"},
+        None,
+    )
+    if paid is None:
+        return None
+    _, booking = await step("verify", "POST", f"{api}/payments/razorpay/verify", paid, who)
+    if booking is None or booking.get("status") != "BOOKED":
+        return None
+    return str(order["order_id"])
+
+
+PAID_SELL_OUT_STEPS = ("hold", "order", "checkout", "verify")
+
+
+async def paid_sell_out(
+    ctx: Context,
+    sandbox_url: str,
+    show_id: str,
+    seats: int,
+    clients: int,
+    seed: int = 99,
+) -> dict[str, Any]:
+    """The sell-out race with payment (issue 27): `clients` customers at once, each wanting 1-4
+    seats of a `seats`-seat show by best available (told that only N are left, it asks for N,
+    and stops at 0), and every winner pays at once: the order, the sandbox's Checkout, verify,
+    the webhooks following. Each customer is a guest with an email, made before the clock.
+
+    The clock stops when the last winner's verify answers BOOKED; the audit then wants every
+    seat in a BOOKED booking, each winner's booking BOOKED once with one captured payment, no
+    refund, every webhook answered 200 and no seat in two live bookings."""
+    winners: list[tuple[str, str]] = []  # (booking id, order id)
+    orders: list[str] = []
+    booked_at: list[float] = []
+    async with new_session(keepalive_timeout=3.0) as http:
+        api = Api(http, ctx.url(0))
+        customers = await guests(api, clients, concurrency=min(clients, 256))
+        gate = asyncio.Semaphore(256)
+
+        async def with_email(index: int) -> None:
+            async with gate:
+                email = {"email": f"buyer{index}@example.com"}
+                await api.call("PATCH", "/api/v1/me", email, customers[index].headers)
+
+        await asyncio.gather(*(with_email(i) for i in range(clients)))
+        step = Steps(http, PAID_SELL_OUT_STEPS)
+
+        async def customer(index: int) -> None:
+            rng = random.Random(seed + index)
+            want, who = rng.randint(1, 4), customers[index].headers
+            base = f"{ctx.url(index)}/api/v1"
+            for _ in range(HOLD_TRIES):
+                if want == 0:
+                    return
+                status, hold = await step(
+                    "hold", "POST", f"{base}/bookings", {"show_id": show_id, "quantity": want}, who
+                )
+                if status == 201:
+                    break
+                if status != 409 or hold is None:
+                    return
+                want = min(want, hold.get("available", want))
+            else:
+                return
+            order_id = await pay_for(step, base, sandbox_url, who, hold["id"], index, orders)
+            if order_id is not None:
+                winners.append((hold["id"], order_id))
+                booked_at.append(time.perf_counter() - started)
+
+        ctx.cpu.start()
+        started = time.perf_counter()
+        await asyncio.gather(*(customer(i) for i in range(clients)))
+        elapsed = time.perf_counter() - started
+        undelivered = await _wait_for_webhooks(ctx, orders)
+        usage = ctx.cpu.stop()
+    audit = await _audit(ctx, show_id, winners, orders, undelivered)
+    seats_booked: int = await ctx.db.fetchval(
+        "SELECT count(*) FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id"
+        " WHERE b.show_id = $1 AND b.status = 'BOOKED'",
+        uuid.UUID(show_id),
+    )
+    errors = sum(recorder.errors() for recorder in step.recorders.values())
+    return {
+        "clients": clients,
+        "seats": seats,
+        "winners": len(winners),
+        "seats_booked": seats_booked,
+        "sold_and_paid": seats_booked == seats,
+        "seconds_to_last_booked": round(max(booked_at), 2) if booked_at else None,
+        "seconds": round(elapsed, 2),
+        "steps": {name: r.summary(elapsed) for name, r in step.recorders.items()},
+        "errors_5xx": errors,
+        "audit": audit,
+        "audit_ok": audit["ok"] and seats_booked == seats,
+        "cpu": usage,
+    }
+
+
+def describe_paid_sell_out(row: dict[str, Any]) -> str:
+    return (
+        f"{row['clients']} clients, {row['seats']} seats: {row['winners']} winners, "
+        f"{row['seats_booked']} seats BOOKED, the last at {row['seconds_to_last_booked']} s; "
+        f"5xx {row['errors_5xx']}; "
+        + "; ".join(
+            f"{name} p50/p99 {step['p50_ms']}/{step['p99_ms']} ms {step['statuses']}"
+            for name, step in row["steps"].items()
+        )
+        + f"; audit {row['audit']} ok {row['audit_ok']}"
+    )
 
 
 async def _wait_for_webhooks(ctx: Context, orders: list[str]) -> int:

@@ -150,6 +150,7 @@ class Catalogue:
     checkout_show: str = ""  # the purchase storm's own show (its own screen)
     checkout_seats: int = 0
     queue_show: str = ""  # the on-sale queue's show (the sale screen, after the purchases')
+    paid_sellout_show: str = ""  # the sell-out race with payment (a main-screen show)
 
 
 async def seat_ids(api: Api, show_id: str) -> list[str]:
@@ -165,7 +166,7 @@ async def build_catalogue(
     big_shows: int,
     checkout: tuple[int, int] = (1, 2),
 ) -> Catalogue:
-    """A theatre with prices, a main screen (rows x seats) with four shows, a big screen
+    """A theatre with prices, a main screen (rows x seats) with five shows, a big screen
     with `big_shows` shows and a sale screen with one show, all through the admin API."""
     theatre = await api.call(
         "POST",
@@ -216,7 +217,7 @@ async def build_catalogue(
         body = {"movie_id": movie["id"], "screen_id": screen, "starts_at": starts.isoformat()}
         return str((await api.call("POST", "/api/v1/shows", body, admin))["id"])
 
-    main_shows = [await show(screens[0], i) for i in range(4)]
+    main_shows = [await show(screens[0], i) for i in range(5)]
     big_ids = [await show(screens[1], i) for i in range(big_shows)]
     checkout_show = await show(screens[2], 0)
     queue_show = await show(screens[2], 1)
@@ -235,6 +236,7 @@ async def build_catalogue(
         checkout_show=checkout_show,
         checkout_seats=checkout[0] * checkout[1],
         queue_show=queue_show,
+        paid_sellout_show=main_shows[4],
     )
 
 

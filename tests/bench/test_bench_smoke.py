@@ -42,6 +42,9 @@ def test_bench_runs_and_its_audits_pass(client: httpx.Client, db: Any, tmp_path:
     assert purchases["completed"] > 0 and purchases["errors_5xx"] == 0, report
     assert purchases["audit"]["webhooks_undelivered"] == 0, report
     assert set(purchases["cpu_ms_per_purchase"]) >= {"api_ms", "postgres_ms", "sandbox_ms"}
+    # The sell-out race with payment: every seat ends BOOKED, each winner paid once.
+    paid_sale = results["sell_out_paid"]
+    assert paid_sale["sold_and_paid"] and paid_sale["errors_5xx"] == 0, report
     # Every delivery again, all applied before: each answered 200, nothing applied twice.
     replayed = results["webhooks"]["replayed"]
     assert replayed["statuses"] == {"200": results["webhooks"]["deliveries"]}, report
