@@ -63,10 +63,8 @@ async def current_principal(
     principal: Annotated[Principal, Depends(token_principal)], session: SessionDep
 ) -> Principal:
     """The caller, and for a guest, that its token was not spent by linking it to an account."""
-    if principal.is_guest:
-        guest = await repository.get_guest(session, principal.id)
-        if guest is None or guest.linked_user_id is not None:
-            raise Unauthenticated(SPENT_GUEST_TOKEN)
+    if principal.is_guest and not await repository.guest_unlinked(session, principal.id):
+        raise Unauthenticated(SPENT_GUEST_TOKEN)
     return principal
 
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.accounts.models import (
     Guest,
@@ -18,10 +18,29 @@ from boxoffice.accounts.models import (
     SignInSession,
     User,
 )
+from boxoffice.db.engine import autocommit_connection
 
 
 async def get_guest(session: AsyncSession, guest_id: uuid.UUID) -> Guest | None:
     return await session.get(Guest, guest_id)
+
+
+async def guest_unlinked(session: AsyncSession, guest_id: uuid.UUID) -> bool:
+    """Whether the guest exists and was not linked to an account (its token not spent).
+
+    On PostgreSQL one statement on an autocommit connection, so that no transaction of the
+    request's is begun for it: most routes a guest calls while paying (the order, verify) end
+    theirs at once to call the provider, and the request's BEGIN, read and COMMIT cost several
+    times this read."""
+    engine = session.bind
+    if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+        async with autocommit_connection(engine) as connection:
+            row = await connection.fetchrow(
+                "SELECT linked_user_id FROM guests WHERE id = $1", guest_id
+            )
+        return row is not None and row["linked_user_id"] is None
+    guest = await session.get(Guest, guest_id)
+    return guest is not None and guest.linked_user_id is None
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:

@@ -19,7 +19,7 @@ A hold's own statements are its store's (`holds_postgres`, `holds_sqlite`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -187,13 +187,6 @@ async def get_show(session: AsyncSession, show_id: uuid.UUID) -> Show | None:
         shows[show_id] = await session.get(Show, show_id)
     show: Show | None = shows[show_id]
     return show
-
-
-async def starts_of_shows(
-    session: AsyncSession, show_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, datetime]:
-    rows = await session.execute(select(Show.id, Show.starts_at).where(Show.id.in_(show_ids)))
-    return {show_id: starts_at for show_id, starts_at in rows}
 
 
 def column_values(entity: Base) -> dict[str, Any]:

@@ -85,22 +85,25 @@ async def reserve_order(
     until: datetime,
 ) -> bool | None:
     """Reserves the creation of the booking's order for `token` (the caller holds the booking's
-    row lock). False: a new reservation; True: one whose request died was taken over; None: a
-    live reservation is another request's."""
-    current = await session.get(OrderReservation, booking_id, populate_existing=True)
-    if current is None:
-        session.add(
-            OrderReservation(
-                booking_id=booking_id, token=token, reserved_until=until, created_at=now
-            )
+    row lock), in one statement. False: a new reservation; True: one whose request died was
+    taken over; None: a live reservation is another request's."""
+    statement = (
+        dialect_insert(session)(OrderReservation)
+        .values(booking_id=booking_id, token=token, reserved_until=until, created_at=now)
+        .on_conflict_do_update(
+            index_elements=["booking_id"],
+            set_={"token": token, "reserved_until": until},
+            where=OrderReservation.reserved_until <= now,
         )
-        await session.flush()
-        return False
-    if current.reserved_until > now:
+        .returning(OrderReservation.created_at)
+    )
+    created_at = (await session.execute(statement)).scalar_one_or_none()
+    if created_at is None:
         return None
-    current.token, current.reserved_until = token, until
-    await session.flush()
-    return True
+    # A reservation taken over keeps the time it was first made, which is before now (its
+    # lease ran out). Were a new one's time ever read back unequal, the caller would only look
+    # for an order at the provider first: never a second order.
+    return bool(created_at != now)
 
 
 async def expire_reservation(
@@ -131,9 +134,11 @@ async def record_order(
     await session.execute(
         delete(OrderReservation).where(OrderReservation.booking_id == payment.booking_id)
     )
+    if inserted is not None:
+        return payment, True
     stored = await payment_of_booking(session, payment.booking_id)
     assert stored is not None
-    return stored, inserted is not None
+    return stored, False
 
 
 def add(session: AsyncSession, entity: Payment | Refund) -> None:

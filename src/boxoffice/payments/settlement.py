@@ -47,6 +47,15 @@ class Settlement:
     refund: Refund | None = None
 
 
+@dataclass(frozen=True)
+class ToVerify:
+    """The caller's payment of an order Checkout reported paid, and its booking, read after it
+    in the same transaction (so at least as new)."""
+
+    payment: Payment
+    booking: Booking
+
+
 async def payment_to_verify(
     session: AsyncSession,
     principal: Principal,
@@ -54,7 +63,7 @@ async def payment_to_verify(
     payment_id: str,
     signature: str,
     provider: PaymentProvider,
-) -> Payment:
+) -> ToVerify:
     """The caller's payment of an order Checkout reported paid. Bad signature: 400, and not the
     caller's: 404, nothing changes either way."""
     if not provider.verify_payment_signature(order_id, payment_id, signature):
@@ -69,12 +78,12 @@ async def payment_to_verify(
         or not (principal.is_admin or bookings_reads.owns(principal, booking))
     ):
         raise PaymentNotFound()
-    return payment
+    return ToVerify(payment, booking)
 
 
 async def verify_payment(
     session: AsyncSession,
-    payment: Payment,
+    found: ToVerify,
     payment_id: str,
     now: datetime,
     provider: PaymentProvider,
@@ -86,10 +95,9 @@ async def verify_payment(
     Unless this very payment is the one the order was settled with already (a webhook got there
     first, or the customer verifies twice): what it captured was established then, from the
     provider's answer or its signed event, so the answer is the settlement's, with no call."""
+    payment = found.payment
     if payment.payment_id == payment_id and payment.status is not PaymentStatus.CREATED:
-        settled = await _settled_already(session, payment, payment_id)
-        if settled is not None:
-            return settled
+        return await _settled_already(session, found.booking, payment_id)
     reported = await provider.fetch_payment(payment_id)
     paid = await ensure_captured(provider, payment, reported)
     if paid is None:
@@ -102,15 +110,13 @@ async def verify_payment(
     return settlement
 
 
-async def _settled_already(
-    session: AsyncSession, payment: Payment, payment_id: str
-) -> Settlement | None:
-    """What `settle_payment` answers for a payment it settled before, read without a lock."""
-    booking = await bookings_repository.get_booking(session, payment.booking_id)
-    if booking is None:
-        return None
+async def _settled_already(session: AsyncSession, booking: Booking, payment_id: str) -> Settlement:
+    """What `settle_payment` answered for a payment it settled before, read without a lock: a
+    BOOKED booking, or the refund of a payment that could not book."""
+    if booking.status is BookingStatus.BOOKED:
+        return Settlement(booking, booked=True)
     refund = await repository.refund_of_provider_payment(session, payment_id)
-    return Settlement(booking, booking.status is BookingStatus.BOOKED, refund)
+    return Settlement(booking, booked=False, refund=refund)
 
 
 async def ensure_captured(

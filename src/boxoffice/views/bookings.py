@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.accounts.principal import Principal
 from boxoffice.bookings import reads
+from boxoffice.bookings.models import Booking
 from boxoffice.bookings.reads import BookingView
 from boxoffice.bookings.schemas import BookingOut, booking_document, iso
 from boxoffice.payments import repository as payments_repository
@@ -83,7 +84,10 @@ async def answer(session: AsyncSession, view: BookingView, now: datetime) -> dic
 async def get_booking(
     session: AsyncSession, principal: Principal, booking_id: uuid.UUID
 ) -> PaidBookingView:
-    (paid,) = await with_payments(
-        session, [await reads.get_booking(session, principal, booking_id)]
-    )
+    return await view_of(session, await reads.owned_booking(session, principal, booking_id))
+
+
+async def view_of(session: AsyncSession, booking: Booking) -> PaidBookingView:
+    """The answer of a booking already read in this session (and its owner checked)."""
+    (paid,) = await with_payments(session, await reads.load_views(session, [booking]))
     return paid

@@ -115,7 +115,7 @@ async def verify_payment(
 ) -> BookingOut | JSONResponse:
     """Confirm the payment Razorpay Checkout reported: the booking becomes BOOKED."""
     provider: PaymentProvider = request.app.state.provider
-    payment = await settlement.payment_to_verify(
+    found = await settlement.payment_to_verify(
         session,
         principal,
         body.razorpay_order_id,
@@ -127,9 +127,10 @@ async def verify_payment(
     # open one would hold a server connection all that time.
     await end_unit_of_work_early(session)
     settled = await settlement.verify_payment(
-        session, payment, body.razorpay_payment_id, now, provider
+        session, found, body.razorpay_payment_id, now, provider
     )
     refused = settlement.refused_payment(settled)
     if refused is not None:
         return problem_response(refused)
-    return booking_out(await booking_views.get_booking(session, principal, settled.booking.id), now)
+    # The caller's booking (`payment_to_verify` checked), as settling left it or found it.
+    return booking_out(await booking_views.view_of(session, settled.booking), now)
