@@ -5,6 +5,11 @@ SHELL := /bin/bash
 # uv from PATH, else bootstrapped into .tools/ from the package registry (no system changes).
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 BIN := .venv/bin
+# Python writes its bytecode caches (git ignores them): every process this Makefile starts (the
+# servers of make run and make bench, the worker, the CLI) imports ~1,400 modules, and compiling
+# them from source each time cost 2.6 s of CPU per process start (4.7 s against 2.1 s, measured)
+# where the machine's environment sets PYTHONDONTWRITEBYTECODE.
+unexport PYTHONDONTWRITEBYTECODE
 HOST ?= 127.0.0.1
 PORT ?= 8000
 RUN_DB ?= sqlite:///var/boxoffice.db
