@@ -7,8 +7,8 @@ the hold nothing: no column, no round trip, no change to the claim, and the hold
 already has it. It is unique because the database refuses a second booking whose id begins with
 the same 40 bits (`uq_bookings_code`, a unique index on that prefix, migration 0020). Among n
 bookings a new random id meets that refusal with a chance of n / 2^40 (one hold in about 110,000
-with ten million bookings kept); the hold then fails as any tripped constraint does (409, retry,
-nothing held).
+with ten million bookings kept); the hold then draws another id where it can claim again
+(`holds.hold`), and elsewhere fails as any tripped constraint does (409, retry, nothing held).
 """
 
 from __future__ import annotations

@@ -29,7 +29,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.bookings.charges import LINE_COLUMNS
-from boxoffice.bookings.holds import Claim, HeldSeat, Refusal, Release, ReleasedHold, held_view
+from boxoffice.bookings.holds import (
+    CODE_INDEX,
+    CODE_TAKEN,
+    Claim,
+    HeldSeat,
+    Refusal,
+    Release,
+    ReleasedHold,
+    held_view,
+)
 from boxoffice.bookings.models import BookingStatus, BookingTransition
 from boxoffice.bookings.reads import BookingView
 from boxoffice.catalogue.models import ShowStatus
@@ -119,6 +128,7 @@ class _Seats:
             *claim.charges.arrays,
             claim.charges.policy_json,
         )
+        retriable = may_retry or self._session is None  # no transaction left aborted
         try:
             if may_retry and self._session is not None:
                 # A refused statement aborts the transaction: the savepoint keeps it usable.
@@ -126,8 +136,8 @@ class _Seats:
                     rows = await self._fetch(HOLD, *arguments)
             else:
                 rows = await self._fetch(HOLD, *arguments)
-        except (asyncpg.RaiseError, DBAPIError) as error:
-            refusal = _refusal(error)
+        except (asyncpg.RaiseError, asyncpg.UniqueViolationError, DBAPIError) as error:
+            refusal = _refusal(error, retriable)
             if refusal is None:
                 raise
             raise refusal from None
@@ -156,10 +166,17 @@ def _fetch_in(session: AsyncSession) -> Fetch:
     return fetch
 
 
-def _refusal(error: BaseException) -> Refusal | None:
-    """The `Refusal` a function raised, from the driver's error or SQLAlchemy's around it."""
-    while error is not None and not isinstance(error, asyncpg.RaiseError):
+def _refusal(error: BaseException, retriable: bool) -> Refusal | None:
+    """The `Refusal` a function raised, from the driver's error or SQLAlchemy's around it; or,
+    where the claim may be tried again (`retriable`), `CODE_TAKEN` for a new booking's id whose
+    code another booking has (`bookings.codes`)."""
+    while error is not None and not isinstance(
+        error, (asyncpg.RaiseError, asyncpg.UniqueViolationError)
+    ):
         error = error.__cause__  # type: ignore[assignment]
+    if isinstance(error, asyncpg.UniqueViolationError):
+        taken = retriable and error.constraint_name == CODE_INDEX
+        return Refusal(CODE_TAKEN, {}) if taken else None
     if error is None or not error.message.startswith(_REFUSAL_PREFIX):
         return None
     details = json.loads(error.detail) if error.detail else {}
