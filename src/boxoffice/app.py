@@ -73,6 +73,7 @@ from boxoffice.payments.endpoints import router as payments_router
 from boxoffice.payments.lane import WebhookLane
 from boxoffice.payments.razorpay_sdk import get_provider
 from boxoffice.pricing.endpoints import router as pricing_router
+from boxoffice.queue.batches import JoinBatches
 from boxoffice.queue.endpoints import router as queue_router
 from boxoffice.queue.gate import admission_check
 from boxoffice.queue.lane import QueueLane
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     attach(engine, SEAT_CHANGES, app.state.seat_channel)
     app.state.seat_feeds = _seat_feeds(app, settings)
     app.state.queue_keys = QueueKeys(app.state.sessionmaker, settings)
+    app.state.queue_joins = JoinBatches(engine)  # the queue lane's (PostgreSQL)
     app.state.sale = Sale(
         settings,
         app.state.clock,

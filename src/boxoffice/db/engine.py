@@ -140,6 +140,9 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (
 # Among them, a constraint the statement tripped (class 23): a conflict, answered 409 as
 # SQLAlchemy's IntegrityError is, not the database being unavailable.
 DRIVER_CONFLICTS: tuple[type[Exception], ...] = (asyncpg.IntegrityConstraintViolationError,)
+# What a statement's own rows caused (class 22, data; class 23, a constraint): a statement of
+# many rows that failed so may have failed for one of them only.
+DRIVER_ROW_ERRORS: tuple[type[Exception], ...] = (asyncpg.DataError, *DRIVER_CONFLICTS)
 
 # The errors that mean "this connection's server is gone or no longer the primary": the
 # request gets 503 and the connection is never used again.

@@ -6,8 +6,9 @@ visitor's read of its place.
 seconds before an on-sale opens, and `GET .../queue/me` what they all ask just after: routing,
 dependency solving and the ORM cost several times the work itself (`make bench`, the
 `onsale_queue` phase). The lane does each in one statement on an autocommit connection (a first
-admission: one more, once), signs with the keys this process keeps, and answers as the routes
-do (the same `PlaceOut`, the same cookie). Anything else (the queue has opened, no place yet,
+admission: one more, once), the joins before the opening many in one (`batches`), signs with
+the keys this process keeps, and answers as the routes do (the same `PlaceOut`, the same
+cookie). Anything else (the queue has opened, no place yet,
 no draw yet, a token that is not this queue's, a refusal) goes on to the routes, which answer
 it the usual way.
 """
@@ -81,14 +82,12 @@ async def _join(request: Request, door: Door) -> Response | None:
     state = request.app.state
     await limit_joins(request)
     now, visitor_id = state.clock.now(), uuid.uuid4()
-    async with autocommit_connection(state.engine) as connection:
-        early = await repository.join_before_opening(
-            connection, door.kind, door.id, visitor_id, now
-        )
-        if early is not None:
-            onsale_id, opens_at = early
-            place = service.in_draw(onsale_id, visitor_id, opens_at, now)
-        else:
+    early = await state.queue_joins.join(door, visitor_id, now)
+    if early is not None:
+        onsale_id, opens_at = early
+        place = service.in_draw(onsale_id, visitor_id, opens_at, now)
+    else:
+        async with autocommit_connection(state.engine) as connection:
             late = await repository.join_after_draw(connection, door.kind, door.id, visitor_id, now)
             if late is None:
                 return None

@@ -158,20 +158,21 @@ async def drawn_places(
 
 
 # The lane's statements (PostgreSQL, on an autocommit connection), by the door a visitor came
-# by: a show ($1, routed to the on-sale it sells through) or an on-sale ($1). `_SALE`: the
-# on-sale to join there, in force (the show, or one show of it, still on sale), with its opening.
+# by: a show (routed to the on-sale it sells through) or an on-sale. `_SALE`: the on-sale to
+# join there, in force (the show, or one show of it, still on sale at `{now}`), with its
+# opening; `{door}` names the door's id (a parameter, or a column of the joins of a batch).
 _SALE = {
     "shows": """
         SELECT l.onsale_id AS id, s.queue_opens_at AS opens_at
         FROM shows s JOIN onsale_shows l ON l.show_id = s.id
-        WHERE s.id = $1 AND s.status = 'SCHEDULED' AND s.starts_at > $3
+        WHERE s.id = {door} AND s.status = 'SCHEDULED' AND s.starts_at > {now}
           AND s.queue_opens_at IS NOT NULL
     """,
     "onsales": """
         SELECT o.id, o.opens_at FROM onsales o
-        WHERE o.id = $1 AND o.lifted_at IS NULL AND EXISTS (
+        WHERE o.id = {door} AND o.lifted_at IS NULL AND EXISTS (
             SELECT 1 FROM onsale_shows l JOIN shows s ON s.id = l.show_id
-            WHERE l.onsale_id = o.id AND s.status = 'SCHEDULED' AND s.starts_at > $3
+            WHERE l.onsale_id = o.id AND s.status = 'SCHEDULED' AND s.starts_at > {now}
         )
     """,
 }
@@ -181,27 +182,41 @@ _ONSALE = {
     "onsales": "$2",
 }
 
-# A join before the opening in one round trip.
+# Joins before the opening in one round trip, a batch of them (`queue.batches`): ($1, $2, $3)
+# the doors' ids, the visitors and the times they came, one each a join. Those whose door
+# leads to no on-sale to join so are left out, with nothing written for them.
 _JOIN_BEFORE_OPENING = """
-WITH sale AS ({sale}), joined AS (
+WITH asked AS (
+    SELECT a.visitor_id, a.at, sale.id AS onsale_id, sale.opens_at
+    FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS a(door_id, visitor_id, at)
+    CROSS JOIN LATERAL ({sale}) AS sale
+    WHERE sale.opens_at > a.at
+), joined AS (
     INSERT INTO queue_visitors (id, onsale_id, joined_at)
-    SELECT $2, sale.id, $3 FROM sale WHERE sale.opens_at > $3
-    RETURNING onsale_id
+    SELECT visitor_id, onsale_id, at FROM asked
+    RETURNING id
 )
-SELECT joined.onsale_id, sale.opens_at FROM sale, joined
+SELECT asked.visitor_id, asked.onsale_id, asked.opens_at
+FROM asked JOIN joined ON joined.id = asked.visitor_id
 """
+_JOINS_BEFORE_OPENING = {
+    door: _JOIN_BEFORE_OPENING.format(sale=sale.format(door="a.door_id", now="a.at"))
+    for door, sale in _SALE.items()
+}
 
 
 async def join_before_opening(
-    connection: Any, door: str, door_id: uuid.UUID, visitor_id: uuid.UUID, now: datetime
-) -> tuple[uuid.UUID, datetime] | None:
-    """A new place in the draw on a driver connection (`db.engine.autocommit_connection`), by
-    `door` ("shows" or "onsales"): the on-sale and when it opens; None, with nothing written,
-    when it is not one to join so (not queued, opened, started, cancelled, no such show or
-    on-sale): the route then answers."""
-    statement = _JOIN_BEFORE_OPENING.format(sale=_SALE[door])
-    row = await connection.fetchrow(statement, door_id, visitor_id, now)
-    return None if row is None else (row["onsale_id"], row["opens_at"])
+    connection: Any, door: str, joins: Sequence[tuple[uuid.UUID, uuid.UUID, datetime]]
+) -> dict[uuid.UUID, tuple[uuid.UUID, datetime]]:
+    """New places in the draw on a driver connection (`db.engine.autocommit_connection`), for
+    (door id, visitor, now) joins by `door` ("shows" or "onsales"), in one statement: by
+    visitor, the on-sale and when it opens. A visitor left out has nothing written: its door
+    leads to no queue to join so (not queued, opened, started, cancelled, no such show or
+    on-sale), and the route then answers."""
+    statement = _JOINS_BEFORE_OPENING[door]
+    door_ids, visitor_ids, times = (list(column) for column in zip(*joins, strict=True))
+    rows = await connection.fetch(statement, door_ids, visitor_ids, times)
+    return {row["visitor_id"]: (row["onsale_id"], row["opens_at"]) for row in rows}
 
 
 _PLACED = """
@@ -267,6 +282,10 @@ SELECT onsale_id, last_position AS position, last_offset_us AS offset_us,
     NULL::timestamptz AS admitted_at, opens_at, step_us
 FROM placed, joined
 """
+_JOINS_AFTER_DRAW = {
+    door: _JOIN_AFTER_DRAW.format(sale=sale.format(door="$1", now="$3"))
+    for door, sale in _SALE.items()
+}
 
 
 async def join_after_draw(
@@ -274,6 +293,5 @@ async def join_after_draw(
 ) -> tuple[QueueVisitor, QueueDraw] | None:
     """A new place after the drawn ones on a driver connection; None, with nothing written,
     when there is no draw yet or the door leads to no queue to join (the route then answers)."""
-    statement = _JOIN_AFTER_DRAW.format(sale=_SALE[door])
-    row = await connection.fetchrow(statement, door_id, visitor_id, now)
+    row = await connection.fetchrow(_JOINS_AFTER_DRAW[door], door_id, visitor_id, now)
     return None if row is None else _visitor_and_draw(row, visitor_id)
