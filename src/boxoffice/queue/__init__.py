@@ -38,6 +38,7 @@
 - **Live.** `GET .../queue/stream` (server-sent events) sends the place when it changes, the
   last one with the admission; between database reads the place moves by the pace, computed.
 - **The crowd.** On PostgreSQL a join before the opening and a placed visitor's read are
-  answered in front of the router (`lane`), one statement each; the routes answer the rest.
+  answered in front of the router (`lane`), one statement each, and the joins that arrive
+  together in a process one statement for all (`batches`); the routes answer the rest.
 - **State.** PostgreSQL or SQLite. Redis is not used for the queue.
 """
