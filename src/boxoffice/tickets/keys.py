@@ -10,6 +10,10 @@
   show the new codes).
 - With `TICKET_KEY_ENCRYPTION_KEY` set, private keys are sealed at rest (AES-256-GCM, bound to
   their kid); a key found unsealed is sealed on its next use.
+- Each published key also gives secrets derived from its private half (HKDF-SHA256, one per
+  purpose: `derived_secrets`), for MACs that only Boxoffice's own processes make and read (the
+  queue's visitor tokens): every process derives the same, after a restart too, and they are
+  rotated, retired and sealed with their key.
 
 Private keys never leave this module: not in logs, errors or responses.
 """
@@ -24,6 +28,8 @@ from datetime import datetime
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.config import Settings
@@ -162,6 +168,24 @@ async def published_keys(
     in_use = await repository.kids_with_tickets_valid_after(session, [k.kid for k in older], now)
     published += [(key.kid, b64url_decode(key.public_key)) for key in older if key.kid in in_use]
     return published
+
+
+async def derived_secrets(
+    session: AsyncSession, settings: Settings | None, now: datetime, purpose: bytes
+) -> dict[str, bytes]:
+    """kid: the 32-byte secret for `purpose` of each published key, the signing one's too."""
+    signing = await current_key(session, settings, now)
+    pairs = [signing]
+    if _configured_key(settings) is None:
+        kids = {kid for kid, _ in await published_keys(session, settings, now)} - {signing.kid}
+        for key in await repository.signing_keys(session):
+            if key.kid in kids:
+                pairs.append(await _pair(session, settings, key))
+    return {pair.kid: derived_secret(pair, purpose) for pair in pairs}
+
+
+def derived_secret(pair: SigningKeyPair, purpose: bytes) -> bytes:
+    return HKDF(SHA256(), 32, salt=None, info=purpose).derive(pair.private_key.private_bytes_raw())
 
 
 async def verifying_keys(
