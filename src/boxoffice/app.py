@@ -190,18 +190,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     mount_web(app, settings)
     _add_error_handlers(app)
     document_problems(app, API_PREFIX)
-    # The last added runs first: the access log, the body limit, then the sale path's answers
-    # from memory or in front of the router.
+    # The last added runs first: the access log, the queue's crowd (it reads no body), the
+    # body limit, then the sale path's answers from memory or in front of the router.
     app.add_middleware(SeatMapFromMemory)
     app.add_middleware(WebhookLane, prefix=API_PREFIX)
     app.add_middleware(SalePathLane, prefix=API_PREFIX)
-    if not settings.is_sqlite:  # a crowd joining a queue comes to many processes, on PostgreSQL
-        app.add_middleware(QueueLane, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_bytes,
         larger={POSTER_UPLOAD: settings.max_poster_bytes},
     )
+    if not settings.is_sqlite:  # a crowd joining a queue comes to many processes, on PostgreSQL
+        app.add_middleware(QueueLane, prefix=API_PREFIX)
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -108,22 +108,27 @@ async def _join(
 async def limit_joins(request: Request) -> None:
     """Joins per client address (`RATE_LIMIT_QUEUE_JOINS`), counted once per request whichever
     door (the lane, then the route) answers it."""
-    if getattr(request.state, "queue_join_counted", False):
+    # The request's state as a dict (what `request.state` keeps): asking `request.state` for an
+    # attribute it lacks raises inside, a twentieth of a crowd's join.
+    state = request.scope.setdefault("state", {})
+    if state.get("queue_join_counted", False):
         return
-    request.state.queue_join_counted = True
+    state["queue_join_counted"] = True
     await enforce(request, "queue.join", "rate_limit_queue_joins", f"ip:{client_network(request)}")
 
 
 def keep_place(request: Request, response: Response, token: str) -> None:
     """The place as a cookie the queue's routes by this door (and only they) receive: HttpOnly,
     so no script reads it; a reload of the waiting page keeps the place."""
+    # The scope's path and scheme, as `request.url` has them (a route's path has nothing to
+    # escape), without making the whole URL for them.
     response.set_cookie(
         COOKIE,
         token,
-        path=request.url.path,
+        path=request.scope["path"],
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.scope.get("scheme") == "https",
         max_age=7 * 86_400,
     )
 
