@@ -161,10 +161,12 @@ async def onsale_queue(
 
 
 def _per(usage: dict[str, float], seconds: float, count: int) -> dict[str, float | None]:
-    """CPU milliseconds per visitor by group (usage is % of a core over `seconds`)."""
+    """CPU milliseconds per visitor by group (usage is % of a core over `seconds`); `pg_ended`:
+    PostgreSQL backends that ended in the phase (connections closed then: the bench database's
+    if nobody else's came and went)."""
     return {
         f"{group}_ms": round(usage.get(group, 0.0) * 10 * seconds / count, 3) if count else None
-        for group in ("api", "postgres", "generator")
+        for group in ("api", "postgres", "pg_ended", "generator")
     }
 
 

@@ -142,6 +142,17 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12]) if fields else 0
 
 
+def _reaped(pid: int) -> int:
+    """CPU ticks of the process's children that ended and were waited for."""
+    fields = _stat_fields(pid)
+    return int(fields[13]) + int(fields[14]) if fields else 0
+
+
+def _parent(pid: int) -> int:
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields else 0
+
+
 def _machine() -> tuple[int, int]:
     parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = parts[3] + parts[4]
@@ -153,8 +164,11 @@ class CpuMeter:
 
     Groups: `api` (the server processes and their children), `postgres` (the backends serving the
     bench database), `pg_other` (every other PostgreSQL process: background writers and anyone
-    else's sessions), `generator` (this process), `other` (the rest of the machine), and any
-    `extra` group named by its root processes (e.g. `sandbox`: the standalone payment sandbox).
+    else's sessions), `pg_ended` (PostgreSQL processes that ended during the phase, any
+    database's: the backends of connections closed then, which the other groups cannot see
+    once gone, read from what their postmaster reaped), `generator` (this process), `other`
+    (the rest of the machine), and any `extra` group named by its root processes (e.g.
+    `sandbox`: the standalone payment sandbox).
     """
 
     def __init__(
@@ -181,11 +195,16 @@ class CpuMeter:
                 continue
             if comm.startswith("postgres") or _cmdline(pid).startswith("postgres"):
                 (postgres if f" {self.database} " in _cmdline(pid) else pg_other).add(pid)
+        everyone = postgres | pg_other
+        postmasters = {pid for pid in everyone if _parent(pid) not in everyone}
         groups = {"api": api, "postgres": postgres, "pg_other": pg_other, "generator": {me}}
-        return {**groups, **extra}
+        return {**groups, "pg_ended": postmasters, **extra}
 
     def _sample(self) -> dict[str, dict[int, int]]:
-        return {name: {pid: _ticks(pid) for pid in pids} for name, pids in self._groups().items()}
+        return {
+            name: {pid: (_reaped if name == "pg_ended" else _ticks)(pid) for pid in pids}
+            for name, pids in self._groups().items()
+        }
 
     def start(self) -> None:
         self._t0 = time.monotonic()
