@@ -146,7 +146,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     attach(engine, SEAT_CHANGES, app.state.seat_channel)
     app.state.seat_feeds = _seat_feeds(app, settings)
     app.state.queue_keys = QueueKeys(app.state.sessionmaker, settings)
-    app.state.queue_joins = JoinBatches(engine)  # the queue lane's (PostgreSQL)
+    # The queue lane's (PostgreSQL): the joins' batches, and the connections its other
+    # statements may hold at once (the pool's, but the one a batch of joins holds).
+    app.state.queue_joins = JoinBatches(engine)
+    app.state.queue_lane_slots = asyncio.Semaphore(max(1, settings.db_pool_size - 1))
     app.state.sale = Sale(
         settings,
         app.state.clock,

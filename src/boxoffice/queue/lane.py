@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -87,7 +89,7 @@ async def _join(request: Request, door: Door) -> Response | None:
         onsale_id, opens_at = early
         place = service.in_draw(onsale_id, visitor_id, opens_at, now)
     else:
-        async with autocommit_connection(state.engine) as connection:
+        async with _connection(state) as connection:
             late = await repository.join_after_draw(connection, door.kind, door.id, visitor_id, now)
             if late is None:
                 return None
@@ -111,13 +113,23 @@ async def _my_place(request: Request, door: Door) -> Response | None:
         return None
     if door.kind == ONSALES and claims.onsale_id != door.id:
         return None
-    async with autocommit_connection(state.engine) as connection:
+    async with _connection(state) as connection:
         found = await repository.placed_visitor(connection, door.kind, door.id, claims.visitor_id)
         if found is None:
             return None
         place = await _admitted_if_due(connection, *found, now, state.settings)
     body = (await place_out(request, None, place, now, door)).model_dump_json()
     return Response(body, media_type="application/json")
+
+
+@asynccontextmanager
+async def _connection(state: Any) -> AsyncIterator[Any]:
+    """A pooled connection, once one of the lane's slots is free (`queue_lane_slots`: a crowd's
+    reads just after the opening wait their turn here, in order, rather than in the pool, where
+    SQLAlchemy closes a connection given back to a full pool: under such a crowd, every
+    connection was soon a new one, a PostgreSQL fork and a handshake per few reads)."""
+    async with state.queue_lane_slots, autocommit_connection(state.engine) as connection:
+        yield connection
 
 
 async def _admitted_if_due(
