@@ -155,18 +155,20 @@ class QueueKeys:
             raise BadToken("not a token of this kind")
         kind, kid, payload_text, signature_text = parts
         signed = f"{kind}.{kid}.{payload_text}"
+        key: bytes | Ed25519PublicKey | None
+        if kind == VISITOR:
+            key = await self.secret(kid, now, session)
+        else:
+            key = await self.public(kid, now, session)
+        if key is None:
+            raise BadToken("unknown key")
         try:
-            if kind == VISITOR:
-                secret = await self.secret(kid, now, session)
-                if secret is None:
-                    raise BadToken("unknown key")
-                if not hmac.compare_digest(b64url_decode(signature_text), _mac(secret, signed)):
-                    raise BadToken("bad token")
+            signature = b64url_decode(signature_text)
+            if isinstance(key, bytes):
+                if not hmac.compare_digest(signature, _mac(key, signed)):
+                    raise InvalidSignature()
             else:
-                key = await self.public(kid, now, session)
-                if key is None:
-                    raise BadToken("unknown key")
-                key.verify(b64url_decode(signature_text), signed.encode())
+                key.verify(signature, signed.encode())
             payload = json.loads(b64url_decode(payload_text))
             expiry = payload.get("na")
             return Claims(
