@@ -402,20 +402,6 @@ async def _bench(
                 purchases,
             )
 
-            paid_sale = await phase(
-                "sell_out_paid",
-                "sell-out race with payment (best available, every winner pays):",
-                lambda: checkout.paid_sell_out(
-                    ctx,
-                    sandbox_url,
-                    catalogue.paid_sellout_show,
-                    len(catalogue.main_seats),
-                    cfg.sellout_clients,
-                ),
-            )
-            if paid_sale:
-                log(f"  {checkout.describe_paid_sell_out(paid_sale)}")
-
             async def email_burst() -> dict[str, Any]:
                 row = await emails.email_burst(ctx, env, cfg.email_burst)
                 for way in ("smtp", "eml"):
@@ -433,6 +419,20 @@ async def _bench(
                 "confirmation emails of the purchases, copied to a burst, sent by one worker:",
                 email_burst,
             )
+
+            paid_sale = await phase(
+                "sell_out_paid",
+                "sell-out race with payment (best available, every winner pays):",
+                lambda: checkout.paid_sell_out(
+                    ctx,
+                    sandbox_url,
+                    catalogue.paid_sellout_show,
+                    len(catalogue.main_seats),
+                    cfg.sellout_clients,
+                ),
+            )
+            if paid_sale:
+                log(f"  {checkout.describe_paid_sell_out(paid_sale)}")
 
             if cfg.profile:
                 if profile.py_spy():
@@ -1082,7 +1082,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         help="comma-separated phases: generator_ceiling,db_limit,hold_storm,best,checkout,profile,"
-        "sell_out_paid,emails,seat_map,stream,sell_out,sell_out_best,expiry_sweep,webhooks,onsale_queue,statements",
+        "emails,sell_out_paid,seat_map,stream,sell_out,sell_out_best,expiry_sweep,webhooks,onsale_queue,statements",
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the servers in one extra storm (PY_SPY=...)"

@@ -191,6 +191,27 @@ def test_an_onsale_changes_before_it_opens_and_stands_once_drawn(
     problem(client.post(path + "/queue"), 409)
 
 
+def test_an_onsale_whose_shows_were_all_cancelled_takes_no_one(
+    client: httpx.Client, admin: Headers, clock: Clock
+) -> None:
+    """While one show of an on-sale is still on sale, its door takes visitors; once every show
+    is cancelled, no door leads into its queue (409 `queue-closed`), whichever the visitor
+    takes."""
+    ids = [show["id"] for show in three_shows(client, admin)[:2]]
+    sale = made_onsale(client, admin, ids, clock.now() + HOUR)
+    door = f"/api/v1/onsales/{sale['id']}/queue"
+
+    def closed(path: str) -> None:
+        assert problem(client.post(path), 409)["type"].endswith("/queue-closed")
+
+    assert client.post(f"/api/v1/shows/{ids[0]}/cancel", headers=admin).status_code == 200
+    closed(f"/api/v1/shows/{ids[0]}/queue")
+    assert client.post(door).status_code == 201, "the other show is still on sale"
+    assert client.post(f"/api/v1/shows/{ids[1]}/cancel", headers=admin).status_code == 200
+    for path in (door, f"/api/v1/shows/{ids[0]}/queue", f"/api/v1/shows/{ids[1]}/queue"):
+        closed(path)
+
+
 def _manager(client: httpx.Client, admin: Headers, theatre_id: str) -> Headers:
     body = {
         "email": f"onsale-{uuid.uuid4().hex[:8]}@example.com",
