@@ -147,6 +147,10 @@ class Config:
             queue_visitors=200,
             queue_join_seconds=1.0,
             queue_admit_seconds=2.0,
+            # It runs beside the whole suite, whose servers share PostgreSQL's 100 connections:
+            # fitted to the whole budget, its pool left a test's own login none (2026-12-08).
+            pool_size=4,
+            max_overflow=2,
         )
 
     def pool_sizes(self) -> tuple[int, int]:
