@@ -106,7 +106,7 @@ async def purchase_storm(
     done = len(completed)
     per_purchase = {
         f"{group}_ms": round(usage.get(group, 0.0) * 10 * total_seconds / done, 2) if done else None
-        for group in ("api", "postgres", "sandbox", "generator")
+        for group in ("api", "postgres", "pg_ended", "sandbox", "generator")
     }
     errors = sum(recorder.errors() for recorder in step.recorders.values())
     return {
