@@ -261,6 +261,42 @@ def test_a_late_payment_for_taken_seats_is_refunded(
     money_audit(client, db)
 
 
+def test_a_verify_after_the_webhook_answers_what_the_webhook_settled(
+    client: httpx.Client, show: dict[str, Any], seats: list[str], clock: Any, db: Any
+) -> None:
+    """The webhook usually beats the customer's verify: verify then answers the settlement the
+    webhook made, the booking BOOKED, or the refund of a payment whose seats were taken."""
+    booked_by_hook, late, quick = register(client), register(client), register(client)
+
+    def captured_by_webhook(order: dict[str, Any]) -> dict[str, Any]:
+        """Checkout pays the order; its `payment.captured` is delivered before verify."""
+        paid = checkout(client, order["order_id"])
+        event = payment_event(
+            "payment.captured", order["order_id"], paid["razorpay_payment_id"], order["amount"]
+        )
+        assert send_webhook(client, event).json()["status"] == "applied"
+        return paid
+
+    first = held(client, booked_by_hook, show, seats[:1])
+    paid = captured_by_webhook(start_payment(client, booked_by_hook, first["id"]).json())
+    answer = verify(client, booked_by_hook, paid)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "BOOKED"
+    assert [h["to"] for h in answer.json()["history"]] == ["PENDING", "BOOKED"]
+    assert verify(client, booked_by_hook, paid).json() == answer.json()  # again: the same
+
+    second = held(client, late, show, seats[1:2])
+    order = start_payment(client, late, second["id"]).json()
+    clock.advance(TTL + timedelta(seconds=5))
+    held(client, quick, show, seats[1:2])  # the seat of the hold that ran out is taken
+    paid = captured_by_webhook(order)
+    refused = problem(verify(client, late, paid), 409)
+    assert refused["type"].endswith("/payment-refunded")
+    refunds = booking(client, late, second["id"])["refunds"]
+    assert [r["id"] for r in refunds] == [refused["refund_id"]]
+    money_audit(client, db)
+
+
 def test_cancelling_a_paid_booking_refunds_it_once(
     client: httpx.Client, show: dict[str, Any], seats: list[str], db: Any
 ) -> None:

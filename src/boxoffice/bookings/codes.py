@@ -25,6 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32
 LENGTH = 8  # characters: 40 bits
 PREFIX_BYTES = 5
+CODE_INDEX = "uq_bookings_code"  # the unique index on the prefix (`bookings.models`)
 _RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # what `base64.b32encode` writes
 _TO_CODE = str.maketrans(_RFC4648, ALPHABET)
 _FROM_CODE = str.maketrans(ALPHABET, _RFC4648)

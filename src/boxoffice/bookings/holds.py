@@ -116,7 +116,6 @@ class ReleasedHold:
 
 # A refusal no function raises: the new booking's id begins as another's (its code is taken).
 CODE_TAKEN = "code-taken"
-CODE_INDEX = "uq_bookings_code"
 CODE_DRAWS = 3  # ids drawn for one hold: a second collision in a row is ~1e-11 at 10 M kept
 
 

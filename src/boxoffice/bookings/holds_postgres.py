@@ -29,8 +29,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.bookings.charges import LINE_COLUMNS
+from boxoffice.bookings.codes import CODE_INDEX
 from boxoffice.bookings.holds import (
-    CODE_INDEX,
     CODE_TAKEN,
     Claim,
     HeldSeat,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice.bookings.codes import id_prefix_of
+from boxoffice.bookings.codes import CODE_INDEX, id_prefix_of
 from boxoffice.db.base import Base, IdMixin, TimestampMixin, str_enum
 
 
@@ -125,4 +125,4 @@ class BookingTransition(IdMixin, Base):
 
 # One short code per booking (`bookings.codes`): no two ids begin with the same 40 bits
 # (migration 0020).
-Index("uq_bookings_code", id_prefix_of(Booking.id), unique=True)
+Index(CODE_INDEX, id_prefix_of(Booking.id), unique=True)
